@@ -1,0 +1,60 @@
+"""evalkit: performance-based assessment of public organisations.
+
+Load a scorecard, score units column-wise, grade and rank them, and explain every point::
+
+    import evalkit
+
+    scorecard = evalkit.load_scorecard("examples/quickstart/scorecard.yaml")
+    evaluation = evalkit.evaluate(scorecard, {"meeting_rate": {"u1": 96, "u2": 80}}, units=["u1", "u2"])
+    evaluation.unit("u1").total
+
+Plugins implement the hooks in `evalkit.hookspecs` with `@evalkit.hookimpl`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from evalkit.data import DataSet, Units
+from evalkit.definition import load_scorecard, validate
+from evalkit.errors import DataError, DefinitionError, EvalkitError, FileAccessError, PluginError, Problem
+from evalkit.hookspecs import hookimpl
+from evalkit.inputs import load_data, load_units
+from evalkit.loaders.base import Loader, Table
+from evalkit.model import Indicator, Label, Scorecard
+from evalkit.plugins import Registry, build_registry, default_registry, load_plugins
+from evalkit.reporters.base import Reporter, ReportOptions
+from evalkit.result import Evaluation, UnitResult
+from evalkit.rounding import Rounding, round_array
+from evalkit.rules.base import ParamProblem, Rule, RuleContext, scalar_rule
+
+__version__ = "0.1.0"
+
+
+def evaluate(scorecard: Scorecard, data: DataSet | Mapping[str, Any], units: Units | Sequence[str] | None = None,
+             period: str | None = None) -> Evaluation:
+    """Score `data` against `scorecard`.
+
+    `data` is a DataSet, or in memory: ``{indicator: {unit_id: value}}`` or ``{indicator: array}``
+    aligned with `units` (a list of unit ids, or Units with names and types).
+    """
+    from evalkit.engine import evaluate as run
+
+    if not isinstance(data, DataSet):
+        if units is None:
+            ids = sorted({str(u) for column in data.values() if isinstance(column, Mapping) for u in column})
+            units = Units.from_ids(ids)
+        data = DataSet.from_columns(units, data, period=period or scorecard.period)
+        unknown = [k for k in data.columns if k not in scorecard.indicators and k not in scorecard.registry.indicators]
+        if unknown:
+            raise DataError([Problem("unknown indicator", source="data", path=f"$[{k!r}]",
+                                     expected="an indicator of the scorecard", found=repr(k)) for k in unknown])
+    return run(scorecard, data, scorecard.registry)
+
+
+__all__ = [
+    "DataError", "DataSet", "DefinitionError", "Evaluation", "EvalkitError", "FileAccessError", "Indicator", "Label",
+    "Loader", "ParamProblem", "PluginError", "Problem", "Registry", "ReportOptions", "Reporter", "Rounding", "Rule",
+    "RuleContext", "Scorecard", "Table", "UnitResult", "Units", "build_registry", "default_registry", "evaluate",
+    "hookimpl", "load_data", "load_plugins", "load_scorecard", "load_units", "round_array", "scalar_rule", "validate",
+]

@@ -1,0 +1,1 @@
+"""The built-in plugins: rules, loaders and reporters, registered through the public hooks."""

@@ -1,0 +1,96 @@
+"""The `evalkit` command: one module per group of subcommands, errors printed for people.
+
+Exit codes: 0 success; 2 invalid scorecard or definition; 3 invalid data; 4 plugin error;
+5 file cannot be read or written; 64 wrong command line; 70 an internal error (a bug: please report).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from typing import Sequence
+
+from evalkit.errors import EvalkitError, UsageError
+
+EXIT_INTERNAL = 70
+COMMAND_MODULES = ("evalkit.cli.run", "evalkit.cli.definitions", "evalkit.cli.inventory")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits with 2 on usage errors; 2 means "invalid scorecard" here, so raise instead."""
+
+    def error(self, message: str):
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import importlib
+
+    parser = _Parser(prog="evalkit", description="Score, grade and explain assessments of organisations.")
+    parser.add_argument("--version", action="version", version=_version())
+    plugin_options = _Parser(add_help=False)
+    group = plugin_options.add_argument_group("plugins")
+    group.add_argument("--plugins-dir", metavar="DIR", help="also load every .py module in DIR as a plugin")
+    group.add_argument("--block", metavar="NAME", action="append", default=[], help="do not load plugin NAME (repeatable)")
+    group.add_argument("--allow", metavar="NAME", action="append", default=None,
+                       help="load only these installed or directory plugins (repeatable); built-ins always load")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_commands(sub, plugin_options)
+    return parser
+
+
+def registry_from(args: argparse.Namespace):
+    from evalkit.plugins import default_registry
+
+    options = {}
+    if args.plugins_dir:
+        options["plugins_dir"] = args.plugins_dir
+    if args.block:
+        options["block"] = args.block
+    if args.allow is not None:
+        options["allow"] = args.allow
+    return default_registry(**options)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return args.handler(args) or 0
+    except EvalkitError as exc:
+        report(exc)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("evalkit: interrupted; no output was written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug, not bad input: say so plainly
+        if os.environ.get("EVALKIT_DEBUG"):
+            traceback.print_exc()
+        print(f"evalkit: internal error: {type(exc).__name__}: {exc}\n"
+              "This is a bug in evalkit or a plugin; set EVALKIT_DEBUG=1 to see the traceback.", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def report(exc: EvalkitError) -> None:
+    problems = exc.problems
+    if len(problems) == 1:
+        print(f"evalkit: {exc.kind}: {problems[0]}", file=sys.stderr)
+        return
+    print(f"evalkit: {exc.kind}: {len(problems)} problems", file=sys.stderr)
+    for problem in problems:
+        print(f"  - {problem}", file=sys.stderr)
+
+
+def _version() -> str:
+    from evalkit import __version__
+
+    return f"evalkit {__version__}"
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,334 @@
+"""From a scorecard document to a frozen Scorecard: schema first, then the checks a schema cannot make.
+
+Every problem is collected and reported together, each with its JSON path (and YAML line): what was
+expected and what was found. Only a document that passes the schema gets the semantic checks
+(duplicate ids, unknown indicators, sibling weights, rule-specific params), since they rely on its shape.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import jsonschema
+from jsonschema.exceptions import best_match
+
+from evalkit.errors import DefinitionError, Problem, describe
+from evalkit.model import Band, Dimension, Grading, Indicator, Item, Label, Scorecard
+from evalkit.plugins import Registry
+from evalkit.rules.base import fmt
+from evalkit.schemas import scorecard_schema
+from evalkit.source import Document, load_document
+
+WEIGHT_TOTALS = (1.0, 100.0)  # siblings' weights sum to 1 (fractions) or 100 (percent)
+DEFAULT_ITEM_SCALE = 100.0  # an item under weights scores on 0..100 unless it says otherwise
+
+
+def load_scorecard(source: str | Path | Mapping[str, Any] | Document, registry: Registry | None = None) -> Scorecard:
+    """Load, validate and build a scorecard from a YAML/JSON file path or an in-memory dict."""
+    from evalkit.plugins import default_registry
+
+    registry = registry or default_registry()
+    document = _as_document(source)
+    problems = check_document(document, registry)
+    if problems:
+        raise DefinitionError(problems)
+    return build(document, registry)
+
+
+def validate(source: str | Path | Mapping[str, Any] | Document, registry: Registry) -> list[Problem]:
+    """Every problem with a scorecard (empty when it is valid); file errors still raise."""
+    try:
+        document = _as_document(source)
+    except DefinitionError as exc:
+        return list(exc.problems)
+    return check_document(document, registry)
+
+
+def _as_document(source) -> Document:
+    if isinstance(source, Document):
+        return source
+    if isinstance(source, Mapping):
+        return Document(data=dict(source), source="<scorecard>")
+    return load_document(source)
+
+
+def check_document(document: Document, registry: Registry) -> list[Problem]:
+    problems = schema_problems(document, scorecard_schema(registry))
+    if problems:
+        return problems
+    return list(SemanticCheck(document, registry).run())
+
+
+def schema_problems(document: Document, schema: dict) -> list[Problem]:
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = []
+    errors = sorted(validator.iter_errors(document.data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    for error in errors:
+        problems.append(_problem_from_error(document, error))
+    return problems
+
+
+def _problem_from_error(document: Document, error: jsonschema.ValidationError) -> Problem:
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        deeper = best_match(error.context)
+        if deeper is not None and len(deeper.absolute_path) > len(error.absolute_path):
+            error = deeper
+    path = tuple(error.absolute_path)
+    instance = error.instance
+    kind = error.validator
+    if kind == "required":
+        missing = next((name for name in error.validator_value if name not in instance), "?")
+        return document.problem(path, f"the property {missing!r} is missing", expected=f"a {missing!r} property",
+                                found="properties " + ", ".join(repr(k) for k in instance) if instance else "none")
+    if kind == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extras = [k for k in instance if k not in allowed]
+        extra = extras[0] if extras else "?"
+        close = difflib.get_close_matches(extra, allowed, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return document.problem(path + (extra,), f"unknown property {extra!r}{hint}",
+                                expected="one of " + ", ".join(allowed), found=repr(extra))
+    if kind == "enum":
+        options = [str(v) for v in error.validator_value]
+        close = difflib.get_close_matches(str(instance), options, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return document.problem(path, f"not an accepted value{hint}", expected="one of " + ", ".join(options),
+                                found=describe(instance))
+    if kind == "const":
+        return document.problem(path, "not the accepted value", expected=repr(error.validator_value), found=describe(instance))
+    if kind == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        return document.problem(path, "wrong type", expected=expected, found=describe(instance))
+    if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        sign = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}[kind]
+        return document.problem(path, "out of range", expected=f"a number {sign} {fmt(error.validator_value)}",
+                                found=describe(instance))
+    if kind in ("minItems", "minProperties"):
+        return document.problem(path, "too few entries", expected=f"at least {error.validator_value}", found=describe(instance))
+    if kind == "pattern":
+        return document.problem(path, "not a valid identifier", expected=error.schema.get("description", error.validator_value),
+                                found=describe(instance))
+    if kind == "not" and isinstance(instance, dict) and {"max_points", "weight"} <= set(instance):
+        return document.problem(path, "give max_points or weight, not both", expected="one of max_points, weight",
+                                found="both")
+    if kind in ("anyOf", "oneOf") and error.schema.get("description"):
+        return document.problem(path, "not in an accepted form", expected=error.schema["description"], found=describe(instance))
+    if kind == "oneOf" and isinstance(instance, dict):
+        branches = [b.get("required", []) for b in error.validator_value]
+        options = " or ".join("/".join(b) for b in branches if b)
+        return document.problem(path, f"give exactly one of {options}", expected=f"exactly one of {options}",
+                                found=", ".join(k for b in branches for k in b if k in instance) or "none of them")
+    return document.problem(path, error.message)
+
+
+class SemanticCheck:
+    """The checks that need the whole document: names, references, weights, rule params."""
+
+    def __init__(self, document: Document, registry: Registry):
+        self.doc = document
+        self.data = document.data
+        self.registry = registry
+        self.indicators = _indicators(self.data, registry)
+
+    def run(self) -> Iterable[Problem]:
+        yield from self.indicator_problems()
+        yield from self.node_problems()
+        yield from self.grading_problems()
+
+    def indicator_problems(self) -> Iterable[Problem]:
+        seen: dict[str, int] = {}
+        for i, spec in enumerate(self.data.get("indicators", [])):
+            iid = spec["id"]
+            path = ("indicators", i, "id")
+            if iid in seen:
+                yield self.doc.problem(path, f"the indicator id {iid!r} is used twice", expected="unique ids",
+                                       found=f"also at $.indicators[{seen[iid]}]")
+            elif iid in self.registry.indicators:
+                yield self.doc.problem(path, f"the indicator {iid!r} is already provided by plugin "
+                                       f"{self.registry.owner('indicators', iid)!r}",
+                                       expected="a new id, or use the plugin's indicator without declaring it", found=repr(iid))
+            seen.setdefault(iid, i)
+
+    def node_problems(self) -> Iterable[Problem]:
+        seen: dict[str, tuple] = {}
+        for node, path in _walk(self.data["dimensions"], ("dimensions",)):
+            nid = node["id"]
+            if nid in seen:
+                yield self.doc.problem(path + ("id",), f"the id {nid!r} is used by two nodes", expected="unique ids",
+                                       found=f"also at {_jp(seen[nid])}")
+            seen.setdefault(nid, path)
+            if "children" in node:
+                yield from self.sibling_problems(node["children"], path + ("children",), node, path)
+            else:
+                yield from self.item_problems(node, path)
+        yield from self.sibling_problems(self.data["dimensions"], ("dimensions",), None, ())
+        total = self.data.get("total_points")
+        tops = self.data["dimensions"]
+        if total is not None and not any("weight" in n for n in tops):
+            declared = sum(_points_of(n) or 0 for n in tops)
+            if not math.isclose(declared, total, rel_tol=1e-9, abs_tol=1e-9):
+                yield self.doc.problem(("total_points",), "total_points differs from the sum of the top nodes' max_points",
+                                       expected=fmt(declared), found=fmt(total))
+
+    def sibling_problems(self, children: list, path: tuple, parent: dict | None, parent_path: tuple) -> Iterable[Problem]:
+        weighted = [i for i, c in enumerate(children) if "weight" in c]
+        if weighted and len(weighted) < len(children):
+            unweighted = [i for i in range(len(children)) if i not in weighted]
+            yield self.doc.problem(path + (unweighted[0],), "siblings must all have a weight, or none",
+                                   expected="a weight, as its siblings have", found="no weight")
+            return
+        if weighted:
+            total = sum(c["weight"] for c in children)
+            if not any(math.isclose(total, t, rel_tol=1e-9, abs_tol=1e-9) for t in WEIGHT_TOTALS):
+                yield self.doc.problem(path, "the weights of these siblings do not add up",
+                                       expected="a sum of 1 (or 100 for percentages)", found=f"a sum of {fmt(total)}")
+            return
+        for i, child in enumerate(children):
+            if _points_of(child) is None:
+                what = "an item" if "children" not in child else "a dimension whose children have weights"
+                yield self.doc.problem(path + (i,), f"{what} needs max_points (or all siblings need weights)",
+                                       expected="max_points or weight", found="neither")
+        if parent is not None and "max_points" in parent:
+            parts = [_points_of(c) for c in children]
+            if all(p is not None for p in parts) and not math.isclose(sum(parts), parent["max_points"], rel_tol=1e-9, abs_tol=1e-9):
+                yield self.doc.problem(parent_path + ("max_points",), "max_points differs from the sum of its children's",
+                                       expected=fmt(sum(parts)), found=fmt(parent["max_points"]))
+
+    def item_problems(self, node: dict, path: tuple) -> Iterable[Problem]:
+        iid = node["indicator"]
+        indicator = self.indicators.get(iid)
+        if indicator is None:
+            yield self.doc.problem(path + ("indicator",), "unknown indicator", expected=_one_of(self.indicators, iid),
+                                   found=repr(iid))
+        rule_name = node["rule"]["name"]
+        rule = self.registry.rules.get(rule_name)
+        if rule is None or indicator is None:
+            return
+        params = node["rule"].get("params", {})
+        scale = node.get("max_points", DEFAULT_ITEM_SCALE if "weight" in node else None) or DEFAULT_ITEM_SCALE
+        params_path = path + ("rule", "params")
+        try:
+            issues = list(rule.check(params, scale, indicator))
+            used = list(rule.indicators_used(params))
+        except Exception as exc:
+            yield self.doc.problem(params_path, f"rule {rule_name!r} (plugin {self.registry.owner('rules', rule_name)!r}) "
+                                   f"failed to check its params: {type(exc).__name__}: {exc}")
+            return
+        for issue in issues:
+            yield self.doc.problem(params_path + tuple(issue.path), issue.message, expected=issue.expected, found=issue.found)
+        for sub, other in used:
+            if other not in self.indicators:
+                yield self.doc.problem(params_path + tuple(sub), "unknown indicator", expected=_one_of(self.indicators, other),
+                                       found=repr(other))
+
+    def grading_problems(self) -> Iterable[Problem]:
+        grading = self.data.get("grading")
+        if not grading:
+            return
+        grades: dict[str, int] = {}
+        mins: dict[float, int] = {}
+        for i, band in enumerate(grading["bands"]):
+            if band["grade"] in grades:
+                yield self.doc.problem(("grading", "bands", i, "grade"), f"the grade {band['grade']!r} is given twice",
+                                       expected="each grade once", found=f"also at $.grading.bands[{grades[band['grade']]}]")
+            if band["min"] in mins:
+                yield self.doc.problem(("grading", "bands", i, "min"), "two bands start at the same score",
+                                       expected="distinct minimums", found=f"{fmt(band['min'])}, as $.grading.bands[{mins[band['min']]}]")
+            grades.setdefault(band["grade"], i)
+            mins.setdefault(band["min"], i)
+
+
+def _indicators(data: Mapping, registry: Registry) -> dict[str, Indicator]:
+    found = dict(registry.indicators)
+    for spec in data.get("indicators", []) if isinstance(data, Mapping) else []:
+        if isinstance(spec, Mapping) and isinstance(spec.get("id"), str):
+            found.setdefault(spec["id"], Indicator(id=spec["id"], name=spec.get("name"), unit=spec.get("unit", ""),
+                                                   direction=spec.get("direction", "higher"),
+                                                   description=spec.get("description")))
+    return found
+
+
+def _walk(nodes: list, path: tuple):
+    for i, node in enumerate(nodes):
+        here = path + (i,)
+        yield node, here
+        if "children" in node:
+            yield from _walk(node["children"], here + ("children",))
+
+
+def _points_of(node: Mapping) -> float | None:
+    """A node's max_points, declared or (for a dimension over points) the sum of its children's."""
+    if "max_points" in node:
+        return float(node["max_points"])
+    if "children" in node and not any("weight" in c for c in node["children"]):
+        parts = [_points_of(c) for c in node["children"]]
+        return None if any(p is None for p in parts) else float(sum(parts))
+    return None
+
+
+def _one_of(known: Mapping[str, Any], wanted: str) -> str:
+    close = difflib.get_close_matches(wanted, list(known), n=3)
+    if close:
+        return "a known indicator, such as " + ", ".join(repr(c) for c in close)
+    return "an indicator declared under $.indicators or provided by a plugin"
+
+
+def _jp(path: tuple) -> str:
+    from evalkit.source import json_path
+
+    return json_path(path)
+
+
+def build(document: Document, registry: Registry) -> Scorecard:
+    """Turn a checked document into a frozen Scorecard."""
+    data = document.data
+    default_missing = data.get("missing", "zero")
+
+    def node(spec: Mapping, path: tuple):
+        name = Label.of(spec.get("name", spec["id"]))
+        if "children" in spec:
+            children = tuple(node(c, path + ("children", i)) for i, c in enumerate(spec["children"]))
+            return Dimension(id=spec["id"], name=name, children=children, max_points=_points_of(spec),
+                             weight=spec.get("weight"), path=path)
+        scale = spec.get("max_points", DEFAULT_ITEM_SCALE)
+        return Item(id=spec["id"], name=name, indicator=spec["indicator"], rule=spec["rule"]["name"],
+                    params=dict(spec["rule"].get("params", {})), max_points=float(scale), weight=spec.get("weight"),
+                    missing=spec.get("missing", default_missing), path=path)
+
+    dimensions = tuple(node(spec, ("dimensions", i)) for i, spec in enumerate(data["dimensions"]))
+    grading = None
+    if data.get("grading"):
+        bands = sorted(data["grading"]["bands"], key=lambda b: b["min"], reverse=True)
+        grading = Grading(bands=tuple(Band(min=float(b["min"]), grade=b["grade"], label=Label.of(b.get("label", b["grade"])))
+                                      for b in bands))
+    rounding = data.get("rounding", {})
+    all_indicators = _indicators(data, registry)
+    used = {item.indicator for item in _items(dimensions)}
+    for item in _items(dimensions):
+        rule = registry.rules[item.rule]
+        used.update(other for _, other in rule.indicators_used(item.params))
+    declared = {spec["id"] for spec in data.get("indicators", [])}
+    indicators = {k: v for k, v in all_indicators.items() if k in used or k in declared}
+    tops = data["dimensions"]
+    total = data.get("total_points")
+    if total is None:
+        total = DEFAULT_ITEM_SCALE if any("weight" in n for n in tops) else sum(_points_of(n) for n in tops)
+    return Scorecard(
+        id=data["id"], name=Label.of(data["name"]), version=None if data.get("version") is None else str(data["version"]),
+        period=str(data["period"]), dimensions=dimensions, indicators=indicators, grading=grading,
+        rounding_decimals=rounding.get("decimals", 2), rounding_mode=rounding.get("mode", "half_up"),
+        ties=data.get("ranking", {}).get("ties", "min"), total_points=float(total), source=document.source, raw=data,
+        registry=registry,
+    )
+
+
+def _items(nodes) -> Iterable[Item]:
+    for n in nodes:
+        if isinstance(n, Dimension):
+            yield from _items(n.children)
+        else:
+            yield n

@@ -1,0 +1,194 @@
+"""Scoring a scorecard on a data set: column-wise, one rule call per item for all units.
+
+The order never changes: score every item (rule on the whole column) -> apply the missing-data
+policy -> round item points -> share each item's points out of the total along the tree (weights,
+or max_points, re-normalised per unit where items were dropped) -> dimension totals -> grade -> rank.
+There is no Python loop over units; the loops here run over the items of the scorecard.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import attrs
+import numpy as np
+
+from evalkit.data import DataSet
+from evalkit.errors import DataError, PluginError, Problem
+from evalkit.grading import NO_GRADE, grade_indexes
+from evalkit.model import Dimension, Item, Scorecard
+from evalkit.plugins import Registry
+from evalkit.ranking import rank
+from evalkit.rounding import Rounding
+from evalkit.rules.base import Rule, RuleContext, fmt
+
+_TOLERANCE = 1e-9  # slack allowed on a rule's [0, max_points] before it is a plugin bug
+
+
+@attrs.frozen
+class ItemResult:
+    """One item for all units: raw values, rule points, share of the total and flags."""
+
+    item: Item
+    values: np.ndarray  # raw indicator values, NaN where missing
+    points: np.ndarray  # rounded points on the item's own scale (0..max_points)
+    share: np.ndarray | float  # the item's weight on the total's scale, per unit when re-weighted
+    score: np.ndarray  # rounded contribution to the total: points / max_points * share
+    missing: np.ndarray  # True where the unit had no value or the rule could not score it
+    rule: Rule = attrs.field(repr=False)
+    context: RuleContext = attrs.field(repr=False)
+
+
+def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry) -> "Evaluation":
+    """Score every unit of `data` against `scorecard`; raises DataError or PluginError for people."""
+    from evalkit.result import Evaluation
+
+    rounding = Rounding(scorecard.rounding_decimals, scorecard.rounding_mode)
+    n = len(data.units)
+    item_results: dict[str, ItemResult] = {}
+    problems: list[Problem] = []
+    scored: dict[str, tuple] = {}
+    for item in scorecard.items():
+        outcome = _score_item(item, scorecard, data, registry, problems)
+        if outcome is not None:
+            scored[item.id] = outcome
+    if problems:
+        raise DataError(problems)
+
+    shares = _shares(scorecard, scored, n)
+    dimension_scores: dict[str, np.ndarray] = {}
+    totals = np.zeros(n)
+    for item in scorecard.items():
+        values, points, missing, ctx = scored[item.id]
+        share = shares[item.id]
+        factor = share / item.max_points
+        score = points if _is_one(factor) else rounding(points * factor)
+        item_results[item.id] = ItemResult(item=item, values=values, points=points, share=share, score=score,
+                                           missing=missing, rule=registry.rules[item.rule], context=ctx)
+    for node, _, _ in scorecard.walk():
+        if isinstance(node, Dimension):
+            acc = np.zeros(n)
+            for leaf in _leaves(node):
+                acc += item_results[leaf.id].score
+            dimension_scores[node.id] = rounding(acc)
+    for node in scorecard.dimensions:
+        totals += dimension_scores[node.id] if isinstance(node, Dimension) else item_results[node.id].score
+    totals = rounding(totals)
+    grades = grade_indexes(totals, scorecard.grading) if scorecard.grading else np.full(n, NO_GRADE, dtype=np.int64)
+    ranks = rank(totals, data.units.ids, ties=scorecard.ties)
+    return Evaluation(scorecard=scorecard, units=data.units, period=data.period or scorecard.period, items=item_results,
+                      dimensions=dimension_scores, totals=totals, grades=grades, ranks=ranks)
+
+
+def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Registry, problems: list):
+    rule = registry.rules[item.rule]
+    owner = registry.owner("rules", item.rule)
+    indicator = scorecard.indicators[item.indicator]
+    values = data.column(item.indicator)
+    rounding = Rounding(scorecard.rounding_decimals, scorecard.rounding_mode)
+    if rule.value_range is not None:
+        low, high = rule.value_range
+        bad = (values < low) | (values > high)
+        if bad.any():
+            problems.extend(_unit_problems(f"values of {item.indicator!r} outside what rule {item.rule!r} accepts",
+                                           data, bad, values, expected=f"values from {fmt(low)} to {fmt(high)}"))
+            return None
+    try:
+        prepared = rule.prepare(item.params, item.max_points, indicator)
+        ctx = RuleContext(params=prepared, max_points=item.max_points, indicator=indicator, unit_ids=data.units.ids,
+                          period=data.period or scorecard.period, columns=data.columns)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            points = rule.score(values.copy(), ctx)
+    except Exception as exc:
+        raise PluginError(Problem(f"rule {item.rule!r} from plugin {owner!r} failed on item {item.id!r}: "
+                                  f"{type(exc).__name__}: {exc}")) from exc
+    points = _checked_points(points, item, owner, len(values))
+    missing = np.isnan(values) | np.isnan(points)
+    if missing.any():
+        if item.missing == "fail":
+            problems.extend(_unit_problems(f"no value for item {item.id!r} (indicator {item.indicator!r}) and its "
+                                           "missing-data policy is 'fail'", data, missing, values,
+                                           expected="a value for every unit, or missing: zero / reweight"))
+            return None
+        points = np.where(missing, 0.0, points)
+    return values, rounding(points), missing, ctx
+
+
+def _checked_points(points, item: Item, owner: str, n: int) -> np.ndarray:
+    where = f"rule {item.rule!r} from plugin {owner!r} (item {item.id!r})"
+    if not isinstance(points, np.ndarray) or points.shape != (n,):
+        found = f"shape {points.shape}" if isinstance(points, np.ndarray) else type(points).__name__
+        raise PluginError(Problem(f"{where} returned the wrong thing", expected=f"a numpy array of {n} points", found=found))
+    try:
+        points = points.astype(np.float64, copy=False)
+    except (TypeError, ValueError):
+        raise PluginError(Problem(f"{where} returned values that are not numbers", found=str(points.dtype))) from None
+    finite = points[~np.isnan(points)]
+    if finite.size and (finite.min() < -_TOLERANCE or finite.max() > item.max_points + _TOLERANCE):
+        raise PluginError(Problem(f"{where} returned points outside the item's range",
+                                  expected=f"0 to {fmt(item.max_points)}", found=f"{fmt(finite.min())} to {fmt(finite.max())}"))
+    return np.clip(points, 0.0, item.max_points)
+
+
+def _unit_problems(message: str, data: DataSet, mask: np.ndarray, values: np.ndarray, expected: str,
+                   limit: int = 10) -> list[Problem]:
+    positions = np.flatnonzero(mask)
+    problems = [Problem(message, source="data", path=f"unit {data.units.ids[i]!r}", expected=expected,
+                        found="no value" if np.isnan(values[i]) else fmt(values[i]))
+                for i in positions[:limit]]
+    if positions.size > limit:
+        problems.append(Problem(f"... and {positions.size - limit} more units", source="data"))
+    return problems
+
+
+def _shares(scorecard: Scorecard, scored: Mapping[str, tuple], n: int) -> dict[str, np.ndarray | float]:
+    """Each item's share of the total (scalar, or per unit where re-weighting dropped siblings)."""
+    available: dict[int, np.ndarray | bool] = {}
+
+    def availability(node) -> np.ndarray | bool:
+        if isinstance(node, Item):
+            missing = scored[node.id][2]
+            result = ~missing if node.missing == "reweight" and missing.any() else True
+        else:
+            parts = [availability(c) for c in node.children]
+            result = True if any(p is True for p in parts) else np.logical_or.reduce(parts)
+        available[id(node)] = result
+        return result
+
+    for top in scorecard.dimensions:
+        availability(top)
+
+    shares: dict[str, np.ndarray | float] = {}
+
+    def distribute(nodes, parent_share):
+        amounts = [(c.weight if c.weight is not None else c.max_points) for c in nodes]
+        avails = [available[id(c)] for c in nodes]
+        if all(a is True for a in avails):
+            denominator = float(sum(amounts))
+            child_shares = [parent_share * a / denominator for a in amounts]
+        else:
+            weighted = [a * np.asarray(av, dtype=np.float64) if av is not True else np.full(n, a)
+                        for a, av in zip(amounts, avails)]
+            denominator = np.sum(weighted, axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                child_shares = [np.where(denominator > 0, parent_share * w / denominator, 0.0) for w in weighted]
+        for child, share in zip(nodes, child_shares):
+            if isinstance(child, Item):
+                shares[child.id] = share
+            else:
+                distribute(child.children, share)
+
+    distribute(scorecard.dimensions, scorecard.total_points)
+    return shares
+
+
+def _leaves(node):
+    for child in node.children:
+        if isinstance(child, Item):
+            yield child
+        else:
+            yield from _leaves(child)
+
+
+def _is_one(factor) -> bool:
+    return isinstance(factor, float) and abs(factor - 1.0) < 1e-12

@@ -1,0 +1,51 @@
+"""Reading data and units files through the registered loaders, chosen by file ending."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evalkit.data import DataSet, Units, read_observations, read_units
+from evalkit.errors import DataError, EvalkitError, FileAccessError, PluginError, Problem
+from evalkit.loaders.base import Table
+from evalkit.model import Scorecard
+from evalkit.plugins import Registry
+
+
+def read_table(path: str | Path, registry: Registry) -> Table:
+    """Read any supported file into a Table; the loader is picked by the file's ending."""
+    path = Path(path)
+    loader = registry.loader_for(path)
+    if loader is None:
+        endings = sorted({e for loader in registry.loaders.values() for e in loader.extensions})
+        raise DataError(Problem("unsupported file type", source=str(path), expected="a file ending in " + ", ".join(endings),
+                                found=repr(path.suffix or "no ending")))
+    if not path.exists():
+        raise FileAccessError(Problem("file not found", source=str(path)))
+    if path.is_dir():
+        raise FileAccessError(Problem("is a directory, expected a file", source=str(path)))
+    try:
+        table = loader.read(path)
+    except EvalkitError:
+        raise
+    except Exception as exc:
+        raise PluginError(Problem(f"loader {loader.name!r} from plugin {registry.owner('loaders', loader.name)!r} "
+                                  f"failed: {type(exc).__name__}: {exc}", source=str(path))) from exc
+    if not isinstance(table, Table):
+        raise PluginError(Problem(f"loader {loader.name!r} returned {type(table).__name__}", source=str(path),
+                                  expected="an evalkit Table"))
+    return table
+
+
+def load_units(path: str | Path, registry: Registry) -> Units:
+    """The units file (id, name, type, parent; Chinese headers accepted)."""
+    return read_units(read_table(path, registry))
+
+
+def load_data(data_path: str | Path, units: Units | str | Path, scorecard: Scorecard,
+              period: str | None = None) -> DataSet:
+    """The long-format data of `period` (default: the scorecard's) for the scorecard's units."""
+    registry = scorecard.registry
+    if not isinstance(units, Units):
+        units = load_units(units, registry)
+    known = set(scorecard.indicators) | set(registry.indicators)
+    return read_observations(read_table(data_path, registry), units, known, period or scorecard.period)

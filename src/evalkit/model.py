@@ -1,0 +1,139 @@
+"""The frozen objects a scorecard becomes once it has been validated.
+
+Nothing here reads files or knows about plugins: `evalkit.definition` builds these from a checked
+document, and `evalkit.engine` scores them. Being frozen, a Scorecard can be shared and reused.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Union
+
+import attrs
+
+DIRECTIONS = ("higher", "lower")
+MISSING_POLICIES = ("zero", "reweight", "fail")
+
+
+@attrs.frozen
+class Label:
+    """Text for people in Chinese and English; either may be missing and falls back to the other."""
+
+    zh: str | None = None
+    en: str | None = None
+
+    @classmethod
+    def of(cls, value: "str | Mapping[str, str] | Label | None") -> "Label":
+        if value is None:
+            return cls()
+        if isinstance(value, Label):
+            return value
+        if isinstance(value, str):
+            return cls(zh=value, en=value) if value.isascii() else cls(zh=value)
+        return cls(zh=value.get("zh"), en=value.get("en"))
+
+    def text(self, lang: str = "zh") -> str:
+        first, second = (self.zh, self.en) if lang == "zh" else (self.en, self.zh)
+        return first or second or ""
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in (("zh", self.zh), ("en", self.en)) if v is not None}
+
+
+def _direction(instance, attribute, value):
+    if value not in DIRECTIONS:
+        raise ValueError(f"{attribute.name} must be 'higher' or 'lower', found {value!r}")
+
+
+@attrs.frozen
+class Indicator:
+    """What is measured: id, names, unit of measure and whether higher or lower is better."""
+
+    id: str
+    name: Label = attrs.field(converter=Label.of)
+    unit: str = ""
+    direction: str = attrs.field(default="higher", validator=_direction)
+    description: Label = attrs.field(default=None, converter=Label.of)
+
+    def to_dict(self) -> dict:
+        out = {"id": self.id, "name": self.name.to_dict(), "unit": self.unit, "direction": self.direction}
+        if self.description.to_dict():
+            out["description"] = self.description.to_dict()
+        return out
+
+
+@attrs.frozen
+class Item:
+    """A leaf of the tree: one indicator scored by one rule, worth max_points or a weight."""
+
+    id: str
+    name: Label
+    indicator: str
+    rule: str
+    params: Mapping[str, Any]
+    max_points: float | None
+    weight: float | None
+    missing: str
+    path: tuple = ()
+
+
+@attrs.frozen
+class Dimension:
+    """An inner node of the tree (一级/二级指标): its score is the sum of its children's."""
+
+    id: str
+    name: Label
+    children: tuple["Node", ...]
+    max_points: float | None
+    weight: float | None
+    path: tuple = ()
+
+
+Node = Union[Dimension, Item]
+
+
+@attrs.frozen
+class Band:
+    """A grade earned by a total of at least `min`."""
+
+    min: float
+    grade: str
+    label: Label
+
+
+@attrs.frozen
+class Grading:
+    """Score bands, highest first."""
+
+    bands: tuple[Band, ...]
+
+
+@attrs.frozen
+class Scorecard:
+    """A validated scorecard. Build one with `evalkit.load_scorecard`."""
+
+    id: str
+    name: Label
+    version: str | None
+    period: str
+    dimensions: tuple[Node, ...]
+    indicators: Mapping[str, Indicator]
+    grading: Grading | None
+    rounding_decimals: int = 2
+    rounding_mode: str = "half_up"
+    ties: str = "min"
+    total_points: float | None = None
+    source: str | None = None
+    raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    registry: Any = attrs.field(default=None, repr=False, eq=False)  # the rules it was checked against
+
+    def walk(self):
+        """Yield (node, depth, parent) for every node, depth first, in definition order."""
+        stack = [(node, 0, None) for node in reversed(self.dimensions)]
+        while stack:
+            node, depth, parent = stack.pop()
+            yield node, depth, parent
+            if isinstance(node, Dimension):
+                stack.extend((child, depth + 1, node) for child in reversed(node.children))
+
+    def items(self) -> list[Item]:
+        return [node for node, _, _ in self.walk() if isinstance(node, Item)]

@@ -1,0 +1,220 @@
+"""Finding plugins and collecting what they register into a checked Registry.
+
+Plugins come from three places, in this order: the built-ins (`evalkit.builtin.*`, registered exactly
+like any department plugin), the ``evalkit`` entry-point group of installed packages, and the
+modules of a plugins directory. A plugin can be blocked by name, or only an allow-list loaded (the
+built-ins are always loaded unless blocked by their own name). A plugin that fails to import, raises
+in a hook, or registers something unnamed or twice is reported by name.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.metadata
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import attrs
+import pluggy
+
+from evalkit import hookspecs
+from evalkit.errors import PluginError, Problem
+
+BUILTIN_MODULES = ("evalkit.builtin.rules", "evalkit.builtin.loaders", "evalkit.builtin.reporters")
+KINDS = {
+    "rules": "evalkit_register_rules",
+    "indicators": "evalkit_register_indicators",
+    "loaders": "evalkit_register_loaders",
+    "reporters": "evalkit_register_reporters",
+}
+
+
+@attrs.frozen
+class PluginInfo:
+    name: str
+    version: str | None
+    origin: str  # "builtin", "entry point", or the file it was loaded from
+
+
+@attrs.frozen
+class Registry:
+    """Everything registered, by kind and name, with the plugin that registered each."""
+
+    rules: dict
+    indicators: dict
+    loaders: dict
+    reporters: dict
+    owners: dict  # (kind, name) -> plugin name
+    plugins: tuple[PluginInfo, ...]
+
+    def owner(self, kind: str, name: str) -> str:
+        return self.owners.get((kind, name), "?")
+
+    def loader_for(self, path: str | Path):
+        """The loader whose extension matches the file, or None."""
+        suffix = Path(path).suffix.lower()
+        for loader in self.loaders.values():
+            if suffix in loader.extensions:
+                return loader
+        return None
+
+
+@attrs.frozen
+class Plugins:
+    """A pluggy manager with the loaded plugins, and where each came from."""
+
+    manager: pluggy.PluginManager
+    origins: dict  # plugin name -> PluginInfo
+
+    def infos(self) -> tuple[PluginInfo, ...]:
+        return tuple(self.origins.get(name) or PluginInfo(name=name, version=None, origin="registered")
+                     for name, _ in self.manager.list_name_plugin())
+
+
+def load_plugins(
+    entry_points: bool = True,
+    plugins_dir: str | Path | None = None,
+    block: Iterable[str] = (),
+    allow: Iterable[str] | None = None,
+    extra: Iterable[Any] = (),
+) -> Plugins:
+    """Load the built-ins, installed plugins and a directory's modules into one plugin manager.
+
+    `extra` takes plugin objects (modules or instances) to register directly, as tests and
+    integrators do. `allow`, when given, limits entry-point and directory plugins to those names.
+    """
+    pm = pluggy.PluginManager("evalkit")
+    origins: dict[str, PluginInfo] = {}
+    pm.add_hookspecs(hookspecs)
+    blocked = set(block)
+    allowed = set(allow) if allow is not None else None
+    for name in blocked:
+        pm.set_blocked(name)
+    problems: list[Problem] = []
+    for module_name in BUILTIN_MODULES:
+        if module_name not in blocked:
+            pm.register(importlib.import_module(module_name), name=module_name)
+            origins[module_name] = PluginInfo(name=module_name, version=_own_version(), origin="builtin")
+    if entry_points:
+        for ep in sorted(importlib.metadata.entry_points(group="evalkit"), key=lambda e: e.name):
+            if ep.name in blocked or (allowed is not None and ep.name not in allowed) or pm.has_plugin(ep.name):
+                continue
+            try:
+                plugin = ep.load()
+            except Exception as exc:  # a broken plugin must not hide behind a traceback
+                problems.append(Problem(f"plugin {ep.name!r} failed to load: {type(exc).__name__}: {exc}",
+                                        source=f"entry point {ep.value}",
+                                        expected="an importable module", found="an error on import"))
+                continue
+            pm.register(plugin, name=ep.name)
+            dist = getattr(ep, "dist", None)
+            origins[ep.name] = PluginInfo(name=ep.name, version=dist.version if dist is not None else None,
+                                          origin=f"entry point {ep.value}")
+    if plugins_dir is not None:
+        problems.extend(_load_directory(pm, Path(plugins_dir), blocked, allowed, origins))
+    for plugin in extra:
+        name = getattr(plugin, "__name__", None) or type(plugin).__name__
+        if name not in blocked:
+            pm.register(plugin, name=name)
+    if problems:
+        raise PluginError(problems)
+    return Plugins(manager=pm, origins=origins)
+
+
+def _own_version() -> str | None:
+    try:
+        return importlib.metadata.version("evalkit")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _load_directory(pm: pluggy.PluginManager, directory: Path, blocked: set, allowed: set | None,
+                    origins: dict) -> list[Problem]:
+    if not directory.is_dir():
+        return [Problem("the plugins directory does not exist", source=str(directory), expected="a directory of .py files")]
+    problems = []
+    for path in sorted(directory.glob("*.py")):
+        name = path.stem
+        if name.startswith("_") or name in blocked or (allowed is not None and name not in allowed):
+            continue
+        if pm.has_plugin(name):
+            problems.append(Problem(f"plugin {name!r} is already loaded from elsewhere", source=str(path),
+                                    expected="a unique plugin name", found=name))
+            continue
+        module_name = f"evalkit_plugins_dir.{name}"
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        module = importlib.util.module_from_spec(spec)
+        try:
+            sys.modules[module_name] = module
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            sys.modules.pop(module_name, None)
+            problems.append(Problem(f"plugin {name!r} failed to load: {type(exc).__name__}: {exc}", source=str(path)))
+            continue
+        pm.register(module, name=name)
+        origins[name] = PluginInfo(name=name, version=getattr(module, "__version__", None), origin=str(path))
+    return problems
+
+
+def build_registry(plugins: Plugins) -> Registry:
+    """Call every register hook of every plugin and check what comes back."""
+    pm = plugins.manager
+    tables: dict[str, dict] = {kind: {} for kind in KINDS}
+    owners: dict[tuple[str, str], str] = {}
+    problems: list[Problem] = []
+    for kind, hook_name in KINDS.items():
+        hook = getattr(pm.hook, hook_name)
+        for impl in reversed(hook.get_hookimpls()):  # pluggy's call order
+            plugin_name = impl.plugin_name
+            register = _registrar(kind, plugin_name, tables[kind], owners, problems)
+            try:
+                impl.function(register=register)
+            except Exception as exc:
+                problems.append(Problem(f"plugin {plugin_name!r} raised in {hook_name}: {type(exc).__name__}: {exc}"))
+    if problems:
+        raise PluginError(problems)
+    return Registry(plugins=plugins.infos(), owners=owners, **tables)
+
+
+def _registrar(kind: str, plugin_name: str, table: dict, owners: dict, problems: list) -> Callable[[Any], None]:
+    from evalkit.loaders.base import Loader
+    from evalkit.model import Indicator
+    from evalkit.reporters.base import Reporter
+    from evalkit.rules.base import Rule
+
+    expected_type = {"rules": Rule, "indicators": Indicator, "loaders": Loader, "reporters": Reporter}[kind]
+    singular = kind[:-1]
+
+    def register(thing: Any) -> None:
+        if not isinstance(thing, expected_type):
+            problems.append(Problem(f"plugin {plugin_name!r} registered something that is not a {singular}",
+                                    expected=f"an instance of evalkit.{expected_type.__name__}", found=type(thing).__name__))
+            return
+        name = thing.id if kind == "indicators" else thing.name
+        if not isinstance(name, str) or not name.strip():
+            problems.append(Problem(f"plugin {plugin_name!r} registered a {singular} with no name",
+                                    expected="a non-empty name", found=repr(name)))
+            return
+        if name in table:
+            problems.append(Problem(f"the {singular} {name!r} is registered twice: by plugin {owners[(kind, name)]!r} "
+                                    f"and by plugin {plugin_name!r}", expected="unique names; block one plugin with --block"))
+            return
+        table[name] = thing
+        owners[(kind, name)] = plugin_name
+
+    return register
+
+
+def default_registry(**options: Any) -> Registry:
+    """The registry of the built-ins and installed plugins; built once per process without options."""
+    if options:
+        return build_registry(load_plugins(**options))
+    return _installed_registry()
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_registry() -> Registry:
+    return build_registry(load_plugins())

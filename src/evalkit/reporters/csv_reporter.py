@@ -1,0 +1,19 @@
+"""CSV of the summary, UTF-8 with a BOM so that Excel shows Chinese names correctly."""
+
+import csv
+import io
+
+from evalkit.reporters.base import Reporter, ReportOptions
+from evalkit.reporters.summary import summary_header, summary_rows
+
+
+def render_csv(evaluation, options: ReportOptions) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(summary_header(evaluation, options.lang))
+    writer.writerows(summary_rows(evaluation, options.lang))
+    return "\ufeff" + buffer.getvalue()
+
+
+CSV_REPORTER = Reporter(name="csv", extension=".csv", render=render_csv,
+                        description="Summary table (rank, unit, dimensions, total, grade) for Excel")

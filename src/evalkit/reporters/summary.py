@@ -1,0 +1,28 @@
+"""The rows every summary report shows: rank, unit, top dimension scores, total, grade."""
+
+from __future__ import annotations
+
+from evalkit.model import Dimension
+
+
+def points_text(value: float, decimals: int) -> str:
+    """A score with the scorecard's declared decimals, as published: 72.60, not 72.6."""
+    return f"{float(value):.{decimals}f}"
+
+
+def summary_header(evaluation, lang: str) -> list[str]:
+    zh = lang == "zh"
+    tops = [node.name.text(lang) for node in evaluation.scorecard.dimensions]
+    return (["排名", "编号", "单位"] if zh else ["Rank", "ID", "Unit"]) + tops + (["总分", "等次"] if zh else ["Total", "Grade"])
+
+
+def summary_rows(evaluation, lang: str):
+    """One list of cells (text) per unit, in rank order."""
+    tops = evaluation.scorecard.dimensions
+    d = evaluation.scorecard.rounding_decimals
+    for i in evaluation.order():
+        grade = evaluation.grade_of(int(i))
+        scores = [points_text(evaluation.dimensions[n.id][i] if isinstance(n, Dimension) else evaluation.items[n.id].score[i], d)
+                  for n in tops]
+        yield ([str(int(evaluation.ranks[i])), evaluation.units.ids[i], evaluation.units.names[i]] + scores
+               + [points_text(evaluation.totals[i], d), grade.label.text(lang) if grade else ""])

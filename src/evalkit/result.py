@@ -1,0 +1,190 @@
+"""An Evaluation: columnar results for all units, plus what produced every point.
+
+Arrays stay aligned with `units.ids`; per-unit views and the JSON document are built from them on
+demand. The JSON form follows ``schemas/result.schema.json`` and is byte-identical for the same
+inputs (units in rank order, ties by id; keys in a fixed order; numbers already rounded).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator
+
+import attrs
+import numpy as np
+
+from evalkit.data import Units
+from evalkit.engine import ItemResult
+from evalkit.grading import NO_GRADE
+from evalkit.model import Band, Dimension, Item, Scorecard
+from evalkit.rules.base import fmt
+
+RESULT_FORMAT = 1
+
+
+def _num(x: float) -> float | int | None:
+    """A rounded score as JSON shows it: 12 not 12.0, None for NaN."""
+    if x is None or np.isnan(x):
+        return None
+    x = float(x)
+    return int(x) if x.is_integer() and abs(x) < 2**53 else x
+
+
+@attrs.frozen
+class ItemScore:
+    """One item for one unit."""
+
+    item: Item
+    value: float | None
+    points: float
+    share: float
+    score: float
+    missing: bool
+
+    @property
+    def flag(self) -> str | None:
+        if not self.missing:
+            return None
+        return "missing_reweighted" if self.item.missing == "reweight" else "missing_scored_zero"
+
+
+@attrs.frozen
+class UnitResult:
+    """Everything about one unit: total, grade, rank, dimension scores and every item."""
+
+    id: str
+    name: str
+    type: str | None
+    total: float
+    rank: int
+    grade: Band | None
+    dimensions: dict[str, float]
+    items: dict[str, ItemScore]
+
+
+@attrs.frozen
+class Evaluation:
+    """The result of scoring one scorecard on one data set."""
+
+    scorecard: Scorecard
+    units: Units
+    period: str
+    items: dict[str, ItemResult]
+    dimensions: dict[str, np.ndarray]
+    totals: np.ndarray
+    grades: np.ndarray  # index into scorecard.grading.bands, NO_GRADE for none
+    ranks: np.ndarray
+
+    def order(self) -> np.ndarray:
+        """Unit positions by rank, ties by unit id: the order of every report."""
+        ids = np.asarray(self.units.ids, dtype=object).astype(str)
+        return np.lexsort((ids, self.ranks))
+
+    def grade_of(self, i: int) -> Band | None:
+        g = int(self.grades[i])
+        return None if g == NO_GRADE or self.scorecard.grading is None else self.scorecard.grading.bands[g]
+
+    def unit(self, unit_id: str) -> UnitResult:
+        """The full result of one unit; KeyError if it was not assessed."""
+        i = self.units.index[unit_id]
+        items = {}
+        for item_id, r in self.items.items():
+            share = r.share[i] if isinstance(r.share, np.ndarray) else r.share
+            value = r.values[i]
+            items[item_id] = ItemScore(item=r.item, value=None if np.isnan(value) else float(value),
+                                       points=float(r.points[i]), share=float(share), score=float(r.score[i]),
+                                       missing=bool(r.missing[i]))
+        return UnitResult(id=unit_id, name=self.units.names[i], type=self.units.types[i], total=float(self.totals[i]),
+                          rank=int(self.ranks[i]), grade=self.grade_of(i),
+                          dimensions={k: float(v[i]) for k, v in self.dimensions.items()}, items=items)
+
+    def __iter__(self) -> Iterator[UnitResult]:
+        for i in self.order():
+            yield self.unit(self.units.ids[i])
+
+    def top_dimensions(self) -> list:
+        return list(self.scorecard.dimensions)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON result: scorecard, the definition of every item, and every unit's points."""
+        sc = self.scorecard
+        item_defs = []
+        for node, depth, parent in sc.walk():
+            if isinstance(node, Item):
+                r = self.items[node.id]
+                item_defs.append({
+                    "id": node.id, "name": node.name.to_dict(), "dimension": parent.id if parent else None,
+                    "indicator": node.indicator, "rule": node.rule, "params": dict(node.params),
+                    "max_points": _num(node.max_points),
+                    "share": _num(r.share) if not isinstance(r.share, np.ndarray) else None,
+                    "missing_policy": node.missing,
+                })
+        dim_defs = [{"id": node.id, "name": node.name.to_dict(), "parent": parent.id if parent else None, "level": depth + 1}
+                    for node, depth, parent in sc.walk() if isinstance(node, Dimension)]
+        units = []
+        item_ids = list(self.items)
+        for i in self.order():
+            i = int(i)
+            grade = self.grade_of(i)
+            unit_items = {}
+            for item_id in item_ids:
+                r = self.items[item_id]
+                missing = bool(r.missing[i])
+                share = r.share[i] if isinstance(r.share, np.ndarray) else r.share
+                entry = {"value": _num(r.values[i]), "points": _num(r.points[i]), "weight": _num(share),
+                         "score": _num(r.score[i])}
+                if missing:
+                    entry["missing"] = "missing_reweighted" if r.item.missing == "reweight" else "missing_scored_zero"
+                unit_items[item_id] = entry
+            units.append({
+                "id": self.units.ids[i], "name": self.units.names[i], "type": self.units.types[i],
+                "rank": int(self.ranks[i]), "total": _num(self.totals[i]),
+                "grade": grade.grade if grade else None,
+                "dimensions": {k: _num(v[i]) for k, v in self.dimensions.items()},
+                "items": unit_items,
+            })
+        return {
+            "evalkit_result": RESULT_FORMAT,
+            "scorecard": {"id": sc.id, "name": sc.name.to_dict(), "version": sc.version, "period": self.period,
+                          "total_points": _num(sc.total_points),
+                          "rounding": {"decimals": sc.rounding_decimals, "mode": sc.rounding_mode}, "ties": sc.ties},
+            "grades": [{"grade": b.grade, "min": _num(b.min), "label": b.label.to_dict()}
+                       for b in (sc.grading.bands if sc.grading else ())],
+            "indicators": [ind.to_dict() for ind in sc.indicators.values()],
+            "dimensions": dim_defs,
+            "items": item_defs,
+            "units": units,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+
+    def explain(self, unit_id: str, lang: str = "zh") -> list[str]:
+        """Sentences that walk from every raw value to the grade, for one unit."""
+        u = self.unit(unit_id)
+        sc = self.scorecard
+        zh = lang == "zh"
+        lines = [f"{u.name} ({u.id})"]
+        for node, depth, parent in sc.walk():
+            pad = "  " * depth
+            if isinstance(node, Dimension):
+                lines.append(f"{pad}{node.name.text(lang)}: {fmt(u.dimensions[node.id])}")
+                continue
+            s = u.items[node.id]
+            r = self.items[node.id]
+            if s.missing:
+                why = ("无数据，按规定计 0 分" if zh else "no value: scored 0 as the item's policy says") \
+                    if node.missing == "zero" else ("无数据，权重分给同级指标" if zh else "no value: its weight went to its siblings")
+            else:
+                why = r.rule.explain(s.value, s.points, r.context, self.units.index[unit_id]).text(lang)
+            weight = (f"权重 {fmt(s.share)} 分，计入 {fmt(s.score)} 分" if zh else f"worth {fmt(s.share)} of the total: counts {fmt(s.score)}") \
+                if not _same(s.share, node.max_points) and not (s.missing and node.missing == "reweight") else ""
+            lines.append(f"{pad}{node.name.text(lang)} [{node.rule}]: {why}" + (f"; {weight}" if weight else ""))
+        grade = u.grade.label.text(lang) if u.grade else ("无等次" if zh else "no grade")
+        lines.append((f"总分 {fmt(u.total)}，等次 {grade}，排名 {u.rank}/{len(self.units)}") if zh
+                     else f"total {fmt(u.total)}, grade {grade}, rank {u.rank} of {len(self.units)}")
+        return lines
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) < 1e-9

@@ -1,0 +1,119 @@
+"""The contract every scoring rule follows, built-in or from a department plugin.
+
+A rule scores one indicator for all units in one call: ``score(values, ctx)`` receives a float64
+numpy array (NaN where a unit has no value) and returns the points for every unit, between 0 and
+``ctx.max_points``. Returning NaN for a unit means "cannot be scored" (say, a target of zero) and the
+item's missing-data policy then applies. Rules never loop over units in Python; a department that
+only has a per-value formula can use `scalar_rule`, which lifts it (slowly) to the same contract.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any, Callable, ClassVar, Iterable, Mapping
+
+import attrs
+import numpy as np
+
+from evalkit.model import Indicator, Label
+
+
+@attrs.frozen
+class ParamProblem:
+    """A problem with a rule's params that the JSON Schema cannot express (e.g. lower < upper)."""
+
+    path: tuple  # inside params, e.g. ("tiers", 2, "points")
+    message: str
+    expected: str | None = None
+    found: str | None = None
+
+
+@attrs.frozen
+class RuleContext:
+    """What a rule may use besides the values: the item's scale, the indicator, the other columns."""
+
+    params: Any
+    max_points: float
+    indicator: Indicator
+    unit_ids: tuple[str, ...] = ()
+    period: str = ""
+    columns: Mapping[str, np.ndarray] = attrs.field(factory=dict, repr=False)
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.indicator.direction == "higher"
+
+    def column(self, indicator_id: str) -> np.ndarray:
+        """All units' values of another indicator (NaN where missing), e.g. per-unit targets."""
+        if indicator_id not in self.columns:
+            return np.full(len(self.unit_ids), np.nan)
+        return self.columns[indicator_id]
+
+
+def fmt(value: float) -> str:
+    """A number as a person writes it: 95, 0.5, 12.25 (no trailing zeros, no exponent)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "n/a"
+    text = f"{float(value):.6f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+class Rule(abc.ABC):
+    """Base class of scoring rules. Subclasses set the class attributes and implement `score`."""
+
+    name: ClassVar[str] = ""
+    title: ClassVar[Label] = Label()
+    description: ClassVar[str] = ""
+    params_schema: ClassVar[dict] = {"type": "object"}
+    # Values outside this closed range are data errors (e.g. a negative count of events).
+    value_range: ClassVar[tuple[float, float] | None] = None
+
+    def check(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Iterable[ParamProblem]:
+        """Checks the schema cannot express; return problems, never raise."""
+        return ()
+
+    def indicators_used(self, params: Mapping[str, Any]) -> Iterable[tuple[tuple, str]]:
+        """Other indicators the params name, as (path inside params, indicator id), so they can be checked."""
+        return ()
+
+    def prepare(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Any:
+        """Turn checked params into whatever `score` wants (sorted arrays, floats); runs once per item."""
+        return params
+
+    @abc.abstractmethod
+    def score(self, values: np.ndarray, ctx: RuleContext) -> np.ndarray:
+        """Points for every unit (NaN in, or NaN out, means missing), within [0, ctx.max_points]."""
+
+    def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
+        """One sentence on why unit number `index` with `value` earned `points`, in Chinese and English."""
+        return Label(zh=f"{fmt(value)} 按规则 {self.name} 得 {fmt(points)} 分",
+                     en=f"{fmt(value)} scores {fmt(points)} under rule {self.name}")
+
+    def summary(self) -> dict:
+        """Name, title, description and params schema, as `evalkit rules` lists them."""
+        return {"name": self.name, "title": self.title.to_dict(), "description": self.description,
+                "params_schema": self.params_schema}
+
+
+def scalar_rule(name: str, params_schema: dict, description: str = "", title: Label | None = None) -> Callable:
+    """Lift ``func(value, params, max_points, higher_is_better) -> points`` into a Rule.
+
+    This is the slow path, about 1 million values a second: use it for a formula you only have per
+    value; write a numpy `score` for anything that runs on many units.
+    """
+
+    def wrap(func: Callable[[float, Mapping, float, bool], float]) -> Rule:
+        class ScalarRule(Rule):
+            def score(self, values: np.ndarray, ctx: RuleContext) -> np.ndarray:
+                ufunc = np.frompyfunc(lambda v: func(v, ctx.params, ctx.max_points, ctx.higher_is_better), 1, 1)
+                return ufunc(values).astype(np.float64)
+
+        ScalarRule.name = name
+        ScalarRule.params_schema = params_schema
+        doc_lines = (func.__doc__ or "").strip().splitlines()
+        ScalarRule.description = description or (doc_lines[0] if doc_lines else "")
+        ScalarRule.title = title or Label(en=name)
+        ScalarRule.__name__ = f"ScalarRule_{name}"
+        return ScalarRule()
+
+    return wrap

@@ -1,0 +1,57 @@
+"""Per event: points off (or on) for each occurrence, with a cap (限扣).
+
+"0.5 points off for each missed meeting, at most 5 off": with `mode: deduct` (default) a unit starts
+at max_points and loses `per_event` for each event, losing at most `cap`. With `mode: add` a unit earns
+`per_event` for each event, at most `cap`. Counts must not be negative.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from evalkit.model import Label
+from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
+
+
+class PerEventRule(Rule):
+    name = "per_event"
+    title = Label(zh="按次扣分", en="Per event")
+    description = "Points off (or on) per occurrence, capped: '0.5 off per missed meeting, at most 5'."
+    params_schema = {
+        "type": "object",
+        "required": ["per_event"],
+        "additionalProperties": False,
+        "properties": {
+            "per_event": {"type": "number", "exclusiveMinimum": 0, "description": "Points per occurrence."},
+            "cap": {"type": "number", "exclusiveMinimum": 0, "description": "Most points taken off (or given); default max_points."},
+            "mode": {"enum": ["deduct", "add"], "default": "deduct"},
+        },
+    }
+    value_range = (0.0, float("inf"))
+
+    def check(self, params, max_points, indicator):
+        wanted = "lower" if params.get("mode", "deduct") == "deduct" else "higher"
+        if indicator.direction != wanted:
+            yield ParamProblem(("mode",), f"indicator {indicator.id!r} says {indicator.direction} is better, but this rule "
+                               f"makes more events worth {'fewer' if wanted == 'lower' else 'more'} points",
+                               expected=f"an indicator with direction: {wanted}", found=f"direction: {indicator.direction}")
+        if params.get("cap", max_points) > max_points:
+            yield ParamProblem(("cap",), "the cap is larger than the item's max_points",
+                               expected=f"at most {fmt(max_points)}", found=fmt(params["cap"]))
+
+    def prepare(self, params, max_points, indicator):
+        return {"per_event": float(params["per_event"]), "cap": float(params.get("cap", max_points)),
+                "mode": params.get("mode", "deduct")}
+
+    def score(self, values: np.ndarray, ctx: RuleContext) -> np.ndarray:
+        p = ctx.params
+        moved = np.minimum(values * p["per_event"], p["cap"])
+        return ctx.max_points - moved if p["mode"] == "deduct" else moved
+
+    def explain(self, value, points, ctx, index):
+        p = ctx.params
+        if p["mode"] == "deduct":
+            return Label(zh=f"{fmt(value)} 次，每次扣 {fmt(p['per_event'])} 分，最多扣 {fmt(p['cap'])} 分，得 {fmt(points)} 分",
+                         en=f"{fmt(value)} events at {fmt(p['per_event'])} off each, at most {fmt(p['cap'])} off: {fmt(points)} points")
+        return Label(zh=f"{fmt(value)} 次，每次加 {fmt(p['per_event'])} 分，最多 {fmt(p['cap'])} 分，得 {fmt(points)} 分",
+                     en=f"{fmt(value)} events at {fmt(p['per_event'])} each, at most {fmt(p['cap'])}: {fmt(points)} points")

@@ -1,0 +1,28 @@
+"""Shared fixtures; hypothesis runs derandomized (reproducible) under HYPOTHESIS_PROFILE=ci."""
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture
+def quickstart():
+    """Paths of the quickstart example: (scorecard, data, units)."""
+    base = EXAMPLES / "quickstart"
+    return base / "scorecard.yaml", base / "data.csv", base / "units.csv"
+
+
+@pytest.fixture(scope="session")
+def registry():
+    import evalkit
+
+    return evalkit.default_registry()
