@@ -57,9 +57,9 @@ def _as_document(source) -> Document:
 
 def check_document(document: Document, registry: Registry) -> list[Problem]:
     problems = schema_problems(document, scorecard_schema(registry))
-    if problems:
-        return problems
-    return list(SemanticCheck(document, registry).run())
+    if not problems:
+        problems = list(SemanticCheck(document, registry).run())
+    return sorted(problems, key=lambda p: p.line or 0)  # in the order a person reads the file
 
 
 def schema_problems(document: Document, schema: dict) -> list[Problem]:
