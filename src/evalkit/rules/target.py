@@ -45,7 +45,7 @@ class TargetRule(Rule):
 
     def score(self, values: np.ndarray, ctx: RuleContext) -> np.ndarray:
         target = self.targets(ctx, values.shape[0])
-        with np.errstate(divide="ignore", invalid="ignore"):  # lower is better and actual 0: inf, clipped to full
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # lower is better, actual 0: inf -> full
             ratio = values / target if ctx.higher_is_better else target / values
         ratio[np.isnan(values) | np.isnan(target)] = np.nan
         return np.clip(ratio, 0.0, 1.0) * ctx.max_points
