@@ -13,8 +13,9 @@ Plugins implement the hooks in `evalkit.hookspecs` with `@evalkit.hookimpl`.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
+from evalkit.adjustments import AdjustmentRecord
 from evalkit.data import DataSet, Units
 from evalkit.definition import load_scorecard, validate
 from evalkit.errors import DataError, DefinitionError, EvalkitError, FileAccessError, PluginError, Problem
@@ -32,12 +33,14 @@ __version__ = "0.1.0"
 
 
 def evaluate(scorecard: Scorecard, data: DataSet | Mapping[str, Any], units: Units | Sequence[str] | None = None,
-             period: str | None = None) -> Evaluation:
+             period: str | None = None, adjustments: Iterable[Mapping[str, Any] | AdjustmentRecord] = ()) -> Evaluation:
     """Score `data` against `scorecard`.
 
     `data` is a DataSet, or in memory: ``{indicator: {unit_id: value}}`` or ``{indicator: array}``
-    aligned with `units` (a list of unit ids, or Units with names and types).
+    aligned with `units` (a list of unit ids, or Units with names and types). `adjustments` are bonus,
+    deduction and veto records: dicts with unit, item, points, reason, evidence, authority.
     """
+    from evalkit.adjustments import records_from
     from evalkit.engine import evaluate as run
 
     if not isinstance(data, DataSet):
@@ -49,11 +52,12 @@ def evaluate(scorecard: Scorecard, data: DataSet | Mapping[str, Any], units: Uni
         if unknown:
             raise DataError([Problem("unknown indicator", source="data", path=f"$[{k!r}]",
                                      expected="an indicator of the scorecard", found=repr(k)) for k in unknown])
-    return run(scorecard, data, scorecard.registry)
+    records = records_from(adjustments, data.units.ids, scorecard)
+    return run(scorecard, data, scorecard.registry, records)
 
 
 __all__ = [
-    "DataError", "DataSet", "DefinitionError", "Evaluation", "EvalkitError", "FileAccessError", "Indicator", "Label",
+    "AdjustmentRecord", "DataError", "DataSet", "DefinitionError", "Evaluation", "EvalkitError", "FileAccessError", "Indicator", "Label",
     "Loader", "ParamProblem", "PluginError", "Problem", "Registry", "ReportOptions", "Reporter", "Rounding", "Rule",
     "RuleContext", "Scorecard", "Table", "UnitResult", "Units", "build_registry", "default_registry", "evaluate",
     "hookimpl", "load_data", "load_plugins", "load_scorecard", "load_units", "round_array", "scalar_rule", "validate",

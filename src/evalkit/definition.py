@@ -16,7 +16,7 @@ import jsonschema
 from jsonschema.exceptions import best_match
 
 from evalkit.errors import DefinitionError, Problem, describe
-from evalkit.model import Band, Dimension, Grading, Indicator, Item, Label, Scorecard
+from evalkit.model import AdjustmentItem, Band, Dimension, Gate, Grading, Indicator, Item, Label, Scorecard, Veto
 from evalkit.plugins import Registry
 from evalkit.rules.base import fmt
 from evalkit.schemas import scorecard_schema
@@ -138,6 +138,7 @@ class SemanticCheck:
         yield from self.indicator_problems()
         yield from self.node_problems()
         yield from self.grading_problems()
+        yield from self.adjustment_problems()
 
     def indicator_problems(self) -> Iterable[Problem]:
         seen: dict[str, int] = {}
@@ -242,6 +243,46 @@ class SemanticCheck:
             mins.setdefault(band["min"], i)
 
 
+    def adjustment_problems(self) -> Iterable[Problem]:
+        """Bonus, deduction and veto ids share one namespace (the adjustments file names them)."""
+        seen: dict[str, tuple] = {}
+        node_ids = {node["id"] for node, _ in _walk(self.data["dimensions"], ("dimensions",))}
+        grades = {b["grade"] for b in self.data.get("grading", {}).get("bands", [])}
+        blocks = {b["id"] for b in self.data.get("deductions", {}).get("blocks", [])}
+        entries = [(("bonus", "items", i), x) for i, x in enumerate(self.data.get("bonus", {}).get("items", []))]
+        entries += [(("deductions", "items", i), x) for i, x in enumerate(self.data.get("deductions", {}).get("items", []))]
+        entries += [(("vetoes", i), x) for i, x in enumerate(self.data.get("vetoes", []))]
+        for path, entry in entries:
+            xid = entry["id"]
+            if xid in seen or xid in node_ids:
+                where = _jp(seen[xid]) if xid in seen else "an item or dimension of the tree"
+                yield self.doc.problem(path + ("id",), f"the id {xid!r} is already used", expected="a unique id",
+                                       found=f"also {where}")
+            seen.setdefault(xid, path)
+            if entry.get("block") is not None and entry["block"] not in blocks:
+                yield self.doc.problem(path + ("block",), "unknown deduction block",
+                                       expected="an id under $.deductions.blocks", found=repr(entry["block"]))
+            if path[0] == "bonus" and "block" in entry:
+                yield self.doc.problem(path + ("block",), "blocks are for deductions", expected="no block on a bonus item",
+                                       found=repr(entry["block"]))
+        graded = [(("vetoes", i), v) for i, v in enumerate(self.data.get("vetoes", [])) if "grade" in v]
+        graded += [(("gates", i), g) for i, g in enumerate(self.data.get("gates", []))]
+        for path, entry in graded:
+            if entry["grade"] not in grades:
+                yield self.doc.problem(path + ("grade",), "unknown grade",
+                                       expected="a grade of $.grading.bands" if grades else "a grading scheme ($.grading)",
+                                       found=repr(entry["grade"]))
+        gate_ids: dict[str, int] = {}
+        for i, gate in enumerate(self.data.get("gates", [])):
+            if gate["indicator"] not in self.indicators:
+                yield self.doc.problem(("gates", i, "indicator"), "unknown indicator",
+                                       expected=_one_of(self.indicators, gate["indicator"]), found=repr(gate["indicator"]))
+            if gate["id"] in gate_ids:
+                yield self.doc.problem(("gates", i, "id"), f"the gate id {gate['id']!r} is used twice", expected="unique ids",
+                                       found=f"also at $.gates[{gate_ids[gate['id']]}]")
+            gate_ids.setdefault(gate["id"], i)
+
+
 def _indicators(data: Mapping, registry: Registry) -> dict[str, Indicator]:
     found = dict(registry.indicators)
     for spec in data.get("indicators", []) if isinstance(data, Mapping) else []:
@@ -313,6 +354,8 @@ def build(document: Document, registry: Registry) -> Scorecard:
         used.update(other for _, other in rule.indicators_used(item.params))
     declared = {spec["id"] for spec in data.get("indicators", [])}
     indicators = {k: v for k, v in all_indicators.items() if k in used or k in declared}
+    for gate in data.get("gates", []):
+        used.add(gate["indicator"])
     tops = data["dimensions"]
     total = data.get("total_points")
     if total is None:
@@ -322,8 +365,26 @@ def build(document: Document, registry: Registry) -> Scorecard:
         period=str(data["period"]), dimensions=dimensions, indicators=indicators, grading=grading,
         rounding_decimals=rounding.get("decimals", 2), rounding_mode=rounding.get("mode", "half_up"),
         ties=data.get("ranking", {}).get("ties", "min"), total_points=float(total), source=document.source, raw=data,
-        registry=registry,
+        registry=registry, **_adjustments(data),
     )
+
+
+def _adjustments(data: Mapping) -> dict:
+    def items(kind: str, key: str):
+        return tuple(AdjustmentItem(id=x["id"], name=Label.of(x["name"]), kind=kind, cap=x.get("cap"), block=x.get("block"))
+                     for x in data.get(key, {}).get("items", []))
+
+    return {
+        "bonus_items": items("bonus", "bonus"),
+        "bonus_cap": data.get("bonus", {}).get("cap"),
+        "deduction_items": items("deduction", "deductions"),
+        "deduction_blocks": {b["id"]: float(b["cap"]) for b in data.get("deductions", {}).get("blocks", [])},
+        "vetoes": tuple(Veto(id=v["id"], name=Label.of(v["name"]), effect=v["effect"], grade=v.get("grade"),
+                             points=v.get("points")) for v in data.get("vetoes", [])),
+        "gates": tuple(Gate(id=g["id"], name=Label.of(g.get("name", g["id"])), indicator=g["indicator"], effect=g["effect"],
+                            grade=g["grade"], below=g.get("below"), above=g.get("above"),
+                            when_missing=g.get("when_missing", "ignore")) for g in data.get("gates", [])),
+    }
 
 
 def _items(nodes) -> Iterable[Item]:

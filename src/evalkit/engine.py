@@ -2,17 +2,20 @@
 
 The order never changes: score every item (rule on the whole column) -> apply the missing-data
 policy -> round item points -> share each item's points out of the total along the tree (weights,
-or max_points, re-normalised per unit where items were dropped) -> dimension totals -> grade -> rank.
+or max_points, re-normalised per unit where items were dropped) -> dimension totals -> bonus,
+deductions and score vetoes (`evalkit.adjustments`) -> grade from bands -> gates and grade vetoes -> rank.
 There is no Python loop over units; the loops here run over the items of the scorecard.
 """
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import attrs
 import numpy as np
 
+from evalkit.adjustments import AdjustmentRecord, grade_overrides
+from evalkit.adjustments import apply as apply_adjustments
 from evalkit.data import DataSet
 from evalkit.errors import DataError, PluginError, Problem
 from evalkit.grading import NO_GRADE, grade_indexes
@@ -39,7 +42,8 @@ class ItemResult:
     context: RuleContext = attrs.field(repr=False)
 
 
-def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry) -> "Evaluation":
+def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
+             adjustments: Sequence[AdjustmentRecord] = ()) -> "Evaluation":
     """Score every unit of `data` against `scorecard`; raises DataError or PluginError for people."""
     from evalkit.result import Evaluation
 
@@ -74,10 +78,17 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry) -> "Evalua
     for node in scorecard.dimensions:
         totals += dimension_scores[node.id] if isinstance(node, Dimension) else item_results[node.id].score
     totals = rounding(totals)
-    grades = grade_indexes(totals, scorecard.grading) if scorecard.grading else np.full(n, NO_GRADE, dtype=np.int64)
-    ranks = rank(totals, data.units.ids, ties=scorecard.ties)
+    adjusted = None
+    if scorecard.bonus_items or scorecard.deduction_items or scorecard.vetoes:
+        adjusted = apply_adjustments(totals, data.units.ids, scorecard, adjustments, rounding)
+    final = adjusted.total if adjusted is not None else totals
+    band_grades = grade_indexes(final, scorecard.grading) if scorecard.grading else np.full(n, NO_GRADE, dtype=np.int64)
+    grades, grade_masks = grade_overrides(band_grades, scorecard, data.columns,
+                                          adjusted.veto_masks if adjusted is not None else {})
+    ranks = rank(final, data.units.ids, ties=scorecard.ties)
     return Evaluation(scorecard=scorecard, units=data.units, period=data.period or scorecard.period, items=item_results,
-                      dimensions=dimension_scores, totals=totals, grades=grades, ranks=ranks)
+                      dimensions=dimension_scores, totals=final, grades=grades, ranks=ranks, items_total=totals,
+                      band_grades=band_grades, adjusted=adjusted, grade_masks=grade_masks)
 
 
 def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Registry, problems: list):

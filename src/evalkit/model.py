@@ -108,6 +108,42 @@ class Grading:
 
 
 @attrs.frozen
+class AdjustmentItem:
+    """A bonus (加分) or deduction (扣分) item; records in the adjustments file say who gets how much."""
+
+    id: str
+    name: Label
+    kind: str  # "bonus" or "deduction"
+    cap: float | None = None
+    block: str | None = None
+
+
+@attrs.frozen
+class Veto:
+    """一票否决: an event whose effect overrides the score or the grade of the unit it is recorded for."""
+
+    id: str
+    name: Label
+    effect: str  # force_grade | cap_grade | disqualify_honours | zero | deduct
+    grade: str | None = None
+    points: float | None = None
+
+
+@attrs.frozen
+class Gate:
+    """A condition on an indicator that forces or caps a grade (e.g. satisfaction below 60 -> lagging)."""
+
+    id: str
+    name: Label
+    indicator: str
+    effect: str  # force_grade | cap_grade
+    grade: str
+    below: float | None = None
+    above: float | None = None
+    when_missing: str = "ignore"
+
+
+@attrs.frozen
 class Scorecard:
     """A validated scorecard. Build one with `evalkit.load_scorecard`."""
 
@@ -125,6 +161,23 @@ class Scorecard:
     source: str | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
     registry: Any = attrs.field(default=None, repr=False, eq=False)  # the rules it was checked against
+    bonus_items: tuple[AdjustmentItem, ...] = ()
+    bonus_cap: float | None = None
+    deduction_items: tuple[AdjustmentItem, ...] = ()
+    deduction_blocks: Mapping[str, float] = attrs.field(factory=dict)
+    vetoes: tuple[Veto, ...] = ()
+    gates: tuple[Gate, ...] = ()
+
+    def adjustment_targets(self) -> dict[str, "AdjustmentItem | Veto"]:
+        """Every id an adjustments record may name: bonus and deduction items and vetoes."""
+        return {x.id: x for x in (*self.bonus_items, *self.deduction_items, *self.vetoes)}
+
+    def band_index(self, grade: str) -> int:
+        """Position of a grade in the bands (0 is the best); -1 if there is no such grade."""
+        for i, band in enumerate(self.grading.bands if self.grading else ()):
+            if band.grade == grade:
+                return i
+        return -1
 
     def walk(self):
         """Yield (node, depth, parent) for every node, depth first, in definition order."""

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 import attrs
 import numpy as np
 
+from evalkit.adjustments import Adjusted, changes_for
 from evalkit.data import Units
 from evalkit.engine import ItemResult
 from evalkit.grading import NO_GRADE
@@ -60,6 +61,11 @@ class UnitResult:
     grade: Band | None
     dimensions: dict[str, float]
     items: dict[str, ItemScore]
+    items_total: float = 0.0
+    bonus: float = 0.0
+    deduction: float = 0.0
+    grade_changes: tuple = ()
+    honours_eligible: bool = True
 
 
 @attrs.frozen
@@ -72,8 +78,12 @@ class Evaluation:
     items: dict[str, ItemResult]
     dimensions: dict[str, np.ndarray]
     totals: np.ndarray
-    grades: np.ndarray  # index into scorecard.grading.bands, NO_GRADE for none
+    grades: np.ndarray  # index into scorecard.grading.bands after gates and vetoes, NO_GRADE for none
     ranks: np.ndarray
+    items_total: np.ndarray | None = None  # the tree's total before bonus, deductions and vetoes
+    band_grades: np.ndarray | None = None  # the grade the total's band gives, before gates and vetoes
+    adjusted: Adjusted | None = None
+    grade_masks: dict = attrs.field(factory=dict)
 
     def order(self) -> np.ndarray:
         """Unit positions by rank, ties by unit id: the order of every report."""
@@ -94,9 +104,23 @@ class Evaluation:
             items[item_id] = ItemScore(item=r.item, value=None if np.isnan(value) else float(value),
                                        points=float(r.points[i]), share=float(share), score=float(r.score[i]),
                                        missing=bool(r.missing[i]))
+        adj = self.adjusted
         return UnitResult(id=unit_id, name=self.units.names[i], type=self.units.types[i], total=float(self.totals[i]),
                           rank=int(self.ranks[i]), grade=self.grade_of(i),
-                          dimensions={k: float(v[i]) for k, v in self.dimensions.items()}, items=items)
+                          dimensions={k: float(v[i]) for k, v in self.dimensions.items()}, items=items,
+                          items_total=float(self._items_total()[i]),
+                          bonus=float(adj.bonus[i]) if adj else 0.0, deduction=float(adj.deduction[i]) if adj else 0.0,
+                          grade_changes=tuple(changes_for(i, self.scorecard, self.grade_masks)),
+                          honours_eligible=self.honours_eligible(i))
+
+    def _items_total(self) -> np.ndarray:
+        return self.items_total if self.items_total is not None else self.totals
+
+    def honours_eligible(self, i: int) -> bool:
+        """False when a `disqualify_honours` veto (取消评先) was recorded for unit i."""
+        if self.adjusted is None:
+            return True
+        return not any(self.adjusted.veto_masks[v.id][i] for v in self.scorecard.vetoes if v.effect == "disqualify_honours")
 
     def __iter__(self) -> Iterator[UnitResult]:
         for i in self.order():
@@ -136,13 +160,15 @@ class Evaluation:
                 if missing:
                     entry["missing"] = "missing_reweighted" if r.item.missing == "reweight" else "missing_scored_zero"
                 unit_items[item_id] = entry
-            units.append({
+            unit = {
                 "id": self.units.ids[i], "name": self.units.names[i], "type": self.units.types[i],
                 "rank": int(self.ranks[i]), "total": _num(self.totals[i]),
                 "grade": grade.grade if grade else None,
                 "dimensions": {k: _num(v[i]) for k, v in self.dimensions.items()},
                 "items": unit_items,
-            })
+            }
+            unit.update(self._adjustments_of(i))
+            units.append(unit)
         return {
             "evalkit_result": RESULT_FORMAT,
             "scorecard": {"id": sc.id, "name": sc.name.to_dict(), "version": sc.version, "period": self.period,
@@ -155,6 +181,34 @@ class Evaluation:
             "items": item_defs,
             "units": units,
         }
+
+    def _adjustments_of(self, i: int) -> dict[str, Any]:
+        """Bonus, deductions, vetoes and grade changes of unit i, only for scorecards that have them."""
+        sc = self.scorecard
+        out: dict[str, Any] = {}
+        adj = self.adjusted
+        if adj is not None:
+            uid = self.units.ids[i]
+            records = adj.records_of(uid)
+            out["items_total"] = _num(self._items_total()[i])
+            out["bonus"] = _num(adj.bonus[i])
+            out["deduction"] = _num(adj.deduction[i])
+            out["adjustments"] = [
+                {"id": item.id, "kind": item.kind, "claimed": _num(adj.claimed[item.id][i]),
+                 "counted": _num(adj.counted[item.id][i]),
+                 "records": [r.to_dict() for r in records if r.item == item.id]}
+                for item in (*sc.bonus_items, *sc.deduction_items) if adj.claimed[item.id][i] > 0]
+            out["vetoes"] = [
+                {"id": v.id, "effect": v.effect, **({"grade": v.grade} if v.grade else {}),
+                 **({"points": _num(v.points)} if v.points is not None else {}),
+                 "records": [r.to_dict() for r in records if r.item == v.id]}
+                for v in sc.vetoes if adj.veto_masks[v.id][i]]
+            out["honours_eligible"] = self.honours_eligible(i)
+        if sc.gates or sc.vetoes:
+            band = self.band_grades[i] if self.band_grades is not None else self.grades[i]
+            out["grade_from_bands"] = sc.grading.bands[band].grade if sc.grading and band >= 0 else None
+            out["grade_changes"] = [attrs.asdict(c) for c in changes_for(i, sc, self.grade_masks)]
+        return out
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=1, allow_nan=False) + "\n"
@@ -180,10 +234,63 @@ class Evaluation:
             weight = (f"权重 {fmt(s.share)} 分，计入 {fmt(s.score)} 分" if zh else f"worth {fmt(s.share)} of the total: counts {fmt(s.score)}") \
                 if not _same(s.share, node.max_points) and not (s.missing and node.missing == "reweight") else ""
             lines.append(f"{pad}{node.name.text(lang)} [{node.rule}]: {why}" + (f"; {weight}" if weight else ""))
+        lines.extend(self._adjustment_lines(u, lang))
         grade = u.grade.label.text(lang) if u.grade else ("无等次" if zh else "no grade")
         lines.append((f"总分 {fmt(u.total)}，等次 {grade}，排名 {u.rank}/{len(self.units)}") if zh
                      else f"total {fmt(u.total)}, grade {grade}, rank {u.rank} of {len(self.units)}")
         return lines
+
+    def _adjustment_lines(self, u: UnitResult, lang: str) -> list[str]:
+        """Bonus, deductions, vetoes and gates of one unit, in the order they were applied."""
+        sc, zh, adj = self.scorecard, lang == "zh", self.adjusted
+        i = self.units.index[u.id]
+        lines = []
+        if adj is not None:
+            lines.append(f"指标得分合计 {fmt(u.items_total)}" if zh else f"items total {fmt(u.items_total)}")
+            for item in (*sc.bonus_items, *sc.deduction_items):
+                claimed, counted = adj.claimed[item.id][i], adj.counted[item.id][i]
+                if claimed <= 0:
+                    continue
+                sign = "+" if item.kind == "bonus" else "-"
+                why = "; ".join(filter(None, (f"{r.reason} [{r.evidence}]" if r.evidence else r.reason
+                                              for r in adj.records_of(u.id) if r.item == item.id)))
+                capped = ((f"（申报 {fmt(claimed)}，封顶 {fmt(item.cap)}）" if zh else f" (claimed {fmt(claimed)}, cap {fmt(item.cap)})")
+                          if counted < claimed else "")
+                lines.append(f"  {item.name.text(lang)} {sign}{fmt(counted)}{capped}" + (f": {why}" if why else ""))
+            if sc.bonus_cap is not None and u.bonus >= sc.bonus_cap:
+                lines.append(f"  加分合计封顶 {fmt(sc.bonus_cap)}" if zh else f"  all bonuses capped at {fmt(sc.bonus_cap)}")
+            if u.bonus or u.deduction:
+                lines.append(f"加分 {fmt(u.bonus)}，扣分 {fmt(u.deduction)}" if zh else f"bonus {fmt(u.bonus)}, deductions {fmt(u.deduction)}")
+            for veto in sc.vetoes:
+                if not adj.veto_masks[veto.id][i]:
+                    continue
+                record = next(r for r in adj.records_of(u.id) if r.item == veto.id)
+                what = _veto_effect_text(veto, sc, lang)
+                by = " ".join(filter(None, (record.authority, record.reason, f"[{record.evidence}]" if record.evidence else "")))
+                lines.append((f"一票否决「{veto.name.text(lang)}」：{what}" if zh else f"veto '{veto.name.text(lang)}': {what}")
+                             + (f" ({by})" if by else ""))
+        for change in u.grade_changes:
+            if change.by == "gate":
+                gate = next(g for g in sc.gates if g.id == change.id)
+                grade = sc.grading.bands[sc.band_index(gate.grade)].label.text(lang)
+                cond = f"< {fmt(gate.below)}" if gate.below is not None else f"> {fmt(gate.above)}"
+                verb = ("定为" if gate.effect == "force_grade" else "最高为") if zh else \
+                    ("sets the grade to" if gate.effect == "force_grade" else "caps the grade at")
+                lines.append(f"门槛「{gate.name.text(lang)}」：{gate.indicator} {cond}，等次{verb} {grade}" if zh
+                             else f"gate '{gate.name.text(lang)}': {gate.indicator} {cond} {verb} {grade}")
+        return lines
+
+
+def _veto_effect_text(veto, sc, lang: str) -> str:
+    zh = lang == "zh"
+    grade = sc.grading.bands[sc.band_index(veto.grade)].label.text(lang) if veto.grade and sc.grading else ""
+    return {
+        "force_grade": f"等次定为 {grade}" if zh else f"grade set to {grade}",
+        "cap_grade": f"等次不高于 {grade}" if zh else f"grade at most {grade}",
+        "disqualify_honours": "取消评先评优资格" if zh else "not eligible for honours",
+        "zero": "总分计 0 分" if zh else "total set to 0",
+        "deduct": f"扣 {fmt(veto.points or 0)} 分" if zh else f"{fmt(veto.points or 0)} points off the total",
+    }[veto.effect]
 
 
 def _same(a: float, b: float) -> bool:
