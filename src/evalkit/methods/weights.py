@@ -1,0 +1,233 @@
+"""Objective weights from the data (客观赋权) and declared blends with subjective weights (组合赋权).
+
+Every method first min-max normalises each column by its direction (see
+:func:`evalkit.methods.normalize.minmax_normalize`: 1 = best, lower-is-better columns are flipped),
+then works column-wise. Conventions:
+
+- Entropy weights (熵权法): p_ij = y_ij / sum_i y_ij, e_j = -1/ln(n) * sum_i p_ij ln p_ij with
+  0 ln 0 = 0 (no shift by default; ``shift`` adds a declared constant to every normalised value first,
+  the "平移" some textbooks use), d_j = 1 - e_j, w_j = d_j / sum d. Needs n >= 2 units.
+- CRITIC (Diakoulaki, Mavrotas & Papayannakis 1995): C_j = sigma_j * sum_k (1 - r_jk), w_j = C_j / sum C,
+  sigma with ``ddof`` (default 1, the sample standard deviation; weights do not depend on ddof because
+  it scales every sigma alike), r the Pearson correlation of the normalised columns.
+- Standard-deviation weights (标准离差法): w_j = sigma_j / sum sigma on the normalised columns.
+- Constant columns (every unit equal) carry no information: their weight is exactly 0, and CRITIC leaves
+  them out of the other columns' conflict sums, so adding a constant criterion changes no other weight.
+  When no criterion carries information the weights are undefined and DataError is raised.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import numpy as np
+
+from evalkit.errors import DataError, DefinitionError, Problem
+
+from ._common import as_direction, as_float_array, as_matrix, as_weights, check_choice, check_fraction, readonly, to_list
+from .normalize import minmax_normalize
+
+__all__ = [
+    "COMBINE_METHODS",
+    "CriticWeights",
+    "EntropyWeights",
+    "StdWeights",
+    "combine_weights",
+    "critic_weights",
+    "entropy_weights",
+    "std_weights",
+]
+
+COMBINE_METHODS = ("linear", "multiplicative")
+_CORR_SNAP = 1e-12
+"""CRITIC: a correlation within this of 1 counts as exactly 1 (perfectly correlated columns)."""
+
+
+def _asdict(obj: Any) -> dict:
+    return {k: to_list(v) for k, v in attrs.asdict(obj, recurse=False).items()}
+
+
+@attrs.frozen(eq=False)
+class EntropyWeights:
+    """Entropy weights with the per-criterion entropy e_j and divergence d_j = 1 - e_j."""
+
+    weights: np.ndarray
+    entropy: np.ndarray
+    divergence: np.ndarray
+    constant: np.ndarray
+    shift: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"method": "entropy", **_asdict(self)}
+
+
+@attrs.frozen(eq=False)
+class CriticWeights:
+    """CRITIC weights with sigma_j, the conflict sum_k (1 - r_jk) and the information C_j."""
+
+    weights: np.ndarray
+    std: np.ndarray
+    conflict: np.ndarray
+    information: np.ndarray
+    correlation: np.ndarray
+    constant: np.ndarray
+    ddof: int = 1
+
+    def to_dict(self) -> dict:
+        return {"method": "critic", **_asdict(self)}
+
+
+@attrs.frozen(eq=False)
+class StdWeights:
+    """Standard-deviation weights with sigma_j of each normalised column."""
+
+    weights: np.ndarray
+    std: np.ndarray
+    constant: np.ndarray
+    ddof: int = 1
+
+    def to_dict(self) -> dict:
+        return {"method": "std", **_asdict(self)}
+
+
+def _no_information(method: str, why: str) -> DataError:
+    return DataError(
+        Problem(
+            f"{method} weights are undefined for this data: {why}",
+            path="X",
+            expected="at least one criterion whose values differ between units",
+            found="no such criterion",
+        )
+    )
+
+
+def _check_ddof(ddof: int, n: int) -> int:
+    if isinstance(ddof, bool) or not isinstance(ddof, (int, np.integer)) or ddof < 0:
+        raise DefinitionError(Problem("ddof must be a whole number >= 0", path="ddof", expected="0 or 1", found=repr(ddof)))
+    if n <= ddof:
+        raise DataError(Problem("too few units for the standard deviation", path="X", expected=f"more than {ddof} units (ddof={ddof})", found=f"{n} units"))
+    return int(ddof)
+
+
+def entropy_weights(X: Any, direction: Any = None, *, shift: float = 0.0) -> EntropyWeights:
+    """Entropy weights (熵权法): criteria whose values are spread more unevenly get more weight.
+
+    Conventions: min-max normalisation by direction first (lower-is-better flipped); p_ij = y_ij / sum_i y;
+    0 ln 0 = 0; e_j divided by ln(n), n >= 2; a constant column has e_j = 1 and weight exactly 0; if every
+    column is constant, DataError. ``shift`` (default 0) is added to every normalised value before the
+    proportions, for the textbook variant that avoids zeros.
+    """
+    A = as_matrix(X, min_units=2)
+    n, m = A.shape
+    higher = as_direction(direction, m)
+    shift = check_fraction(shift, "shift", 0.0, float("inf"))
+    Y = minmax_normalize(A, higher, constant=1.0)
+    constant = A.max(axis=0) == A.min(axis=0)
+    if shift:
+        Y += shift
+    P = Y
+    P /= Y.sum(axis=0)
+    logP = np.log(P, out=np.zeros_like(P), where=P > 0)
+    logP *= P
+    entropy = -logP.sum(axis=0) / np.log(n)
+    entropy[constant] = 1.0
+    divergence = np.maximum(1.0 - entropy, 0.0)
+    total = divergence.sum()
+    if total <= 0:
+        raise _no_information("entropy", "every criterion has the same value for all units")
+    weights = divergence / total
+    return EntropyWeights(
+        weights=readonly(weights),
+        entropy=readonly(entropy),
+        divergence=readonly(divergence),
+        constant=readonly(constant),
+        shift=shift,
+    )
+
+
+def critic_weights(X: Any, direction: Any = None, *, ddof: int = 1) -> CriticWeights:
+    """CRITIC weights: contrast (standard deviation) times conflict (1 - correlation) with the others.
+
+    Conventions: min-max normalisation by direction first; sigma with ``ddof`` (default 1; it does not
+    change the weights); Pearson correlation of the normalised columns (within 1e-12 of 1 counts as 1);
+    constant columns get weight 0 and are left out of the conflict sums (their correlation is reported
+    as 0, and 1 with themselves). If no two varying criteria conflict (only one varies, or all that vary
+    are perfectly correlated) the weights are undefined and DataError is raised.
+    """
+    A = as_matrix(X, min_units=2)
+    n, m = A.shape
+    higher = as_direction(direction, m)
+    ddof = _check_ddof(ddof, n)
+    Y = minmax_normalize(A, higher, constant=1.0)
+    constant = A.max(axis=0) == A.min(axis=0)
+    mean = Y.mean(axis=0)
+    Y -= mean
+    ss = np.einsum("ij,ij->j", Y, Y)
+    std = np.sqrt(ss / (n - ddof))
+    std[constant] = 0.0
+    scale = np.where(constant, 0.0, 1.0 / np.sqrt(np.where(constant, 1.0, ss)))
+    Y *= scale
+    corr = Y.T @ Y
+    np.clip(corr, -1.0, 1.0, out=corr)
+    corr[corr > 1.0 - _CORR_SNAP] = 1.0  # rounding noise must not create a "conflict" of 1e-16
+    np.fill_diagonal(corr, 1.0)
+    varying = ~constant
+    conflict = ((1.0 - corr) * varying[None, :]).sum(axis=1)
+    conflict[constant] = 0.0
+    information = std * conflict
+    total = information.sum()
+    if total <= 0:
+        raise _no_information("CRITIC", "fewer than two criteria vary, or the ones that vary are perfectly correlated")
+    return CriticWeights(
+        weights=readonly(information / total),
+        std=readonly(std),
+        conflict=readonly(conflict),
+        information=readonly(information),
+        correlation=readonly(corr),
+        constant=readonly(constant),
+        ddof=ddof,
+    )
+
+
+def std_weights(X: Any, direction: Any = None, *, ddof: int = 1) -> StdWeights:
+    """Standard-deviation weights (标准离差法): w_j = sigma_j / sum sigma of the min-max normalised columns.
+
+    Conventions: normalisation by direction first (the direction does not change sigma); ``ddof``
+    default 1 (does not change the weights); constant columns weigh 0; all constant raises DataError.
+    """
+    A = as_matrix(X, min_units=2)
+    n, m = A.shape
+    higher = as_direction(direction, m)
+    ddof = _check_ddof(ddof, n)
+    Y = minmax_normalize(A, higher, constant=1.0)
+    constant = A.max(axis=0) == A.min(axis=0)
+    std = Y.std(axis=0, ddof=ddof)
+    std[constant] = 0.0
+    total = std.sum()
+    if total <= 0:
+        raise _no_information("standard-deviation", "every criterion has the same value for all units")
+    return StdWeights(weights=readonly(std / total), std=readonly(std), constant=readonly(constant), ddof=ddof)
+
+
+def combine_weights(w1: Any, w2: Any, method: str = "linear", alpha: float = 0.5) -> np.ndarray:
+    """Blend two weight vectors (e.g. AHP and entropy) by a declared rule (组合赋权).
+
+    ``linear``: alpha * w1 + (1 - alpha) * w2 with alpha in [0, 1] (default 0.5).
+    ``multiplicative``: w1 * w2 / sum(w1 * w2) (alpha is not used); DefinitionError if the product is 0
+    everywhere. Both inputs must be valid weights (>= 0, sum 1 within 1e-9, same length).
+    """
+    check_choice(method, COMBINE_METHODS, "method")
+    first = as_float_array(w1, "w1", 1, DefinitionError, axes=("criterion",))
+    v1 = as_weights(first, first.shape[0], name="w1")
+    v2 = as_weights(w2, v1.shape[0], name="w2")
+    if method == "linear":
+        alpha = check_fraction(alpha, "alpha")
+        return alpha * v1 + (1.0 - alpha) * v2
+    product = v1 * v2
+    total = product.sum()
+    if total <= 0:
+        raise DefinitionError(
+            Problem("the multiplicative blend is undefined: no criterion has weight in both vectors", path="w2", expected="some criterion weighted > 0 in both", found="none")
+        )
+    return product / total
