@@ -200,16 +200,29 @@ class SemanticCheck:
                                        expected=fmt(sum(parts)), found=fmt(parent["max_points"]))
 
     def item_problems(self, node: dict, path: tuple) -> Iterable[Problem]:
-        iid = node["indicator"]
-        indicator = self.indicators.get(iid)
-        if indicator is None:
-            yield self.doc.problem(path + ("indicator",), "unknown indicator", expected=_one_of(self.indicators, iid),
-                                   found=repr(iid))
+        key = "indicator" if "indicator" in node else "indicators"
+        names = [node["indicator"]] if key == "indicator" else node["indicators"]
+        unknown = False
+        for k, iid in enumerate(names):
+            if iid not in self.indicators:
+                unknown = True
+                where = path + ((key,) if key == "indicator" else (key, k))
+                yield self.doc.problem(where, "unknown indicator", expected=_one_of(self.indicators, iid), found=repr(iid))
+        indicator = self.indicators.get(names[0])
         rule_name = node["rule"]["name"]
         rule = self.registry.rules.get(rule_name)
-        if rule is None or indicator is None:
+        if rule is None or unknown:
+            return
+        wanted = "indicators" if rule.inputs == "many" else "indicator"
+        if key != wanted:
+            yield self.doc.problem(path + (key,), f"rule {rule_name!r} reads " +
+                                   ("several indicators: list them under 'indicators'" if wanted == "indicators"
+                                    else "one indicator: name it under 'indicator'"),
+                                   expected=f"an {wanted!r} property", found=f"{key!r}")
             return
         params = node["rule"].get("params", {})
+        if rule.inputs == "many":  # rules that read several indicators see all of them
+            indicator = tuple(self.indicators[name] for name in names)
         scale = node.get("max_points", DEFAULT_ITEM_SCALE if "weight" in node else None) or DEFAULT_ITEM_SCALE
         params_path = path + ("rule", "params")
         try:
@@ -336,9 +349,10 @@ def build(document: Document, registry: Registry) -> Scorecard:
             return Dimension(id=spec["id"], name=name, children=children, max_points=_points_of(spec),
                              weight=spec.get("weight"), path=path)
         scale = spec.get("max_points", DEFAULT_ITEM_SCALE)
-        return Item(id=spec["id"], name=name, indicator=spec["indicator"], rule=spec["rule"]["name"],
+        inputs = tuple(spec["indicators"]) if "indicators" in spec else (spec["indicator"],)
+        return Item(id=spec["id"], name=name, indicator=inputs[0], rule=spec["rule"]["name"],
                     params=dict(spec["rule"].get("params", {})), max_points=float(scale), weight=spec.get("weight"),
-                    missing=spec.get("missing", default_missing), path=path)
+                    missing=spec.get("missing", default_missing), path=path, inputs=inputs)
 
     dimensions = tuple(node(spec, ("dimensions", i)) for i, spec in enumerate(data["dimensions"]))
     grading = None
@@ -348,7 +362,7 @@ def build(document: Document, registry: Registry) -> Scorecard:
                                       for b in bands))
     rounding = data.get("rounding", {})
     all_indicators = _indicators(data, registry)
-    used = {item.indicator for item in _items(dimensions)}
+    used = {name for item in _items(dimensions) for name in item.indicators}
     for item in _items(dimensions):
         rule = registry.rules[item.rule]
         used.update(other for _, other in rule.indicators_used(item.params))

@@ -95,26 +95,33 @@ def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Regis
     rule = registry.rules[item.rule]
     owner = registry.owner("rules", item.rule)
     indicator = scorecard.indicators[item.indicator]
-    values = data.column(item.indicator)
+    inputs = tuple(scorecard.indicators[name] for name in item.indicators)
+    if rule.inputs == "many":
+        values = np.column_stack([data.column(name) for name in item.indicators])
+    else:
+        values = data.column(item.indicator)
     rounding = Rounding(scorecard.rounding_decimals, scorecard.rounding_mode)
     if rule.value_range is not None:
         low, high = rule.value_range
         bad = (values < low) | (values > high)
+        if bad.ndim == 2:
+            bad = bad.any(axis=1)
         if bad.any():
             problems.extend(_unit_problems(f"values of {item.indicator!r} outside what rule {item.rule!r} accepts",
                                            data, bad, values, expected=f"values from {fmt(low)} to {fmt(high)}"))
             return None
     try:
-        prepared = rule.prepare(item.params, item.max_points, indicator)
+        prepared = rule.prepare(item.params, item.max_points, inputs if rule.inputs == "many" else indicator)
         ctx = RuleContext(params=prepared, max_points=item.max_points, indicator=indicator, unit_ids=data.units.ids,
-                          period=data.period or scorecard.period, columns=data.columns)
+                          period=data.period or scorecard.period, columns=data.columns, indicators=inputs)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             points = rule.score(values.copy(), ctx)
     except Exception as exc:
         raise PluginError(Problem(f"rule {item.rule!r} from plugin {owner!r} failed on item {item.id!r}: "
                                   f"{type(exc).__name__}: {exc}")) from exc
     points = _checked_points(points, item, owner, len(values))
-    missing = np.isnan(values) | np.isnan(points)
+    missing = np.isnan(values) if values.ndim == 1 else np.isnan(values).any(axis=1)
+    missing |= np.isnan(points)
     if missing.any():
         if item.missing == "fail":
             problems.extend(_unit_problems(f"no value for item {item.id!r} (indicator {item.indicator!r}) and its "
@@ -145,11 +152,18 @@ def _unit_problems(message: str, data: DataSet, mask: np.ndarray, values: np.nda
                    limit: int = 10) -> list[Problem]:
     positions = np.flatnonzero(mask)
     problems = [Problem(message, source="data", path=f"unit {data.units.ids[i]!r}", expected=expected,
-                        found="no value" if np.isnan(values[i]) else fmt(values[i]))
+                        found=_value_text(values[i]))
                 for i in positions[:limit]]
     if positions.size > limit:
         problems.append(Problem(f"... and {positions.size - limit} more units", source="data"))
     return problems
+
+
+def _value_text(value) -> str:
+    """A unit's input as a person reads it: one number, or several for multi-indicator rules."""
+    if np.ndim(value) == 0:
+        return "no value" if np.isnan(value) else fmt(value)
+    return "(" + ", ".join("no value" if np.isnan(v) else fmt(v) for v in value) + ")"
 
 
 def _shares(scorecard: Scorecard, scored: Mapping[str, tuple], n: int) -> dict[str, np.ndarray | float]:

@@ -74,6 +74,11 @@ class Item:
     weight: float | None
     missing: str
     path: tuple = ()
+    inputs: tuple[str, ...] = ()  # every indicator the rule reads: (indicator,) or the item's `indicators`
+
+    @property
+    def indicators(self) -> tuple[str, ...]:
+        return self.inputs or (self.indicator,)
 
 
 @attrs.frozen

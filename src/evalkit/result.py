@@ -31,12 +31,19 @@ def _num(x: float) -> float | int | None:
     return int(x) if x.is_integer() and abs(x) < 2**53 else x
 
 
+def _value(raw) -> float | tuple | None:
+    """A raw input as Python: None for missing, a tuple (with None for missing) for several inputs."""
+    if np.ndim(raw) == 0:
+        return None if np.isnan(raw) else _num(raw)
+    return tuple(_num(v) for v in raw)
+
+
 @attrs.frozen
 class ItemScore:
     """One item for one unit."""
 
     item: Item
-    value: float | None
+    value: float | tuple | None  # a tuple for rules that read several indicators
     points: float
     share: float
     score: float
@@ -101,7 +108,7 @@ class Evaluation:
         for item_id, r in self.items.items():
             share = r.share[i] if isinstance(r.share, np.ndarray) else r.share
             value = r.values[i]
-            items[item_id] = ItemScore(item=r.item, value=None if np.isnan(value) else float(value),
+            items[item_id] = ItemScore(item=r.item, value=_value(value),
                                        points=float(r.points[i]), share=float(share), score=float(r.score[i]),
                                        missing=bool(r.missing[i]))
         adj = self.adjusted
@@ -138,7 +145,8 @@ class Evaluation:
                 r = self.items[node.id]
                 item_defs.append({
                     "id": node.id, "name": node.name.to_dict(), "dimension": parent.id if parent else None,
-                    "indicator": node.indicator, "rule": node.rule, "params": dict(node.params),
+                    "indicator": node.indicator, **({"indicators": list(node.inputs)} if len(node.indicators) > 1 else {}),
+                    "rule": node.rule, "params": dict(node.params),
                     "max_points": _num(node.max_points),
                     "share": _num(r.share) if not isinstance(r.share, np.ndarray) else None,
                     "missing_policy": node.missing,
@@ -155,7 +163,9 @@ class Evaluation:
                 r = self.items[item_id]
                 missing = bool(r.missing[i])
                 share = r.share[i] if isinstance(r.share, np.ndarray) else r.share
-                entry = {"value": _num(r.values[i]), "points": _num(r.points[i]), "weight": _num(share),
+                value = _value(r.values[i])
+                entry = {"value": list(value) if isinstance(value, tuple) else value, "points": _num(r.points[i]),
+                         "weight": _num(share),
                          "score": _num(r.score[i])}
                 if missing:
                     entry["missing"] = "missing_reweighted" if r.item.missing == "reweight" else "missing_scored_zero"

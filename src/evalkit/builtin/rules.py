@@ -1,13 +1,21 @@
 """Registers the built-in scoring rules, exactly as a department plugin registers its own."""
 
 from evalkit.hookspecs import hookimpl
+from evalkit.rules.base_slope import BaseSlopeRule
+from evalkit.rules.grade_words import GradeWordsRule
 from evalkit.rules.linear import LinearRule
+from evalkit.rules.okr import OkrRule
+from evalkit.rules.pass_fail import PassFailRule
+from evalkit.rules.satisfaction import SatisfactionIndexRule
 from evalkit.rules.per_event import PerEventRule
+from evalkit.rules.shortfall import ShortfallRule
+from evalkit.rules.stabilize import StabilizeRule
 from evalkit.rules.target import TargetRule
 from evalkit.rules.tiers import TiersRule
 
 
 @hookimpl
 def evalkit_register_rules(register):
-    for rule in (LinearRule(), TiersRule(), TargetRule(), PerEventRule()):
+    for rule in (LinearRule(), TiersRule(), TargetRule(), PerEventRule(), BaseSlopeRule(), ShortfallRule(),
+                 GradeWordsRule(), PassFailRule(), StabilizeRule(), OkrRule(), SatisfactionIndexRule()):
         register(rule)

@@ -38,6 +38,7 @@ class RuleContext:
     unit_ids: tuple[str, ...] = ()
     period: str = ""
     columns: Mapping[str, np.ndarray] = attrs.field(factory=dict, repr=False)
+    indicators: tuple[Indicator, ...] = ()  # every input indicator, for rules with inputs = "many"
 
     @property
     def higher_is_better(self) -> bool:
@@ -59,7 +60,10 @@ def fmt(value: float) -> str:
 
 
 class Rule(abc.ABC):
-    """Base class of scoring rules. Subclasses set the class attributes and implement `score`."""
+    """Base class of scoring rules. Subclasses set the class attributes and implement `score`.
+
+    `check` and `prepare` receive the item's Indicator, or a tuple of them when `inputs` is "many".
+    """
 
     name: ClassVar[str] = ""
     title: ClassVar[Label] = Label()
@@ -67,6 +71,9 @@ class Rule(abc.ABC):
     params_schema: ClassVar[dict] = {"type": "object"}
     # Values outside this closed range are data errors (e.g. a negative count of events).
     value_range: ClassVar[tuple[float, float] | None] = None
+    # "one": the item names one `indicator` and score() gets a 1-d array; "many": the item names
+    # `indicators` and score() gets a 2-d array, one column per indicator in the order given.
+    inputs: ClassVar[str] = "one"
 
     def check(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Iterable[ParamProblem]:
         """Checks the schema cannot express; return problems, never raise."""
