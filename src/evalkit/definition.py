@@ -7,11 +7,14 @@ expected and what was found. Only a document that passes the schema gets the sem
 
 from __future__ import annotations
 
+import copy
 import difflib
 import math
+import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+import attrs
 import jsonschema
 from jsonschema.exceptions import best_match
 
@@ -20,7 +23,7 @@ from evalkit.model import AdjustmentItem, Band, Dimension, Gate, Grading, Indica
 from evalkit.plugins import Registry
 from evalkit.rules.base import fmt
 from evalkit.schemas import scorecard_schema
-from evalkit.source import Document, load_document
+from evalkit.source import Document, json_path, load_document
 
 WEIGHT_TOTALS = (1.0, 100.0)  # siblings' weights sum to 1 (fractions) or 100 (percent)
 DEFAULT_ITEM_SCALE = 100.0  # an item under weights scores on 0..100 unless it says otherwise
@@ -35,7 +38,8 @@ def load_scorecard(source: str | Path | Mapping[str, Any] | Document, registry: 
     problems = check_document(document, registry)
     if problems:
         raise DefinitionError(problems)
-    return build(document, registry)
+    resolved, _, warnings, ahp_results = resolve_ahp(document)
+    return attrs.evolve(build(resolved, registry), warnings=tuple(warnings), ahp=ahp_results)
 
 
 def validate(source: str | Path | Mapping[str, Any] | Document, registry: Registry) -> list[Problem]:
@@ -58,8 +62,73 @@ def _as_document(source) -> Document:
 def check_document(document: Document, registry: Registry) -> list[Problem]:
     problems = schema_problems(document, scorecard_schema(registry))
     if not problems:
-        problems = list(SemanticCheck(document, registry).run())
+        resolved, problems, _warnings, _results = resolve_ahp(document)
+        if not problems:
+            problems = list(SemanticCheck(resolved, registry).run())
     return sorted(problems, key=lambda p: p.line or 0)  # in the order a person reads the file
+
+
+def resolve_ahp(document: Document) -> tuple[Document, list[Problem], list[Problem], dict]:
+    """Give the children of every node with an `ahp` matrix the weights the matrix implies.
+
+    Returns the document with those weights filled in, the problems (a malformed matrix, a size that
+    does not match the children, an inconsistent matrix under on_inconsistent: error), the warnings
+    (inconsistent under on_inconsistent: warn) and the AhpResult of each node ("$" for the top level).
+    """
+    from evalkit.methods.ahp import ahp, worst_judgement
+
+    data = copy.deepcopy(document.data)
+    resolved = Document(data=data, source=document.source, lines=document.lines)
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    results: dict = {}
+    groups = [((), "$", data, data["dimensions"], "dimensions")]
+    groups += [(path, node["id"], node, node["children"], "children")
+               for node, path in _walk(data["dimensions"], ("dimensions",)) if "children" in node]
+    for path, key, owner, children, child_key in groups:
+        spec = owner.get("ahp")
+        if spec is None:
+            continue
+        here = path + ("ahp",)
+        weighted = [i for i, c in enumerate(children) if "weight" in c]
+        if weighted:
+            problems.append(resolved.problem(path + (child_key, weighted[0], "weight"),
+                                             "this weight would be overridden by the AHP matrix of its parent",
+                                             expected="no weight (the matrix gives it)", found=fmt(children[weighted[0]]["weight"])))
+            continue
+        if len(spec["matrix"]) != len(children):
+            problems.append(resolved.problem(here + ("matrix",), "the matrix needs one row per child",
+                                             expected=f"{len(children)} rows ({', '.join(c['id'] for c in children)})",
+                                             found=f"{len(spec['matrix'])} rows"))
+            continue
+        labels = [c["id"] for c in children]
+        try:
+            result = ahp(spec["matrix"], method=spec.get("method", "eigen"), ri_table=spec.get("ri_table", "saaty"),
+                         threshold=spec.get("threshold", 0.1), labels=labels)
+        except DefinitionError as exc:
+            problems.extend(_repath(resolved, here, p) for p in exc.problems)
+            continue
+        results[key] = result
+        if not result.consistent:
+            worst = worst_judgement(spec["matrix"], result.weights, labels)
+            issue = resolved.problem(here + ("matrix",), f"the comparisons are not consistent enough (CR = {result.cr:.3f}); "
+                                     f"most inconsistent: {worst.describe() if worst else 'n/a'}",
+                                     expected=f"CR < {fmt(result.threshold)}", found=f"CR = {result.cr:.3f}")
+            (warnings if spec.get("on_inconsistent", "error") == "warn" else problems).append(issue)
+        for child, weight in zip(children, result.weights):
+            child["weight"] = float(weight)
+    return resolved, problems, warnings, results
+
+
+def _repath(document: Document, base: tuple, problem: Problem) -> Problem:
+    """Move a problem found inside an `ahp` block ($.matrix[1][0]) to its place in the scorecard."""
+    rest = problem.path or "$"
+    rest = rest[1:] if rest.startswith("$") else "." + rest
+    keys = []
+    for index, name in re.findall(r"\[(\d+)\]|\.?([A-Za-z_]\w*)", rest):
+        keys.append(int(index) if index else name)
+    path = base + tuple(keys)
+    return attrs.evolve(problem, source=document.source, path=json_path(path), line=document.line_of(path))
 
 
 def schema_problems(document: Document, schema: dict) -> list[Problem]:

@@ -172,6 +172,8 @@ class Scorecard:
     deduction_blocks: Mapping[str, float] = attrs.field(factory=dict)
     vetoes: tuple[Veto, ...] = ()
     gates: tuple[Gate, ...] = ()
+    warnings: tuple = ()  # Problems that do not stop a run (e.g. an AHP matrix accepted with a high CR)
+    ahp: Mapping[str, Any] = attrs.field(factory=dict)  # node id ("$" for the top) -> AhpResult
 
     def adjustment_targets(self) -> dict[str, "AdjustmentItem | Veto"]:
         """Every id an adjustments record may name: bonus and deduction items and vetoes."""

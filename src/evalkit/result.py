@@ -183,7 +183,8 @@ class Evaluation:
             "evalkit_result": RESULT_FORMAT,
             "scorecard": {"id": sc.id, "name": sc.name.to_dict(), "version": sc.version, "period": self.period,
                           "total_points": _num(sc.total_points),
-                          "rounding": {"decimals": sc.rounding_decimals, "mode": sc.rounding_mode}, "ties": sc.ties},
+                          "rounding": {"decimals": sc.rounding_decimals, "mode": sc.rounding_mode}, "ties": sc.ties,
+                          **({"ahp": {node: r.to_dict() for node, r in sc.ahp.items()}} if sc.ahp else {})},
             "grades": [{"grade": b.grade, "min": _num(b.min), "label": b.label.to_dict()}
                        for b in (sc.grading.bands if sc.grading else ())],
             "indicators": [ind.to_dict() for ind in sc.indicators.values()],

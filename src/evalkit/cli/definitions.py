@@ -24,9 +24,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from evalkit.cli import registry_from
     from evalkit.definition import validate
 
-    problems = validate(args.file, registry_from(args))
+    from evalkit.definition import load_scorecard
+
+    registry = registry_from(args)
+    problems = validate(args.file, registry)
     if problems:
         raise DefinitionError(problems)
+    for warning in load_scorecard(args.file, registry).warnings:
+        print(f"evalkit: warning: {warning}", file=sys.stderr)
     print(f"{args.file}: valid")
     return 0
 
