@@ -49,9 +49,12 @@ def evaluate(scorecard: Scorecard, data: DataSet | Mapping[str, Any], units: Uni
             units = Units.from_ids(ids)
         data = DataSet.from_columns(units, data, period=period or scorecard.period)
         unknown = [k for k in data.columns if k not in scorecard.indicators and k not in scorecard.registry.indicators]
-        if unknown:
+        computed = [k for k in data.columns if k in scorecard.derived]
+        if unknown or computed:
             raise DataError([Problem("unknown indicator", source="data", path=f"$[{k!r}]",
-                                     expected="an indicator of the scorecard", found=repr(k)) for k in unknown])
+                                     expected="an indicator of the scorecard", found=repr(k)) for k in unknown]
+                            + [Problem("a derived indicator is computed from its formula, not given", source="data",
+                                       path=f"$[{k!r}]", expected="no values for it", found=repr(k)) for k in computed])
     records = records_from(adjustments, data.units.ids, scorecard)
     return run(scorecard, data, scorecard.registry, records)
 

@@ -205,6 +205,7 @@ class SemanticCheck:
 
     def run(self) -> Iterable[Problem]:
         yield from self.indicator_problems()
+        yield from self.derived_problems()
         yield from self.node_problems()
         yield from self.grading_problems()
         yield from self.adjustment_problems()
@@ -222,6 +223,33 @@ class SemanticCheck:
                                        f"{self.registry.owner('indicators', iid)!r}",
                                        expected="a new id, or use the plugin's indicator without declaring it", found=repr(iid))
             seen.setdefault(iid, i)
+
+    def derived_problems(self) -> Iterable[Problem]:
+        """Formulas parse, ids are new, and every name is known with no cycle."""
+        from evalkit.expressions import order, parse
+
+        declared = {spec["id"] for spec in self.data.get("indicators", [])}
+        parsed = {}
+        paths = {}
+        for i, spec in enumerate(self.data.get("derived", [])):
+            did = spec["id"]
+            path = ("derived", i)
+            if did in declared or did in self.registry.indicators or did in parsed:
+                yield self.doc.problem(path + ("id",), f"the indicator id {did!r} is already used", expected="a new id",
+                                       found=repr(did))
+                continue
+            try:
+                parsed[did] = parse(spec["formula"], source=self.doc.source, path=json_path(path + ("formula",)))
+            except DefinitionError as exc:
+                for p in exc.problems:
+                    yield attrs.evolve(p, line=self.doc.line_of(path + ("formula",)))
+                continue
+            paths[did] = json_path(path + ("formula",))
+        known = set(self.indicators) - set(parsed)
+        try:
+            order(parsed, known, paths=paths, source=self.doc.source)
+        except DefinitionError as exc:
+            yield from exc.problems
 
     def node_problems(self) -> Iterable[Problem]:
         seen: dict[str, tuple] = {}
@@ -367,7 +395,8 @@ class SemanticCheck:
 
 def _indicators(data: Mapping, registry: Registry) -> dict[str, Indicator]:
     found = dict(registry.indicators)
-    for spec in data.get("indicators", []) if isinstance(data, Mapping) else []:
+    specs = list(data.get("indicators", [])) + list(data.get("derived", [])) if isinstance(data, Mapping) else []
+    for spec in specs:
         if isinstance(spec, Mapping) and isinstance(spec.get("id"), str):
             found.setdefault(spec["id"], Indicator(id=spec["id"], name=spec.get("name"), unit=spec.get("unit", ""),
                                                    direction=spec.get("direction", "higher"),
@@ -435,7 +464,10 @@ def build(document: Document, registry: Registry) -> Scorecard:
     for item in _items(dimensions):
         rule = registry.rules[item.rule]
         used.update(other for _, other in rule.indicators_used(item.params))
-    declared = {spec["id"] for spec in data.get("indicators", [])}
+    derived = _derived(data)
+    for expression in derived.values():
+        used.update(expression.names)
+    declared = {spec["id"] for spec in data.get("indicators", [])} | set(derived)
     indicators = {k: v for k, v in all_indicators.items() if k in used or k in declared}
     for gate in data.get("gates", []):
         used.add(gate["indicator"])
@@ -448,8 +480,18 @@ def build(document: Document, registry: Registry) -> Scorecard:
         period=str(data["period"]), dimensions=dimensions, indicators=indicators, grading=grading,
         rounding_decimals=rounding.get("decimals", 2), rounding_mode=rounding.get("mode", "half_up"),
         ties=data.get("ranking", {}).get("ties", "min"), total_points=float(total), source=document.source, raw=data,
-        registry=registry, **_adjustments(data),
+        registry=registry, derived=derived, **_adjustments(data),
     )
+
+
+def _derived(data: Mapping) -> dict:
+    """Derived indicators' formulas, in an order where each follows those it uses."""
+    from evalkit.expressions import order, parse
+
+    parsed = {spec["id"]: parse(spec["formula"]) for spec in data.get("derived", [])}
+    known = {spec["id"] for spec in data.get("indicators", [])}
+    known |= {name for expression in parsed.values() for name in expression.names} - set(parsed)
+    return {name: parsed[name] for name in order(parsed, known)}
 
 
 def _adjustments(data: Mapping) -> dict:

@@ -49,6 +49,7 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
 
     rounding = Rounding(scorecard.rounding_decimals, scorecard.rounding_mode)
     n = len(data.units)
+    data, derived_reasons = _with_derived(scorecard, data)
     item_results: dict[str, ItemResult] = {}
     problems: list[Problem] = []
     scored: dict[str, tuple] = {}
@@ -88,7 +89,21 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
     ranks = rank(final, data.units.ids, ties=scorecard.ties)
     return Evaluation(scorecard=scorecard, units=data.units, period=data.period or scorecard.period, items=item_results,
                       dimensions=dimension_scores, totals=final, grades=grades, ranks=ranks, items_total=totals,
-                      band_grades=band_grades, adjusted=adjusted, grade_masks=grade_masks)
+                      band_grades=band_grades, adjusted=adjusted, grade_masks=grade_masks,
+                      derived_reasons=derived_reasons)
+
+
+def _with_derived(scorecard: Scorecard, data: DataSet) -> tuple[DataSet, dict[str, np.ndarray]]:
+    """Compute derived indicators (in dependency order) into extra columns, with why values are missing."""
+    if not scorecard.derived:
+        return data, {}
+    columns = dict(data.columns)
+    reasons: dict[str, np.ndarray] = {}
+    n = len(data.units)
+    for name, expression in scorecard.derived.items():
+        inputs = {used: columns[used] if used in columns else np.full(n, np.nan) for used in expression.names}
+        columns[name], reasons[name] = expression.evaluate(inputs, n)
+    return attrs.evolve(data, columns=columns), reasons
 
 
 def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Registry, problems: list):

@@ -172,6 +172,7 @@ class Scorecard:
     deduction_blocks: Mapping[str, float] = attrs.field(factory=dict)
     vetoes: tuple[Veto, ...] = ()
     gates: tuple[Gate, ...] = ()
+    derived: Mapping[str, Any] = attrs.field(factory=dict)  # id -> Expression, in evaluation order
     warnings: tuple = ()  # Problems that do not stop a run (e.g. an AHP matrix accepted with a high CR)
     ahp: Mapping[str, Any] = attrs.field(factory=dict)  # node id ("$" for the top) -> AhpResult
 

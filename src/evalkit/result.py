@@ -91,6 +91,7 @@ class Evaluation:
     band_grades: np.ndarray | None = None  # the grade the total's band gives, before gates and vetoes
     adjusted: Adjusted | None = None
     grade_masks: dict = attrs.field(factory=dict)
+    derived_reasons: dict = attrs.field(factory=dict)  # derived indicator -> reason code per unit
 
     def order(self) -> np.ndarray:
         """Unit positions by rank, ties by unit id: the order of every report."""
@@ -240,6 +241,7 @@ class Evaluation:
             if s.missing:
                 why = ("无数据，按规定计 0 分" if zh else "no value: scored 0 as the item's policy says") \
                     if node.missing == "zero" else ("无数据，权重分给同级指标" if zh else "no value: its weight went to its siblings")
+                why += self._derived_reason(node.indicator, unit_id, lang)
             else:
                 why = r.rule.explain(s.value, s.points, r.context, self.units.index[unit_id]).text(lang)
             weight = (f"权重 {fmt(s.share)} 分，计入 {fmt(s.score)} 分" if zh else f"worth {fmt(s.share)} of the total: counts {fmt(s.score)}") \
@@ -250,6 +252,16 @@ class Evaluation:
         lines.append((f"总分 {fmt(u.total)}，等次 {grade}，排名 {u.rank}/{len(self.units)}") if zh
                      else f"total {fmt(u.total)}, grade {grade}, rank {u.rank} of {len(self.units)}")
         return lines
+
+    def _derived_reason(self, indicator: str, unit_id: str, lang: str) -> str:
+        """Why a derived indicator has no value for a unit (division by zero, a missing input)."""
+        from evalkit.expressions import OK, REASONS
+
+        codes = self.derived_reasons.get(indicator)
+        if codes is None or codes[self.units.index[unit_id]] == OK:
+            return ""
+        text = REASONS[int(codes[self.units.index[unit_id]])][lang if lang in ("zh", "en") else "en"]
+        return f"（{indicator}：{text}）" if lang == "zh" else f" ({indicator}: {text})"
 
     def _adjustment_lines(self, u: UnitResult, lang: str) -> list[str]:
         """Bonus, deductions, vetoes and gates of one unit, in the order they were applied."""
