@@ -128,7 +128,8 @@ def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Regis
     try:
         prepared = rule.prepare(item.params, item.max_points, inputs if rule.inputs == "many" else indicator)
         ctx = RuleContext(params=prepared, max_points=item.max_points, indicator=indicator, unit_ids=data.units.ids,
-                          period=data.period or scorecard.period, columns=data.columns, indicators=inputs)
+                          period=data.period or scorecard.period, columns=data.columns, indicators=inputs,
+                          units=data.units)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             points = rule.score(values.copy(), ctx)
     except Exception as exc:

@@ -8,14 +8,18 @@ from evalkit.rules.okr import OkrRule
 from evalkit.rules.pass_fail import PassFailRule
 from evalkit.rules.satisfaction import SatisfactionIndexRule
 from evalkit.rules.per_event import PerEventRule
+from evalkit.rules.percentile import PercentileRule
+from evalkit.rules.rank_points import RankPointsRule
 from evalkit.rules.shortfall import ShortfallRule
 from evalkit.rules.stabilize import StabilizeRule
 from evalkit.rules.target import TargetRule
 from evalkit.rules.tiers import TiersRule
+from evalkit.rules.zscore import ZScoreRule
 
 
 @hookimpl
 def evalkit_register_rules(register):
     for rule in (LinearRule(), TiersRule(), TargetRule(), PerEventRule(), BaseSlopeRule(), ShortfallRule(),
-                 GradeWordsRule(), PassFailRule(), StabilizeRule(), OkrRule(), SatisfactionIndexRule()):
+                 GradeWordsRule(), PassFailRule(), StabilizeRule(), OkrRule(), SatisfactionIndexRule(),
+                 PercentileRule(), ZScoreRule(), RankPointsRule()):
         register(rule)

@@ -39,10 +39,22 @@ class RuleContext:
     period: str = ""
     columns: Mapping[str, np.ndarray] = attrs.field(factory=dict, repr=False)
     indicators: tuple[Indicator, ...] = ()  # every input indicator, for rules with inputs = "many"
+    units: Any = attrs.field(default=None, repr=False)  # evalkit.data.Units: types and attributes for peer groups
 
     @property
     def higher_is_better(self) -> bool:
         return self.indicator.direction == "higher"
+
+    def peer_groups(self, by: str = "all") -> np.ndarray:
+        """An int group code per unit: "all" (one group), "type", or any attribute of the units file."""
+        from evalkit.peers import group_codes
+
+        n = len(self.unit_ids)
+        if by == "all" or self.units is None:
+            return group_codes(None, n)
+        if by == "type":
+            return group_codes(self.units.types, n)
+        return group_codes(self.units.attribute(by), n)
 
     def column(self, indicator_id: str) -> np.ndarray:
         """All units' values of another indicator (NaN where missing), e.g. per-unit targets."""
