@@ -7,6 +7,8 @@ layout the scoring engine reads fastest. Every problem found is reported, not on
 
 from __future__ import annotations
 
+import datetime
+import difflib
 import math
 import re
 import unicodedata
@@ -16,7 +18,8 @@ import attrs
 import numpy as np
 
 from evalkit.errors import DataError, Problem, describe
-from evalkit.loaders.base import Table
+from evalkit.loaders.base import MAX_PROBLEMS, PercentCell, Table, UnsavedFormula
+from evalkit.source import json_path
 
 # Header names accepted for each column, so that a sheet exported with Chinese headers loads as is.
 OBSERVATION_COLUMNS = {
@@ -31,9 +34,12 @@ UNIT_COLUMNS = {
     "type": ("type", "类型", "单位类型"),
     "parent": ("parent", "上级", "上级单位"),
 }
-MAX_PROBLEMS = 50  # more than this in one file says "the wrong file", not fifty typos
-
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!", "#GETTING_DATA")
+# What people type for "no value"; they are told to leave the cell empty instead.
+_NO_VALUE = {"-", "--", "—", "——", "－", "/", "\\", "无", "空", "缺", "暂无", "n/a", "na", "null", "none", "不适用"}
+_NAN_OR_INF = re.compile(r"^[+-]?(nan|inf|infinity)$", re.IGNORECASE)
 
 
 @attrs.frozen
@@ -44,10 +50,15 @@ class Units:
     names: tuple[str, ...]
     types: tuple[str | None, ...]
     parents: tuple[str | None, ...]
+    _index: dict = attrs.field(init=False, repr=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_index", {uid: i for i, uid in enumerate(self.ids)})
 
     @property
     def index(self) -> dict[str, int]:
-        return {uid: i for i, uid in enumerate(self.ids)}
+        """Position of each unit id (built once; do not modify)."""
+        return self._index
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -60,7 +71,7 @@ class Units:
         units = cls(ids=ids, names=tuple(names) if names is not None else ids,
                     types=tuple(types) if types is not None else (None,) * n,
                     parents=tuple(parents) if parents is not None else (None,) * n)
-        problems = _unit_problems(units, lambda i, col: {"source": "units", "path": f"$[{i}]"})
+        problems = _unit_problems(units, lambda i, col=None: {"source": "units", "path": f"$[{i}]"})
         if problems:
             raise DataError(problems)
         return units
@@ -81,50 +92,85 @@ class DataSet:
 
     @classmethod
     def from_columns(cls, units: Units | Sequence[str], columns: Mapping[str, Any], period: str | None = None) -> "DataSet":
-        """Build from in-memory columns: {indicator: array aligned with units} or {indicator: {unit: value}}."""
+        """Build from in-memory columns: {indicator: array aligned with units} or {indicator: {unit: value}}.
+
+        Values are checked as file cells are: numbers (or number text), None or NaN for "no value";
+        infinity, text that is not a number and unknown units are reported with their JSON path.
+        """
         if not isinstance(units, Units):
             units = Units.from_ids(units)
         index = units.index
         n = len(units)
         out: dict[str, np.ndarray] = {}
-        problems = []
+        problems: list[Problem] = []
+
+        def check(indicator, key, value) -> float:
+            if isinstance(value, (float, np.floating)) and math.isnan(value):
+                return math.nan
+            try:
+                number = parse_number(value)
+            except ValueError as exc:
+                problems.append(Problem("the value is not usable", source="data", path=json_path((indicator, key)),
+                                        expected=str(exc), found=_found(value)))
+                return math.nan
+            return math.nan if number is None else number
+
         for indicator, values in columns.items():
+            indicator = str(indicator)
             if isinstance(values, Mapping):
                 arr = np.full(n, np.nan)
                 for uid, value in values.items():
                     if str(uid) not in index:
-                        problems.append(Problem("unknown unit", source="data", path=f"$[{indicator!r}][{uid!r}]",
+                        problems.append(Problem("unknown unit", source="data", path=json_path((indicator, str(uid))),
                                                 expected="a unit in the units list", found=describe(uid)))
                         continue
-                    arr[index[str(uid)]] = np.nan if value is None else value
-            else:
-                try:
-                    arr = np.array([np.nan if v is None else v for v in values] if not isinstance(values, np.ndarray)
-                                   else values, dtype=np.float64)
-                except (TypeError, ValueError):
-                    problems.append(Problem("values must be numbers", source="data", path=f"$[{indicator!r}]"))
-                    continue
+                    arr[index[str(uid)]] = check(indicator, str(uid), value)
+            elif isinstance(values, np.ndarray) and values.dtype.kind in "fiub":
+                arr = np.array(values, dtype=np.float64)  # a copy: the caller's array stays theirs
                 if arr.shape != (n,):
-                    problems.append(Problem("a column must have one value per unit", source="data", path=f"$[{indicator!r}]",
+                    problems.append(Problem("a column must have one value per unit", source="data", path=json_path((indicator,)),
                                             expected=f"{n} values", found=f"shape {arr.shape}"))
                     continue
-            bad = np.isinf(arr)
-            if bad.any():
-                first = int(np.flatnonzero(bad)[0])
-                problems.append(Problem("infinite value", source="data", path=f"$[{indicator!r}]",
-                                        expected="a finite number", found=f"{arr[first]} for unit {units.ids[first]!r}"))
-            out[str(indicator)] = np.ascontiguousarray(arr)
+                bad = np.isinf(arr)
+                if bad.any():
+                    first = int(np.flatnonzero(bad)[0])
+                    problems.append(Problem("the value is not usable", source="data", path=json_path((indicator, first)),
+                                            expected="a finite number", found=f"{arr[first]} for unit {units.ids[first]!r}"))
+            elif isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+                problems.append(Problem("a column must be a list of values or a mapping of unit to value", source="data",
+                                        path=json_path((indicator,)), expected=f"{n} values", found=describe(values)))
+                continue
+            else:
+                values = list(values)
+                if len(values) != n:
+                    problems.append(Problem("a column must have one value per unit", source="data", path=json_path((indicator,)),
+                                            expected=f"{n} values", found=f"{len(values)}"))
+                    continue
+                arr = np.array([check(indicator, i, v) for i, v in enumerate(values)], dtype=np.float64)
+            out[indicator] = np.ascontiguousarray(arr)
         if problems:
-            raise DataError(problems)
+            raise DataError(problems[:MAX_PROBLEMS])
         return cls(units=units, columns=out, period=period)
 
 
-def _find_columns(table: Table, wanted: Mapping[str, tuple[str, ...]], required: Iterable[str]) -> dict[str, int]:
-    """Map each wanted column to its position, by any accepted header name (case-insensitive)."""
+def _header(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).strip().lower()
+
+
+def _find_columns(table: Table, wanted: Mapping[str, tuple[str, ...]], required: Iterable[str],
+                  other: tuple[Mapping[str, tuple[str, ...]], str] | None = None) -> dict[str, int]:
+    """Map each wanted column to its position, by any accepted header name (case-insensitive).
+
+    `other` is (the columns of the other kind of file, a hint): a units file given as data, or the
+    reverse, is then named as such.
+    """
     if not table.columns:
+        if table.row_style == "index":
+            raise DataError(Problem("the file holds no rows", source=table.source,
+                                    expected="a JSON array of objects with the keys " + ", ".join(wanted)))
         raise DataError(Problem("the file is empty", source=table.source,
-                                expected=f"a header row with columns {', '.join(wanted)}", found="no rows"))
-    lowered = [c.strip().lower() for c in table.columns]
+                                expected="a header row with the columns " + ", ".join(wanted)))
+    lowered = [_header(c) for c in table.columns]
     problems = []
     seen: dict[str, int] = {}
     for pos, name in enumerate(lowered):
@@ -133,8 +179,9 @@ def _find_columns(table: Table, wanted: Mapping[str, tuple[str, ...]], required:
                                     column=table.columns[pos], expected="each column once"))
         seen.setdefault(name, pos)
     found: dict[str, int] = {}
+    missing = []
     for key, aliases in wanted.items():
-        hits = [seen[a.lower()] for a in aliases if a.lower() in seen]
+        hits = [seen[_header(a)] for a in aliases if _header(a) in seen]
         if len(hits) > 1:
             problems.append(Problem(f"several columns mean {key!r}", source=table.source,
                                     expected="one of " + ", ".join(aliases),
@@ -142,42 +189,103 @@ def _find_columns(table: Table, wanted: Mapping[str, tuple[str, ...]], required:
         elif hits:
             found[key] = hits[0]
         elif key in required:
+            missing.append(key)
             problems.append(Problem(f"the column {key!r} is missing", source=table.source,
                                     expected="a column named " + " or ".join(repr(a) for a in aliases),
+                                    found="columns " + ", ".join(repr(c) for c in table.columns)))
+    if missing:
+        hint = _column_hint(table, lowered, other)
+        if hint:  # one problem that says what is wrong, rather than every column "missing"
+            raise DataError(Problem(hint, source=table.source,
                                     found="columns " + ", ".join(repr(c) for c in table.columns)))
     if problems:
         raise DataError(problems)
     return found
 
 
+def _column_hint(table: Table, lowered: list[str], other) -> str | None:
+    """Why the columns might be missing: the other kind of file, or another separator."""
+    if other is not None:
+        other_columns, what = other
+        other_names = {_header(a) for key, aliases in other_columns.items() for a in aliases}
+        if sum(1 for name in lowered if name in other_names) >= 2:
+            return what
+    if len(table.columns) == 1:
+        for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("，", "Chinese commas")):
+            if sep in table.columns[0]:
+                return f"the columns seem separated by {name}; save the file as 'CSV UTF-8 (逗号分隔)'"
+    return None
+
+
 def _text(cell: Any) -> str:
+    if type(cell) is str and cell.isascii():
+        return cell.strip()  # the common case; NFKC leaves ASCII as it is
     if cell is None:
         return ""
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))  # Excel stores the unit code 101 as 101.0
+    if isinstance(cell, datetime.datetime) and cell.time() == datetime.time():
+        return cell.date().isoformat()  # a period typed as a date in Excel
+    if isinstance(cell, (datetime.date, datetime.time)):
+        return cell.isoformat()
     return unicodedata.normalize("NFKC", str(cell)).strip()
 
 
+def _found(cell: Any) -> str:
+    """A cell as the person sees it in their file, for the `found` of a problem."""
+    if isinstance(cell, UnsavedFormula):
+        return f"the formula {cell.formula!r} with no saved result"
+    if isinstance(cell, PercentCell):
+        return f"{str(cell)!r}, stored by Excel as {cell.stored:.10g}"
+    if isinstance(cell, (datetime.date, datetime.time)):
+        return f"the date {_text(cell)}"
+    return describe(cell)
+
+
 def parse_number(cell: Any) -> float | None:
-    """A cell as a float, None for an empty cell; raises ValueError with what a person should write."""
+    """A cell as a float, None for an empty cell; raises ValueError with what a person should write.
+
+    Accepted: numbers, number text with a thousands comma ("1,234.5") or full-width digits ("９５"),
+    true/false as 1/0. Refused: percentages ("95%" or a cell shown as a percentage), NaN and
+    infinity (also 1e309, which is too large for a float), dates, Excel errors, formulas whose result
+    was never saved, and any other text.
+    """
+    if type(cell) is str and cell.isascii() and _NUMBER.match(cell.strip()):
+        value = float(cell)  # the common case: plain number text
+        if math.isinf(value):
+            raise ValueError("a finite number (this one is too large for a float)")
+        return value
     if cell is None:
         return None
     if isinstance(cell, bool):
         return 1.0 if cell else 0.0
-    if isinstance(cell, (int, float)):
+    if isinstance(cell, UnsavedFormula):
+        raise ValueError("a value, but the formula's result was never saved: open the file in Excel and save it")
+    if isinstance(cell, PercentCell):
+        raise ValueError("a plain number, not a cell shown as a percentage (write 95 for 95 %)")
+    if isinstance(cell, (datetime.date, datetime.time)):
+        raise ValueError("a number, not a date")
+    if isinstance(cell, (int, float, np.integer, np.floating)):
         value = float(cell)
-    else:
-        text = unicodedata.normalize("NFKC", str(cell)).strip()  # full-width digits from Chinese input
+    elif isinstance(cell, str):
+        text = unicodedata.normalize("NFKC", cell).strip().replace("\u2212", "-")  # full-width digits, minus sign
         if not text:
             return None
         if _THOUSANDS.match(text):
             text = text.replace(",", "")
         if text.endswith("%"):
             raise ValueError("a plain number (write 95 for 95 %, as the indicator's unit says)")
-        try:
-            value = float(text)
-        except ValueError:
-            raise ValueError("a number") from None
+        if text.upper() in _EXCEL_ERRORS:
+            raise ValueError("a number, not an Excel error")
+        if _NAN_OR_INF.match(text):
+            raise ValueError("a finite number")
+        if not _NUMBER.match(text):
+            raise ValueError("a number, or an empty cell for no value" if text.casefold() in _NO_VALUE else "a number")
+        value = float(text)
+    else:
+        raise ValueError("a number")
+    if math.isinf(value) and isinstance(cell, str):
+        raise ValueError("a finite number (this one is too large for a float)")
     if math.isnan(value) or math.isinf(value):
         raise ValueError("a finite number")
     return value
@@ -185,26 +293,39 @@ def parse_number(cell: Any) -> float | None:
 
 def read_units(table: Table) -> Units:
     """Check a units table (id, name, type, parent) and build Units in file order."""
-    cols = _find_columns(table, UNIT_COLUMNS, required=("id", "name"))
+    cols = _find_columns(table, UNIT_COLUMNS, required=("id", "name"),
+                         other=(OBSERVATION_COLUMNS, "this looks like a data file; the units file has the columns id, name, type, parent"))
     if not table.rows:
-        raise DataError(Problem("the units file has a header but no units", source=table.source))
+        raise DataError(Problem("the units file has a header but no units", source=table.source,
+                                expected="one row per unit"))
+    headers = {k: table.columns[v] for k, v in cols.items()}
     ids, names, types, parents = [], [], [], []
     problems: list[Problem] = []
 
-    def cell(row, key):
+    def cell(i, row, key):
         pos = cols.get(key)
-        return _text(row[pos]) if pos is not None and pos < len(row) else ""
+        value = row[pos] if pos is not None and pos < len(row) else None
+        if isinstance(value, UnsavedFormula):
+            problems.append(_formula_problem(table, i, headers[key], value))
+        return _text(value)
 
-    for row in table.rows:
-        ids.append(cell(row, "id"))
-        names.append(cell(row, "name"))
-        types.append(cell(row, "type") or None)
-        parents.append(cell(row, "parent") or None)
+    for i, row in enumerate(table.rows):
+        ids.append(cell(i, row, "id"))
+        names.append(cell(i, row, "name"))
+        types.append(cell(i, row, "type") or None)
+        parents.append(cell(i, row, "parent") or None)
+    if problems:
+        raise DataError(problems[:MAX_PROBLEMS])
     units = Units(ids=tuple(ids), names=tuple(names), types=tuple(types), parents=tuple(parents))
-    problems = _unit_problems(units, table.where, {k: table.columns[v] for k, v in cols.items()})
+    problems = _unit_problems(units, table.where, headers)
     if problems:
         raise DataError(problems[:MAX_PROBLEMS])
     return units
+
+
+def _formula_problem(table: Table, i: int, column: str, cell: UnsavedFormula) -> Problem:
+    return Problem("the cell holds a formula whose result was never saved", **table.where(i, column),
+                   expected="a value: open the file in Excel and save it", found=repr(cell.formula))
 
 
 def _unit_problems(units: Units, where, headers: Mapping[str, str] | None = None) -> list[Problem]:
@@ -231,19 +352,29 @@ def _unit_problems(units: Units, where, headers: Mapping[str, str] | None = None
 
 
 def _cycle_problems(units: Units, where, parent_header: str) -> list[Problem]:
+    """One problem per cycle of parents, each unit visited once (a chain of any length is linear)."""
     index = units.index
-    for start, parent in enumerate(units.parents):
-        seen = {start}
-        current = parent
-        while current is not None:
-            j = index[current]
-            if j in seen:
-                chain = " -> ".join(units.ids[k] for k in sorted(seen))
-                return [Problem("units are each other's parents (a cycle)", **where(start, parent_header),
-                                expected="a tree of units", found=chain)]
-            seen.add(j)
-            current = units.parents[j]
-    return []
+    state = [0] * len(units)  # 0 not visited, 1 on the current path, 2 known to reach a root
+    problems = []
+    for start in range(len(units)):
+        path = []
+        j = start
+        while j is not None and state[j] == 0:
+            state[j] = 1
+            path.append(j)
+            parent = units.parents[j]
+            j = index[parent] if parent is not None else None
+        if j is not None and state[j] == 1:  # back on the current path: a cycle from j
+            cycle = path[path.index(j):]
+            first = min(cycle)  # report the cycle at its first row in the file
+            k = cycle.index(first)
+            cycle = cycle[k:] + cycle[:k]
+            chain = " -> ".join(units.ids[c] for c in cycle + [first])
+            problems.append(Problem("units are each other's parents (a cycle)", **where(first, parent_header),
+                                    expected="a tree of units", found=chain))
+        for k in path:
+            state[k] = 2
+    return problems
 
 
 def _describe_where(fields: dict) -> str:
@@ -258,7 +389,8 @@ def read_observations(table: Table, units: Units, known_indicators: Iterable[str
     Every row is checked, whatever its period. A row without a period belongs to every period. An
     empty value cell means "no value" (the item's missing-data policy applies), not zero.
     """
-    cols = _find_columns(table, OBSERVATION_COLUMNS, required=("unit", "indicator", "value"))
+    cols = _find_columns(table, OBSERVATION_COLUMNS, required=("unit", "indicator", "value"),
+                         other=(UNIT_COLUMNS, "this looks like a units file; the data file has the columns unit, indicator, period, value"))
     if not table.rows:
         raise DataError(Problem("the data file has a header but no rows", source=table.source,
                                 expected="one row per unit, indicator and period"))
@@ -270,39 +402,50 @@ def read_observations(table: Table, units: Units, known_indicators: Iterable[str
     first_seen: dict[tuple, int] = {}
     picked: dict[str, tuple[list[int], list[float]]] = {}
     periods_found: set[str] = set()
+    hints: dict = {}
 
-    def cell(row, key):
-        pos = cols.get(key)
-        return row[pos] if pos is not None and pos < len(row) else None
+    positions = (cols["unit"], cols["indicator"], cols.get("period"), cols["value"])
+    width = max(pos for pos in positions if pos is not None) + 1
 
+    stopped = False
     for i, row in enumerate(table.rows):
         if len(problems) >= MAX_PROBLEMS:
+            stopped = True
             break
-        uid = _text(cell(row, "unit"))
-        indicator = _text(cell(row, "indicator"))
-        row_period = _text(cell(row, "period")) or None
+        if len(row) < width:
+            row = tuple(row) + (None,) * (width - len(row))
+        cells = [row[pos] if pos is not None else None for pos in positions]
+        ok = True
+        for key, raw in zip(("unit", "indicator", "period"), cells):
+            if type(raw) is UnsavedFormula:
+                problems.append(_formula_problem(table, i, headers[key], raw))
+                ok = False
+        if not ok:
+            continue
+        uid = _text(cells[0])
+        indicator = _text(cells[1])
+        row_period = _text(cells[2]) or None
         if row_period is not None:
             periods_found.add(row_period)
-        ok = True
         if not uid:
             problems.append(Problem("the unit is empty", **table.where(i, headers["unit"]), expected="a unit id"))
             ok = False
         elif uid not in index:
-            problems.append(Problem("unknown unit", **table.where(i, headers["unit"]),
+            problems.append(Problem(_unknown("unit", uid, units.ids, hints, units.names), **table.where(i, headers["unit"]),
                                     expected="an id from the units file", found=describe(uid)))
             ok = False
         if not indicator:
             problems.append(Problem("the indicator is empty", **table.where(i, headers["indicator"]), expected="an indicator id"))
             ok = False
         elif indicator not in known:
-            problems.append(Problem("unknown indicator", **table.where(i, headers["indicator"]),
+            problems.append(Problem(_unknown("indicator", indicator, known, hints), **table.where(i, headers["indicator"]),
                                     expected="an indicator of the scorecard or of an installed plugin", found=describe(indicator)))
             ok = False
         try:
-            value = parse_number(cell(row, "value"))
+            value = parse_number(cells[3])
         except ValueError as exc:
             problems.append(Problem("the value is not usable", **table.where(i, headers["value"]),
-                                    expected=str(exc), found=describe(cell(row, "value"))))
+                                    expected=str(exc), found=_found(cells[3])))
             ok = False
         if not ok:
             continue
@@ -320,12 +463,16 @@ def read_observations(table: Table, units: Units, known_indicators: Iterable[str
             rows_of.append(index[uid])
             values_of.append(value)
     if problems:
-        if len(problems) >= MAX_PROBLEMS:
+        if stopped:
             problems.append(Problem(f"stopped after {MAX_PROBLEMS} problems; is this the right file?", source=table.source))
         raise DataError(problems)
     problems.extend(_period_clash_problems(first_seen, table, headers, period))
     if problems:
         raise DataError(problems)
+    if period is None and len(periods_found) > 1:
+        raise DataError(Problem("the data holds several periods; choose one", source=table.source,
+                                column=headers.get("period"), expected="one period (evalkit run --period P)",
+                                found="periods " + ", ".join(sorted(periods_found))))
     if period is not None and periods_found and period not in periods_found:
         raise DataError(Problem(f"no rows for period {period!r}", source=table.source, column=headers.get("period"),
                                 expected=f"rows with period {period!r}", found="periods " + ", ".join(sorted(periods_found))))
@@ -335,6 +482,25 @@ def read_observations(table: Table, units: Units, known_indicators: Iterable[str
         arr[np.asarray(rows_of, dtype=np.intp)] = values_of
         columns[indicator] = arr
     return DataSet(units=units, columns=columns, period=period)
+
+
+def _unknown(what: str, name: str, known: Iterable[str], hints: dict, names: Sequence[str] = ()) -> str:
+    """'unknown unit', with the likely intended id: one that differs only in case or by a typo, or
+    the id of the unit whose name was written instead of its id."""
+    if what not in hints:
+        known = list(known)
+        by_name = {}
+        for uid, label in zip(known, names):
+            by_name.setdefault(label, uid)
+        hints[what] = ({k.casefold(): k for k in known}, known if len(known) <= 2000 else [], by_name)
+    by_case, candidates, by_name = hints[what]
+    if name in by_name:
+        return f"unknown {what}; {name!r} is the name of {by_name[name]!r}, write its id"
+    match = by_case.get(name.casefold())
+    if match is None and candidates:
+        close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
+        match = close[0] if close else None
+    return f"unknown {what}; did you mean {match!r}?" if match is not None else f"unknown {what}"
 
 
 def _period_clash_problems(first_seen: dict, table: Table, headers: Mapping[str, str], period: str | None) -> list[Problem]:

@@ -11,18 +11,33 @@ from evalkit.model import Scorecard
 from evalkit.plugins import Registry
 
 
+_ENDING_HINTS = {
+    ".xls": "an old-format Excel file: in Excel, Save As 'Excel 工作簿 (*.xlsx)' or 'CSV UTF-8 (逗号分隔)'",
+    ".et": "a WPS workbook: in WPS, Save As 'Excel 工作簿 (*.xlsx)'",
+    ".ods": "an OpenDocument sheet: Save As 'Excel 2007-365 (.xlsx)'",
+    ".txt": "if it is comma-separated text, give it the ending .csv; if tab-separated, .tsv",
+    "": "give the file its ending, such as .csv or .xlsx",
+}
+
+
 def read_table(path: str | Path, registry: Registry) -> Table:
     """Read any supported file into a Table; the loader is picked by the file's ending."""
     path = Path(path)
+    try:
+        exists, is_dir = path.exists(), path.is_dir()
+    except OSError as exc:
+        raise FileAccessError(Problem(f"cannot read the file: {exc.strerror or exc}", source=str(path))) from None
+    if not exists:
+        raise FileAccessError(Problem("file not found", source=str(path)))
+    if is_dir:
+        raise FileAccessError(Problem("is a directory, expected a file", source=str(path)))
     loader = registry.loader_for(path)
     if loader is None:
         endings = sorted({e for loader in registry.loaders.values() for e in loader.extensions})
-        raise DataError(Problem("unsupported file type", source=str(path), expected="a file ending in " + ", ".join(endings),
+        hint = _ENDING_HINTS.get(path.suffix.lower())
+        raise DataError(Problem("unsupported file type" + (f"; {hint}" if hint else ""), source=str(path),
+                                expected="a file ending in " + ", ".join(endings),
                                 found=repr(path.suffix or "no ending")))
-    if not path.exists():
-        raise FileAccessError(Problem("file not found", source=str(path)))
-    if path.is_dir():
-        raise FileAccessError(Problem("is a directory, expected a file", source=str(path)))
     try:
         table = loader.read(path)
     except EvalkitError:
@@ -31,8 +46,8 @@ def read_table(path: str | Path, registry: Registry) -> Table:
         raise PluginError(Problem(f"loader {loader.name!r} from plugin {registry.owner('loaders', loader.name)!r} "
                                   f"failed: {type(exc).__name__}: {exc}", source=str(path))) from exc
     if not isinstance(table, Table):
-        raise PluginError(Problem(f"loader {loader.name!r} returned {type(table).__name__}", source=str(path),
-                                  expected="an evalkit Table"))
+        raise PluginError(Problem(f"loader {loader.name!r} from plugin {registry.owner('loaders', loader.name)!r} "
+                                  f"returned {type(table).__name__}", source=str(path), expected="an evalkit Table"))
     return table
 
 

@@ -56,7 +56,11 @@ def json_path(path: PathKey) -> str:
 
 
 def read_text(path: str | Path) -> str:
-    """Read a UTF-8 text file (with or without BOM) or raise a FileAccessError for people."""
+    """Read a UTF-8 text file (with or without BOM) or raise a FileAccessError for people.
+
+    UTF-16 with a BOM (Excel's "Unicode Text") is read too. Any other encoding is refused with a
+    message that says what the file seems to be (GBK, an Excel workbook, ...) and how to save it.
+    """
     p = Path(path)
     try:
         raw = p.read_bytes()
@@ -65,14 +69,39 @@ def read_text(path: str | Path) -> str:
     except IsADirectoryError:
         raise FileAccessError(Problem("is a directory, expected a file", source=str(path))) from None
     except OSError as exc:
-        raise FileAccessError(Problem(f"cannot read the file: {exc.strerror}", source=str(path))) from None
+        raise FileAccessError(Problem(f"cannot read the file: {exc.strerror or exc}", source=str(path))) from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise FileAccessError(Problem(
-            f"the file is not UTF-8 text (byte {exc.start})", source=str(path),
-            expected="UTF-8 text (save as 'CSV UTF-8' or UTF-8 YAML/JSON)", found="another encoding or a binary file",
-        )) from None
+        raise FileAccessError(_not_utf8(raw, exc, str(path))) from None
+
+
+def _not_utf8(raw: bytes, exc: UnicodeDecodeError, source: str) -> Problem:
+    """Say what a file that is not UTF-8 seems to be, and how to save it as UTF-8."""
+    tabular = source.lower().endswith((".csv", ".tsv", ".txt"))
+    how = ("in Excel, Save As 'CSV UTF-8 (逗号分隔)'" if tabular else "save it as UTF-8 in your editor")
+    if raw.startswith(b"PK\x03\x04"):
+        return Problem("the file is not text but a zip archive, such as an Excel workbook", source=source,
+                       expected="UTF-8 text (if it is a workbook, give it the ending .xlsx)", found="a zip archive")
+    if raw.startswith(b"\xd0\xcf\x11\xe0"):
+        return Problem("the file is not text but an old-format Excel (.xls) or Word file", source=source,
+                       expected=f"UTF-8 text: {how}", found="a binary Office file")
+    line = raw.count(b"\n", 0, exc.start) + 1
+    if b"\x00" in raw[:4096]:
+        return Problem("the file is not text", source=source, line=line, expected="UTF-8 text", found="binary data")
+    try:
+        raw.decode("gb18030")
+    except UnicodeDecodeError:
+        found = "another encoding"
+    else:
+        found = "probably GBK, what Excel writes for plain 'CSV'" if tabular else "probably GBK"
+    return Problem("the file is not UTF-8 text", source=source, line=line,
+                   expected=f"UTF-8: {how}", found=found)
 
 
 def load_document(path: str | Path) -> Document:

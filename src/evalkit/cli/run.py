@@ -36,12 +36,12 @@ def _inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--period", metavar="P", help="the period to score (default: the scorecard's)")
 
 
-def evaluate_files(args: argparse.Namespace):
+def evaluate_files(args: argparse.Namespace, registry=None):
     from evalkit import evaluate, load_scorecard
     from evalkit.cli import registry_from
     from evalkit.inputs import load_data, load_units
 
-    registry = registry_from(args)
+    registry = registry if registry is not None else registry_from(args)
     scorecard = load_scorecard(args.scorecard, registry)
     units = load_units(args.units, registry)
     data = load_data(args.data, units, scorecard, period=args.period and str(args.period))
@@ -52,25 +52,53 @@ def default_lang(scorecard) -> str:
     return "zh" if scorecard.name.zh and not scorecard.name.zh.isascii() else "en"
 
 
+def _check_output(args: argparse.Namespace) -> None:
+    """Before any work: the output must be writable and must not be one of the inputs."""
+    import os
+
+    from evalkit.output import check_writable
+
+    check_writable(args.output)
+    for option, given in (("SCORECARD", args.scorecard), ("--data", args.data), ("--units", args.units)):
+        try:
+            same = os.path.samefile(args.output, given)
+        except OSError:
+            same = False  # the output does not exist yet, or the input is missing (reported later)
+        if same:
+            raise UsageError(f"-o {args.output} is the {option} file; evalkit never overwrites its inputs "
+                             "(choose another output file)")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    from evalkit.cli import registry_from
+    from evalkit.errors import PluginError, Problem
     from evalkit.output import write_atomic
     from evalkit.reporters.base import ReportOptions
-
-    from evalkit.cli import registry_from
 
     registry = registry_from(args)
     reporter = registry.reporters.get(args.format)
     if reporter is None:
         raise UsageError(f"unknown --format {args.format!r}; expected one of {', '.join(sorted(registry.reporters))}")
-    evaluation = evaluate_files(args)
+    if args.output:
+        _check_output(args)
+    evaluation = evaluate_files(args, registry)
     to_terminal = args.output is None and sys.stdout.isatty()
     options = ReportOptions(lang=args.lang or default_lang(evaluation.scorecard), color=to_terminal,
                             width=shutil.get_terminal_size().columns if to_terminal else None)
-    content = reporter.render(evaluation, options)
+    owner = registry.owner("reporters", reporter.name)
+    try:
+        content = reporter.render(evaluation, options)
+    except Exception as exc:  # a reporter is a plugin: name it, and write nothing
+        raise PluginError(Problem(f"reporter {reporter.name!r} from plugin {owner!r} failed: "
+                                  f"{type(exc).__name__}: {exc}")) from exc
+    if not isinstance(content, (str, bytes)):
+        raise PluginError(Problem(f"reporter {reporter.name!r} from plugin {owner!r} returned {type(content).__name__}",
+                                  expected="text or bytes"))
     if args.output:
         write_atomic(args.output, content)
         print(f"wrote {args.output} ({len(evaluation.units)} units, format {args.format})", file=sys.stderr)
     elif isinstance(content, bytes):
+        sys.stdout.flush()
         sys.stdout.buffer.write(content)
     else:
         sys.stdout.write(content)

@@ -11,6 +11,28 @@ from typing import Any, Callable
 
 import attrs
 
+MAX_PROBLEMS = 50  # more than this in one file says "the wrong file", not fifty typos
+
+
+@attrs.frozen
+class UnsavedFormula:
+    """A spreadsheet cell holding a formula whose result was never saved (a program wrote the file)."""
+
+    formula: str
+
+    def __str__(self) -> str:
+        return self.formula
+
+
+@attrs.frozen
+class PercentCell:
+    """A spreadsheet number shown as a percentage: Excel stores what reads 95% as 0.95."""
+
+    stored: float
+
+    def __str__(self) -> str:
+        return f"{self.stored * 100:.10g}%"
+
 
 @attrs.frozen
 class Table:

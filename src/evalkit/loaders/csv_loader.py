@@ -7,25 +7,64 @@ import io
 from pathlib import Path
 
 from evalkit.errors import DataError, Problem
-from evalkit.loaders.base import Loader, Table
+from evalkit.loaders.base import MAX_PROBLEMS, Loader, Table
 from evalkit.source import read_text
 
 
+def _delimiter(path: Path, text: str) -> str:
+    """Tab for .tsv, and for a .csv whose header has tabs but no commas (Excel's "Unicode Text")."""
+    if str(path).lower().endswith(".tsv"):
+        return "\t"
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return "\t" if "\t" in first and "," not in first else ","
+
+
 def read_csv(path: Path) -> Table:
+    source = str(path)
     text = read_text(path)
-    delimiter = "\t" if str(path).lower().endswith(".tsv") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(path, text), strict=True)
+    records: list[tuple[int, list[str]]] = []
+    start = 1  # the line the next record starts on (a quoted cell can span lines)
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        for n, record in enumerate(reader, start=1):
+            records.append((n, record))
+            start = reader.line_num + 1
     except csv.Error as exc:
-        raise DataError(Problem(f"not a readable CSV file: {exc}", source=str(path))) from None
-    numbered = [(n, r) for n, r in enumerate(records, start=1) if any(cell.strip() for cell in r)]
+        reason = str(exc)
+        if "end of data" in reason or "EOF" in reason:
+            problem = Problem("a quoted cell is never closed", source=source, line=start,
+                              expected='a closing quote "', found="the end of the file")
+        else:
+            problem = Problem(f"not a readable CSV line: {reason}", source=source, line=start)
+        raise DataError(problem) from None
+    # Row numbers are records, as Excel numbers the rows when it opens the file.
+    numbered = [(n, r) for n, r in records if any(cell.strip() for cell in r)]
     if not numbered:
-        return Table(source=str(path), columns=(), rows=(), row_numbers=())
+        return Table(source=source, columns=(), rows=(), row_numbers=())
     (_, header), body = numbered[0], numbered[1:]
+    width = len(header)
+    while width and not header[width - 1].strip():
+        width -= 1  # Excel keeps empty columns that were once used: ",,," at the end of every line
+    problems = []
+    for n, row in body:
+        if len(row) == width:
+            continue
+        extra = [cell for cell in row[width:] if cell.strip()]
+        if extra:
+            problems.append(Problem("the row has more cells than the header; quote a number with a thousands comma, "
+                                    'as in "1,234.5"', source=source, row=n,
+                                    expected=f"{width} cells", found=f"{len(row)}"))
+        elif len(row) < width:
+            problems.append(Problem("the row has fewer cells than the header", source=source, row=n,
+                                    expected=f"{width} cells", found=f"{len(row)}"))
+        if len(problems) >= MAX_PROBLEMS:
+            break
+    if problems:
+        raise DataError(problems)
     return Table(
-        source=str(path),
-        columns=tuple(cell.strip() for cell in header),
-        rows=tuple(tuple(r) for _, r in body),
+        source=source,
+        columns=tuple(cell.strip() for cell in header[:width]),
+        rows=tuple(tuple(r[:width]) for _, r in body),
         row_numbers=tuple(n for n, _ in body),
     )
 
