@@ -50,6 +50,8 @@ class Units:
     names: tuple[str, ...]
     types: tuple[str | None, ...]
     parents: tuple[str | None, ...]
+    # Any other column of the units file (片区, 规模 ...), by header: a value per unit, for peer groups.
+    attributes: Mapping[str, tuple] = attrs.field(factory=dict, eq=False, hash=False)
     _index: dict = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
@@ -63,14 +65,29 @@ class Units:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def attribute(self, name: str) -> tuple:
+        """The values of one attribute (a units-file column) per unit; DataError naming the columns there are."""
+        if name == "type":
+            return self.types
+        if name == "parent":
+            return self.parents
+        if name not in self.attributes:
+            raise DataError(Problem(f"the units have no attribute {name!r} to form peer groups", source="units",
+                                    expected="type, parent, or a column of the units file: "
+                                    + (", ".join(repr(a) for a in self.attributes) or "there are no other columns"),
+                                    found=repr(name)))
+        return self.attributes[name]
+
     @classmethod
     def from_ids(cls, ids: Sequence[str], names: Sequence[str] | None = None,
-                 types: Sequence[str | None] | None = None, parents: Sequence[str | None] | None = None) -> "Units":
+                 types: Sequence[str | None] | None = None, parents: Sequence[str | None] | None = None,
+                 attributes: Mapping[str, Sequence] | None = None) -> "Units":
         ids = tuple(str(i) for i in ids)
         n = len(ids)
         units = cls(ids=ids, names=tuple(names) if names is not None else ids,
                     types=tuple(types) if types is not None else (None,) * n,
-                    parents=tuple(parents) if parents is not None else (None,) * n)
+                    parents=tuple(parents) if parents is not None else (None,) * n,
+                    attributes={str(k): tuple(v) for k, v in (attributes or {}).items()})
         problems = _unit_problems(units, lambda i, col=None: {"source": "units", "path": f"$[{i}]"})
         if problems:
             raise DataError(problems)
@@ -79,23 +96,32 @@ class Units:
 
 @attrs.frozen
 class DataSet:
-    """Values per indicator for one period: `columns[indicator]` is aligned with `units.ids`."""
+    """Values per indicator for one period: `columns[indicator]` is aligned with `units.ids`.
+
+    `history` holds the other periods found in the same data (period -> columns), for rules that
+    compare with a baseline period.
+    """
 
     units: Units
     columns: Mapping[str, np.ndarray]
     period: str | None = None
+    history: Mapping[str, Mapping[str, np.ndarray]] = attrs.field(factory=dict, eq=False, hash=False)
 
-    def column(self, indicator: str) -> np.ndarray:
-        if indicator in self.columns:
-            return self.columns[indicator]
+    def column(self, indicator: str, period: str | None = None) -> np.ndarray:
+        """One indicator's values (NaN where missing), of this period or of another one in `history`."""
+        columns = self.columns if period is None or period == self.period else self.history.get(str(period), {})
+        if indicator in columns:
+            return columns[indicator]
         return np.full(len(self.units), np.nan)
 
     @classmethod
-    def from_columns(cls, units: Units | Sequence[str], columns: Mapping[str, Any], period: str | None = None) -> "DataSet":
+    def from_columns(cls, units: Units | Sequence[str], columns: Mapping[str, Any], period: str | None = None,
+                     history: Mapping[str, Mapping[str, Any]] | None = None) -> "DataSet":
         """Build from in-memory columns: {indicator: array aligned with units} or {indicator: {unit: value}}.
 
         Values are checked as file cells are: numbers (or number text), None or NaN for "no value";
         infinity, text that is not a number and unknown units are reported with their JSON path.
+        `history` gives other periods' columns the same way: {period: {indicator: ...}}.
         """
         if not isinstance(units, Units):
             units = Units.from_ids(units)
@@ -150,7 +176,8 @@ class DataSet:
             out[indicator] = np.ascontiguousarray(arr)
         if problems:
             raise DataError(problems[:MAX_PROBLEMS])
-        return cls(units=units, columns=out, period=period)
+        past = {str(p): cls.from_columns(units, cols, period=str(p)).columns for p, cols in (history or {}).items()}
+        return cls(units=units, columns=out, period=period, history=past)
 
 
 def _header(name: str) -> str:
@@ -309,14 +336,19 @@ def read_units(table: Table) -> Units:
             problems.append(_formula_problem(table, i, headers[key], value))
         return _text(value)
 
+    extra = {pos: name for pos, name in enumerate(table.columns) if pos not in cols.values() and name.strip()}
+    attributes: dict[str, list] = {name: [] for name in extra.values()}
     for i, row in enumerate(table.rows):
         ids.append(cell(i, row, "id"))
         names.append(cell(i, row, "name"))
         types.append(cell(i, row, "type") or None)
         parents.append(cell(i, row, "parent") or None)
+        for pos, name in extra.items():
+            attributes[name].append(_text(row[pos]) if pos < len(row) else "")
     if problems:
         raise DataError(problems[:MAX_PROBLEMS])
-    units = Units(ids=tuple(ids), names=tuple(names), types=tuple(types), parents=tuple(parents))
+    units = Units(ids=tuple(ids), names=tuple(names), types=tuple(types), parents=tuple(parents),
+                  attributes={name: tuple(values) for name, values in attributes.items()})
     problems = _unit_problems(units, table.where, headers)
     if problems:
         raise DataError(problems[:MAX_PROBLEMS])
@@ -401,6 +433,7 @@ def read_observations(table: Table, units: Units, known_indicators: Iterable[str
     problems: list[Problem] = []
     first_seen: dict[tuple, int] = {}
     picked: dict[str, tuple[list[int], list[float]]] = {}
+    other_periods: dict[str, dict[str, tuple[list[int], list[float]]]] = {}
     periods_found: set[str] = set()
     hints: dict = {}
 
@@ -456,12 +489,14 @@ def read_observations(table: Table, units: Units, known_indicators: Iterable[str
                                     found=f"the same as {_describe_where(table.where(first_seen[key]))}"))
             continue
         first_seen[key] = i
-        if period is not None and row_period is not None and row_period != period:
+        if value is None:
             continue
-        if value is not None:
+        if period is not None and row_period is not None and row_period != period:
+            rows_of, values_of = other_periods.setdefault(row_period, {}).setdefault(indicator, ([], []))
+        else:
             rows_of, values_of = picked.setdefault(indicator, ([], []))
-            rows_of.append(index[uid])
-            values_of.append(value)
+        rows_of.append(index[uid])
+        values_of.append(value)
     if problems:
         if stopped:
             problems.append(Problem(f"stopped after {MAX_PROBLEMS} problems; is this the right file?", source=table.source))
@@ -476,12 +511,18 @@ def read_observations(table: Table, units: Units, known_indicators: Iterable[str
     if period is not None and periods_found and period not in periods_found:
         raise DataError(Problem(f"no rows for period {period!r}", source=table.source, column=headers.get("period"),
                                 expected=f"rows with period {period!r}", found="periods " + ", ".join(sorted(periods_found))))
+    history = {p: _pivot(found, n) for p, found in sorted(other_periods.items())}
+    return DataSet(units=units, columns=_pivot(picked, n), period=period, history=history)
+
+
+def _pivot(picked: Mapping[str, tuple[list[int], list[float]]], n: int) -> dict[str, np.ndarray]:
+    """(unit positions, values) per indicator -> one array per indicator, NaN where no value."""
     columns = {}
     for indicator, (rows_of, values_of) in picked.items():
         arr = np.full(n, np.nan)
         arr[np.asarray(rows_of, dtype=np.intp)] = values_of
         columns[indicator] = arr
-    return DataSet(units=units, columns=columns, period=period)
+    return columns
 
 
 def _unknown(what: str, name: str, known: Iterable[str], hints: dict, names: Sequence[str] = ()) -> str:

@@ -17,7 +17,7 @@ import numpy as np
 from evalkit.adjustments import AdjustmentRecord, grade_overrides
 from evalkit.adjustments import apply as apply_adjustments
 from evalkit.data import DataSet
-from evalkit.errors import DataError, PluginError, Problem
+from evalkit.errors import DataError, EvalkitError, PluginError, Problem
 from evalkit.grading import NO_GRADE, grade_indexes
 from evalkit.model import Dimension, Item, Scorecard
 from evalkit.plugins import Registry
@@ -129,9 +129,11 @@ def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Regis
         prepared = rule.prepare(item.params, item.max_points, inputs if rule.inputs == "many" else indicator)
         ctx = RuleContext(params=prepared, max_points=item.max_points, indicator=indicator, unit_ids=data.units.ids,
                           period=data.period or scorecard.period, columns=data.columns, indicators=inputs,
-                          units=data.units)
+                          units=data.units, history=data.history)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             points = rule.score(values.copy(), ctx)
+    except EvalkitError:
+        raise  # a rule may report bad input itself (e.g. an unknown peer-group attribute)
     except Exception as exc:
         raise PluginError(Problem(f"rule {item.rule!r} from plugin {owner!r} failed on item {item.id!r}: "
                                   f"{type(exc).__name__}: {exc}")) from exc

@@ -62,5 +62,5 @@ def load_data(data_path: str | Path, units: Units | str | Path, scorecard: Score
     registry = scorecard.registry
     if not isinstance(units, Units):
         units = load_units(units, registry)
-    known = set(scorecard.indicators) | set(registry.indicators)
+    known = (set(scorecard.indicators) | set(registry.indicators)) - set(scorecard.derived)  # derived: computed
     return read_observations(read_table(data_path, registry), units, known, period or scorecard.period)

@@ -1,6 +1,7 @@
 """Registers the built-in scoring rules, exactly as a department plugin registers its own."""
 
 from evalkit.hookspecs import hookimpl
+from evalkit.rules.achievement_improvement import AchievementImprovementRule
 from evalkit.rules.base_slope import BaseSlopeRule
 from evalkit.rules.grade_words import GradeWordsRule
 from evalkit.rules.linear import LinearRule
@@ -21,5 +22,5 @@ from evalkit.rules.zscore import ZScoreRule
 def evalkit_register_rules(register):
     for rule in (LinearRule(), TiersRule(), TargetRule(), PerEventRule(), BaseSlopeRule(), ShortfallRule(),
                  GradeWordsRule(), PassFailRule(), StabilizeRule(), OkrRule(), SatisfactionIndexRule(),
-                 PercentileRule(), ZScoreRule(), RankPointsRule()):
+                 PercentileRule(), ZScoreRule(), RankPointsRule(), AchievementImprovementRule()):
         register(rule)

@@ -40,6 +40,7 @@ class RuleContext:
     columns: Mapping[str, np.ndarray] = attrs.field(factory=dict, repr=False)
     indicators: tuple[Indicator, ...] = ()  # every input indicator, for rules with inputs = "many"
     units: Any = attrs.field(default=None, repr=False)  # evalkit.data.Units: types and attributes for peer groups
+    history: Mapping[str, Mapping[str, np.ndarray]] = attrs.field(factory=dict, repr=False)  # other periods' columns
 
     @property
     def higher_is_better(self) -> bool:
@@ -52,15 +53,14 @@ class RuleContext:
         n = len(self.unit_ids)
         if by == "all" or self.units is None:
             return group_codes(None, n)
-        if by == "type":
-            return group_codes(self.units.types, n)
         return group_codes(self.units.attribute(by), n)
 
-    def column(self, indicator_id: str) -> np.ndarray:
-        """All units' values of another indicator (NaN where missing), e.g. per-unit targets."""
-        if indicator_id not in self.columns:
+    def column(self, indicator_id: str, period: str | None = None) -> np.ndarray:
+        """All units' values of an indicator (NaN where missing), of this period or of a baseline period."""
+        columns = self.columns if period is None or str(period) == self.period else self.history.get(str(period), {})
+        if indicator_id not in columns:
             return np.full(len(self.unit_ids), np.nan)
-        return self.columns[indicator_id]
+        return columns[indicator_id]
 
 
 def fmt(value: float) -> str:

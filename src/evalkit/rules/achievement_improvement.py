@@ -1,0 +1,123 @@
+"""Achievement or improvement, whichever is higher: the US CMS Hospital Value-Based Purchasing method.
+
+This is the seed's "from appraisal to improvement" (从考核到改进) in a published, tested form. Sources:
+42 CFR 412.165(a) (the point ranges) and the FY 2013 Hospital VBP final rule, 76 FR 26490 (May 6,
+2011) (the formulas), summarised in ../shared/design/DOMAIN.md.
+
+- Achievement threshold (AT): the median of the peers' values in the baseline period (the mean of
+  the two middle values for an even count). Benchmark (BM): the mean of the top decile of the peers'
+  baseline values: the best ceil(n / 10) values. Both can be given explicitly instead.
+- Achievement points: 10 at or beyond BM; 0 short of AT; otherwise 9 x (v - AT) / (BM - AT) + 0.5,
+  which lies in [0.5, 9.5) and is rounded half up to a whole point (1..9).
+- Improvement points, against the unit's own baseline value B: 0 when v does not exceed B;
+  otherwise 10 x (v - B) / (BM - B) - 0.5, rounded half up and kept within 0..9 (a unit at or
+  beyond BM already has 10 achievement points). A unit with no baseline value, or a baseline at or
+  beyond BM, earns no improvement points.
+- The measure scores the higher of the two (0..10); the item earns max_points x measure / 10.
+- Lower is better (e.g. infection ratios): the same with every difference taken the other way,
+  AT is still the median and BM the mean of the best (lowest) decile.
+- `point_rounding: none` keeps the unrounded points (declared, for schemes that want a smooth score).
+
+Worked example (higher is better): AT 0.5, BM 0.9, baseline 0.6, current 0.8: achievement
+9 x 0.3 / 0.4 + 0.5 = 7.25 -> 7; improvement 10 x 0.2 / 0.3 - 0.5 = 6.17 -> 6; the measure earns 7.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from evalkit.model import Label
+from evalkit.rounding import round_array
+from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
+from evalkit.rules.percentile import PEER_GROUP_SCHEMA
+
+
+def baseline_thresholds(baseline: np.ndarray, groups: np.ndarray, higher_is_better: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit: the peers' baseline median (AT) and the mean of their best decile (BM)."""
+    threshold = np.full(baseline.shape[0], np.nan)
+    benchmark = np.full(baseline.shape[0], np.nan)
+    for group in np.unique(groups):  # one pass per peer group, not per unit
+        members = groups == group
+        values = baseline[members]
+        values = values[~np.isnan(values)]
+        if values.size == 0:
+            continue
+        best_first = np.sort(values)[::-1] if higher_is_better else np.sort(values)
+        threshold[members] = np.median(values)
+        benchmark[members] = best_first[: math.ceil(values.size / 10)].mean()
+    return threshold, benchmark
+
+
+class AchievementImprovementRule(Rule):
+    name = "achievement_improvement"
+    title = Label(zh="达标或改进取高", en="Achievement or improvement (CMS HVBP)")
+    description = "The higher of achievement points (vs peers' baseline median and top decile) and improvement points (vs own baseline)."
+    params_schema = {
+        "type": "object",
+        "required": ["baseline_period"],
+        "additionalProperties": False,
+        "properties": {
+            "baseline_period": {"type": ["string", "integer"], "description": "The period whose values are the baseline."},
+            "peer_group": PEER_GROUP_SCHEMA,
+            "threshold": {"type": "number", "description": "Achievement threshold, instead of the peers' baseline median."},
+            "benchmark": {"type": "number", "description": "Benchmark, instead of the mean of the peers' best baseline decile."},
+            "point_rounding": {"enum": ["whole", "none"], "default": "whole",
+                               "description": "whole: achievement and improvement points rounded half up to whole points, as CMS does."},
+        },
+    }
+
+    def check(self, params, max_points, indicator):
+        if ("threshold" in params) != ("benchmark" in params):
+            given = "threshold" if "threshold" in params else "benchmark"
+            yield ParamProblem((given,), "give both threshold and benchmark, or neither",
+                               expected="threshold and benchmark together", found=f"only {given}")
+        elif "threshold" in params:
+            t, b = params["threshold"], params["benchmark"]
+            if (b <= t) if indicator.direction == "higher" else (b >= t):
+                better = "above" if indicator.direction == "higher" else "below"
+                yield ParamProblem(("benchmark",), f"the benchmark must be {better} the threshold ({indicator.direction} is better)",
+                                   expected=f"a number {better} {fmt(t)}", found=fmt(b))
+
+    def prepare(self, params, max_points, indicator):
+        return {"baseline_period": str(params["baseline_period"]), "peer_group": params.get("peer_group", "all"),
+                "threshold": params.get("threshold"), "benchmark": params.get("benchmark"),
+                "whole": params.get("point_rounding", "whole") == "whole"}
+
+    def components(self, values: np.ndarray, ctx: RuleContext) -> dict[str, np.ndarray]:
+        """AT, BM, baseline, achievement and improvement points for every unit."""
+        p = ctx.params
+        baseline = ctx.column(ctx.indicator.id, period=p["baseline_period"])
+        n = values.shape[0]
+        if p["threshold"] is not None:
+            at, bm = np.full(n, float(p["threshold"])), np.full(n, float(p["benchmark"]))
+        else:
+            at, bm = baseline_thresholds(baseline, ctx.peer_groups(p["peer_group"]), ctx.higher_is_better)
+        sign = 1.0 if ctx.higher_is_better else -1.0  # fold the direction into the differences
+        with np.errstate(invalid="ignore", divide="ignore"):
+            achievement = 9.0 * (sign * (values - at)) / (sign * (bm - at)) + 0.5
+            improvement = 10.0 * (sign * (values - baseline)) / (sign * (bm - baseline)) - 0.5
+        if p["whole"]:
+            achievement, improvement = round_array(achievement, 0), round_array(improvement, 0)
+        reached = sign * (values - bm) >= 0
+        achievement = np.where(reached, 10.0, np.where(sign * (values - at) < 0, 0.0, np.clip(achievement, 1.0, 9.0)))
+        can_improve = (sign * (values - baseline) > 0) & (sign * (bm - baseline) > 0)
+        improvement = np.where(can_improve & ~reached, np.clip(improvement, 0.0, 9.0), 0.0)
+        achievement[np.isnan(values) | np.isnan(at) | np.isnan(bm)] = np.nan
+        return {"threshold": at, "benchmark": bm, "baseline": baseline, "achievement": achievement, "improvement": improvement}
+
+    def score(self, values: np.ndarray, ctx: RuleContext) -> np.ndarray:
+        c = self.components(values, ctx)
+        measure = np.maximum(c["achievement"], c["improvement"])  # NaN achievement stays NaN: missing
+        return measure * (ctx.max_points / 10.0)
+
+    def explain(self, value, points, ctx, index):
+        c = {k: v[index] for k, v in self.components(ctx.column(ctx.indicator.id), ctx).items()}
+        base = fmt(c["baseline"])  # "n/a" when the unit has no baseline value
+        return Label(
+            zh=f"实际值 {fmt(value)}；达标线（基期同类中位数）{fmt(c['threshold'])}，标杆（基期前 10% 均值）{fmt(c['benchmark'])}，"
+               f"本单位基期值 {base}；达标分 {fmt(c['achievement'])}，改进分 {fmt(c['improvement'])}，取高，得 {fmt(points)} 分",
+            en=f"value {fmt(value)}; achievement threshold (peers' baseline median) {fmt(c['threshold'])}, benchmark "
+               f"(mean of the best baseline decile) {fmt(c['benchmark'])}, own baseline {base}; achievement "
+               f"{fmt(c['achievement'])}, improvement {fmt(c['improvement'])}, the higher counts: {fmt(points)} points")

@@ -1,0 +1,99 @@
+"""Achievement or improvement (CMS Hospital VBP): cases written from the published formulas.
+
+Sources: 42 CFR 412.165(a) for the point ranges (1-9 achievement between the threshold and the
+benchmark, 0-9 improvement, 10 at the benchmark) and the FY 2013 Hospital VBP final rule,
+76 FR 26490, for the formulas 9 x (v - AT) / (BM - AT) + 0.5 and 10 x (v - B) / (BM - B) - 0.5,
+rounded to whole points.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import evalkit
+from evalkit.rules.achievement_improvement import baseline_thresholds
+
+
+def run(current, baseline, direction="higher", max_points=10, **params):
+    ids = [f"h{i}" for i in range(len(current))]
+    sc = evalkit.load_scorecard({
+        "id": "vbp", "name": "VBP", "period": "2025",
+        "indicators": [{"id": "m", "name": "Measure", "direction": direction}],
+        "dimensions": [{"id": "i", "indicator": "m", "max_points": max_points,
+                        "rule": {"name": "achievement_improvement", "params": {"baseline_period": "2024", **params}}}]})
+    data = evalkit.DataSet.from_columns(ids, {"m": list(current)}, period="2025", history={"2024": {"m": list(baseline)}})
+    ev = evalkit.evaluate(sc, data)
+    return np.array([ev.unit(u).items["i"].points for u in ids]), ev
+
+
+def test_worked_example_from_the_formulas():
+    # AT 0.5, BM 0.9, own baseline 0.6, current 0.8: achievement 9 x 0.3/0.4 + 0.5 = 7.25 -> 7;
+    # improvement 10 x 0.2/0.3 - 0.5 = 6.17 -> 6. The higher, 7, of 10.
+    points, ev = run([0.8], [0.6], threshold=0.5, benchmark=0.9)
+    assert points[0] == 7
+    text = "\n".join(ev.explain("h0", "en"))
+    assert "achievement 7, improvement 6" in text
+
+
+@pytest.mark.parametrize("current, baseline, expected", [
+    (0.95, 0.2, 10),   # at or beyond the benchmark: 10
+    (0.9, 0.2, 10),
+    (0.5, 0.5, 1),     # exactly at the threshold: 9 x 0 + 0.5 = 0.5 -> 1 (the 1-9 range starts there)
+    (0.49, 0.1, 4),    # short of the threshold: no achievement; improvement 10 x 0.39/0.8 - 0.5 = 4.375 -> 4
+    (0.3, 0.35, 0),    # worse than its own baseline and short of the threshold: 0
+    (0.89, 0.2, 9),    # achievement 9 x 0.39/0.4 + 0.5 = 9.275 -> 9, improvement 9.5 -> capped at 9
+])
+def test_ranges(current, baseline, expected):
+    points, _ = run([current], [baseline], threshold=0.5, benchmark=0.9)
+    assert points[0] == expected
+
+
+def test_lower_is_better_mirrors():
+    # An infection ratio: AT 1.0, BM 0.4 (lower is better), baseline 1.2, current 0.7.
+    # achievement 9 x 0.3/0.6 + 0.5 = 5 ; improvement 10 x 0.5/0.8 - 0.5 = 5.75 -> 6. The higher: 6.
+    points, _ = run([0.7], [1.2], direction="lower", threshold=1.0, benchmark=0.4)
+    assert points[0] == 6
+    mirrored, _ = run([-0.7], [-1.2], direction="higher", threshold=-1.0, benchmark=-0.4)
+    assert mirrored[0] == 6
+
+
+def test_thresholds_from_peers_baseline():
+    # Baseline values 1..20: median 10.5; the best decile is the best 2 (20, 19): benchmark 19.5.
+    baseline = np.arange(1, 21, dtype=float)
+    at, bm = baseline_thresholds(baseline, np.zeros(20, dtype=np.int64), True)
+    assert at[0] == 10.5 and bm[0] == 19.5
+    at, bm = baseline_thresholds(baseline, np.zeros(20, dtype=np.int64), False)
+    assert at[0] == 10.5 and bm[0] == 1.5
+    points, _ = run(list(baseline + 2), list(baseline))
+    # the first unit: 3 is short of 10.5 (no achievement) but improves on its 1:
+    # 10 x (3 - 1) / (19.5 - 1) - 0.5 = 0.58 -> 1
+    assert points[-1] == 10 and points[0] == 1
+
+
+def test_no_baseline_means_achievement_only_and_missing_current_is_missing():
+    points, ev = run([0.8, float("nan")], [float("nan"), 0.5], threshold=0.5, benchmark=0.9)
+    assert points[0] == 7 and ev.unit("h1").items["i"].missing
+
+
+def test_params_are_checked():
+    reg = evalkit.default_registry()
+    card = {"id": "v", "name": "V", "period": "1", "indicators": [{"id": "m", "name": "M"}],
+            "dimensions": [{"id": "i", "indicator": "m", "max_points": 10,
+                            "rule": {"name": "achievement_improvement", "params": {"baseline_period": 0, "threshold": 5}}}]}
+    assert "give both threshold and benchmark" in evalkit.validate(card, reg)[0].message
+    card["dimensions"][0]["rule"]["params"]["benchmark"] = 4
+    assert "must be above the threshold" in evalkit.validate(card, reg)[0].message
+
+
+@settings(max_examples=60)
+@given(values=st.lists(st.floats(0, 100, allow_nan=False), min_size=3, max_size=25),
+       base=st.lists(st.floats(0, 100, allow_nan=False), min_size=3, max_size=25),
+       bump=st.floats(0, 20))
+def test_bounds_and_a_better_value_never_scores_lower(values, base, bump):
+    n = min(len(values), len(base))
+    values, base = values[:n], base[:n]
+    points, _ = run(values, base)
+    assert ((points >= 0) & (points <= 10)).all()
+    better, _ = run([values[0] + bump] + values[1:], base)
+    assert better[0] >= points[0]

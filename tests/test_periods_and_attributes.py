@@ -1,0 +1,63 @@
+"""Data files with several periods (baselines) and units files with extra columns (peer groups)."""
+
+import evalkit
+from evalkit.cli import main
+
+CARD = """id: peers
+name: 同类比较
+period: "2025"
+indicators:
+  - {id: rate, name: {zh: 办结率, en: Closure rate}, unit: "%"}
+dimensions:
+  - id: pct
+    indicator: rate
+    max_points: 10
+    rule: {name: percentile, params: {peer_group: 片区, definition: weak}}
+  - id: vbp
+    indicator: rate
+    max_points: 10
+    rule: {name: achievement_improvement, params: {baseline_period: "2024", threshold: 50, benchmark: 90}}
+"""
+
+
+def write(tmp_path):
+    (tmp_path / "card.yaml").write_text(CARD, encoding="utf-8")
+    (tmp_path / "units.csv").write_text("id,name,type,片区\nA,甲,局,东\nB,乙,局,东\nC,丙,镇,西\nD,丁,镇,西\n", encoding="utf-8")
+    rows = ["unit,indicator,period,value"]
+    rows += [f"{u},rate,2025,{v}" for u, v in zip("ABCD", [80, 60, 70, 95])]
+    rows += [f"{u},rate,2024,{v}" for u, v in zip("ABCD", [40, 59, 75, 91])]
+    (tmp_path / "data.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return [str(tmp_path / "card.yaml"), "--data", str(tmp_path / "data.csv"), "--units", str(tmp_path / "units.csv")]
+
+
+def test_attribute_peer_groups_and_baseline_period_from_files(tmp_path):
+    args = write(tmp_path)
+    registry = evalkit.default_registry()
+    sc = evalkit.load_scorecard(args[0], registry)
+    units = evalkit.load_units(args[4], registry)
+    assert units.attribute("片区") == ("东", "东", "西", "西")
+    data = evalkit.load_data(args[2], units, sc)
+    assert list(data.column("rate", "2024")) == [40, 59, 75, 91]
+    ev = evalkit.evaluate(sc, data)
+    pct = {u: ev.unit(u).items["pct"].points for u in "ABCD"}
+    assert pct == {"A": 10, "B": 5, "C": 5, "D": 10}  # best of each 片区 gets full points
+    # A: achievement 9 x 30/40 + 0.5 = 7.25 -> 7; improvement 10 x 40/50 - 0.5 = 7.5 -> 8: 8 points
+    assert ev.unit("A").items["vbp"].points == 8
+
+
+def test_unknown_peer_attribute_is_a_data_error(tmp_path, capsys):
+    args = write(tmp_path)
+    (tmp_path / "card.yaml").write_text(CARD.replace("peer_group: 片区", "peer_group: 规模"), encoding="utf-8")
+    assert main(["run", *args]) == 3
+    err = capsys.readouterr().err
+    assert "no attribute '规模'" in err and "'片区'" in err
+
+
+def test_derived_values_are_not_accepted_from_a_data_file(tmp_path, capsys):
+    args = write(tmp_path)
+    card = CARD.replace("dimensions:", "derived:\n  - {id: twice, name: T, formula: rate * 2}\ndimensions:")
+    (tmp_path / "card.yaml").write_text(card, encoding="utf-8")
+    with open(tmp_path / "data.csv", "a", encoding="utf-8") as f:
+        f.write("A,twice,2025,1\n")
+    assert main(["run", *args]) == 3
+    assert "unknown indicator" in capsys.readouterr().err
