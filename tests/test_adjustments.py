@@ -142,3 +142,28 @@ def test_caps_hold_whatever_is_claimed(claims, base):
     u = run([base], records).unit("u0")
     assert 0 <= u.bonus <= 15 and 0 <= u.deduction <= 13
     assert u.total == max(0.0, float(np.round(u.items_total + u.bonus - u.deduction, 2)))
+
+
+def test_cli_reads_an_adjustments_file(quickstart, capsys, tmp_path):
+    from evalkit.cli import main
+
+    card, data, units = quickstart
+    adjustments = card.parent / "adjustments.csv"
+    out = tmp_path / "r.json"
+    args = ["run", str(card), "--data", str(data), "--units", str(units), "--adjustments", str(adjustments)]
+    assert main([*args, "--format", "json", "-o", str(out)]) == 0
+    import json
+
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    u12 = next(u for u in doc["units"] if u["id"] == "U12")
+    assert u12["grade"] == "poor" and u12["grade_from_bands"] == "fairly_good"
+    assert u12["vetoes"][0]["records"][0]["authority"] == "县纪委监委"
+    u03 = next(u for u in doc["units"] if u["id"] == "U03")
+    assert u03["bonus"] == 4 and u03["total"] == u03["items_total"] + 4
+    assert main([*args, "--format", "csv", "--lang", "en"]) == 0
+    assert "Adjust." in capsys.readouterr().out
+    bad = tmp_path / "adj.csv"
+    bad.write_text("unit,item,points\nU01,medal,1\n", encoding="utf-8")
+    assert main(["run", str(card), "--data", str(data), "--units", str(units), "--adjustments", str(bad)]) == 3
+    err = capsys.readouterr().err
+    assert f"{bad}, row 2, column 'item': unknown bonus, deduction or veto item" in err

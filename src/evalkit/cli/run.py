@@ -34,6 +34,8 @@ def _inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", required=True, metavar="FILE", help="values in long format (.csv, .xlsx or .json)")
     parser.add_argument("--units", required=True, metavar="FILE", help="units file: id, name, type, parent")
     parser.add_argument("--period", metavar="P", help="the period to score (default: the scorecard's)")
+    parser.add_argument("--adjustments", metavar="FILE",
+                        help="bonus, deduction and veto records: unit, item, points, reason, evidence, authority")
 
 
 def evaluate_files(args: argparse.Namespace, registry=None):
@@ -43,9 +45,17 @@ def evaluate_files(args: argparse.Namespace, registry=None):
 
     registry = registry if registry is not None else registry_from(args)
     scorecard = load_scorecard(args.scorecard, registry)
+    for warning in scorecard.warnings:
+        print(f"evalkit: warning: {warning}", file=sys.stderr)
     units = load_units(args.units, registry)
     data = load_data(args.data, units, scorecard, period=args.period and str(args.period))
-    return evaluate(scorecard, data)
+    records = ()
+    if args.adjustments:
+        from evalkit.adjustments import read_adjustments
+        from evalkit.inputs import read_table
+
+        records = read_adjustments(read_table(args.adjustments, registry), units.ids, scorecard)
+    return evaluate(scorecard, data, adjustments=records)
 
 
 def default_lang(scorecard) -> str:
@@ -59,7 +69,8 @@ def _check_output(args: argparse.Namespace) -> None:
     from evalkit.output import check_writable
 
     check_writable(args.output)
-    for option, given in (("SCORECARD", args.scorecard), ("--data", args.data), ("--units", args.units)):
+    inputs = (("SCORECARD", args.scorecard), ("--data", args.data), ("--units", args.units), ("--adjustments", args.adjustments))
+    for option, given in (pair for pair in inputs if pair[1]):
         try:
             same = os.path.samefile(args.output, given)
         except OSError:

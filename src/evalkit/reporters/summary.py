@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from evalkit.model import Dimension
+from evalkit.rounding import round_array
 
 
 def points_text(value: float, decimals: int) -> str:
@@ -13,7 +14,8 @@ def points_text(value: float, decimals: int) -> str:
 def summary_header(evaluation, lang: str) -> list[str]:
     zh = lang == "zh"
     tops = [node.name.text(lang) for node in evaluation.scorecard.dimensions]
-    return (["排名", "编号", "单位"] if zh else ["Rank", "ID", "Unit"]) + tops + (["总分", "等次"] if zh else ["Total", "Grade"])
+    adjust = (["加减分"] if zh else ["Adjust."]) if evaluation.adjusted is not None else []
+    return (["排名", "编号", "单位"] if zh else ["Rank", "ID", "Unit"]) + tops + adjust + (["总分", "等次"] if zh else ["Total", "Grade"])
 
 
 def summary_rows(evaluation, lang: str):
@@ -24,5 +26,7 @@ def summary_rows(evaluation, lang: str):
         grade = evaluation.grade_of(int(i))
         scores = [points_text(evaluation.dimensions[n.id][i] if isinstance(n, Dimension) else evaluation.items[n.id].score[i], d)
                   for n in tops]
+        if evaluation.adjusted is not None:  # net bonus minus deductions and score vetoes
+            scores.append(points_text(round_array(evaluation.totals[i] - evaluation.items_total[i], d), d))
         yield ([str(int(evaluation.ranks[i])), evaluation.units.ids[i], evaluation.units.names[i]] + scores
                + [points_text(evaluation.totals[i], d), grade.label.text(lang) if grade else ""])
