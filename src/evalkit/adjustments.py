@@ -197,7 +197,7 @@ def _capped(values: np.ndarray, cap: float | None) -> np.ndarray:
 class GradeChange:
     """Why a unit's grade differs from what its total's band gives: a gate or a veto."""
 
-    by: str  # "gate" or "veto"
+    by: str  # "gate", "veto" or "quota"
     id: str
     effect: str
     grade: str
@@ -243,6 +243,12 @@ def changes_for(i: int, scorecard: Scorecard, masks: Mapping[str, np.ndarray]) -
         key = f"veto:{veto.id}"
         if key in masks and masks[key][i]:
             out.append(GradeChange(by="veto", id=veto.id, effect=veto.effect, grade=veto.grade or ""))
+    bands = scorecard.grading.bands if scorecard.grading else ()
+    for k, band in enumerate(bands):
+        key = f"quota:{band.grade}"
+        if key in masks and masks[key][i]:
+            below = bands[k + 1].grade if k + 1 < len(bands) else ""
+            out.append(GradeChange(by="quota", id=band.grade, effect="moved_down", grade=below))
     return out
 
 

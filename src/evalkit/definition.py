@@ -19,7 +19,7 @@ import jsonschema
 from jsonschema.exceptions import best_match
 
 from evalkit.errors import DefinitionError, Problem, describe
-from evalkit.model import AdjustmentItem, Band, Dimension, Gate, Grading, Indicator, Item, Label, Scorecard, Veto
+from evalkit.model import AdjustmentItem, Band, Dimension, Gate, Grading, Indicator, Item, Label, Quota, Scorecard, Veto
 from evalkit.plugins import Registry
 from evalkit.rules.base import fmt
 from evalkit.schemas import scorecard_schema
@@ -351,6 +351,15 @@ class SemanticCheck:
                                        expected="distinct minimums", found=f"{fmt(band['min'])}, as $.grading.bands[{mins[band['min']]}]")
             grades.setdefault(band["grade"], i)
             mins.setdefault(band["min"], i)
+        seen_quota: dict[str, int] = {}
+        for i, quota in enumerate(grading.get("quotas", [])):
+            if quota["grade"] not in grades:
+                yield self.doc.problem(("grading", "quotas", i, "grade"), "unknown grade",
+                                       expected="a grade of $.grading.bands", found=repr(quota["grade"]))
+            elif quota["grade"] in seen_quota:
+                yield self.doc.problem(("grading", "quotas", i, "grade"), f"the grade {quota['grade']!r} has two quotas",
+                                       expected="one quota per grade", found=f"also at $.grading.quotas[{seen_quota[quota['grade']]}]")
+            seen_quota.setdefault(quota["grade"], i)
 
 
     def adjustment_problems(self) -> Iterable[Problem]:
@@ -506,6 +515,9 @@ def _adjustments(data: Mapping) -> dict:
         "deduction_blocks": {b["id"]: float(b["cap"]) for b in data.get("deductions", {}).get("blocks", [])},
         "vetoes": tuple(Veto(id=v["id"], name=Label.of(v["name"]), effect=v["effect"], grade=v.get("grade"),
                              points=v.get("points")) for v in data.get("vetoes", [])),
+        "quotas": tuple(Quota(grade=q["grade"], share=q.get("share"), count=q.get("count"), per=q.get("per", "all"),
+                              rounding=q.get("rounding", "floor"), ties=q.get("ties", "exclude"))
+                        for q in data.get("grading", {}).get("quotas", [])),
         "gates": tuple(Gate(id=g["id"], name=Label.of(g.get("name", g["id"])), indicator=g["indicator"], effect=g["effect"],
                             grade=g["grade"], below=g.get("below"), above=g.get("above"),
                             when_missing=g.get("when_missing", "ignore")) for g in data.get("gates", [])),

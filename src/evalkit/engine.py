@@ -3,7 +3,8 @@
 The order never changes: score every item (rule on the whole column) -> apply the missing-data
 policy -> round item points -> share each item's points out of the total along the tree (weights,
 or max_points, re-normalised per unit where items were dropped) -> dimension totals -> bonus,
-deductions and score vetoes (`evalkit.adjustments`) -> grade from bands -> gates and grade vetoes -> rank.
+deductions and score vetoes (`evalkit.adjustments`) -> grade from bands -> gates and grade vetoes ->
+quotas (`evalkit.quotas`) -> rank.
 There is no Python loop over units; the loops here run over the items of the scorecard.
 """
 
@@ -21,6 +22,7 @@ from evalkit.errors import DataError, EvalkitError, PluginError, Problem
 from evalkit.grading import NO_GRADE, grade_indexes
 from evalkit.model import Dimension, Item, Scorecard
 from evalkit.plugins import Registry
+from evalkit.quotas import apply_quotas
 from evalkit.ranking import rank
 from evalkit.rounding import Rounding
 from evalkit.rules.base import Rule, RuleContext, fmt
@@ -86,6 +88,9 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
     band_grades = grade_indexes(final, scorecard.grading) if scorecard.grading else np.full(n, NO_GRADE, dtype=np.int64)
     grades, grade_masks = grade_overrides(band_grades, scorecard, data.columns,
                                           adjusted.veto_masks if adjusted is not None else {})
+    if scorecard.quotas:
+        grades, moved = apply_quotas(grades, final, data.units.ids, scorecard, data.units.attribute)
+        grade_masks = {**grade_masks, **moved}
     ranks = rank(final, data.units.ids, ties=scorecard.ties)
     return Evaluation(scorecard=scorecard, units=data.units, period=data.period or scorecard.period, items=item_results,
                       dimensions=dimension_scores, totals=final, grades=grades, ranks=ranks, items_total=totals,

@@ -149,6 +149,18 @@ class Gate:
 
 
 @attrs.frozen
+class Quota:
+    """名额比例: the most units `grade` may hold in each group (`share` of the group, or `count`)."""
+
+    grade: str
+    share: float | None = None
+    count: int | None = None
+    per: str = "all"
+    rounding: str = "floor"
+    ties: str = "exclude"
+
+
+@attrs.frozen
 class Scorecard:
     """A validated scorecard. Build one with `evalkit.load_scorecard`."""
 
@@ -172,6 +184,7 @@ class Scorecard:
     deduction_blocks: Mapping[str, float] = attrs.field(factory=dict)
     vetoes: tuple[Veto, ...] = ()
     gates: tuple[Gate, ...] = ()
+    quotas: tuple[Quota, ...] = ()
     derived: Mapping[str, Any] = attrs.field(factory=dict)  # id -> Expression, in evaluation order
     warnings: tuple = ()  # Problems that do not stop a run (e.g. an AHP matrix accepted with a high CR)
     ahp: Mapping[str, Any] = attrs.field(factory=dict)  # node id ("$" for the top) -> AhpResult

@@ -216,7 +216,7 @@ class Evaluation:
                  "records": [r.to_dict() for r in records if r.item == v.id]}
                 for v in sc.vetoes if adj.veto_masks[v.id][i]]
             out["honours_eligible"] = self.honours_eligible(i)
-        if sc.gates or sc.vetoes:
+        if sc.gates or sc.vetoes or sc.quotas:
             band = self.band_grades[i] if self.band_grades is not None else self.grades[i]
             out["grade_from_bands"] = sc.grading.bands[band].grade if sc.grading and band >= 0 else None
             out["grade_changes"] = [attrs.asdict(c) for c in changes_for(i, sc, self.grade_masks)]
@@ -301,6 +301,13 @@ class Evaluation:
                     ("sets the grade to" if gate.effect == "force_grade" else "caps the grade at")
                 lines.append(f"门槛「{gate.name.text(lang)}」：{gate.indicator} {cond}，等次{verb} {grade}" if zh
                              else f"gate '{gate.name.text(lang)}': {gate.indicator} {cond} {verb} {grade}")
+            elif change.by == "quota":
+                quota = next(q for q in sc.quotas if q.grade == change.id)
+                held = sc.grading.bands[sc.band_index(change.id)].label.text(lang)
+                to = sc.grading.bands[sc.band_index(change.grade)].label.text(lang) if change.grade else ("无等次" if zh else "no grade")
+                limit = f"{fmt(quota.share * 100)}%" if quota.share is not None else f"{quota.count}"
+                lines.append(f"名额限制：{held} 不超过 {limit}（{quota.per}），按总分排序未进入名额，调整为 {to}" if zh
+                             else f"quota: {held} is limited to {limit} ({quota.per}); this total was below the places, so {to}")
         return lines
 
 
