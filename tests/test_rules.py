@@ -59,6 +59,13 @@ def test_target_shared_and_per_unit():
     assert np.isnan(points[2]) and np.isnan(points[3])  # no usable target: missing, the item's policy decides
 
 
+def test_target_cap_rewards_beating_the_target():
+    # cap 1.2, 12 points: the target earns 12 / 1.2 = 10; 120 % of it or more earns the full 12.
+    points, ctx = score(TargetRule(), {"target": 50, "cap": 1.2}, [25, 50, 55, 60, 80], max_points=12)
+    assert list(points) == [5, 10, 11, 12, 12]
+    assert "120 % of the target" in TargetRule().explain(55, 11, ctx, 2).en
+
+
 def test_target_lower_is_better():
     points, _ = score(TargetRule(), {"target": 5}, [10, 5, 2, 0], max_points=10, direction="lower")
     assert list(points) == [5, 10, 10, 10]

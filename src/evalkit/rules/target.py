@@ -1,8 +1,11 @@
-"""Target attainment: points = max_points x min(1, actual / target).
+"""Target attainment: points = max_points x min(cap, actual / target) / cap.
 
 The target is shared (`target`) or per unit (`target_indicator`, another indicator's column). When
-lower is better the ratio is target / actual, so reaching or beating the target earns full points.
-A unit whose target is missing or not positive cannot be scored: it is treated as missing data.
+lower is better the ratio is target / actual. With the default `cap` 1, reaching or beating the
+target earns full points. A `cap` above 1 rewards beating the target up to that ratio: the item's
+max_points are earned at cap x target, and reaching the target earns max_points / cap (with cap 1.2
+and 12 points, the target earns 10 and 120 % of it the full 12). A unit whose target is missing or
+not positive cannot be scored: it is treated as missing data.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ class TargetRule(Rule):
         "properties": {
             "target": {"type": "number", "exclusiveMinimum": 0, "description": "One target for every unit."},
             "target_indicator": {"type": "string", "description": "An indicator whose value is each unit's own target."},
+            "cap": {"type": "number", "minimum": 1, "default": 1,
+                    "description": "Highest attainment ratio that counts; max_points are earned there."},
         },
     }
     value_range = (0.0, float("inf"))
@@ -33,7 +38,7 @@ class TargetRule(Rule):
             yield ("target_indicator",), params["target_indicator"]
 
     def prepare(self, params, max_points, indicator):
-        return dict(params)
+        return {**params, "cap": float(params.get("cap", 1))}
 
     def targets(self, ctx: RuleContext, n: int) -> np.ndarray:
         p = ctx.params
@@ -48,7 +53,8 @@ class TargetRule(Rule):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # lower is better, actual 0: inf -> full
             ratio = values / target if ctx.higher_is_better else target / values
         ratio[np.isnan(values) | np.isnan(target)] = np.nan
-        return np.clip(ratio, 0.0, 1.0) * ctx.max_points
+        cap = ctx.params["cap"]
+        return np.clip(ratio, 0.0, cap) * (ctx.max_points / cap)
 
     def explain(self, value, points, ctx, index):
         p = ctx.params
@@ -56,5 +62,8 @@ class TargetRule(Rule):
             target_text = fmt(p["target"])
         else:
             target_text = f"{fmt(ctx.column(p['target_indicator'])[index])} ({p['target_indicator']})"
-        return Label(zh=f"实际值 {fmt(value)}，目标 {target_text}，完成率计分（封顶满分），得 {fmt(points)} 分",
-                     en=f"actual {fmt(value)} against target {target_text}, scored by attainment (capped at full): {fmt(points)} points")
+        cap = ctx.params["cap"]
+        ceiling_zh = "封顶满分" if cap == 1 else f"完成率 {fmt(cap * 100)}% 封顶"
+        ceiling_en = "capped at full" if cap == 1 else f"counted up to {fmt(cap * 100)} % of the target"
+        return Label(zh=f"实际值 {fmt(value)}，目标 {target_text}，完成率计分（{ceiling_zh}），得 {fmt(points)} 分",
+                     en=f"actual {fmt(value)} against target {target_text}, scored by attainment ({ceiling_en}): {fmt(points)} points")
