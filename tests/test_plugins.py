@@ -164,3 +164,34 @@ def test_a_plugin_that_fails_to_import_is_named_and_can_be_blocked(tmp_path, cap
     err = capsys.readouterr().err
     assert "plugin 'broken' failed to load: ModuleNotFoundError" in err and "Traceback" not in err
     assert main(["rules", "--plugins-dir", str(tmp_path), "--block", "broken"]) == 0
+
+
+def test_entry_point_plugins_are_found_and_named_when_broken(tmp_path, monkeypatch, capsys):
+    import importlib.metadata
+    import sys
+
+    (tmp_path / "dept_third.py").write_text(PLUGIN_SOURCE, encoding="utf-8")
+    (tmp_path / "dept_broken.py").write_text("raise RuntimeError('missing licence file')\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    points = [importlib.metadata.EntryPoint(name="third", value="dept_third", group="evalkit"),
+              importlib.metadata.EntryPoint(name="broken", value="dept_broken", group="evalkit")]
+    monkeypatch.setattr("evalkit.plugins.importlib.metadata.entry_points",
+                        lambda group: [p for p in points if p.group == group])
+    with pytest.raises(evalkit.PluginError) as info:
+        load_plugins()
+    assert "plugin 'broken' failed to load: RuntimeError: missing licence file" in str(info.value)
+    registry = build_registry(load_plugins(block=["broken"]))
+    assert registry.owner("rules", "third") == "third"
+    assert [p.origin for p in registry.plugins if p.name == "third"] == ["entry point dept_third"]
+    assert "third" not in build_registry(load_plugins(allow=["nothing"])).rules
+    assert main(["rules", "--block", "broken"]) == 0 and "third" in capsys.readouterr().out
+    sys.modules.pop("dept_third", None)
+
+
+def test_star_ratings_are_a_grading_scheme_like_any_other():
+    stars = [{"min": m, "grade": f"star{k}", "label": {"zh": "★" * k, "en": f"{k} stars"}}
+             for k, m in zip(range(5, 0, -1), (9, 8, 7, 6, 0))]  # the item is worth 10
+    raw = dept_scorecard({"factor": 2}) | {"grading": {"bands": stars}}
+    registry = registry_with(plugin("dept", evalkit_register_rules=lambda register: register(HalfRule())))
+    ev = evalkit.evaluate(evalkit.load_scorecard(raw, registry), {"v": {"a": 9.5, "b": 7.2, "c": 1}})
+    assert [ev.unit(u).grade.label.zh for u in "abc"] == ["★★★★★", "★★★", "★"]
