@@ -27,14 +27,15 @@ def rank(scores: np.ndarray, unit_ids: Sequence[str], ties: str = "min", higher_
         return np.zeros(0, dtype=np.int64)
     key = -x if higher_is_better else x.copy()
     key = np.where(np.isnan(key), np.inf, key)
-    ids = np.asarray(unit_ids, dtype=object).astype(str)
-    # lexsort: last key is primary. Sorting by id second makes every tie rule order-independent.
-    order = np.lexsort((ids, key))
-    sorted_key = key[order]
     ranks = np.empty(n, dtype=np.int64)
     if ties == "ordinal":
+        # lexsort: the last key is primary; ties go by unit id, never by the order of input rows.
+        ids = np.asarray(unit_ids, dtype=object).astype(str)
+        order = np.lexsort((ids, key))
         ranks[order] = np.arange(1, n + 1)
         return ranks
+    order = np.argsort(key, kind="stable")  # min and dense give tied units one rank: their order is moot
+    sorted_key = key[order]
     new_group = np.empty(n, dtype=bool)
     new_group[0] = True
     new_group[1:] = sorted_key[1:] != sorted_key[:-1]
