@@ -173,3 +173,15 @@ def test_load_scorecard_raises_definition_error_with_all_problems(registry):
 
 def test_dates_in_yaml_stay_text():
     assert parse_yaml("period: 2025-06-30\n").data == {"period": "2025-06-30"}
+
+
+def test_printed_schema_checks_a_scorecard_as_an_editor_would(registry, quickstart, capsys):
+    from evalkit.cli import main
+
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    card = parse_yaml(quickstart[0].read_text(encoding="utf-8")).data
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(card)) == []
+    card["dimensions"][0]["children"][0]["rule"]["params"]["lower"] = "sixty"
+    [error] = list(jsonschema.Draft202012Validator(schema).iter_errors(card))
+    assert list(error.absolute_path) == ["dimensions", 0, "children", 0, "rule", "params", "lower"]
