@@ -15,7 +15,12 @@ from typing import Sequence
 from evalkit.errors import EvalkitError, UsageError
 
 EXIT_INTERNAL = 70
-COMMAND_MODULES = ("evalkit.cli.run", "evalkit.cli.definitions", "evalkit.cli.inventory")
+COMMAND_MODULES = (
+    "evalkit.cli.run",
+    "evalkit.cli.definitions",
+    "evalkit.cli.inventory",
+    "evalkit.cli.compare_cmd",
+)
 
 
 class _Parser(argparse.ArgumentParser):
