@@ -53,9 +53,19 @@ class Units:
     # Any other column of the units file (片区, 规模 ...), by header: a value per unit, for peer groups.
     attributes: Mapping[str, tuple] = attrs.field(factory=dict, eq=False, hash=False)
     _index: dict = attrs.field(init=False, repr=False, eq=False, hash=False)
+    _groups: dict = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_index", {uid: i for i, uid in enumerate(self.ids)})
+        object.__setattr__(self, "_groups", {})
+
+    def group_codes(self, by: str) -> np.ndarray:
+        """An int code per unit for its peer group ("all", "type", "parent" or an attribute); built once."""
+        if by not in self._groups:
+            from evalkit.peers import group_codes
+
+            self._groups[by] = group_codes(None if by == "all" else self.attribute(by), len(self.ids))
+        return self._groups[by]
 
     @property
     def index(self) -> dict[str, int]:

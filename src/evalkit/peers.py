@@ -23,18 +23,20 @@ PERCENTILE_DEFINITIONS = ("weak", "strict", "mean", "rank")
 
 
 def group_codes(labels: Sequence[object] | None, n: int) -> np.ndarray:
-    """An int code per unit for its group; all units share code 0 when there are no labels."""
+    """An int code per unit for its group (0, 1, ... in order of first appearance); all 0 without labels."""
     if labels is None:
         return np.zeros(n, dtype=np.int64)
-    keys = np.asarray(["" if v is None else str(v) for v in labels], dtype=object)
-    _, codes = np.unique(keys.astype(str), return_inverse=True)
-    return codes.astype(np.int64)
+    seen: dict = {}
+    return np.fromiter((seen.setdefault("" if v is None else str(v), len(seen)) for v in labels), dtype=np.int64, count=n)
 
 
 def _sorted_by_group(values: np.ndarray, groups: np.ndarray):
     """Order of units by (group, value) with NaN last in each group, and each group's start and size."""
     valid = ~np.isnan(values)
-    order = np.lexsort((np.where(valid, values, 0.0), ~valid, groups))
+    order = np.argsort(values, kind="stable")  # NaN sorts last
+    if groups.size and groups.max() > 0:
+        narrow = np.uint8 if groups.max() < 256 else np.uint16 if groups.max() < 65536 else np.int64
+        order = order[np.argsort(groups[order].astype(narrow), kind="stable")]  # a radix sort on small codes
     g_sorted = groups[order]
     starts = np.flatnonzero(np.r_[True, g_sorted[1:] != g_sorted[:-1]])
     counts = np.bincount(groups, weights=valid, minlength=int(groups.max()) + 1 if groups.size else 0).astype(np.int64)

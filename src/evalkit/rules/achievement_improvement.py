@@ -36,18 +36,22 @@ from evalkit.rules.percentile import PEER_GROUP_SCHEMA
 
 def baseline_thresholds(baseline: np.ndarray, groups: np.ndarray, higher_is_better: bool) -> tuple[np.ndarray, np.ndarray]:
     """Per unit: the peers' baseline median (AT) and the mean of their best decile (BM)."""
-    threshold = np.full(baseline.shape[0], np.nan)
-    benchmark = np.full(baseline.shape[0], np.nan)
-    for group in np.unique(groups):  # one pass per peer group, not per unit
-        members = groups == group
-        values = baseline[members]
-        values = values[~np.isnan(values)]
+    size = int(groups.max()) + 1 if groups.size else 0
+    threshold = np.full(size, np.nan)
+    benchmark = np.full(size, np.nan)
+    valid = ~np.isnan(baseline)
+    order = np.flatnonzero(valid)
+    order = order[np.argsort(groups[order], kind="stable")]  # units with a baseline, grouped
+    bounds = np.searchsorted(groups[order], np.arange(size + 1))
+    for group in range(size):  # one pass per peer group, never per unit
+        values = baseline[order[bounds[group]:bounds[group + 1]]]
         if values.size == 0:
             continue
-        best_first = np.sort(values)[::-1] if higher_is_better else np.sort(values)
-        threshold[members] = np.median(values)
-        benchmark[members] = best_first[: math.ceil(values.size / 10)].mean()
-    return threshold, benchmark
+        threshold[group] = np.median(values)
+        top = math.ceil(values.size / 10)
+        best = -np.partition(-values, top - 1)[:top] if higher_is_better else np.partition(values, top - 1)[:top]
+        benchmark[group] = best.mean()
+    return threshold[groups], benchmark[groups]
 
 
 class AchievementImprovementRule(Rule):
@@ -113,7 +117,8 @@ class AchievementImprovementRule(Rule):
         return measure * (ctx.max_points / 10.0)
 
     def explain(self, value, points, ctx, index):
-        c = {k: v[index] for k, v in self.components(ctx.column(ctx.indicator.id), ctx).items()}
+        parts = ctx.remember("components", lambda: self.components(ctx.column(ctx.indicator.id), ctx))
+        c = {k: v[index] for k, v in parts.items()}
         base = fmt(c["baseline"])  # "n/a" when the unit has no baseline value
         return Label(
             zh=f"实际值 {fmt(value)}；达标线（基期同类中位数）{fmt(c['threshold'])}，标杆（基期前 10% 均值）{fmt(c['benchmark'])}，"

@@ -41,6 +41,13 @@ class RuleContext:
     indicators: tuple[Indicator, ...] = ()  # every input indicator, for rules with inputs = "many"
     units: Any = attrs.field(default=None, repr=False)  # evalkit.data.Units: types and attributes for peer groups
     history: Mapping[str, Mapping[str, np.ndarray]] = attrs.field(factory=dict, repr=False)  # other periods' columns
+    _memo: dict = attrs.field(factory=dict, repr=False, eq=False, alias="_memo")
+
+    def remember(self, key: str, compute):
+        """Compute a whole-column result once per item (e.g. peer percentiles) for every explain() call."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @property
     def higher_is_better(self) -> bool:
@@ -50,10 +57,9 @@ class RuleContext:
         """An int group code per unit: "all" (one group), "type", or any attribute of the units file."""
         from evalkit.peers import group_codes
 
-        n = len(self.unit_ids)
-        if by == "all" or self.units is None:
-            return group_codes(None, n)
-        return group_codes(self.units.attribute(by), n)
+        if self.units is None:
+            return group_codes(None, len(self.unit_ids))
+        return self.units.group_codes(by)
 
     def column(self, indicator_id: str, period: str | None = None) -> np.ndarray:
         """All units' values of an indicator (NaN where missing), of this period or of a baseline period."""

@@ -27,6 +27,9 @@ from evalkit.model import Label
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 
 
+_DENSE_SPAN = 1000  # codes spanning fewer whole numbers than this are looked up in a table
+
+
 class GradeWordsRule(Rule):
     name = "grade_words"
     title = Label(zh="等次折分", en="Grade words to points")
@@ -84,11 +87,15 @@ class GradeWordsRule(Rule):
 
     def prepare(self, params, max_points, indicator):
         grades = sorted(params["grades"], key=lambda g: g["value"])
-        return {
-            "codes": np.array([g["value"] for g in grades], dtype=np.float64),
-            "points": np.array([g["points"] for g in grades], dtype=np.float64),
-            "labels": tuple(Label.of(g["label"]) for g in grades),
-        }
+        codes = np.array([g["value"] for g in grades], dtype=np.float64)
+        points = np.array([g["points"] for g in grades], dtype=np.float64)
+        prepared = {"codes": codes, "points": points, "labels": tuple(Label.of(g["label"]) for g in grades)}
+        if (codes == np.floor(codes)).all() and codes[-1] - codes[0] < _DENSE_SPAN:
+            # Small whole-number codes: a lookup table indexed by code is one gather, not a binary search.
+            table = np.full(int(codes[-1] - codes[0]) + 1, np.nan)
+            table[(codes - codes[0]).astype(np.intp)] = points
+            prepared.update(low=codes[0], high=codes[-1], table=table)
+        return prepared
 
     @staticmethod
     def positions(values: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -99,6 +106,10 @@ class GradeWordsRule(Rule):
 
     def score(self, values: np.ndarray, ctx: RuleContext) -> np.ndarray:
         p = ctx.params
+        if "table" in p:
+            ok = (values >= p["low"]) & (values <= p["high"]) & (values == np.floor(values))
+            slot = np.where(ok, values - p["low"], 0.0).astype(np.intp)
+            return np.where(ok, p["table"][slot], np.nan)
         idx, found = self.positions(values, p["codes"])
         return np.where(found, p["points"][idx], np.nan)
 

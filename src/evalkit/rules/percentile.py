@@ -58,7 +58,7 @@ class PercentileRule(Rule):
         return np.clip((pct - p["lower"]) / (p["upper"] - p["lower"]), 0.0, 1.0) * ctx.max_points
 
     def explain(self, value, points, ctx, index):
-        pct = self.percentiles(ctx.column(ctx.indicator.id), ctx)[index] if ctx.indicator.id in ctx.columns else float("nan")
+        pct = ctx.remember("percentiles", lambda: self.percentiles(ctx.column(ctx.indicator.id), ctx))[index]
         group = ctx.params["peer_group"]
         return Label(zh=f"实际值 {fmt(value)} 在同类（{group}）中处于第 {fmt(pct)} 百分位（{ctx.params['definition']} 定义），得 {fmt(points)} 分",
                      en=f"value {fmt(value)} is at percentile {fmt(pct)} among peers ({group}, {ctx.params['definition']} definition): {fmt(points)} points")

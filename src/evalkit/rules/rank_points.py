@@ -88,11 +88,12 @@ class RankPointsRule(Rule):
     def explain(self, value, points, ctx, index):
         p = ctx.params
         if p["proportional"]:
-            best = best_in_group(ctx.column(ctx.indicator.id), ctx.peer_groups(p["peer_group"]), ctx.higher_is_better)[index]
+            best = ctx.remember("best", lambda: best_in_group(ctx.column(ctx.indicator.id), ctx.peer_groups(p["peer_group"]),
+                                                              ctx.higher_is_better))[index]
             return Label(zh=f"实际值 {fmt(value)}，同类最优 {fmt(best)}，按比例得 {fmt(points)} 分",
                          en=f"value {fmt(value)} against the best peer's {fmt(best)}, in proportion: {fmt(points)} points")
         values = ctx.column(ctx.indicator.id)
         key = -values if ctx.higher_is_better else values
-        better, _, n_peers = counts_below_and_at(key, ctx.peer_groups(p["peer_group"]))
+        better, _, n_peers = ctx.remember("counts", lambda: counts_below_and_at(key, ctx.peer_groups(p["peer_group"])))
         return Label(zh=f"实际值 {fmt(value)} 在同类 {n_peers[index]} 个单位中排第 {better[index] + 1} 名，得 {fmt(points)} 分",
                      en=f"value {fmt(value)} ranks {better[index] + 1} of {n_peers[index]} peers: {fmt(points)} points")

@@ -97,7 +97,14 @@ class ShortfallRule(Rule):
 
     def score(self, values: np.ndarray, ctx: RuleContext) -> np.ndarray:
         p = ctx.params
-        off = self.shortfalls(values, p, ctx.higher_is_better) @ p["per_point"]
+        signed_values = values if ctx.higher_is_better else -values
+        off = np.zeros_like(values)
+        part = np.empty_like(values)
+        for start, width, per_point in zip(p["signed"], p["widths"], p["per_point"]):  # a few bands, 1-d each
+            np.subtract(start, signed_values, out=part)
+            np.clip(part, 0.0, width, out=part)
+            part *= per_point
+            off += part
         np.minimum(off, p["cap"], out=off)
         points = ctx.max_points - off
         return np.clip(points, 0.0, ctx.max_points, out=points)

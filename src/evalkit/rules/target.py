@@ -49,12 +49,15 @@ class TargetRule(Rule):
         return target
 
     def score(self, values: np.ndarray, ctx: RuleContext) -> np.ndarray:
-        target = self.targets(ctx, values.shape[0])
+        p = ctx.params
+        # A shared target stays a scalar (no array of copies); NaN values and targets give NaN ratios.
+        target = float(p["target"]) if "target" in p else self.targets(ctx, values.shape[0])
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # lower is better, actual 0: inf -> full
             ratio = values / target if ctx.higher_is_better else target / values
-        ratio[np.isnan(values) | np.isnan(target)] = np.nan
-        cap = ctx.params["cap"]
-        return np.clip(ratio, 0.0, cap) * (ctx.max_points / cap)
+        cap = p["cap"]
+        np.clip(ratio, 0.0, cap, out=ratio)
+        ratio *= ctx.max_points / cap
+        return ratio
 
     def explain(self, value, points, ctx, index):
         p = ctx.params

@@ -57,6 +57,6 @@ class ZScoreRule(Rule):
         return np.clip((z - p["z_low"]) / (p["z_high"] - p["z_low"]), 0.0, 1.0) * ctx.max_points
 
     def explain(self, value, points, ctx, index):
-        z = self.zscores(ctx.column(ctx.indicator.id), ctx)[index]
+        z = ctx.remember("zscores", lambda: self.zscores(ctx.column(ctx.indicator.id), ctx))[index]
         return Label(zh=f"实际值 {fmt(value)} 的同类标准分 z = {fmt(z)}（{fmt(ctx.params['z_low'])} 得 0 分，{fmt(ctx.params['z_high'])} 得满分），得 {fmt(points)} 分",
                      en=f"value {fmt(value)} has z = {fmt(z)} among peers (0 points at {fmt(ctx.params['z_low'])}, full at {fmt(ctx.params['z_high'])}): {fmt(points)} points")
