@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "evalkit.cli.definitions",
     "evalkit.cli.inventory",
     "evalkit.cli.compare_cmd",
+    "evalkit.cli.methods_cmd",
 )
 
 
