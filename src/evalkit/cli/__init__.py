@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "evalkit.cli.inventory",
     "evalkit.cli.compare_cmd",
     "evalkit.cli.methods_cmd",
+    "evalkit.cli.reviews_cmd",
 )
 
 
