@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "evalkit.cli.compare_cmd",
     "evalkit.cli.methods_cmd",
     "evalkit.cli.reviews_cmd",
+    "evalkit.cli.history_cmd",
 )
 
 

@@ -18,6 +18,9 @@ def add_commands(sub, plugin_options) -> None:
                      help="output format: table (default), json, csv, or one a plugin adds")
     run.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")
     run.add_argument("--lang", choices=("zh", "en"), help="label language (default: zh when the scorecard has Chinese names)")
+    from evalkit.store import add_store_options
+
+    add_store_options(run)  # --store PATH / --no-store: keep the run in the history store (evalkit.store)
     run.set_defaults(handler=cmd_run)
 
     explain = sub.add_parser("explain", parents=[plugin_options], help="explain every point of one unit",
@@ -92,6 +95,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(f"unknown --format {args.format!r}; expected one of {', '.join(sorted(registry.reporters))}")
     if args.output:
         _check_output(args)
+    from evalkit.store import prepare_run_store
+
+    pending = prepare_run_store(args)  # None unless --store or $EVALKIT_STORE; checks the store before any work
     evaluation = evaluate_files(args, registry)
     to_terminal = args.output is None and sys.stdout.isatty()
     options = ReportOptions(lang=args.lang or default_lang(evaluation.scorecard), color=to_terminal,
@@ -105,6 +111,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not isinstance(content, (str, bytes)):
         raise PluginError(Problem(f"reporter {reporter.name!r} from plugin {owner!r} returned {type(content).__name__}",
                                   expected="text or bytes"))
+    if pending is not None:
+        pending.save(evaluation, registry)
     if args.output:
         write_atomic(args.output, content)
         print(f"wrote {args.output} ({len(evaluation.units)} units, format {args.format})", file=sys.stderr)
