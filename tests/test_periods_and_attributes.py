@@ -61,3 +61,19 @@ def test_derived_values_are_not_accepted_from_a_data_file(tmp_path, capsys):
         f.write("A,twice,2025,1\n")
     assert main(["run", *args]) == 3
     assert "unknown indicator" in capsys.readouterr().err
+
+
+def test_several_data_files_are_read_as_one_and_overlaps_are_named(tmp_path, capsys):
+    args = write(tmp_path)
+    data = (tmp_path / "data.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "a.csv").write_text("\n".join(data[:5]) + "\n", encoding="utf-8")  # header + 2025 rows
+    (tmp_path / "b.csv").write_text("\n".join([data[0], *data[5:]]) + "\n", encoding="utf-8")  # header + 2024 rows
+    split = [args[0], "--data", str(tmp_path / "a.csv"), "--data", str(tmp_path / "b.csv"), "--units", args[4]]
+    assert main(["run", *split, "--format", "json"]) == 0
+    together = capsys.readouterr().out
+    assert main(["run", *args, "--format", "json"]) == 0
+    assert capsys.readouterr().out == together
+    clash = [args[0], "--data", args[2], "--data", str(tmp_path / "a.csv"), "--units", args[4]]
+    assert main(["run", *clash]) == 3
+    err = capsys.readouterr().err
+    assert "given in two data files" in err and "a.csv" in err and "data.csv" in err

@@ -37,7 +37,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import attrs
 import numpy as np
 
-from evalkit.data import DataSet, Units
+from evalkit.data import DataSet, Units, hierarchy_levels
 from evalkit.errors import DataError, Problem, describe
 from evalkit.model import Indicator
 from evalkit.peers import _sorted_by_group, best_in_group, group_mean_std, rank_in_group
@@ -60,40 +60,11 @@ PERCENTILE_CONVENTION = ("p<Q> = the Q-th percentile of performance by numpy's l
 # Peer groups
 
 
-def hierarchy_levels(units: Units) -> np.ndarray:
-    """Depth of every unit in the tree of parents: 1 for a unit without a parent, 2 for its children ...
-
-    Vectorised: parent positions are found with one sorted search, then every unit climbs one level
-    per pass (as many passes as the tree is deep, never one per unit).
-    """
-    n = len(units)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    ids = np.asarray(units.ids, dtype=str)
-    parents = np.asarray(["" if p is None else str(p) for p in units.parents], dtype=str)
-    order = np.argsort(ids, kind="stable")
-    found = np.searchsorted(ids[order], parents)
-    found = np.clip(found, 0, n - 1)
-    known = (parents != "") & (ids[order][found] == parents)
-    parent_pos = np.where(known, order[found], -1)
-    level = np.ones(n, dtype=np.int64)
-    current = parent_pos
-    for _ in range(n):  # the depth bounds the passes; n bounds a cycle that slipped past validation
-        has = current >= 0
-        if not has.any():
-            break
-        level += has
-        current = np.where(has, parent_pos[np.where(has, current, 0)], -1)
-    return level
-
-
 def peer_labels(units: Units, by: str = "all") -> tuple | None:
     """The peer-group label of every unit (None for "all": one group)."""
     if by == "all":
         return None
-    if by == LEVEL and LEVEL not in units.attributes:
-        return tuple(str(v) for v in hierarchy_levels(units))
-    return units.attribute(by)  # type, parent or a units-file column; DataError naming the columns otherwise
+    return units.attribute(by)  # type, parent, level or a units-file column; DataError naming the columns otherwise
 
 
 def peer_groups(units: Units, by: str = "all") -> tuple[np.ndarray, tuple[str, ...]]:

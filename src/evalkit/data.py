@@ -81,9 +81,11 @@ class Units:
             return self.types
         if name == "parent":
             return self.parents
+        if name == "level" and name not in self.attributes:  # depth in the tree of parents, unless a column says
+            return tuple(str(v) for v in hierarchy_levels(self))
         if name not in self.attributes:
             raise DataError(Problem(f"the units have no attribute {name!r} to form peer groups", source="units",
-                                    expected="type, parent, or a column of the units file: "
+                                    expected="type, parent, level, or a column of the units file: "
                                     + (", ".join(repr(a) for a in self.attributes) or "there are no other columns"),
                                     found=repr(name)))
         return self.attributes[name]
@@ -102,6 +104,33 @@ class Units:
         if problems:
             raise DataError(problems)
         return units
+
+
+def hierarchy_levels(units: "Units") -> np.ndarray:
+    """Depth of every unit in the tree of parents: 1 for a unit without a parent, 2 for its children ...
+
+    Vectorised: parent positions are found with one sorted search, then every unit climbs one level
+    per pass (as many passes as the tree is deep, never one per unit).
+    """
+    n = len(units)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    ids = np.asarray(units.ids, dtype=str)
+    parents = np.asarray(["" if p is None else str(p) for p in units.parents], dtype=str)
+    order = np.argsort(ids, kind="stable")
+    found = np.searchsorted(ids[order], parents)
+    found = np.clip(found, 0, n - 1)
+    known = (parents != "") & (ids[order][found] == parents)
+    parent_pos = np.where(known, order[found], -1)
+    level = np.ones(n, dtype=np.int64)
+    current = parent_pos
+    for _ in range(n):  # the depth bounds the passes; n bounds a cycle that slipped past validation
+        has = current >= 0
+        if not has.any():
+            break
+        level += has
+        current = np.where(has, parent_pos[np.where(has, current, 0)], -1)
+    return level
 
 
 @attrs.frozen
@@ -425,7 +454,8 @@ def _describe_where(fields: dict) -> str:
     return fields.get("path", "?")
 
 
-def read_observations(table: Table, units: Units, known_indicators: Iterable[str], period: str | None) -> DataSet:
+def read_observations(table: Table, units: Units, known_indicators: Iterable[str], period: str | None,
+                      require_period: bool = True) -> DataSet:
     """Check a long-format table and pivot the rows of `period` into one array per indicator.
 
     Every row is checked, whatever its period. A row without a period belongs to every period. An
@@ -518,7 +548,7 @@ def read_observations(table: Table, units: Units, known_indicators: Iterable[str
         raise DataError(Problem("the data holds several periods; choose one", source=table.source,
                                 column=headers.get("period"), expected="one period (evalkit run --period P)",
                                 found="periods " + ", ".join(sorted(periods_found))))
-    if period is not None and periods_found and period not in periods_found:
+    if require_period and period is not None and periods_found and period not in periods_found:
         raise DataError(Problem(f"no rows for period {period!r}", source=table.source, column=headers.get("period"),
                                 expected=f"rows with period {period!r}", found="periods " + ", ".join(sorted(periods_found))))
     history = {p: _pivot(found, n) for p, found in sorted(other_periods.items())}

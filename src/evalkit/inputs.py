@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
+
+import numpy as np
 
 from evalkit.data import DataSet, Units, read_observations, read_units
 from evalkit.errors import DataError, EvalkitError, FileAccessError, PluginError, Problem
@@ -56,11 +59,54 @@ def load_units(path: str | Path, registry: Registry) -> Units:
     return read_units(read_table(path, registry))
 
 
-def load_data(data_path: str | Path, units: Units | str | Path, scorecard: Scorecard,
+def load_data(data_paths: str | Path | Sequence[str | Path], units: Units | str | Path, scorecard: Scorecard,
               period: str | None = None) -> DataSet:
-    """The long-format data of `period` (default: the scorecard's) for the scorecard's units."""
+    """The long-format data of `period` (default: the scorecard's) for the scorecard's units.
+
+    Several files (one per department, or a review's output beside the data) are read as one: a unit,
+    indicator and period given in two files is an error naming both.
+    """
     registry = scorecard.registry
     if not isinstance(units, Units):
         units = load_units(units, registry)
     known = (set(scorecard.indicators) | set(registry.indicators)) - set(scorecard.derived)  # derived: computed
-    return read_observations(read_table(data_path, registry), units, known, period or scorecard.period)
+    paths = [data_paths] if isinstance(data_paths, (str, Path)) else list(data_paths)
+    period = period or scorecard.period
+    if len(paths) == 1:
+        return read_observations(read_table(paths[0], registry), units, known, period)
+    # With several files one may hold only other periods (a baseline year); the period must be somewhere.
+    sets = [(str(p), read_observations(read_table(p, registry), units, known, period, require_period=False)) for p in paths]
+    merged = merge_data(sets)
+    if not merged.columns and merged.history:
+        raise DataError(Problem(f"no rows for period {period!r} in any data file", source=", ".join(map(str, paths)),
+                                expected=f"rows with period {period!r}", found="periods " + ", ".join(sorted(merged.history))))
+    return merged
+
+
+def merge_data(sets: Sequence[tuple[str, DataSet]]) -> DataSet:
+    """One DataSet from several files' DataSets of the same units and period; overlaps are errors."""
+    source, merged = sets[0]
+    columns = dict(merged.columns)
+    history = {p: dict(cols) for p, cols in merged.history.items()}
+    owners = {("", k): source for k in columns} | {(p, k): source for p, cols in history.items() for k in cols}
+    problems = []
+    for source, data in sets[1:]:
+        for period, cols in [("", data.columns), *data.history.items()]:
+            target = columns if period == "" else history.setdefault(period, {})
+            for indicator, values in cols.items():
+                if indicator in target:
+                    both = ~np.isnan(target[indicator]) & ~np.isnan(values)
+                    if both.any():
+                        unit = data.units.ids[int(np.flatnonzero(both)[0])]
+                        problems.append(Problem(
+                            f"{indicator!r} of unit {unit!r} ({period or data.period}) is given in two data files",
+                            source=source, expected="each unit, indicator and period in one file",
+                            found=f"also in {owners[(period, indicator)]}"))
+                        continue
+                    target[indicator] = np.where(np.isnan(target[indicator]), values, target[indicator])
+                else:
+                    target[indicator] = values
+                    owners[(period, indicator)] = source
+    if problems:
+        raise DataError(problems)
+    return DataSet(units=merged.units, columns=columns, period=merged.period, history=history)

@@ -597,8 +597,9 @@ def prepare_run_store(args) -> PendingRun | None:
     if path is None:
         return None
     check_store(path)
-    files = {"scorecard": args.scorecard, "data": args.data, "units": args.units,
-             "adjustments": getattr(args, "adjustments", None)}
+    data = [args.data] if isinstance(args.data, str) else list(args.data)
+    files = {"scorecard": args.scorecard, "units": args.units, "adjustments": getattr(args, "adjustments", None)}
+    files.update({"data" if k == 0 else f"data.{k + 1}": path for k, path in enumerate(data)})  # one file: role "data"
     return PendingRun(path=path, files=files, options={})
 
 

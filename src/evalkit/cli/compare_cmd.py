@@ -23,6 +23,7 @@ import json
 import sys
 import unicodedata
 
+from evalkit.cli.common import check_output
 from evalkit.errors import UsageError
 
 TEXT = {
@@ -169,29 +170,10 @@ def _evaluate_periods(args: argparse.Namespace, periods) -> list[dict]:
     return [evalkit.evaluate(scorecard, evalkit.load_data(args.data, units, scorecard, period=p)).to_dict() for p in periods]
 
 
-def _check_output(args: argparse.Namespace) -> None:
-    import os
-
-    from evalkit.output import check_writable
-
-    if not args.output:
-        return
-    check_writable(args.output)
-    for given in (*args.inputs, args.data, args.units):
-        if not given:
-            continue
-        try:
-            same = os.path.samefile(args.output, given)
-        except OSError:
-            same = False
-        if same:
-            raise UsageError(f"-o {args.output} is one of the input files; evalkit never overwrites its inputs")
-
-
 def cmd_compare(args: argparse.Namespace) -> int:
     from evalkit.transitions import MarkedRule, compare, rectification
 
-    _check_output(args)
+    check_output(args, args.inputs)
     before, after, names = _load(args)
     marked = args.marked
     if marked is not None and args.marked_among != marked.among:

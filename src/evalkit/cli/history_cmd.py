@@ -22,6 +22,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from evalkit.cli.common import check_output, emit, render
 from evalkit.errors import UsageError
 
 FORMATS = ("table", "json", "csv")
@@ -121,52 +122,9 @@ def _indicators(scorecard, wanted: Sequence[str] | None):
 
 
 def _lang(args, scorecard) -> str:
-    from evalkit.cli.run import default_lang
+    from evalkit.cli.common import default_lang
 
     return args.lang or default_lang(scorecard)
-
-
-def _check_output(args: argparse.Namespace, inputs: Sequence[str | None]) -> None:
-    import os
-
-    from evalkit.output import check_writable
-
-    if not getattr(args, "output", None):
-        return
-    check_writable(args.output)
-    for given in inputs:
-        if not given:
-            continue
-        try:
-            same = os.path.samefile(args.output, given)
-        except OSError:
-            same = False
-        if same:
-            raise UsageError(f"-o {args.output} is one of the input files ({given}); evalkit never overwrites its inputs")
-
-
-def _emit(args: argparse.Namespace, text: str, what: str) -> None:
-    from evalkit.output import write_atomic
-
-    if getattr(args, "output", None):
-        write_atomic(args.output, text)
-        print(f"wrote {args.output} ({what})", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-
-
-def _render(args: argparse.Namespace, *renderables) -> str:
-    from rich.console import Console
-
-    buffer = io.StringIO()
-    color = not getattr(args, "output", None) and sys.stdout.isatty()
-    width = shutil.get_terminal_size().columns if color else 200
-    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width,
-                      color_system="standard" if color else None)
-    for renderable in renderables:
-        console.print(renderable)
-    text = buffer.getvalue()
-    return text if color else "".join(line.rstrip() + "\n" for line in text.splitlines())
 
 
 def _csv(header: Sequence[str], rows) -> str:
@@ -262,7 +220,7 @@ def cmd_benchmarks(args: argparse.Namespace) -> int:
     from evalkit.errors import DataError, Problem
     from evalkit.inputs import read_table
 
-    _check_output(args, (args.scorecard, args.data, args.units, args.standards))
+    check_output(args, (args.scorecard, args.data, args.units, args.standards))
     scorecard, data, registry = _load(args)
     indicators = _indicators(scorecard, args.indicator)
     if not args.indicator:  # every indicator with at least one value in the period
@@ -281,7 +239,7 @@ def cmd_benchmarks(args: argparse.Namespace) -> int:
         text = _benchmarks_csv(bm, args.unit)
     else:
         text = _benchmarks_table(args, bm, lang, decimals)
-    _emit(args, text, f"benchmarks of {len(indicators)} indicators, format {args.format}")
+    emit(args, text, f"benchmarks of {len(indicators)} indicators, format {args.format}")
     return 0
 
 
@@ -319,7 +277,7 @@ def _benchmarks_table(args, bm, lang: str, decimals: int) -> str:
             for g, group in enumerate(bm.labels):
                 table.add_row(_text(label), _text(group), str(int(ib.n[g])),
                               *(_n(ib.table[name][g], decimals) if name in ib.table else "" for name in names))
-        return _render(args, table, _benchmarks_note(lang))
+        return render(args, table, _benchmarks_note(lang))
     uid = args.unit
     i = bm.units.index[uid]
     head = Table(title=f"{bm.units.names[i]} ({uid}) · {title}")
@@ -352,7 +310,7 @@ def _benchmarks_table(args, bm, lang: str, decimals: int) -> str:
             lt.add_row(str(r), _text(bm.units.ids[pos] + mark), _text(bm.units.names[pos]), _n(ib.values[pos], decimals),
                        "" if k == league.focus else _n(diff, decimals, signed=True))
         leagues.append(lt)
-    return _render(args, head, _benchmarks_note(lang), *leagues)
+    return render(args, head, _benchmarks_note(lang), *leagues)
 
 
 def _benchmarks_note(lang: str) -> str:
@@ -404,7 +362,7 @@ def cmd_targets(args: argparse.Namespace) -> int:
 
     if not args.targets and not args.plan:
         raise UsageError("evalkit targets: give --targets FILE, --plan FILE, or both (see evalkit targets --help)")
-    _check_output(args, (args.scorecard, args.data, args.units, args.targets, args.plan))
+    check_output(args, (args.scorecard, args.data, args.units, args.targets, args.plan))
     scorecard, data, registry = _load(args)
     indicators = _indicators(scorecard, None)
     tolerance = args.tolerance if args.tolerance is not None else DEFAULT_TOLERANCE
@@ -442,7 +400,7 @@ def cmd_targets(args: argparse.Namespace) -> int:
         text = _targets_data(assessment, args.data_column)
     else:
         text = _targets_table(args, assessment, indicators, lang, scorecard.rounding_decimals)
-    _emit(args, text, f"{len(assessment.targets)} targets, format {args.format}")
+    emit(args, text, f"{len(assessment.targets)} targets, format {args.format}")
     return 0
 
 
@@ -497,7 +455,7 @@ def _targets_table(args, assessment, indicators, lang: str, decimals: int) -> st
     rule = ("按进度：实际 ≥ 应达 − 容差 × |目标 − 基期|（越低越好的指标方向相反）；滞后：未按进度但优于基期；偏离：不优于基期。"
             if zh else "on track: actual >= expected - tolerance x |target - baseline| (mirrored when lower is better); "
             "behind: short of that but better than the baseline; off track: no better than the baseline.")
-    return _render(args, table, summary, rule)
+    return render(args, table, summary, rule)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -531,10 +489,10 @@ def cmd_history(args: argparse.Namespace) -> int:
         raise UsageError(f"evalkit history: no history store: give --store PATH or set {ENV_VAR}")
     if args.run is not None and (args.unit or args.indicator):
         raise UsageError("evalkit history: --run prints one stored result; it does not combine with --unit or --indicator")
-    _check_output(args, (path,))
+    check_output(args, (path,))
     with Store.open(path, create=False) as store:
         if args.run is not None:
-            _emit(args, _json(store.load(args.run)), f"run {args.run}")
+            emit(args, _json(store.load(args.run)), f"run {args.run}")
             return 0
         if args.indicator:
             rows = store.indicator_trend(args.indicator, unit=args.unit, scorecard_id=args.scorecard)
@@ -545,7 +503,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         else:
             rows = store.runs(scorecard_id=args.scorecard)
             text = _run_list(args, rows, path)
-    _emit(args, text, f"{len(rows)} rows, format {args.format}")
+    emit(args, text, f"{len(rows)} rows, format {args.format}")
     return 0
 
 
@@ -565,7 +523,7 @@ def _run_list(args, rows, path: str) -> str:
     for r in rows:
         table.add_row(str(r["id"]), r["stored_at"], _text(r["scorecard_id"]), _text(r["scorecard_version"] or ""),
                       _text(r["period"]), str(r["units"]), r["fingerprint"][:12])
-    return _render(args, table) if rows else "no runs stored yet\n"
+    return render(args, table) if rows else "no runs stored yet\n"
 
 
 def _unit_trend(args, rows) -> str:
@@ -592,7 +550,7 @@ def _unit_trend(args, rows) -> str:
             grade = f"{r['grade_before']} → {grade}"
         table.add_row(_text(r["period"]), _text(r["scorecard_id"]), str(r["run"]), _n(r["total"]),
                       _n(r["total_change"], signed=True), f"{r['rank']}/{r['of']}" if r["rank"] else "", moved, _text(grade))
-    return _render(args, table)
+    return render(args, table)
 
 
 def _indicator_trend(args, rows) -> str:
@@ -621,4 +579,4 @@ def _indicator_trend(args, rows) -> str:
         names[r["unit"]] = r["name"] or ""
     for uid in sorted(cells):
         table.add_row(_text(uid), _text(names[uid]), *(_n(cells[uid].get(c), 4) for c in columns))
-    return _render(args, table)
+    return render(args, table)

@@ -25,6 +25,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from evalkit.cli.common import check_output, emit, render
 from evalkit.errors import DataError, DefinitionError, Problem, UsageError, describe
 
 RANK_METHODS = ("saw", "topsis", "vikor", "grey")
@@ -79,51 +80,6 @@ def add_commands(sub, plugin_options) -> None:
     _add_ahp(sub)
     _add_rank(sub, plugin_options)
     _add_sensitivity(sub, plugin_options)
-
-
-def _emit(args: argparse.Namespace, text: str, what: str) -> None:
-    from evalkit.output import write_atomic
-
-    if getattr(args, "output", None):
-        write_atomic(args.output, text)
-        print(f"wrote {args.output} ({what})", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-
-
-def _check_output(args: argparse.Namespace, inputs: Sequence[str | None]) -> None:
-    """Before any work: -o must be writable and must not be one of the inputs."""
-    import os
-
-    from evalkit.output import check_writable
-
-    if not getattr(args, "output", None):
-        return
-    check_writable(args.output)
-    for given in inputs:
-        if not given:
-            continue
-        try:
-            same = os.path.samefile(args.output, given)
-        except OSError:
-            same = False
-        if same:
-            raise UsageError(f"-o {args.output} is one of the input files; evalkit never overwrites its inputs")
-
-
-def _render(args: argparse.Namespace, *renderables) -> str:
-    """Rich tables as text: sized for the terminal with colour there; 200 columns, plain, elsewhere."""
-    from rich.console import Console
-
-    buffer = io.StringIO()
-    color = not getattr(args, "output", None) and sys.stdout.isatty()
-    width = shutil.get_terminal_size().columns if color else 200
-    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width,
-                      color_system="standard" if color else None)
-    for renderable in renderables:
-        console.print(renderable)
-    text = buffer.getvalue()
-    return text if color else "".join(line.rstrip() + "\n" for line in text.splitlines())
 
 
 def _warn(text: str) -> None:
@@ -270,7 +226,7 @@ def _ahp_text(args, result, matrix, labels, ri_source: str) -> str:
         worst = worst_judgement(matrix, result.weights, labels)
         if worst is not None:
             figures.add_row("最需复核的判断 Revisit", "", Text(worst.describe()))
-    return _render(args, table, figures)
+    return render(args, table, figures)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -500,7 +456,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
         raise UsageError("--v applies to --method vikor only")
     if method != "grey" and args.rho is not None:
         raise UsageError("--rho applies to --method grey only")
-    _check_output(args, [args.data, args.weights_file, args.units])
+    check_output(args, [args.data, args.weights_file, args.units])
     registry = registry_from(args)
     dm = read_matrix(args.data, registry, _words(args.criteria) if args.criteria else None)
     names = _unit_names(args, dm, registry)
@@ -532,7 +488,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
         text = _rank_csv(doc)
     else:
         text = _rank_text(args, doc)
-    _emit(args, text, f"{len(dm.units)} units, format {args.format}")
+    emit(args, text, f"{len(dm.units)} units, format {args.format}")
     return 0
 
 
@@ -682,7 +638,7 @@ def _rank_text(args, doc: dict) -> str:
     rr = doc.get("rank_reversal")
     if rr is not None:
         lines.extend(_reversal_lines(rr, doc["units"], "the same weights"))
-    return _render(args, table) + "\n".join(lines) + "\n"
+    return render(args, table) + "\n".join(lines) + "\n"
 
 
 def _reversal_lines(rr: dict, units: list, kept: str) -> list[str]:
@@ -712,7 +668,7 @@ def _reversal_lines(rr: dict, units: list, kept: str) -> list[str]:
 
 
 def _add_sensitivity(sub, plugin_options) -> None:
-    from evalkit.cli.run import _inputs
+    from evalkit.cli.common import input_options
     from evalkit.methods.sensitivity import SAMPLING_MODES
 
     p = sub.add_parser(
@@ -723,7 +679,7 @@ def _add_sensitivity(sub, plugin_options) -> None:
                     "5th-95th percentile ranks, grade probabilities and whether its grade is fragile (the most likely "
                     "grade has a probability below --fragile-threshold). A weighted-sum scorecard cannot reverse the "
                     "order of other units when one is removed; --remove UNIT re-scores without it to check.")
-    _inputs(p)
+    input_options(p)
     p.add_argument("--samples", type=_positive_int, default=1000, help="weight draws (default 1000)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1): the same seed gives the same report")
     p.add_argument("--mode", choices=SAMPLING_MODES, default="dirichlet",
@@ -748,7 +704,7 @@ def _add_sensitivity(sub, plugin_options) -> None:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     from evalkit import evaluate, load_scorecard
     from evalkit.cli import registry_from
-    from evalkit.cli.run import default_lang
+    from evalkit.cli.common import default_lang
     from evalkit.inputs import load_data, load_units
     from evalkit.methods.sensitivity import rank_reversals, scorecard_sensitivity, scorecard_weights
 
@@ -758,7 +714,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         raise UsageError("--concentration applies to --mode dirichlet; the percent mode takes --percent")
     concentration = 200.0 if args.concentration is None else args.concentration
     percent = 10.0 if args.percent is None else args.percent
-    _check_output(args, [args.scorecard, args.data, args.units])
+    check_output(args, [args.scorecard, args.data, args.units])
     registry = registry_from(args)
     scorecard = load_scorecard(args.scorecard, registry)
     units = load_units(args.units, registry)
@@ -777,7 +733,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         text = _json(doc)
     else:
         text = _sensitivity_text(args, doc, lang)
-    _emit(args, text, f"{len(evaluation.units)} units, {args.samples} draws, format {args.format}")
+    emit(args, text, f"{len(evaluation.units)} units, {args.samples} draws, format {args.format}")
     return 0
 
 
@@ -916,4 +872,4 @@ def _sensitivity_text(args, doc: dict, lang: str) -> str:
     lines.append(("排序逆转：" if zh else "Rank reversal: ") + rr["note"])
     if "checked" in rr:
         lines.extend(_reversal_lines(rr["checked"], doc["units"], "re-scored" if not zh else "重新计分"))
-    return _render(args, table) + "\n".join(lines) + "\n"
+    return render(args, table) + "\n".join(lines) + "\n"

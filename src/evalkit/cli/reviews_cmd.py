@@ -21,6 +21,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from evalkit.cli.common import check_output, emit, render
 from evalkit.errors import DataError, Problem, UsageError
 
 
@@ -65,48 +66,6 @@ def add_commands(sub, plugin_options) -> None:
 # Plumbing
 
 
-def _check_output(args: argparse.Namespace, inputs: Sequence[str | None]) -> None:
-    """Before any work: -o must be writable and must not be one of the inputs."""
-    from evalkit.output import check_writable
-
-    if not args.output:
-        return
-    check_writable(args.output)
-    for given in inputs:
-        if not given:
-            continue
-        try:
-            same = os.path.samefile(args.output, given)
-        except OSError:
-            same = False
-        if same:
-            raise UsageError(f"-o {args.output} is one of the input files ({given}); evalkit never overwrites its inputs")
-
-
-def _emit(args: argparse.Namespace, text: str, what: str) -> None:
-    from evalkit.output import write_atomic
-
-    if args.output:
-        write_atomic(args.output, text)
-        print(f"wrote {args.output} ({what})", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-
-
-def _render(args: argparse.Namespace, *renderables) -> str:
-    from rich.console import Console
-
-    buffer = io.StringIO()
-    color = not args.output and sys.stdout.isatty()
-    width = shutil.get_terminal_size().columns if color else 200
-    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width,
-                      color_system="standard" if color else None)
-    for renderable in renderables:
-        console.print(renderable)
-    text = buffer.getvalue()
-    return text if color else "".join(line.rstrip() + "\n" for line in text.splitlines())
-
-
 def _csv(rows: Sequence[Sequence[Any]]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
@@ -145,7 +104,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     if (args.merge_with or args.indicators) and args.format != "csv":
         raise UsageError(f"{'--merge-with' if args.merge_with else '--indicators'} is about long-format rows: "
                          "use it with --format csv")
-    _check_output(args, [args.definition, args.units, args.merge_with, *args.ballots])
+    check_output(args, [args.definition, args.units, args.merge_with, *args.ballots])
     definition = load_review(args.definition)
     registry = registry_from(args)
     units = load_units(args.units, registry)
@@ -171,7 +130,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         text = _csv(rows)
     else:
         text = _review_table(args, result, lang)
-    _emit(args, text, f"{len(units)} units, format {args.format}")
+    emit(args, text, f"{len(units)} units, format {args.format}")
     return 0
 
 
@@ -245,7 +204,7 @@ def _review_table(args, result, lang: str) -> str:
         footer.append(f"废票 {len(result.void)} 张（超出优秀名额）" if zh else f"{len(result.void)} void ballots (over the excellent quota)")
     if result.skipped:
         footer.append(f"问题票 {len(result.skipped)} 处未计入" if zh else f"{len(result.skipped)} bad ballot rows skipped")
-    text = _render(args, table)
+    text = render(args, table)
     return text + ("".join(line + "\n" for line in footer))
 
 
@@ -276,7 +235,7 @@ def cmd_rollup(args: argparse.Namespace) -> int:
 
     definition = load_rollup(args.definition)
     files = [str(definition.base() / p.file) for p in definition.parts if p.file]
-    _check_output(args, [args.definition, args.units, *files])
+    check_output(args, [args.definition, args.units, *files])
     registry = registry_from(args)
     ids = names = None
     if args.units:
@@ -292,7 +251,7 @@ def cmd_rollup(args: argparse.Namespace) -> int:
         text = _csv(_rollup_rows(result, lang))
     else:
         text = _rollup_table(args, result, lang)
-    _emit(args, text, f"{len(result.unit_ids)} units, format {args.format}")
+    emit(args, text, f"{len(result.unit_ids)} units, format {args.format}")
     return 0
 
 
@@ -345,4 +304,4 @@ def _rollup_table(args, result, lang: str) -> str:
         cells.append(Text(_value_text(result.annual[i], d) or "—"))
         cells.append(Text("; ".join(result.notes(int(i), lang))))
         table.add_row(*cells)
-    return _render(args, table)
+    return render(args, table)

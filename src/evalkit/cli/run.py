@@ -7,13 +7,14 @@ import json
 import shutil
 import sys
 
+from evalkit.cli.common import check_output, default_lang, emit, evaluate_files, input_options
 from evalkit.errors import UsageError
 
 
 def add_commands(sub, plugin_options) -> None:
     run = sub.add_parser("run", parents=[plugin_options], help="score, grade and rank units",
                          description="Score every unit of DATA against SCORECARD and write the results.")
-    _inputs(run)
+    input_options(run)
     run.add_argument("--format", default="table", metavar="FORMAT",
                      help="output format: table (default), json, csv, or one a plugin adds")
     run.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")
@@ -25,76 +26,23 @@ def add_commands(sub, plugin_options) -> None:
 
     explain = sub.add_parser("explain", parents=[plugin_options], help="explain every point of one unit",
                              description="Walk one unit from every raw value to its grade.")
-    _inputs(explain)
+    input_options(explain)
     explain.add_argument("unit", metavar="UNIT", help="the unit's id")
     explain.add_argument("--format", choices=("text", "json"), default="text")
     explain.add_argument("--lang", choices=("zh", "en"))
     explain.set_defaults(handler=cmd_explain)
 
 
-def _inputs(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("scorecard", metavar="SCORECARD", help="scorecard file (.yaml or .json)")
-    parser.add_argument("--data", required=True, metavar="FILE", help="values in long format (.csv, .xlsx or .json)")
-    parser.add_argument("--units", required=True, metavar="FILE", help="units file: id, name, type, parent")
-    parser.add_argument("--period", metavar="P", help="the period to score (default: the scorecard's)")
-    parser.add_argument("--adjustments", metavar="FILE",
-                        help="bonus, deduction and veto records: unit, item, points, reason, evidence, authority")
-
-
-def evaluate_files(args: argparse.Namespace, registry=None):
-    from evalkit import evaluate, load_scorecard
-    from evalkit.cli import registry_from
-    from evalkit.inputs import load_data, load_units
-
-    registry = registry if registry is not None else registry_from(args)
-    scorecard = load_scorecard(args.scorecard, registry)
-    for warning in scorecard.warnings:
-        print(f"evalkit: warning: {warning}", file=sys.stderr)
-    units = load_units(args.units, registry)
-    data = load_data(args.data, units, scorecard, period=args.period and str(args.period))
-    records = ()
-    if args.adjustments:
-        from evalkit.adjustments import read_adjustments
-        from evalkit.inputs import read_table
-
-        records = read_adjustments(read_table(args.adjustments, registry), units.ids, scorecard)
-    return evaluate(scorecard, data, adjustments=records)
-
-
-def default_lang(scorecard) -> str:
-    return "zh" if scorecard.name.zh and not scorecard.name.zh.isascii() else "en"
-
-
-def _check_output(args: argparse.Namespace) -> None:
-    """Before any work: the output must be writable and must not be one of the inputs."""
-    import os
-
-    from evalkit.output import check_writable
-
-    check_writable(args.output)
-    inputs = (("SCORECARD", args.scorecard), ("--data", args.data), ("--units", args.units), ("--adjustments", args.adjustments))
-    for option, given in (pair for pair in inputs if pair[1]):
-        try:
-            same = os.path.samefile(args.output, given)
-        except OSError:
-            same = False  # the output does not exist yet, or the input is missing (reported later)
-        if same:
-            raise UsageError(f"-o {args.output} is the {option} file; evalkit never overwrites its inputs "
-                             "(choose another output file)")
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     from evalkit.cli import registry_from
     from evalkit.errors import PluginError, Problem
-    from evalkit.output import write_atomic
     from evalkit.reporters.base import ReportOptions
 
     registry = registry_from(args)
     reporter = registry.reporters.get(args.format)
     if reporter is None:
         raise UsageError(f"unknown --format {args.format!r}; expected one of {', '.join(sorted(registry.reporters))}")
-    if args.output:
-        _check_output(args)
+    check_output(args)
     from evalkit.store import prepare_run_store
 
     pending = prepare_run_store(args)  # None unless --store or $EVALKIT_STORE; checks the store before any work
@@ -113,14 +61,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                                   expected="text or bytes"))
     if pending is not None:
         pending.save(evaluation, registry)
-    if args.output:
-        write_atomic(args.output, content)
-        print(f"wrote {args.output} ({len(evaluation.units)} units, format {args.format})", file=sys.stderr)
-    elif isinstance(content, bytes):
-        sys.stdout.flush()
-        sys.stdout.buffer.write(content)
-    else:
-        sys.stdout.write(content)
+    emit(args, content, f"{len(evaluation.units)} units, format {args.format}")
     return 0
 
 

@@ -1,0 +1,127 @@
+"""What every subcommand shares: the input options, output checks, atomic output, rich tables as text.
+
+Commands that score a scorecard take the same inputs (SCORECARD --data FILE... --units FILE
+--period P --adjustments FILE); all commands that write take `-o FILE`, which must be writable and
+must not be one of the inputs (evalkit never overwrites its inputs), and is written atomically.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import shutil
+import sys
+from typing import Iterable
+
+from evalkit.errors import UsageError
+
+
+def input_options(parser: argparse.ArgumentParser, data_required: bool = True) -> None:
+    """SCORECARD, --data (repeatable), --units, --period, --adjustments."""
+    parser.add_argument("scorecard", metavar="SCORECARD", help="scorecard file (.yaml or .json)")
+    parser.add_argument("--data", required=data_required, action="append", metavar="FILE",
+                        help="values in long format (.csv, .xlsx or .json); repeat for several files")
+    parser.add_argument("--units", required=True, metavar="FILE", help="units file: id, name, type, parent")
+    parser.add_argument("--period", metavar="P", help="the period to score (default: the scorecard's)")
+    parser.add_argument("--adjustments", metavar="FILE",
+                        help="bonus, deduction and veto records: unit, item, points, reason, evidence, authority")
+
+
+def input_files(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """(option, file) for every input of the input options (to keep -o off them)."""
+    data = getattr(args, "data", None) or []
+    named = [("SCORECARD", getattr(args, "scorecard", None)), ("--units", getattr(args, "units", None)),
+             ("--adjustments", getattr(args, "adjustments", None))]
+    named += [("--data", d) for d in ([data] if isinstance(data, str) else data)]
+    return [(option, name) for option, name in named if isinstance(name, str) and name]
+
+
+def load_inputs(args: argparse.Namespace, registry):
+    """The scorecard (its warnings printed), the units, the data of the chosen period, the adjustment records."""
+    from evalkit import load_scorecard
+    from evalkit.adjustments import read_adjustments
+    from evalkit.inputs import load_data, load_units, read_table
+
+    scorecard = load_scorecard(args.scorecard, registry)
+    for warning in scorecard.warnings:
+        print(f"evalkit: warning: {warning}", file=sys.stderr)
+    units = load_units(args.units, registry)
+    data = load_data(args.data, units, scorecard, period=args.period and str(args.period))
+    records = ()
+    if getattr(args, "adjustments", None):
+        records = read_adjustments(read_table(args.adjustments, registry), units.ids, scorecard)
+    return scorecard, units, data, records
+
+
+def evaluate_files(args: argparse.Namespace, registry=None):
+    """Score the files named by the input options."""
+    from evalkit import evaluate
+    from evalkit.cli import registry_from
+
+    registry = registry if registry is not None else registry_from(args)
+    scorecard, _units, data, records = load_inputs(args, registry)
+    return evaluate(scorecard, data, adjustments=records)
+
+
+def default_lang(scorecard) -> str:
+    """Chinese when the scorecard's name is Chinese, English otherwise."""
+    return "zh" if scorecard.name.zh and not scorecard.name.zh.isascii() else "en"
+
+
+def check_output(args: argparse.Namespace, inputs: Iterable[str | None] = ()) -> None:
+    """Before any work: -o must be writable and must not be one of the inputs."""
+    from evalkit.output import check_writable
+
+    output = getattr(args, "output", None)
+    if not output:
+        return
+    check_writable(output)
+    for option, given in [*(("an input", n) for n in _flat(inputs)), *input_files(args)]:
+        if not given:
+            continue
+        try:
+            same = os.path.samefile(output, given)
+        except OSError:
+            same = False  # the output does not exist yet, or the input is missing (reported later)
+        if same:
+            what = "one of the input files" if option == "an input" else f"the {option} file"
+            raise UsageError(f"-o {output} is {what} ({given}); evalkit never overwrites its inputs "
+                             "(choose another output file)")
+
+
+def _flat(names: Iterable) -> list:
+    out = []
+    for name in names:
+        out.extend(name if isinstance(name, (list, tuple)) else [name])
+    return out
+
+
+def emit(args: argparse.Namespace, content: str | bytes, what: str) -> None:
+    """Write to -o atomically (saying so on stderr), or to standard output."""
+    from evalkit.output import write_atomic
+
+    output = getattr(args, "output", None)
+    if output:
+        write_atomic(output, content)
+        print(f"wrote {output} ({what})", file=sys.stderr)
+    elif isinstance(content, bytes):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(content)
+    else:
+        sys.stdout.write(content)
+
+
+def render(args: argparse.Namespace, *renderables) -> str:
+    """Rich tables as text: sized for the terminal, with colour, there; 200 columns, plain, elsewhere."""
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    color = not getattr(args, "output", None) and sys.stdout.isatty()
+    width = shutil.get_terminal_size().columns if color else 200
+    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width,
+                      color_system="standard" if color else None)
+    for renderable in renderables:
+        console.print(renderable)
+    text = buffer.getvalue()
+    return text if color else "".join(line.rstrip() + "\n" for line in text.splitlines())
