@@ -204,6 +204,7 @@ class SemanticCheck:
         self.indicators = _indicators(self.data, registry)
 
     def run(self) -> Iterable[Problem]:
+        yield from self.period_problems()
         yield from self.indicator_problems()
         yield from self.derived_problems()
         yield from self.node_problems()
@@ -223,6 +224,33 @@ class SemanticCheck:
                                        f"{self.registry.owner('indicators', iid)!r}",
                                        expected="a new id, or use the plugin's indicator without declaring it", found=repr(iid))
             seen.setdefault(iid, i)
+
+    def period_problems(self) -> Iterable[Problem]:
+        """The effective periods are readable, in order, and cover the scorecard's own period."""
+        from evalkit.periods import PERIOD_FORMS_TEXT, period_span, within
+
+        effective = self.data.get("effective", {})
+        ends = {}
+        for key in ("from", "to"):
+            if key in effective:
+                try:
+                    period_span(str(effective[key]))
+                    ends[key] = str(effective[key])
+                except ValueError:
+                    yield self.doc.problem(("effective", key), "not a period", expected=PERIOD_FORMS_TEXT,
+                                           found=repr(effective[key]))
+        if len(ends) == 2 and period_span(ends["from"])[0] > period_span(ends["to"])[0]:
+            yield self.doc.problem(("effective", "to"), "the scheme ends before it starts",
+                                   expected=f"a period from {ends['from']} on", found=ends["to"])
+        elif len(ends) == len(effective) and ends:
+            try:
+                covered = within(str(self.data["period"]), ends.get("from"), ends.get("to"))
+            except ValueError:
+                return
+            if not covered:
+                yield self.doc.problem(("period",), "the scorecard's own period is outside its effective periods",
+                                       expected=f"a period from {ends.get('from', '…')} to {ends.get('to', '…')}",
+                                       found=str(self.data["period"]))
 
     def derived_problems(self) -> Iterable[Problem]:
         """Formulas parse, ids are new, and every name is known with no cycle."""
@@ -490,7 +518,24 @@ def build(document: Document, registry: Registry) -> Scorecard:
         rounding_decimals=rounding.get("decimals", 2), rounding_mode=rounding.get("mode", "half_up"),
         ties=data.get("ranking", {}).get("ties", "min"), total_points=float(total), source=document.source, raw=data,
         registry=registry, derived=derived, **_adjustments(data),
+        effective_from=_text_or_none(data.get("effective", {}).get("from")),
+        effective_to=_text_or_none(data.get("effective", {}).get("to")),
     )
+
+
+def _text_or_none(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def scorecard_for(period: str, scorecards: Iterable[Scorecard]) -> Scorecard:
+    """The one scorecard in force for `period` among several versions of a scheme."""
+    cards = list(scorecards)
+    matching = [sc for sc in cards if sc.in_force(period)]
+    if len(matching) != 1:
+        spans = ", ".join(f"{sc.source or sc.id}: {sc.effective_from or '…'}–{sc.effective_to or '…'}" for sc in cards)
+        raise DefinitionError(Problem(f"{'no' if not matching else 'more than one'} scorecard is in force for period {period!r}",
+                                      expected="exactly one scorecard whose effective periods cover it", found=spans))
+    return matching[0]
 
 
 def _derived(data: Mapping) -> dict:

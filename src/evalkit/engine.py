@@ -18,7 +18,7 @@ import numpy as np
 from evalkit.adjustments import AdjustmentRecord, grade_overrides
 from evalkit.adjustments import apply as apply_adjustments
 from evalkit.data import DataSet
-from evalkit.errors import DataError, EvalkitError, PluginError, Problem
+from evalkit.errors import DataError, DefinitionError, EvalkitError, PluginError, Problem
 from evalkit.grading import NO_GRADE, grade_indexes
 from evalkit.model import Dimension, Item, Scorecard
 from evalkit.plugins import Registry
@@ -49,6 +49,12 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
     """Score every unit of `data` against `scorecard`; raises DataError or PluginError for people."""
     from evalkit.result import Evaluation
 
+    period = data.period or scorecard.period
+    if not scorecard.in_force(period):
+        raise DefinitionError(Problem(f"scorecard {scorecard.id!r} is not in force for period {period!r}",
+                                      source=scorecard.source, path="$.effective",
+                                      expected=f"a period from {scorecard.effective_from or '…'} to {scorecard.effective_to or '…'}, "
+                                      "or the scorecard in force then", found=period))
     rounding = Rounding(scorecard.rounding_decimals, scorecard.rounding_mode)
     n = len(data.units)
     data, derived_reasons = _with_derived(scorecard, data)

@@ -185,9 +185,19 @@ class Scorecard:
     vetoes: tuple[Veto, ...] = ()
     gates: tuple[Gate, ...] = ()
     quotas: tuple[Quota, ...] = ()
+    effective_from: str | None = None  # the first period the scheme is in force (None: open)
+    effective_to: str | None = None  # the last period it is in force (None: open)
     derived: Mapping[str, Any] = attrs.field(factory=dict)  # id -> Expression, in evaluation order
     warnings: tuple = ()  # Problems that do not stop a run (e.g. an AHP matrix accepted with a high CR)
     ahp: Mapping[str, Any] = attrs.field(factory=dict)  # node id ("$" for the top) -> AhpResult
+
+    def in_force(self, period: str) -> bool:
+        """Whether the scheme applies to `period` (see `effective` in the schema)."""
+        from evalkit.periods import within
+
+        if self.effective_from is None and self.effective_to is None:
+            return True
+        return within(str(period), self.effective_from, self.effective_to)
 
     def adjustment_targets(self) -> dict[str, "AdjustmentItem | Veto"]:
         """Every id an adjustments record may name: bonus and deduction items and vetoes."""

@@ -58,6 +58,7 @@ import numpy as np
 from evalkit.data import DataSet, Units
 from evalkit.errors import DataError, DefinitionError, Problem, describe
 from evalkit.model import Indicator
+from evalkit.periods import PERIOD_FORMS_TEXT, period_position
 
 STATUSES = ("achieved", "on_track", "behind", "off_track", "no_data")
 STATUS_LABELS = {"achieved": {"zh": "已达成", "en": "achieved"}, "on_track": {"zh": "按进度", "en": "on track"},
@@ -75,29 +76,6 @@ STATUS_RULE = ("no_data: a, b or T missing; achieved: s(a - T) >= 0; on_track: s
 
 # --------------------------------------------------------------------------------------------------
 # Periods
-
-
-_PERIOD_FORMS = (
-    (re.compile(r"^(\d+)$"), 1),
-    (re.compile(r"^(\d{4})\s*-?\s*H([12])$", re.IGNORECASE), 2),
-    (re.compile(r"^(\d{4})\s*-?\s*Q([1-4])$", re.IGNORECASE), 4),
-    (re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"), 12),
-)
-PERIOD_FORMS_TEXT = "a year (2025), half year (2025H1), quarter (2025Q3) or month (2025-07)"
-
-
-def period_position(period: str) -> tuple[int, int]:
-    """(periods per year, position on that scale): '2025' -> (1, 2025), '2025Q3' -> (4, 8102).
-
-    ValueError for text that is none of the forms.
-    """
-    text = str(period).strip()
-    for pattern, per_year in _PERIOD_FORMS:
-        m = pattern.match(text)
-        if m:
-            year = int(m.group(1))
-            return per_year, year if per_year == 1 else year * per_year + int(m.group(2)) - 1
-    raise ValueError(PERIOD_FORMS_TEXT)
 
 
 def _positions(periods: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
