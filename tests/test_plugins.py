@@ -195,3 +195,15 @@ def test_star_ratings_are_a_grading_scheme_like_any_other():
     registry = registry_with(plugin("dept", evalkit_register_rules=lambda register: register(HalfRule())))
     ev = evalkit.evaluate(evalkit.load_scorecard(raw, registry), {"v": {"a": 9.5, "b": 7.2, "c": 1}})
     assert [ev.unit(u).grade.label.zh for u in "abc"] == ["★★★★★", "★★★", "★"]
+
+
+def test_a_misspelt_hook_and_a_returning_hook_are_named():
+    typo = plugin("typo")
+    typo.evalkit_register_rule = evalkit.hookimpl(lambda register: None)  # no such hook: rules
+    with pytest.raises(evalkit.PluginError) as info:
+        load_plugins(entry_points=False, extra=[typo])
+    assert "plugin 'typo': unknown hook 'evalkit_register_rule'" in str(info.value)
+    returns = plugin("returns", evalkit_register_rules=lambda register: [HalfRule()])
+    with pytest.raises(evalkit.PluginError) as info:
+        registry_with(returns)
+    assert "evalkit_register_rules returned list" in str(info.value)

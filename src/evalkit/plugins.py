@@ -119,6 +119,12 @@ def load_plugins(
         name = getattr(plugin, "__name__", None) or type(plugin).__name__
         if name not in blocked:
             pm.register(plugin, name=name)
+    try:
+        pm.check_pending()  # a function marked as a hook whose name matches no hook (a typo) is an error
+    except pluggy.PluginValidationError as exc:
+        name = pm.get_name(exc.plugin) if exc.plugin is not None else "?"
+        problems.append(Problem(f"plugin {name!r}: {exc}", expected="hooks named as in evalkit.hookspecs: "
+                                + ", ".join(KINDS.values())))
     if problems:
         raise PluginError(problems)
     return Plugins(manager=pm, origins=origins)
@@ -171,9 +177,14 @@ def build_registry(plugins: Plugins) -> Registry:
             plugin_name = impl.plugin_name
             register = _registrar(kind, plugin_name, tables[kind], owners, problems)
             try:
-                impl.function(register=register)
+                returned = impl.function(register=register)
             except Exception as exc:
                 problems.append(Problem(f"plugin {plugin_name!r} raised in {hook_name}: {type(exc).__name__}: {exc}"))
+                continue
+            if returned is not None:  # a common slip: `return [MyRule()]` registers nothing
+                problems.append(Problem(f"plugin {plugin_name!r}: {hook_name} returned {type(returned).__name__}; "
+                                        "a register hook calls register(...) for each thing and returns nothing",
+                                        expected="register(thing) calls", found=f"a returned {type(returned).__name__}"))
     if problems:
         raise PluginError(problems)
     return Registry(plugins=plugins.infos(), owners=owners, **tables)
@@ -190,7 +201,8 @@ def _registrar(kind: str, plugin_name: str, table: dict, owners: dict, problems:
 
     def register(thing: Any) -> None:
         if not isinstance(thing, expected_type):
-            problems.append(Problem(f"plugin {plugin_name!r} registered something that is not a {singular}",
+            article = "an" if singular[0] in "aeiou" else "a"
+            problems.append(Problem(f"plugin {plugin_name!r} registered something that is not {article} {singular}",
                                     expected=f"an instance of evalkit.{expected_type.__name__}", found=type(thing).__name__))
             return
         name = thing.id if kind == "indicators" else thing.name

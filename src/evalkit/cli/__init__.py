@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "evalkit.cli.methods_cmd",
     "evalkit.cli.reviews_cmd",
     "evalkit.cli.history_cmd",
+    "evalkit.cli.new_plugin",
 )
 
 

@@ -1,0 +1,39 @@
+"""evalkit-tax: the tax bureau's indicators and scoring rule for evalkit (税务局考核指标插件).
+
+Installed, it registers four indicators for the bureau's sections, computed from the bureau's own
+records: revenue plan completion, revenue forecast accuracy, the change in tax arrears and
+enforcement errors; and one rule, `forecast_accuracy`, that scores accuracy in the bureau's standard
+tiers. `compute` turns the records into the indicators; `write_long_csv` writes them in the long
+format `evalkit run --data` reads::
+
+    from evalkit_tax import SAMPLES, compute, write_long_csv
+    write_long_csv(compute(SAMPLES, "2025"), "2025", "tax-2025.csv")
+
+or, from a shell: ``python -m evalkit_tax RECORDS_FOLDER 2025 -o tax-2025.csv``.
+"""
+
+from pathlib import Path
+
+import evalkit
+
+from evalkit_tax.compute import compute
+from evalkit_tax.indicators import INDICATORS
+from evalkit.records import RecordError, long_rows, write_long_csv
+from evalkit_tax.rules import DEFAULT_TIERS, ForecastAccuracyRule
+
+__version__ = "0.1.0"
+SAMPLES = Path(__file__).parent / "samples"  # sample records of four sections, and their units file
+
+__all__ = ["DEFAULT_TIERS", "ForecastAccuracyRule", "INDICATORS", "RecordError", "SAMPLES", "compute", "long_rows",
+           "write_long_csv"]
+
+
+@evalkit.hookimpl
+def evalkit_register_indicators(register):
+    for indicator in INDICATORS:
+        register(indicator)
+
+
+@evalkit.hookimpl
+def evalkit_register_rules(register):
+    register(ForecastAccuracyRule())
