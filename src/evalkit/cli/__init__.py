@@ -1,7 +1,8 @@
 """The `evalkit` command: one module per group of subcommands, errors printed for people.
 
 Exit codes: 0 success; 2 invalid scorecard or definition; 3 invalid data; 4 plugin error;
-5 file cannot be read or written; 64 wrong command line; 70 an internal error (a bug: please report).
+5 file cannot be read or written; 6 a file that is not a usable evalkit history store; 64 wrong
+command line; 70 an internal error (a bug: please report).
 """
 
 from __future__ import annotations
