@@ -264,3 +264,25 @@ def write_long_csv(values: Mapping[str, Mapping[str, float]], period: Any, path:
     writer.writerows(long_rows(values, period))
     write_atomic(path, buffer.getvalue())
     return Path(path)
+
+
+def command_line(prog: str, compute, files: str, argv: Sequence[str] | None = None) -> int:
+    """`python -m PACKAGE RECORDS PERIOD -o OUT.csv` for a plugin: its records to evalkit's long format.
+
+    `compute(records, period)` is the plugin's computation; `files` names the record files it reads,
+    for the help text. Exit 3 with the file, row and column when a record cannot be read.
+    """
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog=f"python -m {prog}", description="Records to evalkit's long format.")
+    parser.add_argument("records", help=f"folder with {files}")
+    parser.add_argument("period", help="the year, such as 2025")
+    parser.add_argument("-o", "--output", required=True, help="the long-format CSV to write")
+    args = parser.parse_args(argv)
+    try:
+        write_long_csv(compute(args.records, args.period), args.period, args.output)
+    except RecordError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return 3
+    return 0

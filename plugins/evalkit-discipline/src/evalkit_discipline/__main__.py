@@ -1,23 +1,14 @@
-"""python -m evalkit_discipline RECORDS PERIOD -o OUT.csv: records to evalkit's long format, without evalkit's CLI."""
+"""python -m evalkit_discipline RECORDS PERIOD -o OUT.csv: records to evalkit's long format."""
 
-import argparse
 import sys
 
-from evalkit_discipline import RecordError, compute, write_long_csv
+from evalkit.records import command_line
+
+from evalkit_discipline import compute
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m evalkit_discipline", description=__doc__.split(":")[1].strip())
-    parser.add_argument("records", help="folder with petitions.csv, clues.csv, cases.csv")
-    parser.add_argument("period", help="the year, such as 2025")
-    parser.add_argument("-o", "--output", required=True, help="the long-format CSV to write")
-    args = parser.parse_args(argv)
-    try:
-        write_long_csv(compute(args.records, args.period), args.period, args.output)
-    except RecordError as exc:
-        print(f"evalkit-discipline: {exc}", file=sys.stderr)
-        return 3
-    return 0
+    return command_line("evalkit_discipline", compute, "petitions.csv, clues.csv, cases.csv", argv)
 
 
 if __name__ == "__main__":

@@ -1,23 +1,14 @@
-"""python -m evalkit_tax RECORDS PERIOD -o OUT.csv: records to evalkit's long format, without evalkit's CLI."""
+"""python -m evalkit_tax RECORDS PERIOD -o OUT.csv: records to evalkit's long format."""
 
-import argparse
 import sys
 
-from evalkit_tax import RecordError, compute, write_long_csv
+from evalkit.records import command_line
+
+from evalkit_tax import compute
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m evalkit_tax", description=__doc__.split(":")[1].strip())
-    parser.add_argument("records", help="folder with revenue.csv, plans.csv, arrears.csv, enforcement_errors.csv")
-    parser.add_argument("period", help="the year, such as 2025")
-    parser.add_argument("-o", "--output", required=True, help="the long-format CSV to write")
-    args = parser.parse_args(argv)
-    try:
-        write_long_csv(compute(args.records, args.period), args.period, args.output)
-    except RecordError as exc:
-        print(f"evalkit-tax: {exc}", file=sys.stderr)
-        return 3
-    return 0
+    return command_line("evalkit_tax", compute, "revenue.csv, plans.csv, arrears.csv, enforcement_errors.csv", argv)
 
 
 if __name__ == "__main__":
