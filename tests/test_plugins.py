@@ -41,7 +41,8 @@ def test_builtins_are_registered_through_the_hooks():
     registry = registry_with()
     assert {"linear", "tiers", "target", "per_event"} <= set(registry.rules)
     assert registry.owner("rules", "linear") == "evalkit.builtin.rules"
-    assert set(registry.loaders) == {"csv", "json", "xlsx"} and set(registry.reporters) == {"table", "json", "csv"}
+    assert set(registry.loaders) == {"csv", "json", "xlsx"}
+    assert set(registry.reporters) == {"table", "json", "csv", "xlsx", "html", "markdown"}
 
 
 def test_a_department_rule_is_usable_from_a_scorecard_with_its_own_schema():

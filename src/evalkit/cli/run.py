@@ -16,7 +16,7 @@ def add_commands(sub, plugin_options) -> None:
                          description="Score every unit of DATA against SCORECARD and write the results.")
     input_options(run)
     run.add_argument("--format", default="table", metavar="FORMAT",
-                     help="output format: table (default), json, csv, or one a plugin adds")
+                     help="output format: table (default), json, csv, xlsx, html, markdown, or one a plugin adds")
     run.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")
     run.add_argument("--lang", choices=("zh", "en"), help="label language (default: zh when the scorecard has Chinese names)")
     from evalkit.store import add_store_options

@@ -1,0 +1,253 @@
+"""An Excel workbook of the results: summary, item detail, explanations, grade distribution, scorecard.
+
+Sheets (Chinese names and headers by default, English with --lang en):
+
+- 汇总 / Summary: rank, unit id and name, the top dimensions' scores, the net of bonus, deductions and
+  score vetoes (when the run had adjustments), total, grade (tinted by band) and notes (vetoes, gates);
+- 指标明细 / Item detail: one row per unit and item: value, rule, points, max points, share of the
+  total (the item's weight in points), the points it counts for, and the missing-data flag;
+- 得分说明 / Explanations: the lines of `Evaluation.explain` per unit, indented as the tree;
+- 等次分布 / Grade distribution: grade, label, minimum score, units and share;
+- 指标体系 / Scorecard: the tree with weights and points, then bonus, deduction, veto and gate items;
+- 加减分与否决 / Adjustments (when the run had adjustments): every record with reason and evidence;
+- 考核信息 / About: scorecard, period, rounding, tie rule and the evalkit version.
+
+Scores are numbers with the scorecard's decimals as number format; text is never a formula (see
+`xlsx_writer`). The same evaluation gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from evalkit.model import Dimension, Item
+from evalkit.reporters.base import Reporter, ReportOptions
+from evalkit.reporters.common import (
+    adjustment_net, band_tint, distribution, item_paths, label, nominal_shares, notes, top_nodes, value_text,
+)
+from evalkit.reporters.summary import summary_header
+from evalkit.reporters.xlsx_writer import Cell, Column, Style, Workbook
+
+TEXT = Style()
+INT = Style(num_format="0")
+GENERAL = Style()
+PERCENT = Style(num_format="0.0%")
+BOLD = Style(bold=True)
+
+
+def points_format(decimals: int) -> str:
+    return "0" if decimals <= 0 else "0." + "0" * decimals
+
+
+def render_xlsx(evaluation, options: ReportOptions) -> bytes:
+    lang = options.lang
+    sc = evaluation.scorecard
+    book = Workbook(title=f"{sc.name.text(lang)} · {evaluation.period}", language="zh-CN" if lang == "zh" else "en")
+    points = Style(num_format=points_format(sc.rounding_decimals))
+    order = [int(i) for i in evaluation.order()]
+    _summary(book, evaluation, order, lang, points)
+    _items(book, evaluation, order, lang, points)
+    _explanations(book, evaluation, order, lang)
+    _grades(book, evaluation, lang)
+    _scorecard(book, evaluation, lang, points)
+    if evaluation.adjusted is not None:
+        _adjustments(book, evaluation, order, lang)
+    _about(book, evaluation, lang)
+    return book.to_bytes()
+
+
+def _grade_styles(evaluation) -> list[Style]:
+    bands = evaluation.scorecard.grading.bands if evaluation.scorecard.grading else ()
+    return [Style(fill=band_tint(k, len(bands))) for k in range(len(bands))]
+
+
+def _summary(book: Workbook, ev, order: list[int], lang: str, points: Style) -> None:
+    header = summary_header(ev, lang) + [label("notes", lang)]
+    tops = top_nodes(ev, lang)
+    net = adjustment_net(ev)
+    numeric = len(tops) + (net is not None) + 1  # dimensions, adjustment, total
+    columns = ([Column(header[0], INT), Column(header[1], TEXT), Column(header[2], TEXT)]
+               + [Column(h, points) for h in header[3:3 + numeric]]
+               + [Column(header[-2], TEXT), Column(header[-1], TEXT)])
+    ids, names = ev.units.ids, ev.units.names
+    ranks = ev.ranks.tolist()
+    totals = ev.totals.tolist()
+    grades = ev.grades.tolist()
+    scores = [t.scores.tolist() for t in tops]
+    net_list = net.tolist() if net is not None else None
+    note_list = notes(ev, lang)
+    styles = _grade_styles(ev)
+    bands = ev.scorecard.grading.bands if ev.scorecard.grading else ()
+    labels = [b.label.text(lang) for b in bands]
+
+    def rows():
+        for i in order:
+            g = grades[i]
+            grade = Cell(labels[g], styles[g]) if 0 <= g < len(labels) else None
+            row = [ranks[i], ids[i], names[i]] + [s[i] for s in scores]
+            if net_list is not None:
+                row.append(net_list[i])
+            row += [totals[i], grade, note_list[i]]
+            yield row
+
+    book.add_sheet(label("sheet_summary", lang), columns, rows(), freeze=(1, 3))
+
+
+def _items(book: Workbook, ev, order: list[int], lang: str, points: Style) -> None:
+    keys = ("rank", "id", "unit", "dimension", "item_id", "item", "indicator", "measure", "value", "rule",
+            "points", "max_points", "share", "score", "missing")
+    styles = {"rank": INT, "value": GENERAL, "points": points, "max_points": points, "share": points, "score": points}
+    columns = [Column(label(k, lang), styles.get(k, TEXT), max_width=40 if k in ("dimension", "item") else 60.0)
+               for k in keys]
+    paths = item_paths(ev.scorecard, lang)
+    indicators = ev.scorecard.indicators
+    per_item = []
+    for item_id, r in ev.items.items():
+        item = r.item
+        values = np.asarray(r.values)
+        if values.ndim == 1:
+            value_list = values.tolist()
+        else:
+            value_list = [value_text(tuple(None if np.isnan(v) else float(v) for v in row), lang) for row in values]
+        share = r.share.tolist() if isinstance(r.share, np.ndarray) else [float(r.share)] * len(ev.units)
+        flag = label("missing_reweighted" if item.missing == "reweight" else "missing_scored_zero", lang)
+        ind = indicators.get(item.indicator)
+        per_item.append((item_id, item.name.text(lang), paths[item_id], ", ".join(item.indicators),
+                         ind.unit if ind is not None else "", item.rule, float(item.max_points),
+                         value_list, r.points.tolist(), share, r.score.tolist(), r.missing.tolist(), flag))
+    ids, names = ev.units.ids, ev.units.names
+    ranks = ev.ranks.tolist()
+
+    def rows():
+        for i in order:
+            head = [ranks[i], ids[i], names[i]]
+            for (item_id, name, path, indicator, measure, rule, max_points, values, pts, share, score, missing,
+                 flag) in per_item:
+                yield head + [path, item_id, name, indicator, measure, values[i], rule, pts[i], max_points, share[i],
+                              score[i], flag if missing[i] else None]
+
+    book.add_sheet(label("sheet_items", lang), columns, rows(), freeze=(1, 3))
+
+
+def explanation_lines(ev, unit_id: str, lang: str) -> list[tuple[int, str]]:
+    """(depth, text) for each explanation line of a unit, without the first line (the unit's name)."""
+    out = []
+    for line in ev.explain(unit_id, lang)[1:]:
+        stripped = line.lstrip(" ")
+        out.append(((len(line) - len(stripped)) // 2, stripped))
+    return out
+
+
+def _explanations(book: Workbook, ev, order: list[int], lang: str) -> None:
+    columns = [Column(label("rank", lang), INT), Column(label("id", lang)), Column(label("unit", lang)),
+               Column(label("line", lang), INT), Column(label("explanation", lang), max_width=100.0)]
+    indents = [Style(indent=k) for k in range(8)]
+    ids, names = ev.units.ids, ev.units.names
+    ranks = ev.ranks.tolist()
+
+    def rows():
+        for i in order:
+            for k, (depth, text) in enumerate(explanation_lines(ev, ids[i], lang), start=1):
+                yield [ranks[i], ids[i], names[i], k, Cell(text, indents[min(depth, 7)]) if depth else text]
+
+    book.add_sheet(label("sheet_explain", lang), columns, rows(), freeze=(1, 3))
+
+
+def _grades(book: Workbook, ev, lang: str) -> None:
+    rows_ = distribution(ev, lang)
+    columns = [Column(label("grade_code", lang)), Column(label("grade", lang)), Column(label("min_score", lang), GENERAL),
+               Column(label("count", lang), INT), Column(label("share_units", lang), PERCENT)]
+    styles = _grade_styles(ev)
+    rows = [[r.grade, Cell(r.label, styles[r.position]) if r.position is not None else r.label, r.min, r.count, r.share]
+            for r in rows_]
+    n = len(ev.units)
+    rows.append([Cell(label("sum", lang), BOLD), None, None, Cell(n, Style(bold=True, num_format="0")),
+                 Cell(1.0 if n else 0.0, Style(bold=True, num_format="0.0%"))])
+    book.add_sheet(label("sheet_grades", lang), columns, rows, freeze=(1, 0), autofilter=False)
+
+
+def _params_text(params) -> str:
+    return json.dumps(dict(params), ensure_ascii=False, sort_keys=True, separators=(", ", ": ")) if params else ""
+
+
+def _scorecard(book: Workbook, ev, lang: str, points: Style) -> None:
+    sc = ev.scorecard
+    keys = ("level", "kind", "id", "name", "indicator", "rule", "params", "max_points", "weight", "share", "missing_policy")
+    styles = {"level": INT, "max_points": GENERAL, "weight": GENERAL, "share": points}
+    columns = [Column(label(k, lang), styles.get(k, TEXT), max_width=50.0 if k == "params" else 60.0) for k in keys]
+    shares = nominal_shares(sc)
+    indents = [Style(indent=k) for k in range(8)]
+    rows = []
+    for node, depth, _ in sc.walk():
+        name = node.name.text(lang)
+        name_cell = Cell(name, indents[min(depth, 7)]) if depth else name
+        if isinstance(node, Dimension):
+            rows.append([depth + 1, label("kind_dimension", lang), node.id, name_cell, None, None, None,
+                         node.max_points, node.weight, shares[node.id], None])
+        elif isinstance(node, Item):
+            rows.append([depth + 1, label("kind_item", lang), node.id, name_cell, ", ".join(node.indicators), node.rule,
+                         _params_text(node.params), node.max_points, node.weight, shares[node.id], node.missing])
+    for item in (*sc.bonus_items, *sc.deduction_items):
+        params = {k: v for k, v in (("block", item.block),) if v}
+        rows.append([None, label(f"kind_{item.kind}", lang), item.id, item.name.text(lang), None, None,
+                     _params_text(params), item.cap, None, None, None])
+    if sc.bonus_cap is not None or sc.deduction_blocks:
+        caps = {**({"bonus_cap": sc.bonus_cap} if sc.bonus_cap is not None else {}),
+                **({"deduction_blocks": dict(sc.deduction_blocks)} if sc.deduction_blocks else {})}
+        rows.append([None, label("kind_bonus", lang) + "/" + label("kind_deduction", lang), "", label("sum", lang), None,
+                     None, _params_text(caps), None, None, None, None])
+    for veto in sc.vetoes:
+        params = {k: v for k, v in (("effect", veto.effect), ("grade", veto.grade), ("points", veto.points)) if v is not None}
+        rows.append([None, label("kind_veto", lang), veto.id, veto.name.text(lang), None, None, _params_text(params),
+                     None, None, None, None])
+    for gate in sc.gates:
+        params = {k: v for k, v in (("below", gate.below), ("above", gate.above), ("effect", gate.effect),
+                                    ("grade", gate.grade), ("when_missing", gate.when_missing)) if v is not None}
+        rows.append([None, label("kind_gate", lang), gate.id, gate.name.text(lang), gate.indicator, None,
+                     _params_text(params), None, None, None, None])
+    book.add_sheet(label("sheet_scorecard", lang), columns, rows, freeze=(1, 0))
+
+
+def _adjustments(book: Workbook, ev, order: list[int], lang: str) -> None:
+    sc = ev.scorecard
+    keys = ("rank", "id", "unit", "kind", "adj_item_id", "adj_item", "claimed", "reason", "evidence", "authority")
+    columns = [Column(label(k, lang), INT if k == "rank" else GENERAL if k == "claimed" else TEXT) for k in keys]
+    position = {int(i): k for k, i in enumerate(order)}
+    targets = sc.adjustment_targets()
+    index = ev.units.index
+    records = sorted(ev.adjusted.records, key=lambda r: position.get(index.get(r.unit, -1), len(order)))
+    ranks = ev.ranks.tolist()
+    rows = []
+    for r in records:
+        i = index.get(r.unit)
+        target = targets.get(r.item)
+        kind = getattr(target, "kind", "veto") if target is not None else ""
+        rows.append([ranks[i] if i is not None else None, r.unit, ev.units.names[i] if i is not None else "",
+                     label(f"kind_{kind}", lang) if kind else "", r.item,
+                     target.name.text(lang) if target is not None else "", r.points, r.reason, r.evidence, r.authority])
+    book.add_sheet(label("sheet_adjust", lang), columns, rows, freeze=(1, 3))
+
+
+def _about(book: Workbook, ev, lang: str) -> None:
+    from evalkit import __version__
+
+    sc = ev.scorecard
+    rows = [
+        [label("scorecard", lang), sc.name.text(lang)],
+        [label("scorecard_id", lang), sc.id],
+        [label("version", lang), sc.version or ""],
+        [label("period", lang), ev.period],
+        [label("units_count", lang), len(ev.units)],
+        [label("total_points", lang), sc.total_points],
+        [label("rounding", lang), f"{sc.rounding_decimals} {'位小数' if lang == 'zh' else 'decimals'}, {sc.rounding_mode}"],
+        [label("ties", lang), sc.ties],
+        [label("generator", lang), f"evalkit {__version__}"],
+    ]
+    columns = [Column(label("about_key", lang), BOLD), Column(label("about_value", lang), GENERAL)]
+    book.add_sheet(label("sheet_about", lang), columns, rows, freeze=(0, 0), autofilter=False)
+
+
+XLSX_REPORTER = Reporter(name="xlsx", extension=".xlsx", render=render_xlsx,
+                         description="Excel workbook: summary, item detail, explanations, grade distribution, scorecard")
