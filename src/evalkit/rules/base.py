@@ -71,9 +71,12 @@ class RuleContext:
 
 def fmt(value: float) -> str:
     """A number as a person writes it: 95, 0.5, 12.25 (no trailing zeros, no exponent)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None:
         return "n/a"
-    text = f"{float(value):.6f}".rstrip("0").rstrip(".")
+    number = float(value)
+    if number != number:  # NaN, without numpy's per-call overhead (this runs for every explained point)
+        return "n/a"
+    text = ("%.6f" % number).rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
 
 
