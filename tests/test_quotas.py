@@ -33,7 +33,7 @@ def test_twenty_percent_of_ten_units_and_the_reason_kept():
     assert [(c.by, c.id, c.grade) for c in moved.grade_changes] == [("quota", "excellent", "pass")]
     doc = next(u for u in ev.to_dict()["units"] if u["id"] == "u2")
     assert doc["grade_from_bands"] == "excellent" and doc["grade"] == "pass"
-    assert "名额限制：优秀 不超过 20%" in "\n".join(ev.explain("u2", "zh"))
+    assert "名额限制：全部单位 共 10 个，优秀 不超过 20%，即 2 个名额" in "\n".join(ev.explain("u2", "zh"))
 
 
 @pytest.mark.parametrize("ties, expected", [

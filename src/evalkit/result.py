@@ -263,6 +263,18 @@ class Evaluation:
         text = REASONS[int(codes[self.units.index[unit_id]])][lang if lang in ("zh", "en") else "en"]
         return f"（{indicator}：{text}）" if lang == "zh" else f" ({indicator}: {text})"
 
+    def _quota_group(self, quota, i: int) -> tuple[str | None, int, int]:
+        """The quota group of unit i (None for all units), its size and the number of places it had."""
+        from evalkit.quotas import places
+
+        if quota.per == "all":
+            group, size = None, len(self.units)
+        else:
+            labels = self.units.attribute(quota.per)
+            group = labels[i]
+            size = sum(1 for label in labels if label == group)
+        return group, size, quota.count if quota.count is not None else places(quota.share, size, quota.rounding)
+
     def _adjustment_lines(self, u: UnitResult, lang: str) -> list[str]:
         """Bonus, deductions, vetoes and gates of one unit, in the order they were applied."""
         sc, zh, adj = self.scorecard, lang == "zh", self.adjusted
@@ -305,9 +317,18 @@ class Evaluation:
                 quota = next(q for q in sc.quotas if q.grade == change.id)
                 held = sc.grading.bands[sc.band_index(change.id)].label.text(lang)
                 to = sc.grading.bands[sc.band_index(change.grade)].label.text(lang) if change.grade else ("无等次" if zh else "no grade")
+                group, size, seats = self._quota_group(quota, self.units.index[u.id])
                 limit = f"{fmt(quota.share * 100)}%" if quota.share is not None else f"{quota.count}"
-                lines.append(f"名额限制：{held} 不超过 {limit}（{quota.per}），按总分排序未进入名额，调整为 {to}" if zh
-                             else f"quota: {held} is limited to {limit} ({quota.per}); this total was below the places, so {to}")
+                where_zh = "全部单位" if group is None else f"{quota.per}「{group}」"
+                where_en = "all units" if group is None else f"{quota.per} {group!r}"
+                ties_zh = {"exclude": "名额线上同分者一并调整", "include": "名额线上同分者一并保留",
+                           "id": "同分按编号先后"}[quota.ties]
+                ties_en = {"exclude": "units tied at the cut all move down", "include": "units tied at the cut all stay",
+                           "id": "ties broken by unit id"}[quota.ties]
+                lines.append(f"名额限制：{where_zh} 共 {size} 个，{held} 不超过 {limit}，即 {seats} 个名额；"
+                             f"按总分排序未进入名额（{ties_zh}），调整为 {to}" if zh
+                             else f"quota: {held} is limited to {limit} of {where_en} ({size}), {seats} places; "
+                                  f"this total was not among them ({ties_en}), so {to}")
         return lines
 
 

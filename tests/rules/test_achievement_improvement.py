@@ -97,3 +97,12 @@ def test_bounds_and_a_better_value_never_scores_lower(values, base, bump):
     assert ((points >= 0) & (points <= 10)).all()
     better, _ = run([values[0] + bump] + values[1:], base)
     assert better[0] >= points[0]
+
+
+def test_a_value_equal_to_the_median_reaches_the_threshold():
+    # median of 6.1 and 6.3 is 6.2; in floats (6.1 + 6.3) / 2 = 6.199999999999999, which must not make
+    # a lower-is-better 6.2 fall short of the threshold.
+    at, _ = baseline_thresholds(np.array([6.1, 6.3]), np.zeros(2, dtype=np.int64), False)
+    assert at[0] == np.median([6.1, 6.3]) and at[0] != 6.2  # the float median, as numpy gives it
+    points, _ = run([6.2, 6.0], [6.1, 6.3], direction="lower")
+    assert points[0] == 1  # at the threshold: 9 x 0 + 0.5 -> 1, not 0

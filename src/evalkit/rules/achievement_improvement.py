@@ -104,9 +104,12 @@ class AchievementImprovementRule(Rule):
             improvement = 10.0 * (sign * (values - baseline)) / (sign * (bm - baseline)) - 0.5
         if p["whole"]:
             achievement, improvement = round_array(achievement, 0), round_array(improvement, 0)
-        reached = sign * (values - bm) >= 0
-        achievement = np.where(reached, 10.0, np.where(sign * (values - at) < 0, 0.0, np.clip(achievement, 1.0, 9.0)))
-        can_improve = (sign * (values - baseline) > 0) & (sign * (bm - baseline) > 0)
+        # Comparisons allow float noise: the median of 6.1 and 6.3 is 6.199999999999999 in floats, and a
+        # unit at 6.2 has reached it. The slack is 1e-9 of the magnitude, far below any published digit.
+        slack = 1e-9 * np.maximum(1.0, np.maximum(np.abs(at), np.abs(bm)))
+        reached = sign * (values - bm) >= -slack
+        achievement = np.where(reached, 10.0, np.where(sign * (values - at) < -slack, 0.0, np.clip(achievement, 1.0, 9.0)))
+        can_improve = (sign * (values - baseline) > slack) & (sign * (bm - baseline) > slack)
         improvement = np.where(can_improve & ~reached, np.clip(improvement, 0.0, 9.0), 0.0)
         achievement[np.isnan(values) | np.isnan(at) | np.isnan(bm)] = np.nan
         return {"threshold": at, "benchmark": bm, "baseline": baseline, "achievement": achievement, "improvement": improvement}
