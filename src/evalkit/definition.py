@@ -289,6 +289,10 @@ class SemanticCheck:
             seen.setdefault(nid, path)
             if "children" in node:
                 yield from self.sibling_problems(node["children"], path + ("children",), node, path)
+                points = _points_of(node)
+                if "deduction_cap" in node and points is not None and node["deduction_cap"] > points:
+                    yield self.doc.problem(path + ("deduction_cap",), "the deduction cap is larger than the dimension's points",
+                                           expected=f"at most {fmt(points)}", found=fmt(node["deduction_cap"]))
             else:
                 yield from self.item_problems(node, path)
         yield from self.sibling_problems(self.data["dimensions"], ("dimensions",), None, ())
@@ -482,7 +486,7 @@ def build(document: Document, registry: Registry) -> Scorecard:
         if "children" in spec:
             children = tuple(node(c, path + ("children", i)) for i, c in enumerate(spec["children"]))
             return Dimension(id=spec["id"], name=name, children=children, max_points=_points_of(spec),
-                             weight=spec.get("weight"), path=path)
+                             weight=spec.get("weight"), path=path, deduction_cap=spec.get("deduction_cap"))
         scale = spec.get("max_points", DEFAULT_ITEM_SCALE)
         inputs = tuple(spec["indicators"]) if "indicators" in spec else (spec["indicator"],)
         return Item(id=spec["id"], name=name, indicator=inputs[0], rule=spec["rule"]["name"],

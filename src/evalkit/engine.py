@@ -78,12 +78,25 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
         score = points if _is_one(factor) else rounding(points * factor)
         item_results[item.id] = ItemResult(item=item, values=values, points=points, share=share, score=score,
                                            missing=missing, rule=registry.rules[item.rule], context=ctx)
-    for node, _, _ in scorecard.walk():
+    restored: dict[str, np.ndarray] = {}
+
+    def roll_up(node: Dimension) -> np.ndarray:
+        """A dimension's score: its children's scores added, then its deduction cap (限扣) applied."""
+        acc = np.zeros(n)
+        for child in node.children:
+            acc += roll_up(child) if isinstance(child, Dimension) else item_results[child.id].score
+        acc = rounding(acc)
+        if node.deduction_cap is not None:
+            full = sum(shares[leaf.id] for leaf in _leaves(node))  # the dimension's points, per unit if re-weighted
+            floor = rounding(np.maximum(full - node.deduction_cap, 0.0))
+            restored[node.id] = np.maximum(floor - acc, 0.0)
+            acc = np.maximum(acc, floor)
+        dimension_scores[node.id] = acc
+        return acc
+
+    for node in scorecard.dimensions:
         if isinstance(node, Dimension):
-            acc = np.zeros(n)
-            for leaf in _leaves(node):
-                acc += item_results[leaf.id].score
-            dimension_scores[node.id] = rounding(acc)
+            roll_up(node)
     for node in scorecard.dimensions:
         totals += dimension_scores[node.id] if isinstance(node, Dimension) else item_results[node.id].score
     totals = rounding(totals)
@@ -101,7 +114,7 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
     return Evaluation(scorecard=scorecard, units=data.units, period=data.period or scorecard.period, items=item_results,
                       dimensions=dimension_scores, totals=final, grades=grades, ranks=ranks, items_total=totals,
                       band_grades=band_grades, adjusted=adjusted, grade_masks=grade_masks,
-                      derived_reasons=derived_reasons)
+                      derived_reasons=derived_reasons, cap_restored=restored)
 
 
 def _with_derived(scorecard: Scorecard, data: DataSet) -> tuple[DataSet, dict[str, np.ndarray]]:

@@ -91,6 +91,7 @@ class Dimension:
     max_points: float | None
     weight: float | None
     path: tuple = ()
+    deduction_cap: float | None = None  # 限扣: the dimension loses at most this many points
 
 
 Node = Union[Dimension, Item]

@@ -92,6 +92,7 @@ class Evaluation:
     adjusted: Adjusted | None = None
     grade_masks: dict = attrs.field(factory=dict)
     derived_reasons: dict = attrs.field(factory=dict)  # derived indicator -> reason code per unit
+    cap_restored: dict = attrs.field(factory=dict)  # dimension -> points its deduction cap gave back, per unit
 
     def order(self) -> np.ndarray:
         """Unit positions by rank, ties by unit id: the order of every report."""
@@ -178,6 +179,9 @@ class Evaluation:
                 "dimensions": {k: _num(v[i]) for k, v in self.dimensions.items()},
                 "items": unit_items,
             }
+            capped = {k: _num(v[i]) for k, v in self.cap_restored.items() if v[i] > 0}
+            if capped:
+                unit["deduction_caps"] = capped
             unit.update(self._adjustments_of(i))
             units.append(unit)
         return {
@@ -234,7 +238,13 @@ class Evaluation:
         for node, depth, parent in sc.walk():
             pad = "  " * depth
             if isinstance(node, Dimension):
-                lines.append(f"{pad}{node.name.text(lang)}: {fmt(u.dimensions[node.id])}")
+                line = f"{pad}{node.name.text(lang)}: {fmt(u.dimensions[node.id])}"
+                back = self.cap_restored.get(node.id)
+                if back is not None and back[self.units.index[unit_id]] > 0:
+                    given = fmt(back[self.units.index[unit_id]])
+                    line += (f"（限扣 {fmt(node.deduction_cap)} 分，超出部分 {given} 分不计）" if zh
+                             else f" (deductions capped at {fmt(node.deduction_cap)}: {given} beyond it not counted)")
+                lines.append(line)
                 continue
             s = u.items[node.id]
             r = self.items[node.id]
