@@ -71,9 +71,14 @@ class Adjusted:
     veto_masks: dict  # veto id -> bool mask of units it applies to
     total: np.ndarray  # final total after adjustments and score vetoes
     records: tuple[AdjustmentRecord, ...] = ()
+    _by_unit: dict = attrs.field(init=False, factory=dict, eq=False, repr=False)
 
     def records_of(self, unit: str) -> list[AdjustmentRecord]:
-        return [r for r in self.records if r.unit == unit]
+        """The unit's records, from an index built once (not a scan of every record per unit)."""
+        if self.records and not self._by_unit:
+            for record in self.records:
+                self._by_unit.setdefault(record.unit, []).append(record)
+        return list(self._by_unit.get(unit, ()))
 
 
 def records_from(rows: Iterable[Mapping[str, Any] | AdjustmentRecord], units: Sequence[str], scorecard: Scorecard,

@@ -25,9 +25,11 @@ RESULT_FORMAT = 1
 
 def _num(x: float) -> float | int | None:
     """A rounded score as JSON shows it: 12 not 12.0, None for NaN."""
-    if x is None or np.isnan(x):
+    if x is None:
         return None
     x = float(x)
+    if x != x:  # NaN
+        return None
     return int(x) if x.is_integer() and abs(x) < 2**53 else x
 
 
@@ -156,33 +158,32 @@ class Evaluation:
         dim_defs = [{"id": node.id, "name": node.name.to_dict(), "parent": parent.id if parent else None, "level": depth + 1}
                     for node, depth, parent in sc.walk() if isinstance(node, Dimension)]
         units = []
-        item_ids = list(self.items)
-        for i in self.order():
-            i = int(i)
+        columns = [self._json_columns(self.items[item_id]) for item_id in self.items]
+        dims = {k: [_num(x) for x in v.tolist()] for k, v in self.dimensions.items()}
+        totals = [_num(x) for x in self.totals.tolist()]
+        ranks = self.ranks.tolist()
+        restored = {k: v.tolist() for k, v in self.cap_restored.items()}
+        has_extras = self.adjusted is not None or bool(self.scorecard.gates or self.scorecard.vetoes or self.scorecard.quotas)
+        for i in self.order().tolist():
             grade = self.grade_of(i)
             unit_items = {}
-            for item_id in item_ids:
-                r = self.items[item_id]
-                missing = bool(r.missing[i])
-                share = r.share[i] if isinstance(r.share, np.ndarray) else r.share
-                value = _value(r.values[i])
-                entry = {"value": list(value) if isinstance(value, tuple) else value, "points": _num(r.points[i]),
-                         "weight": _num(share),
-                         "score": _num(r.score[i])}
-                if missing:
-                    entry["missing"] = "missing_reweighted" if r.item.missing == "reweight" else "missing_scored_zero"
+            for item_id, values, points, shares, scores, missing, flag in columns:
+                entry = {"value": values[i], "points": points[i], "weight": shares[i], "score": scores[i]}
+                if missing[i]:
+                    entry["missing"] = flag
                 unit_items[item_id] = entry
             unit = {
                 "id": self.units.ids[i], "name": self.units.names[i], "type": self.units.types[i],
-                "rank": int(self.ranks[i]), "total": _num(self.totals[i]),
+                "rank": ranks[i], "total": totals[i],
                 "grade": grade.grade if grade else None,
-                "dimensions": {k: _num(v[i]) for k, v in self.dimensions.items()},
+                "dimensions": {k: v[i] for k, v in dims.items()},
                 "items": unit_items,
             }
-            capped = {k: _num(v[i]) for k, v in self.cap_restored.items() if v[i] > 0}
+            capped = {k: _num(v[i]) for k, v in restored.items() if v[i] > 0}
             if capped:
                 unit["deduction_caps"] = capped
-            unit.update(self._adjustments_of(i))
+            if has_extras:
+                unit.update(self._adjustments_of(i))
             units.append(unit)
         return {
             "evalkit_result": RESULT_FORMAT,
@@ -197,6 +198,18 @@ class Evaluation:
             "items": item_defs,
             "units": units,
         }
+
+    def _json_columns(self, r: ItemResult) -> tuple:
+        """One item's per-unit JSON values as Python lists, converted once (not one numpy scalar at a time)."""
+        n = len(self.units)
+        if r.values.ndim == 1:
+            values = [_num(x) for x in r.values.tolist()]
+        else:
+            values = [[_num(x) for x in row] for row in r.values.tolist()]
+        shares = [_num(x) for x in r.share.tolist()] if isinstance(r.share, np.ndarray) else [_num(r.share)] * n
+        flag = "missing_reweighted" if r.item.missing == "reweight" else "missing_scored_zero"
+        return (r.item.id, values, [_num(x) for x in r.points.tolist()], shares, [_num(x) for x in r.score.tolist()],
+                r.missing.tolist(), flag)
 
     def _adjustments_of(self, i: int) -> dict[str, Any]:
         """Bonus, deductions, vetoes and grade changes of unit i, only for scorecards that have them."""
@@ -227,7 +240,15 @@ class Evaluation:
         return out
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+        """The JSON result with one unit per line: readable, diffable, and fast for 100,000 units.
+
+        (Indenting every unit would use the json module's pure-Python encoder, several times slower.)
+        """
+        doc = self.to_dict()
+        units = doc.pop("units")
+        head = json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False)
+        rows = ",\n".join("  " + json.dumps(unit, ensure_ascii=False, allow_nan=False) for unit in units)
+        return head[:-2] + ',\n "units": [\n' + rows + "\n ]\n}\n"
 
     def explain(self, unit_id: str, lang: str = "zh") -> list[str]:
         """Sentences that walk from every raw value to the grade, for one unit."""
