@@ -356,7 +356,7 @@ def test_example_readme_commands_run_and_show_real_output(capsys, monkeypatch):
     readme = (AHP / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"^```(\w*)\n(.*?)^```", readme, flags=re.S | re.M)
     commands = [line for lang, body in blocks if lang == "sh" for line in body.splitlines() if line.startswith(".venv/bin/evalkit ")]
-    assert len(commands) == 3
+    assert len(commands) >= 3
     monkeypatch.chdir(EXAMPLES.parent)  # the commands are written for the repository root
     outputs = []
     for command in commands:

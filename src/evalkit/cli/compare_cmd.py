@@ -1,9 +1,11 @@
 """`evalkit compare`: tier transitions between two evaluations (晋位升级) and the rectification list (整改).
 
-Two ways in, one comparison (evalkit.transitions works on result documents, so a stored run plugs in):
+Three ways in, one comparison (evalkit.transitions works on result documents, so a stored run plugs in):
 
     evalkit compare BEFORE.json AFTER.json                       # two `evalkit run --format json -o` files
     evalkit compare SCORECARD --data DATA --units UNITS --periods 2024 2025
+    evalkit compare --store history.db --runs 3 7                # two runs kept by `evalkit run --store`
+    evalkit compare --store history.db --scorecard-id ID --periods 2024 2025   # the latest run of each period
 
 Decisions (also in --help):
 
@@ -14,6 +16,14 @@ Decisions (also in --help):
 - Units in only one of the two results, or without a grade, are listed, never silently dropped.
 - "Improved markedly" is declared with --marked (score:N, rank:N, percent:N) and counts, by default,
   units that stayed in their tier (--marked-among all: risers too); shares are of the starting tier.
+- Stored runs (evalkit.store) are read with `load_run` and checked with `check_result` like a file, and
+  give the same comparison as the same runs exported with `evalkit run --format json -o` (only the
+  "source" of each side differs: "STORE run N" instead of the file name). Run ids are those `evalkit
+  history` lists; --scorecard-id ID --periods P1 P2 takes the latest stored run of each period. --runs or
+  --scorecard-id without --store read $EVALKIT_STORE. The store form takes no positional files and no
+  --data/--units (exit 64). A run not in the store is invalid data (exit 3, naming the run and the store);
+  a file that is not a usable store keeps the store's own errors (exit 6, or 5 when it cannot be read,
+  is damaged or does not exist: comparing never creates a store).
 """
 
 from __future__ import annotations
@@ -92,19 +102,36 @@ def add_commands(sub, plugin_options) -> None:
             "Compare two evaluations: the matrix of tiers (grades, best first), per starting tier the share that\n"
             "moved up, stayed and moved down, the units that improved markedly by a declared rule, and the units\n"
             "behind every figure (--format json). BEFORE and AFTER are `evalkit run --format json -o` files; or give\n"
-            "one SCORECARD with --data, --units and --periods P1 P2 to score two periods of one data set.\n\n"
+            "one SCORECARD with --data, --units and --periods P1 P2 to score two periods of one data set; or read two\n"
+            "runs kept by `evalkit run --store`: --store PATH --runs A B (run ids as `evalkit history` lists them), or\n"
+            "--store PATH --scorecard-id ID --periods P1 P2 (the latest stored run of each period). --runs and\n"
+            "--scorecard-id read $EVALKIT_STORE when --store is not given. A run not in the store is invalid data\n"
+            "(exit 3); a file that is not an evalkit history store exits 6 (5 when it cannot be read).\n\n"
             "Units are matched by id; units in only one result, or without a grade, are listed, not compared.\n"
             "A file that is not an evalkit result is invalid data (exit 3). Results of scorecards with different\n"
             "ids are refused (exit 3) unless --allow-different-scorecards; results with different tiers always are.\n"
             "Percentages are rounded half up."),
         epilog=("examples:\n"
                 "  evalkit compare 2024.json 2025.json --marked score:5\n"
-                "  evalkit compare scorecard.yaml --data data.csv --units units.csv --periods 2024 2025 --marked rank:10 --bottom 10%"))
-    p.add_argument("inputs", nargs="+", metavar="FILE",
-                   help="BEFORE AFTER: two result files (.json); or SCORECARD alone, with --data, --units and --periods")
+                "  evalkit compare scorecard.yaml --data data.csv --units units.csv --periods 2024 2025 --marked rank:10 --bottom 10%\n"
+                "  evalkit compare --store history.db --runs 1 2 --marked score:5\n"
+                "  evalkit compare --store history.db --scorecard-id county-organs-254 --periods 2024 2025 --format json"))
+    p.add_argument("inputs", nargs="*", metavar="FILE",
+                   help="BEFORE AFTER: two result files (.json); or SCORECARD alone, with --data, --units and --periods; "
+                        "none with --store")
     p.add_argument("--data", metavar="FILE", help="with SCORECARD: values in long format holding both periods")
     p.add_argument("--units", metavar="FILE", help="with SCORECARD: the units file")
-    p.add_argument("--periods", nargs=2, metavar=("BEFORE", "AFTER"), help="with SCORECARD: the two periods to score")
+    p.add_argument("--periods", nargs=2, metavar=("BEFORE", "AFTER"),
+                   help="with SCORECARD: the two periods to score; with --scorecard-id: the two periods whose latest "
+                        "stored runs are compared")
+    stored = p.add_argument_group("stored runs (evalkit run --store)")
+    stored.add_argument("--store", metavar="PATH",
+                        help="compare two runs of this history store instead of files (default with --runs or "
+                             "--scorecard-id: $EVALKIT_STORE)")
+    stored.add_argument("--runs", nargs=2, metavar=("BEFORE", "AFTER"),
+                        help="the two stored runs, by the ids `evalkit history` lists")
+    stored.add_argument("--scorecard-id", metavar="ID",
+                        help="with --periods P1 P2: the latest stored run of scorecard ID for each period")
     p.add_argument("--marked", type=_marked, metavar="KIND:N",
                    help="declare 'improved markedly' (大幅提升): score:N = total up by at least N points; rank:N = up at "
                         "least N places; percent:N = total up by at least N %% of the earlier total")
@@ -132,13 +159,27 @@ def add_commands(sub, plugin_options) -> None:
 # --------------------------------------------------------------------------------------------------
 
 
-def _load(args: argparse.Namespace):
-    """(before document, after document, names) from two files or from two periods of one data set."""
+def _store_path(args: argparse.Namespace) -> str | None:
+    """The history store to read: --store, else $EVALKIT_STORE when --runs or --scorecard-id asks for stored runs."""
+    from evalkit.store import store_path
+
+    if args.store:
+        return args.store
+    if args.runs or args.scorecard_id:
+        return store_path(None)
+    return None
+
+
+def _load(args: argparse.Namespace, store: str | None = None):
+    """(before document, after document, names) from two files, two periods of one data set, or two stored runs."""
     from evalkit.transitions import read_result
 
+    if args.store or args.runs or args.scorecard_id:
+        return _load_stored(args, store)
     if args.periods:
         if len(args.inputs) != 1:
-            raise UsageError("evalkit compare: with --periods give one SCORECARD, found "
+            raise UsageError("evalkit compare: with --periods give one SCORECARD (with --data and --units), or "
+                             "--scorecard-id ID to compare stored runs; found "
                              f"{len(args.inputs)} files ({' '.join(args.inputs)})")
         missing = [o for o, v in (("--data", args.data), ("--units", args.units)) if not v]
         if missing:
@@ -153,9 +194,54 @@ def _load(args: argparse.Namespace):
         raise UsageError(f"evalkit compare: {' and '.join(extra)} go with SCORECARD and --periods P1 P2; "
                          "to compare two result files give just BEFORE AFTER")
     if len(args.inputs) != 2:
-        raise UsageError(f"evalkit compare: expected two result files BEFORE AFTER (or SCORECARD with --periods), "
-                         f"found {len(args.inputs)}")
+        raise UsageError(f"evalkit compare: expected two result files BEFORE AFTER (or SCORECARD with --periods, or "
+                         f"--store PATH with --runs A B), found {len(args.inputs)}")
     return read_result(args.inputs[0]), read_result(args.inputs[1]), tuple(args.inputs)
+
+
+def _load_stored(args: argparse.Namespace, path: str | None):
+    """(before document, after document, names) from two runs of a history store (evalkit.store.load_run)."""
+    from evalkit.store import ENV_VAR, Store, load_run
+    from evalkit.transitions import check_result
+
+    asked = "--store" if args.store else "--runs" if args.runs else "--scorecard-id"
+    if path is None:
+        raise UsageError(f"evalkit compare: {asked} reads runs from a history store: give --store PATH or set {ENV_VAR}")
+    if args.inputs:
+        raise UsageError(f"evalkit compare: {asked} compares two runs of the history store {path}; it does not take "
+                         f"result files or a SCORECARD (found {' '.join(args.inputs)}). Give either BEFORE AFTER files, "
+                         "or --store PATH with --runs A B or --scorecard-id ID --periods P1 P2")
+    extra = [o for o, v in (("--data", args.data), ("--units", args.units)) if v]
+    if extra:
+        raise UsageError(f"evalkit compare: {' and '.join(extra)} belong with SCORECARD and --periods P1 P2; stored "
+                         "runs (--store) are compared as they were stored")
+    if args.runs and (args.scorecard_id or args.periods):
+        given = " and ".join(o for o, v in (("--scorecard-id", args.scorecard_id), ("--periods", args.periods)) if v)
+        raise UsageError(f"evalkit compare: give the stored runs either by id (--runs A B) or by scorecard and "
+                         f"period (--scorecard-id ID --periods P1 P2), not both (found --runs with {given})")
+    if args.runs:
+        wanted: list = [str(r) for r in args.runs]
+    elif args.scorecard_id and args.periods:
+        before, after = (str(p) for p in args.periods)
+        if before == after:
+            raise UsageError(f"evalkit compare: --periods names {before!r} twice; give two different periods")
+        wanted = [(args.scorecard_id, before), (args.scorecard_id, after)]
+    elif args.scorecard_id:
+        raise UsageError("evalkit compare: --scorecard-id ID needs --periods P1 P2 (the latest stored run of each "
+                         "period is compared)")
+    elif args.periods:
+        raise UsageError("evalkit compare: with --store, --periods P1 P2 needs --scorecard-id ID (the scorecard whose "
+                         "stored runs are compared; `evalkit history` lists them)")
+    else:
+        raise UsageError("evalkit compare: --store PATH needs --runs A B (run ids as `evalkit history` lists them) "
+                         "or --scorecard-id ID --periods P1 P2")
+    with Store.open(path, create=False) as store:
+        ids = [store.run_id(w) for w in wanted]
+        if ids[0] == ids[1]:
+            raise UsageError(f"evalkit compare: --runs names run {ids[0]} twice; give two different runs")
+        names = tuple(f"{path} run {i}" for i in ids)
+        docs = [check_result(load_run(store, i), name) for i, name in zip(ids, names)]
+    return docs[0], docs[1], names
 
 
 def _evaluate_periods(args: argparse.Namespace, periods) -> list[dict]:
@@ -173,8 +259,9 @@ def _evaluate_periods(args: argparse.Namespace, periods) -> list[dict]:
 def cmd_compare(args: argparse.Namespace) -> int:
     from evalkit.transitions import MarkedRule, compare, rectification
 
-    check_output(args, args.inputs)
-    before, after, names = _load(args)
+    store = _store_path(args)
+    check_output(args, [*args.inputs, store])
+    before, after, names = _load(args, store)
     marked = args.marked
     if marked is not None and args.marked_among != marked.among:
         marked = MarkedRule(marked.kind, marked.threshold, args.marked_among)

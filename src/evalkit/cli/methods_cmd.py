@@ -1,4 +1,4 @@
-"""`evalkit ahp`, `evalkit rank` and `evalkit sensitivity`: the scientific toolbox from the command line.
+"""`evalkit ahp`, `rank`, `sensitivity`, `fuzzy` and `delphi`: the scientific toolbox from the command line.
 
 Decisions (also in each command's --help):
 
@@ -10,6 +10,14 @@ Decisions (also in each command's --help):
   unless ``--normalize-weights`` is given, and then a note on stderr says what the sum was.
 - sensitivity: a unit is fragile when its most likely grade has a probability below
   ``--fragile-threshold`` (default 0.9).
+- fuzzy: the ballots file is long: unit, criterion, grade and, optionally, a count (no count column: each
+  row is one ballot, counting 1). With a count column a (unit, criterion, grade) appears once; every unit
+  needs at least one vote on every criterion. Grades not in --grades are errors (never dropped), and the
+  grade order of --grades breaks ties of membership (the first listed wins). Weights follow the rules of
+  rank and may name the criteria (政治建设=0.4,...). No --grade-values: no score and no rank.
+- delphi: a long file is exactly expert, item, score; anything else is wide (expert, then one column per
+  item). Every expert scores every item; a score above --full-mark is an error at its row and column.
+  std uses ddof 1 (the sample standard deviation) unless --ddof 0.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ import math
 import re
 import shutil
 import sys
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
@@ -67,6 +75,16 @@ def _number_in(low: float, high: float, open_low: bool = False, open_high: bool 
     return parse
 
 
+def _positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a number > 0, found {text!r}")
+    return value
+
+
 def _words(text: str) -> list[str]:
     """Comma-separated values (a Chinese comma or spaces after commas allowed)."""
     return [part.strip() for part in re.split(r"[,，]", text)]
@@ -80,6 +98,8 @@ def add_commands(sub, plugin_options) -> None:
     _add_ahp(sub)
     _add_rank(sub, plugin_options)
     _add_sensitivity(sub, plugin_options)
+    _add_fuzzy(sub, plugin_options)
+    _add_delphi(sub, plugin_options)
 
 
 def _warn(text: str) -> None:
@@ -872,4 +892,690 @@ def _sensitivity_text(args, doc: dict, lang: str) -> str:
     lines.append(("排序逆转：" if zh else "Rank reversal: ") + rr["note"])
     if "checked" in rr:
         lines.extend(_reversal_lines(rr["checked"], doc["units"], "re-scored" if not zh else "重新计分"))
+    return render(args, table) + "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------------------------------
+# Long tables with named columns (the ballots of `evalkit fuzzy`, the scores of `evalkit delphi`)
+
+FUZZY_GRADES = ("优秀", "良好", "一般", "较差")
+CRITERION_HEADERS = ("criterion", "indicator", "item", "指标", "考核指标", "评价指标", "测评项目")
+GRADE_HEADERS = ("grade", "等次", "等级", "评价等次", "评价等级", "评定等次")
+COUNT_HEADERS = ("count", "votes", "票数", "计票", "人数")
+BALLOT_HEADERS = ("ballot", "voter", "票号", "选票编号", "评议人")
+EXPERT_HEADERS = ("expert", "expert_id", "rater", "专家", "专家编号", "专家姓名", "评分专家")
+ITEM_HEADERS = ("item", "indicator", "criterion", "指标", "条目", "评价指标", "咨询项目")
+SCORE_HEADERS = ("score", "rating", "评分", "分值", "得分", "打分")
+MAX_TABLE_PROBLEMS = 50
+
+
+def _key(text: Any) -> str:
+    """A header or grade as compared: NFKC, trimmed, case-folded (so 'Unit', 'unit ' and 'ｕｎｉｔ' are the same)."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", str(text)).strip().casefold()
+
+
+def _column_roles(table, roles: dict[str, tuple[str, ...]]) -> tuple[dict[str, int], list[int]]:
+    """The position of the column playing each role (found by its header) and the positions of the others."""
+    source = table.source
+    keys = {role: {_key(a) for a in aliases} for role, aliases in roles.items()}
+    found: dict[str, int] = {}
+    others: list[int] = []
+    seen: dict[str, int] = {}
+    problems = []
+    for pos, header in enumerate(table.columns):
+        h = _key(header)
+        if not h:
+            problems.append(Problem("a column has no header", source=source, column=f"#{pos + 1}",
+                                    expected="a name in the header row"))
+            continue
+        if h in seen:
+            problems.append(Problem(f"the column {header!r} appears twice in the header", source=source, column=header,
+                                    expected="each column once"))
+            continue
+        seen[h] = pos
+        role = next((r for r, k in keys.items() if h in k), None)
+        if role is None:
+            others.append(pos)
+        elif role in found:
+            problems.append(Problem(f"several columns are the {role} column", source=source, column=header,
+                                    expected="one of " + ", ".join(repr(a) for a in roles[role]),
+                                    found=f"{table.columns[found[role]]!r} and {header!r}"))
+        else:
+            found[role] = pos
+    if problems:
+        raise DataError(problems)
+    return found, others
+
+
+def _missing_column(table, role: str, aliases: Sequence[str]) -> Problem:
+    return Problem(f"the {role} column is missing", source=table.source,
+                   expected="a column named " + " or ".join(repr(a) for a in aliases),
+                   found="columns " + ", ".join(repr(c) for c in table.columns))
+
+
+def _cell(row: Sequence, pos: int | None):
+    return row[pos] if pos is not None and pos < len(row) else None
+
+
+def _first_at(table, i: int) -> str:
+    where = table.where(i)
+    return f"row {where['row']}" if where.get("row") is not None else where.get("path", "?")
+
+
+def _number_problem(table, i: int, column: str, raw: Any, what: str, expected_extra: str) -> Problem | None:
+    """None when the cell holds a number; otherwise the problem (not a number, or empty)."""
+    from evalkit.data import parse_number
+
+    try:
+        value = parse_number(raw)
+    except ValueError as exc:
+        return Problem(f"the {what} is not a number", **table.where(i, column), expected=str(exc),
+                       found=describe(raw) if isinstance(raw, (int, float, str)) else describe(str(raw)))
+    if value is None:
+        return Problem(f"the {what} is empty", **table.where(i, column), expected=expected_extra, found="an empty cell")
+    return None
+
+
+def _finite(x: float) -> float | None:
+    """A float for JSON: NaN (undefined) becomes null."""
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _checked_list(text: str, option: str) -> list[str]:
+    parts = _words(text)
+    empty = [k for k, p in enumerate(parts) if not p]
+    if empty:
+        raise DefinitionError([Problem(f"{option} has an empty entry", path=f"{option}[{k}]", expected="a value between the commas",
+                                       found=describe(text)) for k in empty])
+    return parts
+
+
+# --------------------------------------------------------------------------------------------------
+# evalkit fuzzy
+
+
+def _add_fuzzy(sub, plugin_options) -> None:
+    from evalkit.methods import FUZZY_OPERATORS
+
+    p = sub.add_parser(
+        "fuzzy", parents=[plugin_options], help="fuzzy comprehensive evaluation of units from grade ballots (模糊综合评价)",
+        description="Membership of each unit in each grade from BALLOTS, a long table (.csv, .xlsx or .json) with the "
+                    "columns unit (单位), criterion (指标), grade (等次) and count (票数): how many voters gave the unit "
+                    "that grade on that criterion; without a count column every row is one ballot (an optional ballot "
+                    "column, 票号, catches a ballot that grades a unit twice on one criterion). R = the votes per "
+                    "criterion divided by their total; B = W o R (weighted average by default, or max-min then "
+                    "normalised); the grade is the one of largest membership (ties: the grade listed first in "
+                    "--grades); with --grade-values the score is B . values and units are ranked by it (ties share "
+                    "the best rank, 1224). Weights follow the criteria in the order they first appear in BALLOTS, or "
+                    "name them: --weights 政治建设=0.4,思想建设=0.2,...; they must sum to 1 or 100 unless "
+                    "--normalize-weights.")
+    p.add_argument("ballots", metavar="BALLOTS", help="the ballots: unit, criterion, grade[, count] (Chinese headers 单位, 指标, 等次, 票数)")
+    weights = p.add_mutually_exclusive_group(required=True)
+    weights.add_argument("--weights", metavar="SPEC",
+                         help="W1,W2,... in the order the criteria first appear in BALLOTS, or NAME=W,... naming every criterion")
+    weights.add_argument("--weights-file", metavar="FILE",
+                         help="weights in YAML/JSON (a list, a mapping criterion: weight) or an AHP matrix file with labels")
+    p.add_argument("--normalize-weights", action="store_true",
+                   help="divide the weights by their sum when it is neither 1 nor 100 (a note says so)")
+    p.add_argument("--grades", metavar="G1,G2,...", default=",".join(FUZZY_GRADES),
+                   help=f"the grades, best first (default {','.join(FUZZY_GRADES)}); any other grade in BALLOTS is an error")
+    p.add_argument("--grade-values", metavar="V1,V2,...",
+                   help="one number per grade (e.g. 95,85,70,50): score = membership . values; without it no score or rank")
+    p.add_argument("--operator", choices=FUZZY_OPERATORS, default="weighted_average",
+                   help="weighted_average (default): b_k = sum_j w_j r_jk; max_min: b_k = max_j min(w_j, r_jk), normalised to sum 1")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")
+    p.set_defaults(handler=cmd_fuzzy)
+
+
+
+class Ballots(NamedTuple):
+    """The ballots file as counts (n_units, n_criteria, n_grades), with names in file order."""
+
+    source: str
+    units: tuple[str, ...]
+    names: tuple[str, ...]
+    criteria: tuple[str, ...]
+    counts: np.ndarray
+    counted: bool  # True: a count column; False: one row per ballot
+    rows: int
+
+
+def _grade_names(text: str) -> tuple[str, ...]:
+    grades = _checked_list(text, "--grades")
+    problems = []
+    first: dict[str, int] = {}
+    for k, g in enumerate(grades):
+        if _key(g) in first:
+            problems.append(Problem("a grade is listed twice", path=f"--grades[{k}]", expected="each grade once",
+                                    found=f"{grades[first[_key(g)]]!r} and {g!r}"))
+        first.setdefault(_key(g), k)
+    if len(grades) < 2:
+        problems.append(Problem("fuzzy evaluation needs at least two grades", path="--grades",
+                                expected="G1,G2,... best first, e.g. " + ",".join(FUZZY_GRADES), found=describe(text)))
+    if problems:
+        raise DefinitionError(problems)
+    return tuple(grades)
+
+
+def _grade_values(text: str, grades: Sequence[str]) -> np.ndarray:
+    from evalkit.data import parse_number
+
+    parts = _checked_list(text, "--grade-values")
+    if len(parts) != len(grades):
+        raise DefinitionError(Problem(
+            f"--grade-values gives {len(parts)} value{'s' if len(parts) != 1 else ''} but there are {len(grades)} grades",
+            source="--grade-values", expected=f"one value per grade, in the order {', '.join(grades)}", found=describe(text)))
+    values, problems = [], []
+    for k, part in enumerate(parts):
+        try:
+            value = parse_number(part)
+        except ValueError:
+            value = None
+        if value is None:
+            problems.append(Problem("a grade value must be a number", path=f"--grade-values[{k}]",
+                                    expected=f"a number for the grade {grades[k]!r}, such as 95", found=describe(part)))
+        values.append(value)
+    if problems:
+        raise DefinitionError(problems)
+    return np.asarray(values, dtype=np.float64)
+
+
+def _read_ballots(path: str, registry, grades: Sequence[str]) -> Ballots:
+    """Read and check the ballots file: every problem located by file, row and column, all reported at once."""
+    from evalkit.data import _text, parse_number
+    from evalkit.inputs import read_table
+    from evalkit.methods.matrix_input import NAME_HEADERS, UNIT_HEADERS
+
+    table = read_table(path, registry)
+    source = table.source
+    layout = "unit (单位), criterion (指标), grade (等次) and, optionally, count (票数)"
+    if not table.columns:
+        raise DataError(Problem("the file is empty", source=source, expected="a header row: " + layout))
+    aliases = {"unit": UNIT_HEADERS, "name": NAME_HEADERS, "criterion": CRITERION_HEADERS, "grade": GRADE_HEADERS,
+               "count": COUNT_HEADERS, "ballot": BALLOT_HEADERS}
+    roles, others = _column_roles(table, aliases)
+    problems = [_missing_column(table, role, aliases[role]) for role in ("unit", "criterion", "grade") if role not in roles]
+    problems += [Problem(f"unknown column {table.columns[pos]!r}", source=source, column=table.columns[pos],
+                         expected="only the columns " + layout + ", an optional name (名称) and, without a count, an "
+                                  "optional ballot (票号)", found=describe(table.columns[pos])) for pos in others]
+    if "count" in roles and "ballot" in roles:
+        problems.append(Problem("a ballot column and a count column together", source=source, column=table.columns[roles["ballot"]],
+                                expected="either one row per ballot (with an optional ballot column) or counts per grade (a count column)",
+                                found="both"))
+    if problems:
+        raise DataError(problems)
+    if not table.rows:
+        raise DataError(Problem("the file has a header but no ballots", source=source, expected="one row per unit, criterion and grade"))
+
+    col = {role: table.columns[pos] for role, pos in roles.items()}
+    counted = "count" in roles
+    grade_index = {_key(g): k for k, g in enumerate(grades)}
+    units: dict[str, int] = {}
+    names: list[str] = []
+    criteria: dict[str, int] = {}
+    votes: dict[tuple[int, int, int], float] = {}
+    first_row: dict[tuple, int] = {}
+    rows_of: set[tuple[int, int]] = set()
+    for i, row in enumerate(table.rows):
+        if len(problems) >= MAX_TABLE_PROBLEMS:
+            problems.append(Problem(f"stopped after {MAX_TABLE_PROBLEMS} problems; is this the right file?", source=source))
+            break
+        uid = _text(_cell(row, roles["unit"]))
+        criterion = _text(_cell(row, roles["criterion"]))
+        raw_grade = _cell(row, roles["grade"])
+        grade = _text(raw_grade)
+        bad = len(problems)
+        if not uid:
+            problems.append(Problem("the unit is empty", **table.where(i, col["unit"]), expected="a unit id or name"))
+        if not criterion:
+            problems.append(Problem("the criterion is empty", **table.where(i, col["criterion"]), expected="a criterion name"))
+        if not grade:
+            problems.append(Problem("the grade is empty", **table.where(i, col["grade"]), expected="one of " + ", ".join(grades),
+                                    found="an empty cell"))
+        elif _key(grade) not in grade_index:
+            problems.append(Problem(f"unknown grade {grade!r}", **table.where(i, col["grade"]),
+                                    expected="one of " + ", ".join(grades) + ", the grades of --grades",
+                                    found=describe(raw_grade if isinstance(raw_grade, str) else grade)))
+        count = 1.0
+        if counted:
+            raw = _cell(row, roles["count"])
+            problem = _number_problem(table, i, col["count"], raw, "count", "a number of votes >= 0 (0 for none)")
+            if problem is not None:
+                problems.append(problem)
+            else:
+                count = parse_number(raw)
+                if count < 0:
+                    problems.append(Problem("the count is negative", **table.where(i, col["count"]), expected="a number of votes >= 0",
+                                            found=describe(raw)))
+        if len(problems) > bad:
+            continue
+        if uid not in units:
+            units[uid] = len(units)
+            names.append("")
+        u = units[uid]
+        if "name" in roles:
+            name = _text(_cell(row, roles["name"]))
+            if name and not names[u]:
+                names[u] = name
+            elif name and name != names[u]:
+                problems.append(Problem(f"the unit {uid!r} has another name here", **table.where(i, col["name"]),
+                                        expected=f"{names[u]!r}, as on its first row", found=describe(name)))
+                continue
+        c = criteria.setdefault(criterion, len(criteria))
+        g = grade_index[_key(grade)]
+        if counted:
+            key: tuple = (u, c, g)
+            dup = f"the unit {uid!r}, criterion {criterion!r}, grade {grades[g]!r} is given twice"
+            dup_expected = "one row per unit, criterion and grade (add the votes up in one row)"
+        else:
+            ballot = _text(_cell(row, roles.get("ballot")))
+            key = (ballot, u, c) if ballot else ()
+            dup = f"the ballot {ballot!r} grades the unit {uid!r} on the criterion {criterion!r} twice"
+            dup_expected = "one grade per ballot, unit and criterion"
+        if key and key in first_row:
+            problems.append(Problem(dup, **table.where(i, col["grade"] if counted else col["ballot"]), expected=dup_expected,
+                                    found="also at " + _first_at(table, first_row[key])))
+            continue
+        if key:
+            first_row[key] = i
+        votes[(u, c, g)] = votes.get((u, c, g), 0.0) + count
+        rows_of.add((u, c))
+    if problems:
+        raise DataError(problems)
+    counts = np.zeros((len(units), len(criteria), len(grades)))
+    if votes:
+        index = np.array(list(votes.keys()), dtype=np.int64)
+        counts[index[:, 0], index[:, 1], index[:, 2]] = np.fromiter(votes.values(), dtype=np.float64, count=len(votes))
+    unit_ids, criterion_names = tuple(units), tuple(criteria)
+    for u, c in np.argwhere(counts.sum(axis=2) <= 0).tolist():
+        if len(problems) >= MAX_TABLE_PROBLEMS:
+            problems.append(Problem("more units and criteria have no votes; not listed here", source=source))
+            break
+        problems.append(Problem(f"the unit {unit_ids[u]!r} has no votes on the criterion {criterion_names[c]!r}", source=source,
+                                column=col.get("count") if (u, c) in rows_of else None,
+                                expected="at least one vote for every unit on every criterion",
+                                found="only counts of 0" if (u, c) in rows_of else "no row"))
+    if problems:
+        raise DataError(problems)
+    return Ballots(source=source, units=unit_ids, names=tuple(n or uid for n, uid in zip(names, unit_ids)),
+                   criteria=criterion_names, counts=counts, counted=counted, rows=len(table.rows))
+
+
+def _fuzzy_weights(args: argparse.Namespace, criteria: Sequence[str]) -> np.ndarray:
+    """--weights W1,W2,... in the criterion order of the ballots, or NAME=W,... naming every criterion once."""
+    from evalkit.methods.matrix_input import same_header
+
+    parts = _words(args.weights)
+    named = [re.split(r"[=＝]", part, maxsplit=1) for part in parts]
+    has_name = [len(n) == 2 for n in named]
+    if not any(has_name):
+        if len(parts) != len(criteria):
+            raise DefinitionError(Problem(
+                f"--weights gives {len(parts)} weight{'s' if len(parts) != 1 else ''} but the ballots have {len(criteria)} criteria",
+                source="--weights", expected=f"{len(criteria)} weights, in the order {', '.join(criteria)} (or NAME=W for each)",
+                found=describe(args.weights)))
+        return _checked_weights(parts, criteria, "--weights", [f"--weights[{k}]" for k in range(len(parts))],
+                                args.normalize_weights)
+    problems = [Problem("a weight without a criterion name among named weights", path=f"--weights[{k}]",
+                        expected="NAME=W for every weight, or plain weights in criterion order", found=describe(parts[k]))
+                for k, has in enumerate(has_name) if not has]
+    found: dict[int, int] = {}
+    for k, entry in enumerate(named):
+        if len(entry) != 2:
+            continue
+        name = entry[0].strip()
+        match = [j for j, c in enumerate(criteria) if same_header(c, name)]
+        if not match:
+            problems.append(Problem(f"{name!r} is not a criterion of the ballots", path=f"--weights[{k}]",
+                                    expected="one of " + ", ".join(criteria), found=describe(name)))
+        elif match[0] in found:
+            problems.append(Problem(f"the criterion {criteria[match[0]]!r} is given twice", path=f"--weights[{k}]",
+                                    expected="each criterion once", found=describe(parts[k])))
+        else:
+            found[match[0]] = k
+    missing = [c for j, c in enumerate(criteria) if j not in found]
+    if missing:
+        problems.append(Problem("some criteria have no weight", source="--weights", expected="a weight for every criterion",
+                                found="none for " + ", ".join(missing)))
+    if problems:
+        raise DefinitionError(problems)
+    order = [found[j] for j in range(len(criteria))]
+    return _checked_weights([named[k][1].strip() for k in order], criteria, "--weights",
+                            [f"--weights[{k}]" for k in order], args.normalize_weights)
+
+
+def cmd_fuzzy(args: argparse.Namespace) -> int:
+    from evalkit.cli import registry_from
+    from evalkit.methods import fuzzy_evaluation
+
+    grades = _grade_names(args.grades)
+    values = _grade_values(args.grade_values, grades) if args.grade_values is not None else None
+    check_output(args, [args.ballots, args.weights_file])
+    ballots = _read_ballots(args.ballots, registry_from(args), grades)
+    if args.weights is not None:
+        weights, weights_from = _fuzzy_weights(args, ballots.criteria), "--weights"
+    else:
+        weights, weights_from = _file_weights(args, ballots.criteria)
+    result = fuzzy_evaluation(weights, ballots.counts, values, grades, operator=args.operator)
+    doc = _fuzzy_document(args, ballots, grades, values, weights, weights_from, result)
+    if args.format == "json":
+        text = _json(doc)
+    elif args.format == "csv":
+        text = _fuzzy_csv(doc)
+    else:
+        text = _fuzzy_text(args, doc)
+    emit(args, text, f"{len(ballots.units)} units, format {args.format}")
+    return 0
+
+
+def _fuzzy_document(args, ballots: Ballots, grades, values, weights, weights_from, result) -> dict:
+    from evalkit.methods import membership_matrix
+
+    R = membership_matrix(ballots.counts)
+    scored = result.scores is not None
+    order = np.argsort(result.rank, kind="stable") if scored else np.arange(len(ballots.units))
+    units = []
+    for i in order.tolist():
+        row: dict[str, Any] = {"rank": int(result.rank[i]) if scored else None, "unit": ballots.units[i], "name": ballots.names[i],
+                               "grade": result.grade[i], "score": float(result.scores[i]) if scored else None,
+                               "membership": dict(zip(grades, result.membership[i].tolist()))}
+        if args.operator == "max_min":
+            row["raw_membership"] = dict(zip(grades, result.raw_membership[i].tolist()))
+        row["votes"] = {c: {g: float(v) for g, v in zip(grades, ballots.counts[i, j].tolist())} for j, c in enumerate(ballots.criteria)}
+        row["membership_matrix"] = {c: dict(zip(grades, R[i, j].tolist())) for j, c in enumerate(ballots.criteria)}
+        units.append(row)
+    return {
+        "method": "fuzzy_evaluation",
+        "operator": args.operator,
+        "source": ballots.source,
+        "ballots": "counts per grade" if ballots.counted else "one row per ballot",
+        "grades": list(grades),
+        "grade_values": dict(zip(grades, values.tolist())) if values is not None else None,
+        "criteria": list(ballots.criteria),
+        "weights": dict(zip(ballots.criteria, weights.tolist())),
+        "weights_from": weights_from,
+        "units": units,
+    }
+
+
+def _fuzzy_csv(doc: dict) -> str:
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    scored = doc["grade_values"] is not None
+    writer.writerow((["rank"] if scored else []) + ["unit", "name", "grade"] + (["score"] if scored else []) + doc["grades"])
+    for u in doc["units"]:
+        writer.writerow(([u["rank"]] if scored else []) + [u["unit"], u["name"], u["grade"]]
+                        + ([repr(u["score"])] if scored else []) + [repr(u["membership"][g]) for g in doc["grades"]])
+    return "\ufeff" + buffer.getvalue()  # a BOM so that Excel shows Chinese names
+
+
+OPERATOR_TEXT = {
+    "weighted_average": "加权平均型 M(·,+): b_k = Σ_j w_j r_jk",
+    "max_min": "主因素决定型 M(∧,∨): b_k = max_j min(w_j, r_jk), 归一化 normalised to sum 1",
+}
+
+
+def _fuzzy_text(args, doc: dict) -> str:
+    from rich.table import Table
+    from rich.text import Text
+
+    scored = doc["grade_values"] is not None
+    grades = doc["grades"]
+    table = Table(title=f"模糊综合评价 fuzzy comprehensive evaluation · {doc['source']} · {len(doc['units'])} 个单位 units")
+    if scored:
+        table.add_column("排名 Rank", justify="right")
+    table.add_column("单位 Unit")
+    show_names = any(u["name"] != u["unit"] for u in doc["units"])
+    if show_names:
+        table.add_column("名称 Name")
+    for g in grades:
+        table.add_column(Text(g), justify="right")
+    table.add_column("等次 Grade")
+    if scored:
+        table.add_column("得分 Score", justify="right")
+    for u in doc["units"]:
+        cells = ([str(u["rank"])] if scored else []) + [Text(u["unit"])] + ([Text(u["name"])] if show_names else [])
+        cells += [f"{u['membership'][g]:.4f}" for g in grades] + [Text(u["grade"])]
+        cells += [f"{u['score']:.2f}"] if scored else []
+        table.add_row(*cells)
+    lines = [f"隶属度 membership B = W o R, 算子 operator {doc['operator']}: {OPERATOR_TEXT[doc['operator']]}",
+             f"权重 weights ({doc['weights_from']}): " + ", ".join(f"{c} {w:.4f}" for c, w in doc["weights"].items()),
+             "等次 grade: 最大隶属度原则 the grade of largest membership (a tie goes to the grade listed first)"]
+    if scored:
+        lines.append("得分 score = Σ_k b_k v_k, 等次分值 grade values: " + ", ".join(f"{g} {v:g}" for g, v in doc["grade_values"].items()))
+    else:
+        lines.append("no score or rank: give --grade-values V1,V2,... (one number per grade) to score the units")
+    return render(args, table) + "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------------------------------
+# evalkit delphi
+
+
+def _add_delphi(sub, plugin_options) -> None:
+    p = sub.add_parser(
+        "delphi", parents=[plugin_options], help="statistics of a Delphi round: concentration, dispersion, Kendall's W (德尔菲法)",
+        description="Per item: the mean, the standard deviation (ddof 1, the sample standard deviation, unless --ddof 0), "
+                    "the coefficient of variation CV = std / |mean| and the full-mark rate (the share of experts giving "
+                    "exactly --full-mark); for the round: Kendall's W over the items (average ranks for ties, with the "
+                    "tie correction), chi2 = m (n - 1) W with n - 1 degrees of freedom and its p-value. SCORES (.csv, "
+                    ".xlsx or .json) is wide (an expert column, 专家, then one column per item) or long (exactly the "
+                    "columns expert, item and score; 专家, 指标, 评分). Every expert scores every item; a score above "
+                    "--full-mark is an error.")
+    p.add_argument("scores", metavar="SCORES", help="the round's scores: expert, then one column per item; or expert, item, score")
+    p.add_argument("--full-mark", required=True, type=_positive_number,
+                   help="the top of the scale (e.g. 5 or 10): the full-mark rate counts scores equal to it")
+    p.add_argument("--ddof", type=int, choices=(0, 1), default=1,
+                   help="standard deviation divisor m - ddof: 1 (default, sample) or 0 (population)")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")
+    p.set_defaults(handler=cmd_delphi)
+
+
+class Round(NamedTuple):
+    """A Delphi round's scores (n_experts, n_items) in file order."""
+
+    source: str
+    experts: tuple[str, ...]
+    items: tuple[str, ...]
+    scores: np.ndarray
+    layout: str  # "wide" or "long"
+
+
+def _score_value(table, i: int, column: str, raw: Any, full_mark: float, problems: list, missing: str) -> float | None:
+    from evalkit.data import parse_number
+
+    problem = _number_problem(table, i, column, raw, "score", missing)
+    if problem is not None:
+        problems.append(problem)
+        return None
+    value = parse_number(raw)
+    if value > full_mark:
+        problems.append(Problem("the score is above the full mark", **table.where(i, column),
+                                expected=f"at most {full_mark:g} (--full-mark)", found=describe(raw)))
+        return None
+    return value
+
+
+def _read_round(path: str, registry, full_mark: float) -> Round:
+    from evalkit.data import _text
+    from evalkit.inputs import read_table
+
+    table = read_table(path, registry)
+    source = table.source
+    if not table.columns:
+        raise DataError(Problem("the file is empty", source=source,
+                                expected="a header row: expert (专家) and one column per item, or expert, item, score"))
+    aliases = {"expert": EXPERT_HEADERS, "item": ITEM_HEADERS, "score": SCORE_HEADERS}
+    roles, others = _column_roles(table, aliases)
+    long = "item" in roles or "score" in roles
+    problems = [_missing_column(table, role, aliases[role]) for role in (("expert", "item", "score") if long else ("expert",))
+                if role not in roles]
+    if long:
+        problems += [Problem(f"unknown column {table.columns[pos]!r}", source=source, column=table.columns[pos],
+                             expected="only expert, item and score in a long table (a wide table has no item or score "
+                                      "column: expert, then one column per item)", found=describe(table.columns[pos]))
+                     for pos in others]
+    elif not others:
+        problems.append(Problem("the file has no item columns", source=source,
+                                expected="one column of scores per item besides the expert column",
+                                found="columns " + ", ".join(repr(c) for c in table.columns)))
+    if problems:
+        raise DataError(problems)
+    if not table.rows:
+        raise DataError(Problem("the file has a header but no scores", source=source, expected="one row per expert" if not long
+                                else "one row per expert and item"))
+    expert_col = table.columns[roles["expert"]]
+    experts: dict[str, int] = {}
+    first_row: dict[Any, int] = {}
+    if long:
+        item_col, score_col = table.columns[roles["item"]], table.columns[roles["score"]]
+        items: dict[str, int] = {}
+        values: dict[tuple[int, int], float] = {}
+        for i, row in enumerate(table.rows):
+            if len(problems) >= MAX_TABLE_PROBLEMS:
+                problems.append(Problem(f"stopped after {MAX_TABLE_PROBLEMS} problems; is this the right file?", source=source))
+                break
+            expert, item = _text(_cell(row, roles["expert"])), _text(_cell(row, roles["item"]))
+            bad = len(problems)
+            if not expert:
+                problems.append(Problem("the expert is empty", **table.where(i, expert_col), expected="an expert id or name"))
+            if not item:
+                problems.append(Problem("the item is empty", **table.where(i, item_col), expected="an item (indicator) name"))
+            value = _score_value(table, i, score_col, _cell(row, roles["score"]), full_mark, problems,
+                                 "a score: every expert scores every item (Kendall's W needs complete rankings)")
+            if len(problems) > bad:
+                continue
+            if (expert, item) in first_row:
+                problems.append(Problem(f"the expert {expert!r} scores the item {item!r} twice", **table.where(i, score_col),
+                                        expected="one score per expert and item", found="also at " + _first_at(table, first_row[(expert, item)])))
+                continue
+            first_row[(expert, item)] = i
+            values[(experts.setdefault(expert, len(experts)), items.setdefault(item, len(items)))] = value
+        if problems:
+            raise DataError(problems)
+        S = np.full((len(experts), len(items)), np.nan)
+        for (e, j), v in values.items():
+            S[e, j] = v
+        expert_ids, item_names = tuple(experts), tuple(items)
+        for e, j in np.argwhere(np.isnan(S))[:MAX_TABLE_PROBLEMS].tolist():
+            problems.append(Problem(f"the expert {expert_ids[e]!r} has no score for the item {item_names[j]!r}", source=source,
+                                    expected="a score from every expert on every item (Kendall's W needs complete rankings)",
+                                    found="no row"))
+        if problems:
+            raise DataError(problems)
+    else:
+        item_names = tuple(table.columns[pos] for pos in others)
+        S = np.zeros((len(table.rows), len(others)))
+        ids = []
+        for i, row in enumerate(table.rows):
+            if len(problems) >= MAX_TABLE_PROBLEMS:
+                problems.append(Problem(f"stopped after {MAX_TABLE_PROBLEMS} problems; is this the right file?", source=source))
+                break
+            expert = _text(_cell(row, roles["expert"]))
+            if not expert:
+                problems.append(Problem("the expert is empty", **table.where(i, expert_col), expected="an expert id or name"))
+            elif expert in first_row:
+                problems.append(Problem(f"the expert {expert!r} is given twice", **table.where(i, expert_col),
+                                        expected="one row per expert", found="also at " + _first_at(table, first_row[expert])))
+            else:
+                first_row[expert] = i
+            ids.append(expert)
+            for j, pos in enumerate(others):
+                value = _score_value(table, i, table.columns[pos], _cell(row, pos), full_mark, problems,
+                                     "a score: every expert scores every item (Kendall's W needs complete rankings)")
+                if value is not None:
+                    S[i, j] = value
+        if problems:
+            raise DataError(problems)
+        expert_ids = tuple(ids)
+    if len(expert_ids) < 2:
+        raise DataError(Problem("a Delphi round needs at least two experts", source=source,
+                                expected="scores from 2 or more experts", found=f"{len(expert_ids)} expert"))
+    return Round(source=source, experts=expert_ids, items=item_names, scores=S, layout="long" if long else "wide")
+
+
+def cmd_delphi(args: argparse.Namespace) -> int:
+    from evalkit.cli import registry_from
+    from evalkit.methods import delphi_round
+
+    check_output(args, [args.scores])
+    rnd = _read_round(args.scores, registry_from(args), args.full_mark)
+    result = delphi_round(rnd.scores, args.full_mark, ddof=args.ddof)
+    doc = _delphi_document(rnd, result)
+    if args.format == "json":
+        text = _json(doc)
+    elif args.format == "csv":
+        text = _delphi_csv(doc)
+    else:
+        text = _delphi_text(args, doc)
+    emit(args, text, f"{len(rnd.items)} items, {len(rnd.experts)} experts, format {args.format}")
+    return 0
+
+
+def _delphi_document(rnd: Round, result) -> dict:
+    k = result.kendall
+    items = [{"item": name, "mean": float(result.mean[j]), "std": float(result.std[j]), "cv": _finite(result.cv[j]),
+              "full_mark_rate": float(result.full_mark_rate[j])} for j, name in enumerate(rnd.items)]
+    return {
+        "method": "delphi",
+        "source": rnd.source,
+        "layout": rnd.layout,
+        "full_mark": result.full_mark,
+        "ddof": result.ddof,
+        "experts": list(rnd.experts),
+        "items": items,
+        "kendall": {"w": _finite(k.w), "chi2": _finite(k.chi2), "df": k.df, "p_value": _finite(k.p_value),
+                    "n_experts": k.n_raters, "n_items": k.n_items, "tie_correction": k.tie_correction},
+    }
+
+
+def _delphi_csv(doc: dict) -> str:
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["item", "mean", "std", "cv", "full_mark_rate"])
+    for it in doc["items"]:
+        writer.writerow([it["item"], repr(it["mean"]), repr(it["std"]), "" if it["cv"] is None else repr(it["cv"]),
+                         repr(it["full_mark_rate"])])
+    return "\ufeff" + buffer.getvalue()
+
+
+def _p_text(p: float) -> str:
+    return "< 0.0001" if p < 0.0001 else f"= {p:.4f}"
+
+
+def _delphi_text(args, doc: dict) -> str:
+    from rich.table import Table
+    from rich.text import Text
+
+    m = len(doc["experts"])
+    table = Table(title=f"德尔菲法专家咨询 Delphi round · {doc['source']} · {m} 位专家 experts")
+    table.add_column("#", justify="right")
+    table.add_column("指标 Item")
+    table.add_column("均值 Mean", justify="right")
+    table.add_column(f"标准差 Std (ddof={doc['ddof']})", justify="right")
+    table.add_column("变异系数 CV", justify="right")
+    table.add_column("满分率 Full-mark rate", justify="right")
+    for n, it in enumerate(doc["items"], 1):
+        cv = "n/a (mean 0)" if it["cv"] is None else f"{it['cv']:.4f}"
+        table.add_row(str(n), Text(it["item"]), f"{it['mean']:.4f}", f"{it['std']:.4f}", cv, f"{100 * it['full_mark_rate']:.1f}%")
+    k = doc["kendall"]
+    if k["w"] is None:
+        kendall = ("肯德尔和谐系数 Kendall's W: undefined (one item, or every expert gave every item the same score)")
+    else:
+        verdict = ("专家意见协调性显著 the agreement is significant at 0.05" if k["p_value"] < 0.05
+                   else "专家意见协调性不显著 the agreement is not significant at 0.05")
+        kendall = (f"肯德尔和谐系数 Kendall's W = {k['w']:.4f}, chi2 = {k['chi2']:.4f}, df = {k['df']}, "
+                   f"p {_p_text(k['p_value'])}: {verdict}")
+    lines = [kendall,
+             f"满分 full mark {doc['full_mark']:g}; CV = std / |mean|; Kendall's W ranks each expert's scores "
+             "(ties: average ranks, tie-corrected); chi2 = m (n - 1) W"]
     return render(args, table) + "\n".join(lines) + "\n"
