@@ -168,3 +168,17 @@ def test_cli_reads_an_adjustments_file(quickstart, capsys, tmp_path):
     assert main(["run", str(card), "--data", str(data), "--units", str(units), "--adjustments", str(bad)]) == 3
     err = capsys.readouterr().err
     assert f"{bad}, row 2, column 'item': unknown bonus, deduction or veto item" in err
+
+
+def test_explanations_show_block_and_overall_caps_only_when_they_bite():
+    records = [{"unit": "u0", "item": "incidents", "points": 9}, {"unit": "u0", "item": "late", "points": 4},
+               {"unit": "u0", "item": "honours", "points": 5}, {"unit": "u0", "item": "innovation", "points": 10},
+               {"unit": "u1", "item": "honours", "points": 0.1}, {"unit": "u1", "item": "honours", "points": 0.2}]
+    ev = run([90, 90], records)
+    text = "\n".join(ev.explain("u0", "en"))
+    assert "deduction block discipline adds up to 12, capped at 10" in text
+    assert "bonuses add up to 15, capped at 15" not in text  # 5 + 10 = 15: the cap does not bite
+    doc = {u["id"]: u for u in ev.to_dict()["units"]}
+    assert doc["u0"]["deduction_blocks_capped"] == {"discipline": 12}
+    assert doc["u1"]["adjustments"][0]["claimed"] == 0.3  # not 0.30000000000000004
+    jsonschema.Draft202012Validator(base_schema("result.schema.json")).validate(ev.to_dict())

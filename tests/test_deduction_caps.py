@@ -52,3 +52,13 @@ def test_the_block_never_loses_more_than_its_cap(missed, late, cap):
     u = ev.unit("u")
     lost = 20 - u.dimensions["discipline"]
     assert lost <= cap + 0.005 and lost <= missed + 2 * late + 1e-9
+
+
+def test_points_not_earned_on_ordinary_items_are_not_deductions():
+    mixed = raw(5)
+    mixed["dimensions"][0]["children"][1] = {"id": "ordinary", "indicator": "rate", "max_points": 10,
+                                             "rule": {"name": "linear", "params": {"lower": 0, "upper": 100}}}
+    ev = evalkit.evaluate(evalkit.load_scorecard(mixed), {"missed": {"u": 0, "v": 8}, "rate": {"u": 0, "v": 0}})
+    assert ev.unit("u").dimensions["discipline"] == 10  # the linear item's 10 points were never deductions
+    assert ev.unit("v").dimensions["discipline"] == 5  # 8 off on the per-event item, capped at 5: 2 + 3 back
+    assert ev.cap_restored["discipline"].tolist() == [0, 3]

@@ -185,3 +185,29 @@ def test_printed_schema_checks_a_scorecard_as_an_editor_would(registry, quicksta
     card["dimensions"][0]["children"][0]["rule"]["params"]["lower"] = "sixty"
     [error] = list(jsonschema.Draft202012Validator(schema).iter_errors(card))
     assert list(error.absolute_path) == ["dimensions", 0, "children", 0, "rule", "params", "lower"]
+
+
+@pytest.mark.parametrize("text, found", [(".inf", "inf"), (".nan", "nan"), ("1.0e+308", "1e+308")])
+def test_infinite_nan_and_huge_numbers_are_refused(registry, tmp_path, text, found):
+    card = f"""id: t
+name: T
+period: "1"
+indicators: [{{id: a, name: A}}]
+dimensions:
+  - id: i
+    indicator: a
+    max_points: 10
+    rule: {{name: linear, params: {{lower: 0, upper: {text}}}}}
+"""
+    path = tmp_path / "card.yaml"
+    path.write_text(card, encoding="utf-8")
+    [problem] = validate(path, registry)
+    assert problem.path == "$.dimensions[0].rule.params.upper" and problem.line == 9 and problem.found == found
+
+
+def test_decimals_written_as_a_float_are_accepted(registry):
+    raw = json.loads(json.dumps({"id": "t", "name": "T", "period": "1", "rounding": {"decimals": 2.0},
+                                 "indicators": [{"id": "a", "name": "A"}],
+                                 "dimensions": [{"id": "i", "indicator": "a", "max_points": 10,
+                                                 "rule": {"name": "linear", "params": {"lower": 0, "upper": 1}}}]}))
+    assert evalkit.load_scorecard(raw, registry).rounding_decimals == 2

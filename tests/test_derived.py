@@ -61,3 +61,16 @@ def test_a_derived_value_cannot_be_supplied_as_data():
     with pytest.raises(evalkit.DataError) as info:
         evalkit.evaluate(sc, {"closure_rate": {"a": 90}})
     assert "computed from its formula" in str(info.value)
+
+
+def test_baseline_periods_get_derived_values_too():
+    card_ = card(RATE)
+    card_["dimensions"][0]["rule"] = {"name": "achievement_improvement",
+                                      "params": {"baseline_period": "2024", "threshold": 50, "benchmark": 90}}
+    sc = evalkit.load_scorecard(card_)
+    data = evalkit.DataSet.from_columns(["a"], {"closed": [30], "received": [50]}, period="2025",
+                                        history={"2024": {"closed": [15], "received": [50]}})
+    u = evalkit.evaluate(sc, data).unit("a")
+    # 2025: 60 %; baseline 2024: 30 % (derived too). achievement 9 x 10/40 + 0.5 = 2.75 -> 3;
+    # improvement 10 x 30/60 - 0.5 = 4.5 -> 5, which only a derived baseline can give.
+    assert u.items["closure"].value == 60 and u.items["closure"].points == 5

@@ -95,7 +95,7 @@ def test_missing_fail_names_the_units():
     with pytest.raises(evalkit.DataError) as info:
         evalkit.evaluate(evalkit.load_scorecard(raw), {"a": {"u1": 1}, "b": {"u2": 0}, "c": {"u1": 1}})
     assert info.value.exit_code == 3
-    assert "no value for item 'i1'" in info.value.problems[0].message and "'u2'" in info.value.problems[0].path
+    assert "for item 'i1'" in info.value.problems[0].message and "'u2'" in info.value.problems[0].path
 
 
 def test_values_a_rule_cannot_take_are_data_errors():
@@ -188,3 +188,11 @@ def test_explanation_walks_from_value_to_grade():
     en = "\n".join(ev.explain("u1", "en"))
     assert "实际值 50" in zh and "总分 66" in zh and "排名 1/1" in zh
     assert "1 events at 4 off each" in en and "total 66, grade pass" in en
+
+
+def test_a_value_the_rule_cannot_score_is_explained_by_the_rule():
+    raw = card().raw
+    raw["dimensions"][0]["children"][1]["rule"] = {"name": "target", "params": {"target_indicator": "b"}}
+    ev = evalkit.evaluate(evalkit.load_scorecard(raw), {"a": {"u": 50}, "b": {"u": 0}, "c": {"u": 4}})
+    line = next(x for x in ev.explain("u", "en") if "[target]" in x)
+    assert "actual 4" in line and "cannot be scored" in line and "no value" not in line

@@ -208,3 +208,25 @@ def test_a_misspelt_hook_and_a_returning_hook_are_named():
     with pytest.raises(evalkit.PluginError) as info:
         registry_with(returns)
     assert "evalkit_register_rules returned list" in str(info.value)
+
+
+def test_bad_hook_arguments_bad_schemas_and_clashing_loaders_are_named(tmp_path):
+    wrong_args = plugin("wrongargs")
+    wrong_args.evalkit_register_rules = evalkit.hookimpl(lambda reg: None)  # the argument must be `register`
+    with pytest.raises(evalkit.PluginError) as info:
+        load_plugins(entry_points=False, extra=[wrong_args])
+    assert "plugin 'wrongargs' cannot be registered" in str(info.value)
+
+    class Nonsense(HalfRule):
+        name = "nonsense"
+        params_schema = {"type": "nonsense"}
+
+    with pytest.raises(evalkit.PluginError) as info:
+        registry_with(plugin("bad", evalkit_register_rules=lambda register: register(Nonsense())))
+    assert "params_schema that is not a valid JSON Schema" in str(info.value)
+    other_csv = evalkit.Loader(name="mycsv", extensions=(".csv",), read=lambda path: None)
+    with pytest.raises(evalkit.PluginError) as info:
+        registry_with(plugin("clash", evalkit_register_loaders=lambda register: register(other_csv)))
+    message = str(info.value)
+    assert "the file ending '.csv' is read by loader" in message
+    assert "'csv' of plugin 'evalkit.builtin.loaders'" in message and "'mycsv' of plugin 'clash'" in message

@@ -71,6 +71,8 @@ class Adjusted:
     veto_masks: dict  # veto id -> bool mask of units it applies to
     total: np.ndarray  # final total after adjustments and score vetoes
     records: tuple[AdjustmentRecord, ...] = ()
+    bonus_claimed: np.ndarray | None = None  # all bonus items' counted points before the overall cap
+    blocks: dict = attrs.field(factory=dict)  # deduction block id -> points of its items before the block cap
     _by_unit: dict = attrs.field(init=False, factory=dict, eq=False, repr=False)
 
     def records_of(self, unit: str) -> list[AdjustmentRecord]:
@@ -166,11 +168,13 @@ def apply(base: np.ndarray, unit_ids: Sequence[str], scorecard: Scorecard, recor
         if veto.id in by_item:
             mask[np.asarray(by_item[veto.id][0], dtype=np.intp)] = True
         veto_masks[veto.id] = mask
+    claimed = {key: rounding(value) for key, value in claimed.items()}  # 0.1 + 0.2 shows as 0.3
     counted = {item.id: _capped(claimed[item.id], item.cap) for item in (*scorecard.bonus_items, *scorecard.deduction_items)}
-    bonus = np.zeros(n)
+    bonus_claimed = np.zeros(n)
     for item in scorecard.bonus_items:
-        bonus += counted[item.id]
-    bonus = rounding(_capped(bonus, scorecard.bonus_cap))
+        bonus_claimed += counted[item.id]
+    bonus_claimed = rounding(bonus_claimed)
+    bonus = _capped(bonus_claimed, scorecard.bonus_cap)
     deduction = np.zeros(n)
     blocks: dict[str, np.ndarray] = {}
     for item in scorecard.deduction_items:
@@ -179,6 +183,7 @@ def apply(base: np.ndarray, unit_ids: Sequence[str], scorecard: Scorecard, recor
         else:
             blocks.setdefault(item.block, np.zeros(n))
             blocks[item.block] += counted[item.id]
+    blocks = {block: rounding(amount) for block, amount in blocks.items()}
     for block, amount in blocks.items():
         deduction += _capped(amount, scorecard.deduction_blocks[block])
     deduction = rounding(deduction)
@@ -191,7 +196,7 @@ def apply(base: np.ndarray, unit_ids: Sequence[str], scorecard: Scorecard, recor
             total = np.where(mask, 0.0, total)
     total = rounding(np.maximum(total, 0.0))
     return Adjusted(base=base, claimed=claimed, counted=counted, bonus=bonus, deduction=deduction,
-                    veto_masks=veto_masks, total=total, records=tuple(records))
+                    veto_masks=veto_masks, total=total, records=tuple(records), bonus_claimed=bonus_claimed, blocks=blocks)
 
 
 def _capped(values: np.ndarray, cap: float | None) -> np.ndarray:
@@ -230,7 +235,7 @@ def grade_overrides(grades: np.ndarray, scorecard: Scorecard, columns: Mapping[s
     final = grades.copy()
     for _, _, rule, hit in caps:
         limit = scorecard.band_index(rule.grade)
-        final = np.where(hit & ((final < limit) | (final == NO_GRADE)), limit, final)
+        final = np.where(hit & (final != NO_GRADE) & (final < limit), limit, final)  # a cap never raises a grade
     forced = np.full(grades.shape[0], NO_GRADE, dtype=np.int64)
     for _, _, rule, hit in forces:
         forced = np.where(hit, np.maximum(forced, scorecard.band_index(rule.grade)), forced)
@@ -256,6 +261,3 @@ def changes_for(i: int, scorecard: Scorecard, masks: Mapping[str, np.ndarray]) -
             out.append(GradeChange(by="quota", id=band.grade, effect="moved_down", grade=below))
     return out
 
-
-def is_veto(target: AdjustmentItem | Veto) -> bool:
-    return isinstance(target, Veto)

@@ -60,12 +60,36 @@ def _as_document(source) -> Document:
 
 
 def check_document(document: Document, registry: Registry) -> list[Problem]:
-    problems = schema_problems(document, scorecard_schema(registry))
+    problems = schema_problems(document, scorecard_schema(registry)) + number_problems(document)
     if not problems:
         resolved, problems, _warnings, _results = resolve_ahp(document)
         if not problems:
             problems = list(SemanticCheck(resolved, registry).run())
     return sorted(problems, key=lambda p: p.line or 0)  # in the order a person reads the file
+
+
+LARGEST_NUMBER = 1e15  # beyond any real points, weight or threshold; keeps totals far from overflow
+
+
+def number_problems(document: Document) -> list[Problem]:
+    """Every number in the scorecard is finite and of a sane size (YAML accepts .inf and .nan)."""
+    problems = []
+
+    def walk(value, path):
+        if isinstance(value, dict):
+            for key, child in value.items():
+                walk(child, path + (key,))
+        elif isinstance(value, list):
+            for k, child in enumerate(value):
+                walk(child, path + (k,))
+        elif isinstance(value, float) and not math.isfinite(value):
+            problems.append(document.problem(path, "not a finite number", expected="a number", found=repr(value)))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > LARGEST_NUMBER:
+            problems.append(document.problem(path, "the number is too large", expected=f"at most {LARGEST_NUMBER:g}",
+                                             found=repr(value)))
+
+    walk(document.data, ())
+    return problems
 
 
 def resolve_ahp(document: Document) -> tuple[Document, list[Problem], list[Problem], dict]:
@@ -471,8 +495,6 @@ def _one_of(known: Mapping[str, Any], wanted: str) -> str:
 
 
 def _jp(path: tuple) -> str:
-    from evalkit.source import json_path
-
     return json_path(path)
 
 
@@ -508,10 +530,9 @@ def build(document: Document, registry: Registry) -> Scorecard:
     derived = _derived(data)
     for expression in derived.values():
         used.update(expression.names)
+    used.update(gate["indicator"] for gate in data.get("gates", []))
     declared = {spec["id"] for spec in data.get("indicators", [])} | set(derived)
     indicators = {k: v for k, v in all_indicators.items() if k in used or k in declared}
-    for gate in data.get("gates", []):
-        used.add(gate["indicator"])
     tops = data["dimensions"]
     total = data.get("total_points")
     if total is None:
@@ -519,7 +540,7 @@ def build(document: Document, registry: Registry) -> Scorecard:
     return Scorecard(
         id=data["id"], name=Label.of(data["name"]), version=None if data.get("version") is None else str(data["version"]),
         period=str(data["period"]), dimensions=dimensions, indicators=indicators, grading=grading,
-        rounding_decimals=rounding.get("decimals", 2), rounding_mode=rounding.get("mode", "half_up"),
+        rounding_decimals=int(rounding.get("decimals", 2)), rounding_mode=rounding.get("mode", "half_up"),
         ties=data.get("ranking", {}).get("ties", "min"), total_points=float(total), source=document.source, raw=data,
         registry=registry, derived=derived, **_adjustments(data),
         effective_from=_text_or_none(data.get("effective", {}).get("from")),

@@ -87,10 +87,14 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
             acc += roll_up(child) if isinstance(child, Dimension) else item_results[child.id].score
         acc = rounding(acc)
         if node.deduction_cap is not None:
-            full = sum(shares[leaf.id] for leaf in _leaves(node))  # the dimension's points, per unit if re-weighted
-            floor = rounding(np.maximum(full - node.deduction_cap, 0.0))
-            restored[node.id] = np.maximum(floor - acc, 0.0)
-            acc = np.maximum(acc, floor)
+            # Only deductions (per-event deduct, shortfall) count against the cap; points an ordinary
+            # item did not earn are not deductions.
+            lost = np.zeros(n)
+            for leaf in _leaves(node):
+                if registry.rules[leaf.rule].deducts(leaf.params):
+                    lost += shares[leaf.id] - item_results[leaf.id].score
+            restored[node.id] = rounding(np.maximum(lost - node.deduction_cap, 0.0))
+            acc = rounding(acc + restored[node.id])
         dimension_scores[node.id] = acc
         return acc
 
@@ -118,16 +122,25 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
 
 
 def _with_derived(scorecard: Scorecard, data: DataSet) -> tuple[DataSet, dict[str, np.ndarray]]:
-    """Compute derived indicators (in dependency order) into extra columns, with why values are missing."""
+    """Compute derived indicators (in dependency order) into extra columns, with why values are missing.
+
+    Other periods (baselines) get them too, so a rule comparing with a baseline year sees the same formula.
+    """
     if not scorecard.derived:
         return data, {}
-    columns = dict(data.columns)
-    reasons: dict[str, np.ndarray] = {}
     n = len(data.units)
-    for name, expression in scorecard.derived.items():
-        inputs = {used: columns[used] if used in columns else np.full(n, np.nan) for used in expression.names}
-        columns[name], reasons[name] = expression.evaluate(inputs, n)
-    return attrs.evolve(data, columns=columns), reasons
+
+    def computed(columns: Mapping[str, np.ndarray]) -> tuple[dict, dict]:
+        columns = dict(columns)
+        reasons: dict[str, np.ndarray] = {}
+        for name, expression in scorecard.derived.items():
+            inputs = {used: columns[used] if used in columns else np.full(n, np.nan) for used in expression.names}
+            columns[name], reasons[name] = expression.evaluate(inputs, n)
+        return columns, reasons
+
+    columns, reasons = computed(data.columns)
+    history = {period: computed(cols)[0] for period, cols in data.history.items()}
+    return attrs.evolve(data, columns=columns, history=history), reasons
 
 
 def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Registry, problems: list):
@@ -166,8 +179,8 @@ def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Regis
     missing |= np.isnan(points)
     if missing.any():
         if item.missing == "fail":
-            problems.extend(_unit_problems(f"no value for item {item.id!r} (indicator {item.indicator!r}) and its "
-                                           "missing-data policy is 'fail'", data, missing, values,
+            problems.extend(_unit_problems(f"no value, or one its rule cannot score, for item {item.id!r} (indicator "
+                                           f"{item.indicator!r}) and its missing-data policy is 'fail'", data, missing, values,
                                            expected="a value for every unit, or missing: zero / reweight"))
             return None
         points = np.where(missing, 0.0, points)

@@ -109,7 +109,8 @@ def load_plugins(
                                         source=f"entry point {ep.value}",
                                         expected="an importable module", found="an error on import"))
                 continue
-            pm.register(plugin, name=ep.name)
+            if not _register(pm, plugin, ep.name, problems):
+                continue
             dist = getattr(ep, "dist", None)
             origins[ep.name] = PluginInfo(name=ep.name, version=dist.version if dist is not None else None,
                                           origin=f"entry point {ep.value}")
@@ -118,7 +119,7 @@ def load_plugins(
     for plugin in extra:
         name = getattr(plugin, "__name__", None) or type(plugin).__name__
         if name not in blocked:
-            pm.register(plugin, name=name)
+            _register(pm, plugin, name, problems)
     try:
         pm.check_pending()  # a function marked as a hook whose name matches no hook (a typo) is an error
     except pluggy.PluginValidationError as exc:
@@ -128,6 +129,17 @@ def load_plugins(
     if problems:
         raise PluginError(problems)
     return Plugins(manager=pm, origins=origins)
+
+
+def _register(pm: pluggy.PluginManager, plugin: Any, name: str, problems: list) -> bool:
+    """Register one plugin; a hook with the wrong arguments is reported by plugin name, not raised."""
+    try:
+        pm.register(plugin, name=name)
+    except pluggy.PluginValidationError as exc:
+        problems.append(Problem(f"plugin {name!r} cannot be registered: {exc}",
+                                expected="hooks with the arguments evalkit.hookspecs declares (register)"))
+        return False
+    return True
 
 
 def _own_version() -> str | None:
@@ -160,7 +172,8 @@ def _load_directory(pm: pluggy.PluginManager, directory: Path, blocked: set, all
             sys.modules.pop(module_name, None)
             problems.append(Problem(f"plugin {name!r} failed to load: {type(exc).__name__}: {exc}", source=str(path)))
             continue
-        pm.register(module, name=name)
+        if not _register(pm, module, name, problems):
+            continue
         origins[name] = PluginInfo(name=name, version=getattr(module, "__version__", None), origin=str(path))
     return problems
 
@@ -206,6 +219,18 @@ def _registrar(kind: str, plugin_name: str, table: dict, owners: dict, problems:
                                     expected=f"an instance of evalkit.{expected_type.__name__}", found=type(thing).__name__))
             return
         name = thing.id if kind == "indicators" else thing.name
+        if kind == "rules" and not _valid_schema(thing.params_schema):
+            problems.append(Problem(f"plugin {plugin_name!r} registered rule {name!r} with a params_schema that is not "
+                                    "a valid JSON Schema", expected="a draft 2020-12 schema", found=repr(thing.params_schema)[:80]))
+            return
+        if kind == "loaders":
+            clash = [(e, other) for other, loader in table.items() for e in thing.extensions if e in loader.extensions]
+            if clash:
+                ending, other = clash[0]
+                problems.append(Problem(f"the file ending {ending!r} is read by loader {other!r} of plugin "
+                                        f"{owners[('loaders', other)]!r} and by loader {name!r} of plugin {plugin_name!r}",
+                                        expected="each file ending read by one loader; block one plugin with --block"))
+                return
         if not isinstance(name, str) or not name.strip():
             problems.append(Problem(f"plugin {plugin_name!r} registered a {singular} with no name",
                                     expected="a non-empty name", found=repr(name)))
@@ -218,6 +243,16 @@ def _registrar(kind: str, plugin_name: str, table: dict, owners: dict, problems:
         owners[(kind, name)] = plugin_name
 
     return register
+
+
+def _valid_schema(schema: Any) -> bool:
+    import jsonschema
+
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError:
+        return False
+    return isinstance(schema, dict)
 
 
 def default_registry(**options: Any) -> Registry:

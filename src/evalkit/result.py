@@ -227,6 +227,9 @@ class Evaluation:
                  "counted": _num(adj.counted[item.id][i]),
                  "records": [r.to_dict() for r in records if r.item == item.id]}
                 for item in (*sc.bonus_items, *sc.deduction_items) if adj.claimed[item.id][i] > 0]
+            capped_blocks = {b: _num(v[i]) for b, v in adj.blocks.items() if v[i] > sc.deduction_blocks[b]}
+            if capped_blocks:  # deduction blocks whose items add up beyond the block's cap (限扣)
+                out["deduction_blocks_capped"] = capped_blocks
             out["vetoes"] = [
                 {"id": v.id, "effect": v.effect, **({"grade": v.grade} if v.grade else {}),
                  **({"points": _num(v.points)} if v.points is not None else {}),
@@ -270,9 +273,14 @@ class Evaluation:
             s = u.items[node.id]
             r = self.items[node.id]
             if s.missing:
-                why = ("无数据，按规定计 0 分" if zh else "no value: scored 0 as the item's policy says") \
-                    if node.missing == "zero" else ("无数据，权重分给同级指标" if zh else "no value: its weight went to its siblings")
-                why += self._derived_reason(node.indicator, unit_id, lang)
+                policy = ("按规定计 0 分" if zh else "scored 0 as the item's policy says") if node.missing == "zero" \
+                    else ("权重分给同级指标" if zh else "its weight went to its siblings")
+                absent = s.value is None or (isinstance(s.value, tuple) and None in s.value)
+                if absent:
+                    why = (f"无数据，{policy}" if zh else f"no value: {policy}") + self._derived_reason(node.indicator, unit_id, lang)
+                else:  # a value the rule could not score (an unlisted code, a zero target): the rule says why
+                    said = r.rule.explain(s.value, s.points, r.context, self.units.index[unit_id]).text(lang)
+                    why = f"{said}；无法计分，{policy}" if zh else f"{said}; it cannot be scored: {policy}"
             else:
                 why = r.rule.explain(s.value, s.points, r.context, self.units.index[unit_id]).text(lang)
             weight = (f"权重 {fmt(s.share)} 分，计入 {fmt(s.score)} 分" if zh else f"worth {fmt(s.share)} of the total: counts {fmt(s.score)}") \
@@ -323,8 +331,14 @@ class Evaluation:
                 capped = ((f"（申报 {fmt(claimed)}，封顶 {fmt(item.cap)}）" if zh else f" (claimed {fmt(claimed)}, cap {fmt(item.cap)})")
                           if counted < claimed else "")
                 lines.append(f"  {item.name.text(lang)} {sign}{fmt(counted)}{capped}" + (f": {why}" if why else ""))
-            if sc.bonus_cap is not None and u.bonus >= sc.bonus_cap:
-                lines.append(f"  加分合计封顶 {fmt(sc.bonus_cap)}" if zh else f"  all bonuses capped at {fmt(sc.bonus_cap)}")
+            if sc.bonus_cap is not None and adj.bonus_claimed[i] > sc.bonus_cap:
+                lines.append(f"  加分合计 {fmt(adj.bonus_claimed[i])}，封顶 {fmt(sc.bonus_cap)}" if zh
+                             else f"  bonuses add up to {fmt(adj.bonus_claimed[i])}, capped at {fmt(sc.bonus_cap)}")
+            for block, amount in adj.blocks.items():
+                cap = sc.deduction_blocks[block]
+                if amount[i] > cap:
+                    lines.append(f"  扣分块 {block} 合计 {fmt(amount[i])}，限扣 {fmt(cap)}" if zh
+                                 else f"  deduction block {block} adds up to {fmt(amount[i])}, capped at {fmt(cap)}")
             if u.bonus or u.deduction:
                 lines.append(f"加分 {fmt(u.bonus)}，扣分 {fmt(u.deduction)}" if zh else f"bonus {fmt(u.bonus)}, deductions {fmt(u.deduction)}")
             for veto in sc.vetoes:

@@ -35,7 +35,15 @@ def round_array(values: np.ndarray | float, decimals: int = 2, mode: str = "half
     """Round every element by the declared rule; NaN stays NaN."""
     x = np.asarray(values, dtype=np.float64)
     scale = 10.0 ** decimals
-    scaled = np.round(x * scale, _SNAP_DECIMALS)  # snaps 267.49999999999997 to 267.5
+    exact = None
+    with np.errstate(over="ignore", invalid="ignore"):
+        if x.size and np.max(np.abs(x), initial=0.0, where=~np.isnan(x)) * scale >= 2.0 ** 52:
+            # Values of 2**52 and more are whole already: leave them, and keep x * 1e6 from overflowing.
+            exact = np.abs(x) * scale >= 2.0 ** 52
+            x_safe = np.where(exact, 0.0, x)
+        else:
+            x_safe = x
+        scaled = np.round(x_safe * scale, _SNAP_DECIMALS)  # snaps 267.49999999999997 to 267.5
     magnitude = np.abs(scaled)
     if mode == "half_up":
         rounded = np.floor(magnitude + 0.5)
@@ -48,4 +56,6 @@ def round_array(values: np.ndarray | float, decimals: int = 2, mode: str = "half
     else:
         raise ValueError(f"unknown rounding mode {mode!r}; expected one of {', '.join(MODES)}")
     result = np.copysign(rounded, scaled) / scale
+    if exact is not None:
+        result = np.where(exact, x, result)
     return result + 0.0  # turns -0.0 into 0.0 so that output never shows "-0"

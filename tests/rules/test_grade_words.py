@@ -153,5 +153,5 @@ def test_end_to_end():
     assert ev.unit("u2").items["grade"].points == 70 and ev.unit("u2").total == 85
     assert ev.unit("u3").items["grade"].missing and ev.unit("u3").total == 50  # code 12: missing, scored 0
     raw["dimensions"][0]["missing"] = "fail"
-    with pytest.raises(evalkit.DataError, match="no value for item 'grade'"):
+    with pytest.raises(evalkit.DataError, match="one its rule cannot score, for item 'grade'"):
         evalkit.evaluate(evalkit.load_scorecard(raw), {"review": {"u1": 2, "u3": 12}, "other": {"u1": 1, "u3": 1}})

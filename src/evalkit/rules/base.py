@@ -100,6 +100,10 @@ class Rule(abc.ABC):
         """Checks the schema cannot express; return problems, never raise."""
         return ()
 
+    def deducts(self, params: Mapping[str, Any]) -> bool:
+        """Whether the item's lost points are deductions (扣分), which a dimension's deduction_cap limits."""
+        return False
+
     def indicators_used(self, params: Mapping[str, Any]) -> Iterable[tuple[tuple, str]]:
         """Other indicators the params name, as (path inside params, indicator id), so they can be checked."""
         return ()

@@ -39,6 +39,9 @@ class PerEventRule(Rule):
             yield ParamProblem(("cap",), "the cap is larger than the item's max_points",
                                expected=f"at most {fmt(max_points)}", found=fmt(params["cap"]))
 
+    def deducts(self, params):
+        return params.get("mode", "deduct") == "deduct"
+
     def prepare(self, params, max_points, indicator):
         return {"per_event": float(params["per_event"]), "cap": float(params.get("cap", max_points)),
                 "mode": params.get("mode", "deduct")}

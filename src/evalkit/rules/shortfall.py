@@ -78,6 +78,9 @@ class ShortfallRule(Rule):
             yield ParamProblem(("cap",), "the cap is larger than the item's max_points",
                                expected=f"at most {fmt(max_points)}", found=fmt(params["cap"]))
 
+    def deducts(self, params):
+        return True
+
     def prepare(self, params, max_points, indicator):
         higher = indicator.direction == "higher"
         key = "below" if higher else "above"
