@@ -182,3 +182,13 @@ def test_explanations_show_block_and_overall_caps_only_when_they_bite():
     assert doc["u0"]["deduction_blocks_capped"] == {"discipline": 12}
     assert doc["u1"]["adjustments"][0]["claimed"] == 0.3  # not 0.30000000000000004
     jsonschema.Draft202012Validator(base_schema("result.schema.json")).validate(ev.to_dict())
+
+
+def test_a_grade_cap_never_gives_a_grade_to_a_unit_below_every_band():
+    raw = scorecard().raw
+    raw["grading"]["bands"] = [{"min": 90, "grade": "advanced"}, {"min": 60, "grade": "average"}, {"min": 40, "grade": "lagging"}]
+    raw["gates"] = [{"id": "g", "indicator": "sat", "below": 60, "effect": "cap_grade", "grade": "average"}]
+    ev = evalkit.evaluate(evalkit.load_scorecard(raw), {"a": {"u0": 20, "u1": 95}, "sat": {"u0": 10, "u1": 10}},
+                          adjustments=[{"unit": "u0", "item": "case"}])
+    assert ev.unit("u0").grade is None  # 20 points: below every band, a cap must not lift it to "average"
+    assert ev.unit("u1").grade.grade == "average"

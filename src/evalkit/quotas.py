@@ -66,13 +66,16 @@ def apply_quotas(grades: np.ndarray, totals: np.ndarray, unit_ids: Sequence[str]
             continue
         groups = group_codes(None if quota.per == "all" else attribute(quota.per), n)
         mask = np.zeros(n, dtype=bool)
-        for group in np.unique(groups):
-            members = np.flatnonzero(groups == group)
-            holders = members[final[members] == index]
-            allowed = quota.count if quota.count is not None else places(quota.share, members.size, quota.rounding)
-            if holders.size <= allowed:
+        sizes = np.bincount(groups)
+        holders = np.flatnonzero(final == index)
+        # Holders sorted once by group, then best total, then id; each group is a slice (no scan per group).
+        holders = holders[np.lexsort((ids[holders], -totals[holders], groups[holders]))]
+        bounds = np.searchsorted(groups[holders], np.arange(sizes.size + 1))
+        for group in np.flatnonzero(np.diff(bounds)):
+            order = holders[bounds[group]:bounds[group + 1]]
+            allowed = quota.count if quota.count is not None else places(quota.share, int(sizes[group]), quota.rounding)
+            if order.size <= allowed:
                 continue
-            order = holders[np.lexsort((ids[holders], -totals[holders]))]  # best total first, then id
             keep = _kept(order, totals, allowed, quota.ties)
             mask[np.setdiff1d(order, keep)] = True
         next_grade = index + 1 if index + 1 < len(scorecard.grading.bands) else NO_GRADE
