@@ -11,8 +11,12 @@ Contents, in the order of the page:
 - the ranking table (rank, unit, top dimension scores, adjustments, total, grade, notes): with the
   script it is paged, searchable, filterable by grade and sortable; without it every row shows;
 - bonus, deduction and veto records with reason, evidence and authority (when the run had them);
+- with extras (`evalkit run --compare-with / --benchmarks / --targets`, see `html_extras`): tier
+  transitions (matrix, shares per tier as a chart, the units behind each move), benchmarks per
+  indicator and peer group, and target status; without them the page is exactly as before;
 - a collapsed section per unit (<details>) with its dimension scores as a bar chart (the dashed
-  line is the mean of all units) and the lines of `Evaluation.explain`. Up to STATIC_CHARTS units the
+  line is the mean of all units) and the lines of `Evaluation.explain` (with extras: its move between
+  tiers, its benchmark gaps and its targets with their status). Up to STATIC_CHARTS units the
   charts are in the file; above that the script draws a unit's chart when its section is opened, so
   that a report of 10,000 units stays small and quick.
 """
@@ -28,6 +32,7 @@ from evalkit.reporters.base import Reporter, ReportOptions
 from evalkit.reporters.common import (
     NO_GRADE_COLOUR, adjustment_net, band_colour, distribution, label, notes, points_text, top_nodes,
 )
+from evalkit.reporters.extras import extras_of
 from evalkit.reporters.html_assets import CSS, SCRIPT
 from evalkit.reporters.summary import summary_header
 from evalkit.rounding import round_array
@@ -66,6 +71,11 @@ def render_html(evaluation, options: ReportOptions) -> str:
     means = [float(np.nanmean(t.scores)) if n and not np.all(np.isnan(t.scores)) else 0.0 for t in tops]
     geometry = _chart_geometry(tops)
     static = n <= STATIC_CHARTS
+    extras = extras_of(options)
+    if extras is not None:
+        from evalkit.reporters.html_extras import CSS as EXTRA_CSS, HtmlExtras
+
+        extras = HtmlExtras(ev, extras, order, lang)
 
     out: list[str] = []
     w = out.append
@@ -74,7 +84,7 @@ def render_html(evaluation, options: ReportOptions) -> str:
     w('<meta name="viewport" content="width=device-width, initial-scale=1">\n')
     w(f'<meta name="generator" content="evalkit {e(_version())}">\n')
     w(f"<title>{e(title)} · {e(ev.period)}</title>\n")
-    w(f"<style>{CSS}{_grade_css(nb)}</style>\n")
+    w(f"<style>{CSS}{_grade_css(nb)}{EXTRA_CSS if extras is not None else ''}</style>\n")
     w('<script>document.documentElement.className = "js";</script>\n</head>\n<body>\n')
 
     # Title and key figures
@@ -87,6 +97,8 @@ def render_html(evaluation, options: ReportOptions) -> str:
     toc = [("charts", label("charts", lang)), ("ranking", label("ranking", lang))]
     if has_adjust:
         toc.append(("adjustments", label("adjust_section", lang)))
+    if extras is not None:
+        toc += extras.toc()
     toc.append(("units", label("units_section", lang)))
     w('<nav class="toc">' + "".join(f'<a href="#{k}">{e(v)}</a>' for k, v in toc) + "</nav>\n")
     w('<div class="cards">')
@@ -150,6 +162,10 @@ def render_html(evaluation, options: ReportOptions) -> str:
     if has_adjust:
         w(_adjustments_table(ev, order, lang))
 
+    # Tier transitions, benchmarks, targets
+    if extras is not None:
+        w(extras.sections())
+
     # One section per unit
     w(f'<section id="units"><h2>{e(label("units_section", lang))}</h2>\n')
     w(f'<p class="hint">{e(label("unit_legend", lang))}'
@@ -164,7 +180,8 @@ def render_html(evaluation, options: ReportOptions) -> str:
         if static and tops:
             w(chart_svg([s[i] for s in scores], tops, means, geometry, d, lang))
         lines = ev.explain(uid, lang)[1:]
-        w(f'</div><pre class="ex">{e(chr(10).join(lines))}</pre></div></details>\n')
+        w(f'</div><pre class="ex">{e(chr(10).join(lines))}</pre>{extras.unit(uid) if extras is not None else ""}'
+          "</div></details>\n")
     w("</section>\n")
     w(f'<footer>evalkit {e(_version())} · {e(sc.id)} · {e(ev.period)}</footer>\n')
 
@@ -175,7 +192,10 @@ def render_html(evaluation, options: ReportOptions) -> str:
         "chart": {**geometry, "colour": BAR_COLOUR, "title": label("unit_chart", lang)},
     }
     w(f'<script type="application/json" id="ek-data">{_json_script(config)}</script>\n')
-    w(f"<script>{SCRIPT}</script>\n</body>\n</html>\n")
+    w(f"<script>{SCRIPT}</script>\n")
+    if extras is not None:
+        w(extras.script())
+    w("</body>\n</html>\n")
     return "".join(out)
 
 
@@ -359,4 +379,5 @@ def _adjustments_table(ev, order: list[int], lang: str) -> str:
 
 
 HTML_REPORTER = Reporter(name="html", extension=".html", render=render_html,
-                         description="Self-contained HTML report: ranking, charts and every unit's explanation (opens offline)")
+                         description="Self-contained HTML report: ranking, charts and every unit's explanation (opens offline)",
+                         extras=("transitions", "benchmarks", "targets"))

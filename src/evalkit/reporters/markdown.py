@@ -1,6 +1,12 @@
 """Markdown for publishing the results (公示): title, period, ranking, grade distribution, and the
 bonus, deduction and veto records with their reasons and evidence.
 
+With extras (`evalkit run --compare-with / --benchmarks / --targets`), sections follow: the tier
+transitions (the matrix, the per-tier counts and shares, and the units behind each move between
+tiers), the benchmark gaps (per unit and indicator: value, peer median, top-decile mean and the gaps)
+and the targets (per target: baseline, target, expected, actual, progress and status). Without
+extras the text is exactly what it was.
+
 Tables are GitHub/CommonMark pipe tables. Text from the scorecard, the units file and the
 adjustments is escaped: '|' cannot split a cell, and Markdown or HTML characters print as written.
 """
@@ -11,6 +17,7 @@ import re
 
 from evalkit.reporters.base import Reporter, ReportOptions
 from evalkit.reporters.common import adjustment_net, distribution, label, notes, points_text, top_nodes
+from evalkit.reporters.extras import extras_of
 from evalkit.reporters.summary import summary_header
 from evalkit.rules.base import fmt
 
@@ -101,8 +108,108 @@ def render_markdown(evaluation, options: ReportOptions) -> str:
                                fmt(r.points) if r.points is not None else "", md(r.reason), md(r.evidence),
                                md(r.authority)]))
         lines.append("")
+    extras = extras_of(options)
+    if extras is not None:
+        lines += extra_sections(ev, extras, lang)
     return "\n".join(lines)
 
 
+def extra_sections(ev, extras, lang: str) -> list[str]:
+    """The sections for the extras, as lines (see the module doc)."""
+    from evalkit.reporters.extras import (
+        benchmark_rows, direction_text, number_texts, percent_text, share_text, status_label, target_rows,
+        tier_shares, transition_view,
+    )
+
+    d = ev.scorecard.rounding_decimals
+    zh = lang == "zh"
+    sep = "、" if zh else ", "
+    ids = [ev.units.ids[int(i)] for i in ev.order()]
+    lines: list[str] = []
+    if extras.transitions is not None:
+        c = extras.transitions
+        view = transition_view(c, lang)
+        pb, pa = view.before_period, view.after_period
+        lines += [f"## {label('transitions', lang)}", ""]
+        lines += [f"- {md(line)}" for line in view.summary_lines()] + [""]
+        lines += [_row([md(view.corner())] + [md(t) for t in view.labels] + [label("sum", lang)]),
+                  _align([False] + [True] * (len(view.labels) + 1))]
+        for t, row in zip(view.labels, view.counts):
+            lines.append(_row([md(t)] + [str(x) for x in row] + [str(sum(row))]))
+        totals = [sum(col) for col in zip(*view.counts)] if view.counts else []
+        lines.append(_row([label("sum", lang)] + [str(x) for x in totals] + [str(len(c.moves))]))
+        lines += ["", md(label("matrix_legend", lang).format(a=pb, b=pa)), ""]
+        marked = c.marked_rule is not None
+        head = [label("tier_in", lang).format(p=pb), label("count", lang), label("moved_up", lang), label("stayed", lang),
+                label("moved_down", lang)] + ([label("improved_markedly", lang)] if marked else [])
+        lines += [f"### {label('per_tier', lang)}", "", _row(md(h) for h in head), _align([False] + [True] * (len(head) - 1))]
+        last = len(view.tiers) - 1
+        for k, tier in enumerate(view.tiers):
+            possible = dict(tier_shares(tier, first=k == 0, last=k == last))
+            cells = [md(view.labels[k]), str(len(tier.units))]
+            cells += [share_text(possible[key]) if key in possible else "—" for key in ("up", "stayed", "down")]
+            if marked:
+                cells.append(share_text(tier.marked))
+            lines.append(_row(cells))
+        names = {m.id: m.name for m in c.moves}
+        moves = view.moves()
+        if moves or (marked and any(t.marked.count for t in view.tiers)):
+            lines += ["", f"### {label('units_behind', lang)}", ""]
+            for i, j, units in moves:
+                listed = sep.join(f"{md(names.get(u, ''))} ({md(u)})" for u in units)
+                lines.append(f"- {md(view.labels[i])} → {md(view.labels[j])}（{len(units)}）：{listed}" if zh else
+                             f"- {md(view.labels[i])} → {md(view.labels[j])} ({len(units)}): {listed}")
+            if marked:
+                for k, tier in enumerate(view.tiers):
+                    if tier.marked.count:
+                        listed = sep.join(f"{md(names.get(u, ''))} ({md(u)})" for u in tier.marked.units)
+                        what = f"{md(view.labels[k])} · {label('improved_markedly', lang)}"
+                        lines.append(f"- {what}（{tier.marked.count}）：{listed}" if zh else f"- {what} ({tier.marked.count}): {listed}")
+        for units, what in ((c.only_before, label("only_in_short", lang).format(p=pb)),
+                            (c.only_after, label("only_in_short", lang).format(p=pa)),
+                            (c.ungraded, label("ungraded_short", lang))):
+            if units:
+                listed = sep.join(f"{md(u['name'])} ({md(u['id'])})" for u in units)
+                lines.append(f"- {md(what)}（{len(units)}）：{listed}" if zh else f"- {md(what)} ({len(units)}): {listed}")
+        lines.append("")
+    if extras.benchmarks is not None:
+        bm = extras.benchmarks
+        keys = ("id", "unit", "peer_group", "item", "direction", "value", "peer_median", "top_decile", "gap_median",
+                "gap_top_decile")
+        lines += [f"## {label('benchmarks', lang)}", "", f"- {md(label('peers_by', lang).format(by=bm.peer_group))}",
+                  f"- {md(label('gap_note', lang))}", "", _row(label(k, lang) for k in keys),
+                  _align([k in ("value", "peer_median", "top_decile", "gap_median", "gap_top_decile") for k in keys])]
+        rows = list(benchmark_rows(bm, ids, lang))
+        texts = {key: number_texts([r.get(key) for r in rows], d, signed=key.startswith("gap_"))
+                 for key in ("median", "top_decile", "gap_median", "gap_top_decile")}
+        values = number_texts([r["value"] for r in rows], 4)
+        for k, r in enumerate(rows):
+            lines.append(_row([md(r["unit"]), md(r["name"]), md(r["group"]), md(r["indicator_name"]),
+                               direction_text(r["direction"], lang), values[k], texts["median"][k], texts["top_decile"][k],
+                               texts["gap_median"][k], texts["gap_top_decile"][k]]))
+        lines.append("")
+    if extras.targets is not None:
+        a = extras.targets
+        rows = target_rows(a, lang)
+        position = {uid: k for k, uid in enumerate(ids)}
+        rows.sort(key=lambda r: position.get(r["unit"], len(position)))
+        counts = ("；" if zh else "; ").join(f"{status_label(s, lang)} {v}" for s, v in a.counts().items())
+        keys = ("id", "unit", "item", "baseline", "target", "expected", "actual", "progress", "status")
+        lines += [f"## {label('targets', lang)}", "", f"- {label('period', lang)}{'：' if zh else ': '}{md(a.period)}",
+                  f"- {label('target_status', lang)}{'：' if zh else ': '}{counts}", f"- {md(label('status_rule', lang))}",
+                  "", _row(label(k, lang) for k in keys),
+                  _align([k in ("baseline", "target", "expected", "actual", "progress") for k in keys])]
+        texts = {key: number_texts([r[key] for r in rows], 4) for key in ("baseline", "target", "actual")}
+        texts["expected"] = number_texts([r["expected"] for r in rows], d)
+        for k, r in enumerate(rows):
+            lines.append(_row([md(r["unit"]), md(r["name"]), md(r["indicator_name"]),
+                               f"{texts['baseline'][k]} ({md(r['baseline_period'])})",
+                               f"{texts['target'][k]} ({md(r['due'])})", texts["expected"][k], texts["actual"][k],
+                               percent_text(r["progress"]), md(r["status_label"])]))
+        lines.append("")
+    return lines
+
+
 MARKDOWN_REPORTER = Reporter(name="markdown", extension=".md", render=render_markdown,
-                             description="Markdown for publishing (公示): ranking, grade distribution, adjustments")
+                             description="Markdown for publishing (公示): ranking, grade distribution, adjustments",
+                             extras=("transitions", "benchmarks", "targets"))

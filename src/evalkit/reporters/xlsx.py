@@ -10,7 +10,15 @@ Sheets (Chinese names and headers by default, English with --lang en):
 - 等次分布 / Grade distribution: grade, label, minimum score, units and share;
 - 指标体系 / Scorecard: the tree with weights and points, then bonus, deduction, veto and gate items;
 - 加减分与否决 / Adjustments (when the run had adjustments): every record with reason and evidence;
-- 考核信息 / About: scorecard, period, rounding, tie rule and the evalkit version.
+- 等次变动 / Tier transitions (with `evalkit run --compare-with`): the transition matrix, the per-tier
+  counts and shares that moved up, stayed, moved down (and improved markedly), then one row per unit
+  behind the moves (tiers, totals and ranks of both results), and the units that were not compared;
+- 标杆对比 / Benchmarks (with --benchmarks): per unit and indicator the value, peers, rank among them,
+  the peers' median and top-decile mean and the gap to each (positive = better, in the indicator's unit);
+- 目标进度 / Targets (with --targets / --plan): per target the baseline, target, due period, expected
+  value on the trajectory, actual value, progress and status (tinted);
+- 考核信息 / About: scorecard, period, rounding, tie rule and the evalkit version (and, with extras,
+  what the transitions were compared with, the peer grouping, the gap convention and the status rule).
 
 Scores are numbers with the scorecard's decimals as number format; text is never a formula (see
 `xlsx_writer`). The same evaluation gives the same bytes.
@@ -27,6 +35,7 @@ from evalkit.reporters.base import Reporter, ReportOptions
 from evalkit.reporters.common import (
     adjustment_net, band_tint, distribution, item_paths, label, nominal_shares, notes, top_nodes, value_text,
 )
+from evalkit.reporters.extras import extras_of
 from evalkit.reporters.summary import summary_header
 from evalkit.reporters.xlsx_writer import Cell, Column, Style, Workbook
 
@@ -54,7 +63,12 @@ def render_xlsx(evaluation, options: ReportOptions) -> bytes:
     _scorecard(book, evaluation, lang, points)
     if evaluation.adjusted is not None:
         _adjustments(book, evaluation, order, lang)
-    _about(book, evaluation, lang)
+    extras = extras_of(options)
+    if extras is not None:
+        from evalkit.reporters.xlsx_extras import add_extra_sheets
+
+        add_extra_sheets(book, evaluation, extras, order, lang, points)
+    _about(book, evaluation, lang, extras)
     return book.to_bytes()
 
 
@@ -230,7 +244,7 @@ def _adjustments(book: Workbook, ev, order: list[int], lang: str) -> None:
     book.add_sheet(label("sheet_adjust", lang), columns, rows, freeze=(1, 3))
 
 
-def _about(book: Workbook, ev, lang: str) -> None:
+def _about(book: Workbook, ev, lang: str, extras=None) -> None:
     from evalkit import __version__
 
     sc = ev.scorecard
@@ -245,9 +259,14 @@ def _about(book: Workbook, ev, lang: str) -> None:
         [label("ties", lang), sc.ties],
         [label("generator", lang), f"evalkit {__version__}"],
     ]
+    if extras is not None:
+        from evalkit.reporters.xlsx_extras import about_rows
+
+        rows += about_rows(extras, lang)
     columns = [Column(label("about_key", lang), BOLD), Column(label("about_value", lang), GENERAL)]
     book.add_sheet(label("sheet_about", lang), columns, rows, freeze=(0, 0), autofilter=False)
 
 
 XLSX_REPORTER = Reporter(name="xlsx", extension=".xlsx", render=render_xlsx,
-                         description="Excel workbook: summary, item detail, explanations, grade distribution, scorecard")
+                         description="Excel workbook: summary, item detail, explanations, grade distribution, scorecard",
+                         extras=("transitions", "benchmarks", "targets"))
