@@ -57,7 +57,7 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
                                       "or the scorecard in force then", found=period))
     rounding = Rounding(scorecard.rounding_decimals, scorecard.rounding_mode)
     n = len(data.units)
-    data, derived_reasons = _with_derived(scorecard, data)
+    data, derived_reasons = with_derived(scorecard, data)
     item_results: dict[str, ItemResult] = {}
     problems: list[Problem] = []
     scored: dict[str, tuple] = {}
@@ -121,7 +121,7 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
                       derived_reasons=derived_reasons, cap_restored=restored)
 
 
-def _with_derived(scorecard: Scorecard, data: DataSet) -> tuple[DataSet, dict[str, np.ndarray]]:
+def with_derived(scorecard: Scorecard, data: DataSet) -> tuple[DataSet, dict[str, np.ndarray]]:
     """Compute derived indicators (in dependency order) into extra columns, with why values are missing.
 
     Other periods (baselines) get them too, so a rule comparing with a baseline year sees the same formula.

@@ -90,21 +90,9 @@ def _load(args: argparse.Namespace):
         print(f"evalkit: warning: {warning}", file=sys.stderr)
     units = load_units(args.units, registry)
     data = load_data(args.data, units, scorecard, period=args.period and str(args.period))
-    return scorecard, _with_derived(scorecard, data), registry
+    from evalkit.engine import with_derived
 
-
-def _with_derived(scorecard, data):
-    """Derived indicators computed for the period and for every other period in the data."""
-    import attrs
-
-    from evalkit.engine import _with_derived as derive
-
-    if not scorecard.derived:
-        return data
-    current, _ = derive(scorecard, data)
-    history = {p: derive(scorecard, attrs.evolve(data, columns=cols, period=p, history={}))[0].columns
-               for p, cols in data.history.items()}
-    return attrs.evolve(current, history=history)
+    return scorecard, with_derived(scorecard, data)[0], registry
 
 
 def _indicators(scorecard, wanted: Sequence[str] | None):

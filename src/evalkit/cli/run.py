@@ -125,9 +125,9 @@ def compute_extras(args: argparse.Namespace, evaluation, scorecard, data, regist
         for warning in transitions.warnings:
             print(f"evalkit: warning: {warning}", file=sys.stderr)
     if args.benchmarks or args.targets or args.plan:
-        from evalkit.cli.history_cmd import _with_derived
+        from evalkit.engine import with_derived
 
-        data = _with_derived(scorecard, data)  # derived indicators of every period, as the benchmarks and targets commands
+        data = with_derived(scorecard, data)[0]  # derived indicators of every period, as the benchmarks and targets commands
         indicators = dict(scorecard.indicators)
         if args.benchmarks:
             from evalkit.benchmarking import compute_benchmarks
