@@ -77,3 +77,16 @@ def test_several_data_files_are_read_as_one_and_overlaps_are_named(tmp_path, cap
     assert main(["run", *clash]) == 3
     err = capsys.readouterr().err
     assert "given in two data files" in err and "a.csv" in err and "data.csv" in err
+
+
+def test_a_value_a_rule_refuses_is_named_by_file_and_row(tmp_path, capsys):
+    card = CARD.replace("rule: {name: percentile, params: {peer_group: 片区, definition: weak}}",
+                        "rule: {name: per_event, params: {per_event: 1, mode: add}}")
+    (tmp_path / "card.yaml").write_text(card, encoding="utf-8")
+    args = write(tmp_path)
+    (tmp_path / "card.yaml").write_text(card, encoding="utf-8")
+    text = (tmp_path / "data.csv").read_text(encoding="utf-8").replace("B,rate,2025,60", "B,rate,2025,-3")
+    (tmp_path / "data.csv").write_text(text, encoding="utf-8")
+    assert main(["run", *args]) == 3
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'data.csv'}, row 3, column 'value': values of 'rate' outside what rule 'per_event' accepts (unit 'B')" in err

@@ -134,6 +134,16 @@ def hierarchy_levels(units: "Units") -> np.ndarray:
 
 
 @attrs.frozen
+class Origin:
+    """The file an indicator's values came from and, per unit, the row as the file shows it (-1: none)."""
+
+    source: str
+    column: str
+    row_style: str
+    rows: np.ndarray
+
+
+@attrs.frozen
 class DataSet:
     """Values per indicator for one period: `columns[indicator]` is aligned with `units.ids`.
 
@@ -145,6 +155,18 @@ class DataSet:
     columns: Mapping[str, np.ndarray]
     period: str | None = None
     history: Mapping[str, Mapping[str, np.ndarray]] = attrs.field(factory=dict, eq=False, hash=False)
+    # Where each value came from, for messages: indicator -> Origin (file, and the row of every unit's value).
+    origins: Mapping[str, "Origin"] = attrs.field(factory=dict, eq=False, hash=False)
+
+    def where(self, indicator: str, unit_position: int) -> dict:
+        """Problem fields locating one unit's value of an indicator: file and row (or JSON path) when known."""
+        origin = self.origins.get(indicator)
+        if origin is None or origin.rows[unit_position] < 0:
+            return {"source": "data", "path": f"unit {self.units.ids[unit_position]!r}, indicator {indicator!r}"}
+        row = int(origin.rows[unit_position])
+        if origin.row_style == "index":
+            return {"source": origin.source, "path": f"$[{row}].{origin.column}"}
+        return {"source": origin.source, "row": row, "column": origin.column}
 
     def column(self, indicator: str, period: str | None = None) -> np.ndarray:
         """One indicator's values (NaN where missing), of this period or of another one in `history`."""
@@ -473,6 +495,7 @@ def read_observations(table: Table, units: Units, known_indicators: Iterable[str
     problems: list[Problem] = []
     first_seen: dict[tuple, int] = {}
     picked: dict[str, tuple[list[int], list[float]]] = {}
+    lines_of: dict[str, list[int]] = {}  # the file row of each picked value, for later messages
     other_periods: dict[str, dict[str, tuple[list[int], list[float]]]] = {}
     periods_found: set[str] = set()
     hints: dict = {}
@@ -535,6 +558,7 @@ def read_observations(table: Table, units: Units, known_indicators: Iterable[str
             rows_of, values_of = other_periods.setdefault(row_period, {}).setdefault(indicator, ([], []))
         else:
             rows_of, values_of = picked.setdefault(indicator, ([], []))
+            lines_of.setdefault(indicator, []).append(table.row_numbers[i])
         rows_of.append(index[uid])
         values_of.append(value)
     if problems:
@@ -552,7 +576,12 @@ def read_observations(table: Table, units: Units, known_indicators: Iterable[str
         raise DataError(Problem(f"no rows for period {period!r}", source=table.source, column=headers.get("period"),
                                 expected=f"rows with period {period!r}", found="periods " + ", ".join(sorted(periods_found))))
     history = {p: _pivot(found, n) for p, found in sorted(other_periods.items())}
-    return DataSet(units=units, columns=_pivot(picked, n), period=period, history=history)
+    origins = {}
+    for indicator, (rows_of, _values) in picked.items():
+        rows = np.full(n, -1, dtype=np.int64)
+        rows[np.asarray(rows_of, dtype=np.intp)] = lines_of[indicator]
+        origins[indicator] = Origin(source=table.source, column=headers["value"], row_style=table.row_style, rows=rows)
+    return DataSet(units=units, columns=_pivot(picked, n), period=period, history=history, origins=origins)
 
 
 def _pivot(picked: Mapping[str, tuple[list[int], list[float]]], n: int) -> dict[str, np.ndarray]:

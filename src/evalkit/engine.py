@@ -160,7 +160,8 @@ def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Regis
             bad = bad.any(axis=1)
         if bad.any():
             problems.extend(_unit_problems(f"values of {item.indicator!r} outside what rule {item.rule!r} accepts",
-                                           data, bad, values, expected=f"values from {fmt(low)} to {fmt(high)}"))
+                                           data, bad, values, expected=f"values from {fmt(low)} to {fmt(high)}",
+                                           indicator=item.indicator))
             return None
     try:
         prepared = rule.prepare(item.params, item.max_points, inputs if rule.inputs == "many" else indicator)
@@ -181,7 +182,8 @@ def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Regis
         if item.missing == "fail":
             problems.extend(_unit_problems(f"no value, or one its rule cannot score, for item {item.id!r} (indicator "
                                            f"{item.indicator!r}) and its missing-data policy is 'fail'", data, missing, values,
-                                           expected="a value for every unit, or missing: zero / reweight"))
+                                           expected="a value for every unit, or missing: zero / reweight",
+                                           indicator=item.indicator))
             return None
         points = np.where(missing, 0.0, points)
     return values, rounding(points), missing, ctx
@@ -204,9 +206,9 @@ def _checked_points(points, item: Item, owner: str, n: int) -> np.ndarray:
 
 
 def _unit_problems(message: str, data: DataSet, mask: np.ndarray, values: np.ndarray, expected: str,
-                   limit: int = 10) -> list[Problem]:
+                   indicator: str, limit: int = 10) -> list[Problem]:
     positions = np.flatnonzero(mask)
-    problems = [Problem(message, source="data", path=f"unit {data.units.ids[i]!r}", expected=expected,
+    problems = [Problem(f"{message} (unit {data.units.ids[i]!r})", **data.where(indicator, int(i)), expected=expected,
                         found=_value_text(values[i]))
                 for i in positions[:limit]]
     if positions.size > limit:

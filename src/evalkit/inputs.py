@@ -87,6 +87,7 @@ def merge_data(sets: Sequence[tuple[str, DataSet]]) -> DataSet:
     """One DataSet from several files' DataSets of the same units and period; overlaps are errors."""
     source, merged = sets[0]
     columns = dict(merged.columns)
+    origins = dict(merged.origins)
     history = {p: dict(cols) for p, cols in merged.history.items()}
     owners = {("", k): source for k in columns} | {(p, k): source for p, cols in history.items() for k in cols}
     problems = []
@@ -107,6 +108,8 @@ def merge_data(sets: Sequence[tuple[str, DataSet]]) -> DataSet:
                 else:
                     target[indicator] = values
                     owners[(period, indicator)] = source
+                    if period == "" and indicator in data.origins:
+                        origins[indicator] = data.origins[indicator]
     if problems:
         raise DataError(problems)
-    return DataSet(units=merged.units, columns=columns, period=merged.period, history=history)
+    return DataSet(units=merged.units, columns=columns, period=merged.period, history=history, origins=origins)

@@ -80,18 +80,12 @@ def _data_inputs(parser: argparse.ArgumentParser, formats: Sequence[str] = FORMA
 
 def _load(args: argparse.Namespace):
     """(scorecard, data with derived indicators for every period, registry)."""
-    from evalkit import load_scorecard
     from evalkit.cli import registry_from
-    from evalkit.inputs import load_data, load_units
-
-    registry = registry_from(args)
-    scorecard = load_scorecard(args.scorecard, registry)
-    for warning in scorecard.warnings:
-        print(f"evalkit: warning: {warning}", file=sys.stderr)
-    units = load_units(args.units, registry)
-    data = load_data(args.data, units, scorecard, period=args.period and str(args.period))
+    from evalkit.cli.common import load_inputs
     from evalkit.engine import with_derived
 
+    registry = registry_from(args)
+    scorecard, _units, data, _records = load_inputs(args, registry)
     return scorecard, with_derived(scorecard, data)[0], registry
 
 
