@@ -37,6 +37,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import attrs
 import numpy as np
 
+from evalkit.rounding import json_number as _num
 from evalkit.data import DataSet, Units, hierarchy_levels
 from evalkit.errors import DataError, Problem, describe
 from evalkit.model import Indicator
@@ -383,14 +384,6 @@ class Benchmarks:
                 "gap": GAP_CONVENTION, "percentiles": PERCENTILE_CONVENTION,
                 "top_decile": "mean of the best ceil(n / 10) values in the indicator's direction",
                 "designated_units": list(self.designated), "indicators": indicators, "units": units}
-
-
-def _num(x) -> float | int | None:
-    """A benchmark in JSON: None for none, float noise removed (12 decimals), 12 not 12.0."""
-    if x is None or not np.isfinite(x):
-        return None
-    x = round(float(x), 12)
-    return int(x) if x.is_integer() and abs(x) < 2**53 else x
 
 
 def compute_benchmarks(data: DataSet, indicators: Mapping[str, Indicator] | Sequence[Indicator],

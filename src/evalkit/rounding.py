@@ -8,6 +8,8 @@ fixed number of significant decimals (removing binary representation noise), the
 
 from __future__ import annotations
 
+import math
+
 import attrs
 import numpy as np
 
@@ -59,3 +61,18 @@ def round_array(values: np.ndarray | float, decimals: int = 2, mode: str = "half
     if exact is not None:
         result = np.where(exact, x, result)
     return result + 0.0  # turns -0.0 into 0.0 so that output never shows "-0"
+
+
+def json_number(value: float | None) -> float | int | None:
+    """A computed statistic as JSON shows it: None for none or non-finite, 12 not 12.0, float noise removed.
+
+    Only for figures that no scoring rule rounds (benchmarks, gaps, progress): they are cleaned at 12
+    decimals (0.1 + 0.2 shows as 0.3). Scores use the declared `Rounding`, never this.
+    """
+    if value is None:
+        return None
+    x = float(value)
+    if not math.isfinite(x):
+        return None
+    x = float(np.round(x, 12))
+    return int(x) if x.is_integer() and abs(x) < 2**53 else x

@@ -55,6 +55,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import attrs
 import numpy as np
 
+from evalkit.rounding import json_number as _num
 from evalkit.data import DataSet, Units
 from evalkit.errors import DataError, DefinitionError, Problem, describe
 from evalkit.model import Indicator
@@ -239,13 +240,6 @@ class Targets:
     def order(self) -> np.ndarray:
         """Rows by unit (file order) then indicator: the order of every report."""
         return np.lexsort((np.asarray(self.indicator, dtype=str), self.unit)) if len(self) else np.zeros(0, dtype=np.int64)
-
-
-def _num(x) -> float | int | None:
-    if x is None or not np.isfinite(x):
-        return None
-    x = round(float(x), 12)
-    return int(x) if x.is_integer() and abs(x) < 2**53 else x
 
 
 def check_targets(targets: Targets, where: Sequence[Mapping[str, Any]] | None = None) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 
 from evalkit.reporters.base import ReportExtras
 from evalkit.reporters.common import label
+from evalkit.rounding import json_number as number
 
 # Colours of the three moves and of the target statuses (full for badges and bars, tints for cells).
 MOVE_COLOURS = {"up": "#2b8a3e", "stayed": "#9aa5b1", "down": "#c92a2a"}
@@ -36,17 +37,6 @@ def extras_of(options) -> ReportExtras | None:
     """The options' extras, or None when there are none (options made before extras existed too)."""
     extras = getattr(options, "extras", None)
     return extras if extras else None
-
-
-def number(value) -> float | int | None:
-    """A figure for a cell: None for none, float noise beyond 12 decimals removed, 12 not 12.0."""
-    if value is None:
-        return None
-    x = float(value)
-    if not math.isfinite(x):
-        return None
-    x = round(x, 12)
-    return int(x) if x.is_integer() and abs(x) < 2**53 else x
 
 
 def number_text(value, decimals: int = 2, signed: bool = False) -> str:
