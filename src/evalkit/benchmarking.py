@@ -37,11 +37,11 @@ from typing import Any, Iterable, Mapping, Sequence
 import attrs
 import numpy as np
 
-from evalkit.rounding import json_number as _num
 from evalkit.data import DataSet, Units, hierarchy_levels
 from evalkit.errors import DataError, Problem, describe
 from evalkit.model import Indicator
 from evalkit.peers import _sorted_by_group, best_in_group, group_mean_std, rank_in_group
+from evalkit.rounding import json_number as _num
 from evalkit.rules.achievement_improvement import baseline_thresholds
 
 STATISTICS = ("mean", "median", "best", "top_decile")

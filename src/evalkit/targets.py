@@ -55,11 +55,11 @@ from typing import Any, Iterable, Mapping, Sequence
 import attrs
 import numpy as np
 
-from evalkit.rounding import json_number as _num
 from evalkit.data import DataSet, Units
 from evalkit.errors import DataError, DefinitionError, Problem, describe
 from evalkit.model import Indicator
 from evalkit.periods import PERIOD_FORMS_TEXT, period_position
+from evalkit.rounding import json_number as _num
 
 STATUSES = ("achieved", "on_track", "behind", "off_track", "no_data")
 STATUS_LABELS = {"achieved": {"zh": "已达成", "en": "achieved"}, "on_track": {"zh": "按进度", "en": "on track"},
