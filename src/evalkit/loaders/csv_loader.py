@@ -22,23 +22,14 @@ def _delimiter(path: Path, text: str) -> str:
 def read_csv(path: Path) -> Table:
     source = str(path)
     text = read_text(path)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(path, text), strict=True)
-    records: list[tuple[int, list[str]]] = []
-    start = 1  # the line the next record starts on (a quoted cell can span lines)
+    delimiter = _delimiter(path, text)
     try:
-        for n, record in enumerate(reader, start=1):
-            records.append((n, record))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        reason = str(exc)
-        if "end of data" in reason or "EOF" in reason:
-            problem = Problem("a quoted cell is never closed", source=source, line=start,
-                              expected='a closing quote "', found="the end of the file")
-        else:
-            problem = Problem(f"not a readable CSV line: {reason}", source=source, line=start)
-        raise DataError(problem) from None
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error:
+        raise DataError(_csv_problem(text, delimiter, source)) from None
     # Row numbers are records, as Excel numbers the rows when it opens the file.
-    numbered = [(n, r) for n, r in records if any(cell.strip() for cell in r)]
+    # (most rows have a first cell, so the whole row is joined only for the few that do not)
+    numbered = [(n, r) for n, r in enumerate(records, start=1) if r and (r[0].strip() or "".join(r).strip())]
     if not numbered:
         return Table(source=source, columns=(), rows=(), row_numbers=())
     (_, header), body = numbered[0], numbered[1:]
@@ -67,6 +58,22 @@ def read_csv(path: Path) -> Table:
         rows=tuple(tuple(r[:width]) for _, r in body),
         row_numbers=tuple(n for n, _ in body),
     )
+
+
+def _csv_problem(text: str, delimiter: str, source: str) -> Problem:
+    """Read again record by record (only when the file is broken) to say on which line the bad record starts."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    start = 1  # the line the next record starts on (a quoted cell can span lines)
+    try:
+        for _record in reader:
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        reason = str(exc)
+        if "end of data" in reason or "EOF" in reason:
+            return Problem("a quoted cell is never closed", source=source, line=start,
+                           expected='a closing quote "', found="the end of the file")
+        return Problem(f"not a readable CSV line: {reason}", source=source, line=start)
+    return Problem("not a readable CSV file", source=source)
 
 
 CSV_LOADER = Loader(name="csv", extensions=(".csv", ".tsv"), read=read_csv,
