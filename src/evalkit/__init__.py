@@ -13,7 +13,7 @@ Plugins implement the hooks in `evalkit.hookspecs` with `@evalkit.hookimpl`.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from evalkit.adjustments import AdjustmentRecord
 from evalkit.data import DataSet, Units
@@ -33,12 +33,14 @@ __version__ = "0.1.0"
 
 
 def evaluate(scorecard: Scorecard, data: DataSet | Mapping[str, Any], units: Units | Sequence[str] | None = None,
-             period: str | None = None, adjustments: Iterable[Mapping[str, Any] | AdjustmentRecord] = ()) -> Evaluation:
+             period: str | None = None, adjustments: Iterable[Mapping[str, Any] | AdjustmentRecord] = (),
+             progress: Callable[[int, int], None] | None = None) -> Evaluation:
     """Score `data` against `scorecard`.
 
     `data` is a DataSet, or in memory: ``{indicator: {unit_id: value}}`` or ``{indicator: array}``
     aligned with `units` (a list of unit ids, or Units with names and types). `adjustments` are bonus,
     deduction and veto records: dicts with unit, item, points, reason, evidence, authority.
+    `progress(done, total)` is called after each item is scored.
     """
     from evalkit.adjustments import records_from
     from evalkit.engine import evaluate as run
@@ -56,7 +58,7 @@ def evaluate(scorecard: Scorecard, data: DataSet | Mapping[str, Any], units: Uni
                             + [Problem("a derived indicator is computed from its formula, not given", source="data",
                                        path=f"$[{k!r}]", expected="no values for it", found=repr(k)) for k in computed])
     records = records_from(adjustments, data.units.ids, scorecard)
-    return run(scorecard, data, scorecard.registry, records)
+    return run(scorecard, data, scorecard.registry, records, progress=progress)
 
 
 __all__ = [

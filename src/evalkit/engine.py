@@ -10,7 +10,7 @@ There is no Python loop over units; the loops here run over the items of the sco
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import attrs
 import numpy as np
@@ -45,8 +45,12 @@ class ItemResult:
 
 
 def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
-             adjustments: Sequence[AdjustmentRecord] = ()) -> "Evaluation":
-    """Score every unit of `data` against `scorecard`; raises DataError or PluginError for people."""
+             adjustments: Sequence[AdjustmentRecord] = (), progress: Callable[[int, int], None] | None = None
+             ) -> "Evaluation":
+    """Score every unit of `data` against `scorecard`; raises DataError or PluginError for people.
+
+    `progress(done, total)` is called after each item is scored (the CLI draws a progress bar with it).
+    """
     from evalkit.result import Evaluation
 
     period = data.period or scorecard.period
@@ -61,10 +65,13 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
     item_results: dict[str, ItemResult] = {}
     problems: list[Problem] = []
     scored: dict[str, tuple] = {}
-    for item in scorecard.items():
+    items = scorecard.items()
+    for done, item in enumerate(items, start=1):
         outcome = _score_item(item, scorecard, data, registry, problems)
         if outcome is not None:
             scored[item.id] = outcome
+        if progress is not None:
+            progress(done, len(items))
     if problems:
         raise DataError(problems)
 

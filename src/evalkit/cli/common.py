@@ -55,13 +55,63 @@ def load_inputs(args: argparse.Namespace, registry):
 
 
 def evaluate_files(args: argparse.Namespace, registry=None):
-    """Score the files named by the input options."""
+    """Score the files named by the input options, with a progress bar on a terminal if it takes a while."""
     from evalkit import evaluate
     from evalkit.cli import registry_from
 
     registry = registry if registry is not None else registry_from(args)
-    scorecard, _units, data, records = load_inputs(args, registry)
-    return evaluate(scorecard, data, adjustments=records)
+    with LazyProgress("读取数据 reading", enabled=sys.stderr.isatty()) as progress:
+        scorecard, _units, data, records = load_inputs(args, registry)
+        progress.stage("计分 scoring")
+        return evaluate(scorecard, data, adjustments=records, progress=progress.update)
+
+
+class LazyProgress:
+    """A progress bar on stderr that appears only once a run has taken longer than `delay` seconds.
+
+    Short runs print nothing extra; long ones show the stage and the items scored. The bar is
+    transient: it disappears when the work is done, so the results table stays clean.
+    """
+
+    def __init__(self, stage: str, enabled: bool = True, delay: float = 1.0, console=None, clock=None):
+        import time
+
+        self.enabled, self.delay, self.console = enabled, delay, console
+        self.clock = clock or time.monotonic
+        self.started = self.clock()
+        self.description, self.done, self.total = stage, 0, None
+        self.bar = None
+        self.task = None
+
+    def __enter__(self) -> "LazyProgress":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def stage(self, description: str) -> None:
+        self.description, self.done, self.total = description, 0, None
+        self._refresh()
+
+    def update(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+        self._refresh()
+
+    def _refresh(self) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if self.clock() - self.started < self.delay:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                console=self.console or Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(self.description, total=self.total)
+        self.bar.update(self.task, description=self.description, completed=self.done, total=self.total)
 
 
 def default_lang(scorecard) -> str:
