@@ -90,10 +90,15 @@ def test_the_direct_layout_draws_what_rich_draws(n, lang, color):
     rows = list(summary_rows(ev, lang))
     styles = [grade_style(int(ev.grades[i]), 4) if ev.grades[i] >= 0 else None for i in ev.order()]
     title = f"{ev.scorecard.name.text(lang)} · {ev.period}"
-    direct = _direct(title, header, rows, styles, numeric, 200, color)
-    assert direct == _rich(title, header, rows, styles, numeric, 200, color)
-    assert _direct(title, header, rows, styles, numeric, 60, color) is None  # too narrow: rich wraps the cells
-    assert _direct(title, header, [r[:2] + ["a\nb"] + r[3:] for r in rows], styles, numeric, 200, color) is None
+    g = len(header) - 1
+    direct = _direct(title, header, rows, styles, numeric, 200, color, g)
+    assert direct == _rich(title, header, rows, styles, numeric, 200, color, g)
+    assert _direct(title, header, rows, styles, numeric, 60, color, g) is None  # too narrow: rich wraps the cells
+    assert _direct(title, header, [r[:2] + ["a\nb"] + r[3:] for r in rows], styles, numeric, 200, color, g) is None
+    # with a notes column after the grade, the grade keeps its colour
+    noted = [r + ["一票否决" if k % 3 == 0 else ""] for k, r in enumerate(rows)]
+    assert (_direct(title, header + ["说明"], noted, styles, numeric + [False], 250, color, g)
+            == _rich(title, header + ["说明"], noted, styles, numeric + [False], 250, color, g))
 
 
 def test_large_tables_take_the_direct_layout_and_small_ones_rich(monkeypatch):

@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from evalkit.reporters.base import Reporter, ReportOptions
+from evalkit.reporters.common import label, notes
 from evalkit.reporters.summary import summary_header, summary_rows
 
 GRADE_STYLES = ("bold green", "green", "yellow", "red", "bold red")  # best to worst, in the 16 standard colours
@@ -42,21 +43,28 @@ def render_table(evaluation, options: ReportOptions) -> str:
     grades = evaluation.grades.tolist()
     rows = list(summary_rows(evaluation, options.lang))
     styles = [grade_style(grades[i], len(bands)) if 0 <= grades[i] < len(bands) else None for i in evaluation.order()]
+    grade_column = len(header) - 1
+    if sc.vetoes or sc.gates or sc.quotas:  # say why a grade is not the one the total's band gives
+        why = notes(evaluation, options.lang)
+        header = header + [label("notes", options.lang)]
+        numeric = numeric + [False]
+        rows = [row + [why[i]] for row, i in zip(rows, evaluation.order().tolist())]
     width = options.width or 200
     if len(rows) >= FAST_ROWS:
-        direct = _direct(title, header, rows, styles, numeric, width, options.color)
+        direct = _direct(title, header, rows, styles, numeric, width, options.color, grade_column)
         if direct is not None:
             return direct
-    return _rich(title, header, rows, styles, numeric, width, options.color)
+    return _rich(title, header, rows, styles, numeric, width, options.color, grade_column)
 
 
-def _rich(title, header, rows, styles, numeric, width: int, color: bool) -> str:
+def _rich(title, header, rows, styles, numeric, width: int, color: bool, grade_column: int) -> str:
     table = Table(title=title, show_lines=False)
     for k, name in enumerate(header):
         table.add_column(name, justify="right" if numeric[k] else "left", no_wrap=k < 2)
     for row, style in zip(rows, styles):
-        cells = [Text(cell) for cell in row[:-1]]  # Text, not markup: a name like "[试点]" stays as written
-        table.add_row(*cells, Text(row[-1], style=style or ""))
+        cells = [Text(cell) for cell in row]  # Text, not markup: a name like "[试点]" stays as written
+        cells[grade_column] = Text(row[grade_column], style=style or "")
+        table.add_row(*cells)
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=width,
                       color_system="standard" if color else None)
@@ -67,7 +75,7 @@ def _rich(title, header, rows, styles, numeric, width: int, color: bool) -> str:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-def _direct(title, header, rows, styles, numeric, width: int, color: bool) -> str | None:
+def _direct(title, header, rows, styles, numeric, width: int, color: bool, grade_column: int) -> str | None:
     """The table rich draws when every cell fits on one line, written directly (rich takes about half a
     millisecond a row; this, a hundredth of that). None when rich must lay it out: the table or its title
     is wider than the terminal, or a cell holds a line break or another control character.
@@ -109,11 +117,12 @@ def _direct(title, header, rows, styles, numeric, width: int, color: bool) -> st
         out.append("┃" + "┃".join(f" {fit(h, k)} " for k, h in enumerate(header)) + "┃")
     out.append(line("┡", "━", "╇", "┩"))
     codes = {style: ansi(style) for style in set(styles)}
-    last = columns - 1
+    g = grade_column
     for row, style in zip(rows, styles):
         start, end = codes[style]
-        cells = [f" {fit(cell, k)} " for k, cell in enumerate(row[:-1])]
-        cells.append(f" {start}{fit(row[-1], last)}{end} " if start and row[-1] else f" {fit(row[-1], last)} ")
+        cells = [f" {fit(cell, k)} " for k, cell in enumerate(row)]
+        if start and row[g]:
+            cells[g] = f" {start}{fit(row[g], g)}{end} "
         out.append("│" + "│".join(cells) + "│")
     out.append(line("└", "─", "┴", "┘"))
     return "\n".join(out) + "\n"
