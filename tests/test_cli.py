@@ -349,7 +349,7 @@ def test_output_never_overwrites_an_input(tmp_path, capsys):
 
 def test_validate(tmp_path, capsys):
     code, out, _ = run(capsys, "validate", SCORECARD)
-    assert code == 0 and out == f"{SCORECARD}: valid\n"
+    assert code == 0 and out == f"{SCORECARD}: valid scorecard\n"
     broken = tmp_path / "scorecard.yaml"
     broken.write_text(SCORECARD.read_text(encoding="utf-8").replace("upper: 100", "upper: 50"), encoding="utf-8")
     code, _, err = run(capsys, "validate", broken)

@@ -544,3 +544,16 @@ def test_cli_usage_errors(capsys):
     assert code == 64 and "expected some of review_score, review_score.leaders" in err
     code, _, err = run(capsys, *base, "-o", EXAMPLE / "ballots.csv")
     assert code == 64 and "never overwrites its inputs" in err
+
+
+def test_validate_checks_review_definitions_too(tmp_path, capsys):
+    from evalkit.cli import main
+
+    good = Path(__file__).resolve().parent.parent / "examples" / "reviews" / "review.yaml"
+    assert main(["validate", str(good)]) == 0
+    assert capsys.readouterr().out.strip().endswith("valid review definition")
+    bad = tmp_path / "review.yaml"
+    bad.write_text(good.read_text(encoding="utf-8").replace("weight: 3", "weight: -3", 1), encoding="utf-8")
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "weight" in err and "Traceback" not in err

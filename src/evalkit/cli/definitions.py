@@ -10,8 +10,9 @@ from evalkit.errors import DefinitionError
 
 
 def add_commands(sub, plugin_options) -> None:
-    validate = sub.add_parser("validate", parents=[plugin_options], help="check a scorecard file",
-                              description="Check a scorecard against the schema and the rules; report every problem.")
+    validate = sub.add_parser("validate", parents=[plugin_options], help="check a scorecard, review or roll-up file",
+                              description="Check a scorecard (or a review or roll-up definition) against its schema "
+                                          "and the checks a schema cannot make; report every problem.")
     validate.add_argument("file", metavar="FILE")
     validate.set_defaults(handler=cmd_validate)
     schema = sub.add_parser("schema", parents=[plugin_options], help="print the scorecard JSON Schema",
@@ -21,18 +22,32 @@ def add_commands(sub, plugin_options) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """A scorecard, or a review or roll-up definition (told apart by their marker keys)."""
     from evalkit.cli import registry_from
-    from evalkit.definition import validate
+    from evalkit.definition import load_scorecard, validate
+    from evalkit.source import load_document
 
-    from evalkit.definition import load_scorecard
+    document = load_document(args.file)
+    data = document.data if isinstance(document.data, dict) else {}
+    if "evalkit_review" in data:
+        from evalkit.reviews import load_review
 
-    registry = registry_from(args)
-    problems = validate(args.file, registry)
-    if problems:
-        raise DefinitionError(problems)
-    for warning in load_scorecard(args.file, registry).warnings:
-        print(f"evalkit: warning: {warning}", file=sys.stderr)
-    print(f"{args.file}: valid")
+        load_review(document)
+        what = "review definition"
+    elif "parts" in data and "dimensions" not in data:
+        from evalkit.rollup import load_rollup
+
+        load_rollup(document)
+        what = "roll-up definition"
+    else:
+        registry = registry_from(args)
+        problems = validate(document, registry)
+        if problems:
+            raise DefinitionError(problems)
+        for warning in load_scorecard(document, registry).warnings:
+            print(f"evalkit: warning: {warning}", file=sys.stderr)
+        what = "scorecard"
+    print(f"{args.file}: valid {what}")
     return 0
 
 
