@@ -563,6 +563,26 @@ def scorecard_for(period: str, scorecards: Iterable[Scorecard]) -> Scorecard:
     return matching[0]
 
 
+def scorecard_in_force(folder: str | Path, period: str | None, registry: Registry) -> Scorecard:
+    """The scorecard of `folder` (every .yaml/.yml/.json in it) in force for `period`.
+
+    A scheme changes over the years; keeping each version in one folder with its `effective`
+    periods lets a past period be scored under the scheme of its time.
+    """
+    folder = Path(folder)
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".yaml", ".yml", ".json") and p.is_file())
+    if not files:
+        raise DefinitionError(Problem("the folder holds no scorecard", source=str(folder),
+                                      expected="scorecard files (.yaml, .yml or .json)", found="none"))
+    cards = [load_scorecard(path, registry) for path in files]
+    if period is None:
+        if len(cards) == 1:
+            return cards[0]
+        raise DefinitionError(Problem("several scorecards: say which period to score", source=str(folder),
+                                      expected="--period P", found=f"{len(cards)} scorecards"))
+    return scorecard_for(str(period), cards)
+
+
 def _derived(data: Mapping) -> dict:
     """Derived indicators' formulas, in an order where each follows those it uses."""
     from evalkit.expressions import order, parse

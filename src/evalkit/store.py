@@ -299,7 +299,13 @@ class Store:
 
     def _prepare(self) -> None:
         with _sqlite_errors(self.path):
-            look = self._look()
+            # One read transaction, so the mark and the tables are seen as of one moment: read apart, another
+            # process creating the store between the two reads made a new store look like a foreign one.
+            self.conn.execute("BEGIN")
+            try:
+                look = self._look()
+            finally:
+                self.conn.execute("COMMIT")
             self._verify(*look)
             if look[0] == APPLICATION_ID and look[1] == SCHEMA_VERSION:
                 return
@@ -598,7 +604,11 @@ def prepare_run_store(args) -> PendingRun | None:
         return None
     check_store(path)
     data = [args.data] if isinstance(args.data, str) else list(args.data)
-    files = {"scorecard": args.scorecard, "units": args.units, "adjustments": getattr(args, "adjustments", None)}
+    files = {"units": args.units, "adjustments": getattr(args, "adjustments", None)}
+    if Path(args.scorecard).is_dir():  # a folder of scheme versions: every version is an input
+        files.update({f"scorecard:{p.name}": str(p) for p in sorted(Path(args.scorecard).iterdir()) if p.is_file()})
+    else:
+        files["scorecard"] = args.scorecard
     files.update({"data" if k == 0 else f"data.{k + 1}": path for k, path in enumerate(data)})  # one file: role "data"
     return PendingRun(path=path, files=files, options={})
 

@@ -19,7 +19,9 @@ from evalkit.errors import UsageError
 
 def input_options(parser: argparse.ArgumentParser, data_required: bool = True) -> None:
     """SCORECARD, --data (repeatable), --units, --period, --adjustments."""
-    parser.add_argument("scorecard", metavar="SCORECARD", help="scorecard file (.yaml or .json)")
+    parser.add_argument("scorecard", metavar="SCORECARD",
+                        help="scorecard file (.yaml or .json), or a folder of scorecard versions: the one whose "
+                             "effective periods cover --period is used")
     parser.add_argument("--data", required=data_required, action="append", metavar="FILE",
                         help="values in long format (.csv, .xlsx or .json); repeat for several files")
     parser.add_argument("--units", required=True, metavar="FILE", help="units file: id, name, type, parent")
@@ -39,11 +41,17 @@ def input_files(args: argparse.Namespace) -> list[tuple[str, str]]:
 
 def load_inputs(args: argparse.Namespace, registry):
     """The scorecard (its warnings printed), the units, the data of the chosen period, the adjustment records."""
+    from pathlib import Path
+
     from evalkit import load_scorecard
     from evalkit.adjustments import read_adjustments
+    from evalkit.definition import scorecard_in_force
     from evalkit.inputs import load_data, load_units, read_table
 
-    scorecard = load_scorecard(args.scorecard, registry)
+    if Path(args.scorecard).is_dir():
+        scorecard = scorecard_in_force(args.scorecard, args.period, registry)
+    else:
+        scorecard = load_scorecard(args.scorecard, registry)
     for warning in scorecard.warnings:
         print(f"evalkit: warning: {warning}", file=sys.stderr)
     units = load_units(args.units, registry)
