@@ -137,9 +137,6 @@ class Evaluation:
         for i in self.order():
             yield self.unit(self.units.ids[i])
 
-    def top_dimensions(self) -> list:
-        return list(self.scorecard.dimensions)
-
     def to_dict(self) -> dict[str, Any]:
         """The JSON result: scorecard, the definition of every item, and every unit's points."""
         sc = self.scorecard
