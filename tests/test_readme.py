@@ -34,3 +34,12 @@ def test_example_command_points_at_files_that_exist():
     words = shlex.split(run_line.split("evalkit run", 1)[1])
     paths = [w for w in words if "/" in w]
     assert paths and all((ROOT / p).is_file() for p in paths)
+
+
+def test_the_tutorial_scorecard_is_valid():
+    import yaml
+
+    import evalkit
+
+    card = yaml.safe_load(blocks("yaml")[0])
+    assert evalkit.validate(card, evalkit.default_registry()) == []
