@@ -28,6 +28,7 @@ from evalkit.reporters.base import Reporter, ReportOptions
 from evalkit.result import Evaluation, UnitResult
 from evalkit.rounding import Rounding, round_array
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, scalar_rule
+from evalkit.sources import Source
 
 __version__ = "0.1.0"
 
@@ -64,6 +65,6 @@ def evaluate(scorecard: Scorecard, data: DataSet | Mapping[str, Any], units: Uni
 __all__ = [
     "AdjustmentRecord", "DataError", "DataSet", "DefinitionError", "Evaluation", "EvalkitError", "FileAccessError", "Indicator", "Label",
     "Loader", "ParamProblem", "PluginError", "Problem", "Registry", "ReportOptions", "Reporter", "Rounding", "Rule",
-    "RuleContext", "Scorecard", "Table", "UnitResult", "Units", "build_registry", "default_registry", "evaluate",
+    "RuleContext", "Scorecard", "Source", "Table", "UnitResult", "Units", "build_registry", "default_registry", "evaluate",
     "hookimpl", "load_data", "load_plugins", "load_scorecard", "load_units", "round_array", "scalar_rule", "validate",
 ]

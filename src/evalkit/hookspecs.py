@@ -61,3 +61,15 @@ def evalkit_register_reporters(register):
     A reporter turns an ``Evaluation`` into text or bytes for one ``--format`` name; the host writes
     the output file atomically.
     """
+
+
+@hookspec
+def evalkit_register_sources(register):
+    """Register record sources: call ``register(source)`` with an ``evalkit.Source``.
+
+    A source turns a department's own records (a folder of CSV files: meeting logs, dues ledgers,
+    tax returns ...) into indicator values, so an evaluator can run ``evalkit run SCORECARD
+    --records org=FOLDER --units units.csv`` without a separate step. evalkit checks what the
+    computation returns as it checks any data (known units, numbers, only the declared indicators)
+    and names the plugin when it fails.
+    """

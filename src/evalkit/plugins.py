@@ -29,6 +29,7 @@ KINDS = {
     "indicators": "evalkit_register_indicators",
     "loaders": "evalkit_register_loaders",
     "reporters": "evalkit_register_reporters",
+    "sources": "evalkit_register_sources",
 }
 
 
@@ -47,6 +48,7 @@ class Registry:
     indicators: dict
     loaders: dict
     reporters: dict
+    sources: dict
     owners: dict  # (kind, name) -> plugin name
     plugins: tuple[PluginInfo, ...]
 
@@ -208,8 +210,10 @@ def _registrar(kind: str, plugin_name: str, table: dict, owners: dict, problems:
     from evalkit.model import Indicator
     from evalkit.reporters.base import Reporter
     from evalkit.rules.base import Rule
+    from evalkit.sources import Source
 
-    expected_type = {"rules": Rule, "indicators": Indicator, "loaders": Loader, "reporters": Reporter}[kind]
+    expected_type = {"rules": Rule, "indicators": Indicator, "loaders": Loader, "reporters": Reporter,
+                     "sources": Source}[kind]
     singular = kind[:-1]
 
     def register(thing: Any) -> None:

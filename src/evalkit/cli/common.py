@@ -17,13 +17,16 @@ from typing import Iterable
 from evalkit.errors import UsageError
 
 
-def input_options(parser: argparse.ArgumentParser, data_required: bool = True) -> None:
+def input_options(parser: argparse.ArgumentParser) -> None:
     """SCORECARD, --data (repeatable), --units, --period, --adjustments."""
     parser.add_argument("scorecard", metavar="SCORECARD",
                         help="scorecard file (.yaml or .json), or a folder of scorecard versions: the one whose "
                              "effective periods cover --period is used")
-    parser.add_argument("--data", required=data_required, action="append", metavar="FILE",
+    parser.add_argument("--data", action="append", metavar="FILE",
                         help="values in long format (.csv, .xlsx or .json); repeat for several files")
+    parser.add_argument("--records", action="append", metavar="NAME=FOLDER",
+                        help="a department's raw records, computed by the plugin source NAME (see `evalkit plugins`); "
+                             "repeatable, and combines with --data")
     parser.add_argument("--units", required=True, metavar="FILE", help="units file: id, name, type, parent")
     parser.add_argument("--period", metavar="P", help="the period to score (default: the scorecard's)")
     parser.add_argument("--adjustments", metavar="FILE",
@@ -36,6 +39,7 @@ def input_files(args: argparse.Namespace) -> list[tuple[str, str]]:
     named = [("SCORECARD", getattr(args, "scorecard", None)), ("--units", getattr(args, "units", None)),
              ("--adjustments", getattr(args, "adjustments", None))]
     named += [("--data", d) for d in ([data] if isinstance(data, str) else data)]
+    named += [("--records", text.partition("=")[2]) for text in getattr(args, "records", None) or []]
     return [(option, name) for option, name in named if isinstance(name, str) and name]
 
 
@@ -55,11 +59,25 @@ def load_inputs(args: argparse.Namespace, registry):
     for warning in scorecard.warnings:
         print(f"evalkit: warning: {warning}", file=sys.stderr)
     units = load_units(args.units, registry)
-    data = load_data(args.data, units, scorecard, period=args.period and str(args.period))
+    data = _data(args, registry, scorecard, units)
     records = ()
     if getattr(args, "adjustments", None):
         records = read_adjustments(read_table(args.adjustments, registry), units.ids, scorecard)
     return scorecard, units, data, records
+
+
+def _data(args: argparse.Namespace, registry, scorecard, units):
+    """The --data files and the --records sources' values, read as one data set."""
+    from evalkit.inputs import load_data, merge_data
+    from evalkit.sources import parse_records_option, read_source
+
+    sources = [parse_records_option(text) for text in getattr(args, "records", None) or []]
+    if not args.data and not sources:
+        raise UsageError("give the values: --data FILE (long format) or --records NAME=FOLDER (a plugin's records)")
+    period = str(args.period) if args.period else scorecard.period
+    sets = [(", ".join(args.data), load_data(args.data, units, scorecard, period=period))] if args.data else []
+    sets += [(f"--records {name}={folder}", read_source(registry, name, folder, units, period)) for name, folder in sources]
+    return sets[0][1] if len(sets) == 1 else merge_data(sets)
 
 
 def evaluate_files(args: argparse.Namespace, registry=None):

@@ -722,10 +722,9 @@ def _add_sensitivity(sub, plugin_options) -> None:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from evalkit import evaluate, load_scorecard
+    from evalkit import evaluate
     from evalkit.cli import registry_from
-    from evalkit.cli.common import default_lang
-    from evalkit.inputs import load_data, load_units
+    from evalkit.cli.common import default_lang, load_inputs
     from evalkit.methods.sensitivity import rank_reversals, scorecard_sensitivity, scorecard_weights
 
     if args.mode == "dirichlet" and args.percent is not None:
@@ -734,13 +733,11 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         raise UsageError("--concentration applies to --mode dirichlet; the percent mode takes --percent")
     concentration = 200.0 if args.concentration is None else args.concentration
     percent = 10.0 if args.percent is None else args.percent
-    check_output(args, [args.scorecard, args.data, args.units])
+    check_output(args)
     registry = registry_from(args)
-    scorecard = load_scorecard(args.scorecard, registry)
-    units = load_units(args.units, registry)
-    data = load_data(args.data, units, scorecard, period=args.period and str(args.period))
+    scorecard, units, data, records = load_inputs(args, registry)
     remove = _removal_indices(args, units.ids, args.units)
-    evaluation = evaluate(scorecard, data)
+    evaluation = evaluate(scorecard, data, adjustments=records)
     prepared = scorecard_weights(evaluation, args.level)
     result = scorecard_sensitivity(evaluation, args.samples, args.seed, mode=args.mode, concentration=concentration,
                                    percent=percent, fragile_threshold=args.fragile_threshold, prepared=prepared)

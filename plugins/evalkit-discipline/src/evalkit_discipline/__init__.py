@@ -29,3 +29,10 @@ __all__ = ["CLUE_DEADLINE_DAYS", "INDICATORS", "RecordError", "SAMPLES", "comput
 def evalkit_register_indicators(register):
     for indicator in INDICATORS:
         register(indicator)
+
+
+@evalkit.hookimpl
+def evalkit_register_sources(register):
+    # `evalkit run SCORECARD --records discipline=FOLDER --units units.csv` computes these indicators from the records.
+    register(evalkit.Source(name="discipline", compute=compute, indicators=[i.id for i in INDICATORS],
+                            description="纪委监委台账：信访、问题线索、退回案件 (petitions.csv, clues.csv, cases.csv)"))

@@ -31,3 +31,10 @@ __all__ = ["CADENCE", "INDICATORS", "REQUIRED_MEETINGS", "RecordError", "SAMPLES
 def evalkit_register_indicators(register):
     for indicator in INDICATORS:
         register(indicator)
+
+
+@evalkit.hookimpl
+def evalkit_register_sources(register):
+    # `evalkit run SCORECARD --records org=FOLDER --units units.csv` computes these indicators from the records.
+    register(evalkit.Source(name="org", compute=compute, indicators=[i.id for i in INDICATORS],
+                            description="组织部门台账：会议记录、党费、发展党员、学习学时 (meetings.csv, dues.csv, recruitment.csv, study.csv)"))

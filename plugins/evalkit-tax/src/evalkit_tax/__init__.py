@@ -37,3 +37,10 @@ def evalkit_register_indicators(register):
 @evalkit.hookimpl
 def evalkit_register_rules(register):
     register(ForecastAccuracyRule())
+
+
+@evalkit.hookimpl
+def evalkit_register_sources(register):
+    # `evalkit run SCORECARD --records tax=FOLDER --units units.csv` computes these indicators from the records.
+    register(evalkit.Source(name="tax", compute=compute, indicators=[i.id for i in INDICATORS],
+                            description="税务局台账：收入、计划、欠税、执法差错 (revenue.csv, plans.csv, arrears.csv, enforcement_errors.csv)"))

@@ -30,3 +30,10 @@ __all__ = ["COLLECTIVE_INCOME_STANDARD", "INDICATORS", "RecordError", "SAMPLES",
 def evalkit_register_indicators(register):
     for indicator in INDICATORS:
         register(indicator)
+
+
+@evalkit.hookimpl
+def evalkit_register_sources(register):
+    # `evalkit run SCORECARD --records township=FOLDER --units units.csv` computes these indicators from the records.
+    register(evalkit.Source(name="township", compute=compute, indicators=[i.id for i in INDICATORS],
+                            description="乡镇台账：村集体经济、安全感调查、越级上访、安全事故 (villages.csv, security_survey.csv, petitions.csv, incidents.csv)"))
