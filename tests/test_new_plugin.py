@@ -203,8 +203,13 @@ def evalkit_register_reporters(register):
 
 
 def test_loader_and_reporter_hooks_through_register_plugin(register_plugin, evaluate_small, tmp_path):
-    module = types.ModuleType("formats")
-    exec(PSV_AND_LINES, module.__dict__)
+    import importlib.util
+
+    path = tmp_path / "formats.py"
+    path.write_text(PSV_AND_LINES, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("formats", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
     registry = register_plugin(module)
     assert registry.owner("loaders", "psv") == "formats" and registry.owner("reporters", "lines") == "formats"
     (tmp_path / "d.psv").write_text("unit|indicator|period|value\na|v|2025|4\nb|v|2025|1\n", encoding="utf-8")

@@ -51,8 +51,16 @@ def test_every_fixture_of_evalkit_testing_is_in_the_guide():
 
 
 def _run(source: str, line: int) -> types.ModuleType:
-    module = types.ModuleType(f"plugins_md_line_{line}")
-    exec(compile(source, f"{GUIDE}:{line}", "exec"), module.__dict__)
+    """Import the example as a module of its own (from a temporary file named after its line)."""
+    import importlib.util
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp())
+    path = folder / f"plugins_md_line_{line}.py"
+    path.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
     return module
 
 
