@@ -411,3 +411,18 @@ def test_explain_reports_bad_input_like_run(tmp_path, capsys):
     assert f"{bad}, row 4, column 'value'" in err
     code, _, err = run(capsys, "explain", SCORECARD, "--data", DATA, "--units", UNITS, "U99")
     assert code == 3 and "unknown unit" in err and "'U99'" in err
+
+
+@pytest.mark.parametrize("args, text", [
+    (["sensitivity", "--samples", "0"], "--samples: expected a whole number >= 1, found '0'"),
+    (["sensitivity", "--fragile-threshold", "1.5"], "--fragile-threshold: expected a number in (0, 1], found '1.5'"),
+    (["delphi", "x.csv", "--full-mark", "-1"], "--full-mark: expected a number > 0, found '-1'"),
+])
+def test_bad_option_values_are_usage_errors(args, text, capsys):
+    from tests.conftest import EXAMPLES
+
+    q = EXAMPLES / "quickstart"
+    if args[0] == "sensitivity":
+        args = [args[0], str(q / "scorecard.yaml"), "--data", str(q / "data.csv"), "--units", str(q / "units.csv"), *args[1:]]
+    assert main(args) == 64
+    assert text in capsys.readouterr().err

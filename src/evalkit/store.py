@@ -57,6 +57,7 @@ from typing import Any, Callable, Iterator, Mapping
 import attrs
 
 from evalkit.errors import DataError, EvalkitError, FileAccessError, Problem
+from evalkit.rounding import json_number
 
 SCHEMA_VERSION = 2
 APPLICATION_ID = 0x45564B53  # "EVKS"
@@ -478,7 +479,7 @@ class Store:
 def _diff(a, b):
     if a is None or b is None:
         return None
-    return round(a - b, 10)
+    return json_number(a - b)  # 83.1 - 82.8 shows as 0.3, not 0.29999999999999716
 
 
 def _check_folder(path: Path) -> None:

@@ -9,12 +9,48 @@ from __future__ import annotations
 
 import argparse
 import io
+import math
 import os
 import shutil
 import sys
 from typing import Iterable
 
 from evalkit.errors import UsageError
+
+
+def number_in(low: float, high: float, open_low: bool = False, open_high: bool = False, allow_inf: bool = False):
+    """An argparse type: a number in [low, high] (or open at either end); a bad one is a usage error."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        ok = (not math.isnan(value)) and (allow_inf or math.isfinite(value))
+        ok = ok and (value > low if open_low else value >= low) and (value < high if open_high else value <= high)
+        if not ok:
+            if math.isinf(high):
+                wanted = f"a number {'>' if open_low else '>='} {low:g}"
+            else:
+                wanted = f"a number in {'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"
+            raise argparse.ArgumentTypeError(f"expected {wanted}, found {text!r}")
+        return value
+
+    return parse
+
+
+def whole_number_in(low: int, high: float = math.inf):
+    """An argparse type: a whole number from `low` to `high`."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if not low <= value <= high:
+            wanted = f">= {low}" if math.isinf(high) else f"from {low} to {high}"
+            raise argparse.ArgumentTypeError(f"expected a whole number {wanted}, found {text!r}")
+        return value
+
+    return parse
 
 
 def input_options(parser: argparse.ArgumentParser) -> None:

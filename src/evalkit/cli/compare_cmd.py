@@ -33,7 +33,7 @@ import json
 import sys
 import unicodedata
 
-from evalkit.cli.common import check_output
+from evalkit.cli.common import check_output, whole_number_in
 from evalkit.errors import UsageError
 
 TEXT = {
@@ -79,19 +79,6 @@ def _bottom(text: str) -> str:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text.strip()
-
-
-def _count(low: int, high: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = low - 1
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, found {text!r}")
-        return value
-
-    return parse
 
 
 def add_commands(sub, plugin_options) -> None:
@@ -144,11 +131,11 @@ def add_commands(sub, plugin_options) -> None:
     rect.add_argument("--bottom", type=_bottom, metavar="SHARE",
                       help="list AFTER's bottom units for rectification: 10%% (places rounded half up, at least 1) or a "
                            "number of units; units tied with the last place are included")
-    p.add_argument("--weakest", type=_count(1, 50), default=3, metavar="K",
+    p.add_argument("--weakest", type=whole_number_in(1, 50), default=3, metavar="K",
                    help="weakest items shown per listed unit (lowest points / max_points; default 3)")
     p.add_argument("--allow-different-scorecards", action="store_true",
                    help="compare results of scorecards with different ids (a warning says so)")
-    p.add_argument("--decimals", type=_count(0, 6), default=1, metavar="D", help="decimals of percentages (default 1)")
+    p.add_argument("--decimals", type=whole_number_in(0, 6), default=1, metavar="D", help="decimals of percentages (default 1)")
     p.add_argument("--list-units", action="store_true", help="text format: list the unit ids behind every figure")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")

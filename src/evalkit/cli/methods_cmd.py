@@ -33,7 +33,7 @@ from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
-from evalkit.cli.common import check_output, emit, render
+from evalkit.cli.common import check_output, emit, number_in, render, whole_number_in
 from evalkit.errors import DataError, DefinitionError, Problem, UsageError, describe
 
 RANK_METHODS = ("saw", "topsis", "vikor", "grey")
@@ -46,43 +46,6 @@ LISTED_REVERSALS = 20  # pairs printed in text output (JSON lists up to 100)
 
 # --------------------------------------------------------------------------------------------------
 # Argument types (a bad value is a usage error, exit 64)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {text!r}")
-    return value
-
-
-def _number_in(low: float, high: float, open_low: bool = False, open_high: bool = False, allow_inf: bool = False):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        ok = (not math.isnan(value)) and (allow_inf or math.isfinite(value))
-        ok = ok and (value > low if open_low else value >= low) and (value < high if open_high else value <= high)
-        if not ok:
-            lo = "(" if open_low else "["
-            hi = ")" if open_high else "]"
-            raise argparse.ArgumentTypeError(f"expected a number in {lo}{low:g}, {high:g}{hi}, found {text!r}")
-        return value
-
-    return parse
-
-
-def _positive_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected a number > 0, found {text!r}")
-    return value
 
 
 def _words(text: str) -> list[str]:
@@ -177,7 +140,7 @@ def _add_ahp(sub) -> None:
                    help="priority vector: principal eigenvector (default), row geometric mean, or column-normalised row mean")
     p.add_argument("--ri-table", choices=tuple(RI_TABLES), default="saaty",
                    help="random-index table for CR (default saaty: Saaty 1980)")
-    p.add_argument("--threshold", type=_number_in(0, 1, open_low=True), default=0.1,
+    p.add_argument("--threshold", type=number_in(0, 1, open_low=True), default=0.1,
                    help="CR below this is consistent (default 0.1)")
     p.add_argument("--strict", action="store_true", help="exit 2 when the matrix is not consistent")
     p.add_argument("--format", choices=("text", "json"), default="text")
@@ -277,8 +240,8 @@ def _add_rank(sub, plugin_options) -> None:
     p.add_argument("--units", metavar="FILE", help="units file (id, name, ...): names for the table; every unit must be in both files")
     p.add_argument("--normalization", metavar="NAME",
                    help="saw: minmax (default) or max; topsis: vector (default) or minmax; grey: minmax (default) or max")
-    p.add_argument("--v", type=_number_in(0, 1), help="VIKOR: weight of group utility S against regret R (default 0.5)")
-    p.add_argument("--rho", type=_number_in(0, 1, open_low=True), help="grey: distinguishing coefficient (default 0.5)")
+    p.add_argument("--v", type=number_in(0, 1), help="VIKOR: weight of group utility S against regret R (default 0.5)")
+    p.add_argument("--rho", type=number_in(0, 1, open_low=True), help="grey: distinguishing coefficient (default 0.5)")
     p.add_argument("--check-reversal", action="store_true",
                    help="remove each unit in turn, rank the others again (same weights) and report pairs whose order flips")
     p.add_argument("--remove", metavar="UNIT", action="append", default=[],
@@ -700,17 +663,17 @@ def _add_sensitivity(sub, plugin_options) -> None:
                     "grade has a probability below --fragile-threshold). A weighted-sum scorecard cannot reverse the "
                     "order of other units when one is removed; --remove UNIT re-scores without it to check.")
     input_options(p)
-    p.add_argument("--samples", type=_positive_int, default=1000, help="weight draws (default 1000)")
+    p.add_argument("--samples", type=whole_number_in(1), default=1000, help="weight draws (default 1000)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1): the same seed gives the same report")
     p.add_argument("--mode", choices=SAMPLING_MODES, default="dirichlet",
                    help="dirichlet (default): alpha = concentration x weight; percent: each weight x (1 +/- up to p %%), renormalised")
-    p.add_argument("--concentration", type=_number_in(0, math.inf, open_low=True, allow_inf=True), default=None,
+    p.add_argument("--concentration", type=number_in(0, math.inf, open_low=True, allow_inf=True), default=None,
                    help="Dirichlet concentration (default 200; larger is tighter, inf is no perturbation)")
-    p.add_argument("--percent", type=_number_in(0, 100, open_high=True), default=None,
+    p.add_argument("--percent", type=number_in(0, 100, open_high=True), default=None,
                    help="largest relative change of a weight in percent mode (default 10)")
     p.add_argument("--level", choices=("top", "all"), default="top",
                    help="perturb the top-level dimensions only (default) or every sibling group of the tree")
-    p.add_argument("--fragile-threshold", type=_number_in(0, 1, open_low=True), default=0.9,
+    p.add_argument("--fragile-threshold", type=number_in(0, 1, open_low=True), default=0.9,
                    help="a grade is fragile when its probability is below this (default 0.9)")
     p.add_argument("--remove", metavar="UNIT", action="append", default=[],
                    help="re-score without UNIT and report pairs of other units whose order changes (repeatable)")
@@ -1366,7 +1329,7 @@ def _add_delphi(sub, plugin_options) -> None:
                     "columns expert, item and score; 专家, 指标, 评分). Every expert scores every item; a score above "
                     "--full-mark is an error.")
     p.add_argument("scores", metavar="SCORES", help="the round's scores: expert, then one column per item; or expert, item, score")
-    p.add_argument("--full-mark", required=True, type=_positive_number,
+    p.add_argument("--full-mark", required=True, type=number_in(0, math.inf, open_low=True),
                    help="the top of the scale (e.g. 5 or 10): the full-mark rate counts scores equal to it")
     p.add_argument("--ddof", type=int, choices=(0, 1), default=1,
                    help="standard deviation divisor m - ddof: 1 (default, sample) or 0 (population)")

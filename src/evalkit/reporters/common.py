@@ -218,7 +218,7 @@ def _between(stops, f: float) -> str:
     f = min(max(f, 0.0), 1.0) * (len(stops) - 1)
     k = min(int(f), len(stops) - 2)
     t = f - k
-    rgb = [round(a + (b - a) * t) for a, b in zip(stops[k], stops[k + 1])]
+    rgb = [int(a + (b - a) * t + 0.5) for a, b in zip(stops[k], stops[k + 1])]  # colour channels: nearest whole
     return "#" + "".join(f"{c:02x}" for c in rgb)
 
 

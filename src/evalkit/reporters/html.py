@@ -343,7 +343,7 @@ def _histogram_svg(ev, totals: np.ndarray, lang: str) -> str:
                          f'height="{h:.1f}" fill="{colour}"><title>{fmt(edges[k])}–{fmt(edges[k + 1])}: {c}</title></rect>')
     for tick in np.linspace(lo, hi, 5):
         parts.append(f'<text x="{x_of(tick):.1f}" y="{base + bottom - 4}" text-anchor="middle" class="muted">'
-                     f"{fmt(round(float(tick), 2))}</text>")
+                     f"{fmt(round_array(tick, 2))}</text>")
     shown = [b for b in bands if lo < b.min < hi]
     for k, b in enumerate(sorted(shown, key=lambda b: b.min)):  # labels alternate in height so that they never overlap
         x = x_of(b.min)
