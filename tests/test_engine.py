@@ -196,3 +196,19 @@ def test_a_value_the_rule_cannot_score_is_explained_by_the_rule():
     ev = evalkit.evaluate(evalkit.load_scorecard(raw), {"a": {"u": 50}, "b": {"u": 0}, "c": {"u": 4}})
     line = next(x for x in ev.explain("u", "en") if "[target]" in x)
     assert "actual 4" in line and "cannot be scored" in line and "no value" not in line
+
+
+def test_a_unit_with_no_value_for_any_item_has_no_total_and_no_grade():
+    raw = card().raw
+    for node in raw["dimensions"]:
+        for child in node["children"]:
+            child["missing"] = "reweight"
+    ev = evalkit.evaluate(evalkit.load_scorecard(raw), {"a": {"u1": 50}, "b": {"u1": 1}, "c": {"u1": 5}},
+                          units=["u1", "u2"])
+    u2 = ev.unit("u2")
+    assert np.isnan(u2.total) and u2.grade is None and u2.rank == 2
+    assert ev.unit("u1").total == 66 and ev.unit("u1").rank == 1
+    doc = ev.to_dict()
+    jsonschema.Draft202012Validator(base_schema("result.schema.json")).validate(doc)
+    assert next(u for u in doc["units"] if u["id"] == "u2")["total"] is None
+    assert "no total" in "\n".join(ev.explain("u2", "en"))

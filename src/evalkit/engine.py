@@ -75,7 +75,7 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
     if problems:
         raise DataError(problems)
 
-    shares = _shares(scorecard, scored, n)
+    shares, scorable = _shares(scorecard, scored, n)
     dimension_scores: dict[str, np.ndarray] = {}
     totals = np.zeros(n)
     for item in scorecard.items():
@@ -111,6 +111,8 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
     for node in scorecard.dimensions:
         totals += dimension_scores[node.id] if isinstance(node, Dimension) else item_results[node.id].score
     totals = rounding(totals)
+    if scorable is not True:  # no value for any item, all re-weighted away: no total, so no grade and last rank
+        totals[~scorable] = np.nan
     adjusted = None
     if scorecard.bonus_items or scorecard.deduction_items or scorecard.vetoes:
         adjusted = apply_adjustments(totals, data.units.ids, scorecard, adjustments, rounding)
@@ -230,8 +232,9 @@ def _value_text(value) -> str:
     return "(" + ", ".join("no value" if np.isnan(v) else fmt(v) for v in value) + ")"
 
 
-def _shares(scorecard: Scorecard, scored: Mapping[str, tuple], n: int) -> dict[str, np.ndarray | float]:
-    """Each item's share of the total (scalar, or per unit where re-weighting dropped siblings)."""
+def _shares(scorecard: Scorecard, scored: Mapping[str, tuple], n: int) -> tuple[dict, np.ndarray | bool]:
+    """Each item's share of the total (scalar, or per unit where re-weighting dropped siblings), and
+    whether each unit has anything to be scored on (False: every item was dropped by re-weighting)."""
     available: dict[int, np.ndarray | bool] = {}
 
     def availability(node) -> np.ndarray | bool:
@@ -244,8 +247,8 @@ def _shares(scorecard: Scorecard, scored: Mapping[str, tuple], n: int) -> dict[s
         available[id(node)] = result
         return result
 
-    for top in scorecard.dimensions:
-        availability(top)
+    tops = [availability(top) for top in scorecard.dimensions]
+    scorable = True if any(t is True for t in tops) else np.logical_or.reduce(tops)
 
     shares: dict[str, np.ndarray | float] = {}
 
@@ -268,7 +271,7 @@ def _shares(scorecard: Scorecard, scored: Mapping[str, tuple], n: int) -> dict[s
                 distribute(child.children, share)
 
     distribute(scorecard.dimensions, scorecard.total_points)
-    return shares
+    return shares, scorable
 
 
 def _leaves(node):

@@ -285,6 +285,9 @@ class Evaluation:
             lines.append(f"{pad}{node.name.text(lang)} [{node.rule}]: {why}" + (f"; {weight}" if weight else ""))
         lines.extend(self._adjustment_lines(u, lang))
         grade = u.grade.label.text(lang) if u.grade else ("无等次" if zh else "no grade")
+        if np.isnan(u.total):
+            lines.append("无总分：没有任何指标有数据（均按规定不计），不评等次" if zh
+                         else "no total: no item has a value (all left out as their policy says), so no grade")
         lines.append((f"总分 {fmt(u.total)}，等次 {grade}，排名 {u.rank}/{len(self.units)}") if zh
                      else f"total {fmt(u.total)}, grade {grade}, rank {u.rank} of {len(self.units)}")
         return lines

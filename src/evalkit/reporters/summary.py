@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 from evalkit.model import Dimension
+from evalkit.reporters.common import points_text  # 72.60, not 72.6; empty for no total
 from evalkit.rounding import round_array
-
-
-def points_text(value: float, decimals: int) -> str:
-    """A score with the scorecard's declared decimals, as published: 72.60, not 72.6."""
-    return f"{float(value):.{decimals}f}"
 
 
 def summary_header(evaluation, lang: str) -> list[str]:
