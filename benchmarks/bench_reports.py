@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 import evalkit
-from evalkit.data import DataSet, Units
+from evalkit.io.data import DataSet, Units
 from evalkit.reporters.base import ReportOptions
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -39,15 +39,16 @@ import gc
 import math
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import attrs
 import numpy as np
 
-from evalkit.builtin import rules as builtin_rules
-from evalkit.data import Units
-from evalkit.model import Indicator
+from evalkit.definition.model import Indicator
+from evalkit.io.data import Units
+from evalkit.plugins.builtins import rules as builtin_rules
 from evalkit.rules.base import RuleContext
 
 GOAL_RATIO = 3.0  # issue 3: each vectorised rule within 3x of the equivalent numpy expression

@@ -39,7 +39,7 @@ import tracemalloc
 import numpy as np
 
 import evalkit
-from evalkit.data import DataSet, Units
+from evalkit.io.data import DataSet, Units
 
 GOAL_TIME_RATIO = 3.0  # evalkit within 3x of plain numpy
 GOAL_MEMORY_RATIO = 4.0  # peak memory of evaluate within 4x of the input arrays

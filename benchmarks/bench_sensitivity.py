@@ -34,7 +34,7 @@ import tracemalloc
 
 import numpy as np
 
-from evalkit.methods.sensitivity import sample_weights, weight_sensitivity
+from evalkit.analysis.sensitivity import sample_weights, weight_sensitivity
 
 DIM_WEIGHTS = np.array([0.30, 0.25, 0.20, 0.15, 0.10])
 BAND_MINS = np.array([90.0, 80.0, 60.0, 0.0])

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from evalkit.model import Indicator
+from evalkit.definition.model import Indicator
 from evalkit.rules.base import RuleContext
 
 

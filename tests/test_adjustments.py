@@ -1,14 +1,13 @@
 """Bonus and deduction caps, the five veto effects, and gates: totals, grades and the reasons kept."""
 
 import jsonschema
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import evalkit
-from evalkit.rounding import round_array
-from evalkit.schemas import base_schema
+from evalkit.definition.schemas import base_schema
+from evalkit.scoring.rounding import round_array
 
 
 def scorecard(**extra):

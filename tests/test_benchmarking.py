@@ -12,12 +12,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import evalkit
-from evalkit.benchmarking import (compute_benchmarks, designated_values, gap, group_statistics, hierarchy_levels,
-                                  league_table, peer_groups, percentile_label, read_standards)
+from evalkit.analysis.benchmarks import (
+    compute_benchmarks,
+    designated_values,
+    gap,
+    group_statistics,
+    league_table,
+    peer_groups,
+    percentile_label,
+    read_standards,
+)
 from evalkit.cli import main
-from evalkit.data import Units
 from evalkit.errors import DataError
-from evalkit.inputs import read_table
+from evalkit.io.data import Units, hierarchy_levels
+from evalkit.io.inputs import read_table
 from evalkit.rules.achievement_improvement import baseline_thresholds
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "targets"

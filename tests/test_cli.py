@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from evalkit.cli import main
-from evalkit.schemas import base_schema
+from evalkit.definition.schemas import base_schema
 
 QUICKSTART = Path(__file__).resolve().parent.parent / "examples" / "quickstart"
 SCORECARD = QUICKSTART / "scorecard.yaml"

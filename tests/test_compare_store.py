@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from evalkit.cli import main
-from evalkit.store import Store
+from evalkit.store.history import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "county-254"

@@ -1,4 +1,4 @@
-"""Checking and pivoting input data through the library API (evalkit.data, evalkit.inputs)."""
+"""Checking and pivoting input data through the library API (evalkit.io.data, evalkit.io.inputs)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import evalkit
-from evalkit.data import DataSet, Units, parse_number, read_observations, read_units
 from evalkit.errors import DataError
-from evalkit.loaders.base import PercentCell, Table, UnsavedFormula
+from evalkit.io.data import DataSet, Units, parse_number, read_observations, read_units
+from evalkit.io.table import PercentCell, Table, UnsavedFormula
 
 INDICATORS = {"meetings_rate", "study_hours"}
 UNITS = Units.from_ids(["U01", "U02", "U03"])
@@ -292,7 +292,7 @@ def test_from_columns_copies_the_callers_array():
     assert data.columns["x"][0] == 1.0
 
 
-# --- through evalkit.inputs -----------------------------------------------------------------
+# --- through evalkit.io.inputs -----------------------------------------------------------------
 
 def test_load_data_reads_the_quickstart(quickstart):
     scorecard_path, data_path, units_path = quickstart

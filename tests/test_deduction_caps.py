@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import evalkit
-from evalkit.schemas import base_schema
+from evalkit.definition.schemas import base_schema
 
 
 def card(cap=5):

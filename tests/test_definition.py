@@ -7,9 +7,9 @@ import jsonschema
 import pytest
 
 import evalkit
-from evalkit.definition import validate
-from evalkit.schemas import base_schema, scorecard_schema
-from evalkit.source import parse_yaml
+from evalkit.definition.documents import parse_yaml
+from evalkit.definition.schemas import base_schema, scorecard_schema
+from evalkit.definition.scorecard import validate
 
 
 def minimal(**changes):

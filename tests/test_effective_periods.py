@@ -3,8 +3,8 @@
 import pytest
 
 import evalkit
-from evalkit.definition import scorecard_for
-from evalkit.periods import period_span, within
+from evalkit.definition.periods import period_span, within
+from evalkit.definition.scorecard import scorecard_for
 
 
 def card(version, first, last, upper):

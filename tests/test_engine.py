@@ -1,6 +1,5 @@
 """Scoring end to end through the Python API: roll-up, weights, missing data, grades, ranks, properties."""
 
-import json
 
 import jsonschema
 import numpy as np
@@ -9,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import evalkit
-from evalkit.schemas import base_schema
+from evalkit.definition.schemas import base_schema
 
 
 def card(**changes):

@@ -9,15 +9,29 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from evalkit import expressions
-from evalkit.errors import DefinitionError
-from evalkit.expressions import (
-    DIVISION_BY_ZERO, INVALID, MISSING, OK, REASONS, BinaryOp, Call, Comparison, Expression, Logical, Name,
-    Negate, Not, Number, order, parse,
+from evalkit.definition import expressions
+from evalkit.definition.expressions import (
+    DIVISION_BY_ZERO,
+    INVALID,
+    MISSING,
+    OK,
+    REASONS,
+    BinaryOp,
+    Call,
+    Comparison,
+    Expression,
+    Logical,
+    Name,
+    Negate,
+    Not,
+    Number,
+    order,
+    parse,
 )
+from evalkit.errors import DefinitionError
 
 N = Number
 
@@ -345,7 +359,7 @@ numbers = st.floats(min_value=0, max_value=1e6, allow_nan=False) | st.sampled_fr
 leaf = st.builds(Number, numbers.map(abs)) | st.builds(Name, st.sampled_from(NAMES))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def numeric(depth):
     if depth == 0:
         return leaf
@@ -362,7 +376,7 @@ def numeric(depth):
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def condition(depth):
     sub = numeric(max(depth - 1, 0))
     compare = st.builds(Comparison, st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), sub, sub)
@@ -373,7 +387,7 @@ def condition(depth):
                      st.builds(Not, inner))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def arithmetic(depth):
     if depth == 0:
         return leaf

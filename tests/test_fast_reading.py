@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalkit.data import DataSet, Units, read_observations
 from evalkit.errors import DataError
-from evalkit.loaders.base import Table
+from evalkit.io.data import DataSet, Units, read_observations
+from evalkit.io.table import Table
 
 UNITS = Units.from_ids(["U1", "U2", "U3", "单位4"], names=["甲", "乙", "丙", "丁"])
 KNOWN = {"a", "b", "c"}
@@ -48,7 +48,7 @@ def test_fast_and_row_by_row_readers_agree(rows, period):
 
 
 def test_a_large_clean_file_takes_the_column_wise_path(monkeypatch):
-    import evalkit.data as data
+    import evalkit.io.data as data
 
     rows = tuple((u, i, "2025", f"{k % 97}.5") for k, (u, i) in enumerate((u, i) for u in ["U1", "U2", "U3", "单位4"]
                                                                         for i in ["a", "b", "c"]))

@@ -13,8 +13,8 @@ import pytest
 
 import evalkit
 from evalkit.errors import DataError, FileAccessError
-from evalkit.inputs import read_table
-from evalkit.loaders.base import PercentCell, UnsavedFormula
+from evalkit.io.inputs import read_table
+from evalkit.io.table import PercentCell, UnsavedFormula
 
 HEADER = ["unit", "indicator", "period", "value"]
 ROWS = [

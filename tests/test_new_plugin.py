@@ -14,8 +14,7 @@ import numpy as np
 import pytest
 
 import evalkit
-from evalkit.cli import main
-from evalkit.cli import new_plugin
+from evalkit.cli import main, new_plugin
 
 pytest_plugins = ["pytester"]
 
@@ -112,11 +111,11 @@ DOUBLE = plugin("double_plugin", evalkit_register_rules=lambda register: registe
 
 
 def test_the_plugin_manager_holds_the_builtins_only(evalkit_plugin_manager, evalkit_registry, install_plugin):
-    from evalkit.plugins import BUILTIN_MODULES
+    from evalkit.plugins.manager import BUILTIN_MODULES
 
     assert [name for name, _ in evalkit_plugin_manager.manager.list_name_plugin()] == list(BUILTIN_MODULES)
     assert {"linear", "tiers"} <= set(evalkit_registry.rules) and not evalkit_registry.indicators
-    assert all(owner.startswith("evalkit.builtin.") for owner in evalkit_registry.owners.values())
+    assert all(owner.startswith("evalkit.plugins.builtins.") for owner in evalkit_registry.owners.values())
 
 
 def test_register_plugin_returns_the_registry_so_far(register_plugin, evalkit_plugin_manager):

@@ -7,15 +7,15 @@ import stat
 
 import pytest
 
-import evalkit.output as output
+import evalkit.io.output as output
 from evalkit.errors import FileAccessError
-from evalkit.output import check_writable, write_atomic
+from evalkit.io.output import check_writable, write_atomic
 
 
 def test_writes_text_as_utf8_and_bytes_as_given(tmp_path):
     path = tmp_path / "result.json"
     write_atomic(path, "总分 100\n")
-    assert path.read_bytes() == "总分 100\n".encode("utf-8")
+    assert path.read_bytes() == "总分 100\n".encode()
     write_atomic(path, b"\x00\xffbinary")
     assert path.read_bytes() == b"\x00\xffbinary"
     assert os.listdir(tmp_path) == ["result.json"]

@@ -1,6 +1,6 @@
 """The plugin author's guide keeps up with the code: every hook documented and tested, every example runs.
 
-Fails when a hook declared in `evalkit.hookspecs` has no section in docs/plugins.md or is named by
+Fails when a hook declared in `evalkit.plugins.hookspecs` has no section in docs/plugins.md or is named by
 no test under tests/, when a fixture of `evalkit.testing` is not in the guide, or when a ```python
 example of the guide does not run: blocks that implement hooks are loaded as plugins (and must
 register something through every hook they implement), blocks with test functions are run by pytest.
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import evalkit
-from evalkit import hookspecs
-from evalkit.plugins import KINDS, build_registry, load_plugins
+from evalkit.plugins import hookspecs
+from evalkit.plugins.manager import KINDS, build_registry, load_plugins
 
 pytest_plugins = ["pytester"]
 

@@ -14,7 +14,7 @@ import pytest
 
 import evalkit
 from evalkit.cli import main
-from evalkit.plugins import build_registry, load_plugins
+from evalkit.plugins.manager import build_registry, load_plugins
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGINS = ROOT / "plugins"
@@ -59,7 +59,7 @@ def test_the_tax_plugin_adds_a_rule_with_its_own_schema(installed, capsys):
     [rule] = [r for r in json.loads(capsys.readouterr().out) if r["name"] == "forecast_accuracy"]
     assert rule["plugin"] == "tax" and set(rule["params_schema"]["properties"]) == {"tiers", "otherwise"}
     registry = build_registry(load_plugins(allow=["tax"]))
-    assert "forecast_accuracy" in evalkit.schemas.scorecard_schema(registry)["$defs"]["rule"]["properties"]["name"]["enum"]
+    assert "forecast_accuracy" in evalkit.definition.schemas.scorecard_schema(registry)["$defs"]["rule"]["properties"]["name"]["enum"]
 
 
 def test_org_values_from_the_sample_records(installed):
@@ -213,8 +213,8 @@ def test_a_rule_that_returns_a_bad_value_is_named(install_plugin, tmp_path):
 
 
 def test_the_plugins_use_evalkit_records_rather_than_copies():
-    assert not list(PLUGINS.glob("*/src/*/records.py")), "plugins import evalkit.records; they keep no copy"
-    users = [p for p in PLUGINS.glob("*/src/*/*.py") if "from evalkit.records import" in p.read_text(encoding="utf-8")]
+    assert not list(PLUGINS.glob("*/src/*/records.py")), "plugins import evalkit.io.records; they keep no copy"
+    users = [p for p in PLUGINS.glob("*/src/*/*.py") if "from evalkit.io.records import" in p.read_text(encoding="utf-8")]
     assert {p.parent.name for p in users} == set(PACKAGES.values())
 
 

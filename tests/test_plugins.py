@@ -7,7 +7,7 @@ import pytest
 
 import evalkit
 from evalkit.cli import main
-from evalkit.plugins import build_registry, load_plugins
+from evalkit.plugins.manager import build_registry, load_plugins
 
 
 class HalfRule(evalkit.Rule):
@@ -40,7 +40,7 @@ def dept_scorecard(rule_params):
 def test_builtins_are_registered_through_the_hooks():
     registry = registry_with()
     assert {"linear", "tiers", "target", "per_event"} <= set(registry.rules)
-    assert registry.owner("rules", "linear") == "evalkit.builtin.rules"
+    assert registry.owner("rules", "linear") == "evalkit.plugins.builtins.rules"
     assert set(registry.loaders) == {"csv", "json", "xlsx"}
     assert set(registry.reporters) == {"table", "json", "csv", "xlsx", "html", "markdown"}
 
@@ -53,7 +53,7 @@ def test_a_department_rule_is_usable_from_a_scorecard_with_its_own_schema():
     assert ev.unit("a").total == 4 and ev.unit("b").total == 10
     problems = evalkit.validate(dept_scorecard({"factor": -1}), registry)
     assert [p.path for p in problems] == ["$.dimensions[0].rule.params.factor"]
-    assert "half" in evalkit.schemas.scorecard_schema(registry)["$defs"]["rule"]["properties"]["name"]["enum"]
+    assert "half" in evalkit.definition.schemas.scorecard_schema(registry)["$defs"]["rule"]["properties"]["name"]["enum"]
 
 
 def test_plugin_indicators_need_no_declaration():
@@ -176,7 +176,7 @@ def test_entry_point_plugins_are_found_and_named_when_broken(tmp_path, monkeypat
     monkeypatch.syspath_prepend(str(tmp_path))
     points = [importlib.metadata.EntryPoint(name="third", value="dept_third", group="evalkit"),
               importlib.metadata.EntryPoint(name="broken", value="dept_broken", group="evalkit")]
-    monkeypatch.setattr("evalkit.plugins.importlib.metadata.entry_points",
+    monkeypatch.setattr("evalkit.plugins.manager.importlib.metadata.entry_points",
                         lambda group: [p for p in points if p.group == group])
     with pytest.raises(evalkit.PluginError) as info:
         load_plugins()
@@ -229,4 +229,4 @@ def test_bad_hook_arguments_bad_schemas_and_clashing_loaders_are_named(tmp_path)
         registry_with(plugin("clash", evalkit_register_loaders=lambda register: register(other_csv)))
     message = str(info.value)
     assert "the file ending '.csv' is read by loader" in message
-    assert "'csv' of plugin 'evalkit.builtin.loaders'" in message and "'mycsv' of plugin 'clash'" in message
+    assert "'csv' of plugin 'evalkit.plugins.builtins.loaders'" in message and "'mycsv' of plugin 'clash'" in message

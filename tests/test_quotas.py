@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import evalkit
-from evalkit.quotas import places
+from evalkit.scoring.quotas import places
 
 
 def card(**quota):

@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evalkit.ranking import rank
+from evalkit.scoring.ranking import rank
 
 
 def test_tie_rules_and_missing_last():

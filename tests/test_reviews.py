@@ -15,10 +15,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evalkit.cli import main
-from evalkit.data import Units
 from evalkit.errors import DataError, DefinitionError
-from evalkit.reviews import (BELOW_MINIMUM, FALLBACK, NO_BALLOTS, OK, Quota, aggregate, ballots_table, load_review,
-                             read_ballots, review, void_ballots)
+from evalkit.io.data import Units
+from evalkit.reviews.review import (
+    BELOW_MINIMUM,
+    FALLBACK,
+    NO_BALLOTS,
+    OK,
+    Quota,
+    aggregate,
+    ballots_table,
+    load_review,
+    read_ballots,
+    review,
+    void_ballots,
+)
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "reviews"
 UNITS_FILE = Path(__file__).resolve().parent.parent / "examples" / "quickstart" / "units.csv"

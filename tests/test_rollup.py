@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import evalkit
+from evalkit.analysis.period_rollup import PartValues, load_rollup, rollup, run_rollup
 from evalkit.cli import main
 from evalkit.errors import DataError, DefinitionError
-from evalkit.rollup import PartValues, load_rollup, rollup, run_rollup
-from evalkit.rounding import Rounding
+from evalkit.scoring.rounding import Rounding
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICK = ROOT / "examples" / "quickstart"
@@ -95,7 +95,7 @@ def test_evaluations_and_reviews_from_the_api():
     card = evalkit.load_scorecard(QUICK / "scorecard.yaml")
     data = evalkit.load_data(QUICK / "data.csv", QUICK / "units.csv", card)
     ev = evalkit.evaluate(card, data)
-    from evalkit.reviews import review
+    from evalkit.reviews.review import review
 
     rv = review(REVIEWS / "review.yaml", REVIEWS / "ballots.csv", QUICK / "units.csv")
     result = rollup({"Q1": ev, "Q2": ev, "review": rv}, {"Q1": 47.5, "Q2": 47.5, "review": 5})

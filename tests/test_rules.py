@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evalkit.model import Indicator
+from evalkit.definition.model import Indicator
 from evalkit.rules.linear import LinearRule
 from evalkit.rules.per_event import PerEventRule
 from evalkit.rules.target import TargetRule

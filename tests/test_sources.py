@@ -52,7 +52,7 @@ def source_plugin(compute, indicators=("v",)):
 
 
 def registry_with(module):
-    from evalkit.plugins import build_registry, load_plugins
+    from evalkit.plugins.manager import build_registry, load_plugins
 
     return build_registry(load_plugins(entry_points=False, extra=[module]))
 
@@ -64,7 +64,7 @@ def registry_with(module):
     (lambda r, p, u: {"v": {"a": "abc"}}, evalkit.DataError, "the value is not usable"),
 ])
 def test_a_source_that_misbehaves_is_named(compute, error, text):
-    from evalkit.sources import read_source
+    from evalkit.io.sources import read_source
 
     registry = registry_with(source_plugin(compute))
     with pytest.raises(error) as info:
@@ -73,8 +73,8 @@ def test_a_source_that_misbehaves_is_named(compute, error, text):
 
 
 def test_record_errors_are_bad_data_and_unknown_sources_a_usage_error():
-    from evalkit.records import RecordError
-    from evalkit.sources import parse_records_option, read_source
+    from evalkit.io.records import RecordError
+    from evalkit.io.sources import parse_records_option, read_source
 
     def broken(records, period, units):
         raise RecordError("meetings.csv, row 4, column 'date': not a date")

@@ -14,10 +14,19 @@ from pathlib import Path
 import pytest
 
 import evalkit
-import evalkit.store as store_module
+import evalkit.store.history as store_module
 from evalkit.cli import main
-from evalkit.store import (APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, RunNotFound, Store, StoreError, check_store,
-                           input_fingerprint, load_run)
+from evalkit.store.history import (
+    APPLICATION_ID,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    RunNotFound,
+    Store,
+    StoreError,
+    check_store,
+    input_fingerprint,
+    load_run,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart"
@@ -164,7 +173,7 @@ def test_many_writes_from_two_processes_lose_nothing(tmp_path):
     go = tmp_path / "go"
     script = textwrap.dedent(f"""
         import hashlib, os, sys, time
-        from evalkit.store import Store
+        from evalkit.store.history import Store
         tag = sys.argv[1]
         while not os.path.exists({str(go)!r}):  # start together
             time.sleep(0.005)

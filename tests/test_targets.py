@@ -12,12 +12,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import evalkit
+from evalkit.analysis.targets import (
+    STATUSES,
+    Targets,
+    assess,
+    expected_values,
+    generated_targets,
+    load_plan,
+    period_position,
+    progress,
+    read_targets,
+    target_columns,
+    target_status,
+    targets_from_plan,
+    with_target_columns,
+)
 from evalkit.cli import main
-from evalkit.data import DataSet
 from evalkit.errors import DataError, DefinitionError
-from evalkit.inputs import read_table
-from evalkit.targets import (STATUSES, Targets, assess, expected_values, generated_targets, load_plan, period_position,
-                             progress, read_targets, target_columns, target_status, targets_from_plan, with_target_columns)
+from evalkit.io.data import DataSet
+from evalkit.io.inputs import read_table
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "targets"
 ARGS = (EXAMPLE / "scorecard.yaml", "--data", EXAMPLE / "data.csv", "--units", EXAMPLE / "units.csv")

@@ -1,4 +1,4 @@
-"""Tier transitions (evalkit.transitions) and `evalkit compare`: properties, rules as declared, CLI errors."""
+"""Tier transitions (evalkit.analysis.transitions) and `evalkit compare`: properties, rules as declared, CLI errors."""
 
 from __future__ import annotations
 
@@ -12,11 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
+from evalkit.analysis.transitions import MarkedRule, Share, bottom_places, check_result, compare, parse_bottom, rectification
 from evalkit.cli import main
+from evalkit.definition.schemas import base_schema
 from evalkit.errors import DataError
-from evalkit.schemas import base_schema
-from evalkit.transitions import (MarkedRule, Share, bottom_places, check_result, compare, parse_bottom,
-                                 rectification)
 
 GRADES = (("advanced", 85, "先进"), ("average", 70, "一般"), ("lagging", 0, "后进"))
 

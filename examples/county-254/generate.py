@@ -22,7 +22,7 @@ How (nothing is assigned a tier; tiers come from scoring the values):
    items (meetings, study hours, service pledges) take up the remaining points exactly, their values
    rounded to one decimal (each off by at most 0.02 points).
 4. Verification by evalkit itself: both years are scored through the files just written (load_scorecard,
-   load_units, load_data, evaluate) and compared (evalkit.transitions.compare). Any unit whose outcome
+   load_units, load_data, evaluate) and compared (evalkit.analysis.transitions.compare). Any unit whose outcome
    differs from its plan gets new values (next random draw) and the loop repeats until every figure is
    exact; the script fails loudly if it cannot get there.
 
@@ -270,7 +270,7 @@ def write_files(out: Path, units, values):
 def outcomes(out: Path):
     """Per unit: (tier 2024, tier 2025, marked) as evalkit scores the files on disk."""
     import evalkit
-    from evalkit.transitions import MarkedRule, compare
+    from evalkit.analysis.transitions import MarkedRule, compare
 
     scorecard = evalkit.load_scorecard(HERE / "scorecard.yaml")
     units = evalkit.load_units(out / "units.csv", scorecard.registry)

@@ -8,27 +8,28 @@ Load a scorecard, score units column-wise, grade and rank them, and explain ever
     evaluation = evalkit.evaluate(scorecard, {"meeting_rate": {"u1": 96, "u2": 80}}, units=["u1", "u2"])
     evaluation.unit("u1").total
 
-Plugins implement the hooks in `evalkit.hookspecs` with `@evalkit.hookimpl`.
+Plugins implement the hooks in `evalkit.plugins.hookspecs` with `@evalkit.hookimpl`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
-from evalkit.adjustments import AdjustmentRecord
-from evalkit.data import DataSet, Units
-from evalkit.definition import load_scorecard, validate
+from evalkit.definition.model import Indicator, Label, Scorecard
+from evalkit.definition.scorecard import load_scorecard, validate
 from evalkit.errors import DataError, DefinitionError, EvalkitError, FileAccessError, PluginError, Problem
-from evalkit.hookspecs import hookimpl
-from evalkit.inputs import load_data, load_units
-from evalkit.loaders.base import Loader, Table
-from evalkit.model import Indicator, Label, Scorecard
-from evalkit.plugins import Registry, build_registry, default_registry, load_plugins
+from evalkit.io.data import DataSet, Units
+from evalkit.io.inputs import load_data, load_units
+from evalkit.io.sources import Source
+from evalkit.io.table import Loader, Table
+from evalkit.plugins.hookspecs import hookimpl
+from evalkit.plugins.manager import Registry, build_registry, default_registry, load_plugins
 from evalkit.reporters.base import Reporter, ReportOptions
-from evalkit.result import Evaluation, UnitResult
-from evalkit.rounding import Rounding, round_array
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, scalar_rule
-from evalkit.sources import Source
+from evalkit.scoring.adjustments import AdjustmentRecord
+from evalkit.scoring.evaluation import Evaluation, UnitResult
+from evalkit.scoring.rounding import Rounding, round_array
 
 __version__ = "0.1.0"
 
@@ -43,8 +44,8 @@ def evaluate(scorecard: Scorecard, data: DataSet | Mapping[str, Any], units: Uni
     deduction and veto records: dicts with unit, item, points, reason, evidence, authority.
     `progress(done, total)` is called after each item is scored.
     """
-    from evalkit.adjustments import records_from
-    from evalkit.engine import evaluate as run
+    from evalkit.scoring.adjustments import records_from
+    from evalkit.scoring.engine import evaluate as run
 
     if not isinstance(data, DataSet):
         if units is None:
@@ -63,8 +64,39 @@ def evaluate(scorecard: Scorecard, data: DataSet | Mapping[str, Any], units: Uni
 
 
 __all__ = [
-    "AdjustmentRecord", "DataError", "DataSet", "DefinitionError", "Evaluation", "EvalkitError", "FileAccessError", "Indicator", "Label",
-    "Loader", "ParamProblem", "PluginError", "Problem", "Registry", "ReportOptions", "Reporter", "Rounding", "Rule",
-    "RuleContext", "Scorecard", "Source", "Table", "UnitResult", "Units", "build_registry", "default_registry", "evaluate",
-    "hookimpl", "load_data", "load_plugins", "load_scorecard", "load_units", "round_array", "scalar_rule", "validate",
+    "AdjustmentRecord",
+    "DataError",
+    "DataSet",
+    "DefinitionError",
+    "EvalkitError",
+    "Evaluation",
+    "FileAccessError",
+    "Indicator",
+    "Label",
+    "Loader",
+    "ParamProblem",
+    "PluginError",
+    "Problem",
+    "Registry",
+    "ReportOptions",
+    "Reporter",
+    "Rounding",
+    "Rule",
+    "RuleContext",
+    "Scorecard",
+    "Source",
+    "Table",
+    "UnitResult",
+    "Units",
+    "build_registry",
+    "default_registry",
+    "evaluate",
+    "hookimpl",
+    "load_data",
+    "load_plugins",
+    "load_scorecard",
+    "load_units",
+    "round_array",
+    "scalar_rule",
+    "validate",
 ]

@@ -7,7 +7,7 @@ the error's exit code; it never shows a traceback for bad input.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import attrs
 

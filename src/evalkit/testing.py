@@ -19,7 +19,7 @@ Fixtures (each test gets fresh ones):
 
 ``evalkit_plugin_manager``
     The built-in plugins only, loaded the way the host loads them, without installed entry points
-    and without any ``--plugins-dir``: an ``evalkit.plugins.Plugins`` (``.manager`` is the pluggy
+    and without any ``--plugins-dir``: an ``evalkit.plugins.manager.Plugins`` (``.manager`` is the pluggy
     PluginManager). ``evalkit.build_registry(evalkit_plugin_manager)`` gives its Registry.
 ``evalkit_registry``
     The Registry of the built-ins alone.
@@ -52,8 +52,9 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import pytest
 
@@ -61,7 +62,7 @@ import pytest
 @pytest.fixture
 def evalkit_plugin_manager():
     """The built-in plugins only, loaded as the host loads them (no installed entry points)."""
-    from evalkit.plugins import load_plugins
+    from evalkit.plugins.manager import load_plugins
 
     return load_plugins(entry_points=False)
 
@@ -69,7 +70,7 @@ def evalkit_plugin_manager():
 @pytest.fixture
 def evalkit_registry(evalkit_plugin_manager):
     """The Registry of the built-ins alone."""
-    from evalkit.plugins import build_registry
+    from evalkit.plugins.manager import build_registry
 
     return build_registry(evalkit_plugin_manager)
 
@@ -80,7 +81,7 @@ def register_plugin(evalkit_plugin_manager):
     import pluggy
 
     from evalkit.errors import PluginError, Problem
-    from evalkit.plugins import KINDS, PluginInfo, build_registry
+    from evalkit.plugins.manager import KINDS, PluginInfo, build_registry
 
     plugins = evalkit_plugin_manager
     pm = plugins.manager
@@ -131,7 +132,7 @@ def register_plugin(evalkit_plugin_manager):
 def evaluate_small(evalkit_plugin_manager):
     """Score a small scorecard dict on {indicator: {unit: value}} and return the Evaluation."""
     import evalkit
-    from evalkit.plugins import build_registry
+    from evalkit.plugins.manager import build_registry
 
     def evaluate(scorecard: Mapping[str, Any], values: Mapping[str, Any], units: Iterable[str] | None = None,
                  adjustments: Iterable[Mapping[str, Any]] = (), registry=None):
@@ -157,7 +158,7 @@ def evaluate_small(evalkit_plugin_manager):
 @pytest.fixture
 def install_plugin(tmp_path_factory, monkeypatch):
     """Make a plugin package folder look pip-installed for one test (entry point included)."""
-    from evalkit import plugins as host
+    from evalkit.plugins import manager as host
 
     before = set(sys.modules)
     sources: list[str] = []

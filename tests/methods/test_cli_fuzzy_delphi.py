@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from evalkit.cli import main
+from evalkit.definition.documents import load_document
 from evalkit.methods import ahp, delphi_round, fuzzy_evaluation, parse_matrix
-from evalkit.source import load_document
 
 from ..conftest import EXAMPLES
 

@@ -8,9 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import evalkit
-from evalkit.errors import DefinitionError
-from evalkit.methods import competition_rank, topsis
-from evalkit.methods.sensitivity import (
+from evalkit.analysis.sensitivity import (
     Group,
     batch_grades,
     batch_ranks,
@@ -22,7 +20,9 @@ from evalkit.methods.sensitivity import (
     scorecard_weights,
     weight_sensitivity,
 )
-from evalkit.rounding import round_array
+from evalkit.errors import DefinitionError
+from evalkit.methods import competition_rank, topsis
+from evalkit.scoring.rounding import round_array
 
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 BANDS = np.array([90.0, 80.0, 60.0, 0.0])

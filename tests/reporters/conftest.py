@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import evalkit
-from evalkit.data import DataSet, Units
+from evalkit.io.data import DataSet, Units
 from evalkit.reporters.base import ReportOptions
 
 ROOT = Path(__file__).resolve().parents[2]

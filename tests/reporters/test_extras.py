@@ -1,7 +1,7 @@
 """Tier transitions, benchmarks and targets in the reports (`evalkit run --compare-with / --benchmarks / --targets`).
 
-The figures in the workbook, the HTML page and the Markdown are the library's own (evalkit.transitions,
-evalkit.benchmarking, evalkit.targets), computed here independently of the command line and compared
+The figures in the workbook, the HTML page and the Markdown are the library's own (evalkit.analysis.transitions,
+evalkit.analysis.benchmarks, evalkit.analysis.targets), computed here independently of the command line and compared
 cell by cell; the command line gives the same bytes as a report rendered from the library's objects.
 Without the options every format's output is unchanged, and a reporter written before extras existed
 keeps working.
@@ -19,14 +19,14 @@ import openpyxl
 import pytest
 
 import evalkit
-from evalkit.benchmarking import compute_benchmarks
+from evalkit.analysis.benchmarks import compute_benchmarks
+from evalkit.analysis.targets import STATUS_LABELS, assess, load_plan, read_targets, targets_from_plan
+from evalkit.analysis.transitions import MarkedRule, compare
 from evalkit.cli import main
-from evalkit.data import DataSet, Units
-from evalkit.inputs import load_data, load_units, read_table
+from evalkit.io.data import DataSet, Units
+from evalkit.io.inputs import load_data, load_units, read_table
 from evalkit.reporters.base import ReportExtras, ReportOptions
 from evalkit.reporters.common import label
-from evalkit.targets import STATUS_LABELS, assess, load_plan, read_targets, targets_from_plan
-from evalkit.transitions import MarkedRule, compare
 
 from .conftest import EXAMPLES, QUICKSTART, render
 from .test_browser import browse, chromium, console_messages  # noqa: F401  (chromium is a fixture)

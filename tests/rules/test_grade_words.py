@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import evalkit
-from evalkit.model import Indicator
+from evalkit.definition.model import Indicator
 from evalkit.rules.grade_words import GradeWordsRule
 from tests.rulekit import score
 

@@ -1,12 +1,11 @@
 """Rules that score a unit against its peers: percentile, z-score, rank to points."""
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import evalkit
-from evalkit.peers import percentile_in_group
+from evalkit.analysis.peers import percentile_in_group
 
 
 def evaluate(rule, params, values, types=None, direction="higher", max_points=10):

@@ -1,8 +1,7 @@
 """evalkit-discipline: what it registers and its indicators from the sample ledgers, by hand."""
 
-import pytest
-
 import evalkit_discipline
+import pytest
 from evalkit_discipline import SAMPLES, RecordError, compute
 
 

@@ -4,11 +4,11 @@ Uses the fixtures of `evalkit.testing` (register_plugin, evaluate_small), which 
 pytest plugin.
 """
 
+import evalkit_org
 import pytest
+from evalkit_org import SAMPLES, RecordError, compute, long_rows, monthly_dues, write_long_csv
 
 import evalkit
-import evalkit_org
-from evalkit_org import SAMPLES, RecordError, compute, long_rows, monthly_dues, write_long_csv
 
 
 def test_registers_its_indicators_with_both_names(register_plugin):

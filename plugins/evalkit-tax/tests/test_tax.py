@@ -1,10 +1,10 @@
 """evalkit-tax: what it registers, its indicators from the sample records by hand, and its rule."""
 
+import evalkit_tax
 import pytest
+from evalkit_tax import SAMPLES, RecordError, compute
 
 import evalkit
-import evalkit_tax
-from evalkit_tax import SAMPLES, RecordError, compute
 
 
 def test_registers_its_indicators_and_rule(register_plugin):

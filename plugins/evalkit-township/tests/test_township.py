@@ -1,8 +1,7 @@
 """evalkit-township: what it registers, its indicators from the sample records by hand, and the veto."""
 
-import pytest
-
 import evalkit_township
+import pytest
 from evalkit_township import SAMPLES, compute
 
 

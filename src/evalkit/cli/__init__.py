@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 import traceback
-from typing import Sequence
+from collections.abc import Sequence
 
 from evalkit.errors import EvalkitError, UsageError
 
@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def registry_from(args: argparse.Namespace):
-    from evalkit.plugins import default_registry
+    from evalkit.plugins.manager import default_registry
 
     options = {}
     if args.plugins_dir:

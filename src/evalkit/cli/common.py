@@ -13,7 +13,7 @@ import math
 import os
 import shutil
 import sys
-from typing import Iterable
+from collections.abc import Iterable
 
 from evalkit.errors import UsageError
 
@@ -84,9 +84,9 @@ def load_inputs(args: argparse.Namespace, registry):
     from pathlib import Path
 
     from evalkit import load_scorecard
-    from evalkit.adjustments import read_adjustments
-    from evalkit.definition import scorecard_in_force
-    from evalkit.inputs import load_data, load_units, read_table
+    from evalkit.definition.scorecard import scorecard_in_force
+    from evalkit.io.inputs import load_units, read_table
+    from evalkit.scoring.adjustments import read_adjustments
 
     if Path(args.scorecard).is_dir():
         scorecard = scorecard_in_force(args.scorecard, args.period, registry)
@@ -104,8 +104,8 @@ def load_inputs(args: argparse.Namespace, registry):
 
 def _data(args: argparse.Namespace, registry, scorecard, units):
     """The --data files and the --records sources' values, read as one data set."""
-    from evalkit.inputs import load_data, merge_data
-    from evalkit.sources import parse_records_option, read_source
+    from evalkit.io.inputs import load_data, merge_data
+    from evalkit.io.sources import parse_records_option, read_source
 
     sources = [parse_records_option(text) for text in getattr(args, "records", None) or []]
     if not args.data and not sources:
@@ -145,7 +145,7 @@ class LazyProgress:
         self.bar = None
         self.task = None
 
-    def __enter__(self) -> "LazyProgress":
+    def __enter__(self) -> LazyProgress:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -183,7 +183,7 @@ def default_lang(scorecard) -> str:
 
 def check_output(args: argparse.Namespace, inputs: Iterable[str | None] = ()) -> None:
     """Before any work: -o must be writable and must not be one of the inputs."""
-    from evalkit.output import check_writable
+    from evalkit.io.output import check_writable
 
     output = getattr(args, "output", None)
     if not output:
@@ -211,7 +211,7 @@ def _flat(names: Iterable) -> list:
 
 def emit(args: argparse.Namespace, content: str | bytes, what: str) -> None:
     """Write to -o atomically (saying so on stderr), or to standard output."""
-    from evalkit.output import write_atomic
+    from evalkit.io.output import write_atomic
 
     output = getattr(args, "output", None)
     if output:

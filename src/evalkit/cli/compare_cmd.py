@@ -1,6 +1,6 @@
 """`evalkit compare`: tier transitions between two evaluations (晋位升级) and the rectification list (整改).
 
-Three ways in, one comparison (evalkit.transitions works on result documents, so a stored run plugs in):
+Three ways in, one comparison (evalkit.analysis.transitions works on result documents, so a stored run plugs in):
 
     evalkit compare BEFORE.json AFTER.json                       # two `evalkit run --format json -o` files
     evalkit compare SCORECARD --data DATA --units UNITS --periods 2024 2025
@@ -16,7 +16,7 @@ Decisions (also in --help):
 - Units in only one of the two results, or without a grade, are listed, never silently dropped.
 - "Improved markedly" is declared with --marked (score:N, rank:N, percent:N) and counts, by default,
   units that stayed in their tier (--marked-among all: risers too); shares are of the starting tier.
-- Stored runs (evalkit.store) are read with `load_run` and checked with `check_result` like a file, and
+- Stored runs (evalkit.store.history) are read with `load_run` and checked with `check_result` like a file, and
   give the same comparison as the same runs exported with `evalkit run --format json -o` (only the
   "source" of each side differs: "STORE run N" instead of the file name). Run ids are those `evalkit
   history` lists; --scorecard-id ID --periods P1 P2 takes the latest stored run of each period. --runs or
@@ -63,7 +63,7 @@ TEXT = {
 
 
 def _marked(text: str):
-    from evalkit.transitions import MarkedRule
+    from evalkit.analysis.transitions import MarkedRule
 
     try:
         return MarkedRule.parse(text)
@@ -72,7 +72,7 @@ def _marked(text: str):
 
 
 def _bottom(text: str) -> str:
-    from evalkit.transitions import parse_bottom
+    from evalkit.analysis.transitions import parse_bottom
 
     try:
         parse_bottom(text)
@@ -148,7 +148,7 @@ def add_commands(sub, plugin_options) -> None:
 
 def _store_path(args: argparse.Namespace) -> str | None:
     """The history store to read: --store, else $EVALKIT_STORE when --runs or --scorecard-id asks for stored runs."""
-    from evalkit.store import store_path
+    from evalkit.store.history import store_path
 
     if args.store:
         return args.store
@@ -159,7 +159,7 @@ def _store_path(args: argparse.Namespace) -> str | None:
 
 def _load(args: argparse.Namespace, store: str | None = None):
     """(before document, after document, names) from two files, two periods of one data set, or two stored runs."""
-    from evalkit.transitions import read_result
+    from evalkit.analysis.transitions import read_result
 
     if args.store or args.runs or args.scorecard_id:
         return _load_stored(args, store)
@@ -187,9 +187,9 @@ def _load(args: argparse.Namespace, store: str | None = None):
 
 
 def _load_stored(args: argparse.Namespace, path: str | None):
-    """(before document, after document, names) from two runs of a history store (evalkit.store.load_run)."""
-    from evalkit.store import ENV_VAR, Store, load_run
-    from evalkit.transitions import check_result
+    """(before document, after document, names) from two runs of a history store (evalkit.store.history.load_run)."""
+    from evalkit.analysis.transitions import check_result
+    from evalkit.store.history import ENV_VAR, Store, load_run
 
     asked = "--store" if args.store else "--runs" if args.runs else "--scorecard-id"
     if path is None:
@@ -244,7 +244,7 @@ def _evaluate_periods(args: argparse.Namespace, periods) -> list[dict]:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from evalkit.transitions import MarkedRule, compare, rectification
+    from evalkit.analysis.transitions import MarkedRule, compare, rectification
 
     store = _store_path(args)
     check_output(args, [*args.inputs, store])
@@ -269,7 +269,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     else:
         content = render_text(comparison, rect, lang, args.decimals, args.list_units, after)
     if args.output:
-        from evalkit.output import write_atomic
+        from evalkit.io.output import write_atomic
 
         write_atomic(args.output, content)
         print(f"wrote {args.output} ({len(comparison.moves)} units compared, format {args.format})", file=sys.stderr)

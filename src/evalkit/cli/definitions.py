@@ -24,18 +24,18 @@ def add_commands(sub, plugin_options) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     """A scorecard, or a review or roll-up definition (told apart by their marker keys)."""
     from evalkit.cli import registry_from
-    from evalkit.definition import load_scorecard, validate
-    from evalkit.source import load_document
+    from evalkit.definition.documents import load_document
+    from evalkit.definition.scorecard import load_scorecard, validate
 
     document = load_document(args.file)
     data = document.data if isinstance(document.data, dict) else {}
     if "evalkit_review" in data:
-        from evalkit.reviews import load_review
+        from evalkit.reviews.review import load_review
 
         load_review(document)
         what = "review definition"
     elif "parts" in data and "dimensions" not in data:
-        from evalkit.rollup import load_rollup
+        from evalkit.analysis.period_rollup import load_rollup
 
         load_rollup(document)
         what = "roll-up definition"
@@ -53,8 +53,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     from evalkit.cli import registry_from
-    from evalkit.output import write_atomic
-    from evalkit.schemas import scorecard_schema
+    from evalkit.definition.schemas import scorecard_schema
+    from evalkit.io.output import write_atomic
 
     text = json.dumps(scorecard_schema(registry_from(args)), ensure_ascii=False, indent=2) + "\n"
     if args.output:

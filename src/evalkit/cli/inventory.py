@@ -17,7 +17,7 @@ def add_commands(sub, plugin_options) -> None:
 
 def cmd_plugins(args: argparse.Namespace) -> int:
     from evalkit.cli import registry_from
-    from evalkit.plugins import KINDS
+    from evalkit.plugins.manager import KINDS
 
     registry = registry_from(args)
     listing = []

@@ -27,9 +27,9 @@ import io
 import json
 import math
 import re
-import shutil
 import sys
-from typing import Any, NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -150,8 +150,8 @@ def _add_ahp(sub) -> None:
 def cmd_ahp(args: argparse.Namespace) -> int:
     import attrs
 
+    from evalkit.definition.documents import load_document
     from evalkit.methods import RI_SOURCES, ahp, worst_judgement
-    from evalkit.source import load_document
 
     matrix, labels = _parse_ahp(load_document(args.file))
     try:
@@ -181,7 +181,7 @@ def _ahp_text(args, result, matrix, labels, ri_source: str) -> str:
     from rich.text import Text
 
     from evalkit.methods import competition_rank, worst_judgement
-    from evalkit.rounding import round_array
+    from evalkit.scoring.rounding import round_array
 
     n = matrix.shape[0]
     names = labels or tuple(f"C{k + 1}" for k in range(n))
@@ -252,7 +252,7 @@ def _add_rank(sub, plugin_options) -> None:
 
 
 def _parse_weight_text(text: str) -> float | None:
-    from evalkit.data import parse_number
+    from evalkit.io.data import parse_number
 
     m = re.fullmatch(r"\s*([0-9.]+)\s*/\s*([0-9.]+)\s*", text)
     if m:
@@ -313,8 +313,8 @@ def _given_weights(args: argparse.Namespace, criteria: Sequence[str]) -> np.ndar
 
 def _file_weights(args: argparse.Namespace, criteria: Sequence[str]) -> tuple[np.ndarray, str]:
     """Weights from --weights-file: an AHP matrix, {weights: ...}, a list, or a mapping criterion -> weight."""
+    from evalkit.definition.documents import json_path, load_document
     from evalkit.methods import ahp
-    from evalkit.source import json_path, load_document
 
     path = args.weights_file
     doc = load_document(path)
@@ -492,7 +492,7 @@ def _about_file(exc: DataError, dm) -> DataError:
 def _unit_names(args: argparse.Namespace, dm, registry) -> tuple[str, ...]:
     if not args.units:
         return dm.names
-    from evalkit.inputs import load_units
+    from evalkit.io.inputs import load_units
 
     units = load_units(args.units, registry)
     problems = [Problem("the unit is not in the units file", source=dm.source, path=f"unit {uid!r}",
@@ -516,7 +516,7 @@ def _removal_indices(args: argparse.Namespace, ids: Sequence[str], source: str) 
 
 
 def _rank_reversal(args, dm, weights, higher, result):
-    from evalkit.methods.sensitivity import rank_reversals
+    from evalkit.analysis.sensitivity import rank_reversals
 
     n = len(dm.units)
     remove = _removal_indices(args, dm.units, dm.source)
@@ -541,7 +541,7 @@ def _reversal_doc(check, ids: Sequence[str]) -> dict:
 
 
 def _rank_document(args, dm, names, weights, weights_from, higher, result, reversal) -> dict:
-    from evalkit.methods._common import to_list
+    from evalkit.methods.arrays import to_list
 
     ids = np.asarray(dm.units, dtype=object).astype(str)
     order = np.lexsort((ids, result.rank))
@@ -651,8 +651,8 @@ def _reversal_lines(rr: dict, units: list, kept: str) -> list[str]:
 
 
 def _add_sensitivity(sub, plugin_options) -> None:
+    from evalkit.analysis.sensitivity import SAMPLING_MODES
     from evalkit.cli.common import input_options
-    from evalkit.methods.sensitivity import SAMPLING_MODES
 
     p = sub.add_parser(
         "sensitivity", parents=[plugin_options], help="how robust ranks and grades are to the scorecard's weights",
@@ -686,9 +686,9 @@ def _add_sensitivity(sub, plugin_options) -> None:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     from evalkit import evaluate
+    from evalkit.analysis.sensitivity import rank_reversals, scorecard_sensitivity, scorecard_weights
     from evalkit.cli import registry_from
     from evalkit.cli.common import default_lang, load_inputs
-    from evalkit.methods.sensitivity import rank_reversals, scorecard_sensitivity, scorecard_weights
 
     if args.mode == "dirichlet" and args.percent is not None:
         raise UsageError("--percent applies to --mode percent; the Dirichlet mode takes --concentration")
@@ -719,7 +719,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 def _without(data, keep: np.ndarray):
     """The data set without the units not in `keep` (a parent that is gone becomes no parent)."""
-    from evalkit.data import DataSet, Units
+    from evalkit.io.data import DataSet, Units
 
     u = data.units
     ids = tuple(u.ids[i] for i in keep)
@@ -739,7 +739,7 @@ REVERSAL_NOTE = {
 
 
 def _sensitivity_document(args, evaluation, prepared, result, check, concentration, percent, lang) -> dict:
-    from evalkit.methods.sensitivity import groups_of
+    from evalkit.analysis.sensitivity import groups_of
 
     sc = evaluation.scorecard
     bands = sc.grading.bands if sc.grading else ()
@@ -790,7 +790,7 @@ def _sensitivity_document(args, evaluation, prepared, result, check, concentrati
 
 def round_to(x: float, decimals: int) -> float:
     """A total as the scorecard publishes it (already rounded by the scorecard's rule; this only trims noise)."""
-    from evalkit.rounding import round_array
+    from evalkit.scoring.rounding import round_array
 
     return float(round_array(float(x), decimals))
 
@@ -926,7 +926,7 @@ def _first_at(table, i: int) -> str:
 
 def _number_problem(table, i: int, column: str, raw: Any, what: str, expected_extra: str) -> Problem | None:
     """None when the cell holds a number; otherwise the problem (not a number, or empty)."""
-    from evalkit.data import parse_number
+    from evalkit.io.data import parse_number
 
     try:
         value = parse_number(raw)
@@ -1022,7 +1022,7 @@ def _grade_names(text: str) -> tuple[str, ...]:
 
 
 def _grade_values(text: str, grades: Sequence[str]) -> np.ndarray:
-    from evalkit.data import parse_number
+    from evalkit.io.data import parse_number
 
     parts = _checked_list(text, "--grade-values")
     if len(parts) != len(grades):
@@ -1046,8 +1046,8 @@ def _grade_values(text: str, grades: Sequence[str]) -> np.ndarray:
 
 def _read_ballots(path: str, registry, grades: Sequence[str]) -> Ballots:
     """Read and check the ballots file: every problem located by file, row and column, all reported at once."""
-    from evalkit.data import _text, parse_number
-    from evalkit.inputs import read_table
+    from evalkit.io.data import _text, parse_number
+    from evalkit.io.inputs import read_table
     from evalkit.methods.matrix_input import NAME_HEADERS, UNIT_HEADERS
 
     table = read_table(path, registry)
@@ -1349,7 +1349,7 @@ class Round(NamedTuple):
 
 
 def _score_value(table, i: int, column: str, raw: Any, full_mark: float, problems: list, missing: str) -> float | None:
-    from evalkit.data import parse_number
+    from evalkit.io.data import parse_number
 
     problem = _number_problem(table, i, column, raw, "score", missing)
     if problem is not None:
@@ -1364,8 +1364,8 @@ def _score_value(table, i: int, column: str, raw: Any, full_mark: float, problem
 
 
 def _read_round(path: str, registry, full_mark: float) -> Round:
-    from evalkit.data import _text
-    from evalkit.inputs import read_table
+    from evalkit.io.data import _text
+    from evalkit.io.inputs import read_table
 
     table = read_table(path, registry)
     source = table.source

@@ -14,10 +14,9 @@ import argparse
 import csv
 import io
 import json
-import os
-import shutil
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -98,8 +97,8 @@ def _number_text(value: float) -> str:
 
 def cmd_review(args: argparse.Namespace) -> int:
     from evalkit.cli import registry_from
-    from evalkit.inputs import load_units, read_table
-    from evalkit.reviews import aggregate, load_review, read_ballots
+    from evalkit.io.inputs import load_units, read_table
+    from evalkit.reviews.review import aggregate, load_review, read_ballots
 
     if (args.merge_with or args.indicators) and args.format != "csv":
         raise UsageError(f"{'--merge-with' if args.merge_with else '--indicators'} is about long-format rows: "
@@ -148,8 +147,8 @@ def _wanted_indicators(text: str | None, result) -> set[str]:
 
 def _merge_rows(path: str, registry, result, ours: set[str]) -> list[list[str]]:
     """The rows of a long-format data file, as text, refusing rows the review would duplicate."""
-    from evalkit.data import OBSERVATION_COLUMNS, _find_columns, _text
-    from evalkit.inputs import read_table
+    from evalkit.io.data import OBSERVATION_COLUMNS, _find_columns, _text
+    from evalkit.io.inputs import read_table
 
     table = read_table(path, registry)
     cols = _find_columns(table, OBSERVATION_COLUMNS, required=("unit", "indicator", "value"))
@@ -215,7 +214,7 @@ _AGG_NAMES = {
 
 
 def _pct(share: float) -> str:
-    from evalkit.rounding import round_array
+    from evalkit.scoring.rounding import round_array
 
     return f"{_plain(float(round_array(share * 100, 2)))}%"
 
@@ -229,9 +228,9 @@ def _plain(x: float) -> str:
 
 
 def cmd_rollup(args: argparse.Namespace) -> int:
+    from evalkit.analysis.period_rollup import load_rollup, run_rollup
     from evalkit.cli import registry_from
-    from evalkit.inputs import load_units
-    from evalkit.rollup import load_rollup, run_rollup
+    from evalkit.io.inputs import load_units
 
     definition = load_rollup(args.definition)
     files = [str(definition.base() / p.file) for p in definition.parts if p.file]

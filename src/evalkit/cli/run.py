@@ -5,11 +5,11 @@ results (`ReportOptions.extras`, see evalkit.reporters.base):
 
 - --compare-with BEFORE.json [--marked KIND:N] [--marked-among stayed|all] [--allow-different-scorecards]:
   tier transitions from an earlier result (`evalkit run --format json -o`) to this run, as
-  `evalkit compare BEFORE.json THIS.json` computes them (evalkit.transitions);
+  `evalkit compare BEFORE.json THIS.json` computes them (evalkit.analysis.transitions);
 - --benchmarks [--peer-group G]: every indicator the items read that has values in the period, against its
-  peers' median and top-decile mean, per unit, as `evalkit benchmarks` computes them (evalkit.benchmarking);
+  peers' median and top-decile mean, per unit, as `evalkit benchmarks` computes them (evalkit.analysis.benchmarks);
 - --targets FILE and/or --plan FILE: improvement targets assessed at the run's period, as
-  `evalkit targets` assesses them with its default tolerance and trajectory (evalkit.targets).
+  `evalkit targets` assesses them with its default tolerance and trajectory (evalkit.analysis.targets).
 
 Errors in these inputs exit as their own commands do (3 for invalid data, 2 for an invalid plan). The
 table, json and csv formats do not show them (a warning says so); without these options every format's
@@ -35,9 +35,9 @@ def add_commands(sub, plugin_options) -> None:
                      help="output format: table (default), json, csv, xlsx, html, markdown, or one a plugin adds")
     run.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")
     run.add_argument("--lang", choices=("zh", "en"), help="label language (default: zh when the scorecard has Chinese names)")
-    from evalkit.store import add_store_options
+    from evalkit.store.history import add_store_options
 
-    add_store_options(run)  # --store PATH / --no-store: keep the run in the history store (evalkit.store)
+    add_store_options(run)  # --store PATH / --no-store: keep the run in the history store (evalkit.store.history)
     extras = run.add_argument_group(
         "report extras", "shown by --format xlsx, html and markdown: tier transitions, benchmark gaps, target status")
     extras.add_argument("--compare-with", metavar="BEFORE.json",
@@ -71,7 +71,7 @@ def add_commands(sub, plugin_options) -> None:
 
 
 def _marked(text: str):
-    from evalkit.transitions import MarkedRule
+    from evalkit.analysis.transitions import MarkedRule
 
     try:
         return MarkedRule.parse(text)
@@ -102,7 +102,7 @@ def benchmark_indicators(scorecard, data) -> dict:
     Not every declared indicator: a column that only feeds a rule's parameters (a target such as
     ``recruitment.target``) is no performance to benchmark.
     """
-    from evalkit.model import Item
+    from evalkit.definition.model import Item
 
     read = {i for node, _, _ in scorecard.walk() if isinstance(node, Item) for i in node.indicators}
     return {k: v for k, v in scorecard.indicators.items() if k in read and k in data.columns}
@@ -114,7 +114,7 @@ def compute_extras(args: argparse.Namespace, evaluation, scorecard, data, regist
 
     transitions = benchmarks = assessment = None
     if before is not None:
-        from evalkit.transitions import MarkedRule, compare
+        from evalkit.analysis.transitions import MarkedRule, compare
 
         marked = args.marked
         if marked is not None and args.marked_among and args.marked_among != marked.among:
@@ -125,17 +125,17 @@ def compute_extras(args: argparse.Namespace, evaluation, scorecard, data, regist
         for warning in transitions.warnings:
             print(f"evalkit: warning: {warning}", file=sys.stderr)
     if args.benchmarks or args.targets or args.plan:
-        from evalkit.engine import with_derived
+        from evalkit.scoring.engine import with_derived
 
         data = with_derived(scorecard, data)[0]  # derived indicators of every period, as the benchmarks and targets commands
         indicators = dict(scorecard.indicators)
         if args.benchmarks:
-            from evalkit.benchmarking import compute_benchmarks
+            from evalkit.analysis.benchmarks import compute_benchmarks
 
             benchmarks = compute_benchmarks(data, benchmark_indicators(scorecard, data), peer_group=args.peer_group or "all")
         if args.targets or args.plan:
-            from evalkit.inputs import read_table
-            from evalkit.targets import Targets, assess, load_plan, read_targets, targets_from_plan
+            from evalkit.analysis.targets import Targets, assess, load_plan, read_targets, targets_from_plan
+            from evalkit.io.inputs import read_table
 
             targets = Targets.from_rows(data.units, [])
             if args.plan:
@@ -160,14 +160,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_extras(args)
     extra = wants_extras(args)
     check_output(args, (args.compare_with, args.targets, args.plan) if extra else ())
-    from evalkit.store import prepare_run_store
+    from evalkit.store.history import prepare_run_store
 
     pending = prepare_run_store(args)  # None unless --store or $EVALKIT_STORE; checks the store before any work
     extras = None
     if extra:
         from evalkit import evaluate
+        from evalkit.analysis.transitions import read_result
         from evalkit.cli.common import load_inputs
-        from evalkit.transitions import read_result
 
         before = read_result(args.compare_with) if args.compare_with else None  # a bad file fails before any scoring
         scorecard, _units, data, records = load_inputs(args, registry)

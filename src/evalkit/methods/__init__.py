@@ -55,6 +55,7 @@ from .ahp import (
     random_index,
     worst_judgement,
 )
+from .arrays import competition_rank
 from .delphi import DelphiResult, KendallW, average_ranks, chi2_sf, delphi_round, kendall_w
 from .fuzzy import FUZZY_OPERATORS, FuzzyResult, fuzzy_evaluation, membership_matrix
 from .grey import GREY_NORMALIZATIONS, GreyResult, grey_relational
@@ -72,7 +73,6 @@ from .weights import (
     entropy_weights,
     std_weights,
 )
-from ._common import competition_rank
 
 __all__ = [
     "AHP_METHODS",

@@ -20,19 +20,20 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import attrs
 import numpy as np
 
 from evalkit.errors import DefinitionError, Problem, describe
 
-from ._common import check_choice, readonly, to_list
+from .arrays import check_choice, readonly, to_list
 
 __all__ = [
     "AHP_METHODS",
-    "RI_TABLES",
     "RI_SOURCES",
+    "RI_TABLES",
     "SAATY_SCALE",
     "AhpResult",
     "Judgement",
@@ -240,7 +241,7 @@ def _check_pairwise(
     if scale_max is not None:
         low = (1.0 / scale_max) * (1.0 - reciprocal_tol)
         high = scale_max * (1.0 + 1e-12)
-        for i, j in np.argwhere(positive & ((A < low) | (A > high))):
+        for i, j in np.argwhere(positive & ((low > A) | (high < A))):
             problems.append(
                 Problem(
                     f"a pairwise comparison is outside the 1-{scale_max:g} scale",

@@ -23,7 +23,7 @@ import numpy as np
 
 from evalkit.errors import DataError, DefinitionError, Problem
 
-from ._common import as_float_array, check_fraction, readonly, result_to_dict
+from .arrays import as_float_array, check_fraction, readonly, result_to_dict
 
 __all__ = ["DelphiResult", "KendallW", "average_ranks", "chi2_sf", "delphi_round", "kendall_w"]
 
@@ -143,7 +143,7 @@ def delphi_round(scores: Any, full_mark: float, *, ddof: int = 1) -> DelphiResul
         raise DefinitionError(Problem("ddof must be a whole number >= 0", path="ddof", expected="0 or 1", found=repr(ddof)))
     if m <= ddof or n == 0:
         raise DataError(Problem("too few experts for this round", path="scores", expected=f"more than {ddof} experts and at least 1 item", found=f"shape {S.shape}"))
-    above = np.argwhere(S > full_mark)
+    above = np.argwhere(full_mark < S)
     if above.size:
         raise DataError(
             [
@@ -161,7 +161,7 @@ def delphi_round(scores: Any, full_mark: float, *, ddof: int = 1) -> DelphiResul
     with np.errstate(divide="ignore", invalid="ignore"):
         cv = np.where(std == 0, 0.0, std / np.abs(mean))
     cv = np.where((mean == 0) & (std != 0), np.nan, cv)
-    full_rate = (S == full_mark).mean(axis=0)
+    full_rate = (full_mark == S).mean(axis=0)
     return DelphiResult(
         mean=readonly(mean),
         std=readonly(std),

@@ -18,14 +18,15 @@ Conventions:
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import attrs
 import numpy as np
 
 from evalkit.errors import DataError, DefinitionError, Problem
 
-from ._common import as_float_array, as_weights, check_choice, competition_rank, readonly, result_to_dict
+from .arrays import as_float_array, as_weights, check_choice, competition_rank, readonly, result_to_dict
 
 __all__ = ["FUZZY_OPERATORS", "FuzzyResult", "fuzzy_evaluation", "membership_matrix"]
 

@@ -14,17 +14,17 @@ the column (or the JSON path).
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import attrs
 import numpy as np
 
-from evalkit.data import _text, parse_number
 from evalkit.errors import DataError, Problem, UsageError, describe
-from evalkit.loaders.base import Table
+from evalkit.io.data import _text, parse_number
+from evalkit.io.table import Table
 
-__all__ = ["DecisionMatrix", "UNIT_HEADERS", "NAME_HEADERS", "decision_matrix", "read_matrix", "same_header"]
+__all__ = ["NAME_HEADERS", "UNIT_HEADERS", "DecisionMatrix", "decision_matrix", "read_matrix", "same_header"]
 
 UNIT_HEADERS = ("unit", "unit_id", "id", "单位", "编号", "单位编号", "考核对象")
 NAME_HEADERS = ("name", "名称", "单位名称")
@@ -53,7 +53,7 @@ def same_header(a: str, b: str) -> bool:
 
 def read_matrix(path: str | Path, registry, criteria: Sequence[str] | None = None) -> DecisionMatrix:
     """Read a wide table file through the registered loaders into a checked DecisionMatrix."""
-    from evalkit.inputs import read_table
+    from evalkit.io.inputs import read_table
 
     return decision_matrix(read_table(path, registry), criteria)
 

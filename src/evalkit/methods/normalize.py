@@ -20,9 +20,9 @@ import numpy as np
 
 from evalkit.errors import DataError, Problem
 
-from ._common import as_direction, as_matrix
+from .arrays import as_direction, as_matrix
 
-__all__ = ["minmax_normalize", "max_normalize", "vector_normalize"]
+__all__ = ["max_normalize", "minmax_normalize", "vector_normalize"]
 
 
 def minmax_normalize(X: Any, direction: Any = None, constant: float = 1.0) -> np.ndarray:

@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from ._common import as_direction, as_matrix, as_weights, check_choice, competition_rank, readonly, result_to_dict
+from .arrays import as_direction, as_matrix, as_weights, check_choice, competition_rank, readonly, result_to_dict
 from .normalize import max_normalize, minmax_normalize
 
 __all__ = ["SAW_NORMALIZATIONS", "SawResult", "saw"]

@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from ._common import as_direction, as_matrix, as_weights, check_choice, competition_rank, readonly, result_to_dict
+from .arrays import as_direction, as_matrix, as_weights, check_choice, competition_rank, readonly, result_to_dict
 from .normalize import minmax_normalize, vector_normalize
 
 __all__ = ["TOPSIS_NORMALIZATIONS", "TopsisResult", "topsis"]

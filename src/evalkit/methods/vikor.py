@@ -23,7 +23,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from ._common import as_direction, as_matrix, as_weights, check_fraction, competition_rank, readonly, result_to_dict
+from .arrays import as_direction, as_matrix, as_weights, check_fraction, competition_rank, readonly, result_to_dict
 
 __all__ = ["VikorResult", "vikor"]
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from evalkit.errors import DataError, DefinitionError, Problem
 
-from ._common import as_direction, as_float_array, as_matrix, as_weights, check_choice, check_fraction, readonly, to_list
+from .arrays import as_direction, as_float_array, as_matrix, as_weights, check_choice, check_fraction, readonly, to_list
 from .normalize import minmax_normalize
 
 __all__ = [

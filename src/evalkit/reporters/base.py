@@ -10,15 +10,16 @@ extras were asked for that the chosen format does not show.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import attrs
 
 if TYPE_CHECKING:
-    from evalkit.benchmarking import Benchmarks
-    from evalkit.result import Evaluation
-    from evalkit.targets import Assessment
-    from evalkit.transitions import Comparison
+    from evalkit.analysis.benchmarks import Benchmarks
+    from evalkit.analysis.targets import Assessment
+    from evalkit.analysis.transitions import Comparison
+    from evalkit.scoring.evaluation import Evaluation
 
 EXTRA_KINDS = ("transitions", "benchmarks", "targets")
 
@@ -27,18 +28,18 @@ EXTRA_KINDS = ("transitions", "benchmarks", "targets")
 class ReportExtras:
     """What a report may show beside the evaluation; each is None when it was not asked for.
 
-    - `transitions`: `evalkit.transitions.compare(before_doc, evaluation.to_dict(), ...)`, the earlier
+    - `transitions`: `evalkit.analysis.transitions.compare(before_doc, evaluation.to_dict(), ...)`, the earlier
       result first: the tier matrix, per-tier shares and the units behind every move;
-    - `benchmarks`: `evalkit.benchmarking.compute_benchmarks(data, indicators, peer_group=...)` on the
+    - `benchmarks`: `evalkit.analysis.benchmarks.compute_benchmarks(data, indicators, peer_group=...)` on the
       evaluation's data: per unit and indicator the value, the peers' median and top-decile mean and the
       gaps to them (positive = better than the benchmark);
-    - `targets`: `evalkit.targets.assess(targets, data, indicators)` at the evaluation's period: per
+    - `targets`: `evalkit.analysis.targets.assess(targets, data, indicators)` at the evaluation's period: per
       target the baseline, target, expected value on the trajectory, actual value, progress and status.
     """
 
-    transitions: "Comparison | None" = None
-    benchmarks: "Benchmarks | None" = None
-    targets: "Assessment | None" = None
+    transitions: Comparison | None = None
+    benchmarks: Benchmarks | None = None
+    targets: Assessment | None = None
 
     def kinds(self) -> tuple[str, ...]:
         """The extras present, in EXTRA_KINDS order."""
@@ -69,6 +70,6 @@ class Reporter:
 
     name: str
     extension: str
-    render: Callable[["Evaluation", ReportOptions], "str | bytes"]
+    render: Callable[[Evaluation, ReportOptions], str | bytes]
     description: str = ""
     extras: tuple[str, ...] = attrs.field(default=(), converter=tuple)

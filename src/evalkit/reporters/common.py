@@ -11,9 +11,9 @@ import unicodedata
 import attrs
 import numpy as np
 
-from evalkit.grading import NO_GRADE
-from evalkit.model import Dimension, Item
-from evalkit.rounding import round_array
+from evalkit.definition.model import Dimension, Item
+from evalkit.scoring.grading import NO_GRADE
+from evalkit.scoring.rounding import round_array
 
 # Every label of the xlsx, html and markdown reports: key -> (Chinese, English).
 LABELS: dict[str, tuple[str, str]] = {

@@ -1,9 +1,9 @@
 """What the xlsx, html and markdown reports show beside the evaluation, when a run computed it:
 tier transitions against an earlier result, benchmark gaps and target status (`ReportOptions.extras`).
 
-The figures are the library's own, never recomputed here: `evalkit.transitions.Comparison` (its
-matrix, `TierSummary` shares and moves), `evalkit.benchmarking.Benchmarks` (the peers' ``median`` and
-``top_decile`` and `Benchmarks.gaps`) and `evalkit.targets.Assessment.rows()`. This module only lays
+The figures are the library's own, never recomputed here: `evalkit.analysis.transitions.Comparison` (its
+matrix, `TierSummary` shares and moves), `evalkit.analysis.benchmarks.Benchmarks` (the peers' ``median`` and
+``top_decile`` and `Benchmarks.gaps`) and `evalkit.analysis.targets.Assessment.rows()`. This module only lays
 them out as rows, once, for the three formats.
 
 Conventions, the library's: a gap is positive when the unit is better than the benchmark (in the
@@ -21,7 +21,7 @@ import numpy as np
 
 from evalkit.reporters.base import ReportExtras
 from evalkit.reporters.common import label
-from evalkit.rounding import json_number as number
+from evalkit.scoring.rounding import json_number as number
 
 # Colours of the three moves and of the target statuses (full for badges and bars, tints for cells).
 MOVE_COLOURS = {"up": "#2b8a3e", "stayed": "#9aa5b1", "down": "#c92a2a"}
@@ -41,8 +41,8 @@ def extras_of(options) -> ReportExtras | None:
 
 def number_text(value, decimals: int = 2, signed: bool = False) -> str:
     """A figure as text: rounded half up to `decimals`, trailing zeros dropped; '' for none."""
-    from evalkit.rounding import round_array
     from evalkit.rules.base import fmt
+    from evalkit.scoring.rounding import round_array
 
     x = number(value)
     if x is None:
@@ -53,8 +53,8 @@ def number_text(value, decimals: int = 2, signed: bool = False) -> str:
 
 def number_texts(values, decimals: int = 2, signed: bool = False) -> list[str]:
     """`number_text` of every element of an array at once (one rounding of the whole column)."""
-    from evalkit.rounding import round_array
     from evalkit.rules.base import fmt
+    from evalkit.scoring.rounding import round_array
 
     x = np.asarray([np.nan if v is None else v for v in values] if isinstance(values, list) else values, dtype=np.float64)
     rounded = round_array(np.round(x, 12), decimals).tolist()
@@ -70,7 +70,7 @@ def number_texts(values, decimals: int = 2, signed: bool = False) -> list[str]:
 
 def percent_text(fraction, decimals: int = 1) -> str:
     """0.253 -> '25.3%' (rounded half up); '' for none."""
-    from evalkit.rounding import round_array
+    from evalkit.scoring.rounding import round_array
 
     x = number(fraction)
     if x is None:
@@ -236,7 +236,7 @@ def direction_text(direction: str, lang: str) -> str:
 
 def target_rows(assessment, lang: str) -> list[dict]:
     """`Assessment.rows()` (by unit, then indicator) with the indicator's name and the status label."""
-    from evalkit.targets import STATUS_LABELS
+    from evalkit.analysis.targets import STATUS_LABELS
 
     out = []
     for row in assessment.rows():
@@ -248,17 +248,17 @@ def target_rows(assessment, lang: str) -> list[dict]:
 
 
 def status_label(status: str, lang: str) -> str:
-    from evalkit.targets import STATUS_LABELS
+    from evalkit.analysis.targets import STATUS_LABELS
 
     return STATUS_LABELS[status][lang]
 
 
 def status_counts(rows: list[dict]) -> dict[str, dict[str, int]]:
     """{indicator: {status: count}} in the rows' order, every status present (0 when none)."""
-    from evalkit.targets import STATUSES
+    from evalkit.analysis.targets import STATUSES
 
     out: dict[str, dict[str, int]] = {}
     for row in rows:
-        counts = out.setdefault(row["indicator"], {s: 0 for s in STATUSES})
+        counts = out.setdefault(row["indicator"], dict.fromkeys(STATUSES, 0))
         counts[row["status"]] += 1
     return out

@@ -30,13 +30,20 @@ import numpy as np
 
 from evalkit.reporters.base import Reporter, ReportOptions
 from evalkit.reporters.common import (
-    NO_GRADE_COLOUR, adjustment_net, band_colour, distribution, label, notes, points_text, top_nodes,
+    NO_GRADE_COLOUR,
+    adjustment_net,
+    band_colour,
+    distribution,
+    label,
+    notes,
+    points_text,
+    top_nodes,
 )
 from evalkit.reporters.extras import extras_of
 from evalkit.reporters.html_assets import CSS, SCRIPT
 from evalkit.reporters.summary import summary_header
-from evalkit.rounding import round_array
 from evalkit.rules.base import fmt
+from evalkit.scoring.rounding import round_array
 
 STATIC_CHARTS = 300  # at most this many units get their chart inside the file
 PAGE_SIZES = (25, 50, 100, 500, 0)  # 0: all
@@ -73,7 +80,8 @@ def render_html(evaluation, options: ReportOptions) -> str:
     static = n <= STATIC_CHARTS
     extras = extras_of(options)
     if extras is not None:
-        from evalkit.reporters.html_extras import CSS as EXTRA_CSS, HtmlExtras
+        from evalkit.reporters.html_extras import CSS as EXTRA_CSS
+        from evalkit.reporters.html_extras import HtmlExtras
 
         extras = HtmlExtras(ev, extras, order, lang)
 

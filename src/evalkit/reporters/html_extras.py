@@ -22,8 +22,19 @@ from __future__ import annotations
 
 from evalkit.reporters.common import display_width, label
 from evalkit.reporters.extras import (
-    MOVE_COLOURS, STATUS_COLOURS, benchmark_groups, benchmark_indicators, direction_text, number_texts, percent_text,
-    share_text, status_counts, status_label, target_rows, tier_shares, transition_view,
+    MOVE_COLOURS,
+    STATUS_COLOURS,
+    benchmark_groups,
+    benchmark_indicators,
+    direction_text,
+    number_texts,
+    percent_text,
+    share_text,
+    status_counts,
+    status_label,
+    target_rows,
+    tier_shares,
+    transition_view,
 )
 from evalkit.reporters.html import STATIC_CHARTS, _badge, _json_script, _label_width, _svg, e
 

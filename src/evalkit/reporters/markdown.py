@@ -117,8 +117,15 @@ def render_markdown(evaluation, options: ReportOptions) -> str:
 def extra_sections(ev, extras, lang: str) -> list[str]:
     """The sections for the extras, as lines (see the module doc)."""
     from evalkit.reporters.extras import (
-        benchmark_rows, direction_text, number_texts, percent_text, share_text, status_label, target_rows,
-        tier_shares, transition_view,
+        benchmark_rows,
+        direction_text,
+        number_texts,
+        percent_text,
+        share_text,
+        status_label,
+        target_rows,
+        tier_shares,
+        transition_view,
     )
 
     d = ev.scorecard.rounding_decimals

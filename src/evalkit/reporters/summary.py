@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from evalkit.model import Dimension
+from evalkit.definition.model import Dimension
 from evalkit.reporters.common import points_text  # 72.60, not 72.6; empty for no total
-from evalkit.rounding import round_array
+from evalkit.scoring.rounding import round_array
 
 
 def summary_header(evaluation, lang: str) -> list[str]:

@@ -30,10 +30,18 @@ import json
 
 import numpy as np
 
-from evalkit.model import Dimension, Item
+from evalkit.definition.model import Dimension, Item
 from evalkit.reporters.base import Reporter, ReportOptions
 from evalkit.reporters.common import (
-    adjustment_net, band_tint, distribution, item_paths, label, nominal_shares, notes, top_nodes, value_text,
+    adjustment_net,
+    band_tint,
+    distribution,
+    item_paths,
+    label,
+    nominal_shares,
+    notes,
+    top_nodes,
+    value_text,
 )
 from evalkit.reporters.extras import extras_of
 from evalkit.reporters.summary import summary_header

@@ -15,7 +15,13 @@ from __future__ import annotations
 
 from evalkit.reporters.common import band_tint, label
 from evalkit.reporters.extras import (
-    MOVE_TINTS, STATUS_TINTS, benchmark_rows, direction_text, status_label, target_rows, transition_view,
+    MOVE_TINTS,
+    STATUS_TINTS,
+    benchmark_rows,
+    direction_text,
+    status_label,
+    target_rows,
+    transition_view,
 )
 from evalkit.reporters.xlsx_writer import HEADER_STYLE, Cell, Column, Style, Workbook
 

@@ -20,7 +20,8 @@ import itertools
 import math
 import re
 import zipfile
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import attrs
 

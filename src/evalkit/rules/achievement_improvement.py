@@ -28,10 +28,10 @@ import math
 
 import numpy as np
 
-from evalkit.model import Label
-from evalkit.rounding import round_array
+from evalkit.definition.model import Label
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 from evalkit.rules.percentile import PEER_GROUP_SCHEMA
+from evalkit.scoring.rounding import round_array
 
 
 def baseline_thresholds(baseline: np.ndarray, groups: np.ndarray, higher_is_better: bool) -> tuple[np.ndarray, np.ndarray]:

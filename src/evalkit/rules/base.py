@@ -10,12 +10,13 @@ only has a per-value formula can use `scalar_rule`, which lifts it (slowly) to t
 from __future__ import annotations
 
 import abc
-from typing import Any, Callable, ClassVar, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar
 
 import attrs
 import numpy as np
 
-from evalkit.model import Indicator, Label
+from evalkit.definition.model import Indicator, Label
 
 
 @attrs.frozen
@@ -39,7 +40,7 @@ class RuleContext:
     period: str = ""
     columns: Mapping[str, np.ndarray] = attrs.field(factory=dict, repr=False)
     indicators: tuple[Indicator, ...] = ()  # every input indicator, for rules with inputs = "many"
-    units: Any = attrs.field(default=None, repr=False)  # evalkit.data.Units: types and attributes for peer groups
+    units: Any = attrs.field(default=None, repr=False)  # evalkit.io.data.Units: types and attributes for peer groups
     history: Mapping[str, Mapping[str, np.ndarray]] = attrs.field(factory=dict, repr=False)  # other periods' columns
     _memo: dict = attrs.field(factory=dict, repr=False, eq=False, alias="_memo")
 
@@ -55,7 +56,7 @@ class RuleContext:
 
     def peer_groups(self, by: str = "all") -> np.ndarray:
         """An int group code per unit: "all" (one group), "type", or any attribute of the units file."""
-        from evalkit.peers import group_codes
+        from evalkit.analysis.peers import group_codes
 
         if self.units is None:
             return group_codes(None, len(self.unit_ids))

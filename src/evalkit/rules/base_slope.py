@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from evalkit.model import Label
+from evalkit.definition.model import Label
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 
 _DIGITS = 9  # steps are rounded to this many decimals before `whole` floors them: (80 - 79.7) / 0.1 is 3, not 2.99...

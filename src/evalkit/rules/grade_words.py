@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from evalkit.model import Label
+from evalkit.definition.model import Label
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
-
 
 _DENSE_SPAN = 1000  # codes spanning fewer whole numbers than this are looked up in a table
 

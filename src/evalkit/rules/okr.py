@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from evalkit.model import Label
+from evalkit.definition.model import Label
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 
 

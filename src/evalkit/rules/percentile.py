@@ -2,7 +2,7 @@
 
 The percentile (0..100) of a unit's value among its peers (all units, units of the same type, or
 any attribute of the units file) uses a NAMED definition, since definitions disagree on ties (see
-`evalkit.peers`): ``mean`` (default: ties count half), ``weak``, ``strict`` or ``rank``. When lower
+`evalkit.analysis.peers`): ``mean`` (default: ties count half), ``weak``, ``strict`` or ``rank``. When lower
 is better the percentile is taken of the negated value, so the best unit still has the highest
 percentile. Points rise linearly from 0 at percentile `lower` (default 0) to max_points at `upper`
 (default 100), clamped.
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from evalkit.model import Label
-from evalkit.peers import PERCENTILE_DEFINITIONS, percentile_in_group
+from evalkit.analysis.peers import PERCENTILE_DEFINITIONS, percentile_in_group
+from evalkit.definition.model import Label
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 
 PEER_GROUP_SCHEMA = {"type": "string", "default": "all",

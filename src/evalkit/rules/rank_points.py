@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from evalkit.model import Label
-from evalkit.peers import best_in_group, counts_below_and_at
+from evalkit.analysis.peers import best_in_group, counts_below_and_at
+from evalkit.definition.model import Label
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 from evalkit.rules.percentile import PEER_GROUP_SCHEMA
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from evalkit.model import Label
+from evalkit.definition.model import Label
 from evalkit.rules.base import Rule, RuleContext, fmt
 
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from evalkit.model import Label
-from evalkit.peers import group_mean_std
+from evalkit.analysis.peers import group_mean_std
+from evalkit.definition.model import Label
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 from evalkit.rules.percentile import PEER_GROUP_SCHEMA
 

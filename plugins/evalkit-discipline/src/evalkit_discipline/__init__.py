@@ -14,15 +14,14 @@ or, from a shell: ``python -m evalkit_discipline RECORDS_FOLDER 2025 -o discipli
 from pathlib import Path
 
 import evalkit
-
+from evalkit.io.records import RecordError, long_rows, write_long_csv
 from evalkit_discipline.compute import CLUE_DEADLINE_DAYS, compute
 from evalkit_discipline.indicators import INDICATORS
-from evalkit.records import RecordError, long_rows, write_long_csv
 
 __version__ = "0.1.0"
 SAMPLES = Path(__file__).parent / "samples"  # sample ledgers of three offices, and their units file
 
-__all__ = ["CLUE_DEADLINE_DAYS", "INDICATORS", "RecordError", "SAMPLES", "compute", "long_rows", "write_long_csv"]
+__all__ = ["CLUE_DEADLINE_DAYS", "INDICATORS", "SAMPLES", "RecordError", "compute", "long_rows", "write_long_csv"]
 
 
 @evalkit.hookimpl

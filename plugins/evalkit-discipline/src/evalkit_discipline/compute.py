@@ -10,13 +10,13 @@ December is judged when it is due. Every per-unit total is one `np.bincount`.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
+from evalkit.io.records import Records, as_mapping, codes, dates, in_year, load, per_unit, positions, ratio, unit_list, year_of
 from evalkit_discipline import indicators as ind
-from evalkit.records import (Records, as_mapping, codes, dates, in_year, load, per_unit, positions, ratio,
-                                        unit_list, year_of)
 
 FILES = {"petitions": "petitions.csv", "clues": "clues.csv", "cases": "cases.csv"}
 COLUMNS = {

@@ -15,16 +15,25 @@ or, from a shell: ``python -m evalkit_org RECORDS_FOLDER 2025 -o org-2025.csv``.
 from pathlib import Path
 
 import evalkit
-
+from evalkit.io.records import RecordError, long_rows, write_long_csv
 from evalkit_org.compute import CADENCE, REQUIRED_MEETINGS, STUDY_MINIMUM, compute, monthly_dues
 from evalkit_org.indicators import INDICATORS
-from evalkit.records import RecordError, long_rows, write_long_csv
 
 __version__ = "0.1.0"
 SAMPLES = Path(__file__).parent / "samples"  # sample records of four branches, and their units file
 
-__all__ = ["CADENCE", "INDICATORS", "REQUIRED_MEETINGS", "RecordError", "SAMPLES", "STUDY_MINIMUM", "compute",
-           "long_rows", "monthly_dues", "write_long_csv"]
+__all__ = [
+    "CADENCE",
+    "INDICATORS",
+    "REQUIRED_MEETINGS",
+    "SAMPLES",
+    "STUDY_MINIMUM",
+    "RecordError",
+    "compute",
+    "long_rows",
+    "monthly_dues",
+    "write_long_csv",
+]
 
 
 @evalkit.hookimpl

@@ -2,8 +2,7 @@
 
 import sys
 
-from evalkit.records import command_line
-
+from evalkit.io.records import command_line
 from evalkit_org import compute
 
 

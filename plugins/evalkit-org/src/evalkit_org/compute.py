@@ -11,13 +11,26 @@ total is one `np.bincount`. The official cadences and dues rates are the constan
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
+from evalkit.io.records import (
+    Records,
+    as_mapping,
+    codes,
+    dates,
+    in_year,
+    load,
+    numbers,
+    per_unit,
+    positions,
+    ratio,
+    unit_list,
+    year_of,
+)
 from evalkit_org import indicators as ind
-from evalkit.records import (Records, as_mapping, codes, dates, in_year, load, numbers, per_unit, positions,
-                                 ratio, unit_list, year_of)
 
 FILES = {"meetings": "meetings.csv", "dues": "dues.csv", "recruitment": "recruitment.csv", "study": "study.csv"}
 COLUMNS = {

@@ -15,17 +15,24 @@ or, from a shell: ``python -m evalkit_tax RECORDS_FOLDER 2025 -o tax-2025.csv``.
 from pathlib import Path
 
 import evalkit
-
+from evalkit.io.records import RecordError, long_rows, write_long_csv
 from evalkit_tax.compute import compute
 from evalkit_tax.indicators import INDICATORS
-from evalkit.records import RecordError, long_rows, write_long_csv
 from evalkit_tax.rules import DEFAULT_TIERS, ForecastAccuracyRule
 
 __version__ = "0.1.0"
 SAMPLES = Path(__file__).parent / "samples"  # sample records of four sections, and their units file
 
-__all__ = ["DEFAULT_TIERS", "ForecastAccuracyRule", "INDICATORS", "RecordError", "SAMPLES", "compute", "long_rows",
-           "write_long_csv"]
+__all__ = [
+    "DEFAULT_TIERS",
+    "INDICATORS",
+    "SAMPLES",
+    "ForecastAccuracyRule",
+    "RecordError",
+    "compute",
+    "long_rows",
+    "write_long_csv",
+]
 
 
 @evalkit.hookimpl

@@ -9,13 +9,13 @@ Each record file is read once into numpy columns; every per-unit total is one `n
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
+from evalkit.io.records import Records, as_mapping, dates, in_year, load, numbers, per_unit, positions, ratio, unit_list, year_of
 from evalkit_tax import indicators as ind
-from evalkit.records import (Records, as_mapping, dates, in_year, load, numbers, per_unit, positions, ratio,
-                                 unit_list, year_of)
 
 FILES = {"revenue": "revenue.csv", "plans": "plans.csv", "arrears": "arrears.csv",
          "enforcement_errors": "enforcement_errors.csv"}

@@ -14,16 +14,22 @@ or, from a shell: ``python -m evalkit_township RECORDS_FOLDER 2025 -o township-2
 from pathlib import Path
 
 import evalkit
-
+from evalkit.io.records import RecordError, long_rows, write_long_csv
 from evalkit_township.compute import COLLECTIVE_INCOME_STANDARD, compute
 from evalkit_township.indicators import INDICATORS
-from evalkit.records import RecordError, long_rows, write_long_csv
 
 __version__ = "0.1.0"
 SAMPLES = Path(__file__).parent / "samples"  # sample records of three townships, and their units file
 
-__all__ = ["COLLECTIVE_INCOME_STANDARD", "INDICATORS", "RecordError", "SAMPLES", "compute", "long_rows",
-           "write_long_csv"]
+__all__ = [
+    "COLLECTIVE_INCOME_STANDARD",
+    "INDICATORS",
+    "SAMPLES",
+    "RecordError",
+    "compute",
+    "long_rows",
+    "write_long_csv",
+]
 
 
 @evalkit.hookimpl

@@ -9,13 +9,26 @@ Every per-unit total is one `np.bincount`; the standards are the constants below
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
+from evalkit.io.records import (
+    Records,
+    as_mapping,
+    codes,
+    dates,
+    in_year,
+    load,
+    numbers,
+    per_unit,
+    positions,
+    ratio,
+    unit_list,
+    year_of,
+)
 from evalkit_township import indicators as ind
-from evalkit.records import (Records, as_mapping, codes, dates, in_year, load, numbers, per_unit, positions,
-                                      ratio, unit_list, year_of)
 
 FILES = {"villages": "villages.csv", "security_survey": "security_survey.csv", "petitions": "petitions.csv",
          "incidents": "incidents.csv"}

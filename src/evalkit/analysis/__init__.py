@@ -1,0 +1,1 @@
+"""After scoring: peers, benchmarks, targets, tier transitions, sensitivity, period roll-ups."""

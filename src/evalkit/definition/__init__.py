@@ -1,0 +1,1 @@
+"""Scorecard definitions: documents with line numbers, the model, validation, expressions, periods."""

@@ -1,0 +1,49 @@
+"""The JSON Schemas shipped inside the package, and the scorecard schema combined with rule params.
+
+The base files live in ``evalkit/schemas/`` (the repository's top-level ``schemas/`` points there).
+Each registered rule contributes the schema of its params, so `evalkit schema` prints one schema an
+editor can use to check a whole scorecard, plugin rules included.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from evalkit.plugins.manager import Registry
+
+
+@cache
+def _load(name: str) -> str:
+    return resources.files("evalkit").joinpath("schemas", name).read_text(encoding="utf-8")
+
+
+def base_schema(name: str) -> dict:
+    """A shipped schema by file name, e.g. "scorecard.schema.json" (a fresh copy each call)."""
+    return json.loads(_load(name))
+
+
+def scorecard_schema(registry: Registry) -> dict:
+    """The scorecard schema with every registered rule's params schema filled in."""
+    schema = base_schema("scorecard.schema.json")
+    rule = copy.deepcopy(schema["$defs"]["rule"])
+    names = sorted(registry.rules)
+    rule["properties"]["name"] = {
+        "enum": names,
+        "description": "A registered rule: " + ", ".join(names) + ".",
+    }
+    branches = []
+    for name in names:
+        params = copy.deepcopy(registry.rules[name].params_schema)
+        schema["$defs"][f"params.{name}"] = params
+        then = {"properties": {"params": {"$ref": f"#/$defs/params.{name}"}}}
+        if params.get("required"):
+            then["required"] = ["params"]
+        branches.append({"if": {"properties": {"name": {"const": name}}, "required": ["name"]}, "then": then})
+    rule["allOf"] = branches
+    schema["$defs"]["rule"] = rule
+    return schema

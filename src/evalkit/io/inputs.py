@@ -1,0 +1,114 @@
+"""Reading data and units files through the registered loaders, chosen by file ending."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from evalkit.definition.model import Scorecard
+from evalkit.errors import DataError, EvalkitError, FileAccessError, PluginError, Problem
+from evalkit.io.data import DataSet, Units, read_observations, read_units
+from evalkit.io.table import Table
+from evalkit.plugins.manager import Registry
+
+_ENDING_HINTS = {
+    ".xls": "an old-format Excel file: in Excel, Save As 'Excel 工作簿 (*.xlsx)' or 'CSV UTF-8 (逗号分隔)'",
+    ".et": "a WPS workbook: in WPS, Save As 'Excel 工作簿 (*.xlsx)'",
+    ".ods": "an OpenDocument sheet: Save As 'Excel 2007-365 (.xlsx)'",
+    ".txt": "if it is comma-separated text, give it the ending .csv; if tab-separated, .tsv",
+    "": "give the file its ending, such as .csv or .xlsx",
+}
+
+
+def read_table(path: str | Path, registry: Registry) -> Table:
+    """Read any supported file into a Table; the loader is picked by the file's ending."""
+    path = Path(path)
+    try:
+        exists, is_dir = path.exists(), path.is_dir()
+    except OSError as exc:
+        raise FileAccessError(Problem(f"cannot read the file: {exc.strerror or exc}", source=str(path))) from None
+    if not exists:
+        raise FileAccessError(Problem("file not found", source=str(path)))
+    if is_dir:
+        raise FileAccessError(Problem("is a directory, expected a file", source=str(path)))
+    loader = registry.loader_for(path)
+    if loader is None:
+        endings = sorted({e for loader in registry.loaders.values() for e in loader.extensions})
+        hint = _ENDING_HINTS.get(path.suffix.lower())
+        raise DataError(Problem("unsupported file type" + (f"; {hint}" if hint else ""), source=str(path),
+                                expected="a file ending in " + ", ".join(endings),
+                                found=repr(path.suffix or "no ending")))
+    try:
+        table = loader.read(path)
+    except EvalkitError:
+        raise
+    except Exception as exc:
+        raise PluginError(Problem(f"loader {loader.name!r} from plugin {registry.owner('loaders', loader.name)!r} "
+                                  f"failed: {type(exc).__name__}: {exc}", source=str(path))) from exc
+    if not isinstance(table, Table):
+        raise PluginError(Problem(f"loader {loader.name!r} from plugin {registry.owner('loaders', loader.name)!r} "
+                                  f"returned {type(table).__name__}", source=str(path), expected="an evalkit Table"))
+    return table
+
+
+def load_units(path: str | Path, registry: Registry) -> Units:
+    """The units file (id, name, type, parent; Chinese headers accepted)."""
+    return read_units(read_table(path, registry))
+
+
+def load_data(data_paths: str | Path | Sequence[str | Path], units: Units | str | Path, scorecard: Scorecard,
+              period: str | None = None) -> DataSet:
+    """The long-format data of `period` (default: the scorecard's) for the scorecard's units.
+
+    Several files (one per department, or a review's output beside the data) are read as one: a unit,
+    indicator and period given in two files is an error naming both.
+    """
+    registry = scorecard.registry
+    if not isinstance(units, Units):
+        units = load_units(units, registry)
+    known = (set(scorecard.indicators) | set(registry.indicators)) - set(scorecard.derived)  # derived: computed
+    paths = [data_paths] if isinstance(data_paths, (str, Path)) else list(data_paths)
+    period = period or scorecard.period
+    if len(paths) == 1:
+        return read_observations(read_table(paths[0], registry), units, known, period)
+    # With several files one may hold only other periods (a baseline year); the period must be somewhere.
+    sets = [(str(p), read_observations(read_table(p, registry), units, known, period, require_period=False)) for p in paths]
+    merged = merge_data(sets)
+    if not merged.columns and merged.history:
+        raise DataError(Problem(f"no rows for period {period!r} in any data file", source=", ".join(map(str, paths)),
+                                expected=f"rows with period {period!r}", found="periods " + ", ".join(sorted(merged.history))))
+    return merged
+
+
+def merge_data(sets: Sequence[tuple[str, DataSet]]) -> DataSet:
+    """One DataSet from several files' DataSets of the same units and period; overlaps are errors."""
+    source, merged = sets[0]
+    columns = dict(merged.columns)
+    origins = dict(merged.origins)
+    history = {p: dict(cols) for p, cols in merged.history.items()}
+    owners = {("", k): source for k in columns} | {(p, k): source for p, cols in history.items() for k in cols}
+    problems = []
+    for source, data in sets[1:]:
+        for period, cols in [("", data.columns), *data.history.items()]:
+            target = columns if period == "" else history.setdefault(period, {})
+            for indicator, values in cols.items():
+                if indicator in target:
+                    both = ~np.isnan(target[indicator]) & ~np.isnan(values)
+                    if both.any():
+                        unit = data.units.ids[int(np.flatnonzero(both)[0])]
+                        problems.append(Problem(
+                            f"{indicator!r} of unit {unit!r} ({period or data.period}) is given in two data files",
+                            source=source, expected="each unit, indicator and period in one file",
+                            found=f"also in {owners[(period, indicator)]}"))
+                        continue
+                    target[indicator] = np.where(np.isnan(target[indicator]), values, target[indicator])
+                else:
+                    target[indicator] = values
+                    owners[(period, indicator)] = source
+                    if period == "" and indicator in data.origins:
+                        origins[indicator] = data.origins[indicator]
+    if problems:
+        raise DataError(problems)
+    return DataSet(units=merged.units, columns=columns, period=merged.period, history=history, origins=origins)

@@ -1,0 +1,131 @@
+"""Excel workbooks (.xlsx): the first sheet, header in its first non-empty row.
+
+Cells come back as Excel holds them, with two cases marked for `evalkit.io.data` to report: a number
+shown as a percentage (Excel stores 95% as 0.95, which must not be read as 0.95 points) and a
+formula whose result was never saved (a workbook written by a program rather than by Excel).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from evalkit.errors import DataError, FileAccessError, Problem
+from evalkit.io.table import Loader, PercentCell, Table, UnsavedFormula
+
+_QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')  # literal text, escaped characters, [colours] in a number format
+
+
+def _is_percent(number_format: str | None) -> bool:
+    return bool(number_format) and "%" in _QUOTED.sub("", number_format)
+
+
+def _not_a_workbook(path: Path, source: str) -> Problem | None:
+    """A file that cannot be a workbook, said in words (a CSV renamed .xlsx, an old .xls, ...)."""
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(b"PK\x03\x04"):
+        return None
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        found = "an old-format (.xls) or password-protected workbook"
+    elif b"\x00" not in head and head.strip():
+        found = "a text file (a CSV file with the ending .xlsx?)"
+    else:
+        found = "another kind of file"
+    return Problem("not an Excel workbook", source=source,
+                   expected="an Excel Workbook (.xlsx) without a password: in Excel, Save As 'Excel 工作簿 (*.xlsx)'",
+                   found=found)
+
+
+def read_xlsx(path: Path) -> Table:
+    import openpyxl  # imported here: only Excel users pay for it
+
+    source = str(path)
+    try:
+        if path.stat().st_size == 0:
+            return Table(source=source, columns=(), rows=(), row_numbers=())
+        problem = _not_a_workbook(path, source)
+    except FileNotFoundError:
+        raise FileAccessError(Problem("file not found", source=source)) from None
+    except OSError as exc:
+        raise FileAccessError(Problem(f"cannot read the file: {exc.strerror or exc}", source=source)) from None
+    if problem is not None:
+        raise DataError(problem)
+    try:
+        numbered, sheet_title, unsaved, sheet_count = _read_cells(openpyxl, path, data_only=True)
+        if unsaved:
+            formulas, _, _, _ = _read_cells(openpyxl, path, data_only=False, only=unsaved)
+            for n, row in numbered:
+                for j, cell in enumerate(row):
+                    if (n, j) in formulas:
+                        row[j] = UnsavedFormula(formulas[(n, j)])
+    except PermissionError as exc:
+        raise FileAccessError(Problem(f"cannot read the file: {exc.strerror or exc}", source=source)) from None
+    except Exception as exc:  # openpyxl raises many kinds of errors on a damaged workbook
+        raise DataError(Problem("not a readable Excel workbook", source=source,
+                                expected="an Excel Workbook (.xlsx) that Excel opens",
+                                found=f"{type(exc).__name__}: {exc}"[:120])) from None
+    source = f"{path} (sheet {sheet_title})"
+    numbered = [(n, row) for n, row in numbered if any(c is not None and str(c).strip() for c in row)]
+    if not numbered:
+        if sheet_count > 1:
+            raise DataError(Problem("the first sheet is empty; evalkit reads only the first sheet", source=source,
+                                    expected="the data on the first sheet (drag its tab to the left)"))
+        return Table(source=source, columns=(), rows=(), row_numbers=())
+    (_, header), body = numbered[0], numbered[1:]
+    width = len(header)
+    while width and (header[width - 1] is None or not str(header[width - 1]).strip()):
+        width -= 1
+    return Table(
+        source=source,
+        columns=tuple(_header_text(c) for c in header[:width]),
+        rows=tuple(tuple(row[:width]) + (None,) * (width - len(row)) for _, row in body),
+        row_numbers=tuple(n for n, _ in body),
+    )
+
+
+def _header_text(cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()
+
+
+def _read_cells(openpyxl, path: Path, data_only: bool, only: set | None = None):
+    """Rows of the first sheet as lists; with data_only, also the cells that might be unsaved formulas.
+
+    With `only` (a set of (row, column) positions), return the formulas found at those positions.
+    """
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+    try:
+        sheet = workbook.worksheets[0]
+        title = sheet.title
+        if only is not None:
+            formulas = {}
+            for n, row in enumerate(sheet.iter_rows(), start=1):
+                for j, cell in enumerate(row):
+                    if (n, j) in only and getattr(cell, "data_type", None) == "f":
+                        formulas[(n, j)] = str(cell.value)
+            return formulas, title, set(), len(workbook.worksheets)
+        rows = []
+        maybe_formula = set()
+        for n, row in enumerate(sheet.iter_rows(), start=1):
+            values = []
+            for j, cell in enumerate(row):
+                value = cell.value
+                if value is None:
+                    if type(cell).__name__ != "EmptyCell":
+                        maybe_formula.add((n, j))  # a cell that exists but has no value
+                elif isinstance(value, (int, float)) and not isinstance(value, bool) \
+                        and _is_percent(getattr(cell, "number_format", None)):
+                    value = PercentCell(float(value))
+                values.append(value)
+            rows.append((n, values))
+        return rows, title, maybe_formula, len(workbook.worksheets)
+    finally:
+        workbook.close()
+
+
+XLSX_LOADER = Loader(name="xlsx", extensions=(".xlsx", ".xlsm"), read=read_xlsx,
+                     description="Excel workbook, first sheet, header in the first row")

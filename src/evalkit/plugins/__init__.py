@@ -1,0 +1,1 @@
+"""The plugin host: hook specifications, the manager and registry, the built-in plugins."""

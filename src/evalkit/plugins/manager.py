@@ -1,0 +1,272 @@
+"""Finding plugins and collecting what they register into a checked Registry.
+
+Plugins come from three places, in this order: the built-ins (`evalkit.plugins.builtins.*`, registered exactly
+like any department plugin), the ``evalkit`` entry-point group of installed packages, and the
+modules of a plugins directory. A plugin can be blocked by name, or only an allow-list loaded (the
+built-ins are always loaded unless blocked by their own name). A plugin that fails to import, raises
+in a hook, or registers something unnamed or twice is reported by name.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.metadata
+import importlib.util
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pluggy
+
+from evalkit.errors import PluginError, Problem
+from evalkit.plugins import hookspecs
+
+BUILTIN_MODULES = ("evalkit.plugins.builtins.rules", "evalkit.plugins.builtins.loaders", "evalkit.plugins.builtins.reporters")
+KINDS = {
+    "rules": "evalkit_register_rules",
+    "indicators": "evalkit_register_indicators",
+    "loaders": "evalkit_register_loaders",
+    "reporters": "evalkit_register_reporters",
+    "sources": "evalkit_register_sources",
+}
+
+
+@attrs.frozen
+class PluginInfo:
+    name: str
+    version: str | None
+    origin: str  # "builtin", "entry point", or the file it was loaded from
+
+
+@attrs.frozen
+class Registry:
+    """Everything registered, by kind and name, with the plugin that registered each."""
+
+    rules: dict
+    indicators: dict
+    loaders: dict
+    reporters: dict
+    sources: dict
+    owners: dict  # (kind, name) -> plugin name
+    plugins: tuple[PluginInfo, ...]
+
+    def owner(self, kind: str, name: str) -> str:
+        return self.owners.get((kind, name), "?")
+
+    def loader_for(self, path: str | Path):
+        """The loader whose extension matches the file, or None."""
+        suffix = Path(path).suffix.lower()
+        for loader in self.loaders.values():
+            if suffix in loader.extensions:
+                return loader
+        return None
+
+
+@attrs.frozen
+class Plugins:
+    """A pluggy manager with the loaded plugins, and where each came from."""
+
+    manager: pluggy.PluginManager
+    origins: dict  # plugin name -> PluginInfo
+
+    def infos(self) -> tuple[PluginInfo, ...]:
+        return tuple(self.origins.get(name) or PluginInfo(name=name, version=None, origin="registered")
+                     for name, _ in self.manager.list_name_plugin())
+
+
+def load_plugins(
+    entry_points: bool = True,
+    plugins_dir: str | Path | None = None,
+    block: Iterable[str] = (),
+    allow: Iterable[str] | None = None,
+    extra: Iterable[Any] = (),
+) -> Plugins:
+    """Load the built-ins, installed plugins and a directory's modules into one plugin manager.
+
+    `extra` takes plugin objects (modules or instances) to register directly, as tests and
+    integrators do. `allow`, when given, limits entry-point and directory plugins to those names.
+    """
+    pm = pluggy.PluginManager("evalkit")
+    origins: dict[str, PluginInfo] = {}
+    pm.add_hookspecs(hookspecs)
+    blocked = set(block)
+    allowed = set(allow) if allow is not None else None
+    for name in blocked:
+        pm.set_blocked(name)
+    problems: list[Problem] = []
+    for module_name in BUILTIN_MODULES:
+        if module_name not in blocked:
+            pm.register(importlib.import_module(module_name), name=module_name)
+            origins[module_name] = PluginInfo(name=module_name, version=_own_version(), origin="builtin")
+    if entry_points:
+        for ep in sorted(importlib.metadata.entry_points(group="evalkit"), key=lambda e: e.name):
+            if ep.name in blocked or (allowed is not None and ep.name not in allowed) or pm.has_plugin(ep.name):
+                continue
+            try:
+                plugin = ep.load()
+            except Exception as exc:  # a broken plugin must not hide behind a traceback
+                problems.append(Problem(f"plugin {ep.name!r} failed to load: {type(exc).__name__}: {exc}",
+                                        source=f"entry point {ep.value}",
+                                        expected="an importable module", found="an error on import"))
+                continue
+            if not _register(pm, plugin, ep.name, problems):
+                continue
+            dist = getattr(ep, "dist", None)
+            origins[ep.name] = PluginInfo(name=ep.name, version=dist.version if dist is not None else None,
+                                          origin=f"entry point {ep.value}")
+    if plugins_dir is not None:
+        problems.extend(_load_directory(pm, Path(plugins_dir), blocked, allowed, origins))
+    for plugin in extra:
+        name = getattr(plugin, "__name__", None) or type(plugin).__name__
+        if name not in blocked:
+            _register(pm, plugin, name, problems)
+    try:
+        pm.check_pending()  # a function marked as a hook whose name matches no hook (a typo) is an error
+    except pluggy.PluginValidationError as exc:
+        name = pm.get_name(exc.plugin) if exc.plugin is not None else "?"
+        problems.append(Problem(f"plugin {name!r}: {exc}", expected="hooks named as in evalkit.plugins.hookspecs: "
+                                + ", ".join(KINDS.values())))
+    if problems:
+        raise PluginError(problems)
+    return Plugins(manager=pm, origins=origins)
+
+
+def _register(pm: pluggy.PluginManager, plugin: Any, name: str, problems: list) -> bool:
+    """Register one plugin; a hook with the wrong arguments is reported by plugin name, not raised."""
+    try:
+        pm.register(plugin, name=name)
+    except pluggy.PluginValidationError as exc:
+        problems.append(Problem(f"plugin {name!r} cannot be registered: {exc}",
+                                expected="hooks with the arguments evalkit.plugins.hookspecs declares (register)"))
+        return False
+    return True
+
+
+def _own_version() -> str | None:
+    try:
+        return importlib.metadata.version("evalkit")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _load_directory(pm: pluggy.PluginManager, directory: Path, blocked: set, allowed: set | None,
+                    origins: dict) -> list[Problem]:
+    if not directory.is_dir():
+        return [Problem("the plugins directory does not exist", source=str(directory), expected="a directory of .py files")]
+    problems = []
+    for path in sorted(directory.glob("*.py")):
+        name = path.stem
+        if name.startswith("_") or name in blocked or (allowed is not None and name not in allowed):
+            continue
+        if pm.has_plugin(name):
+            problems.append(Problem(f"plugin {name!r} is already loaded from elsewhere", source=str(path),
+                                    expected="a unique plugin name", found=name))
+            continue
+        module_name = f"evalkit_plugins_dir.{name}"
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        module = importlib.util.module_from_spec(spec)
+        try:
+            sys.modules[module_name] = module
+            spec.loader.exec_module(module)
+        except Exception as exc:
+            sys.modules.pop(module_name, None)
+            problems.append(Problem(f"plugin {name!r} failed to load: {type(exc).__name__}: {exc}", source=str(path)))
+            continue
+        if not _register(pm, module, name, problems):
+            continue
+        origins[name] = PluginInfo(name=name, version=getattr(module, "__version__", None), origin=str(path))
+    return problems
+
+
+def build_registry(plugins: Plugins) -> Registry:
+    """Call every register hook of every plugin and check what comes back."""
+    pm = plugins.manager
+    tables: dict[str, dict] = {kind: {} for kind in KINDS}
+    owners: dict[tuple[str, str], str] = {}
+    problems: list[Problem] = []
+    for kind, hook_name in KINDS.items():
+        hook = getattr(pm.hook, hook_name)
+        for impl in reversed(hook.get_hookimpls()):  # pluggy's call order
+            plugin_name = impl.plugin_name
+            register = _registrar(kind, plugin_name, tables[kind], owners, problems)
+            try:
+                returned = impl.function(register=register)
+            except Exception as exc:
+                problems.append(Problem(f"plugin {plugin_name!r} raised in {hook_name}: {type(exc).__name__}: {exc}"))
+                continue
+            if returned is not None:  # a common slip: `return [MyRule()]` registers nothing
+                problems.append(Problem(f"plugin {plugin_name!r}: {hook_name} returned {type(returned).__name__}; "
+                                        "a register hook calls register(...) for each thing and returns nothing",
+                                        expected="register(thing) calls", found=f"a returned {type(returned).__name__}"))
+    if problems:
+        raise PluginError(problems)
+    return Registry(plugins=plugins.infos(), owners=owners, **tables)
+
+
+def _registrar(kind: str, plugin_name: str, table: dict, owners: dict, problems: list) -> Callable[[Any], None]:
+    from evalkit.definition.model import Indicator
+    from evalkit.io.sources import Source
+    from evalkit.io.table import Loader
+    from evalkit.reporters.base import Reporter
+    from evalkit.rules.base import Rule
+
+    expected_type = {"rules": Rule, "indicators": Indicator, "loaders": Loader, "reporters": Reporter,
+                     "sources": Source}[kind]
+    singular = kind[:-1]
+
+    def register(thing: Any) -> None:
+        if not isinstance(thing, expected_type):
+            article = "an" if singular[0] in "aeiou" else "a"
+            problems.append(Problem(f"plugin {plugin_name!r} registered something that is not {article} {singular}",
+                                    expected=f"an instance of evalkit.{expected_type.__name__}", found=type(thing).__name__))
+            return
+        name = thing.id if kind == "indicators" else thing.name
+        if kind == "rules" and not _valid_schema(thing.params_schema):
+            problems.append(Problem(f"plugin {plugin_name!r} registered rule {name!r} with a params_schema that is not "
+                                    "a valid JSON Schema", expected="a draft 2020-12 schema", found=repr(thing.params_schema)[:80]))
+            return
+        if kind == "loaders":
+            clash = [(e, other) for other, loader in table.items() for e in thing.extensions if e in loader.extensions]
+            if clash:
+                ending, other = clash[0]
+                problems.append(Problem(f"the file ending {ending!r} is read by loader {other!r} of plugin "
+                                        f"{owners[('loaders', other)]!r} and by loader {name!r} of plugin {plugin_name!r}",
+                                        expected="each file ending read by one loader; block one plugin with --block"))
+                return
+        if not isinstance(name, str) or not name.strip():
+            problems.append(Problem(f"plugin {plugin_name!r} registered a {singular} with no name",
+                                    expected="a non-empty name", found=repr(name)))
+            return
+        if name in table:
+            problems.append(Problem(f"the {singular} {name!r} is registered twice: by plugin {owners[(kind, name)]!r} "
+                                    f"and by plugin {plugin_name!r}", expected="unique names; block one plugin with --block"))
+            return
+        table[name] = thing
+        owners[(kind, name)] = plugin_name
+
+    return register
+
+
+def _valid_schema(schema: Any) -> bool:
+    import jsonschema
+
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError:
+        return False
+    return isinstance(schema, dict)
+
+
+def default_registry(**options: Any) -> Registry:
+    """The registry of the built-ins and installed plugins; built once per process without options."""
+    if options:
+        return build_registry(load_plugins(**options))
+    return _installed_registry()
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_registry() -> Registry:
+    return build_registry(load_plugins())

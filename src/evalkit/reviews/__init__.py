@@ -1,0 +1,1 @@
+"""Multi-rater reviews: ballots in, scores per unit out."""

@@ -1,0 +1,1 @@
+"""Scoring: the engine, tree roll-up, adjustments, grading, quotas, ranking, rounding, the Evaluation."""

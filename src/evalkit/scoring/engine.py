@@ -1,0 +1,286 @@
+"""Scoring a scorecard on a data set: column-wise, one rule call per item for all units.
+
+The order never changes: score every item (rule on the whole column) -> apply the missing-data
+policy -> round item points -> share each item's points out of the total along the tree (weights,
+or max_points, re-normalised per unit where items were dropped) -> dimension totals -> bonus,
+deductions and score vetoes (`evalkit.scoring.adjustments`) -> grade from bands -> gates and grade vetoes ->
+quotas (`evalkit.scoring.quotas`) -> rank.
+There is no Python loop over units; the loops here run over the items of the scorecard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import attrs
+import numpy as np
+
+from evalkit.definition.model import Dimension, Item, Scorecard
+from evalkit.errors import DataError, DefinitionError, EvalkitError, PluginError, Problem
+from evalkit.io.data import DataSet
+from evalkit.plugins.manager import Registry
+from evalkit.rules.base import Rule, RuleContext, fmt
+from evalkit.scoring.adjustments import AdjustmentRecord, grade_overrides
+from evalkit.scoring.adjustments import apply as apply_adjustments
+from evalkit.scoring.grading import NO_GRADE, grade_indexes
+from evalkit.scoring.quotas import apply_quotas
+from evalkit.scoring.ranking import rank
+from evalkit.scoring.rounding import Rounding
+
+_TOLERANCE = 1e-9  # slack allowed on a rule's [0, max_points] before it is a plugin bug
+
+
+@attrs.frozen
+class ItemResult:
+    """One item for all units: raw values, rule points, share of the total and flags."""
+
+    item: Item
+    values: np.ndarray  # raw indicator values, NaN where missing
+    points: np.ndarray  # rounded points on the item's own scale (0..max_points)
+    share: np.ndarray | float  # the item's weight on the total's scale, per unit when re-weighted
+    score: np.ndarray  # rounded contribution to the total: points / max_points * share
+    missing: np.ndarray  # True where the unit had no value or the rule could not score it
+    rule: Rule = attrs.field(repr=False)
+    context: RuleContext = attrs.field(repr=False)
+
+
+def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
+             adjustments: Sequence[AdjustmentRecord] = (), progress: Callable[[int, int], None] | None = None
+             ) -> Evaluation:
+    """Score every unit of `data` against `scorecard`; raises DataError or PluginError for people.
+
+    `progress(done, total)` is called after each item is scored (the CLI draws a progress bar with it).
+    """
+    from evalkit.scoring.evaluation import Evaluation
+
+    period = data.period or scorecard.period
+    if not scorecard.in_force(period):
+        raise DefinitionError(Problem(f"scorecard {scorecard.id!r} is not in force for period {period!r}",
+                                      source=scorecard.source, path="$.effective",
+                                      expected=f"a period from {scorecard.effective_from or '…'} to {scorecard.effective_to or '…'}, "
+                                      "or the scorecard in force then", found=period))
+    rounding = Rounding(scorecard.rounding_decimals, scorecard.rounding_mode)
+    n = len(data.units)
+    data, derived_reasons = with_derived(scorecard, data)
+    item_results: dict[str, ItemResult] = {}
+    problems: list[Problem] = []
+    scored: dict[str, tuple] = {}
+    items = scorecard.items()
+    for done, item in enumerate(items, start=1):
+        outcome = _score_item(item, scorecard, data, registry, problems)
+        if outcome is not None:
+            scored[item.id] = outcome
+        if progress is not None:
+            progress(done, len(items))
+    if problems:
+        raise DataError(problems)
+
+    shares, scorable = _shares(scorecard, scored, n)
+    dimension_scores: dict[str, np.ndarray] = {}
+    totals = np.zeros(n)
+    for item in scorecard.items():
+        values, points, missing, ctx = scored[item.id]
+        share = shares[item.id]
+        factor = share / item.max_points
+        score = points if _is_one(factor) else rounding(points * factor)
+        item_results[item.id] = ItemResult(item=item, values=values, points=points, share=share, score=score,
+                                           missing=missing, rule=registry.rules[item.rule], context=ctx)
+    restored: dict[str, np.ndarray] = {}
+
+    def roll_up(node: Dimension) -> np.ndarray:
+        """A dimension's score: its children's scores added, then its deduction cap (限扣) applied."""
+        acc = np.zeros(n)
+        for child in node.children:
+            acc += roll_up(child) if isinstance(child, Dimension) else item_results[child.id].score
+        acc = rounding(acc)
+        if node.deduction_cap is not None:
+            # Only deductions (per-event deduct, shortfall) count against the cap; points an ordinary
+            # item did not earn are not deductions.
+            lost = np.zeros(n)
+            for leaf in _leaves(node):
+                if registry.rules[leaf.rule].deducts(leaf.params):
+                    lost += shares[leaf.id] - item_results[leaf.id].score
+            restored[node.id] = rounding(np.maximum(lost - node.deduction_cap, 0.0))
+            acc = rounding(acc + restored[node.id])
+        dimension_scores[node.id] = acc
+        return acc
+
+    for node in scorecard.dimensions:
+        if isinstance(node, Dimension):
+            roll_up(node)
+    for node in scorecard.dimensions:
+        totals += dimension_scores[node.id] if isinstance(node, Dimension) else item_results[node.id].score
+    totals = rounding(totals)
+    if scorable is not True:  # no value for any item, all re-weighted away: no total, so no grade and last rank
+        totals[~scorable] = np.nan
+    adjusted = None
+    if scorecard.bonus_items or scorecard.deduction_items or scorecard.vetoes:
+        adjusted = apply_adjustments(totals, data.units.ids, scorecard, adjustments, rounding)
+    final = adjusted.total if adjusted is not None else totals
+    band_grades = grade_indexes(final, scorecard.grading) if scorecard.grading else np.full(n, NO_GRADE, dtype=np.int64)
+    grades, grade_masks = grade_overrides(band_grades, scorecard, data.columns,
+                                          adjusted.veto_masks if adjusted is not None else {})
+    if scorecard.quotas:
+        grades, moved = apply_quotas(grades, final, data.units.ids, scorecard, data.units.attribute)
+        grade_masks = {**grade_masks, **moved}
+    ranks = rank(final, data.units.ids, ties=scorecard.ties)
+    return Evaluation(scorecard=scorecard, units=data.units, period=data.period or scorecard.period, items=item_results,
+                      dimensions=dimension_scores, totals=final, grades=grades, ranks=ranks, items_total=totals,
+                      band_grades=band_grades, adjusted=adjusted, grade_masks=grade_masks,
+                      derived_reasons=derived_reasons, cap_restored=restored)
+
+
+def with_derived(scorecard: Scorecard, data: DataSet) -> tuple[DataSet, dict[str, np.ndarray]]:
+    """Compute derived indicators (in dependency order) into extra columns, with why values are missing.
+
+    Other periods (baselines) get them too, so a rule comparing with a baseline year sees the same formula.
+    """
+    if not scorecard.derived:
+        return data, {}
+    n = len(data.units)
+
+    def computed(columns: Mapping[str, np.ndarray]) -> tuple[dict, dict]:
+        columns = dict(columns)
+        reasons: dict[str, np.ndarray] = {}
+        for name, expression in scorecard.derived.items():
+            inputs = {used: columns[used] if used in columns else np.full(n, np.nan) for used in expression.names}
+            columns[name], reasons[name] = expression.evaluate(inputs, n)
+        return columns, reasons
+
+    columns, reasons = computed(data.columns)
+    history = {period: computed(cols)[0] for period, cols in data.history.items()}
+    return attrs.evolve(data, columns=columns, history=history), reasons
+
+
+def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Registry, problems: list):
+    rule = registry.rules[item.rule]
+    owner = registry.owner("rules", item.rule)
+    indicator = scorecard.indicators[item.indicator]
+    inputs = tuple(scorecard.indicators[name] for name in item.indicators)
+    if rule.inputs == "many":
+        values = np.column_stack([data.column(name) for name in item.indicators])
+    else:
+        values = data.column(item.indicator)
+    rounding = Rounding(scorecard.rounding_decimals, scorecard.rounding_mode)
+    if rule.value_range is not None:
+        low, high = rule.value_range
+        bad = (values < low) | (values > high)
+        if bad.ndim == 2:
+            bad = bad.any(axis=1)
+        if bad.any():
+            problems.extend(_unit_problems(f"values of {item.indicator!r} outside what rule {item.rule!r} accepts",
+                                           data, bad, values, expected=f"values from {fmt(low)} to {fmt(high)}",
+                                           indicator=item.indicator))
+            return None
+    try:
+        prepared = rule.prepare(item.params, item.max_points, inputs if rule.inputs == "many" else indicator)
+        ctx = RuleContext(params=prepared, max_points=item.max_points, indicator=indicator, unit_ids=data.units.ids,
+                          period=data.period or scorecard.period, columns=data.columns, indicators=inputs,
+                          units=data.units, history=data.history)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            points = rule.score(values.copy(), ctx)
+    except EvalkitError:
+        raise  # a rule may report bad input itself (e.g. an unknown peer-group attribute)
+    except Exception as exc:
+        raise PluginError(Problem(f"rule {item.rule!r} from plugin {owner!r} failed on item {item.id!r}: "
+                                  f"{type(exc).__name__}: {exc}")) from exc
+    points = _checked_points(points, item, owner, len(values))
+    missing = np.isnan(values) if values.ndim == 1 else np.isnan(values).any(axis=1)
+    missing |= np.isnan(points)
+    if missing.any():
+        if item.missing == "fail":
+            problems.extend(_unit_problems(f"no value, or one its rule cannot score, for item {item.id!r} (indicator "
+                                           f"{item.indicator!r}) and its missing-data policy is 'fail'", data, missing, values,
+                                           expected="a value for every unit, or missing: zero / reweight",
+                                           indicator=item.indicator))
+            return None
+        points = np.where(missing, 0.0, points)
+    return values, rounding(points), missing, ctx
+
+
+def _checked_points(points, item: Item, owner: str, n: int) -> np.ndarray:
+    where = f"rule {item.rule!r} from plugin {owner!r} (item {item.id!r})"
+    if not isinstance(points, np.ndarray) or points.shape != (n,):
+        found = f"shape {points.shape}" if isinstance(points, np.ndarray) else type(points).__name__
+        raise PluginError(Problem(f"{where} returned the wrong thing", expected=f"a numpy array of {n} points", found=found))
+    try:
+        points = points.astype(np.float64, copy=False)
+    except (TypeError, ValueError):
+        raise PluginError(Problem(f"{where} returned values that are not numbers", found=str(points.dtype))) from None
+    finite = points[~np.isnan(points)]
+    if finite.size and (finite.min() < -_TOLERANCE or finite.max() > item.max_points + _TOLERANCE):
+        raise PluginError(Problem(f"{where} returned points outside the item's range",
+                                  expected=f"0 to {fmt(item.max_points)}", found=f"{fmt(finite.min())} to {fmt(finite.max())}"))
+    return np.clip(points, 0.0, item.max_points)
+
+
+def _unit_problems(message: str, data: DataSet, mask: np.ndarray, values: np.ndarray, expected: str,
+                   indicator: str, limit: int = 10) -> list[Problem]:
+    positions = np.flatnonzero(mask)
+    problems = [Problem(f"{message} (unit {data.units.ids[i]!r})", **data.where(indicator, int(i)), expected=expected,
+                        found=_value_text(values[i]))
+                for i in positions[:limit]]
+    if positions.size > limit:
+        problems.append(Problem(f"... and {positions.size - limit} more units", source="data"))
+    return problems
+
+
+def _value_text(value) -> str:
+    """A unit's input as a person reads it: one number, or several for multi-indicator rules."""
+    if np.ndim(value) == 0:
+        return "no value" if np.isnan(value) else fmt(value)
+    return "(" + ", ".join("no value" if np.isnan(v) else fmt(v) for v in value) + ")"
+
+
+def _shares(scorecard: Scorecard, scored: Mapping[str, tuple], n: int) -> tuple[dict, np.ndarray | bool]:
+    """Each item's share of the total (scalar, or per unit where re-weighting dropped siblings), and
+    whether each unit has anything to be scored on (False: every item was dropped by re-weighting)."""
+    available: dict[int, np.ndarray | bool] = {}
+
+    def availability(node) -> np.ndarray | bool:
+        if isinstance(node, Item):
+            missing = scored[node.id][2]
+            result = ~missing if node.missing == "reweight" and missing.any() else True
+        else:
+            parts = [availability(c) for c in node.children]
+            result = True if any(p is True for p in parts) else np.logical_or.reduce(parts)
+        available[id(node)] = result
+        return result
+
+    tops = [availability(top) for top in scorecard.dimensions]
+    scorable = True if any(t is True for t in tops) else np.logical_or.reduce(tops)
+
+    shares: dict[str, np.ndarray | float] = {}
+
+    def distribute(nodes, parent_share):
+        amounts = [(c.weight if c.weight is not None else c.max_points) for c in nodes]
+        avails = [available[id(c)] for c in nodes]
+        if all(a is True for a in avails):
+            denominator = float(sum(amounts))
+            child_shares = [parent_share * a / denominator for a in amounts]
+        else:
+            weighted = [a * np.asarray(av, dtype=np.float64) if av is not True else np.full(n, a)
+                        for a, av in zip(amounts, avails)]
+            denominator = np.sum(weighted, axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                child_shares = [np.where(denominator > 0, parent_share * w / denominator, 0.0) for w in weighted]
+        for child, share in zip(nodes, child_shares):
+            if isinstance(child, Item):
+                shares[child.id] = share
+            else:
+                distribute(child.children, share)
+
+    distribute(scorecard.dimensions, scorecard.total_points)
+    return shares, scorable
+
+
+def _leaves(node):
+    for child in node.children:
+        if isinstance(child, Item):
+            yield child
+        else:
+            yield from _leaves(child)
+
+
+def _is_one(factor) -> bool:
+    return isinstance(factor, float) and abs(factor - 1.0) < 1e-12

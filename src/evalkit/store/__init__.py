@@ -1,0 +1,1 @@
+"""The history store: runs kept in SQLite, read back by period and unit."""

@@ -1,0 +1,628 @@
+"""The history of runs: an SQLite file (stdlib sqlite3) that keeps every stored evaluation.
+
+``evalkit run ... --store PATH`` (or, when ``--store`` is not given, the path in the environment variable
+``EVALKIT_STORE``; ``--no-store`` skips it) stores the run after it succeeds: the scorecard's id,
+version and content hash, the period, a SHA-256 fingerprint of the inputs, and the full JSON result
+(the same document as ``--format json``). The file is created on first use.
+
+Decisions:
+
+- **One run per set of inputs.** The fingerprint is the SHA-256 of a canonical JSON document holding
+  the SHA-256 of the bytes of the scorecard, data, units and adjustments files (their paths do not
+  count: the same files elsewhere are the same inputs) and the options that change the result (the
+  period scored, and the loaded plugins with their versions). ``runs.fingerprint`` is UNIQUE;
+  storing the same inputs again returns the run already stored.
+- **Concurrency.** Every write is one transaction opened with ``BEGIN IMMEDIATE`` (the write lock is
+  taken first, so two writers never deadlock), on a connection whose busy timeout is 60 s: two
+  ``evalkit run --store`` processes on one file queue for the lock and both runs are kept. The journal
+  is SQLite's default rollback journal, so the evalkit mark in the file header (below) is always in the
+  main file, and a process killed half-way leaves a hot journal that the next opener rolls back.
+- **All or nothing.** The run row and its per-unit rows go in one transaction: a failure half-way
+  rolls back and the store is as it was. Migrations run in one transaction too.
+- **Foreign files are never touched.** Before SQLite opens the file, its first 100 bytes are read:
+  it must be empty (a new store) or an SQLite database whose header carries evalkit's application id
+  (``PRAGMA application_id`` = 0x45564B53, "EVKS", written in the same transaction that creates the
+  tables). A text file, an SQLite database of another program, or an evalkit store with a schema newer
+  than this evalkit knows is refused, with the file left byte for byte as it was.
+- **Exit codes.** 5 (file error): the store cannot be read or written (missing for ``history``, a
+  folder, no permission, damaged or truncated SQLite, locked for longer than the busy timeout).
+  6 (not an evalkit history store): the file is readable but is not a store this evalkit may use:
+  not SQLite, SQLite without the evalkit mark, or a newer schema version. A run id that is not in the
+  store is a data error (3), as an unknown unit is.
+
+Schema version 2 (``schema_version`` lists the migrations applied, in order)::
+
+    schema_version(version INTEGER PRIMARY KEY, description, applied_at, evalkit_version)
+    runs(id INTEGER PRIMARY KEY AUTOINCREMENT, fingerprint TEXT UNIQUE, scorecard_id, scorecard_version,
+         scorecard_hash, period, stored_at, evalkit_version, units, inputs JSON, result JSON)
+    unit_results(run_id, unit, name, type, total, rank, grade)            -- v2, for trends
+    item_results(run_id, unit, item, indicator, value, points, score)     -- v2, for trends
+
+`load_run(store, run_id or (scorecard_id, period))` returns a stored result document (the latest run
+for a scorecard and period when several were stored, e.g. after a data correction).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import hashlib
+import json
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from evalkit.errors import DataError, EvalkitError, FileAccessError, Problem
+from evalkit.scoring.rounding import json_number
+
+SCHEMA_VERSION = 2
+APPLICATION_ID = 0x45564B53  # "EVKS"
+BUSY_TIMEOUT = 60.0  # seconds a writer waits for another one
+ENV_VAR = "EVALKIT_STORE"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+FINGERPRINT_FORMAT = 1
+
+
+class StoreError(EvalkitError):
+    """The file is readable but is not an evalkit history store this evalkit may use."""
+
+    exit_code = 6
+    kind = "history store"
+
+
+class RunNotFound(DataError):
+    """No stored run matches the run id, or the scorecard and period, asked for."""
+
+    kind = "no such run"
+
+
+# --------------------------------------------------------------------------------------------------
+# Migrations, in order; each runs inside the transaction that records it in schema_version.
+
+
+def _v1(conn: sqlite3.Connection) -> None:
+    conn.execute("""CREATE TABLE schema_version (
+        version INTEGER PRIMARY KEY,
+        description TEXT NOT NULL,
+        applied_at TEXT NOT NULL,
+        evalkit_version TEXT NOT NULL)""")
+    conn.execute("""CREATE TABLE runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        fingerprint TEXT NOT NULL UNIQUE CHECK (length(fingerprint) = 64),
+        scorecard_id TEXT NOT NULL,
+        scorecard_version TEXT,
+        scorecard_hash TEXT NOT NULL,
+        period TEXT NOT NULL,
+        stored_at TEXT NOT NULL,
+        evalkit_version TEXT NOT NULL,
+        units INTEGER NOT NULL,
+        inputs TEXT NOT NULL,
+        result TEXT NOT NULL)""")
+    conn.execute("CREATE INDEX runs_by_scorecard_period ON runs (scorecard_id, period, id)")
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    conn.execute("""CREATE TABLE unit_results (
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        unit TEXT NOT NULL,
+        name TEXT,
+        type TEXT,
+        total REAL,
+        rank INTEGER,
+        grade TEXT,
+        PRIMARY KEY (run_id, unit))""")
+    conn.execute("""CREATE TABLE item_results (
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        unit TEXT NOT NULL,
+        item TEXT NOT NULL,
+        indicator TEXT NOT NULL,
+        value REAL,
+        points REAL,
+        score REAL,
+        PRIMARY KEY (run_id, unit, item))""")
+    conn.execute("CREATE INDEX unit_results_by_unit ON unit_results (unit, run_id)")
+    conn.execute("CREATE INDEX item_results_by_indicator ON item_results (indicator, unit, run_id)")
+    for run_id, result in conn.execute("SELECT id, result FROM runs ORDER BY id").fetchall():
+        _index_result(conn, run_id, json.loads(result))
+
+
+@attrs.frozen
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[sqlite3.Connection], None]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "runs: one row per stored evaluation, unique by input fingerprint", _v1),
+    Migration(2, "unit_results and item_results: per-unit rows for trends, filled from the stored results", _v2),
+)
+assert [m.version for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
+
+
+def _index_result(conn: sqlite3.Connection, run_id: int, doc: Mapping[str, Any]) -> None:
+    """The per-unit rows of one result document (a loop over units: storage, not scoring)."""
+    indicator_of = {item["id"]: item["indicator"] for item in doc.get("items", ())}
+    units = doc.get("units", ())
+    conn.executemany("INSERT INTO unit_results (run_id, unit, name, type, total, rank, grade) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     [(run_id, u["id"], u.get("name"), u.get("type"), u.get("total"), u.get("rank"), u.get("grade"))
+                      for u in units])
+    conn.executemany("INSERT INTO item_results (run_id, unit, item, indicator, value, points, score) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     [(run_id, u["id"], item_id, indicator_of.get(item_id, item_id),
+                       entry.get("value") if not isinstance(entry.get("value"), list) else None,
+                       entry.get("points"), entry.get("score"))
+                      for u in units for item_id, entry in u.get("items", {}).items()])
+
+
+# --------------------------------------------------------------------------------------------------
+# Errors for people
+
+
+@contextlib.contextmanager
+def _sqlite_errors(path: str) -> Iterator[None]:
+    """sqlite3 errors as FileAccessError (exit 5), with what to do."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        text = str(exc)
+        lowered = text.lower()
+        if "locked" in lowered or "busy" in lowered:
+            message = f"the history store is locked by another process for more than {BUSY_TIMEOUT:g} s; try again"
+        elif "readonly" in lowered or "read-only" in lowered:
+            message = "cannot write the history store: it is read-only"
+        elif "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+            message = "the history store is damaged (SQLite says: " + text + "); it was left as it is"
+        elif "unable to open" in lowered:
+            message = "cannot open the history store"
+        elif "disk" in lowered and "full" in lowered:
+            message = "cannot write the history store: the disk is full"
+        else:
+            message = f"cannot use the history store: {text}"
+        raise FileAccessError(Problem(message, source=path)) from None
+
+
+def _inspect(path: Path) -> str:
+    """'new' (no file, or an empty one) or 'store' (an SQLite file with evalkit's mark); raises otherwise.
+
+    Only reads the first 100 bytes: a foreign file is never opened by SQLite, so never changed.
+    """
+    source = str(path)
+    try:
+        if path.is_dir():
+            raise FileAccessError(Problem("is a folder, expected the history store file", source=source))
+        if not path.exists():
+            return "new"
+        with open(path, "rb") as handle:
+            head = handle.read(100)
+    except OSError as exc:
+        raise FileAccessError(Problem(f"cannot read the history store: {exc.strerror or exc}", source=source)) from None
+    if not head:
+        return "new"
+    if not SQLITE_MAGIC.startswith(head[:16]):
+        raise StoreError(Problem("the file is not an SQLite database, so not an evalkit history store; it was left as it is",
+                                 source=source, expected="an evalkit history store (SQLite), or a new file name",
+                                 found=_first_bytes(head)))
+    if len(head) < 100:
+        raise FileAccessError(Problem("the history store is truncated (shorter than an SQLite header); it was left as it is",
+                                      source=source))
+    app = int.from_bytes(head[68:72], "big")
+    if app != APPLICATION_ID:
+        whose = "without evalkit's mark" if app == 0 else f"of another program (application id {app:#010x})"
+        raise StoreError(Problem(f"the file is an SQLite database {whose}, not an evalkit history store; it was left as it is",
+                                 source=source, expected="a store written by evalkit run --store, or a new file name"))
+    return "store"
+
+
+def _first_bytes(head: bytes) -> str:
+    text = head[:24].decode("utf-8", errors="replace")
+    printable = "".join(c if c.isprintable() else "." for c in text)
+    return f"a file starting with {printable!r}"
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _evalkit_version() -> str:
+    from evalkit import __version__
+
+    return __version__
+
+
+# --------------------------------------------------------------------------------------------------
+# The store
+
+
+@attrs.frozen
+class StoredRun:
+    id: int
+    created: bool  # False when the same inputs were already stored
+
+
+class Store:
+    """An open history store. Use `Store.open(path)` (a context manager) rather than the constructor."""
+
+    def __init__(self, path: str, connection: sqlite3.Connection):
+        self.path = path
+        self.conn = connection
+
+    # ---- opening
+
+    @classmethod
+    def open(cls, path: str | os.PathLike, create: bool = True) -> Store:
+        """Open the store at `path`, creating it (`create`) or upgrading its schema when needed.
+
+        FileAccessError (exit 5) or StoreError (exit 6) for files that cannot be used; never changes them.
+        """
+        path_obj = Path(path)
+        source = str(path_obj)
+        state = _inspect(path_obj)
+        if state == "new":
+            if not create:
+                raise FileAccessError(Problem("no history store here (evalkit run --store PATH creates one)", source=source))
+            _check_folder(path_obj)
+        with _sqlite_errors(source):
+            conn = sqlite3.connect(source, timeout=BUSY_TIMEOUT, isolation_level=None)
+        store = cls(source, conn)
+        try:
+            store._prepare()
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
+    def _look(self) -> tuple[int, int, set]:
+        """(application id, schema version, table names), reading only."""
+        app = self.conn.execute("PRAGMA application_id").fetchone()[0]
+        tables = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        version = 0
+        if "schema_version" in tables:
+            version = self.conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+        return app, version, tables
+
+    def _verify(self, app: int, version: int, tables: set) -> None:
+        """Refuse what is not ours, or is newer than this evalkit (before anything is written)."""
+        if app not in (0, APPLICATION_ID) or (app == 0 and tables):
+            raise StoreError(Problem("the file is an SQLite database of another program, not an evalkit history store; "
+                                     "it was left as it is", source=self.path,
+                                     found="tables " + ", ".join(sorted(tables)) if tables else None))
+        if app == APPLICATION_ID and "schema_version" not in tables:
+            raise StoreError(Problem("the file carries evalkit's mark but has no schema_version table; it was left as it is",
+                                     source=self.path))
+        if version > SCHEMA_VERSION:
+            raise StoreError(Problem("the history store was written by a newer evalkit; it was left as it is", source=self.path,
+                                     expected=f"schema version {SCHEMA_VERSION} or older (upgrade evalkit to use this store)",
+                                     found=f"schema version {version}"))
+
+    def _prepare(self) -> None:
+        with _sqlite_errors(self.path):
+            # One read transaction, so the mark and the tables are seen as of one moment: read apart, another
+            # process creating the store between the two reads made a new store look like a foreign one.
+            self.conn.execute("BEGIN")
+            try:
+                look = self._look()
+            finally:
+                self.conn.execute("COMMIT")
+            self._verify(*look)
+            if look[0] == APPLICATION_ID and look[1] == SCHEMA_VERSION:
+                return
+            with self._write():
+                app, version, tables = self._look()  # again, now that this process holds the write lock
+                self._verify(app, version, tables)
+                if app == 0:
+                    self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                for migration in MIGRATIONS:
+                    if migration.version > version:
+                        migration.apply(self.conn)
+                        self.conn.execute("INSERT INTO schema_version (version, description, applied_at, evalkit_version) "
+                                          "VALUES (?, ?, ?, ?)",
+                                          (migration.version, migration.description, _now(), _evalkit_version()))
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction: BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any failure."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        with _sqlite_errors(self.path):
+            return self._look()[1]
+
+    # ---- writing
+
+    def add(self, evaluation, fingerprint: str | None = None, inputs: Mapping[str, Any] | None = None) -> StoredRun:
+        """Store an Evaluation (or a result document) unless a run with the same fingerprint is stored.
+
+        Without a fingerprint (results made in memory), the SHA-256 of the JSON result stands in for it.
+        """
+        if isinstance(evaluation, Mapping):
+            doc = dict(evaluation)
+            text = json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+            sc_hash = hashlib.sha256(_canonical(doc.get("scorecard", {})).encode("utf-8")).hexdigest()
+        else:
+            text = evaluation.to_json()
+            doc = json.loads(text)
+            sc_hash = scorecard_hash(evaluation.scorecard)
+        if fingerprint is None:
+            fingerprint = hashlib.sha256(b"evalkit result\0" + text.encode("utf-8")).hexdigest()
+        scorecard = doc.get("scorecard", {})
+        with _sqlite_errors(self.path), self._write():
+            row = self.conn.execute("SELECT id FROM runs WHERE fingerprint = ?", (fingerprint,)).fetchone()
+            if row is not None:
+                return StoredRun(id=row[0], created=False)
+            cursor = self.conn.execute(
+                "INSERT INTO runs (fingerprint, scorecard_id, scorecard_version, scorecard_hash, period, stored_at, "
+                "evalkit_version, units, inputs, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (fingerprint, str(scorecard.get("id", "")), scorecard.get("version"), sc_hash, str(scorecard.get("period", "")),
+                 _now(), _evalkit_version(), len(doc.get("units", ())), _canonical(inputs or {}), text))
+            run_id = cursor.lastrowid
+            _index_result(self.conn, run_id, doc)
+            return StoredRun(id=run_id, created=True)
+
+    # ---- reading
+
+    def runs(self, scorecard_id: str | None = None) -> list[dict[str, Any]]:
+        """Every stored run (without its result), oldest first."""
+        sql = ("SELECT id, stored_at, scorecard_id, scorecard_version, scorecard_hash, period, units, fingerprint, "
+               "evalkit_version FROM runs" + (" WHERE scorecard_id = ?" if scorecard_id else "") + " ORDER BY id")
+        with _sqlite_errors(self.path):
+            rows = self.conn.execute(sql, (scorecard_id,) if scorecard_id else ()).fetchall()
+        keys = ("id", "stored_at", "scorecard_id", "scorecard_version", "scorecard_hash", "period", "units", "fingerprint",
+                "evalkit_version")
+        return [dict(zip(keys, row)) for row in rows]
+
+    def run_id(self, which: int | str | tuple[str, str]) -> int:
+        """The id of a run given by id, or the latest for (scorecard_id, period); RunNotFound otherwise."""
+        with _sqlite_errors(self.path):
+            if isinstance(which, tuple):
+                scorecard_id, period = (str(x) for x in which)
+                row = self.conn.execute("SELECT max(id) FROM runs WHERE scorecard_id = ? AND period = ?",
+                                        (scorecard_id, period)).fetchone()
+                if row[0] is None:
+                    raise RunNotFound(Problem(f"no stored run of scorecard {scorecard_id!r} for period {period!r}",
+                                              source=self.path, expected="one of " + self._listing()))
+                return int(row[0])
+            try:
+                run_id = int(which)
+            except (TypeError, ValueError):
+                raise RunNotFound(Problem("a run is given by its number", source=self.path, expected="a run id such as 3",
+                                          found=repr(which))) from None
+            if self.conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
+                raise RunNotFound(Problem(f"no run {run_id} in the history store", source=self.path,
+                                          expected="one of " + self._listing()))
+            return run_id
+
+    def _listing(self) -> str:
+        runs = self.runs()
+        if not runs:
+            return "the stored runs (there are none yet)"
+        shown = ", ".join(f"{r['id']} ({r['scorecard_id']} {r['period']})" for r in runs[-10:])
+        return ("runs " if len(runs) <= 10 else f"runs ... {len(runs) - 10} more, ") + shown
+
+    def load(self, which: int | str | tuple[str, str]) -> dict[str, Any]:
+        """The stored JSON result of a run, as `Evaluation.to_dict()` gave it."""
+        run_id = self.run_id(which)
+        with _sqlite_errors(self.path):
+            text = self.conn.execute("SELECT result FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
+        return json.loads(text)
+
+    def inputs(self, run_id: int) -> dict[str, Any]:
+        with _sqlite_errors(self.path):
+            row = self.conn.execute("SELECT inputs FROM runs WHERE id = ?", (self.run_id(run_id),)).fetchone()
+        return json.loads(row[0])
+
+    _LATEST = "SELECT max(id) FROM runs GROUP BY scorecard_id, period"
+
+    def unit_trend(self, unit: str, scorecard_id: str | None = None) -> list[dict[str, Any]]:
+        """A unit's total, rank and grade per period (the latest run of each scorecard and period),
+        with the change from the previous period of the same scorecard (rank_change > 0: moved up)."""
+        sql = ("SELECT r.period, r.scorecard_id, r.scorecard_version, r.id, r.units, u.name, u.total, u.rank, u.grade "
+               "FROM runs r JOIN unit_results u ON u.run_id = r.id "
+               f"WHERE u.unit = ? AND r.id IN ({self._LATEST})" + (" AND r.scorecard_id = ?" if scorecard_id else "")
+               + " ORDER BY r.scorecard_id, r.period")
+        with _sqlite_errors(self.path):
+            rows = self.conn.execute(sql, (unit, scorecard_id) if scorecard_id else (unit,)).fetchall()
+        out: list[dict[str, Any]] = []
+        previous: dict[str, dict] = {}
+        for period, sc_id, version, run_id, n, name, total, rank, grade in rows:
+            before = previous.get(sc_id)
+            entry = {"period": period, "scorecard_id": sc_id, "scorecard_version": version, "run": run_id, "unit": unit,
+                     "name": name, "total": total, "rank": rank, "of": n, "grade": grade,
+                     "total_change": _diff(total, before["total"]) if before else None,
+                     "rank_change": (before["rank"] - rank) if before and before["rank"] and rank else None,
+                     "grade_before": before["grade"] if before else None}
+            previous[sc_id] = entry
+            out.append(entry)
+        return sorted(out, key=lambda e: (e["period"], e["scorecard_id"]))
+
+    def indicator_trend(self, indicator: str, unit: str | None = None, scorecard_id: str | None = None) -> list[dict[str, Any]]:
+        """An indicator's value (and the points of the first item scoring it) per unit and period."""
+        sql = ("SELECT r.period, r.scorecard_id, r.id, i.unit, u.name, i.value, i.points, i.item "
+               "FROM runs r JOIN item_results i ON i.run_id = r.id "
+               "JOIN unit_results u ON u.run_id = r.id AND u.unit = i.unit "
+               f"WHERE i.indicator = ? AND r.id IN ({self._LATEST})"
+               + (" AND i.unit = ?" if unit else "") + (" AND r.scorecard_id = ?" if scorecard_id else "")
+               + " ORDER BY r.period, r.scorecard_id, i.unit, i.item")
+        params = [indicator] + ([unit] if unit else []) + ([scorecard_id] if scorecard_id else [])
+        with _sqlite_errors(self.path):
+            rows = self.conn.execute(sql, params).fetchall()
+        out: list[dict[str, Any]] = []
+        seen = set()
+        for period, sc_id, run_id, uid, name, value, points, item in rows:
+            if (run_id, uid) in seen:  # an indicator scored by two items: one value
+                continue
+            seen.add((run_id, uid))
+            out.append({"period": period, "scorecard_id": sc_id, "run": run_id, "unit": uid, "name": name,
+                        "value": value, "points": points, "item": item})
+        return out
+
+
+def _diff(a, b):
+    if a is None or b is None:
+        return None
+    return json_number(a - b)  # 83.1 - 82.8 shows as 0.3, not 0.29999999999999716
+
+
+def _check_folder(path: Path) -> None:
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise FileAccessError(Problem("the folder of the history store does not exist", source=str(path),
+                                      expected="an existing folder", found=str(directory)))
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise FileAccessError(Problem("cannot create the history store: permission denied in its folder", source=str(path)))
+
+
+def check_store(path: str | os.PathLike) -> None:
+    """Before any work: the store at `path` can be used (an evalkit store of a known schema, or a new file
+    in an existing folder). Reads only."""
+    path_obj = Path(path)
+    if _inspect(path_obj) == "new":
+        _check_folder(path_obj)
+        return
+    source = str(path_obj)
+    with _sqlite_errors(source):
+        conn = sqlite3.connect(source, timeout=BUSY_TIMEOUT, isolation_level=None)
+    try:
+        store = Store(source, conn)
+        with _sqlite_errors(source):
+            store._verify(*store._look())
+    finally:
+        conn.close()
+
+
+def load_run(store: str | os.PathLike | Store, which: int | str | tuple[str, str]) -> dict[str, Any]:
+    """The stored JSON result of a run: by run id, or the latest for (scorecard_id, period).
+
+    `store` is a path (opened read-mostly, never created) or an open Store. RunNotFound (a DataError,
+    exit 3) when there is no such run; FileAccessError / StoreError for a file that is not a usable store.
+    """
+    if isinstance(store, Store):
+        return store.load(which)
+    with Store.open(store, create=False) as opened:
+        return opened.load(which)
+
+
+# --------------------------------------------------------------------------------------------------
+# Fingerprints and the `run --store` glue
+
+
+def _canonical(doc: Any) -> str:
+    return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def scorecard_hash(scorecard) -> str:
+    """SHA-256 of the scorecard's content (its parsed document as canonical JSON): comments and layout do not count."""
+    return hashlib.sha256(_canonical(scorecard.raw).encode("utf-8")).hexdigest()
+
+
+def input_fingerprint(files: Mapping[str, str | os.PathLike | bytes | None],
+                      options: Mapping[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    """(fingerprint, description) of the inputs: the SHA-256 of each file's bytes, by role, and the options.
+
+    The description (stored with the run) adds each file's path and size; the fingerprint does not
+    depend on paths, so the same files copied elsewhere are the same inputs.
+    """
+    hashes: dict[str, str | None] = {}
+    described: dict[str, Any] = {}
+    for role in sorted(files):
+        given = files[role]
+        if given is None:
+            hashes[role] = None
+            described[role] = None
+            continue
+        if isinstance(given, (bytes, bytearray)):
+            data, where = bytes(given), None
+        else:
+            try:
+                data = Path(given).read_bytes()
+            except OSError as exc:
+                raise FileAccessError(Problem(f"cannot read the file: {exc.strerror or exc}", source=str(given))) from None
+            where = str(given)
+        hashes[role] = hashlib.sha256(data).hexdigest()
+        described[role] = {"sha256": hashes[role], "bytes": len(data), **({"path": where} if where else {})}
+    options = dict(options or {})
+    fingerprint = hashlib.sha256(_canonical({"evalkit_fingerprint": FINGERPRINT_FORMAT, "files": hashes,
+                                             "options": options}).encode("utf-8")).hexdigest()
+    return fingerprint, {"fingerprint_format": FINGERPRINT_FORMAT, "files": described, "options": options}
+
+
+def store_path(explicit: str | None = None, disabled: bool = False) -> str | None:
+    """The store to use: `explicit` (--store), else $EVALKIT_STORE, else none; none with --no-store."""
+    if disabled:
+        return None
+    if explicit:
+        return explicit
+    return os.environ.get(ENV_VAR) or None
+
+
+@attrs.frozen
+class PendingRun:
+    """A run to store once it has succeeded (the store was checked before the work began)."""
+
+    path: str
+    files: Mapping[str, str | None]
+    options: Mapping[str, Any]
+
+    def save(self, evaluation, registry=None, quiet: bool = False) -> StoredRun:
+        options = dict(self.options)
+        options["period"] = str(evaluation.period)  # the period scored, whether given with --period or not
+        if registry is not None:
+            options["plugins"] = [[p.name, p.version] for p in registry.plugins]
+        fingerprint, inputs = input_fingerprint(self.files, options)
+        with Store.open(self.path) as store:
+            stored = store.add(evaluation, fingerprint, inputs)
+        if not quiet:
+            sc = evaluation.scorecard
+            what = f"scorecard {sc.id}, period {evaluation.period}"
+            print(f"stored as run {stored.id} in {self.path} ({what})" if stored.created
+                  else f"already stored as run {stored.id} in {self.path} (same inputs; {what})", file=sys.stderr)
+        return stored
+
+
+def prepare_run_store(args) -> PendingRun | None:
+    """For `evalkit run`: None unless --store or $EVALKIT_STORE names a store; checks it before any work."""
+    path = store_path(getattr(args, "store", None), getattr(args, "no_store", False))
+    if path is None:
+        return None
+    check_store(path)
+    data = [args.data] if isinstance(args.data, str) else list(args.data)
+    files = {"units": args.units, "adjustments": getattr(args, "adjustments", None)}
+    if Path(args.scorecard).is_dir():  # a folder of scheme versions: every version is an input
+        files.update({f"scorecard:{p.name}": str(p) for p in sorted(Path(args.scorecard).iterdir()) if p.is_file()})
+    else:
+        files["scorecard"] = args.scorecard
+    files.update({"data" if k == 0 else f"data.{k + 1}": path for k, path in enumerate(data)})  # one file: role "data"
+    return PendingRun(path=path, files=files, options={})
+
+
+def add_store_options(parser) -> None:
+    """--store PATH and --no-store, for `evalkit run`."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--store", metavar="PATH",
+                       help=f"keep the run in this history store (SQLite; created on first use; default ${ENV_VAR})")
+    group.add_argument("--no-store", action="store_true", help=f"do not store the run even when ${ENV_VAR} is set")
+
+
+__all__ = ["APPLICATION_ID", "ENV_VAR", "MIGRATIONS", "SCHEMA_VERSION", "PendingRun", "RunNotFound", "Store", "StoreError",
+           "StoredRun", "add_store_options", "check_store", "input_fingerprint", "load_run", "prepare_run_store",
+           "scorecard_hash", "store_path"]
