@@ -10,8 +10,8 @@ import pytest
 
 import evalkit
 from evalkit.errors import DataError
-from evalkit.io.data import DataSet, Units, parse_number, read_observations, read_units
-from evalkit.io.table import PercentCell, Table, UnsavedFormula
+from evalkit.io.data import DataSet, Units, read_observations, read_units
+from evalkit.io.table import PercentCell, Table, UnsavedFormula, parse_number
 
 INDICATORS = {"meetings_rate", "study_hours"}
 UNITS = Units.from_ids(["U01", "U02", "U03"])

@@ -233,9 +233,9 @@ class Standard:
 
 def read_standards(table, indicators: Iterable[str]) -> tuple[Standard, ...]:
     """Check a standards table (indicator, value, optional group and name; Chinese headers accepted)."""
-    from evalkit.io.data import _find_columns, _found, _text, parse_number
+    from evalkit.io.table import cell_found, cell_text, find_columns, parse_number
 
-    cols = _find_columns(table, STANDARD_COLUMNS, required=("indicator", "value"))
+    cols = find_columns(table, STANDARD_COLUMNS, required=("indicator", "value"))
     if not table.rows:
         raise DataError(Problem("the standards file has a header but no rows", source=table.source,
                                 expected="one row per indicator (and peer group)"))
@@ -249,7 +249,7 @@ def read_standards(table, indicators: Iterable[str]) -> tuple[Standard, ...]:
             pos = cols.get(key)
             return row[pos] if pos is not None and pos < len(row) else None
 
-        indicator = _text(cell("indicator"))
+        indicator = cell_text(cell("indicator"))
         if indicator not in known:
             problems.append(Problem("unknown indicator", **table.where(i, headers["indicator"]),
                                     expected="an indicator of the scorecard", found=describe(indicator)))
@@ -258,13 +258,13 @@ def read_standards(table, indicators: Iterable[str]) -> tuple[Standard, ...]:
             value = parse_number(cell("value"))
         except ValueError as exc:
             problems.append(Problem("the standard is not usable", **table.where(i, headers["value"]),
-                                    expected=str(exc), found=_found(cell("value"))))
+                                    expected=str(exc), found=cell_found(cell("value"))))
             continue
         if value is None:
             problems.append(Problem("the standard is empty", **table.where(i, headers["value"]), expected="a number"))
             continue
-        group = _text(cell("group")) or None
-        name = _text(cell("name"))
+        group = cell_text(cell("group")) or None
+        name = cell_text(cell("name"))
         key = (indicator, group, name)
         if key in seen:
             problems.append(Problem("this indicator, peer group and name already have a standard",

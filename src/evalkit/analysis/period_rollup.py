@@ -285,8 +285,9 @@ def _from_review(doc: Document, part: RollupPart) -> PartValues:
 
 
 def _from_table(path: Path, part: RollupPart, definition: RollupDefinition | None, registry) -> PartValues:
-    from evalkit.io.data import OBSERVATION_COLUMNS, _find_columns, _found, _text, parse_number
+    from evalkit.io.data import OBSERVATION_COLUMNS
     from evalkit.io.inputs import read_table
+    from evalkit.io.table import cell_found, cell_text, find_columns, parse_number
     from evalkit.plugins.manager import default_registry
 
     if part.indicator is None:
@@ -296,7 +297,7 @@ def _from_table(path: Path, part: RollupPart, definition: RollupDefinition | Non
                    Problem("a long-format table needs the indicator to read", source=str(path)))
         raise DefinitionError(problem)
     table = read_table(path, registry or default_registry())
-    cols = _find_columns(table, OBSERVATION_COLUMNS, required=("unit", "indicator", "value"))
+    cols = find_columns(table, OBSERVATION_COLUMNS, required=("unit", "indicator", "value"))
     headers = {k: table.columns[v] for k, v in cols.items()}
     values: dict[str, float | None] = {}
     first: dict[str, int] = {}
@@ -304,14 +305,14 @@ def _from_table(path: Path, part: RollupPart, definition: RollupDefinition | Non
     problems = []
     for i, row in enumerate(table.rows):
         cell = lambda key: row[cols[key]] if key in cols and cols[key] < len(row) else None  # noqa: E731
-        if _text(cell("indicator")) != part.indicator:
+        if cell_text(cell("indicator")) != part.indicator:
             continue
-        row_period = _text(cell("period"))
+        row_period = cell_text(cell("period"))
         if part.period is not None and row_period and row_period != part.period:
             continue
         if row_period:
             periods.add(row_period)
-        uid = _text(cell("unit"))
+        uid = cell_text(cell("unit"))
         if not uid:
             problems.append(Problem("the unit is empty", **table.where(i, headers["unit"]), expected="a unit id"))
             continue
@@ -319,7 +320,7 @@ def _from_table(path: Path, part: RollupPart, definition: RollupDefinition | Non
             value = parse_number(cell("value"))
         except ValueError as exc:
             problems.append(Problem("the value is not usable", **table.where(i, headers["value"]), expected=str(exc),
-                                    found=_found(cell("value"))))
+                                    found=cell_found(cell("value"))))
             continue
         if uid in first:
             problems.append(Problem(f"duplicate row: unit {uid!r} already has a value for {part.indicator!r}",

@@ -59,6 +59,7 @@ from evalkit.definition.model import Indicator
 from evalkit.definition.periods import PERIOD_FORMS_TEXT, period_position
 from evalkit.errors import DataError, DefinitionError, Problem, describe
 from evalkit.io.data import DataSet, Units
+from evalkit.io.table import RowReader
 from evalkit.scoring.rounding import json_number as _num
 
 STATUSES = ("achieved", "on_track", "behind", "off_track", "no_data")
@@ -290,81 +291,34 @@ TARGET_COLUMNS = {
 def read_targets(table, data: DataSet, indicators: Iterable[str], tolerance: float = DEFAULT_TOLERANCE,
                  trajectory: str = "linear", steps: int = 1) -> Targets:
     """Check a targets table and build Targets. An empty baseline cell takes the data's baseline-period value."""
-    from evalkit.io.data import _find_columns, _found, _text, parse_number
-
-    cols = _find_columns(table, TARGET_COLUMNS, required=("unit", "indicator", "baseline_period", "target", "due"))
-    if not table.rows:
-        raise DataError(Problem("the targets file has a header but no rows", source=table.source,
-                                expected="one row per unit and indicator"))
-    headers = {k: table.columns[v] for k, v in cols.items()}
+    reader = RowReader(table, TARGET_COLUMNS, required=("unit", "indicator", "baseline_period", "target", "due"),
+                       empty="targets file")
     units = data.units
     known = set(indicators)
-    problems: list[Problem] = []
     rows: list[dict] = []
     where: list[dict] = []
-    seen: dict[tuple, int] = {}
-    for i, row in enumerate(table.rows):
-        def cell(key):
-            pos = cols.get(key)
-            return row[pos] if pos is not None and pos < len(row) else None
-
-        def number(key, required):
-            try:
-                value = parse_number(cell(key))
-            except ValueError as exc:
-                problems.append(Problem(f"the {key} is not usable", **table.where(i, headers[key]), expected=str(exc),
-                                        found=_found(cell(key))))
-                return None, False
-            if value is None and required:
-                problems.append(Problem(f"the {key} is empty", **table.where(i, headers[key]), expected="a number"))
-                return None, False
-            return value, True
-
-        ok = True
-        uid, indicator = _text(cell("unit")), _text(cell("indicator"))
+    for row in reader:
+        uid, indicator = row.text("unit"), row.text("indicator")
         if uid not in units.index:
-            problems.append(Problem("unknown unit", **table.where(i, headers["unit"]), expected="an id from the units file",
-                                    found=describe(uid)))
-            ok = False
+            row.problem("unknown unit", "unit", expected="an id from the units file", found=describe(uid))
         if indicator not in known:
-            problems.append(Problem("unknown indicator", **table.where(i, headers["indicator"]),
-                                    expected="an indicator of the scorecard", found=describe(indicator)))
-            ok = False
+            row.problem("unknown indicator", "indicator", expected="an indicator of the scorecard", found=describe(indicator))
         entry: dict[str, Any] = {"unit": uid, "indicator": indicator, "source": "file",
-                                 "baseline_period": _text(cell("baseline_period")), "due": _text(cell("due"))}
-        for key in ("baseline_period", "due"):
-            if not entry[key]:
-                problems.append(Problem(f"the {key} is empty", **table.where(i, headers[key]), expected=PERIOD_FORMS_TEXT))
-                ok = False
-        entry["baseline"], good = number("baseline", False) if "baseline" in cols else (None, True)
-        ok &= good
-        entry["target"], good = number("target", True)
-        ok &= good
-        entry["trajectory"] = (_text(cell("trajectory")) if "trajectory" in cols else "") or trajectory
-        given_steps, good = number("steps", False) if "steps" in cols else (None, True)
-        ok &= good
-        if given_steps is not None and not float(given_steps).is_integer():
-            problems.append(Problem("steps must be a whole number", **table.where(i, headers["steps"]), expected="1, 2, 3 ...",
-                                    found=_found(cell("steps"))))
-            ok = False
-        entry["steps"] = int(given_steps) if given_steps is not None and ok else steps
-        given_tol, good = number("tolerance", False) if "tolerance" in cols else (None, True)
-        ok &= good
+                                 "baseline_period": row.text("baseline_period", required=True, expected=PERIOD_FORMS_TEXT),
+                                 "due": row.text("due", required=True, expected=PERIOD_FORMS_TEXT)}
+        entry["baseline"] = row.number("baseline")
+        entry["target"] = row.number("target", required=True)
+        entry["trajectory"] = row.text("trajectory") or trajectory
+        given_steps = row.whole_number("steps")
+        entry["steps"] = given_steps if given_steps is not None else steps
+        given_tol = row.number("tolerance")
         entry["tolerance"] = given_tol if given_tol is not None else tolerance
-        if not ok:
+        if not row.ok or not reader.unique(row, (uid, indicator), "this unit and indicator already have a target",
+                                           expected="one target per unit and indicator", column="unit"):
             continue
-        key = (uid, indicator)
-        if key in seen:
-            problems.append(Problem("this unit and indicator already have a target", **table.where(i, headers["unit"]),
-                                    expected="one target per unit and indicator", found=f"also row {table.row_numbers[seen[key]]}"))
-            continue
-        seen[key] = i
         rows.append(entry)
-        where.append(table.where(i))
-        if len(problems) >= 50:
-            break
-    if problems:
-        raise DataError(problems)
+        where.append(row.where())
+    reader.raise_problems()
     targets = Targets.from_rows(units, rows)
     check_targets(targets, where)
     _fill_baselines(targets, data)

@@ -252,7 +252,7 @@ def _add_rank(sub, plugin_options) -> None:
 
 
 def _parse_weight_text(text: str) -> float | None:
-    from evalkit.io.data import parse_number
+    from evalkit.io.table import parse_number
 
     m = re.fullmatch(r"\s*([0-9.]+)\s*/\s*([0-9.]+)\s*", text)
     if m:
@@ -926,7 +926,7 @@ def _first_at(table, i: int) -> str:
 
 def _number_problem(table, i: int, column: str, raw: Any, what: str, expected_extra: str) -> Problem | None:
     """None when the cell holds a number; otherwise the problem (not a number, or empty)."""
-    from evalkit.io.data import parse_number
+    from evalkit.io.table import parse_number
 
     try:
         value = parse_number(raw)
@@ -1022,7 +1022,7 @@ def _grade_names(text: str) -> tuple[str, ...]:
 
 
 def _grade_values(text: str, grades: Sequence[str]) -> np.ndarray:
-    from evalkit.io.data import parse_number
+    from evalkit.io.table import parse_number
 
     parts = _checked_list(text, "--grade-values")
     if len(parts) != len(grades):
@@ -1046,8 +1046,8 @@ def _grade_values(text: str, grades: Sequence[str]) -> np.ndarray:
 
 def _read_ballots(path: str, registry, grades: Sequence[str]) -> Ballots:
     """Read and check the ballots file: every problem located by file, row and column, all reported at once."""
-    from evalkit.io.data import _text, parse_number
     from evalkit.io.inputs import read_table
+    from evalkit.io.table import cell_text, parse_number
     from evalkit.methods.matrix_input import NAME_HEADERS, UNIT_HEADERS
 
     table = read_table(path, registry)
@@ -1084,10 +1084,10 @@ def _read_ballots(path: str, registry, grades: Sequence[str]) -> Ballots:
         if len(problems) >= MAX_TABLE_PROBLEMS:
             problems.append(Problem(f"stopped after {MAX_TABLE_PROBLEMS} problems; is this the right file?", source=source))
             break
-        uid = _text(_cell(row, roles["unit"]))
-        criterion = _text(_cell(row, roles["criterion"]))
+        uid = cell_text(_cell(row, roles["unit"]))
+        criterion = cell_text(_cell(row, roles["criterion"]))
         raw_grade = _cell(row, roles["grade"])
-        grade = _text(raw_grade)
+        grade = cell_text(raw_grade)
         bad = len(problems)
         if not uid:
             problems.append(Problem("the unit is empty", **table.where(i, col["unit"]), expected="a unit id or name"))
@@ -1118,7 +1118,7 @@ def _read_ballots(path: str, registry, grades: Sequence[str]) -> Ballots:
             names.append("")
         u = units[uid]
         if "name" in roles:
-            name = _text(_cell(row, roles["name"]))
+            name = cell_text(_cell(row, roles["name"]))
             if name and not names[u]:
                 names[u] = name
             elif name and name != names[u]:
@@ -1132,7 +1132,7 @@ def _read_ballots(path: str, registry, grades: Sequence[str]) -> Ballots:
             dup = f"the unit {uid!r}, criterion {criterion!r}, grade {grades[g]!r} is given twice"
             dup_expected = "one row per unit, criterion and grade (add the votes up in one row)"
         else:
-            ballot = _text(_cell(row, roles.get("ballot")))
+            ballot = cell_text(_cell(row, roles.get("ballot")))
             key = (ballot, u, c) if ballot else ()
             dup = f"the ballot {ballot!r} grades the unit {uid!r} on the criterion {criterion!r} twice"
             dup_expected = "one grade per ballot, unit and criterion"
@@ -1349,7 +1349,7 @@ class Round(NamedTuple):
 
 
 def _score_value(table, i: int, column: str, raw: Any, full_mark: float, problems: list, missing: str) -> float | None:
-    from evalkit.io.data import parse_number
+    from evalkit.io.table import parse_number
 
     problem = _number_problem(table, i, column, raw, "score", missing)
     if problem is not None:
@@ -1364,8 +1364,8 @@ def _score_value(table, i: int, column: str, raw: Any, full_mark: float, problem
 
 
 def _read_round(path: str, registry, full_mark: float) -> Round:
-    from evalkit.io.data import _text
     from evalkit.io.inputs import read_table
+    from evalkit.io.table import cell_text
 
     table = read_table(path, registry)
     source = table.source
@@ -1402,7 +1402,7 @@ def _read_round(path: str, registry, full_mark: float) -> Round:
             if len(problems) >= MAX_TABLE_PROBLEMS:
                 problems.append(Problem(f"stopped after {MAX_TABLE_PROBLEMS} problems; is this the right file?", source=source))
                 break
-            expert, item = _text(_cell(row, roles["expert"])), _text(_cell(row, roles["item"]))
+            expert, item = cell_text(_cell(row, roles["expert"])), cell_text(_cell(row, roles["item"]))
             bad = len(problems)
             if not expert:
                 problems.append(Problem("the expert is empty", **table.where(i, expert_col), expected="an expert id or name"))
@@ -1438,7 +1438,7 @@ def _read_round(path: str, registry, full_mark: float) -> Round:
             if len(problems) >= MAX_TABLE_PROBLEMS:
                 problems.append(Problem(f"stopped after {MAX_TABLE_PROBLEMS} problems; is this the right file?", source=source))
                 break
-            expert = _text(_cell(row, roles["expert"]))
+            expert = cell_text(_cell(row, roles["expert"]))
             if not expert:
                 problems.append(Problem("the expert is empty", **table.where(i, expert_col), expected="an expert id or name"))
             elif expert in first_row:

@@ -147,16 +147,17 @@ def _wanted_indicators(text: str | None, result) -> set[str]:
 
 def _merge_rows(path: str, registry, result, ours: set[str]) -> list[list[str]]:
     """The rows of a long-format data file, as text, refusing rows the review would duplicate."""
-    from evalkit.io.data import OBSERVATION_COLUMNS, _find_columns, _text
+    from evalkit.io.data import OBSERVATION_COLUMNS
     from evalkit.io.inputs import read_table
+    from evalkit.io.table import cell_text, find_columns
 
     table = read_table(path, registry)
-    cols = _find_columns(table, OBSERVATION_COLUMNS, required=("unit", "indicator", "value"))
+    cols = find_columns(table, OBSERVATION_COLUMNS, required=("unit", "indicator", "value"))
     headers = {k: table.columns[v] for k, v in cols.items()}
     period = result.period or ""
     rows, problems = [], []
     for i, row in enumerate(table.rows):
-        cells = [_text(row[cols[k]]) if k in cols and cols[k] < len(row) else "" for k in ("unit", "indicator", "period", "value")]
+        cells = [cell_text(row[cols[k]]) if k in cols and cols[k] < len(row) else "" for k in ("unit", "indicator", "period", "value")]
         if cells[1] in ours and (not cells[2] or not period or cells[2] == period):
             problems.append(Problem(f"the data already holds {cells[1]!r}, which the review writes", **table.where(i, headers["indicator"]),
                                     expected="no review indicators in the data file (the review supplies them)",

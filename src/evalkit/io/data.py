@@ -7,11 +7,7 @@ layout the scoring engine reads fastest. Every problem found is reported, not on
 
 from __future__ import annotations
 
-import datetime
-import difflib
 import math
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -20,7 +16,18 @@ import numpy as np
 
 from evalkit.definition.documents import json_path
 from evalkit.errors import DataError, Problem, describe
-from evalkit.io.table import MAX_PROBLEMS, PercentCell, Table, UnsavedFormula
+from evalkit.io.table import (
+    MAX_PROBLEMS,
+    Table,
+    UnsavedFormula,
+    cell_found,
+    cell_text,
+    describe_where,
+    find_columns,
+    formula_problem,
+    parse_number,
+    unknown_text,
+)
 
 # Header names accepted for each column, so that a sheet exported with Chinese headers loads as is.
 OBSERVATION_COLUMNS = {
@@ -35,12 +42,6 @@ UNIT_COLUMNS = {
     "type": ("type", "类型", "单位类型"),
     "parent": ("parent", "上级", "上级单位"),
 }
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-_EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!", "#GETTING_DATA")
-# What people type for "no value"; they are told to leave the cell empty instead.
-_NO_VALUE = {"-", "--", "—", "——", "－", "/", "\\", "无", "空", "缺", "暂无", "n/a", "na", "null", "none", "不适用"}
-_NAN_OR_INF = re.compile(r"^[+-]?(nan|inf|infinity)$", re.IGNORECASE)
 
 
 @attrs.frozen
@@ -199,7 +200,7 @@ class DataSet:
                 number = parse_number(value)
             except ValueError as exc:
                 problems.append(Problem("the value is not usable", source="data", path=json_path((indicator, key)),
-                                        expected=str(exc), found=_found(value)))
+                                        expected=str(exc), found=cell_found(value)))
                 return math.nan
             return math.nan if number is None else number
 
@@ -242,147 +243,9 @@ class DataSet:
         return cls(units=units, columns=out, period=period, history=past)
 
 
-def _header(name: str) -> str:
-    return unicodedata.normalize("NFKC", name).strip().lower()
-
-
-def _find_columns(table: Table, wanted: Mapping[str, tuple[str, ...]], required: Iterable[str],
-                  other: tuple[Mapping[str, tuple[str, ...]], str] | None = None) -> dict[str, int]:
-    """Map each wanted column to its position, by any accepted header name (case-insensitive).
-
-    `other` is (the columns of the other kind of file, a hint): a units file given as data, or the
-    reverse, is then named as such.
-    """
-    if not table.columns:
-        if table.row_style == "index":
-            raise DataError(Problem("the file holds no rows", source=table.source,
-                                    expected="a JSON array of objects with the keys " + ", ".join(wanted)))
-        raise DataError(Problem("the file is empty", source=table.source,
-                                expected="a header row with the columns " + ", ".join(wanted)))
-    lowered = [_header(c) for c in table.columns]
-    problems = []
-    seen: dict[str, int] = {}
-    for pos, name in enumerate(lowered):
-        if name and name in seen:
-            problems.append(Problem(f"the column {table.columns[pos]!r} appears twice in the header", source=table.source,
-                                    column=table.columns[pos], expected="each column once"))
-        seen.setdefault(name, pos)
-    found: dict[str, int] = {}
-    missing = []
-    for key, aliases in wanted.items():
-        hits = [seen[_header(a)] for a in aliases if _header(a) in seen]
-        if len(hits) > 1:
-            problems.append(Problem(f"several columns mean {key!r}", source=table.source,
-                                    expected="one of " + ", ".join(aliases),
-                                    found=", ".join(table.columns[h] for h in hits)))
-        elif hits:
-            found[key] = hits[0]
-        elif key in required:
-            missing.append(key)
-            problems.append(Problem(f"the column {key!r} is missing", source=table.source,
-                                    expected="a column named " + " or ".join(repr(a) for a in aliases),
-                                    found="columns " + ", ".join(repr(c) for c in table.columns)))
-    if missing:
-        hint = _column_hint(table, lowered, other)
-        if hint:  # one problem that says what is wrong, rather than every column "missing"
-            raise DataError(Problem(hint, source=table.source,
-                                    found="columns " + ", ".join(repr(c) for c in table.columns)))
-    if problems:
-        raise DataError(problems)
-    return found
-
-
-def _column_hint(table: Table, lowered: list[str], other) -> str | None:
-    """Why the columns might be missing: the other kind of file, or another separator."""
-    if other is not None:
-        other_columns, what = other
-        other_names = {_header(a) for key, aliases in other_columns.items() for a in aliases}
-        if sum(1 for name in lowered if name in other_names) >= 2:
-            return what
-    if len(table.columns) == 1:
-        for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("，", "Chinese commas")):
-            if sep in table.columns[0]:
-                return f"the columns seem separated by {name}; save the file as 'CSV UTF-8 (逗号分隔)'"
-    return None
-
-
-def _text(cell: Any) -> str:
-    if type(cell) is str and cell.isascii():
-        return cell.strip()  # the common case; NFKC leaves ASCII as it is
-    if cell is None:
-        return ""
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))  # Excel stores the unit code 101 as 101.0
-    if isinstance(cell, datetime.datetime) and cell.time() == datetime.time():
-        return cell.date().isoformat()  # a period typed as a date in Excel
-    if isinstance(cell, (datetime.date, datetime.time)):
-        return cell.isoformat()
-    return unicodedata.normalize("NFKC", str(cell)).strip()
-
-
-def _found(cell: Any) -> str:
-    """A cell as the person sees it in their file, for the `found` of a problem."""
-    if isinstance(cell, UnsavedFormula):
-        return f"the formula {cell.formula!r} with no saved result"
-    if isinstance(cell, PercentCell):
-        return f"{str(cell)!r}, stored by Excel as {cell.stored:.10g}"
-    if isinstance(cell, (datetime.date, datetime.time)):
-        return f"the date {_text(cell)}"
-    return describe(cell)
-
-
-def parse_number(cell: Any) -> float | None:
-    """A cell as a float, None for an empty cell; raises ValueError with what a person should write.
-
-    Accepted: numbers, number text with a thousands comma ("1,234.5") or full-width digits ("９５"),
-    true/false as 1/0. Refused: percentages ("95%" or a cell shown as a percentage), NaN and
-    infinity (also 1e309, which is too large for a float), dates, Excel errors, formulas whose result
-    was never saved, and any other text.
-    """
-    if type(cell) is str and cell.isascii() and _NUMBER.match(cell.strip()):
-        value = float(cell)  # the common case: plain number text
-        if math.isinf(value):
-            raise ValueError("a finite number (this one is too large for a float)")
-        return value
-    if cell is None:
-        return None
-    if isinstance(cell, bool):
-        return 1.0 if cell else 0.0
-    if isinstance(cell, UnsavedFormula):
-        raise ValueError("a value, but the formula's result was never saved: open the file in Excel and save it")
-    if isinstance(cell, PercentCell):
-        raise ValueError("a plain number, not a cell shown as a percentage (write 95 for 95 %)")
-    if isinstance(cell, (datetime.date, datetime.time)):
-        raise ValueError("a number, not a date")
-    if isinstance(cell, (int, float, np.integer, np.floating)):
-        value = float(cell)
-    elif isinstance(cell, str):
-        text = unicodedata.normalize("NFKC", cell).strip().replace("\u2212", "-")  # full-width digits, minus sign
-        if not text:
-            return None
-        if _THOUSANDS.match(text):
-            text = text.replace(",", "")
-        if text.endswith("%"):
-            raise ValueError("a plain number (write 95 for 95 %, as the indicator's unit says)")
-        if text.upper() in _EXCEL_ERRORS:
-            raise ValueError("a number, not an Excel error")
-        if _NAN_OR_INF.match(text):
-            raise ValueError("a finite number")
-        if not _NUMBER.match(text):
-            raise ValueError("a number, or an empty cell for no value" if text.casefold() in _NO_VALUE else "a number")
-        value = float(text)
-    else:
-        raise ValueError("a number")
-    if math.isinf(value) and isinstance(cell, str):
-        raise ValueError("a finite number (this one is too large for a float)")
-    if math.isnan(value) or math.isinf(value):
-        raise ValueError("a finite number")
-    return value
-
-
 def read_units(table: Table) -> Units:
     """Check a units table (id, name, type, parent) and build Units in file order."""
-    cols = _find_columns(table, UNIT_COLUMNS, required=("id", "name"),
+    cols = find_columns(table, UNIT_COLUMNS, required=("id", "name"),
                          other=(OBSERVATION_COLUMNS, "this looks like a data file; the units file has the columns id, name, type, parent"))
     if not table.rows:
         raise DataError(Problem("the units file has a header but no units", source=table.source,
@@ -395,8 +258,8 @@ def read_units(table: Table) -> Units:
         pos = cols.get(key)
         value = row[pos] if pos is not None and pos < len(row) else None
         if isinstance(value, UnsavedFormula):
-            problems.append(_formula_problem(table, i, headers[key], value))
-        return _text(value)
+            problems.append(formula_problem(table, i, headers[key], value))
+        return cell_text(value)
 
     extra = {pos: name for pos, name in enumerate(table.columns) if pos not in cols.values() and name.strip()}
     attributes: dict[str, list] = {name: [] for name in extra.values()}
@@ -406,7 +269,7 @@ def read_units(table: Table) -> Units:
         types.append(cell(i, row, "type") or None)
         parents.append(cell(i, row, "parent") or None)
         for pos, name in extra.items():
-            attributes[name].append(_text(row[pos]) if pos < len(row) else "")
+            attributes[name].append(cell_text(row[pos]) if pos < len(row) else "")
     if problems:
         raise DataError(problems[:MAX_PROBLEMS])
     units = Units(ids=tuple(ids), names=tuple(names), types=tuple(types), parents=tuple(parents),
@@ -415,11 +278,6 @@ def read_units(table: Table) -> Units:
     if problems:
         raise DataError(problems[:MAX_PROBLEMS])
     return units
-
-
-def _formula_problem(table: Table, i: int, column: str, cell: UnsavedFormula) -> Problem:
-    return Problem("the cell holds a formula whose result was never saved", **table.where(i, column),
-                   expected="a value: open the file in Excel and save it", found=repr(cell.formula))
 
 
 def _unit_problems(units: Units, where, headers: Mapping[str, str] | None = None) -> list[Problem]:
@@ -431,7 +289,7 @@ def _unit_problems(units: Units, where, headers: Mapping[str, str] | None = None
             problems.append(Problem("the unit id is empty", **where(i, headers["id"]), expected="an id"))
         elif uid in first_row:
             problems.append(Problem(f"the unit id {uid!r} is given twice", **where(i, headers["id"]),
-                                    expected="each unit once", found=f"also at {_describe_where(where(first_row[uid]))}"))
+                                    expected="each unit once", found=f"also at {describe_where(where(first_row[uid]))}"))
         else:
             first_row[uid] = i
         if not units.names[i]:
@@ -471,12 +329,6 @@ def _cycle_problems(units: Units, where, parent_header: str) -> list[Problem]:
     return problems
 
 
-def _describe_where(fields: dict) -> str:
-    if "row" in fields and fields["row"] is not None:
-        return f"row {fields['row']}"
-    return fields.get("path", "?")
-
-
 def _fast_observations(table: Table, cols: Mapping[str, int], headers: Mapping[str, str], units: Units,
                        known: set, period: str | None, require_period: bool) -> DataSet | None:
     """The same DataSet as the row-by-row reader, column-wise, for a clean table of text cells; else None.
@@ -501,7 +353,7 @@ def _fast_observations(table: Table, cols: Mapping[str, int], headers: Mapping[s
         def code(cell):
             if type(cell) is not str:
                 return -1
-            text = _text(cell)
+            text = cell_text(cell)
             if mapping(text) is None:
                 return -1
             if text not in position:
@@ -600,7 +452,7 @@ def read_observations(table: Table, units: Units, known_indicators: Iterable[str
     Every row is checked, whatever its period. A row without a period belongs to every period. An
     empty value cell means "no value" (the item's missing-data policy applies), not zero.
     """
-    cols = _find_columns(table, OBSERVATION_COLUMNS, required=("unit", "indicator", "value"),
+    cols = find_columns(table, OBSERVATION_COLUMNS, required=("unit", "indicator", "value"),
                          other=(UNIT_COLUMNS, "this looks like a units file; the data file has the columns unit, indicator, period, value"))
     if not table.rows:
         raise DataError(Problem("the data file has a header but no rows", source=table.source,
@@ -635,34 +487,34 @@ def read_observations(table: Table, units: Units, known_indicators: Iterable[str
         ok = True
         for key, raw in zip(("unit", "indicator", "period"), cells):
             if type(raw) is UnsavedFormula:
-                problems.append(_formula_problem(table, i, headers[key], raw))
+                problems.append(formula_problem(table, i, headers[key], raw))
                 ok = False
         if not ok:
             continue
-        uid = _text(cells[0])
-        indicator = _text(cells[1])
-        row_period = _text(cells[2]) or None
+        uid = cell_text(cells[0])
+        indicator = cell_text(cells[1])
+        row_period = cell_text(cells[2]) or None
         if row_period is not None:
             periods_found.add(row_period)
         if not uid:
             problems.append(Problem("the unit is empty", **table.where(i, headers["unit"]), expected="a unit id"))
             ok = False
         elif uid not in index:
-            problems.append(Problem(_unknown("unit", uid, units.ids, hints, units.names), **table.where(i, headers["unit"]),
+            problems.append(Problem(unknown_text("unit", uid, units.ids, hints, units.names), **table.where(i, headers["unit"]),
                                     expected="an id from the units file", found=describe(uid)))
             ok = False
         if not indicator:
             problems.append(Problem("the indicator is empty", **table.where(i, headers["indicator"]), expected="an indicator id"))
             ok = False
         elif indicator not in known:
-            problems.append(Problem(_unknown("indicator", indicator, known, hints), **table.where(i, headers["indicator"]),
+            problems.append(Problem(unknown_text("indicator", indicator, known, hints), **table.where(i, headers["indicator"]),
                                     expected="an indicator of the scorecard or of an installed plugin", found=describe(indicator)))
             ok = False
         try:
             value = parse_number(cells[3])
         except ValueError as exc:
             problems.append(Problem("the value is not usable", **table.where(i, headers["value"]),
-                                    expected=str(exc), found=_found(cells[3])))
+                                    expected=str(exc), found=cell_found(cells[3])))
             ok = False
         if not ok:
             continue
@@ -670,7 +522,7 @@ def read_observations(table: Table, units: Units, known_indicators: Iterable[str
         if key in first_seen:
             problems.append(Problem("duplicate row: this unit, indicator and period already have a value",
                                     **table.where(i, headers["unit"]), expected="one row per unit, indicator and period",
-                                    found=f"the same as {_describe_where(table.where(first_seen[key]))}"))
+                                    found=f"the same as {describe_where(table.where(first_seen[key]))}"))
             continue
         first_seen[key] = i
         if value is None:
@@ -715,25 +567,6 @@ def _pivot(picked: Mapping[str, tuple[list[int], list[float]]], n: int) -> dict[
     return columns
 
 
-def _unknown(what: str, name: str, known: Iterable[str], hints: dict, names: Sequence[str] = ()) -> str:
-    """'unknown unit', with the likely intended id: one that differs only in case or by a typo, or
-    the id of the unit whose name was written instead of its id."""
-    if what not in hints:
-        known = list(known)
-        by_name = {}
-        for uid, label in zip(known, names):
-            by_name.setdefault(label, uid)
-        hints[what] = ({k.casefold(): k for k in known}, known if len(known) <= 2000 else [], by_name)
-    by_case, candidates, by_name = hints[what]
-    if name in by_name:
-        return f"unknown {what}; {name!r} is the name of {by_name[name]!r}, write its id"
-    match = by_case.get(name.casefold())
-    if match is None and candidates:
-        close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
-        match = close[0] if close else None
-    return f"unknown {what}; did you mean {match!r}?" if match is not None else f"unknown {what}"
-
-
 def _period_clash_problems(first_seen: dict, table: Table, headers: Mapping[str, str], period: str | None) -> list[Problem]:
     """A row without a period and a row for the chosen period, same unit and indicator: which one counts?"""
     problems = []
@@ -745,5 +578,5 @@ def _period_clash_problems(first_seen: dict, table: Table, headers: Mapping[str,
                     problems.append(Problem("duplicate row: a row without a period and a row for the same period",
                                             **table.where(max(i, j), headers["unit"]),
                                             expected="one row per unit, indicator and period",
-                                            found=f"also {_describe_where(table.where(min(i, j)))}"))
+                                            found=f"also {describe_where(table.where(min(i, j)))}"))
     return problems

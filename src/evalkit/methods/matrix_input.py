@@ -21,8 +21,7 @@ import attrs
 import numpy as np
 
 from evalkit.errors import DataError, Problem, UsageError, describe
-from evalkit.io.data import _text, parse_number
-from evalkit.io.table import Table
+from evalkit.io.table import Table, cell_text, parse_number
 
 __all__ = ["NAME_HEADERS", "UNIT_HEADERS", "DecisionMatrix", "decision_matrix", "read_matrix", "same_header"]
 
@@ -42,13 +41,13 @@ class DecisionMatrix:
     values: np.ndarray
 
 
-def _header(text: str) -> str:
+def header_key(text: str) -> str:
     return unicodedata.normalize("NFKC", str(text)).strip().casefold()
 
 
 def same_header(a: str, b: str) -> bool:
     """Whether two column names are the same after NFKC normalisation, trimming and case folding."""
-    return _header(a) == _header(b)
+    return header_key(a) == header_key(b)
 
 
 def read_matrix(path: str | Path, registry, criteria: Sequence[str] | None = None) -> DecisionMatrix:
@@ -64,7 +63,7 @@ def decision_matrix(table: Table, criteria: Sequence[str] | None = None) -> Deci
     if not table.columns:
         raise DataError(Problem("the file is empty", source=source,
                                 expected="a header row: a unit column (unit or 单位) and one column per criterion"))
-    headers = [_header(c) for c in table.columns]
+    headers = [header_key(c) for c in table.columns]
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     for pos, h in enumerate(headers):
@@ -76,8 +75,8 @@ def decision_matrix(table: Table, criteria: Sequence[str] | None = None) -> Deci
                                     column=table.columns[pos], expected="each column once"))
         else:
             seen[h] = pos
-    unit_hits = [seen[_header(a)] for a in UNIT_HEADERS if _header(a) in seen]
-    name_hits = [seen[_header(a)] for a in NAME_HEADERS if _header(a) in seen]
+    unit_hits = [seen[header_key(a)] for a in UNIT_HEADERS if header_key(a) in seen]
+    name_hits = [seen[header_key(a)] for a in NAME_HEADERS if header_key(a) in seen]
     if not unit_hits:
         problems.append(Problem("the unit column is missing", source=source,
                                 expected="a column named " + " or ".join(repr(a) for a in UNIT_HEADERS),
@@ -98,7 +97,7 @@ def decision_matrix(table: Table, criteria: Sequence[str] | None = None) -> Deci
     else:
         crit_cols = []
         for name in criteria:
-            pos = seen.get(_header(name))
+            pos = seen.get(header_key(name))
             if pos is None or pos in (unit_col, name_col):
                 raise UsageError(f"--criteria: the data file {source} has no criterion column {name!r} "
                                  f"(its columns: {', '.join(table.columns)})")
@@ -126,7 +125,7 @@ def decision_matrix(table: Table, criteria: Sequence[str] | None = None) -> Deci
         if len(problems) >= _MAX_PROBLEMS:
             problems.append(Problem(f"stopped after {_MAX_PROBLEMS} problems; is this the right file?", source=source))
             break
-        uid = _text(cell(row, unit_col))
+        uid = cell_text(cell(row, unit_col))
         if not uid:
             problems.append(Problem("the unit is empty", **table.where(i, unit_header), expected="a unit id or name"))
         elif uid in first_row:
@@ -137,7 +136,7 @@ def decision_matrix(table: Table, criteria: Sequence[str] | None = None) -> Deci
         else:
             first_row[uid] = i
         units.append(uid)
-        name = _text(cell(row, name_col)) if name_col is not None else ""
+        name = cell_text(cell(row, name_col)) if name_col is not None else ""
         names.append(name or uid)
         for j, pos in enumerate(crit_cols):
             raw = cell(row, pos)

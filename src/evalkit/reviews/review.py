@@ -47,8 +47,17 @@ import numpy as np
 from evalkit.definition.documents import Document, load_document
 from evalkit.definition.model import Label
 from evalkit.errors import DataError, DefinitionError, Problem, describe
-from evalkit.io.data import OBSERVATION_COLUMNS, Units, _find_columns, _formula_problem, _found, _text, _unknown, parse_number
-from evalkit.io.table import Table, UnsavedFormula
+from evalkit.io.data import OBSERVATION_COLUMNS, Units
+from evalkit.io.table import (
+    Table,
+    UnsavedFormula,
+    cell_found,
+    cell_text,
+    find_columns,
+    formula_problem,
+    parse_number,
+    unknown_text,
+)
 from evalkit.rules.base import fmt
 from evalkit.scoring.rounding import Rounding, round_array
 
@@ -499,7 +508,7 @@ def read_ballots(tables: Table | Sequence[Table], definition: ReviewDefinition, 
         name_units.setdefault(label, uid)
 
     for table in tables:
-        cols = _find_columns(table, BALLOT_COLUMNS, required=("group", "rater", "rater_unit", "unit"),
+        cols = find_columns(table, BALLOT_COLUMNS, required=("group", "rater", "rater_unit", "unit"),
                              other=(_DATA_ONLY_COLUMNS, _BALLOT_HINT))
         if "score" not in cols and "grade" not in cols:
             raise DataError(Problem("the ballots have neither a score nor a grade column", source=table.source,
@@ -515,7 +524,7 @@ def read_ballots(tables: Table | Sequence[Table], definition: ReviewDefinition, 
         width = max(p for p in positions if p is not None) + 1
         rows = [tuple(r) + (None,) * (width - len(r)) if len(r) < width else r for r in table.rows]
         if "period" in cols:
-            found_periods = {_text(r[cols["period"]]) for r in rows} - {""}
+            found_periods = {cell_text(r[cols["period"]]) for r in rows} - {""}
             if period is None and len(found_periods) > 1:
                 raise DataError(Problem("the ballots hold several periods; choose one", source=table.source,
                                         column=headers["period"], expected="one period (evalkit review --period P)",
@@ -529,15 +538,15 @@ def read_ballots(tables: Table | Sequence[Table], definition: ReviewDefinition, 
             row_problems: list[Problem] = []
             for key, raw in zip(keys, cells):
                 if type(raw) is UnsavedFormula:
-                    row_problems.append(_formula_problem(table, i, headers[key], raw))
+                    row_problems.append(formula_problem(table, i, headers[key], raw))
             if row_problems:
                 problems.extend(row_problems)
                 continue
-            row_period = _text(cells[6])
+            row_period = cell_text(cells[6])
             if period is not None and row_period and row_period != period:
                 other_periods += 1
                 continue
-            group_text, rater, rater_unit, uid = (_text(c) for c in cells[:4])
+            group_text, rater, rater_unit, uid = (cell_text(c) for c in cells[:4])
             g = None
             if not group_text:
                 row_problems.append(Problem("the rater group is empty", **table.where(i, headers["group"]),
@@ -555,7 +564,7 @@ def read_ballots(tables: Table | Sequence[Table], definition: ReviewDefinition, 
                 row_problems.append(Problem("the rated unit is empty", **table.where(i, headers["unit"]),
                                             expected="a unit id"))
             elif uid not in index:
-                row_problems.append(Problem(_unknown("unit", uid, units.ids, hints, units.names),
+                row_problems.append(Problem(unknown_text("unit", uid, units.ids, hints, units.names),
                                             **table.where(i, headers["unit"]),
                                             expected="an id from the units file", found=describe(uid)))
             else:
@@ -607,13 +616,13 @@ def read_ballots(tables: Table | Sequence[Table], definition: ReviewDefinition, 
 def _mark(table, i, headers, score_cell, grade_cell, g, definition, grade_of, category_of, low, high, min_excellent,
           row_problems) -> tuple[float, int, bool]:
     """The score of one row, its category (satisfaction) and whether it counts as excellent."""
-    grade_text = _text(grade_cell)
+    grade_text = cell_text(grade_cell)
     try:
         score = parse_number(score_cell)
     except ValueError as exc:
-        hint = "; grade words go in the grade column" if grade_of.get(_fold(_text(score_cell))) else ""
+        hint = "; grade words go in the grade column" if grade_of.get(_fold(cell_text(score_cell))) else ""
         row_problems.append(Problem("the score is not usable" + hint, **table.where(i, headers["score"]),
-                                    expected=str(exc), found=_found(score_cell)))
+                                    expected=str(exc), found=cell_found(score_cell)))
         return math.nan, -1, False
     if score is None and not grade_text:
         where = table.where(i, headers.get("score") or headers.get("grade"))

@@ -24,8 +24,7 @@ import numpy as np
 
 from evalkit.definition.model import AdjustmentItem, Scorecard
 from evalkit.errors import DataError, Problem, describe
-from evalkit.io.data import MAX_PROBLEMS, _find_columns, _text, parse_number
-from evalkit.io.table import Table
+from evalkit.io.table import MAX_PROBLEMS, Table, cell_text, find_columns, parse_number
 from evalkit.scoring.grading import NO_GRADE
 from evalkit.scoring.rounding import Rounding
 
@@ -99,7 +98,7 @@ def read_adjustments(table: Table, units: Sequence[str], scorecard: Scorecard,
     """Check an adjustments table: known units and items, points where points are needed."""
     if allow_empty and not table.rows:
         return ()
-    cols = _find_columns(table, ADJUSTMENT_COLUMNS, required=("unit", "item"))
+    cols = find_columns(table, ADJUSTMENT_COLUMNS, required=("unit", "item"))
     headers = {k: table.columns[v] for k, v in cols.items()}
     known_units = set(units)
     targets = scorecard.adjustment_targets()
@@ -113,7 +112,7 @@ def read_adjustments(table: Table, units: Sequence[str], scorecard: Scorecard,
     for i, row in enumerate(table.rows):
         if len(problems) >= MAX_PROBLEMS:
             break
-        unit, item = _text(cell(row, "unit")), _text(cell(row, "item"))
+        unit, item = cell_text(cell(row, "unit")), cell_text(cell(row, "item"))
         target = targets.get(item)
         if unit not in known_units:
             problems.append(Problem("unknown unit", **table.where(i, headers["unit"]), expected="an id from the units file",
@@ -139,8 +138,8 @@ def read_adjustments(table: Table, units: Sequence[str], scorecard: Scorecard,
             problems.append(Problem(f"veto {item!r} takes no points (its effect is declared in the scorecard)",
                                     **table.where(i, headers.get("points")), expected="an empty cell", found=describe(points)))
             continue
-        records.append(AdjustmentRecord(unit=unit, item=item, points=points, reason=_text(cell(row, "reason")),
-                                        evidence=_text(cell(row, "evidence")), authority=_text(cell(row, "authority"))))
+        records.append(AdjustmentRecord(unit=unit, item=item, points=points, reason=cell_text(cell(row, "reason")),
+                                        evidence=cell_text(cell(row, "evidence")), authority=cell_text(cell(row, "authority"))))
     if problems:
         raise DataError(problems)
     return tuple(records)
