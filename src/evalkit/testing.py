@@ -27,10 +27,10 @@ Fixtures (each test gets fresh ones):
     ``register_plugin(plugin, name=None) -> Registry``: registers a module, an object with hook
     functions, or a module's dotted name into this test's plugin manager and returns the registry
     built from everything registered so far. It is stricter than the host, to catch an author's
-    mistakes early: a function marked ``@evalkit.hookimpl`` whose name is not a hook (a typo), and
-    a hook that returns something instead of calling ``register``, are errors. Everything the host
-    rejects (a duplicate name, a wrong type, a hook that raises) raises ``evalkit.PluginError``
-    naming the plugin.
+    mistakes early: a function marked ``@evalkit.hookimpl`` whose name is not a hook (a typo) is an
+    error. Everything the host rejects (a duplicate name, a wrong type, a hook that raises, a hook
+    that returns something instead of calling ``register``) raises ``evalkit.PluginError`` naming
+    the plugin, and the plugin is unregistered again so the test can go on.
 ``evaluate_small``
     ``evaluate_small(scorecard, values, units=None, adjustments=(), registry=None) -> Evaluation``:
     scores a small scorecard given as a dict on ``{indicator: {unit: value}}``. Missing ``id``,
@@ -52,15 +52,19 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+if TYPE_CHECKING:
+    from evalkit.plugins.manager import Plugins, Registry
+    from evalkit.scoring.evaluation import Evaluation
+
 
 @pytest.fixture
-def evalkit_plugin_manager():
+def evalkit_plugin_manager() -> Plugins:
     """The built-in plugins only, loaded as the host loads them (no installed entry points)."""
     from evalkit.plugins.manager import load_plugins
 
@@ -68,7 +72,7 @@ def evalkit_plugin_manager():
 
 
 @pytest.fixture
-def evalkit_registry(evalkit_plugin_manager):
+def evalkit_registry(evalkit_plugin_manager: Plugins) -> Registry:
     """The Registry of the built-ins alone."""
     from evalkit.plugins.manager import build_registry
 
@@ -76,12 +80,12 @@ def evalkit_registry(evalkit_plugin_manager):
 
 
 @pytest.fixture
-def register_plugin(evalkit_plugin_manager):
+def register_plugin(evalkit_plugin_manager: Plugins) -> Callable[..., Registry]:
     """Register a plugin for this test; returns the registry of the built-ins and the plugins registered."""
     import pluggy
 
     from evalkit.errors import PluginError, Problem
-    from evalkit.plugins.manager import KINDS, PluginInfo, build_registry
+    from evalkit.plugins.manager import PluginInfo, build_registry
 
     plugins = evalkit_plugin_manager
     pm = plugins.manager
@@ -90,7 +94,7 @@ def register_plugin(evalkit_plugin_manager):
         pm.unregister(name=name)
         plugins.origins.pop(name, None)
 
-    def register(plugin: Any, name: str | None = None):
+    def register(plugin: Any, name: str | None = None) -> Registry:
         if isinstance(plugin, str):
             plugin = importlib.import_module(plugin)
         name = name or getattr(plugin, "__name__", None) or type(plugin).__name__
@@ -107,18 +111,6 @@ def register_plugin(evalkit_plugin_manager):
                 _forget(name)
                 raise PluginError(Problem(f"plugin {name!r} marks {attr!r} as a hook, but there is no such hook",
                                           expected="one of " + ", ".join(sorted(hooks)), found=repr(attr)))
-        for impl in pm.get_hookcallers(plugin) or ():
-            for hookimpl in impl.get_hookimpls() if impl.name in KINDS.values() else ():
-                if hookimpl.plugin is plugin:
-                    try:
-                        returned = hookimpl.function(register=lambda thing: None)
-                    except Exception:
-                        continue  # build_registry reports it, naming the plugin and the hook
-                    if returned is not None:
-                        _forget(name)
-                        raise PluginError(Problem(f"plugin {name!r}: {impl.name} returned {type(returned).__name__}; "
-                                                  "a register hook calls register(...) once per thing and returns nothing",
-                                                  expected="None", found=type(returned).__name__))
         try:
             return build_registry(plugins)
         except PluginError:
@@ -129,13 +121,13 @@ def register_plugin(evalkit_plugin_manager):
 
 
 @pytest.fixture
-def evaluate_small(evalkit_plugin_manager):
+def evaluate_small(evalkit_plugin_manager: Plugins) -> Callable[..., Evaluation]:
     """Score a small scorecard dict on {indicator: {unit: value}} and return the Evaluation."""
     import evalkit
     from evalkit.plugins.manager import build_registry
 
     def evaluate(scorecard: Mapping[str, Any], values: Mapping[str, Any], units: Iterable[str] | None = None,
-                 adjustments: Iterable[Mapping[str, Any]] = (), registry=None):
+                 adjustments: Iterable[Mapping[str, Any]] = (), registry: Registry | None = None) -> Evaluation:
         registry = registry if registry is not None else build_registry(evalkit_plugin_manager)
         document = dict(scorecard)
         if "dimensions" not in document and "rule" in document:
@@ -156,7 +148,8 @@ def evaluate_small(evalkit_plugin_manager):
 
 
 @pytest.fixture
-def install_plugin(tmp_path_factory, monkeypatch):
+def install_plugin(tmp_path_factory: pytest.TempPathFactory,
+                   monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str | Path], list[str]]]:
     """Make a plugin package folder look pip-installed for one test (entry point included)."""
     from evalkit.plugins import manager as host
 
@@ -192,10 +185,10 @@ def install_plugin(tmp_path_factory, monkeypatch):
             del sys.modules[module_name]
 
 
-def _pyproject(path: Path) -> dict:
-    try:
+def _pyproject(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10
+    else:  # Python 3.10
         tomllib = pytest.importorskip("tomli", reason="reading pyproject.toml needs Python 3.11 or tomli")
     with open(path, "rb") as handle:
         return tomllib.load(handle)

@@ -16,13 +16,21 @@ import importlib.util
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from types import CodeType, FrameType
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
 
 from evalkit.errors import PluginError, Problem
 from evalkit.plugins import hookspecs
+
+if TYPE_CHECKING:
+    from evalkit.definition.model import Indicator
+    from evalkit.io.sources import Source
+    from evalkit.io.table import Loader
+    from evalkit.reporters.base import Reporter
+    from evalkit.rules.base import Rule
 
 BUILTIN_MODULES = ("evalkit.plugins.builtins.rules", "evalkit.plugins.builtins.loaders", "evalkit.plugins.builtins.reporters")
 KINDS = {
@@ -45,18 +53,19 @@ class PluginInfo:
 class Registry:
     """Everything registered, by kind and name, with the plugin that registered each."""
 
-    rules: dict
-    indicators: dict
-    loaders: dict
-    reporters: dict
-    sources: dict
-    owners: dict  # (kind, name) -> plugin name
+    rules: dict[str, Rule]
+    indicators: dict[str, Indicator]
+    loaders: dict[str, Loader]
+    reporters: dict[str, Reporter]
+    sources: dict[str, Source]
+    owners: dict[tuple[str, str], str]  # (kind, name) -> plugin name
     plugins: tuple[PluginInfo, ...]
 
     def owner(self, kind: str, name: str) -> str:
+        """The name of the plugin that registered `name` of `kind` ("rules", "indicators", ...), or "?"."""
         return self.owners.get((kind, name), "?")
 
-    def loader_for(self, path: str | Path):
+    def loader_for(self, path: str | Path) -> Loader | None:
         """The loader whose extension matches the file, or None."""
         suffix = Path(path).suffix.lower()
         for loader in self.loaders.values():
@@ -70,9 +79,10 @@ class Plugins:
     """A pluggy manager with the loaded plugins, and where each came from."""
 
     manager: pluggy.PluginManager
-    origins: dict  # plugin name -> PluginInfo
+    origins: dict[str, PluginInfo]  # plugin name -> PluginInfo
 
     def infos(self) -> tuple[PluginInfo, ...]:
+        """Every registered plugin, in registration order, with its version and origin."""
         return tuple(self.origins.get(name) or PluginInfo(name=name, version=None, origin="registered")
                      for name, _ in self.manager.list_name_plugin())
 
@@ -126,15 +136,15 @@ def load_plugins(
     try:
         pm.check_pending()  # a function marked as a hook whose name matches no hook (a typo) is an error
     except pluggy.PluginValidationError as exc:
-        name = pm.get_name(exc.plugin) if exc.plugin is not None else "?"
-        problems.append(Problem(f"plugin {name!r}: {exc}", expected="hooks named as in evalkit.plugins.hookspecs: "
+        culprit = (pm.get_name(exc.plugin) if exc.plugin is not None else None) or "?"
+        problems.append(Problem(f"plugin {culprit!r}: {exc}", expected="hooks named as in evalkit.plugins.hookspecs: "
                                 + ", ".join(KINDS.values())))
     if problems:
         raise PluginError(problems)
     return Plugins(manager=pm, origins=origins)
 
 
-def _register(pm: pluggy.PluginManager, plugin: Any, name: str, problems: list) -> bool:
+def _register(pm: pluggy.PluginManager, plugin: Any, name: str, problems: list[Problem]) -> bool:
     """Register one plugin; a hook with the wrong arguments is reported by plugin name, not raised."""
     try:
         pm.register(plugin, name=name)
@@ -152,11 +162,11 @@ def _own_version() -> str | None:
         return None
 
 
-def _load_directory(pm: pluggy.PluginManager, directory: Path, blocked: set, allowed: set | None,
-                    origins: dict) -> list[Problem]:
+def _load_directory(pm: pluggy.PluginManager, directory: Path, blocked: set[str], allowed: set[str] | None,
+                    origins: dict[str, PluginInfo]) -> list[Problem]:
     if not directory.is_dir():
         return [Problem("the plugins directory does not exist", source=str(directory), expected="a directory of .py files")]
-    problems = []
+    problems: list[Problem] = []
     for path in sorted(directory.glob("*.py")):
         name = path.stem
         if name.startswith("_") or name in blocked or (allowed is not None and name not in allowed):
@@ -167,6 +177,9 @@ def _load_directory(pm: pluggy.PluginManager, directory: Path, blocked: set, all
             continue
         module_name = f"evalkit_plugins_dir.{name}"
         spec = importlib.util.spec_from_file_location(module_name, path)
+        if spec is None or spec.loader is None:
+            problems.append(Problem(f"plugin {name!r} cannot be imported", source=str(path), expected="a Python module"))
+            continue
         module = importlib.util.module_from_spec(spec)
         try:
             sys.modules[module_name] = module
@@ -182,42 +195,92 @@ def _load_directory(pm: pluggy.PluginManager, directory: Path, blocked: set, all
 
 
 def build_registry(plugins: Plugins) -> Registry:
-    """Call every register hook of every plugin and check what comes back."""
+    """Call every register hook through pluggy, once per plugin that implements it, and check what comes back.
+
+    Each plugin's implementation is called through ``pm.subset_hook_caller`` (the hook with every other
+    plugin's plain implementation left out), so what it registers is attributed to it, an exception or
+    a returned value names it, and the other plugins still run. Wrappers (``wrapper=True`` or
+    ``hookwrapper=True``) wrap each of these calls, and ``pm.add_hookcall_monitoring`` and
+    ``pm.enable_tracing`` see every one of them.
+    """
     pm = plugins.manager
-    tables: dict[str, dict] = {kind: {} for kind in KINDS}
+    tables: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
     owners: dict[tuple[str, str], str] = {}
     problems: list[Problem] = []
     for kind, hook_name in KINDS.items():
-        hook = getattr(pm.hook, hook_name)
-        for impl in reversed(hook.get_hookimpls()):  # pluggy's call order
-            plugin_name = impl.plugin_name
-            register = _registrar(kind, plugin_name, tables[kind], owners, problems)
+        impls = getattr(pm.hook, hook_name).get_hookimpls()
+        plain = [impl for impl in impls if not (impl.wrapper or impl.hookwrapper)]
+        wrappers = {_code(impl): impl.plugin_name for impl in impls if impl.wrapper or impl.hookwrapper}
+        callers: dict[str, object] = {}
+        for impl in reversed(plain):  # pluggy's call order
+            callers.setdefault(impl.plugin_name, impl.plugin)
+        for plugin_name, plugin in callers.items():
+            call = pm.subset_hook_caller(hook_name, remove_plugins=[impl.plugin for impl in plain if impl.plugin is not plugin])
+            register = _registrar(kind, plugin_name, tables[kind], owners, problems, hook_name, wrappers)
             try:
-                returned = impl.function(register=register)
+                returned = call(register=register)
             except Exception as exc:
-                problems.append(Problem(f"plugin {plugin_name!r} raised in {hook_name}: {type(exc).__name__}: {exc}"))
+                culprit = _raised_in(exc, impls) or plugin_name
+                problems.append(Problem(f"plugin {culprit!r} raised in {hook_name}: {type(exc).__name__}: {exc}"))
                 continue
-            if returned is not None:  # a common slip: `return [MyRule()]` registers nothing
-                problems.append(Problem(f"plugin {plugin_name!r}: {hook_name} returned {type(returned).__name__}; "
-                                        "a register hook calls register(...) for each thing and returns nothing",
-                                        expected="register(thing) calls", found=f"a returned {type(returned).__name__}"))
+            for value in returned if isinstance(returned, list) else [returned]:
+                if value is not None:  # a common slip: `return [MyRule()]` registers nothing
+                    problems.append(Problem(f"plugin {plugin_name!r}: {hook_name} returned {type(value).__name__}; "
+                                            "a register hook calls register(...) for each thing and returns nothing",
+                                            expected="register(thing) calls", found=f"a returned {type(value).__name__}"))
     if problems:
         raise PluginError(problems)
     return Registry(plugins=plugins.infos(), owners=owners, **tables)
 
 
-def _registrar(kind: str, plugin_name: str, table: dict, owners: dict, problems: list) -> Callable[[Any], None]:
+def _code(impl: pluggy.HookImpl) -> CodeType | None:
+    """The code object of a hook implementation (a function or a bound method), to find it on a stack."""
+    code = getattr(impl.function, "__code__", None)
+    return code if isinstance(code, CodeType) else None
+
+
+def _raised_in(exc: BaseException, impls: list[pluggy.HookImpl]) -> str | None:
+    """The plugin whose hook function is innermost in the traceback: the one that raised."""
+    codes = {_code(impl): impl.plugin_name for impl in impls}
+    culprit = None
+    tb = exc.__traceback__
+    while tb is not None:
+        culprit = codes.get(tb.tb_frame.f_code, culprit)
+        tb = tb.tb_next
+    return culprit
+
+
+def _calling_wrapper(wrappers: dict[CodeType | None, str]) -> str | None:
+    """The plugin whose wrapper is running on the stack (a wrapper's frame is there only while it runs)."""
+    frame: FrameType | None = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code in wrappers:
+            return wrappers[frame.f_code]
+        frame = frame.f_back
+    return None
+
+
+def _registrar(kind: str, plugin_name: str, table: dict[str, Any], owners: dict[tuple[str, str], str],
+               problems: list[Problem], hook_name: str = "", wrappers: dict[CodeType | None, str] | None = None,
+               ) -> Callable[[Any], None]:
     from evalkit.definition.model import Indicator
     from evalkit.io.sources import Source
     from evalkit.io.table import Loader
     from evalkit.reporters.base import Reporter
     from evalkit.rules.base import Rule
 
-    expected_type = {"rules": Rule, "indicators": Indicator, "loaders": Loader, "reporters": Reporter,
-                     "sources": Source}[kind]
+    expected_type: type[Any] = {"rules": Rule, "indicators": Indicator, "loaders": Loader, "reporters": Reporter,
+                           "sources": Source}[kind]
     singular = kind[:-1]
 
     def register(thing: Any) -> None:
+        wrapper = _calling_wrapper(wrappers) if wrappers else None
+        if wrapper is not None:
+            problems.append(Problem(f"plugin {wrapper!r} called register in its wrapper of {hook_name}; a wrapper "
+                                    "runs around each plugin's call and would register once per plugin",
+                                    expected="register(...) calls in a plain @evalkit.hookimpl; a wrapper only observes",
+                                    found=f"a {singular} registered by a wrapper"))
+            return
         if not isinstance(thing, expected_type):
             article = "an" if singular[0] in "aeiou" else "a"
             problems.append(Problem(f"plugin {plugin_name!r} registered something that is not {article} {singular}",
