@@ -25,10 +25,12 @@ Worked example (higher is better): AT 0.5, BM 0.9, baseline 0.6, current 0.8: ac
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 
-from evalkit.definition.model import Label
+from evalkit.definition.model import Indicator, Label
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 from evalkit.rules.percentile import PEER_GROUP_SCHEMA
 from evalkit.scoring.rounding import round_array
@@ -58,7 +60,7 @@ class AchievementImprovementRule(Rule):
     name = "achievement_improvement"
     title = Label(zh="达标或改进取高", en="Achievement or improvement (CMS HVBP)")
     description = "The higher of achievement points (vs peers' baseline median and top decile) and improvement points (vs own baseline)."
-    params_schema = {
+    params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "required": ["baseline_period"],
         "additionalProperties": False,
@@ -72,7 +74,7 @@ class AchievementImprovementRule(Rule):
         },
     }
 
-    def check(self, params, max_points, indicator):
+    def check(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Iterable[ParamProblem]:
         if ("threshold" in params) != ("benchmark" in params):
             given = "threshold" if "threshold" in params else "benchmark"
             yield ParamProblem((given,), "give both threshold and benchmark, or neither",
@@ -84,7 +86,7 @@ class AchievementImprovementRule(Rule):
                 yield ParamProblem(("benchmark",), f"the benchmark must be {better} the threshold ({indicator.direction} is better)",
                                    expected=f"a number {better} {fmt(t)}", found=fmt(b))
 
-    def prepare(self, params, max_points, indicator):
+    def prepare(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Any:
         return {"baseline_period": str(params["baseline_period"]), "peer_group": params.get("peer_group", "all"),
                 "threshold": params.get("threshold"), "benchmark": params.get("benchmark"),
                 "whole": params.get("point_rounding", "whole") == "whole"}
@@ -119,7 +121,7 @@ class AchievementImprovementRule(Rule):
         measure = np.maximum(c["achievement"], c["improvement"])  # NaN achievement stays NaN: missing
         return measure * (ctx.max_points / 10.0)
 
-    def explain(self, value, points, ctx, index):
+    def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         parts = ctx.remember("components", lambda: self.components(ctx.column(ctx.indicator.id), ctx))
         c = {k: v[index] for k, v in parts.items()}
         base = fmt(c["baseline"])  # "n/a" when the unit has no baseline value

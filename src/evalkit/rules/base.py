@@ -23,7 +23,7 @@ from evalkit.definition.model import Indicator, Label
 class ParamProblem:
     """A problem with a rule's params that the JSON Schema cannot express (e.g. lower < upper)."""
 
-    path: tuple  # inside params, e.g. ("tiers", 2, "points")
+    path: tuple[str | int, ...]  # inside params, e.g. ("tiers", 2, "points")
     message: str
     expected: str | None = None
     found: str | None = None
@@ -42,9 +42,9 @@ class RuleContext:
     indicators: tuple[Indicator, ...] = ()  # every input indicator, for rules with inputs = "many"
     units: Any = attrs.field(default=None, repr=False)  # evalkit.io.data.Units: types and attributes for peer groups
     history: Mapping[str, Mapping[str, np.ndarray]] = attrs.field(factory=dict, repr=False)  # other periods' columns
-    _memo: dict = attrs.field(factory=dict, repr=False, eq=False, alias="_memo")
+    _memo: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False, alias="_memo")
 
-    def remember(self, key: str, compute):
+    def remember(self, key: str, compute: Callable[[], Any]) -> Any:
         """Compute a whole-column result once per item (e.g. peer percentiles) for every explain() call."""
         if key not in self._memo:
             self._memo[key] = compute()
@@ -52,6 +52,7 @@ class RuleContext:
 
     @property
     def higher_is_better(self) -> bool:
+        """Whether a higher value of the item's indicator is better."""
         return self.indicator.direction == "higher"
 
     def peer_groups(self, by: str = "all") -> np.ndarray:
@@ -70,14 +71,14 @@ class RuleContext:
         return columns[indicator_id]
 
 
-def fmt(value: float) -> str:
+def fmt(value: float | None) -> str:
     """A number as a person writes it: 95, 0.5, 12.25 (no trailing zeros, no exponent)."""
     if value is None:
         return "n/a"
     number = float(value)
     if number != number:  # NaN, without numpy's per-call overhead (this runs for every explained point)
         return "n/a"
-    text = ("%.6f" % number).rstrip("0").rstrip(".")
+    text = f"{number:.6f}".rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
 
 
@@ -90,7 +91,7 @@ class Rule(abc.ABC):
     name: ClassVar[str] = ""
     title: ClassVar[Label] = Label()
     description: ClassVar[str] = ""
-    params_schema: ClassVar[dict] = {"type": "object"}
+    params_schema: ClassVar[dict[str, Any]] = {"type": "object"}
     # Values outside this closed range are data errors (e.g. a negative count of events).
     value_range: ClassVar[tuple[float, float] | None] = None
     # "one": the item names one `indicator` and score() gets a 1-d array; "many": the item names
@@ -105,7 +106,7 @@ class Rule(abc.ABC):
         """Whether the item's lost points are deductions (扣分), which a dimension's deduction_cap limits."""
         return False
 
-    def indicators_used(self, params: Mapping[str, Any]) -> Iterable[tuple[tuple, str]]:
+    def indicators_used(self, params: Mapping[str, Any]) -> Iterable[tuple[tuple[str | int, ...], str]]:
         """Other indicators the params name, as (path inside params, indicator id), so they can be checked."""
         return ()
 
@@ -122,20 +123,24 @@ class Rule(abc.ABC):
         return Label(zh=f"{fmt(value)} 按规则 {self.name} 得 {fmt(points)} 分",
                      en=f"{fmt(value)} scores {fmt(points)} under rule {self.name}")
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """Name, title, description and params schema, as `evalkit rules` lists them."""
         return {"name": self.name, "title": self.title.to_dict(), "description": self.description,
                 "params_schema": self.params_schema}
 
 
-def scalar_rule(name: str, params_schema: dict, description: str = "", title: Label | None = None) -> Callable:
+ScalarFormula = Callable[[float, Mapping[str, Any], float, bool], float]
+
+
+def scalar_rule(name: str, params_schema: dict[str, Any], description: str = "",
+                title: Label | None = None) -> Callable[[ScalarFormula], Rule]:
     """Lift ``func(value, params, max_points, higher_is_better) -> points`` into a Rule.
 
     This is the slow path, about 1 million values a second: use it for a formula you only have per
     value; write a numpy `score` for anything that runs on many units.
     """
 
-    def wrap(func: Callable[[float, Mapping, float, bool], float]) -> Rule:
+    def wrap(func: ScalarFormula) -> Rule:
         class ScalarRule(Rule):
             def score(self, values: np.ndarray, ctx: RuleContext) -> np.ndarray:
                 ufunc = np.frompyfunc(lambda v: func(v, ctx.params, ctx.max_points, ctx.higher_is_better), 1, 1)

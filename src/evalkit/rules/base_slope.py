@@ -21,9 +21,12 @@ step below; partial steps would give 6.5).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
 import numpy as np
 
-from evalkit.definition.model import Label
+from evalkit.definition.model import Indicator, Label
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 
 _DIGITS = 9  # steps are rounded to this many decimals before `whole` floors them: (80 - 79.7) / 0.1 is 3, not 2.99...
@@ -33,7 +36,7 @@ class BaseSlopeRule(Rule):
     name = "base_slope"
     title = Label(zh="基础分加减分", en="Base plus slope")
     description = "Base points at a reference value, plus/minus points per step better/worse than it, capped."
-    params_schema = {
+    params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "required": ["reference", "base", "per_step_above", "per_step_below"],
         "additionalProperties": False,
@@ -53,7 +56,7 @@ class BaseSlopeRule(Rule):
         },
     }
 
-    def check(self, params, max_points, indicator):
+    def check(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Iterable[ParamProblem]:
         top = params.get("max", max_points)
         bottom = params.get("min", 0)
         if top > max_points:
@@ -66,7 +69,7 @@ class BaseSlopeRule(Rule):
             yield ParamProblem(("base",), "the base points lie outside the range the item can earn",
                                expected=f"from {fmt(bottom)} to {fmt(min(top, max_points))}", found=fmt(params["base"]))
 
-    def prepare(self, params, max_points, indicator):
+    def prepare(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Any:
         return {
             "reference": float(params["reference"]),
             "base": float(params["base"]),
@@ -96,7 +99,7 @@ class BaseSlopeRule(Rule):
         np.clip(points, p["min"], p["max"], out=points)
         return np.clip(points, 0.0, ctx.max_points, out=points)
 
-    def explain(self, value, points, ctx, index):
+    def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         p = ctx.params
         steps = float(self.steps(np.array([value], dtype=np.float64), p, ctx.higher_is_better)[0])
         ref, base, step = fmt(p["reference"]), fmt(p["base"]), fmt(p["step"])

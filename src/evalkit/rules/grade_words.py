@@ -21,9 +21,13 @@ code 11 (or 4.5) is not a grade: missing. There is no built-in table; write the 
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
 import numpy as np
 
-from evalkit.definition.model import Label
+from evalkit.definition.model import Indicator, Label
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 
 _DENSE_SPAN = 1000  # codes spanning fewer whole numbers than this are looked up in a table
@@ -33,7 +37,7 @@ class GradeWordsRule(Rule):
     name = "grade_words"
     title = Label(zh="等次折分", en="Grade words to points")
     description = "Grade codes (excellent, competent ...) to points on the item's scale; an unlisted code is missing."
-    params_schema = {
+    params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "required": ["grades"],
         "additionalProperties": False,
@@ -63,9 +67,9 @@ class GradeWordsRule(Rule):
         },
     }
 
-    def check(self, params, max_points, indicator):
+    def check(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Iterable[ParamProblem]:
         grades = params["grades"]
-        seen = {}
+        seen: dict[Any, int] = {}
         for i, grade in enumerate(grades):
             if grade["points"] > max_points:
                 yield ParamProblem(("grades", i, "points"), "a grade awards more than the item's max_points "
@@ -77,14 +81,14 @@ class GradeWordsRule(Rule):
             seen.setdefault(grade["value"], i)
         higher = indicator.direction == "higher"
         ordered = sorted(range(len(grades)), key=lambda i: grades[i]["value"], reverse=higher)  # best code first
-        for better, worse in zip(ordered, ordered[1:]):
+        for better, worse in itertools.pairwise(ordered):
             if grades[worse]["points"] > grades[better]["points"]:
                 yield ParamProblem(("grades", worse, "points"),
                                    f"code {fmt(grades[worse]['value'])} earns more than code {fmt(grades[better]['value'])}, "
                                    f"but indicator {indicator.id!r} says {indicator.direction} is better",
                                    expected=f"at most {fmt(grades[better]['points'])}", found=fmt(grades[worse]["points"]))
 
-    def prepare(self, params, max_points, indicator):
+    def prepare(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Any:
         grades = sorted(params["grades"], key=lambda g: g["value"])
         codes = np.array([g["value"] for g in grades], dtype=np.float64)
         points = np.array([g["points"] for g in grades], dtype=np.float64)
@@ -112,7 +116,7 @@ class GradeWordsRule(Rule):
         idx, found = self.positions(values, p["codes"])
         return np.where(found, p["points"][idx], np.nan)
 
-    def explain(self, value, points, ctx, index):
+    def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         p = ctx.params
         idx, found = self.positions(np.array([value], dtype=np.float64), p["codes"])
         if not found[0]:

@@ -7,9 +7,12 @@ below `lower`, none at or above `upper`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
 import numpy as np
 
-from evalkit.definition.model import Label
+from evalkit.definition.model import Indicator, Label
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 
 
@@ -17,7 +20,7 @@ class LinearRule(Rule):
     name = "linear"
     title = Label(zh="线性插值", en="Linear between thresholds")
     description = "Points rise linearly from 0 at one threshold to max_points at the other (QOF form), clamped."
-    params_schema = {
+    params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "required": ["lower", "upper"],
         "additionalProperties": False,
@@ -27,12 +30,12 @@ class LinearRule(Rule):
         },
     }
 
-    def check(self, params, max_points, indicator):
+    def check(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Iterable[ParamProblem]:
         if params["lower"] >= params["upper"]:
             yield ParamProblem(("upper",), "the upper threshold must be above the lower one",
                                expected=f"a number > {fmt(params['lower'])}", found=fmt(params["upper"]))
 
-    def prepare(self, params, max_points, indicator):
+    def prepare(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Any:
         lower, upper = float(params["lower"]), float(params["upper"])
         # Fold direction into the coefficients: points = clip(a + b * v, 0, max).
         slope = max_points / (upper - lower)
@@ -46,7 +49,7 @@ class LinearRule(Rule):
         points += p["a"]
         return np.clip(points, 0.0, ctx.max_points, out=points)
 
-    def explain(self, value, points, ctx, index):
+    def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         p = ctx.params
         lo, hi = fmt(p["lower"]), fmt(p["upper"])
         if ctx.higher_is_better:

@@ -12,9 +12,12 @@ earns 11 and is short of the pass mark; 1.2 earns 20. With `scale: 100`, 70 earn
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
 import numpy as np
 
-from evalkit.definition.model import Label
+from evalkit.definition.model import Indicator, Label
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 
 
@@ -22,7 +25,7 @@ class OkrRule(Rule):
     name = "okr"
     title = Label(zh="OKR 评分", en="OKR score")
     description = "An OKR score of 0..1 (or 0..100) times max_points, clamped; optional pass mark shown in explain."
-    params_schema = {
+    params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "additionalProperties": False,
         "properties": {
@@ -32,7 +35,7 @@ class OkrRule(Rule):
         },
     }
 
-    def check(self, params, max_points, indicator):
+    def check(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Iterable[ParamProblem]:
         scale = params.get("scale", 1)
         if "pass_mark" in params and params["pass_mark"] > scale:
             yield ParamProblem(("pass_mark",), "the pass mark is above the top of the scale",
@@ -41,7 +44,7 @@ class OkrRule(Rule):
             yield ParamProblem((), f"an OKR score is better when higher, but indicator {indicator.id!r} says lower is better",
                                expected="an indicator with direction: higher", found=f"direction: {indicator.direction}")
 
-    def prepare(self, params, max_points, indicator):
+    def prepare(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Any:
         return {"scale": float(params.get("scale", 1)), "pass_mark": params.get("pass_mark")}
 
     def score(self, values: np.ndarray, ctx: RuleContext) -> np.ndarray:
@@ -49,7 +52,7 @@ class OkrRule(Rule):
         points = values * (ctx.max_points / p["scale"])
         return np.clip(points, 0.0, ctx.max_points, out=points)
 
-    def explain(self, value, points, ctx, index):
+    def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         p = ctx.params
         zh = f"OKR 得分 {fmt(value)}（满分 {fmt(p['scale'])}），按比例得 {fmt(points)} 分"
         en = f"OKR score {fmt(value)} out of {fmt(p['scale'])}, in proportion: {fmt(points)} points"

@@ -17,9 +17,12 @@ earn 5 and 89.9 earns 1.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
 import numpy as np
 
-from evalkit.definition.model import Label
+from evalkit.definition.model import Indicator, Label
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 
 
@@ -27,7 +30,7 @@ class PassFailRule(Rule):
     name = "pass_fail"
     title = Label(zh="达标计分", en="Pass or fail")
     description = "Yes/no: 1 (or value past a threshold) earns pass_points, 0 earns fail_points; other flags missing."
-    params_schema = {
+    params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "additionalProperties": False,
         "properties": {
@@ -38,7 +41,7 @@ class PassFailRule(Rule):
         },
     }
 
-    def check(self, params, max_points, indicator):
+    def check(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Iterable[ParamProblem]:
         pass_points = params.get("pass_points", max_points)
         if pass_points > max_points:
             yield ParamProblem(("pass_points",), "a pass earns more than the item's max_points",
@@ -52,7 +55,7 @@ class PassFailRule(Rule):
                                "lower is better; give a threshold (pass at or below it)",
                                expected="a threshold, or an indicator with direction: higher", found="no threshold")
 
-    def prepare(self, params, max_points, indicator):
+    def prepare(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Any:
         return {"pass_points": float(params.get("pass_points", max_points)),
                 "fail_points": float(params.get("fail_points", 0)),
                 "threshold": float(params["threshold"]) if "threshold" in params else None}
@@ -74,7 +77,7 @@ class PassFailRule(Rule):
         # exact points, not fail + passed x (pass - fail), which is off by one ulp for some values
         return np.where(passed == 1, p["pass_points"], np.where(passed == 0, p["fail_points"], np.nan))
 
-    def explain(self, value, points, ctx, index):
+    def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         p = ctx.params
         passed = float(self.passed(np.array([value], dtype=np.float64), p, ctx.higher_is_better)[0])
         t = p["threshold"]

@@ -7,9 +7,12 @@ at max_points and loses `per_event` for each event, losing at most `cap`. With `
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
 import numpy as np
 
-from evalkit.definition.model import Label
+from evalkit.definition.model import Indicator, Label
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 
 
@@ -17,7 +20,7 @@ class PerEventRule(Rule):
     name = "per_event"
     title = Label(zh="按次扣分", en="Per event")
     description = "Points off (or on) per occurrence, capped: '0.5 off per missed meeting, at most 5'."
-    params_schema = {
+    params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "required": ["per_event"],
         "additionalProperties": False,
@@ -29,7 +32,7 @@ class PerEventRule(Rule):
     }
     value_range = (0.0, float("inf"))
 
-    def check(self, params, max_points, indicator):
+    def check(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Iterable[ParamProblem]:
         wanted = "lower" if params.get("mode", "deduct") == "deduct" else "higher"
         if indicator.direction != wanted:
             yield ParamProblem(("mode",), f"indicator {indicator.id!r} says {indicator.direction} is better, but this rule "
@@ -39,10 +42,10 @@ class PerEventRule(Rule):
             yield ParamProblem(("cap",), "the cap is larger than the item's max_points",
                                expected=f"at most {fmt(max_points)}", found=fmt(params["cap"]))
 
-    def deducts(self, params):
+    def deducts(self, params: Mapping[str, Any]) -> bool:
         return params.get("mode", "deduct") == "deduct"
 
-    def prepare(self, params, max_points, indicator):
+    def prepare(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Any:
         return {"per_event": float(params["per_event"]), "cap": float(params.get("cap", max_points)),
                 "mode": params.get("mode", "deduct")}
 
@@ -51,7 +54,7 @@ class PerEventRule(Rule):
         moved = np.minimum(values * p["per_event"], p["cap"])
         return ctx.max_points - moved if p["mode"] == "deduct" else moved
 
-    def explain(self, value, points, ctx, index):
+    def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         p = ctx.params
         if p["mode"] == "deduct":
             return Label(zh=f"{fmt(value)} 次，每次扣 {fmt(p['per_event'])} 分，最多扣 {fmt(p['cap'])} 分，得 {fmt(points)} 分",

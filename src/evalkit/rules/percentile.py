@@ -13,10 +13,13 @@ Worked example: peers 60, 70, 70, 90 under ``mean``: 70 is above one peer and ti
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
 import numpy as np
 
 from evalkit.analysis.peers import PERCENTILE_DEFINITIONS, percentile_in_group
-from evalkit.definition.model import Label
+from evalkit.definition.model import Indicator, Label
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 
 PEER_GROUP_SCHEMA = {"type": "string", "default": "all",
@@ -27,7 +30,7 @@ class PercentileRule(Rule):
     name = "percentile"
     title = Label(zh="同类百分位", en="Percentile among peers")
     description = "Points by the unit's percentile in its peer group (named percentile definition)."
-    params_schema = {
+    params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "additionalProperties": False,
         "properties": {
@@ -39,12 +42,12 @@ class PercentileRule(Rule):
         },
     }
 
-    def check(self, params, max_points, indicator):
+    def check(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Iterable[ParamProblem]:
         if params.get("lower", 0) >= params.get("upper", 100):
             yield ParamProblem(("upper",), "the upper percentile must be above the lower one",
                                expected=f"a number > {fmt(params.get('lower', 0))}", found=fmt(params.get("upper", 100)))
 
-    def prepare(self, params, max_points, indicator):
+    def prepare(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Any:
         return {"peer_group": params.get("peer_group", "all"), "definition": params.get("definition", "mean"),
                 "lower": float(params.get("lower", 0)), "upper": float(params.get("upper", 100))}
 
@@ -57,7 +60,7 @@ class PercentileRule(Rule):
         pct = self.percentiles(values, ctx)
         return np.clip((pct - p["lower"]) / (p["upper"] - p["lower"]), 0.0, 1.0) * ctx.max_points
 
-    def explain(self, value, points, ctx, index):
+    def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         pct = ctx.remember("percentiles", lambda: self.percentiles(ctx.column(ctx.indicator.id), ctx))[index]
         group = ctx.params["peer_group"]
         return Label(zh=f"实际值 {fmt(value)} 在同类（{group}）中处于第 {fmt(pct)} 百分位（{ctx.params['definition']} 定义），得 {fmt(points)} 分",

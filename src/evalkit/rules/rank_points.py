@@ -9,10 +9,14 @@ peer value (best / value when lower is better), for non-negative values.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
 import numpy as np
 
 from evalkit.analysis.peers import best_in_group, counts_below_and_at
-from evalkit.definition.model import Label
+from evalkit.definition.model import Indicator, Label
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 from evalkit.rules.percentile import PEER_GROUP_SCHEMA
 
@@ -21,7 +25,7 @@ class RankPointsRule(Rule):
     name = "rank_points"
     title = Label(zh="排名计分", en="Rank to points")
     description = "Points by rank among peers from a table (ties declared), or in proportion to the best peer."
-    params_schema = {
+    params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "additionalProperties": False,
         "oneOf": [{"required": ["table"]}, {"required": ["proportional"]}],
@@ -36,7 +40,7 @@ class RankPointsRule(Rule):
         },
     }
 
-    def check(self, params, max_points, indicator):
+    def check(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Iterable[ParamProblem]:
         table = params.get("table")
         if table is None:
             return
@@ -44,14 +48,14 @@ class RankPointsRule(Rule):
             if points > max_points:
                 yield ParamProblem(("table", k), "more points than the item's max_points", expected=f"at most {fmt(max_points)}",
                                    found=fmt(points))
-        if any(b > a for a, b in zip(table, table[1:])):
+        if any(b > a for a, b in itertools.pairwise(table)):
             yield ParamProblem(("table",), "a lower rank would earn more points", expected="points that never increase down the table",
                                found=", ".join(fmt(p) for p in table))
         if params.get("otherwise", 0) > min(table):
             yield ParamProblem(("otherwise",), "a rank beyond the table would earn more than one in it",
                                expected=f"at most {fmt(min(table))}", found=fmt(params["otherwise"]))
 
-    def prepare(self, params, max_points, indicator):
+    def prepare(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Any:
         if params.get("proportional"):
             return {"peer_group": params.get("peer_group", "all"), "proportional": True}
         table = np.asarray(params["table"], dtype=np.float64)
@@ -85,7 +89,7 @@ class RankPointsRule(Rule):
         out[np.isnan(values)] = np.nan
         return out
 
-    def explain(self, value, points, ctx, index):
+    def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         p = ctx.params
         if p["proportional"]:
             best = ctx.remember("best", lambda: best_in_group(ctx.column(ctx.indicator.id), ctx.peer_groups(p["peer_group"]),

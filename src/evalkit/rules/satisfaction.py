@@ -12,9 +12,12 @@ worth 10 points earns 7.78. A unit with no ballots at all cannot be scored (miss
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
 import numpy as np
 
-from evalkit.definition.model import Label
+from evalkit.definition.model import Indicator, Label
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 
 STATISTICS_BUREAU_WEIGHTS = (100, 80, 60, 30, 0)
@@ -26,7 +29,7 @@ class SatisfactionIndexRule(Rule):
     description = "Weighted mean of ballot categories (default 100/80/60/30/0), scaled to max_points."
     inputs = "many"
     value_range = (0.0, float("inf"))
-    params_schema = {
+    params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "additionalProperties": False,
         "properties": {
@@ -36,7 +39,7 @@ class SatisfactionIndexRule(Rule):
         },
     }
 
-    def check(self, params, max_points, indicator):
+    def check(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Iterable[ParamProblem]:
         weights = params.get("weights", STATISTICS_BUREAU_WEIGHTS)
         count = len(indicator) if isinstance(indicator, tuple) else 1
         if len(weights) != count:
@@ -49,7 +52,7 @@ class SatisfactionIndexRule(Rule):
             yield ParamProblem(("weights",), "categories are listed best first, so weights must not increase",
                                expected="weights in descending order", found=", ".join(fmt(w) for w in weights))
 
-    def prepare(self, params, max_points, indicator):
+    def prepare(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Any:
         weights = np.asarray(params.get("weights", STATISTICS_BUREAU_WEIGHTS), dtype=np.float64)
         return {"weights": weights, "top": float(weights.max())}
 
@@ -63,7 +66,7 @@ class SatisfactionIndexRule(Rule):
     def score(self, values: np.ndarray, ctx: RuleContext) -> np.ndarray:
         return self.index(values, ctx) * (ctx.max_points / ctx.params["top"])
 
-    def explain(self, value, points, ctx, index):
+    def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         counts = np.asarray(value, dtype=np.float64)[None, :]
         idx = float(self.index(counts, ctx)[0])
         parts = "、".join(f"{ind.name.text('zh')} {fmt(c)}" for ind, c in zip(ctx.indicators, counts[0]))

@@ -18,9 +18,12 @@ Worked example (DOMAIN.md): standard 96, bands [{below: 96, per_point: 0.25}, {b
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
 import numpy as np
 
-from evalkit.definition.model import Label
+from evalkit.definition.model import Indicator, Label
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 
 
@@ -28,7 +31,7 @@ class ShortfallRule(Rule):
     name = "shortfall"
     title = Label(zh="差额分段扣分", en="Shortfall from a standard")
     description = "Points off per point short of a standard, steeper in bands further below (piecewise, capped)."
-    params_schema = {
+    params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "required": ["standard", "bands"],
         "additionalProperties": False,
@@ -55,7 +58,7 @@ class ShortfallRule(Rule):
         },
     }
 
-    def check(self, params, max_points, indicator):
+    def check(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Iterable[ParamProblem]:
         higher = indicator.direction == "higher"
         key, other = ("below", "above") if higher else ("above", "below")
         standard = params["standard"]
@@ -78,10 +81,10 @@ class ShortfallRule(Rule):
             yield ParamProblem(("cap",), "the cap is larger than the item's max_points",
                                expected=f"at most {fmt(max_points)}", found=fmt(params["cap"]))
 
-    def deducts(self, params):
+    def deducts(self, params: Mapping[str, Any]) -> bool:
         return True
 
-    def prepare(self, params, max_points, indicator):
+    def prepare(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Any:
         higher = indicator.direction == "higher"
         key = "below" if higher else "above"
         starts = np.array([b[key] for b in params["bands"]], dtype=np.float64)
@@ -112,7 +115,7 @@ class ShortfallRule(Rule):
         points = ctx.max_points - off
         return np.clip(points, 0.0, ctx.max_points, out=points)
 
-    def explain(self, value, points, ctx, index):
+    def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         p = ctx.params
         short = self.shortfalls(np.array([value], dtype=np.float64), p, ctx.higher_is_better)[0]
         parts = [(s, pp, w) for s, pp, w in zip(p["starts"], p["per_point"], short) if w > 0]

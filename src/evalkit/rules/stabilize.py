@@ -19,9 +19,12 @@ earns 10 - 2 x 0.5 = 9.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
 import numpy as np
 
-from evalkit.definition.model import Label
+from evalkit.definition.model import Indicator, Label
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 
 
@@ -29,7 +32,7 @@ class StabilizeRule(Rule):
     name = "stabilize"
     title = Label(zh="区间稳定", en="Within a band")
     description = "Full points inside [low, high], falling linearly with the distance outside it on either side."
-    params_schema = {
+    params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "required": ["low", "high"],
         "additionalProperties": False,
@@ -44,7 +47,7 @@ class StabilizeRule(Rule):
         },
     }
 
-    def check(self, params, max_points, indicator):
+    def check(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Iterable[ParamProblem]:
         low, high = params["low"], params["high"]
         if low > high:
             yield ParamProblem(("high",), "the band's upper end is below its lower end",
@@ -56,7 +59,7 @@ class StabilizeRule(Rule):
             yield ParamProblem(("zero_above",), "the zero point must lie above the band",
                                expected=f"a number > {fmt(high)}", found=fmt(params["zero_above"]))
 
-    def prepare(self, params, max_points, indicator):
+    def prepare(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Any:
         low, high = float(params["low"]), float(params["high"])
         if "per_unit_outside" in params:
             slope_below = slope_above = float(params["per_unit_outside"])
@@ -74,7 +77,7 @@ class StabilizeRule(Rule):
         points = ctx.max_points - below * p["slope_below"] - above * p["slope_above"]
         return np.clip(points, 0.0, ctx.max_points, out=points)
 
-    def explain(self, value, points, ctx, index):
+    def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         p = ctx.params
         band = f"[{fmt(p['low'])}, {fmt(p['high'])}]"
         if p["low"] <= value <= p["high"]:

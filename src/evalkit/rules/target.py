@@ -10,9 +10,12 @@ not positive cannot be scored: it is treated as missing data.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
 import numpy as np
 
-from evalkit.definition.model import Label
+from evalkit.definition.model import Indicator, Label
 from evalkit.rules.base import Rule, RuleContext, fmt
 
 
@@ -20,7 +23,7 @@ class TargetRule(Rule):
     name = "target"
     title = Label(zh="目标完成率", en="Target attainment")
     description = "Points in proportion to actual / target, capped at full points; shared or per-unit target."
-    params_schema = {
+    params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "additionalProperties": False,
         "oneOf": [{"required": ["target"]}, {"required": ["target_indicator"]}],
@@ -33,11 +36,11 @@ class TargetRule(Rule):
     }
     value_range = (0.0, float("inf"))
 
-    def indicators_used(self, params):
+    def indicators_used(self, params: Mapping[str, Any]) -> Iterable[tuple[tuple[str | int, ...], str]]:
         if "target_indicator" in params:
             yield ("target_indicator",), params["target_indicator"]
 
-    def prepare(self, params, max_points, indicator):
+    def prepare(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Any:
         return {**params, "cap": float(params.get("cap", 1))}
 
     def targets(self, ctx: RuleContext, n: int) -> np.ndarray:
@@ -59,7 +62,7 @@ class TargetRule(Rule):
         ratio *= ctx.max_points / cap
         return ratio
 
-    def explain(self, value, points, ctx, index):
+    def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         p = ctx.params
         if "target" in p:
             target_text = fmt(p["target"])

@@ -8,9 +8,13 @@ points, so that a better value never scores lower.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
 import numpy as np
 
-from evalkit.definition.model import Label
+from evalkit.definition.model import Indicator, Label
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 
 
@@ -18,7 +22,7 @@ class TiersRule(Rule):
     name = "tiers"
     title = Label(zh="分档计分", en="Tiers")
     description = "Ordered thresholds to points: the best threshold a value reaches sets its points."
-    params_schema = {
+    params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "required": ["tiers"],
         "additionalProperties": False,
@@ -41,9 +45,9 @@ class TiersRule(Rule):
         },
     }
 
-    def check(self, params, max_points, indicator):
+    def check(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Iterable[ParamProblem]:
         tiers = params["tiers"]
-        seen = {}
+        seen: dict[Any, int] = {}
         for i, tier in enumerate(tiers):
             if tier["points"] > max_points:
                 yield ParamProblem(("tiers", i, "points"), "a tier awards more than the item's max_points",
@@ -53,7 +57,7 @@ class TiersRule(Rule):
                                    expected="distinct thresholds", found=fmt(tier["threshold"]))
             seen.setdefault(tier["threshold"], i)
         ordered = sorted(tiers, key=lambda t: t["threshold"], reverse=indicator.direction == "higher")
-        for better, worse in zip(ordered, ordered[1:]):
+        for better, worse in itertools.pairwise(ordered):
             if worse["points"] > better["points"]:
                 yield ParamProblem(("tiers",), "a worse threshold awards more points than a better one",
                                    expected=f"threshold {fmt(worse['threshold'])} to earn at most {fmt(better['points'])}",
@@ -63,7 +67,7 @@ class TiersRule(Rule):
             yield ParamProblem(("otherwise",), "a value that reaches no threshold would earn more than one that does",
                                expected=f"at most {fmt(min(t['points'] for t in tiers))}", found=fmt(otherwise))
 
-    def prepare(self, params, max_points, indicator):
+    def prepare(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Any:
         tiers = sorted(params["tiers"], key=lambda t: t["threshold"])
         return {
             "thresholds": np.array([t["threshold"] for t in tiers], dtype=np.float64),
@@ -87,7 +91,7 @@ class TiersRule(Rule):
         out[np.isnan(values)] = np.nan
         return out
 
-    def explain(self, value, points, ctx, index):
+    def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         p = ctx.params
         word_zh, word_en = ("≥", ">=") if ctx.higher_is_better else ("≤", "<=")
         reached = [(t, pts) for t, pts in zip(p["thresholds"], p["points"])

@@ -12,10 +12,13 @@ defaults (1.342 + 2) / 4 = 0.835 of the points, 8.35 of 10.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
 import numpy as np
 
 from evalkit.analysis.peers import group_mean_std
-from evalkit.definition.model import Label
+from evalkit.definition.model import Indicator, Label
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 from evalkit.rules.percentile import PEER_GROUP_SCHEMA
 
@@ -24,7 +27,7 @@ class ZScoreRule(Rule):
     name = "zscore"
     title = Label(zh="标准分", en="Z-score against peers")
     description = "Points by the unit's z-score among peers, linear between z_low and z_high, clamped."
-    params_schema = {
+    params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "additionalProperties": False,
         "properties": {
@@ -35,12 +38,12 @@ class ZScoreRule(Rule):
         },
     }
 
-    def check(self, params, max_points, indicator):
+    def check(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Iterable[ParamProblem]:
         if params.get("z_low", -2) >= params.get("z_high", 2):
             yield ParamProblem(("z_high",), "z_high must be above z_low", expected=f"a number > {fmt(params.get('z_low', -2))}",
                                found=fmt(params.get("z_high", 2)))
 
-    def prepare(self, params, max_points, indicator):
+    def prepare(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Any:
         return {"peer_group": params.get("peer_group", "all"), "z_low": float(params.get("z_low", -2)),
                 "z_high": float(params.get("z_high", 2)), "ddof": int(params.get("ddof", 0))}
 
@@ -56,7 +59,7 @@ class ZScoreRule(Rule):
         z = self.zscores(values, ctx)
         return np.clip((z - p["z_low"]) / (p["z_high"] - p["z_low"]), 0.0, 1.0) * ctx.max_points
 
-    def explain(self, value, points, ctx, index):
+    def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         z = ctx.remember("zscores", lambda: self.zscores(ctx.column(ctx.indicator.id), ctx))[index]
         return Label(zh=f"实际值 {fmt(value)} 的同类标准分 z = {fmt(z)}（{fmt(ctx.params['z_low'])} 得 0 分，{fmt(ctx.params['z_high'])} 得满分），得 {fmt(points)} 分",
                      en=f"value {fmt(value)} has z = {fmt(z)} among peers (0 points at {fmt(ctx.params['z_low'])}, full at {fmt(ctx.params['z_high'])}): {fmt(points)} points")

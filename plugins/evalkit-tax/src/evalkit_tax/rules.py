@@ -19,6 +19,7 @@ import numpy as np
 
 import evalkit
 from evalkit import Label, ParamProblem
+import itertools
 
 DEFAULT_TIERS = ({"min": 98, "share": 1.0}, {"min": 95, "share": 0.9}, {"min": 90, "share": 0.8})
 
@@ -68,7 +69,7 @@ class ForecastAccuracyRule(evalkit.Rule):
                                    expected="distinct values of min", found=_fmt(tier["min"]))
             seen.add(tier["min"])
         ordered = sorted(tiers, key=lambda t: t["min"], reverse=True)
-        for better, worse in zip(ordered, ordered[1:]):
+        for better, worse in itertools.pairwise(ordered):
             if worse["share"] > better["share"]:
                 yield ParamProblem(("tiers",), "a lower accuracy would earn a larger share than a higher one",
                                    expected=f"min {_fmt(worse['min'])} to earn at most {_fmt(better['share'])}",
