@@ -18,13 +18,11 @@ from evalkit.definition.documents import json_path
 from evalkit.errors import DataError, Problem, describe
 from evalkit.io.table import (
     MAX_PROBLEMS,
+    RowReader,
     Table,
-    UnsavedFormula,
     cell_found,
     cell_text,
     describe_where,
-    find_columns,
-    formula_problem,
     parse_number,
     unknown_text,
 )
@@ -245,33 +243,24 @@ class DataSet:
 
 def read_units(table: Table) -> Units:
     """Check a units table (id, name, type, parent) and build Units in file order."""
-    cols = find_columns(table, UNIT_COLUMNS, required=("id", "name"),
-                         other=(OBSERVATION_COLUMNS, "this looks like a data file; the units file has the columns id, name, type, parent"))
-    if not table.rows:
-        raise DataError(Problem("the units file has a header but no units", source=table.source,
-                                expected="one row per unit"))
-    headers = {k: table.columns[v] for k, v in cols.items()}
-    ids, names, types, parents = [], [], [], []
-    problems: list[Problem] = []
-
-    def cell(i, row, key):
-        pos = cols.get(key)
-        value = row[pos] if pos is not None and pos < len(row) else None
-        if isinstance(value, UnsavedFormula):
-            problems.append(formula_problem(table, i, headers[key], value))
-        return cell_text(value)
-
+    reader = RowReader(table, UNIT_COLUMNS, required=("id", "name"),
+                       other=(OBSERVATION_COLUMNS, "this looks like a data file; the units file has the columns id, name, type, parent"),
+                       empty="units file", empty_rows="units", empty_expected="one row per unit")
+    cols, headers = reader.columns, reader.headers
+    ids: list[str] = []
+    names: list[str] = []
+    types: list[str | None] = []
+    parents: list[str | None] = []
     extra = {pos: name for pos, name in enumerate(table.columns) if pos not in cols.values() and name.strip()}
-    attributes: dict[str, list] = {name: [] for name in extra.values()}
-    for i, row in enumerate(table.rows):
-        ids.append(cell(i, row, "id"))
-        names.append(cell(i, row, "name"))
-        types.append(cell(i, row, "type") or None)
-        parents.append(cell(i, row, "parent") or None)
+    attributes: dict[str, list[str]] = {name: [] for name in extra.values()}
+    for row in reader:
+        ids.append(row.text("id"))
+        names.append(row.text("name"))
+        types.append(row.text("type") or None)
+        parents.append(row.text("parent") or None)
         for pos, name in extra.items():
-            attributes[name].append(cell_text(row[pos]) if pos < len(row) else "")
-    if problems:
-        raise DataError(problems[:MAX_PROBLEMS])
+            attributes[name].append(cell_text(row.cells[pos]) if pos < len(row.cells) else "")
+    reader.raise_problems()
     units = Units(ids=tuple(ids), names=tuple(names), types=tuple(types), parents=tuple(parents),
                   attributes={name: tuple(values) for name, values in attributes.items()})
     problems = _unit_problems(units, table.where, headers)
@@ -452,12 +441,10 @@ def read_observations(table: Table, units: Units, known_indicators: Iterable[str
     Every row is checked, whatever its period. A row without a period belongs to every period. An
     empty value cell means "no value" (the item's missing-data policy applies), not zero.
     """
-    cols = find_columns(table, OBSERVATION_COLUMNS, required=("unit", "indicator", "value"),
-                         other=(UNIT_COLUMNS, "this looks like a units file; the data file has the columns unit, indicator, period, value"))
-    if not table.rows:
-        raise DataError(Problem("the data file has a header but no rows", source=table.source,
-                                expected="one row per unit, indicator and period"))
-    headers = {k: table.columns[v] for k, v in cols.items()}
+    reader = RowReader(table, OBSERVATION_COLUMNS, required=("unit", "indicator", "value"),
+                       other=(UNIT_COLUMNS, "this looks like a units file; the data file has the columns unit, indicator, period, value"),
+                       empty="data file", empty_expected="one row per unit, indicator and period")
+    cols, headers = reader.columns, reader.headers
     index = units.index
     known = set(known_indicators)
     if fast:
@@ -465,80 +452,46 @@ def read_observations(table: Table, units: Units, known_indicators: Iterable[str
         if clean is not None:
             return clean
     n = len(units)
-    problems: list[Problem] = []
-    first_seen: dict[tuple, int] = {}
     picked: dict[str, tuple[list[int], list[float]]] = {}
     lines_of: dict[str, list[int]] = {}  # the file row of each picked value, for later messages
     other_periods: dict[str, dict[str, tuple[list[int], list[float]]]] = {}
     periods_found: set[str] = set()
-    hints: dict = {}
+    hints: dict[str, Any] = {}
 
-    positions = (cols["unit"], cols["indicator"], cols.get("period"), cols["value"])
-    width = max(pos for pos in positions if pos is not None) + 1
-
-    stopped = False
-    for i, row in enumerate(table.rows):
-        if len(problems) >= MAX_PROBLEMS:
-            stopped = True
-            break
-        if len(row) < width:
-            row = tuple(row) + (None,) * (width - len(row))
-        cells = [row[pos] if pos is not None else None for pos in positions]
-        ok = True
-        for key, raw in zip(("unit", "indicator", "period"), cells):
-            if type(raw) is UnsavedFormula:
-                problems.append(formula_problem(table, i, headers[key], raw))
-                ok = False
-        if not ok:
+    for row in reader:
+        uid, indicator, row_period = row.text("unit"), row.text("indicator"), row.text("period") or None
+        if not row.ok:  # a formula without a saved result: nothing else of the row is checked
             continue
-        uid = cell_text(cells[0])
-        indicator = cell_text(cells[1])
-        row_period = cell_text(cells[2]) or None
         if row_period is not None:
             periods_found.add(row_period)
         if not uid:
-            problems.append(Problem("the unit is empty", **table.where(i, headers["unit"]), expected="a unit id"))
-            ok = False
+            row.problem("the unit is empty", "unit", expected="a unit id")
         elif uid not in index:
-            problems.append(Problem(unknown_text("unit", uid, units.ids, hints, units.names), **table.where(i, headers["unit"]),
-                                    expected="an id from the units file", found=describe(uid)))
-            ok = False
+            row.problem(unknown_text("unit", uid, units.ids, hints, units.names), "unit",
+                        expected="an id from the units file", found=describe(uid))
         if not indicator:
-            problems.append(Problem("the indicator is empty", **table.where(i, headers["indicator"]), expected="an indicator id"))
-            ok = False
+            row.problem("the indicator is empty", "indicator", expected="an indicator id")
         elif indicator not in known:
-            problems.append(Problem(unknown_text("indicator", indicator, known, hints), **table.where(i, headers["indicator"]),
-                                    expected="an indicator of the scorecard or of an installed plugin", found=describe(indicator)))
-            ok = False
-        try:
-            value = parse_number(cells[3])
-        except ValueError as exc:
-            problems.append(Problem("the value is not usable", **table.where(i, headers["value"]),
-                                    expected=str(exc), found=cell_found(cells[3])))
-            ok = False
-        if not ok:
+            row.problem(unknown_text("indicator", indicator, known, hints), "indicator",
+                        expected="an indicator of the scorecard or of an installed plugin", found=describe(indicator))
+        value = row.number("value")
+        if not row.ok or not reader.unique(row, (uid, indicator, row_period),
+                                           "duplicate row: this unit, indicator and period already have a value",
+                                           "one row per unit, indicator and period", "unit", found="the same as"):
             continue
-        key = (uid, indicator, row_period)
-        if key in first_seen:
-            problems.append(Problem("duplicate row: this unit, indicator and period already have a value",
-                                    **table.where(i, headers["unit"]), expected="one row per unit, indicator and period",
-                                    found=f"the same as {describe_where(table.where(first_seen[key]))}"))
-            continue
-        first_seen[key] = i
         if value is None:
             continue
         if period is not None and row_period is not None and row_period != period:
             rows_of, values_of = other_periods.setdefault(row_period, {}).setdefault(indicator, ([], []))
         else:
             rows_of, values_of = picked.setdefault(indicator, ([], []))
-            lines_of.setdefault(indicator, []).append(table.row_numbers[i])
+            lines_of.setdefault(indicator, []).append(table.row_numbers[row.index])
         rows_of.append(index[uid])
         values_of.append(value)
-    if problems:
-        if stopped:
-            problems.append(Problem(f"stopped after {MAX_PROBLEMS} problems; is this the right file?", source=table.source))
-        raise DataError(problems)
-    problems.extend(_period_clash_problems(first_seen, table, headers, period))
+    if reader.stopped:
+        reader.problems.append(Problem(f"stopped after {MAX_PROBLEMS} problems; is this the right file?", source=table.source))
+    reader.raise_problems(limit=None)
+    problems = _period_clash_problems(reader.seen, table, headers, period)
     if problems:
         raise DataError(problems)
     if period is None and len(periods_found) > 1:
@@ -567,7 +520,7 @@ def _pivot(picked: Mapping[str, tuple[list[int], list[float]]], n: int) -> dict[
     return columns
 
 
-def _period_clash_problems(first_seen: dict, table: Table, headers: Mapping[str, str], period: str | None) -> list[Problem]:
+def _period_clash_problems(first_seen: Mapping[tuple[Any, ...], int], table: Table, headers: Mapping[str, str], period: str | None) -> list[Problem]:
     """A row without a period and a row for the chosen period, same unit and indicator: which one counts?"""
     problems = []
     for (uid, indicator, row_period), i in first_seen.items():

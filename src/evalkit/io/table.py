@@ -279,9 +279,10 @@ class Row:
         return self.reader.table.where(self.index, self.reader.headers.get(key) if key else None)
 
     def problem(self, message: str, key: str | None = None, *, expected: str | None = None,
-                found: str | None = None) -> None:
-        """Record a problem at this row (and the column of `key`); the row is then not ok."""
-        self.reader.problems.append(Problem(message, **self.where(key), expected=expected, found=found))
+                found: str | None = None, column: str | None = None) -> None:
+        """Record a problem at this row (and the column of `key`, or the `column` named); the row is then not ok."""
+        where = self.reader.table.where(self.index, column) if column is not None else self.where(key)
+        self.reader.problems.append(Problem(message, **where, expected=expected, found=found))
         self.ok = False
 
     def text(self, key: str, required: bool = False, expected: str = "a value") -> str:
@@ -324,22 +325,27 @@ class RowReader:
     """Reads a table row by row: finds the columns, hands out `Row`s, collects problems, catches duplicates.
 
     ``reader = RowReader(table, COLUMNS, required=("unit", "value")); for row in reader: ...;
-    reader.raise_problems()``. Iteration stops once `MAX_PROBLEMS` problems are collected: that many
-    says "the wrong file", not that many typos.
+    reader.raise_problems()``. Iteration stops once `MAX_PROBLEMS` problems are collected (`stopped`
+    is then true): that many says "the wrong file", not that many typos.
+
+    `empty` names the file ("data file") when a header without rows is an error: "the data file has a
+    header but no rows", or no `empty_rows` ("units"), expecting `empty_expected`.
     """
 
     def __init__(self, table: Table, wanted: Mapping[str, tuple[str, ...]], required: Iterable[str],
                  other: tuple[Mapping[str, tuple[str, ...]], str] | None = None,
-                 labels: Mapping[str, str] | None = None, empty: str | None = None) -> None:
+                 labels: Mapping[str, str] | None = None, empty: str | None = None, *,
+                 empty_rows: str = "rows", empty_expected: str = "at least one row") -> None:
         self.table = table
         self.columns = find_columns(table, wanted, required, other)
         self.headers = {key: table.columns[pos] for key, pos in self.columns.items()}
         self.problems: list[Problem] = []
+        self.stopped = False
         self._labels = dict(labels or {})
         self._seen: dict[tuple[Any, ...], int] = {}
         if empty is not None and not table.rows:
-            raise DataError(Problem(f"the {empty} has a header but no rows", source=table.source,
-                                    expected="at least one row"))
+            raise DataError(Problem(f"the {empty} has a header but no {empty_rows}", source=table.source,
+                                    expected=empty_expected))
 
     def label(self, key: str) -> str:
         """How a column is named in messages: the declared label, else its key with spaces."""
@@ -348,20 +354,27 @@ class RowReader:
     def __iter__(self) -> Iterator[Row]:
         for i, cells in enumerate(self.table.rows):
             if len(self.problems) >= MAX_PROBLEMS:
+                self.stopped = True
                 return
             yield Row(self, i, cells)
 
-    def unique(self, row: Row, key: tuple[Any, ...], message: str, expected: str, column: str | None = None) -> bool:
-        """False, with a problem naming the earlier row, if `key` was already seen; else remember it."""
+    def unique(self, row: Row, key: tuple[Any, ...], message: str, expected: str, column: str | None = None,
+               found: str = "also") -> bool:
+        """False, with a problem naming the earlier row ("also row 3"), if `key` was already seen; else remember it."""
         first = self._seen.get(key)
         if first is not None:
             row.problem(message, column, expected=expected,
-                        found=f"also {describe_where(self.table.where(first))}")
+                        found=f"{found} {describe_where(self.table.where(first))}")
             return False
         self._seen[key] = row.index
         return True
 
-    def raise_problems(self) -> None:
-        """Raise a DataError with every problem collected (at most MAX_PROBLEMS), if any."""
+    @property
+    def seen(self) -> Mapping[tuple[Any, ...], int]:
+        """The row index where each key given to `unique` first appeared, in file order."""
+        return self._seen
+
+    def raise_problems(self, limit: int | None = MAX_PROBLEMS) -> None:
+        """Raise a DataError with the problems collected (at most `limit`; None for all), if any."""
         if self.problems:
-            raise DataError(self.problems[:MAX_PROBLEMS])
+            raise DataError(self.problems[:limit])

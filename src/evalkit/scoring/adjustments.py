@@ -23,8 +23,8 @@ import attrs
 import numpy as np
 
 from evalkit.definition.model import AdjustmentItem, Scorecard
-from evalkit.errors import DataError, Problem, describe
-from evalkit.io.table import MAX_PROBLEMS, Table, cell_text, find_columns, parse_number
+from evalkit.errors import describe
+from evalkit.io.table import RowReader, Table, cell_text, parse_number
 from evalkit.scoring.grading import NO_GRADE
 from evalkit.scoring.rounding import Rounding
 
@@ -98,50 +98,38 @@ def read_adjustments(table: Table, units: Sequence[str], scorecard: Scorecard,
     """Check an adjustments table: known units and items, points where points are needed."""
     if allow_empty and not table.rows:
         return ()
-    cols = find_columns(table, ADJUSTMENT_COLUMNS, required=("unit", "item"))
-    headers = {k: table.columns[v] for k, v in cols.items()}
+    reader = RowReader(table, ADJUSTMENT_COLUMNS, required=("unit", "item"))
     known_units = set(units)
     targets = scorecard.adjustment_targets()
-    problems: list[Problem] = []
     records = []
-
-    def cell(row, key):
-        pos = cols.get(key)
-        return row[pos] if pos is not None and pos < len(row) else None
-
-    for i, row in enumerate(table.rows):
-        if len(problems) >= MAX_PROBLEMS:
-            break
-        unit, item = cell_text(cell(row, "unit")), cell_text(cell(row, "item"))
+    for row in reader:
+        unit, item = cell_text(row.cell("unit")), cell_text(row.cell("item"))
         target = targets.get(item)
         if unit not in known_units:
-            problems.append(Problem("unknown unit", **table.where(i, headers["unit"]), expected="an id from the units file",
-                                    found=describe(unit)))
+            row.problem("unknown unit", "unit", expected="an id from the units file", found=describe(unit))
         if target is None:
-            problems.append(Problem("unknown bonus, deduction or veto item", **table.where(i, headers["item"]),
-                                    expected="one of " + ", ".join(sorted(targets)) if targets else
-                                    "a scorecard that declares bonus, deductions or vetoes", found=describe(item)))
+            row.problem("unknown bonus, deduction or veto item", "item",
+                        expected="one of " + ", ".join(sorted(targets)) if targets else
+                        "a scorecard that declares bonus, deductions or vetoes", found=describe(item))
             continue
         try:
-            points = parse_number(cell(row, "points"))
+            points = parse_number(row.cell("points"))
         except ValueError as exc:
-            problems.append(Problem("the points are not usable", **table.where(i, headers.get("points")),
-                                    expected=str(exc), found=describe(cell(row, "points"))))
+            row.problem("the points are not usable", "points", expected=str(exc), found=describe(row.cell("points")))
             continue
         if isinstance(target, AdjustmentItem):
             if points is None or points < 0:
-                problems.append(Problem(f"a {target.kind} record needs its points", **table.where(i, headers.get("points", "points")),
-                                        expected="a number >= 0 (deductions are written as positive points off)",
-                                        found=describe(cell(row, "points"))))
+                row.problem(f"a {target.kind} record needs its points", column=reader.headers.get("points", "points"),
+                            expected="a number >= 0 (deductions are written as positive points off)",
+                            found=describe(row.cell("points")))
                 continue
         elif points is not None:
-            problems.append(Problem(f"veto {item!r} takes no points (its effect is declared in the scorecard)",
-                                    **table.where(i, headers.get("points")), expected="an empty cell", found=describe(points)))
+            row.problem(f"veto {item!r} takes no points (its effect is declared in the scorecard)", "points",
+                        expected="an empty cell", found=describe(points))
             continue
-        records.append(AdjustmentRecord(unit=unit, item=item, points=points, reason=cell_text(cell(row, "reason")),
-                                        evidence=cell_text(cell(row, "evidence")), authority=cell_text(cell(row, "authority"))))
-    if problems:
-        raise DataError(problems)
+        records.append(AdjustmentRecord(unit=unit, item=item, points=points, reason=cell_text(row.cell("reason")),
+                                        evidence=cell_text(row.cell("evidence")), authority=cell_text(row.cell("authority"))))
+    reader.raise_problems(limit=None)
     return tuple(records)
 
 
