@@ -6,10 +6,14 @@ document, and `evalkit.scoring.engine` scores them. Being frozen, a Scorecard ca
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Union
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Union
 
 import attrs
+
+if TYPE_CHECKING:
+    from evalkit.errors import Problem
+    from evalkit.plugins.manager import Registry
 
 DIRECTIONS = ("higher", "lower")
 MISSING_POLICIES = ("zero", "reweight", "fail")
@@ -24,6 +28,7 @@ class Label:
 
     @classmethod
     def of(cls, value: str | Mapping[str, str] | Label | None) -> Label:
+        """A Label from text (ASCII text serves both languages), a {zh, en} mapping, a Label, or None."""
         if value is None:
             return cls()
         if isinstance(value, Label):
@@ -33,14 +38,20 @@ class Label:
         return cls(zh=value.get("zh"), en=value.get("en"))
 
     def text(self, lang: str = "zh") -> str:
+        """The text in `lang` ("zh" or "en"), else in the other language, else ""."""
         first, second = (self.zh, self.en) if lang == "zh" else (self.en, self.zh)
         return first or second or ""
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str]:
+        """{"zh": ..., "en": ...} with the languages given."""
         return {k: v for k, v in (("zh", self.zh), ("en", self.en)) if v is not None}
 
 
-def _direction(instance, attribute, value):
+def _label(value: str | Mapping[str, str] | Label | None) -> Label:
+    return Label.of(value)
+
+
+def _direction(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
     if value not in DIRECTIONS:
         raise ValueError(f"{attribute.name} must be 'higher' or 'lower', found {value!r}")
 
@@ -50,13 +61,14 @@ class Indicator:
     """What is measured: id, names, unit of measure and whether higher or lower is better."""
 
     id: str
-    name: Label = attrs.field(converter=Label.of)
+    name: Label = attrs.field(converter=_label)
     unit: str = ""
     direction: str = attrs.field(default="higher", validator=_direction)
-    description: Label = attrs.field(default=None, converter=Label.of)
+    description: Label = attrs.field(default=None, converter=_label)
 
-    def to_dict(self) -> dict:
-        out = {"id": self.id, "name": self.name.to_dict(), "unit": self.unit, "direction": self.direction}
+    def to_dict(self) -> dict[str, Any]:
+        """The indicator as `evalkit indicators --format json` prints it."""
+        out: dict[str, Any] = {"id": self.id, "name": self.name.to_dict(), "unit": self.unit, "direction": self.direction}
         if self.description.to_dict():
             out["description"] = self.description.to_dict()
         return out
@@ -74,11 +86,12 @@ class Item:
     max_points: float | None
     weight: float | None
     missing: str
-    path: tuple = ()
+    path: tuple[str | int, ...] = ()
     inputs: tuple[str, ...] = ()  # every indicator the rule reads: (indicator,) or the item's `indicators`
 
     @property
     def indicators(self) -> tuple[str, ...]:
+        """Every indicator the item's rule reads."""
         return self.inputs or (self.indicator,)
 
 
@@ -91,7 +104,7 @@ class Dimension:
     children: tuple[Node, ...]
     max_points: float | None
     weight: float | None
-    path: tuple = ()
+    path: tuple[str | int, ...] = ()
     deduction_cap: float | None = None  # 限扣: the dimension loses at most this many points
 
 
@@ -179,7 +192,7 @@ class Scorecard:
     total_points: float | None = None
     source: str | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
-    registry: Any = attrs.field(default=None, repr=False, eq=False)  # the rules it was checked against
+    registry: Registry = attrs.field(kw_only=True, repr=False, eq=False)  # the rules it was checked against
     bonus_items: tuple[AdjustmentItem, ...] = ()
     bonus_cap: float | None = None
     deduction_items: tuple[AdjustmentItem, ...] = ()
@@ -190,7 +203,7 @@ class Scorecard:
     effective_from: str | None = None  # the first period the scheme is in force (None: open)
     effective_to: str | None = None  # the last period it is in force (None: open)
     derived: Mapping[str, Any] = attrs.field(factory=dict)  # id -> Expression, in evaluation order
-    warnings: tuple = ()  # Problems that do not stop a run (e.g. an AHP matrix accepted with a high CR)
+    warnings: tuple[Problem, ...] = ()  # Problems that do not stop a run (e.g. an AHP matrix accepted with a high CR)
     ahp: Mapping[str, Any] = attrs.field(factory=dict)  # node id ("$" for the top) -> AhpResult
 
     def in_force(self, period: str) -> bool:
@@ -203,7 +216,8 @@ class Scorecard:
 
     def adjustment_targets(self) -> dict[str, AdjustmentItem | Veto]:
         """Every id an adjustments record may name: bonus and deduction items and vetoes."""
-        return {x.id: x for x in (*self.bonus_items, *self.deduction_items, *self.vetoes)}
+        targets: list[AdjustmentItem | Veto] = [*self.bonus_items, *self.deduction_items, *self.vetoes]
+        return {x.id: x for x in targets}
 
     def band_index(self, grade: str) -> int:
         """Position of a grade in the bands (0 is the best); -1 if there is no such grade."""
@@ -212,9 +226,9 @@ class Scorecard:
                 return i
         return -1
 
-    def walk(self):
+    def walk(self) -> Iterator[tuple[Node, int, Dimension | None]]:
         """Yield (node, depth, parent) for every node, depth first, in definition order."""
-        stack = [(node, 0, None) for node in reversed(self.dimensions)]
+        stack: list[tuple[Node, int, Dimension | None]] = [(node, 0, None) for node in reversed(self.dimensions)]
         while stack:
             node, depth, parent = stack.pop()
             yield node, depth, parent

@@ -8,7 +8,7 @@ layout the scoring engine reads fastest. Every problem found is reported, not on
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -75,7 +75,7 @@ class Units:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def attribute(self, name: str) -> tuple:
+    def attribute(self, name: str) -> tuple[Any, ...]:
         """The values of one attribute (a units-file column) per unit; DataError naming the columns there are."""
         if name == "type":
             return self.types
@@ -93,7 +93,8 @@ class Units:
     @classmethod
     def from_ids(cls, ids: Sequence[str], names: Sequence[str] | None = None,
                  types: Sequence[str | None] | None = None, parents: Sequence[str | None] | None = None,
-                 attributes: Mapping[str, Sequence] | None = None) -> Units:
+                 attributes: Mapping[str, Sequence[Any]] | None = None) -> Units:
+        """Units from ids (names default to the ids), checked as a units file is: ids given once, parents known."""
         ids = tuple(str(i) for i in ids)
         n = len(ids)
         units = cls(ids=ids, names=tuple(names) if names is not None else ids,
@@ -191,7 +192,7 @@ class DataSet:
         out: dict[str, np.ndarray] = {}
         problems: list[Problem] = []
 
-        def check(indicator, key, value) -> float:
+        def check(indicator: str, key: str | int, value: Any) -> float:
             if isinstance(value, (float, np.floating)) and math.isnan(value):
                 return math.nan
             try:
@@ -269,7 +270,10 @@ def read_units(table: Table) -> Units:
     return units
 
 
-def _unit_problems(units: Units, where, headers: Mapping[str, str] | None = None) -> list[Problem]:
+Where = Callable[..., dict[str, Any]]  # (row index, column=None) -> Problem fields, as Table.where
+
+
+def _unit_problems(units: Units, where: Where, headers: Mapping[str, str] | None = None) -> list[Problem]:
     headers = headers or {"id": "id", "name": "name", "parent": "parent"}
     problems: list[Problem] = []
     first_row: dict[str, int] = {}
@@ -292,14 +296,14 @@ def _unit_problems(units: Units, where, headers: Mapping[str, str] | None = None
     return problems
 
 
-def _cycle_problems(units: Units, where, parent_header: str) -> list[Problem]:
+def _cycle_problems(units: Units, where: Where, parent_header: str) -> list[Problem]:
     """One problem per cycle of parents, each unit visited once (a chain of any length is linear)."""
     index = units.index
     state = [0] * len(units)  # 0 not visited, 1 on the current path, 2 known to reach a root
-    problems = []
+    problems: list[Problem] = []
     for start in range(len(units)):
-        path = []
-        j = start
+        path: list[int] = []
+        j: int | None = start
         while j is not None and state[j] == 0:
             state[j] = 1
             path.append(j)
@@ -333,13 +337,13 @@ def _fast_observations(table: Table, cols: Mapping[str, int], headers: Mapping[s
         return None
     period_cells = columns[cols["period"]] if "period" in cols else ("",) * n_rows
 
-    def codes(cells, mapping) -> tuple[np.ndarray, list] | None:
+    def codes(cells: Sequence[Any], mapping: Callable[[str], Any]) -> tuple[np.ndarray, list[str]] | None:
         """Per cell, the code of its normalised text among the distinct texts (each normalised and
         mapped once); None if a cell is not text or `mapping` refuses one."""
-        memo: dict = {}
-        texts: list = []
+        memo: dict[Any, int] = {}
+        texts: list[str] = []
 
-        def code(cell):
+        def code(cell: Any) -> int:
             if type(cell) is not str:
                 return -1
             text = cell_text(cell)
@@ -350,7 +354,7 @@ def _fast_observations(table: Table, cols: Mapping[str, int], headers: Mapping[s
                 texts.append(text)
             return position[text]
 
-        position: dict = {}
+        position: dict[str, int] = {}
         out = np.fromiter((memo[c] if c in memo else memo.setdefault(c, code(c)) for c in cells), dtype=np.int64,
                           count=n_rows)
         if (out < 0).any():
@@ -407,8 +411,9 @@ def _fast_observations(table: Table, cols: Mapping[str, int], headers: Mapping[s
     rows = np.asarray(table.row_numbers, dtype=np.int64)
     n = len(units)
 
-    def pivot(mask: np.ndarray, with_rows: bool):
-        out, origins = {}, {}
+    def pivot(mask: np.ndarray, with_rows: bool) -> tuple[dict[str, np.ndarray], dict[str, Origin]]:
+        out: dict[str, np.ndarray] = {}
+        origins: dict[str, Origin] = {}
         selected = np.flatnonzero(mask & keep)
         by_indicator = selected[np.argsort(indicator_code[selected], kind="stable")]
         bounds = np.searchsorted(indicator_code[by_indicator], np.arange(len(indicator_names) + 1))

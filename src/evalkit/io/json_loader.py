@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from evalkit.definition.documents import read_text
 from evalkit.errors import DataError, Problem
 from evalkit.io.table import MAX_PROBLEMS, Loader, Table
 
 
-class _Object(dict):
+class _Object(dict[str, Any]):
     """A JSON object that remembers the keys it was given more than once (json keeps only the last)."""
 
-    repeated: tuple = ()
+    repeated: tuple[str, ...] = ()
 
 
-def _object(pairs):
+def _object(pairs: list[tuple[str, Any]]) -> _Object:
     obj = _Object()
     repeated = []
     for key, value in pairs:
@@ -28,7 +29,7 @@ def _object(pairs):
     return obj
 
 
-def json_type(value) -> str:
+def json_type(value: Any) -> str:
     """The JSON name of a parsed value's type, as a person reading the file sees it."""
     if value is None:
         return "null"
@@ -44,6 +45,7 @@ def json_type(value) -> str:
 
 
 def read_json(path: Path) -> Table:
+    """A JSON array of objects as a Table (one row per object), every key a column."""
     source = str(path)
     text = read_text(path)
     if not text.strip():
@@ -62,7 +64,7 @@ def read_json(path: Path) -> Table:
         raise DataError(Problem("the file must hold a JSON array of rows", source=source, path="$",
                                 expected='an array of objects, as in [{"unit": ..., "value": ...}]', found=found))
     columns: dict[str, None] = {}
-    problems = []
+    problems: list[Problem] = []
     for i, row in enumerate(data):
         if len(problems) >= MAX_PROBLEMS:
             break

@@ -8,12 +8,15 @@ the `--data` files (a value given twice is an error naming both).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from evalkit.errors import DataError, EvalkitError, PluginError, Problem, UsageError
 from evalkit.io.data import DataSet, Units
+
+if TYPE_CHECKING:
+    from evalkit.plugins.manager import Registry
 
 
 @attrs.frozen
@@ -34,7 +37,7 @@ def parse_records_option(text: str) -> tuple[str, str]:
     return name.strip(), folder.strip()
 
 
-def read_source(registry, name: str, records: Any, units: Units, period: str) -> DataSet:
+def read_source(registry: Registry, name: str, records: Any, units: Units, period: str) -> DataSet:
     """Run one registered source and check its values; errors name the plugin or the record."""
     from evalkit.io.records import RecordError
 

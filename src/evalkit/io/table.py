@@ -56,7 +56,7 @@ class Table:
     # "row": spreadsheet/CSV row numbers (header is row 1); "index": position in a JSON array.
     row_style: str = "row"
 
-    def where(self, i: int, column: str | None = None) -> dict:
+    def where(self, i: int, column: str | None = None) -> dict[str, Any]:
         """Problem fields that locate row i (and a column) the way the user's file shows it."""
         if self.row_style == "index":
             path = f"$[{self.row_numbers[i]}]" + (f".{column}" if column else "")
@@ -133,7 +133,8 @@ def find_columns(table: Table, wanted: Mapping[str, tuple[str, ...]], required: 
     return found
 
 
-def _column_hint(table: Table, lowered: list[str], other) -> str | None:
+def _column_hint(table: Table, lowered: list[str],
+                 other: tuple[Mapping[str, tuple[str, ...]], str] | None) -> str | None:
     """Why the columns might be missing: the other kind of file, or another separator."""
     if other is not None:
         other_columns, what = other
@@ -148,6 +149,7 @@ def _column_hint(table: Table, lowered: list[str], other) -> str | None:
 
 
 def cell_text(cell: Any) -> str:
+    """A cell as trimmed, NFKC-normalised text ('' for empty), so "１０１" and "101 " are the same unit."""
     if type(cell) is str and cell.isascii():
         return cell.strip()  # the common case; NFKC leaves ASCII as it is
     if cell is None:
@@ -222,16 +224,17 @@ def parse_number(cell: Any) -> float | None:
 
 
 def formula_problem(table: Table, i: int, column: str, cell: UnsavedFormula) -> Problem:
+    """The problem of a formula cell whose result was never saved, at row `i` and `column`."""
     return Problem("the cell holds a formula whose result was never saved", **table.where(i, column),
                    expected="a value: open the file in Excel and save it", found=repr(cell.formula))
 
 
-def unknown_text(what: str, name: str, known: Iterable[str], hints: dict, names: Sequence[str] = ()) -> str:
+def unknown_text(what: str, name: str, known: Iterable[str], hints: dict[str, Any], names: Sequence[str] = ()) -> str:
     """'unknown unit', with the likely intended id: one that differs only in case or by a typo, or
     the id of the unit whose name was written instead of its id."""
     if what not in hints:
         known = list(known)
-        by_name = {}
+        by_name: dict[str, str] = {}
         for uid, label in zip(known, names):
             by_name.setdefault(label, uid)
         hints[what] = ({k.casefold(): k for k in known}, known if len(known) <= 2000 else [], by_name)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from evalkit.errors import DataError, FileAccessError, Problem
 from evalkit.io.table import Loader, PercentCell, Table, UnsavedFormula
@@ -17,7 +19,7 @@ _QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')  # literal text, escaped charact
 
 
 def _is_percent(number_format: str | None) -> bool:
-    return bool(number_format) and "%" in _QUOTED.sub("", number_format)
+    return bool(number_format) and "%" in _QUOTED.sub("", number_format or "")
 
 
 def _not_a_workbook(path: Path, source: str) -> Problem | None:
@@ -38,6 +40,7 @@ def _not_a_workbook(path: Path, source: str) -> Problem | None:
 
 
 def read_xlsx(path: Path) -> Table:
+    """The first sheet of a workbook as a Table, with percentages and unsaved formulas marked for the readers."""
     import openpyxl  # imported here: only Excel users pay for it
 
     source = str(path)
@@ -56,7 +59,7 @@ def read_xlsx(path: Path) -> Table:
         if unsaved:
             formulas, _, _, _ = _read_cells(openpyxl, path, data_only=False, only=unsaved)
             for n, row in numbered:
-                for j, cell in enumerate(row):
+                for j in range(len(row)):
                     if (n, j) in formulas:
                         row[j] = UnsavedFormula(formulas[(n, j)])
     except PermissionError as exc:
@@ -84,7 +87,7 @@ def read_xlsx(path: Path) -> Table:
     )
 
 
-def _header_text(cell) -> str:
+def _header_text(cell: Any) -> str:
     if cell is None:
         return ""
     if isinstance(cell, float) and cell.is_integer():
@@ -92,7 +95,8 @@ def _header_text(cell) -> str:
     return str(cell).strip()
 
 
-def _read_cells(openpyxl, path: Path, data_only: bool, only: set | None = None):
+def _read_cells(openpyxl: ModuleType, path: Path, data_only: bool,
+                only: set[tuple[int, int]] | None = None) -> tuple[Any, str, set[tuple[int, int]], int]:
     """Rows of the first sheet as lists; with data_only, also the cells that might be unsaved formulas.
 
     With `only` (a set of (row, column) positions), return the formulas found at those positions.
@@ -102,16 +106,16 @@ def _read_cells(openpyxl, path: Path, data_only: bool, only: set | None = None):
         sheet = workbook.worksheets[0]
         title = sheet.title
         if only is not None:
-            formulas = {}
+            formulas: dict[tuple[int, int], str] = {}
             for n, row in enumerate(sheet.iter_rows(), start=1):
                 for j, cell in enumerate(row):
                     if (n, j) in only and getattr(cell, "data_type", None) == "f":
                         formulas[(n, j)] = str(cell.value)
             return formulas, title, set(), len(workbook.worksheets)
-        rows = []
-        maybe_formula = set()
+        rows: list[tuple[int, list[Any]]] = []
+        maybe_formula: set[tuple[int, int]] = set()
         for n, row in enumerate(sheet.iter_rows(), start=1):
-            values = []
+            values: list[Any] = []
             for j, cell in enumerate(row):
                 value = cell.value
                 if value is None:

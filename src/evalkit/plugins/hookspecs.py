@@ -6,7 +6,7 @@ specs below. Each ``register`` hook receives a callback; call it once per thing 
     import evalkit
 
     @evalkit.hookimpl
-    def evalkit_register_rules(register):
+    def evalkit_register_rules(register: Callable[[Rule], None]) -> None:
         register(MyRule())
 
 Plugins are found through the ``evalkit`` entry-point group (``[project.entry-points.evalkit]`` in a
@@ -19,14 +19,24 @@ error that names both plugins.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import pluggy
+
+if TYPE_CHECKING:
+    from evalkit.definition.model import Indicator
+    from evalkit.io.sources import Source
+    from evalkit.io.table import Loader
+    from evalkit.reporters.base import Reporter
+    from evalkit.rules.base import Rule
 
 hookspec = pluggy.HookspecMarker("evalkit")
 hookimpl = pluggy.HookimplMarker("evalkit")
 
 
 @hookspec
-def evalkit_register_rules(register):
+def evalkit_register_rules(register: Callable[[Rule], None]) -> None:
     """Register scoring rules: call ``register(rule)`` with an instance of ``evalkit.Rule``.
 
     A rule scores one indicator for all units at once (``rule.score(values, ctx)`` receives a numpy
@@ -37,7 +47,7 @@ def evalkit_register_rules(register):
 
 
 @hookspec
-def evalkit_register_indicators(register):
+def evalkit_register_indicators(register: Callable[[Indicator], None]) -> None:
     """Register indicators: call ``register(indicator)`` with an ``evalkit.Indicator``.
 
     A registered indicator (id, Chinese and English name, unit of measure, direction, description of
@@ -46,7 +56,7 @@ def evalkit_register_indicators(register):
 
 
 @hookspec
-def evalkit_register_loaders(register):
+def evalkit_register_loaders(register: Callable[[Loader], None]) -> None:
     """Register data loaders: call ``register(loader)`` with an ``evalkit.Loader``.
 
     A loader reads one file format (chosen by file extension) into a table of named columns; evalkit
@@ -55,7 +65,7 @@ def evalkit_register_loaders(register):
 
 
 @hookspec
-def evalkit_register_reporters(register):
+def evalkit_register_reporters(register: Callable[[Reporter], None]) -> None:
     """Register reporters: call ``register(reporter)`` with an ``evalkit.Reporter``.
 
     A reporter turns an ``Evaluation`` into text or bytes for one ``--format`` name; the host writes
@@ -64,7 +74,7 @@ def evalkit_register_reporters(register):
 
 
 @hookspec
-def evalkit_register_sources(register):
+def evalkit_register_sources(register: Callable[[Source], None]) -> None:
     """Register record sources: call ``register(source)`` with an ``evalkit.Source``.
 
     A source turns a department's own records (a folder of CSV files: meeting logs, dues ledgers,

@@ -1,5 +1,10 @@
 """Registers the built-in scoring rules, exactly as a department plugin registers its own."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from evalkit.plugins.hookspecs import hookimpl
 from evalkit.rules.achievement_improvement import AchievementImprovementRule
 from evalkit.rules.base_slope import BaseSlopeRule
@@ -17,9 +22,13 @@ from evalkit.rules.target import TargetRule
 from evalkit.rules.tiers import TiersRule
 from evalkit.rules.zscore import ZScoreRule
 
+if TYPE_CHECKING:
+    from evalkit.rules.base import Rule
+
 
 @hookimpl
-def evalkit_register_rules(register):
+def evalkit_register_rules(register: Callable[[Rule], None]) -> None:
+    """Register the built-in rules."""
     for rule in (LinearRule(), TiersRule(), TargetRule(), PerEventRule(), BaseSlopeRule(), ShortfallRule(),
                  GradeWordsRule(), PassFailRule(), StabilizeRule(), OkrRule(), SatisfactionIndexRule(),
                  PercentileRule(), ZScoreRule(), RankPointsRule(), AchievementImprovementRule()):
