@@ -83,7 +83,7 @@ class Item:
     indicator: str
     rule: str
     params: Mapping[str, Any]
-    max_points: float | None
+    max_points: float  # the item's scale: declared, or the default scale under weights
     weight: float | None
     missing: str
     path: tuple[str | int, ...] = ()

@@ -11,7 +11,7 @@ import copy
 import json
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from evalkit.plugins.manager import Registry
@@ -19,15 +19,15 @@ if TYPE_CHECKING:
 
 @cache
 def _load(name: str) -> str:
-    return resources.files("evalkit").joinpath("schemas", name).read_text(encoding="utf-8")
+    return resources.files("evalkit").joinpath("schemas").joinpath(name).read_text(encoding="utf-8")
 
 
-def base_schema(name: str) -> dict:
+def base_schema(name: str) -> dict[str, Any]:
     """A shipped schema by file name, e.g. "scorecard.schema.json" (a fresh copy each call)."""
     return json.loads(_load(name))
 
 
-def scorecard_schema(registry: Registry) -> dict:
+def scorecard_schema(registry: Registry) -> dict[str, Any]:
     """The scorecard schema with every registered rule's params schema filled in."""
     schema = base_schema("scorecard.schema.json")
     rule = copy.deepcopy(schema["$defs"]["rule"])
@@ -36,11 +36,11 @@ def scorecard_schema(registry: Registry) -> dict:
         "enum": names,
         "description": "A registered rule: " + ", ".join(names) + ".",
     }
-    branches = []
+    branches: list[dict[str, Any]] = []
     for name in names:
         params = copy.deepcopy(registry.rules[name].params_schema)
         schema["$defs"][f"params.{name}"] = params
-        then = {"properties": {"params": {"$ref": f"#/$defs/params.{name}"}}}
+        then: dict[str, Any] = {"properties": {"params": {"$ref": f"#/$defs/params.{name}"}}}
         if params.get("required"):
             then["required"] = ["params"]
         branches.append({"if": {"properties": {"name": {"const": name}}, "required": ["name"]}, "then": then})

@@ -22,7 +22,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from evalkit.definition.model import AdjustmentItem, Scorecard
+from evalkit.definition.model import AdjustmentItem, Gate, Scorecard, Veto
 from evalkit.errors import describe
 from evalkit.io.table import RowReader, Table, cell_text, parse_number
 from evalkit.scoring.grading import NO_GRADE
@@ -87,9 +87,9 @@ def records_from(rows: Iterable[Mapping[str, Any] | AdjustmentRecord], units: Se
                  source: str = "adjustments") -> tuple[AdjustmentRecord, ...]:
     """Check in-memory records (dicts with unit, item, points, reason, evidence, authority)."""
     columns = tuple(ADJUSTMENT_COLUMNS)
-    rows = [attrs.asdict(r) if isinstance(r, AdjustmentRecord) else dict(r) for r in rows]
-    table = Table(source=source, columns=columns, rows=tuple(tuple(r.get(c) for c in columns) for r in rows),
-                  row_numbers=tuple(range(len(rows))), row_style="index")
+    dicts = [attrs.asdict(r) if isinstance(r, AdjustmentRecord) else dict(r) for r in rows]
+    table = Table(source=source, columns=columns, rows=tuple(tuple(r.get(c) for c in columns) for r in dicts),
+                  row_numbers=tuple(range(len(dicts))), row_style="index")
     return read_adjustments(table, units, scorecard, allow_empty=True)
 
 
@@ -204,8 +204,8 @@ class GradeChange:
 def grade_overrides(grades: np.ndarray, scorecard: Scorecard, columns: Mapping[str, np.ndarray],
                     veto_masks: Mapping[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Apply gates and grade vetoes to band grades; return final grades and each rule's unit mask."""
-    caps: list[tuple[str, str, object, np.ndarray]] = []
-    forces: list[tuple[str, str, object, np.ndarray]] = []
+    caps: list[tuple[str, str, Gate | Veto, np.ndarray]] = []
+    forces: list[tuple[str, str, Gate | Veto, np.ndarray]] = []
     masks: dict[str, np.ndarray] = {}
     for gate in scorecard.gates:
         values = columns.get(gate.indicator, np.full(grades.shape[0], np.nan))
@@ -222,11 +222,11 @@ def grade_overrides(grades: np.ndarray, scorecard: Scorecard, columns: Mapping[s
             (forces if veto.effect == "force_grade" else caps).append(("veto", veto.id, veto, hit))
     final = grades.copy()
     for _, _, rule, hit in caps:
-        limit = scorecard.band_index(rule.grade)
+        limit = scorecard.band_index(rule.grade or "")
         final = np.where(hit & (final != NO_GRADE) & (final < limit), limit, final)  # a cap never raises a grade
     forced = np.full(grades.shape[0], NO_GRADE, dtype=np.int64)
     for _, _, rule, hit in forces:
-        forced = np.where(hit, np.maximum(forced, scorecard.band_index(rule.grade)), forced)
+        forced = np.where(hit, np.maximum(forced, scorecard.band_index(rule.grade or "")), forced)
     final = np.where(forced != NO_GRADE, forced, final)
     return final, masks
 

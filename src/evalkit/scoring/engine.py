@@ -10,12 +10,13 @@ There is no Python loop over units; the loops here run over the items of the sco
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
 
-from evalkit.definition.model import Dimension, Item, Scorecard
+from evalkit.definition.model import Dimension, Item, Node, Scorecard
 from evalkit.errors import DataError, DefinitionError, EvalkitError, PluginError, Problem
 from evalkit.io.data import DataSet
 from evalkit.plugins.manager import Registry
@@ -26,6 +27,9 @@ from evalkit.scoring.grading import NO_GRADE, grade_indexes
 from evalkit.scoring.quotas import apply_quotas
 from evalkit.scoring.ranking import rank
 from evalkit.scoring.rounding import Rounding
+
+if TYPE_CHECKING:
+    from evalkit.scoring.evaluation import Evaluation
 
 _TOLERANCE = 1e-9  # slack allowed on a rule's [0, max_points] before it is a plugin bug
 
@@ -152,7 +156,8 @@ def with_derived(scorecard: Scorecard, data: DataSet) -> tuple[DataSet, dict[str
     return attrs.evolve(data, columns=columns, history=history), reasons
 
 
-def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Registry, problems: list):
+def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Registry,
+                problems: list[Problem]) -> tuple[np.ndarray, np.ndarray, np.ndarray, RuleContext] | None:
     rule = registry.rules[item.rule]
     owner = registry.owner("rules", item.rule)
     indicator = scorecard.indicators[item.indicator]
@@ -164,16 +169,17 @@ def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Regis
     rounding = Rounding(scorecard.rounding_decimals, scorecard.rounding_mode)
     if rule.value_range is not None:
         low, high = rule.value_range
-        bad = (values < low) | (values > high)
+        bad = np.asarray((values < low) | (values > high))
         if bad.ndim == 2:
-            bad = bad.any(axis=1)
+            bad = np.asarray(bad.any(axis=1))
         if bad.any():
             problems.extend(_unit_problems(f"values of {item.indicator!r} outside what rule {item.rule!r} accepts",
                                            data, bad, values, expected=f"values from {fmt(low)} to {fmt(high)}",
                                            indicator=item.indicator))
             return None
     try:
-        prepared = rule.prepare(item.params, item.max_points, inputs if rule.inputs == "many" else indicator)
+        subject: Any = inputs if rule.inputs == "many" else indicator  # Rule.prepare's documented tuple case
+        prepared = rule.prepare(item.params, item.max_points, subject)
         ctx = RuleContext(params=prepared, max_points=item.max_points, indicator=indicator, unit_ids=data.units.ids,
                           period=data.period or scorecard.period, columns=data.columns, indicators=inputs,
                           units=data.units, history=data.history)
@@ -198,7 +204,7 @@ def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Regis
     return values, rounding(points), missing, ctx
 
 
-def _checked_points(points, item: Item, owner: str, n: int) -> np.ndarray:
+def _checked_points(points: Any, item: Item, owner: str, n: int) -> np.ndarray:
     where = f"rule {item.rule!r} from plugin {owner!r} (item {item.id!r})"
     if not isinstance(points, np.ndarray) or points.shape != (n,):
         found = f"shape {points.shape}" if isinstance(points, np.ndarray) else type(points).__name__
@@ -225,35 +231,36 @@ def _unit_problems(message: str, data: DataSet, mask: np.ndarray, values: np.nda
     return problems
 
 
-def _value_text(value) -> str:
+def _value_text(value: Any) -> str:
     """A unit's input as a person reads it: one number, or several for multi-indicator rules."""
     if np.ndim(value) == 0:
         return "no value" if np.isnan(value) else fmt(value)
     return "(" + ", ".join("no value" if np.isnan(v) else fmt(v) for v in value) + ")"
 
 
-def _shares(scorecard: Scorecard, scored: Mapping[str, tuple], n: int) -> tuple[dict, np.ndarray | bool]:
+def _shares(scorecard: Scorecard, scored: Mapping[str, tuple[Any, ...]],
+            n: int) -> tuple[dict[str, np.ndarray | float], np.ndarray | bool]:
     """Each item's share of the total (scalar, or per unit where re-weighting dropped siblings), and
     whether each unit has anything to be scored on (False: every item was dropped by re-weighting)."""
     available: dict[int, np.ndarray | bool] = {}
 
-    def availability(node) -> np.ndarray | bool:
+    def availability(node: Node) -> np.ndarray | bool:
         if isinstance(node, Item):
             missing = scored[node.id][2]
             result = ~missing if node.missing == "reweight" and missing.any() else True
         else:
             parts = [availability(c) for c in node.children]
-            result = True if any(p is True for p in parts) else np.logical_or.reduce(parts)
+            result = True if any(p is True for p in parts) else np.logical_or.reduce(np.asarray(parts))
         available[id(node)] = result
         return result
 
     tops = [availability(top) for top in scorecard.dimensions]
-    scorable = True if any(t is True for t in tops) else np.logical_or.reduce(tops)
+    scorable = True if any(t is True for t in tops) else np.logical_or.reduce(np.asarray(tops))
 
     shares: dict[str, np.ndarray | float] = {}
 
-    def distribute(nodes, parent_share):
-        amounts = [(c.weight if c.weight is not None else c.max_points) for c in nodes]
+    def distribute(nodes: Sequence[Node], parent_share: np.ndarray | float) -> None:
+        amounts = [_amount(c) for c in nodes]
         avails = [available[id(c)] for c in nodes]
         if all(a is True for a in avails):
             denominator = float(sum(amounts))
@@ -270,11 +277,20 @@ def _shares(scorecard: Scorecard, scored: Mapping[str, tuple], n: int) -> tuple[
             else:
                 distribute(child.children, share)
 
-    distribute(scorecard.dimensions, scorecard.total_points)
+    total = scorecard.total_points
+    assert total is not None  # load_scorecard always sets it
+    distribute(scorecard.dimensions, total)
     return shares, scorable
 
 
-def _leaves(node):
+def _amount(node: Node) -> float:
+    """A node's weight, or its max_points where its siblings are weighted by points."""
+    amount = node.weight if node.weight is not None else node.max_points
+    assert amount is not None  # validation asks every node for max_points or weight
+    return amount
+
+
+def _leaves(node: Dimension) -> Iterator[Item]:
     for child in node.children:
         if isinstance(child, Item):
             yield child
@@ -282,5 +298,5 @@ def _leaves(node):
             yield from _leaves(child)
 
 
-def _is_one(factor) -> bool:
+def _is_one(factor: Any) -> bool:
     return isinstance(factor, float) and abs(factor - 1.0) < 1e-12

@@ -19,7 +19,8 @@ quota are counted by the next grade's quota. Each unit moved keeps the reason in
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -49,7 +50,7 @@ def round_snap(x: float) -> float:
 
 
 def apply_quotas(grades: np.ndarray, totals: np.ndarray, unit_ids: Sequence[str], scorecard: Scorecard,
-                 attribute) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+                 attribute: Callable[[str], Sequence[Any]]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Move units beyond each grade's quota down one grade at a time; return grades and who was moved.
 
     `attribute(name)` gives the per-unit values of a units attribute ("type", a units-file column)
@@ -60,7 +61,8 @@ def apply_quotas(grades: np.ndarray, totals: np.ndarray, unit_ids: Sequence[str]
     n = final.shape[0]
     ids = np.asarray(unit_ids, dtype=object).astype(str)
     by_grade = {q.grade: q for q in scorecard.quotas}
-    for index, band in enumerate(scorecard.grading.bands if scorecard.grading else ()):
+    bands = scorecard.grading.bands if scorecard.grading else ()
+    for index, band in enumerate(bands):
         quota = by_grade.get(band.grade)
         if quota is None:
             continue
@@ -73,12 +75,16 @@ def apply_quotas(grades: np.ndarray, totals: np.ndarray, unit_ids: Sequence[str]
         bounds = np.searchsorted(groups[holders], np.arange(sizes.size + 1))
         for group in np.flatnonzero(np.diff(bounds)):
             order = holders[bounds[group]:bounds[group + 1]]
-            allowed = quota.count if quota.count is not None else places(quota.share, int(sizes[group]), quota.rounding)
+            if quota.count is not None:
+                allowed = quota.count
+            else:
+                assert quota.share is not None  # the schema asks for share or count
+                allowed = places(quota.share, int(sizes[group]), quota.rounding)
             if order.size <= allowed:
                 continue
             keep = _kept(order, totals, allowed, quota.ties)
             mask[np.setdiff1d(order, keep)] = True
-        next_grade = index + 1 if index + 1 < len(scorecard.grading.bands) else NO_GRADE
+        next_grade = index + 1 if index + 1 < len(bands) else NO_GRADE
         final = np.where(mask, next_grade, final)
         moved[f"quota:{band.grade}"] = mask
     return final, moved
