@@ -67,7 +67,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
-from typing import NamedTuple, Union
+from typing import Any, NamedTuple, NoReturn
 
 import attrs
 import numpy as np
@@ -126,9 +126,13 @@ COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
 KEYWORDS = ("and", "or", "not")
 
 
-def _finite_non_negative(instance, attribute, value):
+def _finite_non_negative(instance: Any, attribute: attrs.Attribute[float], value: Any) -> None:
     if not isinstance(value, float) or not np.isfinite(value) or value < 0:
         raise ValueError(f"{attribute.name} must be a finite float >= 0 (write -x as Negate), found {value!r}")
+
+
+def _as_tuple(items: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(items)
 
 
 @attrs.frozen
@@ -191,10 +195,10 @@ class Call:
     """A function call, `function(args...)`."""
 
     function: str
-    args: tuple = attrs.field(converter=tuple)
+    args: tuple[Node, ...] = attrs.field(converter=_as_tuple)
 
 
-Node = Union[Number, Name, Negate, BinaryOp, Comparison, Logical, Not, Call]
+Node = Number | Name | Negate | BinaryOp | Comparison | Logical | Not | Call
 
 
 class _Signature(NamedTuple):
@@ -235,7 +239,7 @@ class _Token(NamedTuple):
     kind: str  # number, name, keyword, op, end
     text: str  # as written (for a braced name, with its braces)
     column: int  # 1-based character position of its first character
-    value: object = None  # float for number, the id for name, the operator or keyword otherwise
+    value: Any = None  # float for number, the id for name, the operator or keyword otherwise
 
 
 def _describe(token: _Token) -> str:
@@ -358,7 +362,7 @@ class _Parser:
         token = self.tokens[self.i]
         return token.kind == kind and (not values or token.value in values)
 
-    def fail(self, expected: str, token: _Token | None = None):
+    def fail(self, expected: str, token: _Token | None = None) -> NoReturn:
         token = token or self.token
         raise _Failure(expected, token.column, _describe(token))
 
@@ -633,7 +637,7 @@ _Value = tuple  # (np.ndarray, np.ndarray | None)
 _NAN = np.float64(np.nan)
 
 
-def _first_reason(*reasons):
+def _first_reason(*reasons: np.ndarray | None) -> np.ndarray | None:
     """Per unit, the first non-zero reason in argument order (None if every one is None)."""
     result = None
     for r in reasons:
@@ -643,7 +647,7 @@ def _first_reason(*reasons):
     return result
 
 
-def _settle(values: np.ndarray, reasons):
+def _settle(values: np.ndarray, reasons: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
     """Mark non-finite results of ok inputs as invalid, then blank every unit that has a reason."""
     bad = ~np.isfinite(values)
     if bad.any():
@@ -655,7 +659,7 @@ def _settle(values: np.ndarray, reasons):
     return values, reasons
 
 
-def _blank_condition(values: np.ndarray, reasons):
+def _blank_condition(values: np.ndarray, reasons: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
     if reasons is not None:
         values = np.where(reasons != OK, False, values)
     return values, reasons
@@ -759,7 +763,9 @@ class _Evaluator:
             return np.abs(values), reasons
         if function == "round_half_up":
             values, reasons = self.visit(node.args[0])
-            return _settle(round_array(values, int(node.args[1].value), "half_up"), reasons)
+            decimals = node.args[1]
+            assert isinstance(decimals, Number)  # the parser accepts only a whole number here
+            return _settle(round_array(values, int(decimals.value), "half_up"), reasons)
         raise ValueError(f"unknown function {function!r} in the formula {self.text!r}")
 
 
@@ -860,9 +866,9 @@ def order(definitions: Mapping[str, Expression], known: Iterable[str],
                 state[done] = 2
                 result.append(done)
             elif state.get(following) == 1:
-                cycle = path[path.index(following):]
-                first = min(range(len(cycle)), key=lambda k: position[cycle[k]])
-                cycle = tuple(cycle[first:] + cycle[:first])
+                loop = path[path.index(following):]
+                first = min(range(len(loop)), key=lambda k: position[loop[k]])
+                cycle = tuple(loop[first:] + loop[:first])
                 if cycle not in seen_cycles:
                     seen_cycles.add(cycle)
                     cycles.append(cycle)

@@ -7,7 +7,7 @@ document, and `evalkit.scoring.engine` scores them. Being frozen, a Scorecard ca
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -108,7 +108,7 @@ class Dimension:
     deduction_cap: float | None = None  # 限扣: the dimension loses at most this many points
 
 
-Node = Union[Dimension, Item]
+Node = Dimension | Item
 
 
 @attrs.frozen
