@@ -139,7 +139,7 @@ def main(argv=None) -> int:
     slow = []
     for name in FORMATS:
         reporter = registry.reporters[name]
-        seconds, content = best(lambda: reporter.render(evaluation, options), args.repeats)
+        seconds, content = best(lambda reporter=reporter: reporter.render(evaluation, options), args.repeats)
         size = len(content.encode("utf-8") if isinstance(content, str) else content)
         if seconds > GOAL_SECONDS:
             slow.append(name)

@@ -9,6 +9,7 @@ left as it was. The fixtures are tested directly: they are available here becaus
 
 import json
 import types
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -94,7 +95,7 @@ def test_new_plugin_leaves_nothing_behind_when_it_fails(tmp_path, capsys, monkey
 class Double(evalkit.Rule):
     name = "double"
     description = "Twice the value, capped."
-    params_schema = {"type": "object", "additionalProperties": False, "properties": {}}
+    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "additionalProperties": False, "properties": {}}
 
     def score(self, values, ctx):
         return np.clip(values * 2, 0, ctx.max_points)

@@ -2,6 +2,7 @@
 and every registration is still attributed to the plugin that made it."""
 
 import types
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from evalkit.plugins.manager import KINDS, build_registry, load_plugins
 class HalfRule(evalkit.Rule):
     name = "half"
     description = "Points are half the value."
-    params_schema = {"type": "object"}  # noqa: RUF012 (the Rule contract is a class attribute)
+    params_schema: ClassVar[dict[str, Any]] = {"type": "object"}
 
     def score(self, values, ctx):
         return np.clip(values / 2, 0, ctx.max_points)

@@ -1,6 +1,7 @@
 """Plugins: built-ins go through the hooks; department rules work from a scorecard; failures name the plugin."""
 
 import types
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from evalkit.plugins.manager import build_registry, load_plugins
 class HalfRule(evalkit.Rule):
     name = "half"
     description = "Points are half the value."
-    params_schema = {"type": "object", "required": ["factor"], "additionalProperties": False,
+    params_schema: ClassVar[dict[str, Any]] = {"type": "object", "required": ["factor"], "additionalProperties": False,
                      "properties": {"factor": {"type": "number", "exclusiveMinimum": 0}}}
 
     def score(self, values, ctx):
@@ -219,7 +220,7 @@ def test_bad_hook_arguments_bad_schemas_and_clashing_loaders_are_named(tmp_path)
 
     class Nonsense(HalfRule):
         name = "nonsense"
-        params_schema = {"type": "nonsense"}
+        params_schema: ClassVar[dict[str, Any]] = {"type": "nonsense"}
 
     with pytest.raises(evalkit.PluginError) as info:
         registry_with(plugin("bad", evalkit_register_rules=lambda register: register(Nonsense())))

@@ -8,6 +8,7 @@ the error's exit code; it never shows a traceback for bad input.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import attrs
 
@@ -52,7 +53,8 @@ class Problem:
         where = self.location()
         return f"{where}: {text}" if where else text
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
+        """The problem as JSON: its fields that are set."""
         return {k: v for k, v in attrs.asdict(self).items() if v is not None}
 
 
@@ -62,7 +64,7 @@ class EvalkitError(Exception):
     exit_code = 1
     kind = "error"
 
-    def __init__(self, problems: Iterable[Problem] | Problem | str):
+    def __init__(self, problems: Iterable[Problem] | Problem | str) -> None:
         if isinstance(problems, str):
             problems = [Problem(problems)]
         elif isinstance(problems, Problem):

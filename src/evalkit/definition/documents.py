@@ -143,10 +143,11 @@ def parse_yaml(text: str, source: str | None = None) -> Document:
     return Document(data=data, source=source, lines=lines)
 
 
-def _build(node, path, lines, problems, constructor, source):
+def _build(node: yaml.Node, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int], problems: list[Problem],
+           constructor: yaml.SafeLoader, source: str | None) -> Any:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
-        result = {}
+        result: dict[str, Any] = {}
         constructor.flatten_mapping(node)  # resolves YAML merge keys (<<)
         for key_node, value_node in node.value:
             key = constructor.construct_object(key_node, deep=True)

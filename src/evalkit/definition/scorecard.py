@@ -11,7 +11,7 @@ import copy
 import difflib
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from evalkit.definition.model import (
     Indicator,
     Item,
     Label,
+    Node,
     Quota,
     Scorecard,
     Veto,
@@ -64,7 +65,7 @@ def validate(source: str | Path | Mapping[str, Any] | Document, registry: Regist
     return check_document(document, registry)
 
 
-def _as_document(source) -> Document:
+def _as_document(source: Any) -> Document:
     if isinstance(source, Document):
         return source
     if isinstance(source, Mapping):
@@ -86,9 +87,9 @@ LARGEST_NUMBER = 1e15  # beyond any real points, weight or threshold; keeps tota
 
 def number_problems(document: Document) -> list[Problem]:
     """Every number in the scorecard is finite and of a sane size (YAML accepts .inf and .nan)."""
-    problems = []
+    problems: list[Problem] = []
 
-    def walk(value, path):
+    def walk(value: Any, path: tuple[str | int, ...]) -> None:
         if isinstance(value, dict):
             for key, child in value.items():
                 walk(child, path + (key,))
@@ -118,8 +119,8 @@ def resolve_ahp(document: Document) -> tuple[Document, list[Problem], list[Probl
     resolved = Document(data=data, source=document.source, lines=document.lines)
     problems: list[Problem] = []
     warnings: list[Problem] = []
-    results: dict = {}
-    groups = [((), "$", data, data["dimensions"], "dimensions")]
+    results: dict[str, Any] = {}
+    groups: list[tuple[tuple[str | int, ...], str, Any, Any, str]] = [((), "$", data, data["dimensions"], "dimensions")]
     groups += [(path, node["id"], node, node["children"], "children")
                for node, path in _walk(data["dimensions"], ("dimensions",)) if "children" in node]
     for path, key, owner, children, child_key in groups:
@@ -183,14 +184,17 @@ def _problem_from_error(document: Document, error: jsonschema.ValidationError) -
         if deeper is not None and len(deeper.absolute_path) > len(error.absolute_path):
             error = deeper
     path = tuple(error.absolute_path)
-    instance = error.instance
+    # jsonschema types these as possibly unset; on a reported error they are the instance, schema and keyword value
+    instance: Any = error.instance
+    schema: Any = error.schema
+    value: Any = error.validator_value
     kind = error.validator
     if kind == "required":
-        missing = next((name for name in error.validator_value if name not in instance), "?")
+        missing = next((name for name in value if name not in instance), "?")
         return document.problem(path, f"the property {missing!r} is missing", expected=f"a {missing!r} property",
                                 found="properties " + ", ".join(repr(k) for k in instance) if instance else "none")
     if kind == "additionalProperties":
-        allowed = sorted(error.schema.get("properties", {}))
+        allowed = sorted(schema.get("properties", {}))
         extras = [k for k in instance if k not in allowed]
         extra = extras[0] if extras else "?"
         close = difflib.get_close_matches(extra, allowed, n=1)
@@ -198,35 +202,34 @@ def _problem_from_error(document: Document, error: jsonschema.ValidationError) -
         return document.problem(path + (extra,), f"unknown property {extra!r}{hint}",
                                 expected="one of " + ", ".join(allowed), found=repr(extra))
     if kind == "enum":
-        options = [str(v) for v in error.validator_value]
+        options = [str(v) for v in value]
         close = difflib.get_close_matches(str(instance), options, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         return document.problem(path, f"not an accepted value{hint}", expected="one of " + ", ".join(options),
                                 found=describe(instance))
     if kind == "const":
-        return document.problem(path, "not the accepted value", expected=repr(error.validator_value), found=describe(instance))
+        return document.problem(path, "not the accepted value", expected=repr(value), found=describe(instance))
     if kind == "type":
-        expected = error.validator_value
-        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        expected = " or ".join(value) if isinstance(value, list) else value
         return document.problem(path, "wrong type", expected=expected, found=describe(instance))
     if kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         sign = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}[kind]
-        return document.problem(path, "out of range", expected=f"a number {sign} {fmt(error.validator_value)}",
+        return document.problem(path, "out of range", expected=f"a number {sign} {fmt(value)}",
                                 found=describe(instance))
     if kind in ("minItems", "minProperties"):
-        return document.problem(path, "too few entries", expected=f"at least {error.validator_value}", found=describe(instance))
+        return document.problem(path, "too few entries", expected=f"at least {value}", found=describe(instance))
     if kind == "pattern":
-        return document.problem(path, "not a valid identifier", expected=error.schema.get("description", error.validator_value),
+        return document.problem(path, "not a valid identifier", expected=schema.get("description", value),
                                 found=describe(instance))
     if kind == "not" and isinstance(instance, dict) and {"max_points", "weight"} <= set(instance):
         return document.problem(path, "give max_points or weight, not both", expected="one of max_points, weight",
                                 found="both")
-    if kind in ("anyOf", "oneOf") and error.schema.get("description"):
-        return document.problem(path, "not in an accepted form", expected=error.schema["description"], found=describe(instance))
+    if kind in ("anyOf", "oneOf") and schema.get("description"):
+        return document.problem(path, "not in an accepted form", expected=schema["description"], found=describe(instance))
     if kind == "oneOf" and isinstance(instance, dict):
-        branches = [b.get("required", []) for b in error.validator_value]
-        options = " or ".join("/".join(b) for b in branches if b)
-        return document.problem(path, f"give exactly one of {options}", expected=f"exactly one of {options}",
+        branches: list[list[str]] = [b.get("required", []) for b in value]
+        forms = " or ".join("/".join(b) for b in branches if b)
+        return document.problem(path, f"give exactly one of {forms}", expected=f"exactly one of {forms}",
                                 found=", ".join(k for b in branches for k in b if k in instance) or "none of them")
     return document.problem(path, error.message)
 
@@ -317,7 +320,7 @@ class SemanticCheck:
             yield from exc.problems
 
     def node_problems(self) -> Iterable[Problem]:
-        seen: dict[str, tuple] = {}
+        seen: dict[str, tuple[str | int, ...]] = {}
         for node, path in _walk(self.data["dimensions"], ("dimensions",)):
             nid = node["id"]
             if nid in seen:
@@ -360,8 +363,9 @@ class SemanticCheck:
                 yield self.doc.problem(path + (i,), f"{what} needs max_points (or all siblings need weights)",
                                        expected="max_points or weight", found="neither")
         if parent is not None and "max_points" in parent:
-            parts = [_points_of(c) for c in children]
-            if all(p is not None for p in parts) and not math.isclose(sum(parts), parent["max_points"], rel_tol=1e-9, abs_tol=1e-9):
+            maybe = [_points_of(c) for c in children]
+            parts = [p for p in maybe if p is not None]
+            if len(parts) == len(maybe) and not math.isclose(sum(parts), parent["max_points"], rel_tol=1e-9, abs_tol=1e-9):
                 yield self.doc.problem(parent_path + ("max_points",), "max_points differs from the sum of its children's",
                                        expected=fmt(sum(parts)), found=fmt(parent["max_points"]))
 
@@ -374,7 +378,7 @@ class SemanticCheck:
                 unknown = True
                 where = path + ((key,) if key == "indicator" else (key, k))
                 yield self.doc.problem(where, "unknown indicator", expected=_one_of(self.indicators, iid), found=repr(iid))
-        indicator = self.indicators.get(names[0])
+        indicator: Any = self.indicators.get(names[0])  # a tuple of them for rules that read several
         rule_name = node["rule"]["name"]
         rule = self.registry.rules.get(rule_name)
         if rule is None or unknown:
@@ -433,11 +437,11 @@ class SemanticCheck:
 
     def adjustment_problems(self) -> Iterable[Problem]:
         """Bonus, deduction and veto ids share one namespace (the adjustments file names them)."""
-        seen: dict[str, tuple] = {}
+        seen: dict[str, tuple[str | int, ...]] = {}
         node_ids = {node["id"] for node, _ in _walk(self.data["dimensions"], ("dimensions",))}
         grades = {b["grade"] for b in self.data.get("grading", {}).get("bands", [])}
         blocks = {b["id"] for b in self.data.get("deductions", {}).get("blocks", [])}
-        entries = [(("bonus", "items", i), x) for i, x in enumerate(self.data.get("bonus", {}).get("items", []))]
+        entries: list[tuple[tuple[str | int, ...], Any]] = [(("bonus", "items", i), x) for i, x in enumerate(self.data.get("bonus", {}).get("items", []))]
         entries += [(("deductions", "items", i), x) for i, x in enumerate(self.data.get("deductions", {}).get("items", []))]
         entries += [(("vetoes", i), x) for i, x in enumerate(self.data.get("vetoes", []))]
         for path, entry in entries:
@@ -453,7 +457,7 @@ class SemanticCheck:
             if path[0] == "bonus" and "block" in entry:
                 yield self.doc.problem(path + ("block",), "blocks are for deductions", expected="no block on a bonus item",
                                        found=repr(entry["block"]))
-        graded = [(("vetoes", i), v) for i, v in enumerate(self.data.get("vetoes", [])) if "grade" in v]
+        graded: list[tuple[tuple[str | int, ...], Any]] = [(("vetoes", i), v) for i, v in enumerate(self.data.get("vetoes", [])) if "grade" in v]
         graded += [(("gates", i), g) for i, g in enumerate(self.data.get("gates", []))]
         for path, entry in graded:
             if entry["grade"] not in grades:
@@ -482,7 +486,7 @@ def _indicators(data: Mapping, registry: Registry) -> dict[str, Indicator]:
     return found
 
 
-def _walk(nodes: list, path: tuple):
+def _walk(nodes: list[Any], path: tuple[str | int, ...]) -> Iterator[tuple[Any, tuple[str | int, ...]]]:
     for i, node in enumerate(nodes):
         here = path + (i,)
         yield node, here
@@ -495,8 +499,9 @@ def _points_of(node: Mapping) -> float | None:
     if "max_points" in node:
         return float(node["max_points"])
     if "children" in node and not any("weight" in c for c in node["children"]):
-        parts = [_points_of(c) for c in node["children"]]
-        return None if any(p is None for p in parts) else float(sum(parts))
+        maybe = [_points_of(c) for c in node["children"]]
+        parts = [p for p in maybe if p is not None]
+        return None if len(parts) < len(maybe) else float(sum(parts))
     return None
 
 
@@ -516,7 +521,7 @@ def build(document: Document, registry: Registry) -> Scorecard:
     data = document.data
     default_missing = data.get("missing", "zero")
 
-    def node(spec: Mapping, path: tuple):
+    def node(spec: Mapping[str, Any], path: tuple[str | int, ...]) -> Node:
         name = Label.of(spec.get("name", spec["id"]))
         if "children" in spec:
             children = tuple(node(c, path + ("children", i)) for i, c in enumerate(spec["children"]))
@@ -561,7 +566,7 @@ def build(document: Document, registry: Registry) -> Scorecard:
     )
 
 
-def _text_or_none(value) -> str | None:
+def _text_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
@@ -606,8 +611,8 @@ def _derived(data: Mapping) -> dict:
     return {name: parsed[name] for name in order(parsed, known)}
 
 
-def _adjustments(data: Mapping) -> dict:
-    def items(kind: str, key: str):
+def _adjustments(data: Mapping[str, Any]) -> dict[str, Any]:
+    def items(kind: str, key: str) -> tuple[AdjustmentItem, ...]:
         return tuple(AdjustmentItem(id=x["id"], name=Label.of(x["name"]), kind=kind, cap=x.get("cap"), block=x.get("block"))
                      for x in data.get(key, {}).get("items", []))
 
@@ -627,7 +632,7 @@ def _adjustments(data: Mapping) -> dict:
     }
 
 
-def _items(nodes) -> Iterable[Item]:
+def _items(nodes: Iterable[Node]) -> Iterable[Item]:
     for n in nodes:
         if isinstance(n, Dimension):
             yield from _items(n.children)

@@ -21,7 +21,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +165,7 @@ def dates(table: Records, name: str, unit: str = "D") -> np.ndarray:
     except ValueError:
         for i, cell in enumerate(joined):
             try:
-                np.datetime64(cell, unit)
+                np.datetime64(str(cell), unit)  # type: ignore[call-overload]  # unit is a run-time string
             except ValueError:
                 raise RecordError(f"{table.where(i)}, column {name!r}: not a date: {str(table[name][i])!r}") from None
         raise
@@ -263,11 +263,11 @@ def write_long_csv(values: Mapping[str, Mapping[str, float]], period: Any, path:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(("unit", "indicator", "period", "value"))
     writer.writerows(long_rows(values, period))
-    write_atomic(path, buffer.getvalue())
+    write_atomic(Path(path), buffer.getvalue())
     return Path(path)
 
 
-def command_line(prog: str, compute, files: str, argv: Sequence[str] | None = None) -> int:
+def command_line(prog: str, compute: Callable[[str, str], Mapping[str, Mapping[str, float]]], files: str, argv: Sequence[str] | None = None) -> int:
     """`python -m PACKAGE RECORDS PERIOD -o OUT.csv` for a plugin: its records to evalkit's long format.
 
     `compute(records, period)` is the plugin's computation; `files` names the record files it reads,

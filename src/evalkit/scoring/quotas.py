@@ -38,10 +38,10 @@ def places(share: float, group_size: int, rounding: str = "floor") -> int:
     exact = share * group_size
     snapped = round_snap(exact)
     if rounding == "floor":
-        return int(math.floor(snapped))
+        return math.floor(snapped)
     if rounding == "ceil":
-        return int(math.ceil(snapped))
-    return int(math.floor(snapped + 0.5))
+        return math.ceil(snapped)
+    return math.floor(snapped + 0.5)
 
 
 def round_snap(x: float) -> float:

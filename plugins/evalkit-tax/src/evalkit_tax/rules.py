@@ -15,11 +15,13 @@ A tier is reached at its `min` (inclusive). Better tiers must not earn smaller s
 
 from __future__ import annotations
 
+import itertools
+from typing import Any, ClassVar
+
 import numpy as np
 
 import evalkit
 from evalkit import Label, ParamProblem
-import itertools
 
 DEFAULT_TIERS = ({"min": 98, "share": 1.0}, {"min": 95, "share": 0.9}, {"min": 90, "share": 0.8})
 
@@ -33,7 +35,7 @@ class ForecastAccuracyRule(evalkit.Rule):
     title = Label(zh="预测准确率分档计分", en="Forecast accuracy in tiers")
     description = ("Forecast accuracy (%) to a share of the item's points by tiers; by default >= 98 earns all, "
                    ">= 95 90 %, >= 90 80 %, below 90 nothing.")
-    params_schema = {
+    params_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "additionalProperties": False,
         "properties": {
