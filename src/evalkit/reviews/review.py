@@ -55,6 +55,22 @@ STATUS_NAMES = ("ok", "no_ballots", "below_minimum", "fallback", "fallback_missi
 
 
 @attrs.frozen
+class ReviewRow:
+    """One unit of a review, as a table shows it."""
+
+    id: str
+    name: str
+    groups: tuple[tuple[float | None, int], ...]  # (rounded aggregate or None, ballots counted) per group
+    score: float | None
+    notes: tuple[str, ...]
+
+
+def _plain(value: np.ndarray | float) -> float | None:
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
+@attrs.frozen
 class ReviewResult:
     """Per unit and group: the aggregate, the ballots counted, the weight used; and the review score."""
 
@@ -121,6 +137,24 @@ class ReviewResult:
         elif any(self.status[i, k] in (NO_BALLOTS, BELOW_MINIMUM, FALLBACK_MISSING) for k in range(len(d.groups))):
             notes.append("其余各组按权重比例折算" if zh else "the other groups re-weighted")
         return notes
+
+    def notices(self) -> list[str]:
+        """What to tell the person beside the result: bad ballots skipped, void ballots, rows of other periods."""
+        out = [f"warning: bad ballot skipped: {problem}" for problem in self.skipped]
+        out += [f"warning: void ballot: {void.problem(self.definition)}" for void in self.void]
+        if self.other_periods:
+            out.append(f"note: {self.other_periods} ballot rows of other periods than {self.period!r} were not counted")
+        return out
+
+    def table_rows(self, lang: str = "en") -> list[ReviewRow]:
+        """Per unit, in unit order: each group's rounded aggregate (None: missing) and ballots, the score and notes."""
+        out = []
+        for i, uid in enumerate(self.units.ids):
+            groups = tuple((_plain(self.rounded(self.values[i, k])), int(self.counts[i, k]))
+                           for k in range(len(self.definition.groups)))
+            out.append(ReviewRow(id=uid, name=self.units.names[i], groups=groups, score=_plain(self.rounded(self.score[i])),
+                                 notes=tuple(self.unit_reasons(i, lang))))
+        return out
 
     def to_dict(self) -> dict:
         d = self.definition
