@@ -176,7 +176,7 @@ def test_run_rollup_reads_results_reviews_and_tables(periods):
 
 
 def test_cli_rollup_table_json_csv(capsys, periods):
-    folder, totals = periods
+    folder, _totals = periods
     definition = write_definition(folder)
     code, out, err = run(capsys, "rollup", definition)
     assert code == 0 and "年度综合考核 · 2025" in out and err == ""
