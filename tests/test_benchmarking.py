@@ -76,7 +76,7 @@ def test_group_statistics_match_numpy(values, data, higher, qs):
 def test_percentile_is_taken_on_performance():
     units = Units.from_ids(["a", "b", "c", "d", "e"])
     x = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
-    codes, names = peer_groups(units, "all")
+    codes, _names = peer_groups(units, "all")
     up = group_statistics(x, codes, 1, True, [90])
     down = group_statistics(x, codes, 1, False, [90])
     assert up["p90"][0] == pytest.approx(4.6) and down["p90"][0] == pytest.approx(1.4)

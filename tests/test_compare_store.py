@@ -132,7 +132,7 @@ def test_output_file_and_environment_default(capsys, stored, tmp_path, monkeypat
 
 
 def test_periods_take_the_latest_run_of_each(capsys, stored, tmp_path):
-    db, files = stored
+    db, _files = stored
     copy = tmp_path / "history.db"
     shutil.copyfile(db, copy)
     corrected = tmp_path / "data.csv"  # other bytes (so other inputs), the same values

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from evalkit.cli import main
 from evalkit.errors import DataError, DefinitionError
 from evalkit.io.data import Units
-from evalkit.reviews.review import (
+from evalkit.reviews import (
     BELOW_MINIMUM,
     FALLBACK,
     NO_BALLOTS,

@@ -95,7 +95,7 @@ def test_evaluations_and_reviews_from_the_api():
     card = evalkit.load_scorecard(QUICK / "scorecard.yaml")
     data = evalkit.load_data(QUICK / "data.csv", QUICK / "units.csv", card)
     ev = evalkit.evaluate(card, data)
-    from evalkit.reviews.review import review
+    from evalkit.reviews import review
 
     rv = review(REVIEWS / "review.yaml", REVIEWS / "ballots.csv", QUICK / "units.csv")
     result = rollup({"Q1": ev, "Q2": ev, "review": rv}, {"Q1": 47.5, "Q2": 47.5, "review": 5})
@@ -176,7 +176,7 @@ def test_run_rollup_reads_results_reviews_and_tables(periods):
 
 
 def test_cli_rollup_table_json_csv(capsys, periods):
-    folder, totals = periods
+    folder, _totals = periods
     definition = write_definition(folder)
     code, out, err = run(capsys, "rollup", definition)
     assert code == 0 and "年度综合考核 · 2025" in out and err == ""

@@ -112,7 +112,7 @@ def test_status_boundaries_higher_is_better():
 
 def test_status_boundaries_lower_is_better():
     # absences: baseline 10, target 5, expected 7.5, tolerance 0.2 of |5 - 10| = 1
-    lower = dict(tol=0.2, higher=False)
+    lower = {"tol": 0.2, "higher": False}
     assert status(5, 10, 5, 7.5, **lower) == "achieved"
     assert status(4, 10, 5, 7.5, **lower) == "achieved"
     assert status(5.0001, 10, 5, 7.5, **lower) == "on_track"
@@ -304,7 +304,7 @@ def test_target_columns_feed_the_target_rule(registry):
 
 
 def test_cli_targets(capsys, tmp_path):
-    code, out, err = run(capsys, "targets", *ARGS, "--plan", EXAMPLE / "plan.yaml", "--targets", EXAMPLE / "targets.csv")
+    code, out, _err = run(capsys, "targets", *ARGS, "--plan", EXAMPLE / "plan.yaml", "--targets", EXAMPLE / "targets.csv")
     assert code == 0 and "按进度" in out and "无数据" in out
     code, out, _ = run(capsys, "targets", *ARGS, "--plan", EXAMPLE / "plan.yaml", "--format", "json", "--unit", "B07")
     doc = json.loads(out)

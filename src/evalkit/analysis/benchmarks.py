@@ -33,23 +33,29 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 import numpy as np
 
-from evalkit.analysis.peers import _sorted_by_group, best_in_group, group_mean_std, rank_in_group
-from evalkit.definition.model import Indicator
+from evalkit.analysis.peers import best_in_group, group_mean_std, rank_in_group, sorted_by_group
+from evalkit.definition.model import Indicator, Scorecard
 from evalkit.errors import DataError, Problem, describe
+from evalkit.io.csv_text import csv_text
 from evalkit.io.data import DataSet, Units
+from evalkit.io.table import RowReader, Table
 from evalkit.rules.achievement_improvement import baseline_thresholds
 from evalkit.scoring.rounding import json_number as _num
+
+if TYPE_CHECKING:
+    from evalkit.plugins.manager import Registry
 
 STATISTICS = ("mean", "median", "best", "top_decile")
 LEVEL = "level"
 LEAGUE_WIDTH = 5  # units shown above and below the unit in a league table
 BENCHMARKS_FORMAT = 1
-PERCENTILE_METHOD = "linear"  # numpy's default; Hyndman & Fan (1996) definition 7, as Excel's PERCENTILE.INC
+PERCENTILE_METHOD: Literal["linear"] = "linear"  # numpy's default; Hyndman & Fan (1996) definition 7, as Excel's PERCENTILE.INC
 
 GAP_CONVENTION = ("gap = value - benchmark when higher is better, benchmark - value when lower is better; "
                   "positive = better than the benchmark, in the indicator's unit")
@@ -80,7 +86,7 @@ def peer_groups(units: Units, by: str = "all") -> tuple[np.ndarray, tuple[str, .
     n = len(units)
     if by == "all":
         return group_codes(None, n), ("all",)
-    labels = peer_labels(units, by)
+    labels = units.attribute(by)  # type, parent, level or a units-file column; DataError naming the columns otherwise
     codes = units.group_codes(by) if not (by == LEVEL and LEVEL not in units.attributes) else group_codes(labels, n)
     _, first = np.unique(codes, return_index=True)
     return codes, tuple("" if labels[i] is None else str(labels[i]) for i in first.tolist())
@@ -114,7 +120,7 @@ def group_percentiles(values: np.ndarray, codes: np.ndarray, n_groups: int, qs: 
     out = {float(q): np.full(n_groups, np.nan) for q in qs}
     if not qs or values.size == 0:
         return out
-    order, g_sorted, starts, counts = _sorted_by_group(values, codes)
+    order, g_sorted, starts, counts = sorted_by_group(values, codes)
     v_sorted = values[order]
     group_at = g_sorted[starts]
     for g, start in zip(group_at.tolist(), starts.tolist()):
@@ -231,50 +237,29 @@ class Standard:
         return f"standard:{self.name}" if self.name else "standard"
 
 
-def read_standards(table, indicators: Iterable[str]) -> tuple[Standard, ...]:
+def read_standards(table: Table, indicators: Iterable[str]) -> tuple[Standard, ...]:
     """Check a standards table (indicator, value, optional group and name; Chinese headers accepted)."""
-    from evalkit.io.table import cell_found, cell_text, find_columns, parse_number
-
-    cols = find_columns(table, STANDARD_COLUMNS, required=("indicator", "value"))
+    reader = RowReader(table, STANDARD_COLUMNS, required=("indicator", "value"), labels={"value": "standard"})
     if not table.rows:
         raise DataError(Problem("the standards file has a header but no rows", source=table.source,
                                 expected="one row per indicator (and peer group)"))
-    headers = {k: table.columns[v] for k, v in cols.items()}
     known = set(indicators)
-    problems: list[Problem] = []
-    seen: dict[tuple, int] = {}
     out = []
-    for i, row in enumerate(table.rows):
-        def cell(key):
-            pos = cols.get(key)
-            return row[pos] if pos is not None and pos < len(row) else None
-
-        indicator = cell_text(cell("indicator"))
+    for row in reader:
+        indicator = row.text("indicator")
         if indicator not in known:
-            problems.append(Problem("unknown indicator", **table.where(i, headers["indicator"]),
-                                    expected="an indicator of the scorecard", found=describe(indicator)))
+            row.problem("unknown indicator", "indicator", expected="an indicator of the scorecard", found=describe(indicator))
             continue
-        try:
-            value = parse_number(cell("value"))
-        except ValueError as exc:
-            problems.append(Problem("the standard is not usable", **table.where(i, headers["value"]),
-                                    expected=str(exc), found=cell_found(cell("value"))))
+        value = row.number("value", required=True)
+        if value is None or not row.ok:
             continue
-        if value is None:
-            problems.append(Problem("the standard is empty", **table.where(i, headers["value"]), expected="a number"))
+        group = row.text("group") or None
+        name = row.text("name")
+        if not reader.unique(row, (indicator, group, name), "this indicator, peer group and name already have a standard",
+                             expected="one row each", column="indicator"):
             continue
-        group = cell_text(cell("group")) or None
-        name = cell_text(cell("name"))
-        key = (indicator, group, name)
-        if key in seen:
-            problems.append(Problem("this indicator, peer group and name already have a standard",
-                                    **table.where(i, headers["indicator"]), expected="one row each",
-                                    found=f"also row {table.row_numbers[seen[key]]}"))
-            continue
-        seen[key] = i
-        out.append(Standard(indicator=indicator, value=value, group=group, name=name, where=table.where(i)))
-    if problems:
-        raise DataError(problems)
+        out.append(Standard(indicator=indicator, value=value, group=group, name=name, where=row.where()))
+    reader.raise_problems()
     return tuple(out)
 
 
@@ -426,3 +411,152 @@ def compute_benchmarks(data: DataSet, indicators: Mapping[str, Indicator] | Sequ
         out[ind.id] = IndicatorBenchmarks(indicator=ind, values=values, n=n, table=stats)
     return Benchmarks(units=units, period=data.period, peer_group=peer_group, codes=codes, labels=labels,
                       indicators=out, percentiles=pcts, designated=tuple(designated))
+
+
+# --------------------------------------------------------------------------------------------------
+# What `evalkit benchmarks` shows: one call from a scorecard and its data
+
+
+DEFAULT_PERCENTILES = (75.0, 90.0)
+
+
+@attrs.frozen
+class LeagueRow:
+    """One row of a league table: a peer's rank, id, name and value, and its difference from the unit."""
+
+    rank: int
+    id: str
+    name: str
+    value: float | None
+    difference: float | None  # the peer's gap to the unit (positive = better than it); None for the unit itself
+    this_unit: bool
+
+
+@attrs.frozen
+class UnitBenchmark:
+    """One unit and one indicator: its value, rank among peers, gap to every benchmark and its league table."""
+
+    indicator: Indicator
+    value: float | None
+    rank: int | None  # competition rank among the peers with a value; None without a value
+    peers: int  # peers with a value in its group
+    group: str
+    benchmarks: tuple[tuple[str, float | None, float | None], ...]  # (benchmark, the unit's gap, benchmark value)
+    league: tuple[LeagueRow, ...]
+    league_size: int
+
+
+def _plain(value: float) -> float | None:
+    """A float from numpy for display and CSV: None for NaN (no value)."""
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
+@attrs.frozen
+class BenchmarkReport:
+    """The benchmarks of a period and, with `unit`, that unit's gaps and league tables: `evalkit benchmarks`."""
+
+    benchmarks: Benchmarks
+    unit: str | None = None
+    decimals: int = 2  # the scorecard's rounding decimals, for tables
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document (`evalkit benchmarks --format json`)."""
+        return self.benchmarks.to_dict(unit_ids=[self.unit] if self.unit else None, league=bool(self.unit))
+
+    def benchmark_names(self) -> list[str]:
+        """Every benchmark of any indicator, in the order they first appear."""
+        names: list[str] = []
+        for ib in self.benchmarks.indicators.values():
+            names.extend(n for n in ib.table if n not in names)
+        return names
+
+    def group_rows(self) -> list[tuple[Indicator, str, int, dict[str, float | None]]]:
+        """(indicator, peer group, peers with a value, {benchmark: value}) per indicator and group."""
+        bm = self.benchmarks
+        return [(ib.indicator, label, int(ib.n[g]), {name: _plain(column[g]) for name, column in ib.table.items()})
+                for ib in bm.indicators.values() for g, label in enumerate(bm.labels)]
+
+    def unit_rows(self) -> list[UnitBenchmark]:
+        """The unit's figures per indicator (empty without `unit`)."""
+        if self.unit is None:
+            return []
+        bm = self.benchmarks
+        uid = self.unit
+        i = bm.units.index[uid]
+        code = int(bm.codes[i])
+        out = []
+        for iid, ib in bm.indicators.items():
+            gaps = bm.gaps(iid)
+            league = bm.league(iid, uid)
+            rows = []
+            for k, (pos, r) in enumerate(zip(league.positions.tolist(), league.ranks.tolist())):
+                diff = gap(np.asarray([ib.values[pos]]), ib.values[i], ib.higher_is_better)[0]
+                rows.append(LeagueRow(rank=int(r), id=bm.units.ids[pos], name=bm.units.names[pos],
+                                      value=_plain(ib.values[pos]), difference=None if k == league.focus else _plain(diff),
+                                      this_unit=k == league.focus))
+            rank = int(bm.ranks(iid)[i])
+            out.append(UnitBenchmark(indicator=ib.indicator, value=_plain(ib.values[i]), rank=rank or None,
+                                     peers=int(ib.n[code]), group=bm.labels[code],
+                                     benchmarks=tuple((name, _plain(gaps[name][i]), _plain(column[code]))
+                                                      for name, column in ib.table.items()),
+                                     league=tuple(rows), league_size=league.size))
+        return out
+
+    def to_csv(self) -> str:
+        """CSV (with a BOM): a row per indicator, group and benchmark; with `unit`, the unit's gap to each."""
+        from evalkit.io.csv_text import csv_number
+
+        bm = self.benchmarks
+        if self.unit is None:
+            rows = [(iid, label, int(ib.n[g]), name, csv_number(_plain(column[g])))
+                    for iid, ib in bm.indicators.items() for g, label in enumerate(bm.labels)
+                    for name, column in ib.table.items()]
+            return csv_text(rows, ("indicator", "group", "n", "benchmark", "value"))
+        unit_rows = [(self.unit, u.indicator.id, u.group, csv_number(u.value), u.rank or "", u.peers, name,
+                      csv_number(value), csv_number(gap_value))
+                     for u in self.unit_rows() for name, gap_value, value in u.benchmarks]
+        return csv_text(unit_rows, ("unit", "indicator", "group", "value", "rank", "peers", "benchmark", "benchmark_value",
+                                    "gap"))
+
+
+def choose_indicators(scorecard: Scorecard, wanted: Sequence[str] | None = None) -> dict[str, Indicator]:
+    """The scorecard's indicators (declared, derived and from plugins), or the ones asked for (DataError if unknown)."""
+    known = dict(scorecard.indicators)
+    if not wanted:
+        return known
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        raise DataError([Problem("unknown indicator", source="--indicator", expected="one of " + ", ".join(known),
+                                 found=repr(w)) for w in unknown])
+    return {w: known[w] for w in dict.fromkeys(wanted)}
+
+
+def benchmark_report(scorecard: Scorecard, data: DataSet, *, indicators: Sequence[str] | None = None,
+                     peer_group: str = "all", percentiles: Sequence[float] | None = None, designated: Sequence[str] = (),
+                     standards: str | Path | Table | Sequence[Standard] | None = None, unit: str | None = None,
+                     registry: Registry | None = None, units_source: str = "units") -> BenchmarkReport:
+    """Benchmarks of a scorecard's indicators in `data` (derived indicators computed), as `evalkit benchmarks` shows them.
+
+    Without `indicators`, every indicator with values in the period. `standards` is a file or table read by
+    `read_standards`, or Standards already read. `unit` adds that unit's gaps and league tables;
+    `units_source` names the units file in the message for an unknown unit.
+    """
+    from evalkit.scoring.engine import with_derived
+
+    data = with_derived(scorecard, data)[0]
+    chosen = choose_indicators(scorecard, indicators)
+    if not indicators:  # every indicator with at least one value in the period
+        chosen = {k: v for k, v in chosen.items() if k in data.columns}
+    if isinstance(standards, (str, Path)):
+        from evalkit.io.inputs import read_table
+        from evalkit.plugins.manager import default_registry
+
+        standards = read_table(standards, registry if registry is not None else default_registry())
+    read = read_standards(standards, scorecard.indicators) if isinstance(standards, Table) else tuple(standards or ())
+    if unit and unit not in data.units.index:
+        raise DataError(Problem("unknown unit", source=units_source, expected="an id from the units file", found=repr(unit)))
+    bm = compute_benchmarks(data, chosen, peer_group=peer_group,
+                            percentiles=DEFAULT_PERCENTILES if percentiles is None else percentiles,
+                            designated=designated, standards=read)
+    return BenchmarkReport(benchmarks=bm, unit=unit or None, decimals=scorecard.rounding_decimals)

@@ -30,7 +30,7 @@ def group_codes(labels: Sequence[object] | None, n: int) -> np.ndarray:
     return np.fromiter((seen.setdefault("" if v is None else str(v), len(seen)) for v in labels), dtype=np.int64, count=n)
 
 
-def _sorted_by_group(values: np.ndarray, groups: np.ndarray):
+def sorted_by_group(values: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Order of units by (group, value) with NaN last in each group, and each group's start and size."""
     valid = ~np.isnan(values)
     order = np.argsort(values, kind="stable")  # NaN sorts last
@@ -51,7 +51,7 @@ def counts_below_and_at(values: np.ndarray, groups: np.ndarray) -> tuple[np.ndar
     less_equal = np.zeros(n, dtype=np.int64)
     if n == 0:
         return less, less_equal, np.zeros(0, dtype=np.int64)
-    order, g_sorted, starts, counts = _sorted_by_group(values, groups)
+    order, g_sorted, starts, counts = sorted_by_group(values, groups)
     v_sorted = values[order]
     group_start = np.repeat(starts, np.diff(np.r_[starts, n]))
     position = np.arange(n) - group_start  # rank within the group, 0-based

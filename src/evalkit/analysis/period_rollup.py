@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
@@ -36,11 +36,18 @@ import numpy as np
 from evalkit.definition.documents import Document, load_document
 from evalkit.definition.model import Label
 from evalkit.errors import DataError, DefinitionError, Problem, describe
+from evalkit.io.csv_text import csv_text
+from evalkit.reviews.definition import plain_number
 from evalkit.scoring.ranking import TIE_RULES, rank
 from evalkit.scoring.rounding import Rounding
 
+if TYPE_CHECKING:
+    from evalkit.plugins.manager import Registry
+
 ROLLUP_FORMAT = 1
 MISSING_POLICIES = ("reweight", "zero")
+DEFAULT_ROUNDING = Rounding()  # half up at 2 decimals
+DEFAULT_NAME = Label(zh="年度综合", en="Annual roll-up")
 
 _LEAF_PROPERTIES = {
     "file": {"type": "string", "minLength": 1,
@@ -128,7 +135,7 @@ class RollupPart:
 
     def to_dict(self) -> dict:
         out: dict[str, Any] = {"id": self.id, "name": self.name.to_dict(), "part": self.group,
-                               "share": _num(self.share)}
+                               "share": plain_number(self.share)}
         for key in ("file", "indicator", "period", "scale"):
             value = getattr(self, key)
             if value is not None:
@@ -145,13 +152,18 @@ class RollupDefinition:
     period: str | None = None
     total_points: float = 100.0
     missing: str = "reweight"
-    rounding: Rounding = Rounding()
+    rounding: Rounding = DEFAULT_ROUNDING
     ties: str = "min"
     source: str | None = None
     document: Document | None = attrs.field(default=None, eq=False, repr=False)
 
     def base(self) -> Path:
+        """The folder the parts' files are relative to (the definition's own)."""
         return Path(self.source).parent if self.source and not self.source.startswith("<") else Path(".")
+
+    def files(self) -> list[str]:
+        """Every part's file, as a path from here."""
+        return [str(self.base() / p.file) for p in self.parts if p.file]
 
 
 def load_rollup(source: str | Path | Mapping[str, Any] | Document) -> RollupDefinition:
@@ -176,7 +188,8 @@ def load_rollup(source: str | Path | Mapping[str, Any] | Document) -> RollupDefi
         here = ("parts", k)
         inherit = {key: part.get(key) for key in ("indicator", "period", "scale")}
         if "file" in part:
-            entries = [(here, part["id"], part.get("name", part["id"]), {**inherit, "file": part["file"]})]
+            entries: list[tuple[tuple[Any, ...], str, Any, dict[str, Any]]] = [
+                (here, part["id"], part.get("name", part["id"]), {**inherit, "file": part["file"]})]
         else:
             entries = []
             for j, entry in enumerate(part["periods"]):
@@ -223,9 +236,11 @@ class PartValues:
     source: str | None = None
 
 
-def read_part(part: RollupPart, definition: RollupDefinition | None = None, registry=None) -> PartValues:
+def read_part(part: RollupPart, definition: RollupDefinition | None = None, registry: Registry | None = None) -> PartValues:
     """Read one part's file: an evalkit result, an evalkit review, or a long-format table."""
     base = definition.base() if definition is not None else Path(".")
+    if part.file is None:
+        raise ValueError(f"part {part.id!r} names no file")
     path = Path(part.file)
     path = path if path.is_absolute() else base / path
     source = str(path)
@@ -284,10 +299,10 @@ def _from_review(doc: Document, part: RollupPart) -> PartValues:
     return PartValues(values=values, scale=scale, names=names, period=review.get("period"), source=doc.source)
 
 
-def _from_table(path: Path, part: RollupPart, definition: RollupDefinition | None, registry) -> PartValues:
+def _from_table(path: Path, part: RollupPart, definition: RollupDefinition | None, registry: Registry | None) -> PartValues:
     from evalkit.io.data import OBSERVATION_COLUMNS
     from evalkit.io.inputs import read_table
-    from evalkit.io.table import cell_found, cell_text, find_columns, parse_number
+    from evalkit.io.table import RowReader, cell_text
     from evalkit.plugins.manager import default_registry
 
     if part.indicator is None:
@@ -297,43 +312,32 @@ def _from_table(path: Path, part: RollupPart, definition: RollupDefinition | Non
                    Problem("a long-format table needs the indicator to read", source=str(path)))
         raise DefinitionError(problem)
     table = read_table(path, registry or default_registry())
-    cols = find_columns(table, OBSERVATION_COLUMNS, required=("unit", "indicator", "value"))
-    headers = {k: table.columns[v] for k, v in cols.items()}
+    reader = RowReader(table, OBSERVATION_COLUMNS, required=("unit", "indicator", "value"))
     values: dict[str, float | None] = {}
-    first: dict[str, int] = {}
     periods: set[str] = set()
-    problems = []
-    for i, row in enumerate(table.rows):
-        cell = lambda key: row[cols[key]] if key in cols and cols[key] < len(row) else None  # noqa: E731
-        if cell_text(cell("indicator")) != part.indicator:
+    for row in reader:
+        if cell_text(row.cell("indicator")) != part.indicator:
             continue
-        row_period = cell_text(cell("period"))
+        row_period = cell_text(row.cell("period"))
         if part.period is not None and row_period and row_period != part.period:
             continue
         if row_period:
             periods.add(row_period)
-        uid = cell_text(cell("unit"))
+        uid = row.text("unit")
         if not uid:
-            problems.append(Problem("the unit is empty", **table.where(i, headers["unit"]), expected="a unit id"))
+            if row.ok:
+                row.problem("the unit is empty", "unit", expected="a unit id")
             continue
-        try:
-            value = parse_number(cell("value"))
-        except ValueError as exc:
-            problems.append(Problem("the value is not usable", **table.where(i, headers["value"]), expected=str(exc),
-                                    found=cell_found(cell("value"))))
+        value = row.number("value")
+        if not row.ok or not reader.unique(row, (uid,), f"duplicate row: unit {uid!r} already has a value for "
+                                           f"{part.indicator!r}", expected="one row per unit and period", column="unit"):
             continue
-        if uid in first:
-            problems.append(Problem(f"duplicate row: unit {uid!r} already has a value for {part.indicator!r}",
-                                    **table.where(i, headers["unit"]), expected="one row per unit and period",
-                                    found=f"also row {table.row_numbers[first[uid]]}"))
-            continue
-        first[uid] = i
         values[uid] = value
     if part.period is None and len(periods) > 1:
-        problems.append(Problem(f"the rows of {part.indicator!r} hold several periods; declare the part's period",
-                                source=table.source, expected="`period: ...` on the part", found=", ".join(sorted(periods))))
-    if problems:
-        raise DataError(problems)
+        reader.problems.append(Problem(f"the rows of {part.indicator!r} hold several periods; declare the part's period",
+                                       source=table.source, expected="`period: ...` on the part",
+                                       found=", ".join(sorted(periods))))
+    reader.raise_problems()
     if not values:
         raise DataError(Problem(f"no rows for indicator {part.indicator!r}" +
                                 (f" in period {part.period!r}" if part.period else ""), source=table.source,
@@ -344,6 +348,23 @@ def _from_table(path: Path, part: RollupPart, definition: RollupDefinition | Non
 
 # --------------------------------------------------------------------------------------------------
 # Rolling up
+
+
+@attrs.frozen
+class RollupRow:
+    """One unit of a roll-up, as a table shows it."""
+
+    rank: int
+    id: str
+    name: str
+    parts: tuple[tuple[float | None, float, float | None], ...]  # (value or None, weight, rounded contribution) per part
+    annual: float | None
+    notes: tuple[str, ...]
+
+
+def _plain(value: float | np.ndarray) -> float | None:
+    number = float(value)
+    return None if math.isnan(number) else number
 
 
 @attrs.frozen
@@ -362,10 +383,10 @@ class RollupResult:
     ranks: np.ndarray
     total_points: float = 100.0
     missing: str = "reweight"
-    rounding: Rounding = Rounding()
+    rounding: Rounding = DEFAULT_ROUNDING
     ties: str = "min"
     id: str = "rollup"
-    name: Label = Label(zh="年度综合", en="Annual roll-up")
+    name: Label = DEFAULT_NAME
     period: str | None = None
     warnings: tuple[Problem, ...] = ()
 
@@ -385,6 +406,34 @@ class RollupResult:
             return [f"{names}无成绩，其权重由其余部分按比例分担" if zh else f"{names}: no value, its weight shared by the others"]
         return [f"{names}无成绩，计 0 分" if zh else f"{names}: no value, counted as 0"]
 
+    def table_rows(self, lang: str = "en") -> list[RollupRow]:
+        """Per unit, best first: each part's value (None: missing) and rounded contribution, the annual score, notes."""
+        out = []
+        for i in self.order().tolist():
+            parts = tuple((_plain(self.values[i, k]), float(self.weights[i, k]), _plain(self.rounding(self.contributions[i, k])))
+                          for k in range(len(self.parts)))
+            out.append(RollupRow(rank=int(self.ranks[i]), id=self.unit_ids[i], name=self.names[i], parts=parts,
+                                 annual=_plain(self.annual[i]), notes=tuple(self.notes(int(i), lang))))
+        return out
+
+    def to_csv(self, lang: str = "en") -> str:
+        """CSV (with a BOM): rank, unit, name, each part's value, weight and contribution, and the annual score."""
+        zh = lang == "zh"
+        d = self.rounding.decimals
+        header = ["排名", "编号", "单位"] if zh else ["rank", "unit", "name"]
+        for p in self.parts:
+            name = p.name.text(lang)
+            header += [name, f"{name}权重" if zh else f"{name} weight", f"{name}折算分" if zh else f"{name} contribution"]
+        header.append("年度得分" if zh else "annual")
+        rows = []
+        for r in self.table_rows(lang):
+            cells = [str(r.rank), r.id, r.name]
+            for value, weight, contribution in r.parts:
+                cells += ["" if value is None else f"{value:.10f}".rstrip("0").rstrip("."), f"{weight:.6g}", "" if contribution is None else f"{contribution:.{d}f}"]
+            cells.append("" if r.annual is None else f"{r.annual:.{d}f}")
+            rows.append(cells)
+        return csv_text(rows, header, lineterminator="\r\n")
+
     def to_dict(self) -> dict:
         r = self.rounding
         units = []
@@ -392,24 +441,24 @@ class RollupResult:
             i = int(i)
             parts = {}
             for k, p in enumerate(self.parts):
-                parts[p.id] = {"value": _num(self.values[i, k]), "weight": _num(np.round(self.weights[i, k], 10)),
-                               "contribution": _num(r(self.contributions[i, k])),
+                parts[p.id] = {"value": plain_number(self.values[i, k]), "weight": plain_number(np.round(self.weights[i, k], 10)),
+                               "contribution": plain_number(r(self.contributions[i, k])),
                                **({"missing": True} if np.isnan(self.values[i, k]) else {})}
             units.append({"id": self.unit_ids[i], "name": self.names[i], "rank": int(self.ranks[i]),
-                          "annual": _num(self.annual[i]), "parts": parts, "notes": self.notes(i)})
+                          "annual": plain_number(self.annual[i]), "parts": parts, "notes": self.notes(i)})
         return {
             "evalkit_rollup_result": ROLLUP_FORMAT,
             "rollup": {"id": self.id, "name": self.name.to_dict(), "period": self.period,
-                       "total_points": _num(self.total_points), "missing": self.missing,
+                       "total_points": plain_number(self.total_points), "missing": self.missing,
                        "rounding": {"decimals": r.decimals, "mode": r.mode}, "ties": self.ties,
-                       "parts": [p.to_dict() | {"scale": _num(self.scales[k])} for k, p in enumerate(self.parts)]},
+                       "parts": [p.to_dict() | {"scale": plain_number(self.scales[k])} for k, p in enumerate(self.parts)]},
             "units": units,
             "warnings": [w.to_dict() for w in self.warnings],
         }
 
 
 def rollup(sources: Mapping[str, Any], weights: Mapping[str, float], *, missing: str = "reweight",
-           total_points: float = 100.0, rounding: Rounding = Rounding(), ties: str = "min",
+           total_points: float = 100.0, rounding: Rounding = DEFAULT_ROUNDING, ties: str = "min",
            scales: Mapping[str, float] | None = None, units: Sequence[str] | None = None,
            names: Mapping[str, str] | None = None, parts: Sequence[RollupPart] | None = None,
            id: str = "rollup", name: Label | None = None, period: str | None = None,
@@ -433,8 +482,8 @@ def rollup(sources: Mapping[str, Any], weights: Mapping[str, float], *, missing:
     shares = w / w.sum()
     columns, scale_list, found_names = [], [], dict(names or {})
     for key in keys:
-        values, scale, part_names, _ = _source_values(sources[key], (scales or {}).get(key, total_points))
-        columns.append(values)
+        given, scale, part_names, _ = _source_values(sources[key], (scales or {}).get(key, total_points))
+        columns.append(given)
         scale_list.append(scale)
         for uid, label in part_names.items():
             found_names.setdefault(uid, label)
@@ -485,11 +534,11 @@ def rollup(sources: Mapping[str, Any], weights: Mapping[str, float], *, missing:
     return RollupResult(unit_ids=tuple(ids), names=tuple(found_names.get(u, u) for u in ids), parts=tuple(parts),
                         values=values, scales=scale_arr, shares=shares, weights=used_w, contributions=contributions,
                         annual=annual, ranks=rank(annual, ids, ties), total_points=float(total_points), missing=missing,
-                        rounding=rounding, ties=ties, id=id, name=name or Label(zh="年度综合", en="Annual roll-up"),
+                        rounding=rounding, ties=ties, id=id, name=name or DEFAULT_NAME,
                         period=period, warnings=tuple(warnings))
 
 
-def _source_values(source, default_scale: float) -> tuple[dict, float, dict, str | None]:
+def _source_values(source: Any, default_scale: float) -> tuple[dict, float, dict, str | None]:
     """(unit -> value, scale, unit -> name, period) from any kind of source."""
     from evalkit.reviews.review import ReviewResult
     from evalkit.scoring.evaluation import Evaluation
@@ -498,6 +547,8 @@ def _source_values(source, default_scale: float) -> tuple[dict, float, dict, str
         return dict(source.values), source.scale, dict(source.names), source.period
     if isinstance(source, Evaluation):
         ids = source.units.ids
+        if source.scorecard.total_points is None:
+            raise ValueError("the evaluation's scorecard declares no total_points: give the part's scale")
         return ({u: float(v) for u, v in zip(ids, source.totals)}, float(source.scorecard.total_points),
                 dict(zip(ids, source.units.names)), source.period)
     if isinstance(source, ReviewResult):
@@ -510,11 +561,11 @@ def _source_values(source, default_scale: float) -> tuple[dict, float, dict, str
     raise TypeError(f"a roll-up source is an Evaluation, a ReviewResult, PartValues or a mapping, not {type(source).__name__}")
 
 
-def _source_name(source, key: str) -> str:
+def _source_name(source: Any, key: str) -> str:
     return getattr(source, "source", None) or f"part {key!r}"
 
 
-def run_rollup(definition: RollupDefinition | str | Path | Mapping[str, Any], registry=None,
+def run_rollup(definition: RollupDefinition | str | Path | Mapping[str, Any], registry: Registry | None = None,
                units: Sequence[str] | None = None, names: Mapping[str, str] | None = None) -> RollupResult:
     """Read every part's file and roll them up as the definition says."""
     if not isinstance(definition, RollupDefinition):
@@ -530,17 +581,22 @@ def run_rollup(definition: RollupDefinition | str | Path | Mapping[str, Any], re
             if key in period_of:
                 warnings.append(Problem(f"{period_of[key]} and {values.source} of part {part.group!r} both hold period "
                                         f"{values.period!r}: is one file given twice?", source=definition.source))
-            period_of.setdefault(key, values.source)
+            period_of.setdefault(key, values.source or part.id)
     return rollup(sources, {p.id: p.share for p in definition.parts}, missing=definition.missing,
                   total_points=definition.total_points, rounding=definition.rounding, ties=definition.ties,
                   units=units, names=names, parts=definition.parts, id=definition.id, name=definition.name,
                   period=definition.period, warnings=warnings)
 
 
-def _num(x) -> float | int | None:
-    if x is None:
-        return None
-    x = float(x)
-    if math.isnan(x):
-        return None
-    return int(x) if x.is_integer() and abs(x) < 2**53 else x
+
+def rollup_files(definition: RollupDefinition | str | Path | Mapping[str, Any], units: str | Path | None = None,
+                 registry: Registry | None = None) -> RollupResult:
+    """`evalkit rollup`: read every part's file and roll them up; a units file fixes the units and their names."""
+    ids = names = None
+    if units is not None:
+        from evalkit.io.inputs import load_units
+        from evalkit.plugins.manager import default_registry
+
+        loaded = load_units(units, registry if registry is not None else default_registry())
+        ids, names = loaded.ids, dict(zip(loaded.ids, loaded.names))
+    return run_rollup(definition, registry, units=ids, names=names)

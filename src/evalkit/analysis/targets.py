@@ -50,17 +50,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
 
-from evalkit.definition.model import Indicator
+from evalkit.definition.documents import Document
+from evalkit.definition.model import Indicator, Scorecard
 from evalkit.definition.periods import PERIOD_FORMS_TEXT, period_position
 from evalkit.errors import DataError, DefinitionError, Problem, describe
+from evalkit.io.csv_text import csv_number, csv_text
 from evalkit.io.data import DataSet, Units
-from evalkit.io.table import RowReader
+from evalkit.io.table import RowReader, Table
 from evalkit.scoring.rounding import json_number as _num
+
+if TYPE_CHECKING:
+    from evalkit.plugins.manager import Registry
 
 STATUSES = ("achieved", "on_track", "behind", "off_track", "no_data")
 STATUS_LABELS = {"achieved": {"zh": "已达成", "en": "achieved"}, "on_track": {"zh": "按进度", "en": "on track"},
@@ -71,6 +77,10 @@ RULES = ("peer_median", "close_gap", "above_baseline")
 DEFAULT_TOLERANCE = 0.1
 TARGETS_FORMAT = 1
 _EPS = 1e-9
+
+TARGET_FIELDS = ("unit", "name", "indicator", "direction", "baseline_period", "baseline", "target", "due", "trajectory",
+                 "tolerance", "source", "period", "elapsed", "expected", "actual", "progress", "status")
+DATA_COLUMNS = ("target", "expected", "both")
 
 STATUS_RULE = ("no_data: a, b or T missing; achieved: s(a - T) >= 0; on_track: s(a - E) >= -tolerance x |T - b|; "
                "behind: s(a - b) > 0; off_track: otherwise (s = +1 higher is better, -1 lower; "
@@ -149,10 +159,14 @@ def generated_targets(rule: str, baseline: np.ndarray, codes: np.ndarray, higher
             median, _ = baseline_thresholds(b, codes, higher_is_better)
             target = np.where(s * (median - b) > 0, median, b)
         elif rule == "close_gap":
+            if share is None:
+                raise ValueError("the close_gap rule needs a share")
             _, top = baseline_thresholds(b, codes, higher_is_better)
             closed = min(1.0, float(share) / 100.0 * float(years))
             target = np.where(s * (top - b) > 0, b + closed * (top - b), b)
         elif rule == "above_baseline":
+            if percent is None:
+                raise ValueError("the above_baseline rule needs a percent")
             target = b + s * np.abs(b) * float(percent) / 100.0
         else:
             raise ValueError(f"unknown target rule {rule!r}; expected one of {', '.join(RULES)}")
@@ -288,7 +302,7 @@ TARGET_COLUMNS = {
 }
 
 
-def read_targets(table, data: DataSet, indicators: Iterable[str], tolerance: float = DEFAULT_TOLERANCE,
+def read_targets(table: Table, data: DataSet, indicators: Iterable[str], tolerance: float = DEFAULT_TOLERANCE,
                  trajectory: str = "linear", steps: int = 1) -> Targets:
     """Check a targets table and build Targets. An empty baseline cell takes the data's baseline-period value."""
     reader = RowReader(table, TARGET_COLUMNS, required=("unit", "indicator", "baseline_period", "target", "due"),
@@ -393,9 +407,10 @@ PLAN_SCHEMA: dict[str, Any] = {
 }
 
 
-def load_plan(source, indicators: Iterable[str], units: Units) -> tuple[list[dict], Any]:
+def load_plan(source: str | Path | Mapping[str, Any] | Document, indicators: Iterable[str],
+              units: Units) -> tuple[list[dict], Document]:
     """Read and check a plan (a path, or a Document); (entries, document). DefinitionError (exit 2) with lines."""
-    from evalkit.definition.documents import Document, load_document
+    from evalkit.definition.documents import load_document
     from evalkit.definition.scorecard import schema_problems
 
     document = source if isinstance(source, Document) else (
@@ -521,8 +536,30 @@ class Assessment:
         return out
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON document (`evalkit targets --format json`)."""
         return {"evalkit_targets": TARGETS_FORMAT, "period": self.period, "status_rule": STATUS_RULE,
                 "counts": self.counts(), "targets": self.rows()}
+
+    def to_csv(self) -> str:
+        """CSV (with a BOM): one row per target, the columns of `TARGET_FIELDS`, numbers at full precision."""
+        rows = [[csv_number(row.get(f)) if isinstance(row.get(f), (int, float)) else (row.get(f) or "") for f in TARGET_FIELDS]
+                for row in self.rows()]
+        return csv_text(rows, TARGET_FIELDS)
+
+    def to_data(self, which: str = "target") -> str:
+        """Long-format data rows (unit, indicator, period, value) of <indicator>.target, .expected or both.
+
+        The rows the target-attainment rule reads (see `target_columns`); CSV without a BOM, LF line ends.
+        """
+        if which not in DATA_COLUMNS:
+            raise ValueError(f"unknown data column {which!r}; expected one of {', '.join(DATA_COLUMNS)}")
+        units = self.targets.units
+        rows: list[tuple[str, str, str, str]] = []
+        for name, column in target_columns(self).items():
+            if which != "both" and not name.endswith("." + which):
+                continue
+            rows.extend((units.ids[i], name, self.period, csv_number(column[i])) for i in np.flatnonzero(~np.isnan(column)).tolist())
+        return csv_text(rows, ("unit", "indicator", "period", "value"), bom=False, lineterminator="\n")
 
 
 def assess(targets: Targets, data: DataSet, indicators: Mapping[str, Indicator], period: str | None = None) -> Assessment:
@@ -587,3 +624,54 @@ def target_columns(assessment: Assessment) -> dict[str, np.ndarray]:
 def with_target_columns(data: DataSet, assessment: Assessment) -> DataSet:
     """`data` with the `target_columns` added to its period's columns (for `evaluate`)."""
     return attrs.evolve(data, columns={**data.columns, **target_columns(assessment)})
+
+
+# --------------------------------------------------------------------------------------------------
+# What `evalkit targets` shows: one call from a scorecard and its data
+
+
+def assess_targets(scorecard: Scorecard, data: DataSet, *, targets: str | Path | Table | None = None,
+                   plan: str | Path | Mapping[str, Any] | Document | None = None, tolerance: float | None = None,
+                   trajectory: str | None = None, steps: int | None = None, units: Sequence[str] | None = None,
+                   indicators: Sequence[str] | None = None, statuses: Sequence[str] | None = None,
+                   registry: Registry | None = None) -> Assessment:
+    """Targets from a file and/or a plan (a file's target replaces a plan's), assessed at the data's period.
+
+    Derived indicators are computed first. `tolerance`, `trajectory` and `steps` apply to targets that declare
+    none. `units`, `indicators` and `statuses` keep only those targets (DataError for an unknown unit or indicator).
+    """
+    from evalkit.scoring.engine import with_derived
+
+    data = with_derived(scorecard, data)[0]
+    known = dict(scorecard.indicators)
+    tolerance = tolerance if tolerance is not None else DEFAULT_TOLERANCE
+    trajectory = trajectory or "linear"
+    steps = steps or 1
+    chosen = Targets.from_rows(data.units, [])
+    if plan is not None:
+        entries, _ = load_plan(plan, known, data.units)
+        chosen = targets_from_plan(entries, data, known, tolerance=tolerance, trajectory=trajectory, steps=steps,
+                                   decimals=scorecard.rounding_decimals, rounding_mode=scorecard.rounding_mode,
+                                   source=str(plan) if isinstance(plan, (str, Path)) else "plan")
+    if targets is not None:
+        if not isinstance(targets, Table):
+            from evalkit.io.inputs import read_table
+            from evalkit.plugins.manager import default_registry
+
+            targets = read_table(targets, registry if registry is not None else default_registry())
+        explicit = read_targets(targets, data, known, tolerance=tolerance, trajectory=trajectory, steps=steps)
+        chosen = chosen.merged(explicit)
+    for option, wanted, present in (("--unit", units, data.units.index), ("--indicator", indicators, known)):
+        unknown = [w for w in wanted or () if w not in present]
+        if unknown:
+            raise DataError([Problem(f"unknown {option[2:]}", source=option, found=repr(w)) for w in unknown])
+    keep = np.ones(len(chosen), dtype=bool)
+    if units:
+        keep &= np.isin(chosen.unit, [data.units.index[u] for u in units])
+    if indicators:
+        keep &= np.isin(np.asarray(chosen.indicator, dtype=str), list(indicators))
+    assessment = assess(chosen.select(keep), data, known)
+    if statuses:
+        wanted_status = np.isin(assessment.status, [STATUSES.index(s) for s in statuses])
+        assessment = assess(assessment.targets.select(wanted_status), data, known)
+    return assessment

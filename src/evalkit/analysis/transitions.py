@@ -128,6 +128,10 @@ def _num(d: Decimal | None) -> float | int | None:
     return int(d) if d == d.to_integral_value() else float(d)
 
 
+def _decimal(value: Decimal | float | int | str) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
 @attrs.frozen
 class MarkedRule:
     """When a unit "improved markedly" (大幅提升): a gain of at least `threshold` of `kind`.
@@ -139,11 +143,11 @@ class MarkedRule:
     """
 
     kind: str = attrs.field(validator=attrs.validators.in_(MARKED_KINDS))
-    threshold: Decimal = attrs.field(converter=lambda v: v if isinstance(v, Decimal) else Decimal(str(v)))
+    threshold: Decimal = attrs.field(converter=_decimal)
     among: str = attrs.field(default="stayed", validator=attrs.validators.in_(MARKED_AMONG))
 
     @threshold.validator
-    def _positive(self, attribute, value):
+    def _positive(self, attribute: attrs.Attribute, value: Decimal) -> None:
         if not value.is_finite() or value <= 0:
             raise ValueError(f"the threshold must be a number > 0, found {value}")
 
@@ -173,7 +177,8 @@ class MarkedRule:
         if self.kind == "percent":  # compared without dividing: gain x 100 >= threshold x before
             base = _dec(before["total"])
             return base > 0 and (_dec(after["total"]) - base) * 100 >= self.threshold * base
-        return self.gain(before, after) >= self.threshold
+        gain = self.gain(before, after)
+        return gain is not None and gain >= self.threshold
 
     def counts(self, stayed: bool) -> bool:
         """Whether a unit of the starting tier is eligible for the figure at all."""

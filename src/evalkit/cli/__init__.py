@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "evalkit.cli.compare_cmd",
     "evalkit.cli.methods_cmd",
     "evalkit.cli.reviews_cmd",
+    "evalkit.cli.benchmarks_cmd",
+    "evalkit.cli.targets_cmd",
     "evalkit.cli.history_cmd",
     "evalkit.cli.new_plugin",
 )

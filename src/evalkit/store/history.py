@@ -51,14 +51,19 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import attrs
 
 from evalkit.errors import DataError, EvalkitError, FileAccessError, Problem
 from evalkit.scoring.rounding import json_number
+
+if TYPE_CHECKING:
+    from evalkit.definition.model import Scorecard
+    from evalkit.plugins.manager import Registry
+    from evalkit.scoring.evaluation import Evaluation
 
 SCHEMA_VERSION = 2
 APPLICATION_ID = 0x45564B53  # "EVKS"
@@ -79,6 +84,107 @@ class RunNotFound(DataError):
     """No stored run matches the run id, or the scorecard and period, asked for."""
 
     kind = "no such run"
+
+
+class RunRow(TypedDict):
+    """A stored run, without its result (`Store.runs`)."""
+
+    id: int
+    stored_at: str
+    scorecard_id: str
+    scorecard_version: str | None
+    scorecard_hash: str
+    period: str
+    units: int
+    fingerprint: str
+    evalkit_version: str
+
+
+class UnitTrendRow(TypedDict):
+    """A unit in one period (`Store.unit_trend`); the changes are from the previous period of the same scorecard."""
+
+    period: str
+    scorecard_id: str
+    scorecard_version: str | None
+    run: int
+    unit: str
+    name: str | None
+    total: float | None
+    rank: int | None
+    of: int
+    grade: str | None
+    total_change: float | int | None
+    rank_change: int | None
+    grade_before: str | None
+
+
+class IndicatorTrendRow(TypedDict):
+    """An indicator's value for one unit in one period (`Store.indicator_trend`)."""
+
+    period: str
+    scorecard_id: str
+    run: int
+    unit: str
+    name: str | None
+    value: float | None
+    points: float | None
+    item: str
+
+
+# What each column read back must hold: SQLite keeps whatever a hand edit wrote, so a cell is checked before
+# it is used ("int", "real" or "text"; "?" allows NULL).
+RUN_COLUMNS = {"id": "int", "stored_at": "text", "scorecard_id": "text", "scorecard_version": "text?",
+               "scorecard_hash": "text", "period": "text", "units": "int", "fingerprint": "text", "evalkit_version": "text"}
+_EXPECTED = {"int": "a whole number", "real": "a number", "text": "text"}
+
+
+def _kind_ok(value: Any, kind: str) -> bool:
+    if value is None:
+        return kind.endswith("?")
+    base = kind.rstrip("?")
+    if base == "int":
+        return isinstance(value, int)
+    if base == "real":
+        return isinstance(value, (int, float))
+    return isinstance(value, str)
+
+
+def _sql_type(value: Any) -> str:
+    return {int: "a whole number", float: "a number", str: "text", bytes: "binary data"}.get(type(value), "NULL")
+
+
+def check_cells(path: str, table: str, key: str, row: Mapping[str, Any], kinds: Mapping[str, str]) -> None:
+    """StoreError (exit 6) naming the table, the row and the column when a cell does not hold what evalkit wrote.
+
+    Rows are only ever written by evalkit; a wrong type means the file was edited by hand (or by another program).
+    """
+    for column, kind in kinds.items():
+        value = row[column]
+        if not _kind_ok(value, kind):
+            raise StoreError(Problem(f"the history store was changed outside evalkit: table {table}, {key}, column {column} "
+                                     "holds a value evalkit never writes; it was left as it is",
+                                     source=path, expected=_EXPECTED[kind.rstrip("?")] + (" or empty" if kind.endswith("?") else ""),
+                                     found=f"{value!r} ({_sql_type(value)})"))
+
+
+def stored_json(path: str, run_id: int, column: str, text: Any) -> dict[str, Any]:
+    """A run's stored JSON document (its result or its inputs); StoreError when a hand edit broke it."""
+    where = f"table runs, run {run_id}, column {column}"
+    if not isinstance(text, str):
+        raise StoreError(Problem(f"the history store was changed outside evalkit: {where} does not hold JSON text; "
+                                 "it was left as it is", source=path, expected="a JSON object",
+                                 found=f"{text!r} ({_sql_type(text)})"))
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise StoreError(Problem(f"the history store was changed outside evalkit: {where} is not valid JSON "
+                                 f"({exc.msg} at line {exc.lineno}, column {exc.colno}); it was left as it is",
+                                 source=path, expected="a JSON object")) from None
+    if not isinstance(doc, dict):
+        raise StoreError(Problem(f"the history store was changed outside evalkit: {where} is not a JSON object; "
+                                 "it was left as it is", source=path, expected="a JSON object",
+                                 found=f"a JSON {type(doc).__name__}"))
+    return doc
 
 
 # --------------------------------------------------------------------------------------------------
@@ -340,7 +446,7 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     @property
@@ -350,7 +456,7 @@ class Store:
 
     # ---- writing
 
-    def add(self, evaluation, fingerprint: str | None = None, inputs: Mapping[str, Any] | None = None) -> StoredRun:
+    def add(self, evaluation: Evaluation | Mapping[str, Any], fingerprint: str | None = None, inputs: Mapping[str, Any] | None = None) -> StoredRun:
         """Store an Evaluation (or a result document) unless a run with the same fingerprint is stored.
 
         Without a fingerprint (results made in memory), the SHA-256 of the JSON result stands in for it.
@@ -375,21 +481,24 @@ class Store:
                 "evalkit_version, units, inputs, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (fingerprint, str(scorecard.get("id", "")), scorecard.get("version"), sc_hash, str(scorecard.get("period", "")),
                  _now(), _evalkit_version(), len(doc.get("units", ())), _canonical(inputs or {}), text))
-            run_id = cursor.lastrowid
+            run_id = int(cursor.lastrowid or 0)  # always set after an INSERT
             _index_result(self.conn, run_id, doc)
             return StoredRun(id=run_id, created=True)
 
     # ---- reading
 
-    def runs(self, scorecard_id: str | None = None) -> list[dict[str, Any]]:
+    def runs(self, scorecard_id: str | None = None) -> list[RunRow]:
         """Every stored run (without its result), oldest first."""
         sql = ("SELECT id, stored_at, scorecard_id, scorecard_version, scorecard_hash, period, units, fingerprint, "
                "evalkit_version FROM runs" + (" WHERE scorecard_id = ?" if scorecard_id else "") + " ORDER BY id")
         with _sqlite_errors(self.path):
             rows = self.conn.execute(sql, (scorecard_id,) if scorecard_id else ()).fetchall()
-        keys = ("id", "stored_at", "scorecard_id", "scorecard_version", "scorecard_hash", "period", "units", "fingerprint",
-                "evalkit_version")
-        return [dict(zip(keys, row)) for row in rows]
+        out: list[RunRow] = []
+        for row in rows:
+            entry = dict(zip(RUN_COLUMNS, row))
+            check_cells(self.path, "runs", f"run {entry['id']}", entry, RUN_COLUMNS)
+            out.append(RunRow(**entry))  # type: ignore[typeddict-item]  # the cells were checked just above
+        return out
 
     def run_id(self, which: int | str | tuple[str, str]) -> int:
         """The id of a run given by id, or the latest for (scorecard_id, period); RunNotFound otherwise."""
@@ -424,16 +533,18 @@ class Store:
         run_id = self.run_id(which)
         with _sqlite_errors(self.path):
             text = self.conn.execute("SELECT result FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
-        return json.loads(text)
+        return stored_json(self.path, run_id, "result", text)
 
     def inputs(self, run_id: int) -> dict[str, Any]:
+        """The inputs a run was stored with: each file's SHA-256, size and path, and the options."""
+        found = self.run_id(run_id)
         with _sqlite_errors(self.path):
-            row = self.conn.execute("SELECT inputs FROM runs WHERE id = ?", (self.run_id(run_id),)).fetchone()
-        return json.loads(row[0])
+            row = self.conn.execute("SELECT inputs FROM runs WHERE id = ?", (found,)).fetchone()
+        return stored_json(self.path, found, "inputs", row[0])
 
     _LATEST = "SELECT max(id) FROM runs GROUP BY scorecard_id, period"
 
-    def unit_trend(self, unit: str, scorecard_id: str | None = None) -> list[dict[str, Any]]:
+    def unit_trend(self, unit: str, scorecard_id: str | None = None) -> list[UnitTrendRow]:
         """A unit's total, rank and grade per period (the latest run of each scorecard and period),
         with the change from the previous period of the same scorecard (rank_change > 0: moved up)."""
         sql = ("SELECT r.period, r.scorecard_id, r.scorecard_version, r.id, r.units, u.name, u.total, u.rank, u.grade "
@@ -442,11 +553,15 @@ class Store:
                + " ORDER BY r.scorecard_id, r.period")
         with _sqlite_errors(self.path):
             rows = self.conn.execute(sql, (unit, scorecard_id) if scorecard_id else (unit,)).fetchall()
-        out: list[dict[str, Any]] = []
-        previous: dict[str, dict] = {}
-        for period, sc_id, version, run_id, n, name, total, rank, grade in rows:
+        out: list[UnitTrendRow] = []
+        previous: dict[str, UnitTrendRow] = {}
+        kinds = {"period": "text", "scorecard_id": "text", "scorecard_version": "text?", "run": "int", "of": "int",
+                 "name": "text?", "total": "real?", "rank": "int?", "grade": "text?"}
+        for row in rows:
+            check_cells(self.path, "runs and unit_results", f"run {row[3]!r}, unit {unit!r}", dict(zip(kinds, row)), kinds)
+            period, sc_id, version, run_id, n, name, total, rank, grade = row
             before = previous.get(sc_id)
-            entry = {"period": period, "scorecard_id": sc_id, "scorecard_version": version, "run": run_id, "unit": unit,
+            entry: UnitTrendRow = {"period": period, "scorecard_id": sc_id, "scorecard_version": version, "run": run_id, "unit": unit,
                      "name": name, "total": total, "rank": rank, "of": n, "grade": grade,
                      "total_change": _diff(total, before["total"]) if before else None,
                      "rank_change": (before["rank"] - rank) if before and before["rank"] and rank else None,
@@ -455,7 +570,8 @@ class Store:
             out.append(entry)
         return sorted(out, key=lambda e: (e["period"], e["scorecard_id"]))
 
-    def indicator_trend(self, indicator: str, unit: str | None = None, scorecard_id: str | None = None) -> list[dict[str, Any]]:
+    def indicator_trend(self, indicator: str, unit: str | None = None,
+                        scorecard_id: str | None = None) -> list[IndicatorTrendRow]:
         """An indicator's value (and the points of the first item scoring it) per unit and period."""
         sql = ("SELECT r.period, r.scorecard_id, r.id, i.unit, u.name, i.value, i.points, i.item "
                "FROM runs r JOIN item_results i ON i.run_id = r.id "
@@ -466,9 +582,14 @@ class Store:
         params = [indicator] + ([unit] if unit else []) + ([scorecard_id] if scorecard_id else [])
         with _sqlite_errors(self.path):
             rows = self.conn.execute(sql, params).fetchall()
-        out: list[dict[str, Any]] = []
+        out: list[IndicatorTrendRow] = []
         seen = set()
-        for period, sc_id, run_id, uid, name, value, points, item in rows:
+        kinds = {"period": "text", "scorecard_id": "text", "run": "int", "unit": "text", "name": "text?", "value": "real?",
+                 "points": "real?", "item": "text"}
+        for row in rows:
+            check_cells(self.path, "runs and item_results", f"run {row[2]!r}, unit {row[3]!r}, item {row[7]!r}",
+                        dict(zip(kinds, row)), kinds)
+            period, sc_id, run_id, uid, name, value, points, item = row
             if (run_id, uid) in seen:  # an indicator scored by two items: one value
                 continue
             seen.add((run_id, uid))
@@ -477,7 +598,7 @@ class Store:
         return out
 
 
-def _diff(a, b):
+def _diff(a: float | None, b: float | None) -> float | int | None:
     if a is None or b is None:
         return None
     return json_number(a - b)  # 83.1 - 82.8 shows as 0.3, not 0.29999999999999716
@@ -530,7 +651,7 @@ def _canonical(doc: Any) -> str:
     return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def scorecard_hash(scorecard) -> str:
+def scorecard_hash(scorecard: Scorecard) -> str:
     """SHA-256 of the scorecard's content (its parsed document as canonical JSON): comments and layout do not count."""
     return hashlib.sha256(_canonical(scorecard.raw).encode("utf-8")).hexdigest()
 
@@ -583,39 +704,71 @@ class PendingRun:
     files: Mapping[str, str | None]
     options: Mapping[str, Any]
 
-    def save(self, evaluation, registry=None, quiet: bool = False) -> StoredRun:
+    def store(self, evaluation: Evaluation, registry: Registry | None = None) -> StoredRun:
+        """Store the evaluation (once per set of inputs): the period scored and the plugins loaded count as options."""
         options = dict(self.options)
         options["period"] = str(evaluation.period)  # the period scored, whether given with --period or not
         if registry is not None:
             options["plugins"] = [[p.name, p.version] for p in registry.plugins]
         fingerprint, inputs = input_fingerprint(self.files, options)
         with Store.open(self.path) as store:
-            stored = store.add(evaluation, fingerprint, inputs)
+            return store.add(evaluation, fingerprint, inputs)
+
+    def message(self, stored: StoredRun, evaluation: Evaluation) -> str:
+        """What to tell the person: 'stored as run 3 in PATH (...)', or that the same inputs were already stored."""
+        what = f"scorecard {evaluation.scorecard.id}, period {evaluation.period}"
+        return (f"stored as run {stored.id} in {self.path} ({what})" if stored.created
+                else f"already stored as run {stored.id} in {self.path} (same inputs; {what})")
+
+    def save(self, evaluation: Evaluation, registry: Registry | None = None, quiet: bool = False) -> StoredRun:
+        """`store`, then the message on stderr unless `quiet`.
+
+        Kept for `evalkit.cli.run` until it calls `evalkit.cli.store_options.save_run`; new code calls `store`.
+        """
+        stored = self.store(evaluation, registry)
         if not quiet:
-            sc = evaluation.scorecard
-            what = f"scorecard {sc.id}, period {evaluation.period}"
-            print(f"stored as run {stored.id} in {self.path} ({what})" if stored.created
-                  else f"already stored as run {stored.id} in {self.path} (same inputs; {what})", file=sys.stderr)
+            print(self.message(stored, evaluation), file=sys.stderr)
         return stored
 
 
-def prepare_run_store(args) -> PendingRun | None:
+def run_files(scorecard: str | os.PathLike, data: str | os.PathLike | Sequence[str | os.PathLike], units: str | os.PathLike,
+              adjustments: str | os.PathLike | None = None) -> dict[str, str | None]:
+    """The input files of a run by role, as the fingerprint names them.
+
+    A folder of scheme versions counts every file in it ("scorecard:<name>"); several data files are
+    "data", "data.2", ... (one file: "data").
+    """
+    paths = [data] if isinstance(data, (str, os.PathLike)) else list(data or ())
+    files: dict[str, str | None] = {"units": str(units), "adjustments": str(adjustments) if adjustments else None}
+    if Path(scorecard).is_dir():  # a folder of scheme versions: every version is an input
+        files.update({f"scorecard:{p.name}": str(p) for p in sorted(Path(scorecard).iterdir()) if p.is_file()})
+    else:
+        files["scorecard"] = str(scorecard)
+    files.update({"data" if k == 0 else f"data.{k + 1}": str(path) for k, path in enumerate(paths)})
+    return files
+
+
+def pending_run(path: str | None, files: Mapping[str, str | None], options: Mapping[str, Any] | None = None) -> PendingRun | None:
+    """A run to store in the store at `path` (None: no store), after checking that the store can be used."""
+    if path is None:
+        return None
+    check_store(path)
+    return PendingRun(path=str(path), files=dict(files), options=dict(options or {}))
+
+
+# --------------------------------------------------------------------------------------------------
+# Kept for `evalkit.cli.run` until it imports these from `evalkit.cli.store_options` (same behaviour there).
+
+
+def prepare_run_store(args: Any) -> PendingRun | None:
     """For `evalkit run`: None unless --store or $EVALKIT_STORE names a store; checks it before any work."""
     path = store_path(getattr(args, "store", None), getattr(args, "no_store", False))
     if path is None:
         return None
-    check_store(path)
-    data = [args.data] if isinstance(args.data, str) else list(args.data)
-    files = {"units": args.units, "adjustments": getattr(args, "adjustments", None)}
-    if Path(args.scorecard).is_dir():  # a folder of scheme versions: every version is an input
-        files.update({f"scorecard:{p.name}": str(p) for p in sorted(Path(args.scorecard).iterdir()) if p.is_file()})
-    else:
-        files["scorecard"] = args.scorecard
-    files.update({"data" if k == 0 else f"data.{k + 1}": path for k, path in enumerate(data)})  # one file: role "data"
-    return PendingRun(path=path, files=files, options={})
+    return pending_run(path, run_files(args.scorecard, args.data, args.units, getattr(args, "adjustments", None)))
 
 
-def add_store_options(parser) -> None:
+def add_store_options(parser: Any) -> None:
     """--store PATH and --no-store, for `evalkit run`."""
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--store", metavar="PATH",
@@ -623,6 +776,7 @@ def add_store_options(parser) -> None:
     group.add_argument("--no-store", action="store_true", help=f"do not store the run even when ${ENV_VAR} is set")
 
 
-__all__ = ["APPLICATION_ID", "ENV_VAR", "MIGRATIONS", "SCHEMA_VERSION", "PendingRun", "RunNotFound", "Store", "StoreError",
-           "StoredRun", "add_store_options", "check_store", "input_fingerprint", "load_run", "prepare_run_store",
-           "scorecard_hash", "store_path"]
+__all__ = ["APPLICATION_ID", "ENV_VAR", "MIGRATIONS", "SCHEMA_VERSION", "IndicatorTrendRow", "PendingRun", "RunNotFound",
+           "RunRow", "Store", "StoreError", "StoredRun", "UnitTrendRow", "add_store_options", "check_cells", "check_store",
+           "input_fingerprint", "load_run", "pending_run", "prepare_run_store", "run_files", "scorecard_hash", "store_path",
+           "stored_json"]

@@ -1,0 +1,36 @@
+"""`--store PATH` / `--no-store` for `evalkit run`, and the message once a run is stored.
+
+The store itself is `evalkit.store.history` (a plain library); this module only turns the options into a
+`PendingRun` and prints what happened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from evalkit.store.history import ENV_VAR, PendingRun, StoredRun, pending_run, run_files, store_path
+
+
+def add_store_options(parser: argparse.ArgumentParser) -> None:
+    """--store PATH and --no-store, for `evalkit run`."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--store", metavar="PATH",
+                       help=f"keep the run in this history store (SQLite; created on first use; default ${ENV_VAR})")
+    group.add_argument("--no-store", action="store_true", help=f"do not store the run even when ${ENV_VAR} is set")
+
+
+def prepare_run_store(args: argparse.Namespace) -> PendingRun | None:
+    """None unless --store or $EVALKIT_STORE names a store; the store is checked before any work."""
+    path = store_path(getattr(args, "store", None), getattr(args, "no_store", False))
+    if path is None:
+        return None
+    return pending_run(path, run_files(args.scorecard, args.data, args.units, getattr(args, "adjustments", None)))
+
+
+def save_run(pending: PendingRun, evaluation: Any, registry: Any = None) -> StoredRun:
+    """Store the run and say so on stderr ('stored as run N in PATH ...' or 'already stored as run N ...')."""
+    stored = pending.store(evaluation, registry)
+    print(pending.message(stored, evaluation), file=sys.stderr)
+    return stored

@@ -1,0 +1,129 @@
+"""What `evalkit history` shows: the runs of a store, a unit's or an indicator's trend, or one stored result.
+
+`read_history(path, ...)` opens the store (never creating it), reads what was asked and returns a result
+whose `to_dict()` is the JSON the command prints and whose `to_csv()` is its CSV. Rows come from
+`evalkit.store.history.Store`, which checks every cell it reads: a store edited by hand gives a
+StoreError (exit 6) naming the table, row and column, not a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from evalkit.io.csv_text import csv_number, csv_text
+from evalkit.store.history import IndicatorTrendRow, RunRow, Store, UnitTrendRow
+
+RUN_FIELDS = ("id", "stored_at", "scorecard_id", "scorecard_version", "period", "units", "fingerprint", "scorecard_hash",
+              "evalkit_version")
+UNIT_TREND_FIELDS = ("period", "scorecard_id", "run", "unit", "name", "total", "total_change", "rank", "of", "rank_change",
+                     "grade", "grade_before")
+INDICATOR_TREND_FIELDS = ("period", "scorecard_id", "run", "unit", "name", "value", "points", "item")
+
+
+def _cells(rows: Sequence[Any], keys: Sequence[str]) -> list[list[Any]]:
+    """CSV cells: floats at full precision (12 significant digits), '' for none, the rest as they are."""
+    return [[csv_number(r[k]) if isinstance(r[k], float) else ("" if r[k] is None else r[k]) for k in keys] for r in rows]
+
+
+@attrs.frozen
+class RunList:
+    """The runs kept in a store (without their results), oldest first."""
+
+    path: str
+    runs: tuple[RunRow, ...]
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        """The JSON the command prints: a list of runs."""
+        return [dict(r) for r in self.runs]
+
+    def to_csv(self) -> str:
+        return csv_text([["" if r[k] is None else r[k] for k in RUN_FIELDS] for r in self.runs], RUN_FIELDS)  # type: ignore[literal-required]  # RUN_FIELDS are RunRow's keys
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+
+@attrs.frozen
+class UnitTrend:
+    """A unit's total, rank and grade per period (the latest run of each scorecard and period)."""
+
+    unit: str
+    rows: tuple[UnitTrendRow, ...]
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        """The JSON the command prints: a list of periods."""
+        return [dict(r) for r in self.rows]
+
+    def to_csv(self) -> str:
+        return csv_text(_cells(self.rows, UNIT_TREND_FIELDS), UNIT_TREND_FIELDS)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@attrs.frozen
+class IndicatorTrend:
+    """An indicator's value per unit and period (and the points of the first item scoring it)."""
+
+    indicator: str
+    unit: str | None
+    rows: tuple[IndicatorTrendRow, ...]
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        """The JSON the command prints: a list of (period, unit) values."""
+        return [dict(r) for r in self.rows]
+
+    def to_csv(self) -> str:
+        return csv_text(_cells(self.rows, INDICATOR_TREND_FIELDS), INDICATOR_TREND_FIELDS)
+
+    def columns(self) -> list[tuple[str, str]]:
+        """(period, scorecard id) of every column of the trend table, in order."""
+        return list(dict.fromkeys((r["period"], r["scorecard_id"]) for r in self.rows))
+
+    def table(self) -> dict[str, tuple[str, dict[tuple[str, str], float | None]]]:
+        """{unit: (name, {(period, scorecard id): value})}, units sorted by id."""
+        cells: dict[str, dict[tuple[str, str], float | None]] = {}
+        names: dict[str, str] = {}
+        for r in self.rows:
+            cells.setdefault(r["unit"], {})[(r["period"], r["scorecard_id"])] = r["value"]
+            names[r["unit"]] = r["name"] or ""
+        return {uid: (names[uid], cells[uid]) for uid in sorted(cells)}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@attrs.frozen
+class StoredResult:
+    """One stored result document, as `Evaluation.to_dict()` gave it."""
+
+    run: str
+    document: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.document
+
+
+HistoryResult = RunList | UnitTrend | IndicatorTrend | StoredResult
+
+
+def read_history(path: str | os.PathLike, *, run: int | str | None = None, unit: str | None = None,
+                 indicator: str | None = None, scorecard_id: str | None = None) -> HistoryResult:
+    """Read a history store: run N's result, an indicator's trend (of one unit), a unit's trend, or the list of runs.
+
+    The store is never created: FileAccessError (exit 5) when it is missing or unreadable, StoreError (exit 6)
+    when it is not an evalkit store or was changed by hand, RunNotFound (exit 3) for a run not in it.
+    """
+    with Store.open(path, create=False) as store:
+        if run is not None:
+            return StoredResult(run=str(run), document=store.load(run))
+        if indicator:
+            return IndicatorTrend(indicator=indicator, unit=unit,
+                                  rows=tuple(store.indicator_trend(indicator, unit=unit, scorecard_id=scorecard_id)))
+        if unit:
+            return UnitTrend(unit=unit, rows=tuple(store.unit_trend(unit, scorecard_id=scorecard_id)))
+        return RunList(path=str(path), runs=tuple(store.runs(scorecard_id=scorecard_id)))
