@@ -262,8 +262,8 @@ def _totals(V: np.ndarray, A: np.ndarray | None, tree: Group, draws: list[np.nda
             return _ratio(W @ numerator, W @ weight_of), some
         # Children are added one at a time so that at most one child's (draws, units) array is alive.
         num = np.zeros((W.shape[0], V.shape[0]))
-        den = None  # the sum of the available children's weights; None while every child counted fully
-        any_available = None  # per unit: some child counts (None: every child counts for every unit)
+        den: np.ndarray | None = None  # the sum of the available children's weights; None while every child counted fully
+        any_available: np.ndarray | None = None  # per unit: some child counts (None: every child counts for every unit)
         for c, child in enumerate(group.children):
             if isinstance(child, Group):
                 v, a = value_of(child)
@@ -274,7 +274,7 @@ def _totals(V: np.ndarray, A: np.ndarray | None, tree: Group, draws: list[np.nda
             if a is not None and den is None:
                 den = np.repeat(W[:, :c].sum(axis=1, keepdims=True), V.shape[0], axis=1)
                 any_available = np.full(V.shape[0], c > 0)  # children before c counted for everyone
-            if den is not None:
+            if den is not None and any_available is not None:
                 den += w if a is None else w * a
                 any_available |= True if a is None else a
         if den is None:
@@ -456,7 +456,7 @@ def weight_sensitivity(
         np.minimum(total_min, totals.min(axis=0), out=total_min)
         np.maximum(total_max, totals.max(axis=0), out=total_max)
         ranks_all[:, start:stop] = batch_ranks(totals, ties, tie_order=tie_order).T
-        if graded:
+        if counts is not None:
             grades = batch_grades(totals, band_mins, caps=caps, forced=forced)
             for g in range(n_bands):
                 counts[:, g] += np.count_nonzero(grades == g, axis=0)
@@ -471,7 +471,7 @@ def weight_sensitivity(
     del ranks_all
 
     probability = modal = modal_p = fragile = None
-    if graded:
+    if counts is not None:
         probability = counts / S
         column = np.argmax(counts, axis=1)  # first maximum: the better grade wins a tie
         modal_p = probability[np.arange(n), column]
@@ -534,12 +534,12 @@ def scorecard_weights(evaluation: Any, level: str = "top") -> ScorecardWeights:
     sc = evaluation.scorecard
     n = len(evaluation.units)
 
-    def items_under(node) -> list:
+    def items_under(node: Any) -> list:
         if isinstance(node, Item):
             return [node]
         return [leaf for child in node.children for leaf in items_under(child)]
 
-    def contribution(nodes) -> tuple[np.ndarray, np.ndarray]:
+    def contribution(nodes: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
         score = np.zeros(n)
         share = np.zeros(n)
         for item in nodes:
@@ -548,7 +548,7 @@ def scorecard_weights(evaluation: Any, level: str = "top") -> ScorecardWeights:
             share += r.share
         return score, share
 
-    def amounts(nodes) -> np.ndarray:
+    def amounts(nodes: Sequence[Any]) -> np.ndarray:
         a = np.array([c.weight if c.weight is not None else c.max_points for c in nodes], dtype=np.float64)
         return a / a.sum()
 
@@ -562,7 +562,7 @@ def scorecard_weights(evaluation: Any, level: str = "top") -> ScorecardWeights:
         parts = [contribution([item]) for item in leaves]
         column = {item.id: k for k, item in enumerate(leaves)}
 
-        def build(nodes, name: str) -> Group:
+        def build(nodes: Sequence[Any], name: str) -> Group:
             children = tuple(column[c.id] if isinstance(c, Item) else build(c.children, c.id) for c in nodes)
             return Group(children=children, base=amounts(nodes), name=name, labels=tuple(c.id for c in nodes))
 

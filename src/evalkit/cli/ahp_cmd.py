@@ -20,7 +20,7 @@ METHOD_TEXT = {"eigen": "特征向量法 principal eigenvector", "geometric": "�
                "arithmetic": "算术平均法 column-normalised arithmetic mean"}
 
 
-def add_commands(sub, plugin_options) -> None:
+def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "ahp", help="weights and consistency of an AHP pairwise comparison matrix (层次分析法)",
         description="Weights, lambda_max, CI and CR of a pairwise comparison matrix on the 1-9 scale. FILE is YAML "

@@ -28,7 +28,7 @@ OPERATOR_TEXT = {
 }
 
 
-def add_commands(sub, plugin_options) -> None:
+def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "fuzzy", parents=[plugin_options], help="fuzzy comprehensive evaluation of units from grade ballots (模糊综合评价)",
         description="Membership of each unit in each grade from BALLOTS, a long table (.csv, .xlsx or .json) with the "

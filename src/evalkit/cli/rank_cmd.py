@@ -16,7 +16,7 @@ from evalkit.methods.rank_report import EXTRA_COLUMNS, RANK_METHODS, SCORE_NAMES
 TITLES = {"saw": "SAW 加权求和", "topsis": "TOPSIS 逼近理想解排序", "vikor": "VIKOR 折衷排序", "grey": "灰色关联分析 grey relational"}
 
 
-def add_commands(sub, plugin_options) -> None:
+def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "rank", parents=[plugin_options], help="score and rank units of a wide data table by SAW, TOPSIS, VIKOR or grey relational analysis",
         description="Rank the units of DATA, a wide table (one row per unit: a unit column, also 单位 or 编号, "
@@ -85,7 +85,9 @@ def rank_text(args: argparse.Namespace, doc: dict) -> str:
     for _, label in extras:
         table.add_column(label, justify="right")
     for u in doc["units"]:
-        cells = [str(u["rank"]), Text(u["unit"])] + ([Text(u["name"])] if show_names else [])
+        cells: list[str | Text] = [str(u["rank"]), Text(u["unit"])]
+        if show_names:
+            cells.append(Text(u["name"]))
         cells += [f"{u['score']:.4f}"] + [f"{u[key]:.4f}" for key, _ in extras]
         table.add_row(*cells)
     lines = [f"权重 weights ({doc['weights_from']}): " + ", ".join(f"{c} {w:.4f}" for c, w in doc["weights"].items())]

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import argparse
 import math
+from typing import TYPE_CHECKING
 
 from evalkit.analysis.sensitivity import SAMPLING_MODES, sensitivity_of, sensitivity_settings
 from evalkit.cli.common import check_output, emit, input_options, load_inputs, number_in, render, whole_number_in
 from evalkit.cli.methods_output import json_text, reversal_lines
 
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
 
-def add_commands(sub, plugin_options) -> None:
+
+def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "sensitivity", parents=[plugin_options], help="how robust ranks and grades are to the scorecard's weights",
         description="Score SCORECARD once, then draw weights around the declared ones (seeded Dirichlet, or +/- a "
@@ -73,7 +77,7 @@ def sensitivity_text(args: argparse.Namespace, doc: dict, lang: str) -> str:
     graded = bool(doc["grades"])
     name = doc["scorecard"]["name"].get(lang) or doc["scorecard"]["name"].get("zh") or doc["scorecard"]["name"].get("en") or doc["scorecard"]["id"]
     table = Table(title=f"{name} · {'权重敏感性分析' if zh else 'weight sensitivity'} · {doc['scorecard']['period']}")
-    head = [("排名" if zh else "Rank", "right"), ("编号" if zh else "ID", "left"), ("单位" if zh else "Unit", "left"),
+    head: list[tuple[str, JustifyMethod]] = [("排名" if zh else "Rank", "right"), ("编号" if zh else "ID", "left"), ("单位" if zh else "Unit", "left"),
             ("总分" if zh else "Total", "right")]
     head += [("等次" if zh else "Grade", "left")] if graded else []
     head += [("排名区间" if zh else "Rank range", "right"), ("5%-95%" if zh else "5-95 %", "right"),
@@ -84,7 +88,7 @@ def sensitivity_text(args: argparse.Namespace, doc: dict, lang: str) -> str:
     rows = [u for u in doc["units"] if u.get("fragile")] if args.fragile_only else doc["units"]
     for u in rows:
         low, high = points_text(u["total_min"], d), points_text(u["total_max"], d)
-        cells = [str(u["rank"]), Text(u["id"]), Text(u["name"]), points_text(u["total"], d)]
+        cells: list[str | Text] = [str(u["rank"]), Text(u["id"]), Text(u["name"]), points_text(u["total"], d)]
         cells += [labels.get(u["grade"], "") if u["grade"] else ""] if graded else []
         cells += [f"{u['rank_min']}-{u['rank_max']}" if u["rank_min"] != u["rank_max"] else str(u["rank_min"]),
                   f"{u['rank_p05']}-{u['rank_p95']}" if u["rank_p05"] != u["rank_p95"] else str(u["rank_p05"]),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -205,7 +205,9 @@ def rank_units(data: str | Path, registry: Registry, method: str, *, weights: st
     try:
         if isinstance(weights, str) and weights.strip().lower() in OBJECTIVE_WEIGHTS:
             kind = weights.strip().lower()
-            derive = {"entropy": entropy_weights, "critic": critic_weights, "std": std_weights}[kind]
+            derivers: dict[str, Callable[..., Any]] = {"entropy": entropy_weights, "critic": critic_weights,
+                                                       "std": std_weights}
+            derive = derivers[kind]
             w = np.asarray(derive(dm.values, higher).weights, dtype=np.float64)
             weights_from = OBJECTIVE_FROM[kind]
         elif isinstance(weights, str):
