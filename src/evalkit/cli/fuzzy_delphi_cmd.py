@@ -16,7 +16,7 @@ import argparse
 import math
 
 from evalkit.cli.common import check_output, emit, number_in, render
-from evalkit.cli.methods_output import json_text, print_notice
+from evalkit.cli.methods_output import print_notice, report_text
 from evalkit.methods import FUZZY_OPERATORS
 from evalkit.methods.delphi_report import delphi_from_file
 from evalkit.methods.fuzzy_report import fuzzy_from_files
@@ -85,12 +85,7 @@ def cmd_fuzzy(args: argparse.Namespace) -> int:
     report = fuzzy_from_files(args.ballots, registry_from(args), weights=args.weights, weights_file=args.weights_file,
                               normalize_weights=args.normalize_weights, grades=args.grades, grade_values=args.grade_values,
                               operator=args.operator, notify=print_notice)
-    if args.format == "json":
-        text = json_text(report.to_dict())
-    elif args.format == "csv":
-        text = report.to_csv()
-    else:
-        text = fuzzy_text(args, report.to_dict())
+    text = report_text(args, report, fuzzy_text)
     emit(args, text, f"{len(report.ballots.units)} units, format {args.format}")
     return 0
 
@@ -134,12 +129,7 @@ def cmd_delphi(args: argparse.Namespace) -> int:
 
     check_output(args, [args.scores])
     report = delphi_from_file(args.scores, registry_from(args), args.full_mark, ddof=args.ddof)
-    if args.format == "json":
-        text = json_text(report.to_dict())
-    elif args.format == "csv":
-        text = report.to_csv()
-    else:
-        text = delphi_text(args, report.to_dict())
+    text = report_text(args, report, delphi_text)
     emit(args, text, f"{len(report.scores.items)} items, {len(report.scores.experts)} experts, format {args.format}")
     return 0
 

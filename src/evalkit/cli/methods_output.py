@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from evalkit.methods.weight_input import Notice
 
 LISTED_REVERSALS = 20  # pairs printed in text output (JSON lists up to 100)
+
+
+class Report(Protocol):
+    """A methods' report: its JSON document and its CSV."""
+
+    def to_dict(self) -> dict: ...
+
+    def to_csv(self) -> str: ...
+
+
+def report_text(args: argparse.Namespace, report: Report, table: Callable[[argparse.Namespace, dict], str]) -> str:
+    """The report in --format: JSON, CSV, or the command's table (drawn by `table` from the JSON document)."""
+    if args.format == "json":
+        return json_text(report.to_dict())
+    if args.format == "csv":
+        return report.to_csv()
+    return table(args, report.to_dict())
 
 
 def json_text(doc: Any) -> str:

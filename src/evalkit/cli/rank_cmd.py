@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from evalkit.cli.common import check_output, emit, number_in, render
-from evalkit.cli.methods_output import json_text, print_notice, reversal_lines
+from evalkit.cli.methods_output import print_notice, report_text, reversal_lines
 from evalkit.methods.rank_report import EXTRA_COLUMNS, RANK_METHODS, SCORE_NAMES, rank_units
 
 TITLES = {"saw": "SAW 加权求和", "topsis": "TOPSIS 逼近理想解排序", "vikor": "VIKOR 折衷排序", "grey": "灰色关联分析 grey relational"}
@@ -59,12 +59,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
                         normalize_weights=args.normalize_weights, direction=args.direction, criteria=args.criteria,
                         units=args.units, normalization=args.normalization, v=args.v, rho=args.rho,
                         check_reversal=args.check_reversal, remove=args.remove, notify=print_notice)
-    if args.format == "json":
-        text = json_text(report.to_dict())
-    elif args.format == "csv":
-        text = report.to_csv()
-    else:
-        text = rank_text(args, report.to_dict())
+    text = report_text(args, report, rank_text)
     emit(args, text, f"{len(report.matrix.units)} units, format {args.format}")
     return 0
 
