@@ -244,7 +244,7 @@ def test_rank_reads_xlsx_and_json_and_names_from_a_units_file(capsys, tmp_path):
     docs = [rank_json(capsys, f, "--method", "topsis", "--weights", "0.6,0.4", "--direction", "higher,lower", "--units", units)[0]
             for f in (xlsx, js)]
     assert docs[0]["units"] == docs[1]["units"]
-    assert [u["name"] for u in docs[0]["units"]][0] in {"县委办", "县财政局"}
+    assert docs[0]["units"][0]["name"] in {"县委办", "县财政局"}
     short = write(tmp_path, "short.csv", "id,name\nU1,县委办\nU2,县财政局\nU4,其他\n")
     code, _, err = run(capsys, "rank", xlsx, "--method", "saw", "--weights", "0.6,0.4", "--units", short)
     assert code == 3 and "'U3'" in err and "'U4'" in err

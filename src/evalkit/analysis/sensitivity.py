@@ -50,24 +50,33 @@ normalise by the group (TOPSIS, VIKOR, SAW with min-max, grey relational) can.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
 
-from evalkit.errors import DataError, DefinitionError, Problem, describe
+from evalkit.errors import DataError, DefinitionError, Problem, UsageError, describe
+from evalkit.io.data import DataSet, Units
 from evalkit.methods.arrays import as_float_array, as_weights, check_choice, readonly
+from evalkit.methods.reversal import Reversal, ReversalCheck, rank_reversals, removal_indices
 from evalkit.scoring.rounding import round_array
 
+if TYPE_CHECKING:
+    from evalkit.definition.model import Scorecard
+    from evalkit.scoring.evaluation import Evaluation
+
 __all__ = [
+    "REVERSAL_NOTE",
     "SAMPLING_MODES",
     "TIE_RULES",
     "Group",
     "Reversal",
     "ReversalCheck",
     "ScorecardWeights",
+    "SensitivityReport",
     "SensitivityResult",
+    "SensitivitySettings",
     "batch_grades",
     "batch_ranks",
     "groups_of",
@@ -76,14 +85,16 @@ __all__ = [
     "sample_weights",
     "scorecard_sensitivity",
     "scorecard_weights",
+    "sensitivity_of",
+    "sensitivity_settings",
     "weight_sensitivity",
+    "without_units",
 ]
 
 SAMPLING_MODES = ("dirichlet", "percent")
 TIE_RULES = ("min", "dense", "ordinal")
 PERCENTILES = (5, 50, 95)
 _BATCH_CELLS = 500_000  # units x draws per batch: 4 MB of float64 totals (smaller batches stay in cache)
-_PAIR_CELLS = 4_000_000  # unit pairs compared at once in the rank-reversal check
 
 
 # --------------------------------------------------------------------------------------------------
@@ -251,8 +262,8 @@ def _totals(V: np.ndarray, A: np.ndarray | None, tree: Group, draws: list[np.nda
             return _ratio(W @ numerator, W @ weight_of), some
         # Children are added one at a time so that at most one child's (draws, units) array is alive.
         num = np.zeros((W.shape[0], V.shape[0]))
-        den = None  # the sum of the available children's weights; None while every child counted fully
-        any_available = None  # per unit: some child counts (None: every child counts for every unit)
+        den: np.ndarray | None = None  # the sum of the available children's weights; None while every child counted fully
+        any_available: np.ndarray | None = None  # per unit: some child counts (None: every child counts for every unit)
         for c, child in enumerate(group.children):
             if isinstance(child, Group):
                 v, a = value_of(child)
@@ -263,7 +274,7 @@ def _totals(V: np.ndarray, A: np.ndarray | None, tree: Group, draws: list[np.nda
             if a is not None and den is None:
                 den = np.repeat(W[:, :c].sum(axis=1, keepdims=True), V.shape[0], axis=1)
                 any_available = np.full(V.shape[0], c > 0)  # children before c counted for everyone
-            if den is not None:
+            if den is not None and any_available is not None:
                 den += w if a is None else w * a
                 any_available |= True if a is None else a
         if den is None:
@@ -445,7 +456,7 @@ def weight_sensitivity(
         np.minimum(total_min, totals.min(axis=0), out=total_min)
         np.maximum(total_max, totals.max(axis=0), out=total_max)
         ranks_all[:, start:stop] = batch_ranks(totals, ties, tie_order=tie_order).T
-        if graded:
+        if counts is not None:
             grades = batch_grades(totals, band_mins, caps=caps, forced=forced)
             for g in range(n_bands):
                 counts[:, g] += np.count_nonzero(grades == g, axis=0)
@@ -460,7 +471,7 @@ def weight_sensitivity(
     del ranks_all
 
     probability = modal = modal_p = fragile = None
-    if graded:
+    if counts is not None:
         probability = counts / S
         column = np.argmax(counts, axis=1)  # first maximum: the better grade wins a tie
         modal_p = probability[np.arange(n), column]
@@ -477,79 +488,6 @@ def weight_sensitivity(
         fragile=None if fragile is None else readonly(fragile),
         fragile_threshold=float(fragile_threshold),
     )
-
-
-# --------------------------------------------------------------------------------------------------
-# Rank reversal when a unit is removed
-
-
-@attrs.frozen
-class Reversal:
-    """Removing unit `removed` flips `better` (ahead before) and `worse`; indices into the full set."""
-
-    removed: int
-    better: int
-    worse: int
-    ranks_before: tuple[int, int]
-    ranks_after: tuple[int, int]
-
-
-@attrs.frozen(eq=False)
-class ReversalCheck:
-    """For each removed unit, how many pairs of the others flipped; the first `limit` pairs listed."""
-
-    removed: np.ndarray
-    counts: np.ndarray
-    reversals: tuple[Reversal, ...]
-    limit: int
-
-    @property
-    def total(self) -> int:
-        return int(self.counts.sum())
-
-
-def rank_reversals(ranks: Any, rerank: Callable[[np.ndarray], Any], remove: Sequence[int] | None = None,
-                   *, limit: int = 100) -> ReversalCheck:
-    """Remove each unit of `remove` (default: every unit, in turn) and report pairs whose order flips.
-
-    `ranks` are the ranks of all units (1 = best). ``rerank(keep)`` gets the row indices of the units
-    kept (increasing) and returns their ranks computed without the removed unit. A pair (i, j) is
-    reversed when i was strictly ahead of j before and is strictly behind after. All pairs are counted;
-    the first `limit` are listed (by removed unit, then by the rank before of the better unit).
-    """
-    r = np.asarray(ranks, dtype=np.int64)
-    if r.ndim != 1:
-        raise DataError(Problem("ranks must be one per unit", path="ranks", found=f"shape {r.shape}"))
-    n = r.shape[0]
-    targets = np.arange(n) if remove is None else np.asarray(list(remove), dtype=np.int64)
-    if targets.size and (targets.min() < 0 or targets.max() >= n):
-        raise DataError(Problem("a unit to remove is out of range", path="remove", expected=f"indices 0..{n - 1}",
-                                found=describe(targets.tolist())))
-    counts = np.zeros(targets.shape[0], dtype=np.int64)
-    listed: list[Reversal] = []
-    for t, k in enumerate(targets):
-        keep = np.flatnonzero(np.arange(n) != k)
-        after = np.asarray(rerank(keep), dtype=np.int64)
-        if after.shape != keep.shape:
-            raise DataError(Problem("rerank returned the wrong number of ranks", path="rerank",
-                                    expected=f"{keep.shape[0]} ranks", found=f"shape {after.shape}"))
-        before = r[keep]
-        order = np.argsort(before, kind="stable")
-        b, a, who = before[order], after[order], keep[order]
-        step = max(1, _PAIR_CELLS // max(len(b), 1))
-        for lo in range(0, len(b), step):
-            hi = min(lo + step, len(b))
-            flipped = (b[lo:hi, None] < b[None, :]) & (a[lo:hi, None] > a[None, :])
-            found = int(np.count_nonzero(flipped))
-            if not found:
-                continue
-            counts[t] += found
-            if len(listed) < limit:
-                for i, j in np.argwhere(flipped)[: limit - len(listed)]:
-                    i = int(i) + lo
-                    listed.append(Reversal(removed=int(k), better=int(who[i]), worse=int(who[j]),
-                                           ranks_before=(int(b[i]), int(b[j])), ranks_after=(int(a[i]), int(a[j]))))
-    return ReversalCheck(removed=readonly(targets), counts=readonly(counts), reversals=tuple(listed), limit=int(limit))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -596,12 +534,12 @@ def scorecard_weights(evaluation: Any, level: str = "top") -> ScorecardWeights:
     sc = evaluation.scorecard
     n = len(evaluation.units)
 
-    def items_under(node) -> list:
+    def items_under(node: Any) -> list:
         if isinstance(node, Item):
             return [node]
         return [leaf for child in node.children for leaf in items_under(child)]
 
-    def contribution(nodes) -> tuple[np.ndarray, np.ndarray]:
+    def contribution(nodes: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
         score = np.zeros(n)
         share = np.zeros(n)
         for item in nodes:
@@ -610,7 +548,7 @@ def scorecard_weights(evaluation: Any, level: str = "top") -> ScorecardWeights:
             share += r.share
         return score, share
 
-    def amounts(nodes) -> np.ndarray:
+    def amounts(nodes: Sequence[Any]) -> np.ndarray:
         a = np.array([c.weight if c.weight is not None else c.max_points for c in nodes], dtype=np.float64)
         return a / a.sum()
 
@@ -624,7 +562,7 @@ def scorecard_weights(evaluation: Any, level: str = "top") -> ScorecardWeights:
         parts = [contribution([item]) for item in leaves]
         column = {item.id: k for k, item in enumerate(leaves)}
 
-        def build(nodes, name: str) -> Group:
+        def build(nodes: Sequence[Any], name: str) -> Group:
             children = tuple(column[c.id] if isinstance(c, Item) else build(c.children, c.id) for c in nodes)
             return Group(children=children, base=amounts(nodes), name=name, labels=tuple(c.id for c in nodes))
 
@@ -683,3 +621,158 @@ def scorecard_sensitivity(evaluation: Any, samples: int = 1000, seed: Any = 1, *
         decimals=sw.decimals, rounding_mode=sw.rounding_mode, band_mins=sw.band_mins, caps=sw.caps, forced=sw.forced,
         ties=sw.ties, tie_order=sw.tie_order, fragile_threshold=fragile_threshold, batch_size=batch_size,
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# `evalkit sensitivity` as a library call: the report of a scorecard's weight sensitivity
+
+
+REVERSAL_NOTE = {
+    "zh": "考核表按加权求和计分：去掉一个单位不改变其他单位的得分（只要规则只按本单位的数据计分），其他单位的相对顺序不会逆转；"
+          "用 --remove UNIT 可去掉该单位重新计分核验。",
+    "en": "The scorecard adds up weighted points: removing a unit changes no other unit's total (as long as no rule "
+          "scores a unit against the others), so the order of the other units cannot reverse; --remove UNIT re-scores "
+          "without that unit to check.",
+}
+
+
+@attrs.frozen
+class SensitivitySettings:
+    """How weights are drawn: `samples` draws from `seed`, in `mode`, for the `level` of the tree."""
+
+    samples: int = 1000
+    seed: int = 1
+    mode: str = "dirichlet"
+    concentration: float = 200.0
+    percent: float = 10.0
+    level: str = "top"
+    fragile_threshold: float = 0.9
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as the report's JSON shows them (only the figure of the mode used)."""
+        out: dict[str, Any] = {"samples": self.samples, "seed": self.seed, "mode": self.mode, "level": self.level,
+                               "fragile_threshold": self.fragile_threshold}
+        if self.mode == "dirichlet":
+            out["concentration"] = self.concentration if math.isfinite(self.concentration) else "inf"  # JSON has no infinity
+        else:
+            out["percent"] = self.percent
+        return out
+
+
+def sensitivity_settings(samples: int = 1000, seed: int = 1, mode: str = "dirichlet", concentration: float | None = None,
+                         percent: float | None = None, level: str = "top", fragile_threshold: float = 0.9) -> SensitivitySettings:
+    """Checked settings: a concentration only for the Dirichlet mode, a percent only for the percent mode."""
+    check_choice(mode, SAMPLING_MODES, "mode")
+    check_choice(level, ("top", "all"), "level")
+    if mode == "dirichlet" and percent is not None:
+        raise UsageError("--percent applies to --mode percent; the Dirichlet mode takes --concentration")
+    if mode == "percent" and concentration is not None:
+        raise UsageError("--concentration applies to --mode dirichlet; the percent mode takes --percent")
+    return SensitivitySettings(samples=samples, seed=seed, mode=mode,
+                               concentration=200.0 if concentration is None else concentration,
+                               percent=10.0 if percent is None else percent, level=level,
+                               fragile_threshold=fragile_threshold)
+
+
+def without_units(data: DataSet, keep: np.ndarray) -> DataSet:
+    """The data set of the units at the indices `keep` only (a parent that is gone becomes no parent)."""
+    u = data.units
+    ids = tuple(u.ids[i] for i in keep)
+    kept = set(ids)
+    units = Units(ids=ids, names=tuple(u.names[i] for i in keep), types=tuple(u.types[i] for i in keep),
+                  parents=tuple(u.parents[i] if u.parents[i] in kept else None for i in keep))
+    return DataSet(units=units, columns={k: v[keep] for k, v in data.columns.items()}, period=data.period)
+
+
+def _round_to(x: float, decimals: int) -> float:
+    """A total as the scorecard publishes it (already rounded by the scorecard's rule; this only trims noise)."""
+    return float(round_array(float(x), decimals))
+
+
+@attrs.frozen(eq=False)
+class SensitivityReport:
+    """The scored scorecard, the weights perturbed, every unit's rank range and grade odds, and the reversal check."""
+
+    evaluation: Evaluation
+    prepared: ScorecardWeights
+    result: SensitivityResult
+    settings: SensitivitySettings
+    lang: str
+    reversal: ReversalCheck | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of `evalkit sensitivity --format json`: units in rank order."""
+        evaluation, result, lang = self.evaluation, self.result, self.lang
+        sc = evaluation.scorecard
+        bands = sc.grading.bands if sc.grading else ()
+        none_possible = bool(bands) and bool(bands[-1].min > 0 or sc.gates or sc.vetoes)
+        grade_keys = [b.grade for b in bands] + (["no_grade"] if none_possible else [])
+        units = []
+        d = sc.rounding_decimals
+        for i in evaluation.order().tolist():
+            grade = evaluation.grade_of(i)
+            row: dict[str, Any] = {
+                "id": evaluation.units.ids[i], "name": evaluation.units.names[i], "rank": int(evaluation.ranks[i]),
+                "total": _round_to(evaluation.totals[i], d), "grade": grade.grade if grade else None,
+                "rank_min": int(result.rank_min[i]), "rank_max": int(result.rank_max[i]),
+                "rank_p05": int(result.rank_p05[i]), "rank_median": int(result.rank_median[i]),
+                "rank_p95": int(result.rank_p95[i]),
+                "total_min": _round_to(result.total_min[i], d), "total_max": _round_to(result.total_max[i], d)}
+            if result.grade_probability is not None and result.modal_grade is not None \
+                    and result.modal_probability is not None and result.fragile is not None:
+                probs = result.grade_probability[i]
+                row["grade_probability"] = {key: float(probs[k]) for k, key in enumerate(grade_keys[:len(bands)])}
+                if none_possible:
+                    row["grade_probability"]["no_grade"] = float(probs[len(bands)])
+                modal = int(result.modal_grade[i])
+                row["modal_grade"] = bands[modal].grade if modal >= 0 else None
+                row["modal_probability"] = float(result.modal_probability[i])
+                row["fragile"] = bool(result.fragile[i])
+            units.append(row)
+        names = {node.id: node.name.text(lang) for node, _, _ in sc.walk()}
+        weights = {g.name: dict(zip(g.labels, g.base.tolist())) for g in groups_of(self.prepared.tree)}
+        reversal: dict[str, Any] = {"possible": False, "note": REVERSAL_NOTE[lang]}
+        if self.reversal is not None:
+            reversal["checked"] = self.reversal.to_dict(evaluation.units.ids)
+        return {
+            "scorecard": {"id": sc.id, "name": sc.name.to_dict(), "period": evaluation.period, "decimals": d},
+            "settings": dict(self.settings.to_dict(), samples=result.samples, fragile_threshold=result.fragile_threshold),
+            "weights": weights,
+            "names": names,
+            "grades": [{"grade": b.grade, "min": b.min, "label": b.label.to_dict()} for b in bands],
+            "units": units,
+            "fragile": [u["id"] for u in units if u.get("fragile")],
+            "rank_reversal": reversal,
+        }
+
+
+def sensitivity_of(scorecard: Scorecard, data: DataSet, adjustments: Iterable[Any] = (),
+                   settings: SensitivitySettings | None = None, *, remove: Sequence[str] = (),
+                   units_source: str | None = None, lang: str | None = None) -> SensitivityReport:
+    """Score `data` once, draw weights around the declared ones and report every unit's rank range and grade odds.
+
+    `remove` names units to leave out and re-score without (adjustments are not applied then), reporting
+    pairs of other units whose order changes. `lang` ("zh" or "en") words the names and the note; by
+    default Chinese when the scorecard's name is. `units_source` names the units in an unknown-unit message.
+    """
+    from evalkit.scoring.adjustments import records_from
+    from evalkit.scoring.engine import evaluate
+
+    settings = settings or SensitivitySettings()
+    targets = removal_indices(remove, data.units.ids, units_source or "the units")
+    evaluation = evaluate(scorecard, data, scorecard.registry, records_from(adjustments, data.units.ids, scorecard))
+    prepared = scorecard_weights(evaluation, settings.level)
+    result = scorecard_sensitivity(evaluation, settings.samples, settings.seed, mode=settings.mode,
+                                   concentration=settings.concentration, percent=settings.percent,
+                                   fragile_threshold=settings.fragile_threshold, prepared=prepared)
+    check = None
+    if targets is not None:
+        def rerank(keep: np.ndarray) -> np.ndarray:
+            part = without_units(data, keep)
+            return evaluate(scorecard, part, scorecard.registry, records_from((), part.units.ids, scorecard)).ranks
+
+        check = rank_reversals(evaluation.ranks, rerank, remove=targets)
+    if lang is None:
+        lang = "zh" if scorecard.name.zh and not scorecard.name.zh.isascii() else "en"
+    return SensitivityReport(evaluation=evaluation, prepared=prepared, result=result, settings=settings, lang=lang,
+                             reversal=check)

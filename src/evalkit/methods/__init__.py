@@ -36,6 +36,16 @@ Evaluation (each returns a frozen result with ``scores``, ``rank`` and ``to_dict
 
 Normalisation helpers: ``minmax_normalize`` (constant column -> 1), ``max_normalize`` (x/max, min/x),
 ``vector_normalize`` (x / ||x||, direction not folded).
+
+From files, as the commands do (each report's ``to_dict()`` is the JSON the command prints)
+- ``ahp_from_file`` -> ``AhpReport`` (`evalkit ahp`); ``rank_units`` -> ``RankReport`` (`evalkit rank`,
+  with the rank-reversal check); ``fuzzy_from_files`` -> ``FuzzyReport`` (`evalkit fuzzy`);
+  ``delphi_from_file`` -> ``DelphiReport`` (`evalkit delphi`). The sensitivity report of a scorecard is
+  ``evalkit.analysis.sensitivity.sensitivity_of``.
+- Readers: ``read_matrix`` (a wide decision matrix), ``read_ballots`` (fuzzy ballots),
+  ``read_delphi_scores`` (a Delphi round), ``read_weights_file`` (a list, a mapping or an AHP matrix),
+  ``read_ahp_matrix``; inline weights and directions: ``weights_from_text``, ``parse_directions``.
+- ``rank_reversals``: remove each unit in turn, re-rank and list the pairs whose order flips.
 """
 
 from .ahp import (
@@ -55,14 +65,22 @@ from .ahp import (
     random_index,
     worst_judgement,
 )
+from .ahp_report import AhpReport, ahp_from_file
 from .arrays import competition_rank
 from .delphi import DelphiResult, KendallW, average_ranks, chi2_sf, delphi_round, kendall_w
+from .delphi_report import DelphiReport, delphi_from_file
 from .fuzzy import FUZZY_OPERATORS, FuzzyResult, fuzzy_evaluation, membership_matrix
+from .fuzzy_report import FuzzyReport, fuzzy_from_files
 from .grey import GREY_NORMALIZATIONS, GreyResult, grey_relational
+from .inputs import Ballots, DelphiScores, read_ballots, read_delphi_scores
+from .matrix_input import DecisionMatrix, read_matrix
 from .normalize import max_normalize, minmax_normalize, vector_normalize
+from .rank_report import RankReport, rank_units
+from .reversal import Reversal, ReversalCheck, rank_reversals
 from .saw import SAW_NORMALIZATIONS, SawResult, saw
 from .topsis import TOPSIS_NORMALIZATIONS, TopsisResult, topsis
 from .vikor import VikorResult, vikor
+from .weight_input import Notice, parse_directions, read_ahp_matrix, read_weights_file, weights_from_text
 from .weights import (
     COMBINE_METHODS,
     CriticWeights,
@@ -84,27 +102,40 @@ __all__ = [
     "SAATY_SCALE",
     "SAW_NORMALIZATIONS",
     "TOPSIS_NORMALIZATIONS",
+    "AhpReport",
     "AhpResult",
+    "Ballots",
     "CriticWeights",
+    "DecisionMatrix",
+    "DelphiReport",
     "DelphiResult",
+    "DelphiScores",
     "EntropyWeights",
+    "FuzzyReport",
     "FuzzyResult",
     "GreyResult",
     "Judgement",
     "KendallW",
+    "Notice",
+    "RankReport",
+    "Reversal",
+    "ReversalCheck",
     "SawResult",
     "StdWeights",
     "TopsisResult",
     "VikorResult",
     "ahp",
+    "ahp_from_file",
     "average_ranks",
     "chi2_sf",
     "combine_weights",
     "competition_rank",
     "critic_weights",
+    "delphi_from_file",
     "delphi_round",
     "entropy_weights",
     "fuzzy_evaluation",
+    "fuzzy_from_files",
     "global_weights",
     "grey_relational",
     "judgements_by_deviation",
@@ -113,14 +144,23 @@ __all__ = [
     "membership_matrix",
     "minmax_normalize",
     "pairwise_matrix",
+    "parse_directions",
     "parse_matrix",
     "principal_eigen",
     "priority_vector",
     "random_index",
+    "rank_reversals",
+    "rank_units",
+    "read_ahp_matrix",
+    "read_ballots",
+    "read_delphi_scores",
+    "read_matrix",
+    "read_weights_file",
     "saw",
     "std_weights",
     "topsis",
     "vector_normalize",
     "vikor",
+    "weights_from_text",
     "worst_judgement",
 ]

@@ -206,7 +206,7 @@ def _show(x: float) -> str:
 
 def _nearest_int(x: float) -> int:
     """Nearest integer, halves away from zero (used only to print fractions such as 1/3)."""
-    return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
+    return math.floor(abs(x) + 0.5) * (1 if x >= 0 else -1)
 
 
 def _check_pairwise(

@@ -161,7 +161,7 @@ def delphi_round(scores: Any, full_mark: float, *, ddof: int = 1) -> DelphiResul
     with np.errstate(divide="ignore", invalid="ignore"):
         cv = np.where(std == 0, 0.0, std / np.abs(mean))
     cv = np.where((mean == 0) & (std != 0), np.nan, cv)
-    full_rate = (full_mark == S).mean(axis=0)
+    full_rate = np.equal(S, full_mark).mean(axis=0)
     return DelphiResult(
         mean=readonly(mean),
         std=readonly(std),

@@ -85,7 +85,7 @@ def fuzzy_evaluation(
     R = membership_matrix(ballots)
     if R.ndim == 2:
         R = R[None, :, :]
-    n_units, n_criteria, n_grades = R.shape
+    _, n_criteria, n_grades = R.shape
     w = as_weights(weights, n_criteria)
     if operator == "weighted_average":
         raw = np.einsum("j,ujk->uk", w, R)

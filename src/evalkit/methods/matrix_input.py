@@ -13,21 +13,26 @@ the column (or the JSON path).
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
 import attrs
 import numpy as np
 
-from evalkit.errors import DataError, Problem, UsageError, describe
-from evalkit.io.table import Table, cell_text, parse_number
+from evalkit.errors import DataError, Problem, UsageError
+from evalkit.io.table import Table, header_key
+from evalkit.methods.inputs import (
+    NAME_HEADERS,
+    UNIT_HEADERS,
+    cell_number,
+    missing_column,
+    raise_row_problems,
+    role_reader,
+    unique_row,
+)
+from evalkit.plugins.manager import Registry
 
 __all__ = ["NAME_HEADERS", "UNIT_HEADERS", "DecisionMatrix", "decision_matrix", "read_matrix", "same_header"]
-
-UNIT_HEADERS = ("unit", "unit_id", "id", "单位", "编号", "单位编号", "考核对象")
-NAME_HEADERS = ("name", "名称", "单位名称")
-_MAX_PROBLEMS = 50
 
 
 @attrs.frozen(eq=False)
@@ -41,16 +46,12 @@ class DecisionMatrix:
     values: np.ndarray
 
 
-def header_key(text: str) -> str:
-    return unicodedata.normalize("NFKC", str(text)).strip().casefold()
-
-
 def same_header(a: str, b: str) -> bool:
     """Whether two column names are the same after NFKC normalisation, trimming and case folding."""
     return header_key(a) == header_key(b)
 
 
-def read_matrix(path: str | Path, registry, criteria: Sequence[str] | None = None) -> DecisionMatrix:
+def read_matrix(path: str | Path, registry: Registry, criteria: Sequence[str] | None = None) -> DecisionMatrix:
     """Read a wide table file through the registered loaders into a checked DecisionMatrix."""
     from evalkit.io.inputs import read_table
 
@@ -60,99 +61,47 @@ def read_matrix(path: str | Path, registry, criteria: Sequence[str] | None = Non
 def decision_matrix(table: Table, criteria: Sequence[str] | None = None) -> DecisionMatrix:
     """Check a loaded wide table and build the matrix; every problem is reported at once."""
     source = table.source
-    if not table.columns:
-        raise DataError(Problem("the file is empty", source=source,
-                                expected="a header row: a unit column (unit or 单位) and one column per criterion"))
-    headers = [header_key(c) for c in table.columns]
-    problems: list[Problem] = []
-    seen: dict[str, int] = {}
-    for pos, h in enumerate(headers):
-        if not h:
-            problems.append(Problem("a column has no header", source=source, column=f"#{pos + 1}",
-                                    expected="a criterion name in the header row"))
-        elif h in seen:
-            problems.append(Problem(f"the column {table.columns[pos]!r} appears twice in the header", source=source,
-                                    column=table.columns[pos], expected="each column once"))
-        else:
-            seen[h] = pos
-    unit_hits = [seen[header_key(a)] for a in UNIT_HEADERS if header_key(a) in seen]
-    name_hits = [seen[header_key(a)] for a in NAME_HEADERS if header_key(a) in seen]
-    if not unit_hits:
-        problems.append(Problem("the unit column is missing", source=source,
-                                expected="a column named " + " or ".join(repr(a) for a in UNIT_HEADERS),
-                                found="columns " + ", ".join(repr(c) for c in table.columns)))
-    elif len(unit_hits) > 1:
-        problems.append(Problem("several columns name the unit", source=source, expected="one of " + ", ".join(UNIT_HEADERS),
-                                found=", ".join(repr(table.columns[h]) for h in unit_hits)))
-    if len(name_hits) > 1:
-        problems.append(Problem("several columns name the unit's name", source=source,
-                                expected="one of " + ", ".join(NAME_HEADERS),
-                                found=", ".join(repr(table.columns[h]) for h in name_hits)))
-    if problems:
-        raise DataError(problems)
-    unit_col = unit_hits[0]
-    name_col = name_hits[0] if name_hits else None
+    reader, others = role_reader(table, {"unit": UNIT_HEADERS, "name": NAME_HEADERS},
+                                 empty="a header row: a unit column (unit or 单位) and one column per criterion",
+                                 unnamed="a criterion name in the header row")
+    if "unit" not in reader.columns:
+        raise DataError(missing_column(table, "unit", UNIT_HEADERS))
     if criteria is None:
-        crit_cols = [p for p in range(len(table.columns)) if p not in (unit_col, name_col)]
+        keys = list(others)
     else:
-        crit_cols = []
+        by_header = {header_key(reader.headers[key]): key for key in others}
+        keys = []
         for name in criteria:
-            pos = seen.get(header_key(name))
-            if pos is None or pos in (unit_col, name_col):
+            key = by_header.get(header_key(name))
+            if key is None:
                 raise UsageError(f"--criteria: the data file {source} has no criterion column {name!r} "
                                  f"(its columns: {', '.join(table.columns)})")
-            if pos in crit_cols:
+            if key in keys:
                 raise UsageError(f"--criteria: {name!r} is named twice")
-            crit_cols.append(pos)
-    if not crit_cols:
+            keys.append(key)
+    if not keys:
         raise DataError(Problem("the file has no criterion columns", source=source,
                                 expected="one numeric column per criterion besides the unit column",
                                 found="columns " + ", ".join(repr(c) for c in table.columns)))
     if not table.rows:
         raise DataError(Problem("the file has a header but no units", source=source, expected="one row per unit"))
 
-    n, m = len(table.rows), len(crit_cols)
-    X = np.zeros((n, m))
+    X = np.zeros((len(table.rows), len(keys)))
     units: list[str] = []
     names: list[str] = []
-    first_row: dict[str, int] = {}
-    unit_header = table.columns[unit_col]
-
-    def cell(row, pos):
-        return row[pos] if pos < len(row) else None
-
-    for i, row in enumerate(table.rows):
-        if len(problems) >= _MAX_PROBLEMS:
-            problems.append(Problem(f"stopped after {_MAX_PROBLEMS} problems; is this the right file?", source=source))
-            break
-        uid = cell_text(cell(row, unit_col))
-        if not uid:
-            problems.append(Problem("the unit is empty", **table.where(i, unit_header), expected="a unit id or name"))
-        elif uid in first_row:
-            where = table.where(first_row[uid])
-            problems.append(Problem(f"the unit {uid!r} is given twice", **table.where(i, unit_header),
-                                    expected="one row per unit",
-                                    found="also at " + (f"row {where['row']}" if where.get("row") is not None else where.get("path", "?"))))
-        else:
-            first_row[uid] = i
+    last = -1
+    for row in reader:
+        last = row.index
+        uid = row.text("unit", required=True, expected="a unit id or name")
+        if uid:
+            unique_row(reader, row, (uid,), f"the unit {uid!r} is given twice", "one row per unit", "unit")
         units.append(uid)
-        name = cell_text(cell(row, name_col)) if name_col is not None else ""
+        name = row.text("name") if row.has("name") else ""
         names.append(name or uid)
-        for j, pos in enumerate(crit_cols):
-            raw = cell(row, pos)
-            try:
-                value = parse_number(raw)
-            except ValueError as exc:
-                problems.append(Problem("the value is not a number", **table.where(i, table.columns[pos]),
-                                        expected=str(exc), found=describe(str(raw)) if not isinstance(raw, (int, float, str)) else describe(raw)))
-                continue
-            if value is None:
-                problems.append(Problem("the value is empty", **table.where(i, table.columns[pos]),
-                                        expected="a number: every unit needs a value on every criterion to be ranked",
-                                        found="an empty cell"))
-                continue
-            X[i, j] = value
-    if problems:
-        raise DataError(problems)
+        for j, key in enumerate(keys):
+            value = cell_number(row, key, "value", "a number: every unit needs a value on every criterion to be ranked")
+            if value is not None:
+                X[row.index, j] = value
+    raise_row_problems(reader, last)
     return DecisionMatrix(source=source, units=tuple(units), names=tuple(names),
-                          criteria=tuple(table.columns[p] for p in crit_cols), values=X)
+                          criteria=tuple(reader.headers[key] for key in keys), values=X)

@@ -1,0 +1,239 @@
+"""`evalkit rank` as a library call: score and rank the units of a wide data file by SAW, TOPSIS, VIKOR or grey relational analysis.
+
+Weights are given inline (``0.4,0.2,...``, summing to 1 or 100 unless `normalize_weights`), derived from
+the data (``entropy``, ``critic`` or ``std``), or read from a weights file or an AHP matrix file with
+labels. Ties share the best rank (1224). With `check_reversal` (or units to `remove`) each unit is removed
+in turn, the others ranked again with the same weights, and the pairs whose order flips are reported.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+
+from evalkit.errors import DataError, DefinitionError, Problem, UsageError, describe
+from evalkit.methods.arrays import to_list
+from evalkit.methods.grey import grey_relational
+from evalkit.methods.matrix_input import DecisionMatrix, read_matrix
+from evalkit.methods.reversal import ReversalCheck, rank_reversals, removal_indices
+from evalkit.methods.saw import saw
+from evalkit.methods.topsis import topsis
+from evalkit.methods.vikor import vikor
+from evalkit.methods.weight_input import (
+    OBJECTIVE_WEIGHTS,
+    Notice,
+    Notify,
+    parse_directions,
+    read_weights_file,
+    split_list,
+    weights_from_text,
+    weights_in_order,
+)
+from evalkit.methods.weights import critic_weights, entropy_weights, std_weights
+from evalkit.plugins.manager import Registry
+
+__all__ = ["EXTRA_COLUMNS", "MAX_REVERSAL_UNITS", "NORMALIZATIONS", "RANK_METHODS", "SCORE_NAMES", "RankReport",
+           "check_rank_options", "rank_matrix", "rank_units"]
+
+RANK_METHODS = ("saw", "topsis", "vikor", "grey")
+NORMALIZATIONS = {"saw": ("minmax", "max"), "topsis": ("vector", "minmax"), "grey": ("minmax", "max"), "vikor": ()}
+MAX_REVERSAL_UNITS = 2000  # removing each of n units in turn costs n re-rankings and n^2 comparisons each
+SCORE_NAMES = {
+    "saw": ("综合得分 Score", "weighted sum of normalised values (higher is better)"),
+    "topsis": ("贴近度 Closeness", "closeness C = D- / (D+ + D-) to the ideal (higher is better)"),
+    "vikor": ("Q 值 (越小越好)", "VIKOR Q (lower is better)"),
+    "grey": ("关联度 Grey grade", "grey relational grade (higher is better)"),
+}
+EXTRA_COLUMNS = {"topsis": (("d_best", "D+"), ("d_worst", "D-")), "vikor": (("s", "S"), ("r", "R"))}
+OBJECTIVE_FROM = {"entropy": "entropy weights from the data (熵权法)", "critic": "CRITIC weights from the data",
+                  "std": "standard-deviation weights from the data (标准离差法)"}
+
+
+def check_rank_options(method: str, normalization: str | None = None, v: float | None = None, rho: float | None = None) -> None:
+    """UsageError when an option does not apply to the method (a normalisation of another method, --v, --rho)."""
+    if method not in RANK_METHODS:
+        raise UsageError(f"unknown ranking method {method!r}; expected one of {', '.join(RANK_METHODS)}")
+    if normalization is not None:
+        allowed = NORMALIZATIONS[method]
+        if not allowed:
+            raise UsageError(f"--normalization does not apply to --method {method}")
+        if normalization not in allowed:
+            raise UsageError(f"--normalization {normalization!r} is not one for {method}; expected one of {', '.join(allowed)}")
+    if method != "vikor" and v is not None:
+        raise UsageError("--v applies to --method vikor only")
+    if method != "grey" and rho is not None:
+        raise UsageError("--rho applies to --method grey only")
+
+
+def rank_matrix(method: str, X: np.ndarray, weights: np.ndarray, higher: np.ndarray, *, normalization: str | None = None,
+                v: float | None = None, rho: float | None = None) -> Any:
+    """Run one ranking method on a decision matrix with each method's default normalisation, v and rho."""
+    if method == "saw":
+        return saw(X, weights, higher, normalization=normalization or "minmax")
+    if method == "topsis":
+        return topsis(X, weights, higher, normalization=normalization or "vector")
+    if method == "vikor":
+        return vikor(X, weights, higher, v=0.5 if v is None else v)
+    return grey_relational(X, weights, higher, rho=0.5 if rho is None else rho, normalization=normalization or "minmax")
+
+
+def _about_file(exc: DataError, dm: DecisionMatrix) -> DataError:
+    """A method's problems speak of the matrix X by index; say the file and the criterion instead."""
+    fixed = []
+    for p in exc.problems:
+        m = re.fullmatch(r"X\[:, (\d+)\]", p.path or "")
+        column = dm.criteria[int(m.group(1))] if m else p.column
+        message = "the data " + p.message[2:] if p.message.startswith("X ") else p.message
+        fixed.append(attrs.evolve(p, source=p.source or dm.source, path=None if (p.path or "").startswith("X") else p.path,
+                                  column=column, message=message))
+    return DataError(fixed)
+
+
+def _unit_names(dm: DecisionMatrix, units_path: str | Path | None, registry: Registry) -> tuple[str, ...]:
+    if not units_path:
+        return dm.names
+    from evalkit.io.inputs import load_units
+
+    units = load_units(units_path, registry)
+    problems = [Problem("the unit is not in the units file", source=dm.source, path=f"unit {uid!r}",
+                        expected=f"an id from {units_path}", found=describe(uid)) for uid in dm.units if uid not in units.index]
+    listed = set(dm.units)
+    problems += [Problem("the unit has no row in the data", source=str(units_path), path=f"unit {uid!r}",
+                         expected=f"a row in {dm.source} for every unit", found="no row") for uid in units.ids if uid not in listed]
+    if problems:
+        raise DataError(problems[:50])
+    return tuple(units.names[units.index[uid]] for uid in dm.units)
+
+
+@attrs.frozen(eq=False)
+class RankReport:
+    """The decision matrix, the weights and directions used, the method's result and the reversal check."""
+
+    method: str
+    matrix: DecisionMatrix
+    names: tuple[str, ...]
+    weights: np.ndarray
+    weights_from: str
+    higher: np.ndarray
+    result: Any  # SawResult, TopsisResult, VikorResult or GreyResult
+    reversal: ReversalCheck | None = None
+    notices: tuple[Notice, ...] = ()
+
+    def to_dict(self) -> dict:
+        """The JSON document of `evalkit rank --format json`: units best first, ties by unit id."""
+        dm, result, method = self.matrix, self.result, self.method
+        ids = np.asarray(dm.units, dtype=object).astype(str)
+        order = np.lexsort((ids, result.rank))
+        extras = EXTRA_COLUMNS.get(method, ())
+        units = []
+        for i in order.tolist():
+            row = {"rank": int(result.rank[i]), "unit": dm.units[i], "name": self.names[i], "score": float(result.scores[i])}
+            for key, _ in extras:
+                row[key] = float(getattr(result, key)[i])
+            units.append(row)
+        details: dict[str, Any] = {}
+        if method == "topsis":
+            details = {"ideal": to_list(result.ideal), "anti_ideal": to_list(result.anti_ideal)}
+        elif method == "vikor":
+            details = {"v": result.v, "dq": result.dq, "acceptable_advantage": result.acceptable_advantage,
+                       "acceptable_stability": result.acceptable_stability,
+                       "compromise": [dm.units[k] for k in result.compromise.tolist()]}
+        elif method == "grey":
+            details = {"rho": result.rho, "delta_min": result.delta_min, "delta_max": result.delta_max}
+        doc = {
+            "method": method,
+            "normalization": getattr(result, "normalization", None),
+            "source": dm.source,
+            "score": {"name": SCORE_NAMES[method][1], "higher_is_better": method != "vikor"},
+            "criteria": list(dm.criteria),
+            "direction": ["higher" if h else "lower" for h in self.higher.tolist()],
+            "weights": dict(zip(dm.criteria, self.weights.tolist())),
+            "weights_from": self.weights_from,
+            "units": units,
+            "details": details,
+        }
+        if self.reversal is not None:
+            doc["rank_reversal"] = dict(self.reversal.to_dict(dm.units), weights="kept as used for the full ranking")
+        return doc
+
+    def to_csv(self) -> str:
+        """rank, unit, name, score and the method's extra columns; with a BOM, as `evalkit run --format csv`."""
+        doc = self.to_dict()
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        extras = [k for k in doc["units"][0] if k not in ("rank", "unit", "name", "score")] if doc["units"] else []
+        writer.writerow(["rank", "unit", "name", "score", *extras])
+        for row in doc["units"]:
+            writer.writerow([row["rank"], row["unit"], row["name"], repr(row["score"]), *(repr(row[k]) for k in extras)])
+        return "\ufeff" + buffer.getvalue()  # a BOM so that Excel shows Chinese names
+
+
+def rank_units(data: str | Path, registry: Registry, method: str, *, weights: str | Sequence[float] | None = None,
+               weights_file: str | Path | None = None, normalize_weights: bool = False,
+               direction: str | Sequence[str] | None = None, criteria: str | Sequence[str] | None = None,
+               units: str | Path | None = None, normalization: str | None = None, v: float | None = None,
+               rho: float | None = None, check_reversal: bool = False, remove: Sequence[str] = (),
+               notify: Notify | None = None) -> RankReport:
+    """Read a wide data file (one row per unit, one column per criterion) and rank its units by `method`.
+
+    Give exactly one of `weights` (text "W1,W2,..." or "entropy"/"critic"/"std", or numbers in criterion
+    order) and `weights_file`. `units` is a units file whose names label the table. Notes and warnings go
+    to `notify` as they happen and are kept in the report.
+    """
+    notices: list[Notice] = []
+
+    def tell(notice: Notice) -> None:
+        notices.append(notice)
+        if notify is not None:
+            notify(notice)
+
+    check_rank_options(method, normalization, v, rho)
+    if (weights is None) == (weights_file is None):
+        raise DefinitionError(Problem("give the weights one way", path="weights", expected="weights or weights_file",
+                                      found="both" if weights is not None else "neither"))
+    chosen = split_list(criteria) if isinstance(criteria, str) else criteria
+    dm = read_matrix(data, registry, chosen or None)
+    names = _unit_names(dm, units, registry)
+    higher = parse_directions(direction, dm.criteria)
+    try:
+        if isinstance(weights, str) and weights.strip().lower() in OBJECTIVE_WEIGHTS:
+            kind = weights.strip().lower()
+            derivers: dict[str, Callable[..., Any]] = {"entropy": entropy_weights, "critic": critic_weights,
+                                                       "std": std_weights}
+            derive = derivers[kind]
+            w = np.asarray(derive(dm.values, higher).weights, dtype=np.float64)
+            weights_from = OBJECTIVE_FROM[kind]
+        elif isinstance(weights, str):
+            w, weights_from = weights_from_text(weights, dm.criteria, normalize=normalize_weights, notify=tell), "--weights"
+        elif weights is not None:
+            w = weights_in_order(weights, dm.criteria, normalize_weights, notify=tell)
+            weights_from = "weights"
+        else:
+            assert weights_file is not None
+            given = read_weights_file(weights_file, dm.criteria, normalize_weights, notify=tell)
+            w, weights_from = given.weights, given.described
+        result = rank_matrix(method, dm.values, w, higher, normalization=normalization, v=v, rho=rho)
+    except DataError as exc:
+        raise _about_file(exc, dm) from None
+    reversal = None
+    if check_reversal or remove:
+        n = len(dm.units)
+        targets = removal_indices(remove, dm.units, dm.source)
+        if targets is None and n > MAX_REVERSAL_UNITS:
+            raise UsageError(f"--check-reversal on {n} units would rank {n} times; name the units to remove with --remove UNIT")
+        minimum = 3 if method == "vikor" else 2
+        if n < minimum:
+            raise UsageError(f"--check-reversal needs at least {minimum} units for {method}")
+        reversal = rank_reversals(result.rank, lambda keep: rank_matrix(method, dm.values[keep], w, higher,
+                                                                        normalization=normalization, v=v, rho=rho).rank,
+                                  remove=targets)
+    return RankReport(method=method, matrix=dm, names=names, weights=w, weights_from=weights_from, higher=higher,
+                      result=result, reversal=reversal, notices=tuple(notices))
+
