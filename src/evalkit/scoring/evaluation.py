@@ -76,6 +76,35 @@ class UnitResult:
     deduction: float = 0.0
     grade_changes: tuple = ()
     honours_eligible: bool = True
+    evaluation: Evaluation | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The unit's entry in the JSON result (`Evaluation.to_dict()["units"]`): what `evalkit explain --format json` shows."""
+        if self.evaluation is None:
+            raise ValueError(f"unit {self.id!r} was made without its Evaluation; use Evaluation.unit({self.id!r})")
+        return self.evaluation.unit_dict(self.id)
+
+
+@attrs.frozen
+class Explanation:
+    """Every point of one unit in words: from each raw value through rule, weight and adjustments to the grade."""
+
+    unit: UnitResult
+    lang: str
+    lines: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The unit's JSON entry with its sentences under "explanation" (`evalkit explain --format json`)."""
+        return {**self.unit.to_dict(), "explanation": list(self.lines)}
+
+    def text(self) -> str:
+        """The sentences, one a line (`evalkit explain`), without a final newline."""
+        return "\n".join(self.lines)
+
+
+def default_lang(scorecard: Scorecard) -> str:
+    """Chinese when the scorecard's name is Chinese, English otherwise: the label language reports default to."""
+    return "zh" if scorecard.name.zh and not scorecard.name.zh.isascii() else "en"
 
 
 @attrs.frozen
@@ -123,7 +152,7 @@ class Evaluation:
                           items_total=float(self._items_total()[i]),
                           bonus=float(adj.bonus[i]) if adj else 0.0, deduction=float(adj.deduction[i]) if adj else 0.0,
                           grade_changes=tuple(changes_for(i, self.scorecard, self.grade_masks)),
-                          honours_eligible=self.honours_eligible(i))
+                          honours_eligible=self.honours_eligible(i), evaluation=self)
 
     def _items_total(self) -> np.ndarray:
         return self.items_total if self.items_total is not None else self.totals
@@ -155,34 +184,7 @@ class Evaluation:
                 })
         dim_defs = [{"id": node.id, "name": node.name.to_dict(), "parent": parent.id if parent else None, "level": depth + 1}
                     for node, depth, parent in sc.walk() if isinstance(node, Dimension)]
-        units = []
-        columns = [self._json_columns(self.items[item_id]) for item_id in self.items]
-        dims = {k: [_num(x) for x in v.tolist()] for k, v in self.dimensions.items()}
-        totals = [_num(x) for x in self.totals.tolist()]
-        ranks = self.ranks.tolist()
-        restored = {k: v.tolist() for k, v in self.cap_restored.items()}
-        has_extras = self.adjusted is not None or bool(self.scorecard.gates or self.scorecard.vetoes or self.scorecard.quotas)
-        for i in self.order().tolist():
-            grade = self.grade_of(i)
-            unit_items = {}
-            for item_id, values, points, shares, scores, missing, flag in columns:
-                entry = {"value": values[i], "points": points[i], "weight": shares[i], "score": scores[i]}
-                if missing[i]:
-                    entry["missing"] = flag
-                unit_items[item_id] = entry
-            unit = {
-                "id": self.units.ids[i], "name": self.units.names[i], "type": self.units.types[i],
-                "rank": ranks[i], "total": totals[i],
-                "grade": grade.grade if grade else None,
-                "dimensions": {k: v[i] for k, v in dims.items()},
-                "items": unit_items,
-            }
-            capped = {k: _num(v[i]) for k, v in restored.items() if v[i] > 0}
-            if capped:
-                unit["deduction_caps"] = capped
-            if has_extras:
-                unit.update(self._adjustments_of(i))
-            units.append(unit)
+        units = self._unit_entries(self.order().tolist())
         return {
             "evalkit_result": RESULT_FORMAT,
             "scorecard": {"id": sc.id, "name": sc.name.to_dict(), "version": sc.version, "period": self.period,
@@ -197,17 +199,54 @@ class Evaluation:
             "units": units,
         }
 
-    def _json_columns(self, r: ItemResult) -> tuple:
-        """One item's per-unit JSON values as Python lists, converted once (not one numpy scalar at a time)."""
-        n = len(self.units)
+    def unit_dict(self, unit_id: str) -> dict[str, Any]:
+        """One unit's entry of `to_dict()["units"]`, built without the other units; KeyError if not assessed."""
+        return self._unit_entries([self.units.index[unit_id]])[0]
+
+    def _unit_entries(self, positions: list[int]) -> list[dict[str, Any]]:
+        """The JSON entries of the units at `positions`, in that order; every column is converted once."""
+        rows = np.asarray(positions, dtype=np.intp)
+        columns = [self._json_columns(self.items[item_id], rows) for item_id in self.items]
+        dims = {k: [_num(x) for x in v[rows].tolist()] for k, v in self.dimensions.items()}
+        totals = [_num(x) for x in self.totals[rows].tolist()]
+        ranks = self.ranks[rows].tolist()
+        restored = {k: v[rows].tolist() for k, v in self.cap_restored.items()}
+        has_extras = self.adjusted is not None or bool(self.scorecard.gates or self.scorecard.vetoes or self.scorecard.quotas)
+        units = []
+        for j, i in enumerate(positions):
+            grade = self.grade_of(i)
+            unit_items = {}
+            for item_id, values, points, shares, scores, missing, flag in columns:
+                entry = {"value": values[j], "points": points[j], "weight": shares[j], "score": scores[j]}
+                if missing[j]:
+                    entry["missing"] = flag
+                unit_items[item_id] = entry
+            unit = {
+                "id": self.units.ids[i], "name": self.units.names[i], "type": self.units.types[i],
+                "rank": ranks[j], "total": totals[j],
+                "grade": grade.grade if grade else None,
+                "dimensions": {k: v[j] for k, v in dims.items()},
+                "items": unit_items,
+            }
+            capped = {k: _num(v[j]) for k, v in restored.items() if v[j] > 0}
+            if capped:
+                unit["deduction_caps"] = capped
+            if has_extras:
+                unit.update(self._adjustments_of(i))
+            units.append(unit)
+        return units
+
+    def _json_columns(self, r: ItemResult, rows: np.ndarray) -> tuple:
+        """One item's JSON values of the units at `rows` as Python lists, converted once (not one numpy scalar at a time)."""
+        n = len(rows)
         if r.values.ndim == 1:
-            values = [_num(x) for x in r.values.tolist()]
+            values: list = [_num(x) for x in r.values[rows].tolist()]
         else:
-            values = [[_num(x) for x in row] for row in r.values.tolist()]
-        shares = [_num(x) for x in r.share.tolist()] if isinstance(r.share, np.ndarray) else [_num(r.share)] * n
+            values = [[_num(x) for x in row] for row in r.values[rows].tolist()]
+        shares = [_num(x) for x in r.share[rows].tolist()] if isinstance(r.share, np.ndarray) else [_num(r.share)] * n
         flag = "missing_reweighted" if r.item.missing == "reweight" else "missing_scored_zero"
-        return (r.item.id, values, [_num(x) for x in r.points.tolist()], shares, [_num(x) for x in r.score.tolist()],
-                r.missing.tolist(), flag)
+        return (r.item.id, values, [_num(x) for x in r.points[rows].tolist()], shares, [_num(x) for x in r.score[rows].tolist()],
+                r.missing[rows].tolist(), flag)
 
     def _adjustments_of(self, i: int) -> dict[str, Any]:
         """Bonus, deductions, vetoes and grade changes of unit i, only for scorecards that have them."""
@@ -250,6 +289,18 @@ class Evaluation:
         head = json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False)
         rows = ",\n".join("  " + json.dumps(unit, ensure_ascii=False, allow_nan=False) for unit in units)
         return head[:-2] + ',\n "units": [\n' + rows + "\n ]\n}\n"
+
+    def explanation(self, unit_id: str, lang: str | None = None, source: str | None = None) -> Explanation:
+        """Every point of one unit explained (`evalkit explain`); lang defaults to the scorecard's language.
+
+        A unit that was not assessed is a DataError naming `source` (the units file) when given.
+        """
+        if unit_id not in self.units.index:
+            from evalkit.errors import DataError, Problem
+
+            raise DataError(Problem("unknown unit", source=source, expected="an id from the units file", found=repr(unit_id)))
+        lang = lang or default_lang(self.scorecard)
+        return Explanation(unit=self.unit(unit_id), lang=lang, lines=tuple(self.explain(unit_id, lang)))
 
     def explain(self, unit_id: str, lang: str = "zh") -> list[str]:
         """Sentences that walk from every raw value to the grade, for one unit."""
