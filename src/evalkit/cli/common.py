@@ -13,13 +13,15 @@ import math
 import os
 import shutil
 import sys
-from collections.abc import Iterable
-
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from evalkit.errors import UsageError
 
 if TYPE_CHECKING:  # the library is imported when a command runs, so that `evalkit --help` starts quickly
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+
     from evalkit.definition.model import Scorecard
     from evalkit.io.data import DataSet, Units
     from evalkit.plugins.manager import Registry
@@ -31,7 +33,8 @@ __all__ = ["LazyProgress", "check_output", "default_lang", "emit", "evaluate_fil
            "load_inputs", "number_in", "render", "warn", "whole_number_in"]
 
 
-def number_in(low: float, high: float, open_low: bool = False, open_high: bool = False, allow_inf: bool = False):
+def number_in(low: float, high: float, open_low: bool = False, open_high: bool = False,
+              allow_inf: bool = False) -> Callable[[str], float]:
     """An argparse type: a number in [low, high] (or open at either end); a bad one is a usage error."""
     def parse(text: str) -> float:
         try:
@@ -51,7 +54,7 @@ def number_in(low: float, high: float, open_low: bool = False, open_high: bool =
     return parse
 
 
-def whole_number_in(low: int, high: float = math.inf):
+def whole_number_in(low: int, high: float = math.inf) -> Callable[[str], int]:
     """An argparse type: a whole number from `low` to `high`."""
     def parse(text: str) -> int:
         try:
@@ -137,20 +140,22 @@ class LazyProgress:
     transient: it disappears when the work is done, so the results table stays clean.
     """
 
-    def __init__(self, stage: str, enabled: bool = True, delay: float = 1.0, console=None, clock=None):
+    def __init__(self, stage: str, enabled: bool = True, delay: float = 1.0, console: Console | None = None,
+                 clock: Callable[[], float] | None = None) -> None:
         import time
 
         self.enabled, self.delay, self.console = enabled, delay, console
         self.clock = clock or time.monotonic
         self.started = self.clock()
-        self.description, self.done, self.total = stage, 0, None
-        self.bar = None
-        self.task = None
+        self.description, self.done = stage, 0
+        self.total: int | None = None
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
 
     def __enter__(self) -> LazyProgress:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.stop()
 
@@ -175,7 +180,8 @@ class LazyProgress:
                                 console=self.console or Console(stderr=True), transient=True)
             self.bar.start()
             self.task = self.bar.add_task(self.description, total=self.total)
-        self.bar.update(self.task, description=self.description, completed=self.done, total=self.total)
+        if self.task is not None:
+            self.bar.update(self.task, description=self.description, completed=self.done, total=self.total)
 
 
 def default_lang(scorecard: Scorecard) -> str:
@@ -206,8 +212,8 @@ def check_output(args: argparse.Namespace, inputs: Iterable[str | None] = ()) ->
                              "(choose another output file)")
 
 
-def _flat(names: Iterable) -> list:
-    out = []
+def _flat(names: Iterable[str | list[str] | tuple[str, ...] | None]) -> list[str | None]:
+    out: list[str | None] = []
     for name in names:
         out.extend(name if isinstance(name, (list, tuple)) else [name])
     return out
@@ -228,7 +234,7 @@ def emit(args: argparse.Namespace, content: str | bytes, what: str) -> None:
         sys.stdout.write(content)
 
 
-def render(args: argparse.Namespace, *renderables) -> str:
+def render(args: argparse.Namespace, *renderables: Any) -> str:
     """Rich tables as text: sized for the terminal, with colour, there; 200 columns, plain, elsewhere."""
     from rich.console import Console
 

@@ -23,7 +23,6 @@ import argparse
 import json
 import shutil
 import sys
-
 from typing import TYPE_CHECKING
 
 from evalkit.cli.common import (

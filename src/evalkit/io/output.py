@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
@@ -65,10 +66,8 @@ def write_atomic(path: str | Path, content: str | bytes) -> None:
         os.chmod(tmp, _mode_for(path))  # mkstemp makes the file private (0o600); results are for sharing
         os.replace(tmp, path)
     except BaseException as exc:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         if isinstance(exc, OSError):
             raise FileAccessError(Problem(f"cannot write the file: {exc.strerror or exc}", source=str(path))) from None
         raise

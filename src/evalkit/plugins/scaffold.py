@@ -32,15 +32,6 @@ NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)*")
 RESERVED = {"evalkit", "test", "tests", "src", "plugins"}
 
 
-def add_commands(sub, plugin_options) -> None:
-    parser = sub.add_parser("new-plugin", help="create a plugin package (entry point, an indicator, a rule, tests)",
-                            description="Create the folder NAME holding a plugin package that `pip install ./NAME` "
-                                        "installs and whose tests pass as created. Name it evalkit-<department>.")
-    parser.add_argument("name", metavar="NAME", help="distribution name, such as evalkit-audit (letters, digits, - and _)")
-    parser.add_argument("--dir", metavar="DIR", default=".", help="create NAME inside DIR (default: here)")
-    parser.set_defaults(handler=cmd_new_plugin)
-
-
 def names_for(name: str) -> dict[str, str]:
     """The names a plugin package needs, derived from NAME; UsageError when NAME cannot make them."""
     if len(name) > 60 or not NAME_PATTERN.fullmatch(name):

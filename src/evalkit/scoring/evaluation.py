@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import numpy as np
 
-from evalkit.definition.model import Band, Dimension, Item, Scorecard
+from evalkit.definition.model import Band, Dimension, Item, Quota, Scorecard, Veto
 from evalkit.io.data import Units
 from evalkit.rules.base import fmt
 from evalkit.scoring.adjustments import Adjusted, changes_for
@@ -24,7 +24,7 @@ from evalkit.scoring.grading import NO_GRADE
 RESULT_FORMAT = 1
 
 
-def _num(x: float) -> float | int | None:
+def _num(x: float | None) -> float | int | None:
     """A rounded score as JSON shows it: 12 not 12.0, None for NaN."""
     if x is None:
         return None
@@ -34,7 +34,7 @@ def _num(x: float) -> float | int | None:
     return int(x) if x.is_integer() and abs(x) < 2**53 else x
 
 
-def _value(raw) -> float | tuple | None:
+def _value(raw: Any) -> float | tuple | None:
     """A raw input as Python: None for missing, a tuple (with None for missing) for several inputs."""
     if np.ndim(raw) == 0:
         return None if np.isnan(raw) else _num(raw)
@@ -171,7 +171,7 @@ class Evaluation:
         """The JSON result: scorecard, the definition of every item, and every unit's points."""
         sc = self.scorecard
         item_defs = []
-        for node, depth, parent in sc.walk():
+        for node, _depth, parent in sc.walk():
             if isinstance(node, Item):
                 r = self.items[node.id]
                 item_defs.append({
@@ -308,19 +308,20 @@ class Evaluation:
         sc = self.scorecard
         zh = lang == "zh"
         lines = [f"{u.name} ({u.id})"]
-        for node, depth, parent in sc.walk():
+        for node, depth, _parent in sc.walk():
             pad = "  " * depth
             if isinstance(node, Dimension):
                 line = f"{pad}{node.name.text(lang)}: {fmt(u.dimensions[node.id])}"
                 back = self.cap_restored.get(node.id)
                 if back is not None and back[self.units.index[unit_id]] > 0:
                     given = fmt(back[self.units.index[unit_id]])
-                    line += (f"（限扣 {fmt(node.deduction_cap)} 分，超出部分 {given} 分不计）" if zh
-                             else f" (deductions capped at {fmt(node.deduction_cap)}: {given} beyond it not counted)")
+                    line += (f"（限扣 {_fmt(node.deduction_cap)} 分，超出部分 {given} 分不计）" if zh
+                             else f" (deductions capped at {_fmt(node.deduction_cap)}: {given} beyond it not counted)")
                 lines.append(line)
                 continue
             s = u.items[node.id]
             r = self.items[node.id]
+            value: Any = s.value  # a tuple for rules that read several indicators; the rule explains it
             if s.missing:
                 policy = ("按规定计 0 分" if zh else "scored 0 as the item's policy says") if node.missing == "zero" \
                     else ("权重分给同级指标" if zh else "its weight went to its siblings")
@@ -328,10 +329,10 @@ class Evaluation:
                 if absent:
                     why = (f"无数据，{policy}" if zh else f"no value: {policy}") + self._derived_reason(node.indicator, unit_id, lang)
                 else:  # a value the rule could not score (an unlisted code, a zero target): the rule says why
-                    said = r.rule.explain(s.value, s.points, r.context, self.units.index[unit_id]).text(lang)
+                    said = r.rule.explain(value, s.points, r.context, self.units.index[unit_id]).text(lang)
                     why = f"{said}；无法计分，{policy}" if zh else f"{said}; it cannot be scored: {policy}"
             else:
-                why = r.rule.explain(s.value, s.points, r.context, self.units.index[unit_id]).text(lang)
+                why = r.rule.explain(value, s.points, r.context, self.units.index[unit_id]).text(lang)
             weight = (f"权重 {fmt(s.share)} 分，计入 {fmt(s.score)} 分" if zh else f"worth {fmt(s.share)} of the total: counts {fmt(s.score)}") \
                 if not _same(s.share, node.max_points) and not (s.missing and node.missing == "reweight") else ""
             lines.append(f"{pad}{node.name.text(lang)} [{node.rule}]: {why}" + (f"; {weight}" if weight else ""))
@@ -354,7 +355,7 @@ class Evaluation:
         text = REASONS[int(codes[self.units.index[unit_id]])][lang if lang in ("zh", "en") else "en"]
         return f"（{indicator}：{text}）" if lang == "zh" else f" ({indicator}: {text})"
 
-    def _quota_group(self, quota, i: int) -> tuple[str | None, int, int]:
+    def _quota_group(self, quota: Quota, i: int) -> tuple[str | None, int, int]:
         """The quota group of unit i (None for all units), its size and the number of places it had."""
         from evalkit.scoring.quotas import places
 
@@ -364,7 +365,7 @@ class Evaluation:
             labels = self.units.attribute(quota.per)
             group = labels[i]
             size = sum(1 for label in labels if label == group)
-        return group, size, quota.count if quota.count is not None else places(quota.share, size, quota.rounding)
+        return group, size, quota.count if quota.count is not None else places(cast(float, quota.share), size, quota.rounding)
 
     def _adjustment_lines(self, u: UnitResult, lang: str) -> list[str]:
         """Bonus, deductions, vetoes and gates of one unit, in the order they were applied."""
@@ -380,12 +381,12 @@ class Evaluation:
                 sign = "+" if item.kind == "bonus" else "-"
                 why = "; ".join(filter(None, (f"{r.reason} [{r.evidence}]" if r.evidence else r.reason
                                               for r in adj.records_of(u.id) if r.item == item.id)))
-                capped = ((f"（申报 {fmt(claimed)}，封顶 {fmt(item.cap)}）" if zh else f" (claimed {fmt(claimed)}, cap {fmt(item.cap)})")
+                capped = ((f"（申报 {fmt(claimed)}，封顶 {_fmt(item.cap)}）" if zh else f" (claimed {fmt(claimed)}, cap {_fmt(item.cap)})")
                           if counted < claimed else "")
                 lines.append(f"  {item.name.text(lang)} {sign}{fmt(counted)}{capped}" + (f": {why}" if why else ""))
-            if sc.bonus_cap is not None and adj.bonus_claimed[i] > sc.bonus_cap:
-                lines.append(f"  加分合计 {fmt(adj.bonus_claimed[i])}，封顶 {fmt(sc.bonus_cap)}" if zh
-                             else f"  bonuses add up to {fmt(adj.bonus_claimed[i])}, capped at {fmt(sc.bonus_cap)}")
+            if sc.bonus_cap is not None and adj.bonus_claimed is not None and adj.bonus_claimed[i] > sc.bonus_cap:
+                lines.append(f"  加分合计 {fmt(adj.bonus_claimed[i])}，封顶 {_fmt(sc.bonus_cap)}" if zh
+                             else f"  bonuses add up to {fmt(adj.bonus_claimed[i])}, capped at {_fmt(sc.bonus_cap)}")
             for block, amount in adj.blocks.items():
                 cap = sc.deduction_blocks[block]
                 if amount[i] > cap:
@@ -404,16 +405,16 @@ class Evaluation:
         for change in u.grade_changes:
             if change.by == "gate":
                 gate = next(g for g in sc.gates if g.id == change.id)
-                grade = sc.grading.bands[sc.band_index(gate.grade)].label.text(lang)
-                cond = f"< {fmt(gate.below)}" if gate.below is not None else f"> {fmt(gate.above)}"
+                grade = _band_label(sc, gate.grade, lang)
+                cond = f"< {_fmt(gate.below)}" if gate.below is not None else f"> {_fmt(gate.above)}"
                 verb = ("定为" if gate.effect == "force_grade" else "最高为") if zh else \
                     ("sets the grade to" if gate.effect == "force_grade" else "caps the grade at")
                 lines.append(f"门槛「{gate.name.text(lang)}」：{gate.indicator} {cond}，等次{verb} {grade}" if zh
                              else f"gate '{gate.name.text(lang)}': {gate.indicator} {cond} {verb} {grade}")
             elif change.by == "quota":
                 quota = next(q for q in sc.quotas if q.grade == change.id)
-                held = sc.grading.bands[sc.band_index(change.id)].label.text(lang)
-                to = sc.grading.bands[sc.band_index(change.grade)].label.text(lang) if change.grade else ("无等次" if zh else "no grade")
+                held = _band_label(sc, change.id, lang)
+                to = _band_label(sc, change.grade, lang) if change.grade else ("无等次" if zh else "no grade")
                 group, size, seats = self._quota_group(quota, self.units.index[u.id])
                 limit = f"{fmt(quota.share * 100)}%" if quota.share is not None else f"{quota.count}"
                 where_zh = "全部单位" if group is None else f"{quota.per}「{group}」"
@@ -429,7 +430,17 @@ class Evaluation:
         return lines
 
 
-def _veto_effect_text(veto, sc, lang: str) -> str:
+def _fmt(value: float | None) -> str:
+    """A number as a person writes it (evalkit.rules.base.fmt); n/a for none."""
+    return "n/a" if value is None else fmt(value)
+
+
+def _band_label(sc: Scorecard, grade: str, lang: str) -> str:
+    """The label of a grade of the scorecard's bands (the grade itself when there are none)."""
+    return sc.grading.bands[sc.band_index(grade)].label.text(lang) if sc.grading else grade
+
+
+def _veto_effect_text(veto: Veto, sc: Scorecard, lang: str) -> str:
     zh = lang == "zh"
     grade = sc.grading.bands[sc.band_index(veto.grade)].label.text(lang) if veto.grade and sc.grading else ""
     return {
