@@ -23,9 +23,6 @@ Contents, in the order of the page:
 
 from __future__ import annotations
 
-import json
-from html import escape
-
 import numpy as np
 
 from evalkit.reporters.base import Reporter, ReportOptions
@@ -41,26 +38,16 @@ from evalkit.reporters.common import (
 )
 from evalkit.reporters.extras import extras_of
 from evalkit.reporters.html_assets import CSS, SCRIPT
+from evalkit.reporters.html_extras import CSS as EXTRA_CSS
+from evalkit.reporters.html_extras import HtmlExtras
+from evalkit.reporters.html_parts import STATIC_CHARTS, badge, e, json_script, label_width, svg
 from evalkit.reporters.summary import summary_header
 from evalkit.rules.base import fmt
 from evalkit.scoring.rounding import round_array
 
-STATIC_CHARTS = 300  # at most this many units get their chart inside the file
 PAGE_SIZES = (25, 50, 100, 500, 0)  # 0: all
 BAR_COLOUR = "#3d73b8"
 HISTOGRAM_BINS = 20
-
-
-def e(text) -> str:
-    """Escape any text for HTML content and attribute values."""
-    return escape("" if text is None else str(text), quote=True)
-
-
-def _json_script(data) -> str:
-    """JSON that can sit inside <script>: '<', '>' and '&' are written as \\u escapes."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
 def render_html(evaluation, options: ReportOptions) -> str:
@@ -78,12 +65,8 @@ def render_html(evaluation, options: ReportOptions) -> str:
     means = [float(np.nanmean(t.scores)) if n and not np.all(np.isnan(t.scores)) else 0.0 for t in tops]
     geometry = _chart_geometry(tops)
     static = n <= STATIC_CHARTS
-    extras = extras_of(options)
-    if extras is not None:
-        from evalkit.reporters.html_extras import CSS as EXTRA_CSS
-        from evalkit.reporters.html_extras import HtmlExtras
-
-        extras = HtmlExtras(ev, extras, order, lang)
+    given = extras_of(options)
+    extras = HtmlExtras(ev, given, order, lang) if given is not None else None
 
     out: list[str] = []
     w = out.append
@@ -149,7 +132,7 @@ def render_html(evaluation, options: ReportOptions) -> str:
     scores = [t.scores.tolist() for t in tops]
     net_list = net.tolist() if net is not None else None
     note_list = notes(ev, lang)
-    badges = [_badge(k, b.label.text(lang), b.grade) for k, b in enumerate(bands)]
+    badges = [badge(k, b.label.text(lang), b.grade) for k, b in enumerate(bands)]
     codes = [b.grade for b in bands]
     for k, i in enumerate(order):
         g = grades[i]
@@ -199,7 +182,7 @@ def render_html(evaluation, options: ReportOptions) -> str:
         "dims": [{"name": t.name, "max": t.max, "maxText": fmt(t.max), "mean": m} for t, m in zip(tops, means)],
         "chart": {**geometry, "colour": BAR_COLOUR, "title": label("unit_chart", lang)},
     }
-    w(f'<script type="application/json" id="ek-data">{_json_script(config)}</script>\n')
+    w(f'<script type="application/json" id="ek-data">{json_script(config)}</script>\n')
     w(f"<script>{SCRIPT}</script>\n")
     if extras is not None:
         w(extras.script())
@@ -217,10 +200,6 @@ def _grade_css(count: int) -> str:
     rules = [f".g{k}{{background:{band_colour(k, count)}}}" for k in range(count)]
     rules.append(f".gx{{background:{NO_GRADE_COLOUR}}}")
     return "\n" + "\n".join(rules) + "\n"
-
-
-def _badge(position: int, text: str, code: str) -> str:
-    return f'<span class="g g{position}" title="{e(code)}">{e(text)}</span>'
 
 
 def _tools(dist, lang: str) -> str:
@@ -241,21 +220,9 @@ def _tools(dist, lang: str) -> str:
 # Charts (inline SVG)
 
 
-def _svg(width: float, height: float, title: str, body: str, cls: str) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:g}" height="{height:g}" viewBox="0 0 {width:g} {height:g}" '
-            f'role="img" aria-label="{e(title)}" class="{cls}"><title>{e(title)}</title>{body}</svg>')
-
-
-def _label_width(names) -> int:
-    from evalkit.reporters.common import display_width
-
-    widest = max((display_width(x) for x in names), default=4)
-    return int(min(max(widest * 7 + 14, 60), 220))
-
-
 def _chart_geometry(tops) -> dict:
     """Sizes of the per-unit dimension chart, shared with the script that draws it in large reports."""
-    label_w = _label_width([t.name for t in tops])
+    label_w = label_width([t.name for t in tops])
     return {"label": label_w, "bar": 220, "row": 24, "top": 6, "width": label_w + 220 + 110}
 
 
@@ -275,7 +242,7 @@ def chart_svg(values, tops, means, geometry: dict, decimals: int, lang: str) -> 
                          'stroke-dasharray="2 2"/>')
         parts.append(f'<text x="{g["label"] + g["bar"] + 8}" y="{y + 12}">{points_text(value, decimals)} / {fmt(top.max)}</text>')
     height = g["top"] + len(tops) * g["row"]
-    return _svg(g["width"], height, label("unit_chart", lang), "".join(parts), "dimchart")
+    return svg(g["width"], height, label("unit_chart", lang), "".join(parts), "dimchart")
 
 
 def _frac(value, maximum: float) -> float:
@@ -302,11 +269,11 @@ def _means_svg(tops, means, geometry: dict, decimals: int, lang: str) -> str:
         mean_text = points_text(round_array(mean, decimals), decimals)
         parts.append(f'<text x="{g["label"] + g["bar"] + 8}" y="{y + 12}">{mean_text} / {fmt(top.max)}</text>')
     height = g["top"] + len(tops) * g["row"] + 4
-    return _svg(g["width"], height, label("dimension_means", lang), "".join(parts), "means")
+    return svg(g["width"], height, label("dimension_means", lang), "".join(parts), "means")
 
 
 def _distribution_svg(rows, band_count: int, lang: str) -> str:
-    label_w = _label_width([r.label for r in rows])
+    label_w = label_width([r.label for r in rows])
     bar_w, row_h = 260, 26
     biggest = max((r.count for r in rows), default=0) or 1
     parts = []
@@ -318,7 +285,7 @@ def _distribution_svg(rows, band_count: int, lang: str) -> str:
                      f'<rect x="{label_w}" y="{y + 2}" width="{width:.1f}" height="16" rx="2" fill="{colour}"/>'
                      f'<text x="{label_w + width + 6:.1f}" y="{y + 14}">{r.count} ({r.share * 100:.1f}%)</text>')
     width = label_w + bar_w + 90
-    return _svg(width, 10 + len(rows) * row_h, label("distribution", lang), "".join(parts), "dist")
+    return svg(width, 10 + len(rows) * row_h, label("distribution", lang), "".join(parts), "dist")
 
 
 def _histogram_svg(ev, totals: np.ndarray, lang: str) -> str:
@@ -358,7 +325,7 @@ def _histogram_svg(ev, totals: np.ndarray, lang: str) -> str:
         y = top - 6 - 13 * (k % 2)
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y + 2}" y2="{base}" stroke="#52606d" stroke-dasharray="3 3"/>'
                      f'<text x="{x + 3:.1f}" y="{y}" class="muted">{e(b.label.text(lang))}</text>')
-    return _svg(left + plot_w + 40, base + bottom + 2, label("histogram", lang), "".join(parts), "hist")
+    return svg(left + plot_w + 40, base + bottom + 2, label("histogram", lang), "".join(parts), "hist")
 
 
 def _adjustments_table(ev, order: list[int], lang: str) -> str:

@@ -36,7 +36,7 @@ from evalkit.reporters.extras import (
     tier_shares,
     transition_view,
 )
-from evalkit.reporters.html import STATIC_CHARTS, _badge, _json_script, _label_width, _svg, e
+from evalkit.reporters.html_parts import STATIC_CHARTS, badge, e, json_script, label_width, svg
 
 MOVE_KEYS = {"up": "moved_up", "stayed": "stayed", "down": "moved_down"}
 ARROWS = {"up": "↑", "stayed": "=", "down": "↓"}
@@ -235,7 +235,7 @@ class HtmlExtras:
             "target_heads": [label(h, lang) for h in TARGET_HEADS],
             "units": units,
         }
-        return (f'<script type="application/json" id="ek-extras">{_json_script(config)}</script>\n'
+        return (f'<script type="application/json" id="ek-extras">{json_script(config)}</script>\n'
                 f"<script>{SCRIPT}</script>\n")
 
     # ---------------------------------------------------------------------------------------------
@@ -300,7 +300,7 @@ class HtmlExtras:
     def _tier(self, grade: str) -> str:
         text = self.extras.transitions.label(grade, self.lang)
         position = self.band_position.get(grade)
-        return e(text) if position is None else _badge(position, text, grade)
+        return e(text) if position is None else badge(position, text, grade)
 
     def _link(self, uid: str, name: str) -> str:
         k = self.anchor.get(uid)
@@ -397,7 +397,7 @@ class HtmlExtras:
 
     def _shares_svg(self) -> str:
         view, lang = self.view, self.lang
-        label_w = _label_width(view.labels)
+        label_w = label_width(view.labels)
         bar_w, row_h, top = 300, 26, 26
         parts = []
         x = label_w
@@ -426,7 +426,7 @@ class HtmlExtras:
             # the moves a tier can make: none up from the best tier, none down from the worst
             texts = [f"{ARROWS[key]}{share.percent(1):.1f}%" for key, share in tier_shares(tier, first=k == 0, last=k == last)]
             parts.append(f'<text x="{label_w + bar_w + 8}" y="{y + 14}">{e(" ".join(texts))} (n={n})</text>')
-        return _svg(label_w + bar_w + 200, top + len(view.tiers) * row_h + 4, label("shares_chart", lang), "".join(parts),
+        return svg(label_w + bar_w + 200, top + len(view.tiers) * row_h + 4, label("shares_chart", lang), "".join(parts),
                     "shares")
 
     # ---------------------------------------------------------------------------------------------
