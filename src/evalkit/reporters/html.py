@@ -23,11 +23,15 @@ Contents, in the order of the page:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import numpy as np
 
 from evalkit.reporters.base import Reporter, ReportOptions
 from evalkit.reporters.common import (
     NO_GRADE_COLOUR,
+    GradeRow,
+    TopNode,
     adjustment_net,
     band_colour,
     distribution,
@@ -45,12 +49,15 @@ from evalkit.reporters.summary import summary_header
 from evalkit.rules.base import fmt
 from evalkit.scoring.rounding import round_array
 
+if TYPE_CHECKING:
+    from evalkit.scoring.evaluation import Evaluation
+
 PAGE_SIZES = (25, 50, 100, 500, 0)  # 0: all
 BAR_COLOUR = "#3d73b8"
 HISTOGRAM_BINS = 20
 
 
-def render_html(evaluation, options: ReportOptions) -> str:
+def render_html(evaluation: Evaluation, options: ReportOptions) -> str:
     lang = options.lang
     ev = evaluation
     sc = ev.scorecard
@@ -81,7 +88,7 @@ def render_html(evaluation, options: ReportOptions) -> str:
     # Title and key figures
     w(f"<header><h1>{e(title)}</h1>\n")
     meta = [f"{label('period', lang)}: {ev.period}", f"{label('units_count', lang)}: {n}{label('units_suffix', lang)}",
-            f"{label('total_points', lang)}: {fmt(sc.total_points)}",
+            f"{label('total_points', lang)}: {fmt(cast(float, sc.total_points))}",  # fmt writes n/a for none
             f"{label('scorecard_id', lang)}: {sc.id}" + (f" ({sc.version})" if sc.version else "")]
     w(f'<p class="meta">{" · ".join(e(m) for m in meta)}</p></header>\n')
     has_adjust = ev.adjusted is not None and len(ev.adjusted.records) > 0
@@ -202,7 +209,7 @@ def _grade_css(count: int) -> str:
     return "\n" + "\n".join(rules) + "\n"
 
 
-def _tools(dist, lang: str) -> str:
+def _tools(dist: list[GradeRow], lang: str) -> str:
     grades = "".join(f'<option value="{e(r.grade)}">{e(r.label)}</option>' for r in dist if r.position is not None)
     sizes = "".join(f'<option value="{s}"{" selected" if s == 50 else ""}>{s if s else e(label("all", lang))}</option>'
                     for s in PAGE_SIZES)
@@ -220,13 +227,13 @@ def _tools(dist, lang: str) -> str:
 # Charts (inline SVG)
 
 
-def _chart_geometry(tops) -> dict:
+def _chart_geometry(tops: list[TopNode]) -> dict[str, int]:
     """Sizes of the per-unit dimension chart, shared with the script that draws it in large reports."""
     label_w = label_width([t.name for t in tops])
     return {"label": label_w, "bar": 220, "row": 24, "top": 6, "width": label_w + 220 + 110}
 
 
-def chart_svg(values, tops, means, geometry: dict, decimals: int, lang: str) -> str:
+def chart_svg(values: list[float], tops: list[TopNode], means: list[float], geometry: dict[str, int], decimals: int, lang: str) -> str:
     """One unit's top-dimension scores as horizontal bars; the dashed line marks the mean of all units."""
     g = geometry
     parts = []
@@ -245,13 +252,13 @@ def chart_svg(values, tops, means, geometry: dict, decimals: int, lang: str) -> 
     return svg(g["width"], height, label("unit_chart", lang), "".join(parts), "dimchart")
 
 
-def _frac(value, maximum: float) -> float:
+def _frac(value: float | None, maximum: float) -> float:
     if value is None or maximum <= 0 or np.isnan(value):
         return 0.0
     return float(min(max(value / maximum, 0.0), 1.0))
 
 
-def _means_svg(tops, means, geometry: dict, decimals: int, lang: str) -> str:
+def _means_svg(tops: list[TopNode], means: list[float], geometry: dict[str, int], decimals: int, lang: str) -> str:
     """Each top dimension: the mean bar, and a thin line from the lowest to the highest unit."""
     g = geometry
     parts = []
@@ -272,7 +279,7 @@ def _means_svg(tops, means, geometry: dict, decimals: int, lang: str) -> str:
     return svg(g["width"], height, label("dimension_means", lang), "".join(parts), "means")
 
 
-def _distribution_svg(rows, band_count: int, lang: str) -> str:
+def _distribution_svg(rows: list[GradeRow], band_count: int, lang: str) -> str:
     label_w = label_width([r.label for r in rows])
     bar_w, row_h = 260, 26
     biggest = max((r.count for r in rows), default=0) or 1
@@ -288,7 +295,7 @@ def _distribution_svg(rows, band_count: int, lang: str) -> str:
     return svg(width, 10 + len(rows) * row_h, label("distribution", lang), "".join(parts), "dist")
 
 
-def _histogram_svg(ev, totals: np.ndarray, lang: str) -> str:
+def _histogram_svg(ev: Evaluation, totals: np.ndarray, lang: str) -> str:
     """Counts of totals in 20 equal bins over 0..total points (wider if totals fall outside); band thresholds dashed."""
     sc = ev.scorecard
     valid = totals[~np.isnan(totals)]
@@ -318,7 +325,7 @@ def _histogram_svg(ev, totals: np.ndarray, lang: str) -> str:
                          f'height="{h:.1f}" fill="{colour}"><title>{fmt(edges[k])}–{fmt(edges[k + 1])}: {c}</title></rect>')
     for tick in np.linspace(lo, hi, 5):
         parts.append(f'<text x="{x_of(tick):.1f}" y="{base + bottom - 4}" text-anchor="middle" class="muted">'
-                     f"{fmt(round_array(tick, 2))}</text>")
+                     f"{fmt(float(round_array(tick, 2)))}</text>")
     shown = [b for b in bands if lo < b.min < hi]
     for k, b in enumerate(sorted(shown, key=lambda b: b.min)):  # labels alternate in height so that they never overlap
         x = x_of(b.min)
@@ -328,19 +335,20 @@ def _histogram_svg(ev, totals: np.ndarray, lang: str) -> str:
     return svg(left + plot_w + 40, base + bottom + 2, label("histogram", lang), "".join(parts), "hist")
 
 
-def _adjustments_table(ev, order: list[int], lang: str) -> str:
+def _adjustments_table(ev: Evaluation, order: list[int], lang: str) -> str:
     sc = ev.scorecard
     targets = sc.adjustment_targets()
     position = {i: k for k, i in enumerate(order)}
     index = ev.units.index
-    records = sorted(ev.adjusted.records, key=lambda r: position.get(index.get(r.unit, -1), len(order)))
+    records = sorted(ev.adjusted.records if ev.adjusted is not None else (),
+                     key=lambda r: position.get(index.get(r.unit, -1), len(order)))
     keys = ("id", "unit", "kind", "adj_item", "claimed", "reason", "evidence", "authority")
     out = [f'<section id="adjustments"><h2>{e(label("adjust_section", lang))}</h2>\n<div class="wrap"><table><thead><tr>',
            "".join(f'<th{" class=n" if k == "claimed" else ""}>{e(label(k, lang))}</th>' for k in keys),
            "</tr></thead><tbody>\n"]
     for r in records:
         i = index.get(r.unit)
-        k = position.get(i)
+        k = position.get(i) if i is not None else None
         target = targets.get(r.item)
         kind = getattr(target, "kind", "veto") if target is not None else ""
         name = ev.units.names[i] if i is not None else ""
