@@ -249,3 +249,19 @@ def test_new_plugin_through_the_api(tmp_path, capsys):
                   for p in (tmp_path / "cli" / "evalkit-audit").rglob("*") if p.is_file())
     assert list(package.files) == made
     assert package.to_dict()["rule"] == "audit_share" and package.to_dict()["package"] == "evalkit_audit"
+
+
+def test_definition_kinds_and_output_checks(tmp_path):
+    from evalkit.definition.validation import definition_kind
+    from evalkit.io.output import check_output_path
+
+    assert definition_kind({"evalkit_review": 1}) == "review"
+    assert definition_kind({"parts": []}) == "rollup"
+    assert definition_kind({"parts": [], "dimensions": []}) == definition_kind([]) == "scorecard"
+    units = tmp_path / "units.csv"
+    units.write_text("id,name\n", encoding="utf-8")
+    check_output_path(tmp_path / "out.csv", [("--units", str(units)), ("--data", None)], option="-o")
+    with pytest.raises(UsageError, match=r"-o .*units.csv is the --units file \(.*\); evalkit never overwrites its inputs"):
+        check_output_path(units, [("--units", str(units))], option="-o")
+    with pytest.raises(UsageError, match="is one of the input files"):
+        check_output_path(units, [("an input", str(units))], option="-o")

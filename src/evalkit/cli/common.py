@@ -10,13 +10,10 @@ from __future__ import annotations
 import argparse
 import io
 import math
-import os
 import shutil
 import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
-
-from evalkit.errors import UsageError
 
 if TYPE_CHECKING:  # the library is imported when a command runs, so that `evalkit --help` starts quickly
     from rich.console import Console
@@ -193,23 +190,11 @@ def default_lang(scorecard: Scorecard) -> str:
 
 def check_output(args: argparse.Namespace, inputs: Iterable[str | None] = ()) -> None:
     """Before any work: -o must be writable and must not be one of the inputs."""
-    from evalkit.io.output import check_writable
+    from evalkit.io.output import check_output_path
 
     output = getattr(args, "output", None)
-    if not output:
-        return
-    check_writable(output)
-    for option, given in [*(("an input", n) for n in _flat(inputs)), *input_files(args)]:
-        if not given:
-            continue
-        try:
-            same = os.path.samefile(output, given)
-        except OSError:
-            same = False  # the output does not exist yet, or the input is missing (reported later)
-        if same:
-            what = "one of the input files" if option == "an input" else f"the {option} file"
-            raise UsageError(f"-o {output} is {what} ({given}); evalkit never overwrites its inputs "
-                             "(choose another output file)")
+    if output:
+        check_output_path(output, [*(("an input", n) for n in _flat(inputs)), *input_files(args)], option="-o")
 
 
 def _flat(names: Iterable[str | list[str] | tuple[str, ...] | None]) -> list[str | None]:

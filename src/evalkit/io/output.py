@@ -6,9 +6,10 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
-from evalkit.errors import FileAccessError, Problem
+from evalkit.errors import FileAccessError, Problem, UsageError
 
 
 def _target(path: str | Path) -> Path:
@@ -28,6 +29,26 @@ def check_writable(path: str | Path) -> None:
         raise FileAccessError(Problem("the output path is a folder", source=str(path), expected="a file name"))
     if not os.access(directory, os.W_OK | os.X_OK):
         raise FileAccessError(Problem("cannot write in the output folder: permission denied", source=str(path)))
+
+
+def check_output_path(output: str | Path, inputs: Iterable[tuple[str, str | None]], option: str = "output") -> None:
+    """Before any work: `output` must be writable and must not be one of the `inputs` (evalkit never overwrites them).
+
+    `inputs` are (what, file) pairs: what is an option name such as "--units" (the message says "the --units
+    file"), or "an input"; `option` names the output in the message ("-o").
+    """
+    check_writable(output)
+    for what, given in inputs:
+        if not given:
+            continue
+        try:
+            same = os.path.samefile(output, given)
+        except OSError:
+            same = False  # the output does not exist yet, or the input is missing (reported later)
+        if same:
+            which = "one of the input files" if what == "an input" else f"the {what} file"
+            raise UsageError(f"{option} {output} is {which} ({given}); evalkit never overwrites its inputs "
+                             "(choose another output file)")
 
 
 def _mode_for(path: Path) -> int:
