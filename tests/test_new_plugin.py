@@ -16,6 +16,7 @@ import pytest
 
 import evalkit
 from evalkit.cli import main, new_plugin
+from evalkit.plugins import scaffold
 
 pytest_plugins = ["pytester"]
 
@@ -84,7 +85,7 @@ def test_new_plugin_leaves_nothing_behind_when_it_fails(tmp_path, capsys, monkey
         (destination / "half.txt").write_text("half", encoding="utf-8")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(new_plugin, "_copy", broken_copy)
+    monkeypatch.setattr(scaffold, "copy_template", broken_copy)
     assert main(["new-plugin", "evalkit-audit", "--dir", str(tmp_path)]) == 5
     assert "cannot create the plugin: No space left on device" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []

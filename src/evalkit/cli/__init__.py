@@ -12,8 +12,12 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from evalkit.errors import EvalkitError, UsageError
+
+if TYPE_CHECKING:
+    from evalkit.plugins.manager import Registry
 
 EXIT_INTERNAL = 70
 COMMAND_MODULES = (
@@ -36,7 +40,7 @@ COMMAND_MODULES = (
 class _Parser(argparse.ArgumentParser):
     """argparse exits with 2 on usage errors; 2 means "invalid scorecard" here, so raise instead."""
 
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
@@ -58,10 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def registry_from(args: argparse.Namespace):
+def registry_from(args: argparse.Namespace) -> Registry:
+    """The registry of the plugins the plugin options allow (--plugins-dir, --block, --allow)."""
     from evalkit.plugins.manager import default_registry
 
-    options = {}
+    options: dict[str, Any] = {}
     if args.plugins_dir:
         options["plugins_dir"] = args.plugins_dir
     if args.block:

@@ -10,15 +10,28 @@ from __future__ import annotations
 import argparse
 import io
 import math
-import os
 import shutil
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
-from evalkit.errors import UsageError
+if TYPE_CHECKING:  # the library is imported when a command runs, so that `evalkit --help` starts quickly
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+
+    from evalkit.definition.model import Scorecard
+    from evalkit.io.data import DataSet, Units
+    from evalkit.plugins.manager import Registry
+    from evalkit.scoring.adjustments import AdjustmentRecord
+    from evalkit.scoring.evaluation import Evaluation
+    from evalkit.scoring.files import InputFiles
+
+__all__ = ["LazyProgress", "check_output", "default_lang", "emit", "evaluate_files", "input_files", "input_options",
+           "load_inputs", "number_in", "render", "warn", "whole_number_in"]
 
 
-def number_in(low: float, high: float, open_low: bool = False, open_high: bool = False, allow_inf: bool = False):
+def number_in(low: float, high: float, open_low: bool = False, open_high: bool = False,
+              allow_inf: bool = False) -> Callable[[str], float]:
     """An argparse type: a number in [low, high] (or open at either end); a bad one is a usage error."""
     def parse(text: str) -> float:
         try:
@@ -38,7 +51,7 @@ def number_in(low: float, high: float, open_low: bool = False, open_high: bool =
     return parse
 
 
-def whole_number_in(low: int, high: float = math.inf):
+def whole_number_in(low: int, high: float = math.inf) -> Callable[[str], int]:
     """An argparse type: a whole number from `low` to `high`."""
     def parse(text: str) -> int:
         try:
@@ -79,53 +92,42 @@ def input_files(args: argparse.Namespace) -> list[tuple[str, str]]:
     return [(option, name) for option, name in named if isinstance(name, str) and name]
 
 
-def load_inputs(args: argparse.Namespace, registry):
+def input_files_of(args: argparse.Namespace) -> InputFiles:
+    """The library's InputFiles for the input options given."""
+    from evalkit.scoring.files import InputFiles
+
+    return InputFiles(scorecard=args.scorecard, units=args.units, data=getattr(args, "data", None) or (),
+                      records=getattr(args, "records", None) or (), period=getattr(args, "period", None),
+                      adjustments=getattr(args, "adjustments", None))
+
+
+def warn(text: str) -> None:
+    """A warning on stderr, as every command prints them."""
+    print(f"evalkit: warning: {text}", file=sys.stderr)
+
+
+def load_inputs(args: argparse.Namespace, registry: Registry) -> tuple[Scorecard, Units, DataSet, tuple[AdjustmentRecord, ...]]:
     """The scorecard (its warnings printed), the units, the data of the chosen period, the adjustment records."""
-    from pathlib import Path
+    from evalkit.scoring.files import load_inputs as load
 
-    from evalkit import load_scorecard
-    from evalkit.definition.scorecard import scorecard_in_force
-    from evalkit.io.inputs import load_units, read_table
-    from evalkit.scoring.adjustments import read_adjustments
-
-    if Path(args.scorecard).is_dir():
-        scorecard = scorecard_in_force(args.scorecard, args.period, registry)
-    else:
-        scorecard = load_scorecard(args.scorecard, registry)
-    for warning in scorecard.warnings:
-        print(f"evalkit: warning: {warning}", file=sys.stderr)
-    units = load_units(args.units, registry)
-    data = _data(args, registry, scorecard, units)
-    records = ()
-    if getattr(args, "adjustments", None):
-        records = read_adjustments(read_table(args.adjustments, registry), units.ids, scorecard)
-    return scorecard, units, data, records
+    inputs = load(input_files_of(args), registry, warn)
+    return inputs.scorecard, inputs.units, inputs.data, inputs.adjustments
 
 
-def _data(args: argparse.Namespace, registry, scorecard, units):
-    """The --data files and the --records sources' values, read as one data set."""
-    from evalkit.io.inputs import load_data, merge_data
-    from evalkit.io.sources import parse_records_option, read_source
-
-    sources = [parse_records_option(text) for text in getattr(args, "records", None) or []]
-    if not args.data and not sources:
-        raise UsageError("give the values: --data FILE (long format) or --records NAME=FOLDER (a plugin's records)")
-    period = str(args.period) if args.period else scorecard.period
-    sets = [(", ".join(args.data), load_data(args.data, units, scorecard, period=period))] if args.data else []
-    sets += [(f"--records {name}={folder}", read_source(registry, name, folder, units, period)) for name, folder in sources]
-    return sets[0][1] if len(sets) == 1 else merge_data(sets)
+STAGES = {"reading": "读取数据 reading", "scoring": "计分 scoring", "extras": "对比与标杆 extras",
+          "rendering": "生成报告 rendering"}
 
 
-def evaluate_files(args: argparse.Namespace, registry=None):
+def evaluate_files(args: argparse.Namespace, registry: Registry | None = None) -> Evaluation:
     """Score the files named by the input options, with a progress bar on a terminal if it takes a while."""
-    from evalkit import evaluate
     from evalkit.cli import registry_from
+    from evalkit.scoring.files import load_inputs as load
 
     registry = registry if registry is not None else registry_from(args)
-    with LazyProgress("读取数据 reading", enabled=sys.stderr.isatty()) as progress:
-        scorecard, _units, data, records = load_inputs(args, registry)
-        progress.stage("计分 scoring")
-        return evaluate(scorecard, data, adjustments=records, progress=progress.update)
+    with LazyProgress(STAGES["reading"], enabled=sys.stderr.isatty()) as progress:
+        inputs = load(input_files_of(args), registry, warn)
+        progress.stage(STAGES["scoring"])
+        return inputs.evaluate(progress.update)
 
 
 class LazyProgress:
@@ -135,20 +137,22 @@ class LazyProgress:
     transient: it disappears when the work is done, so the results table stays clean.
     """
 
-    def __init__(self, stage: str, enabled: bool = True, delay: float = 1.0, console=None, clock=None):
+    def __init__(self, stage: str, enabled: bool = True, delay: float = 1.0, console: Console | None = None,
+                 clock: Callable[[], float] | None = None) -> None:
         import time
 
         self.enabled, self.delay, self.console = enabled, delay, console
         self.clock = clock or time.monotonic
         self.started = self.clock()
-        self.description, self.done, self.total = stage, 0, None
-        self.bar = None
-        self.task = None
+        self.description, self.done = stage, 0
+        self.total: int | None = None
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
 
     def __enter__(self) -> LazyProgress:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.stop()
 
@@ -173,37 +177,28 @@ class LazyProgress:
                                 console=self.console or Console(stderr=True), transient=True)
             self.bar.start()
             self.task = self.bar.add_task(self.description, total=self.total)
-        self.bar.update(self.task, description=self.description, completed=self.done, total=self.total)
+        if self.task is not None:
+            self.bar.update(self.task, description=self.description, completed=self.done, total=self.total)
 
 
-def default_lang(scorecard) -> str:
-    """Chinese when the scorecard's name is Chinese, English otherwise."""
-    return "zh" if scorecard.name.zh and not scorecard.name.zh.isascii() else "en"
+def default_lang(scorecard: Scorecard) -> str:
+    """Chinese when the scorecard's name is Chinese, English otherwise (evalkit.scoring.evaluation.default_lang)."""
+    from evalkit.scoring.evaluation import default_lang as lang_of
+
+    return lang_of(scorecard)
 
 
 def check_output(args: argparse.Namespace, inputs: Iterable[str | None] = ()) -> None:
     """Before any work: -o must be writable and must not be one of the inputs."""
-    from evalkit.io.output import check_writable
+    from evalkit.io.output import check_output_path
 
     output = getattr(args, "output", None)
-    if not output:
-        return
-    check_writable(output)
-    for option, given in [*(("an input", n) for n in _flat(inputs)), *input_files(args)]:
-        if not given:
-            continue
-        try:
-            same = os.path.samefile(output, given)
-        except OSError:
-            same = False  # the output does not exist yet, or the input is missing (reported later)
-        if same:
-            what = "one of the input files" if option == "an input" else f"the {option} file"
-            raise UsageError(f"-o {output} is {what} ({given}); evalkit never overwrites its inputs "
-                             "(choose another output file)")
+    if output:
+        check_output_path(output, [*(("an input", n) for n in _flat(inputs)), *input_files(args)], option="-o")
 
 
-def _flat(names: Iterable) -> list:
-    out = []
+def _flat(names: Iterable[str | list[str] | tuple[str, ...] | None]) -> list[str | None]:
+    out: list[str | None] = []
     for name in names:
         out.extend(name if isinstance(name, (list, tuple)) else [name])
     return out
@@ -224,7 +219,7 @@ def emit(args: argparse.Namespace, content: str | bytes, what: str) -> None:
         sys.stdout.write(content)
 
 
-def render(args: argparse.Namespace, *renderables) -> str:
+def render(args: argparse.Namespace, *renderables: Any) -> str:
     """Rich tables as text: sized for the terminal, with colour, there; 200 columns, plain, elsewhere."""
     from rich.console import Console
 

@@ -6,10 +6,8 @@ import argparse
 import json
 import sys
 
-from evalkit.errors import DefinitionError
 
-
-def add_commands(sub, plugin_options) -> None:
+def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.ArgumentParser) -> None:
     validate = sub.add_parser("validate", parents=[plugin_options], help="check a scorecard, review or roll-up file",
                               description="Check a scorecard (or a review or roll-up definition) against its schema "
                                           "and the checks a schema cannot make; report every problem.")
@@ -24,30 +22,12 @@ def add_commands(sub, plugin_options) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     """A scorecard, or a review or roll-up definition (told apart by their marker keys)."""
     from evalkit.cli import registry_from
-    from evalkit.definition.documents import load_document
-    from evalkit.definition.scorecard import load_scorecard, validate
+    from evalkit.definition.validation import validate_file
 
-    document = load_document(args.file)
-    data = document.data if isinstance(document.data, dict) else {}
-    if "evalkit_review" in data:
-        from evalkit.reviews.review import load_review
-
-        load_review(document)
-        what = "review definition"
-    elif "parts" in data and "dimensions" not in data:
-        from evalkit.analysis.period_rollup import load_rollup
-
-        load_rollup(document)
-        what = "roll-up definition"
-    else:
-        registry = registry_from(args)
-        problems = validate(document, registry)
-        if problems:
-            raise DefinitionError(problems)
-        for warning in load_scorecard(document, registry).warnings:
-            print(f"evalkit: warning: {warning}", file=sys.stderr)
-        what = "scorecard"
-    print(f"{args.file}: valid {what}")
+    report = validate_file(args.file, lambda: registry_from(args))
+    for warning in report.warnings:
+        print(f"evalkit: warning: {warning}", file=sys.stderr)
+    print(report.text())
     return 0
 
 

@@ -1,35 +1,17 @@
-"""`evalkit new-plugin NAME`: create a plugin package that installs with pip and whose tests pass.
-
-The package comes from the template folder ``evalkit/templates/plugin``: every file ending in
-``.tmpl`` is copied without that ending, ``__package__`` in a path becomes the import name, and
-``{{name}}``, ``{{package}}``, ``{{plugin}}`` and ``{{prefix}}`` in the text become the
-distribution name, the import name, the plugin name (the entry point) and the prefix of the ids
-it registers. With NAME ``evalkit-audit``: package ``evalkit_audit``, plugin ``audit``, indicator
-``audit_completion``, rule ``audit_share``.
-
-The folder is built beside its final place and renamed into it at the end, so a failure leaves no
-half-made package behind.
-"""
+"""`evalkit new-plugin NAME`: create a plugin package that installs with pip and whose tests pass
+(evalkit.plugins.scaffold)."""
 
 from __future__ import annotations
 
 import argparse
-import importlib.resources
-import importlib.util
-import keyword
-import os
-import re
-import shutil
-import tempfile
-from pathlib import Path
+import sys
 
-from evalkit.errors import FileAccessError, Problem, UsageError
+from evalkit.plugins.scaffold import NAME_PATTERN, RESERVED, create, names_for, new_plugin
 
-NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)*")
-RESERVED = {"evalkit", "test", "tests", "src", "plugins"}
+__all__ = ["NAME_PATTERN", "RESERVED", "add_commands", "cmd_new_plugin", "create", "names_for"]
 
 
-def add_commands(sub, plugin_options) -> None:
+def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.ArgumentParser) -> None:
     parser = sub.add_parser("new-plugin", help="create a plugin package (entry point, an indicator, a rule, tests)",
                             description="Create the folder NAME holding a plugin package that `pip install ./NAME` "
                                         "installs and whose tests pass as created. Name it evalkit-<department>.")
@@ -38,80 +20,6 @@ def add_commands(sub, plugin_options) -> None:
     parser.set_defaults(handler=cmd_new_plugin)
 
 
-def names_for(name: str) -> dict[str, str]:
-    """The names a plugin package needs, derived from NAME; UsageError when NAME cannot make them."""
-    if len(name) > 60 or not NAME_PATTERN.fullmatch(name):
-        raise UsageError(Problem(f"new-plugin: {name!r} cannot name a plugin package",
-                                 expected="letters, digits, '-' and '_', starting with a letter, such as evalkit-audit",
-                                 found=repr(name)))
-    package = name.lower().replace("-", "_")
-    plugin = re.sub(r"^evalkit[-_]", "", name.lower())
-    if package in RESERVED or plugin in RESERVED or keyword.iskeyword(package) or plugin == "evalkit":
-        raise UsageError(Problem(f"new-plugin: {name!r} is a reserved name", expected="a department's name, such as evalkit-audit",
-                                 found=repr(name)))
-    if importlib.util.find_spec(package) is not None:
-        raise UsageError(Problem(f"new-plugin: a module named {package!r} can already be imported here; the plugin "
-                                 "would clash with it", expected="a name of its own, such as evalkit-" + plugin,
-                                 found=repr(name)))
-    return {"name": name, "package": package, "plugin": plugin, "prefix": plugin.replace("-", "_")}
-
-
-def create(name: str, directory: str | os.PathLike = ".") -> Path:
-    """Create the plugin package NAME inside `directory` and return its folder."""
-    names = names_for(name)
-    parent = Path(directory)
-    if not parent.is_dir():
-        raise FileAccessError(Problem("the folder to create the plugin in does not exist", source=str(parent),
-                                      expected="an existing folder"))
-    target = parent / name
-    if target.exists() or target.is_symlink():
-        raise FileAccessError(Problem("already exists; evalkit never overwrites it (choose another NAME or --dir)",
-                                      source=str(target)))
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=parent))
-    except OSError as exc:
-        raise FileAccessError(Problem(f"cannot write here: {exc.strerror or exc}", source=str(parent))) from None
-    try:
-        _copy(importlib.resources.files("evalkit") / "templates" / "plugin", staging, names)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; the package folder should not be
-        os.rename(staging, target)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise FileAccessError(Problem(f"cannot create the plugin: {exc.strerror or exc}", source=str(target))) from None
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return target
-
-
-def _copy(source, destination: Path, names: dict[str, str]) -> None:
-    for entry in sorted(source.iterdir(), key=lambda e: e.name):
-        if entry.name == "__pycache__":
-            continue
-        target = destination / entry.name.replace("__package__", names["package"]).removesuffix(".tmpl")
-        if entry.is_dir():
-            target.mkdir()
-            _copy(entry, target, names)
-            continue
-        text = entry.read_text(encoding="utf-8")
-        for key, value in names.items():
-            text = text.replace("{{" + key + "}}", value)
-        target.write_text(text, encoding="utf-8")
-
-
 def cmd_new_plugin(args: argparse.Namespace) -> int:
-    names = names_for(args.name)
-    target = create(args.name, args.dir)
-    shown = str(target)
-    if not os.path.isabs(shown) and not shown.startswith("."):
-        shown = f"./{shown}"  # `pip install NAME` would look NAME up on the package index
-    print(f"created {shown}/: plugin {names['plugin']!r}, package {names['package']}, "
-          f"indicator {names['prefix']}_completion, rule {names['prefix']}_share")
-    for path in sorted(p for p in target.rglob("*") if p.is_file()):
-        print(f"  {path.relative_to(target)}")
-    print("next:")
-    print(f"  pip install {shown}         # then `evalkit plugins` lists {names['plugin']!r}")
-    print(f"  cd {shown} && python -m pytest")
+    sys.stdout.write(new_plugin(args.name, args.dir).text())
     return 0

@@ -1,7 +1,8 @@
 """`evalkit run` and `evalkit explain`: score a scorecard on data files.
 
 `evalkit run` can also compute, for the xlsx, html and markdown reports, what they show beside the
-results (`ReportOptions.extras`, see evalkit.reporters.base):
+results (`ReportOptions.extras`, see evalkit.reporters.base), through evalkit.reporters.render.run_report and
+evalkit.reporters.report_extras.ExtrasRequest:
 
 - --compare-with BEFORE.json [--marked KIND:N] [--marked-among stayed|all] [--allow-different-scorecards]:
   tier transitions from an earlier result (`evalkit run --format json -o`) to this run, as
@@ -22,12 +23,28 @@ import argparse
 import json
 import shutil
 import sys
+from typing import TYPE_CHECKING
 
-from evalkit.cli.common import check_output, default_lang, emit, evaluate_files, input_options
+from evalkit.cli.common import (
+    STAGES,
+    LazyProgress,
+    check_output,
+    emit,
+    evaluate_files,
+    input_files_of,
+    input_options,
+    warn,
+)
 from evalkit.errors import UsageError
 
+if TYPE_CHECKING:
+    from evalkit.analysis.transitions import MarkedRule
+    from evalkit.reporters.report_extras import ExtrasRequest
 
-def add_commands(sub, plugin_options) -> None:
+__all__ = ["add_commands", "cmd_explain", "cmd_run", "evaluate_files", "extras_request"]
+
+
+def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.ArgumentParser) -> None:
     run = sub.add_parser("run", parents=[plugin_options], help="score, grade and rank units",
                          description="Score every unit of DATA against SCORECARD and write the results.")
     input_options(run)
@@ -70,7 +87,7 @@ def add_commands(sub, plugin_options) -> None:
     explain.set_defaults(handler=cmd_explain)
 
 
-def _marked(text: str):
+def _marked(text: str) -> MarkedRule:
     from evalkit.analysis.transitions import MarkedRule
 
     try:
@@ -91,124 +108,47 @@ def _check_extras(args: argparse.Namespace) -> None:
             raise UsageError(f"evalkit run: {option} goes with {needed}")
 
 
-def wants_extras(args: argparse.Namespace) -> bool:
-    return bool(getattr(args, "compare_with", None) or getattr(args, "benchmarks", False)
-                or getattr(args, "targets", None) or getattr(args, "plan", None))
+def extras_request(args: argparse.Namespace) -> ExtrasRequest:
+    """The library's ExtrasRequest for the report-extras options given."""
+    from evalkit.reporters.report_extras import ExtrasRequest
 
-
-def benchmark_indicators(scorecard, data) -> dict:
-    """The indicators the scorecard's items read that have values in the period, in the scorecard's order.
-
-    Not every declared indicator: a column that only feeds a rule's parameters (a target such as
-    ``recruitment.target``) is no performance to benchmark.
-    """
-    from evalkit.definition.model import Item
-
-    read = {i for node, _, _ in scorecard.walk() if isinstance(node, Item) for i in node.indicators}
-    return {k: v for k, v in scorecard.indicators.items() if k in read and k in data.columns}
-
-
-def compute_extras(args: argparse.Namespace, evaluation, scorecard, data, registry, before=None):
-    """ReportExtras for the options given: the same figures `evalkit compare`, `benchmarks` and `targets` compute."""
-    from evalkit.reporters.base import ReportExtras
-
-    transitions = benchmarks = assessment = None
-    if before is not None:
-        from evalkit.analysis.transitions import MarkedRule, compare
-
-        marked = args.marked
-        if marked is not None and args.marked_among and args.marked_among != marked.among:
-            marked = MarkedRule(marked.kind, marked.threshold, args.marked_among)
-        transitions = compare(before, evaluation.to_dict(), marked,
-                              allow_different_scorecards=args.allow_different_scorecards,
-                              sources=(str(args.compare_with), str(args.scorecard)))
-        for warning in transitions.warnings:
-            print(f"evalkit: warning: {warning}", file=sys.stderr)
-    if args.benchmarks or args.targets or args.plan:
-        from evalkit.scoring.engine import with_derived
-
-        data = with_derived(scorecard, data)[0]  # derived indicators of every period, as the benchmarks and targets commands
-        indicators = dict(scorecard.indicators)
-        if args.benchmarks:
-            from evalkit.analysis.benchmarks import compute_benchmarks
-
-            benchmarks = compute_benchmarks(data, benchmark_indicators(scorecard, data), peer_group=args.peer_group or "all")
-        if args.targets or args.plan:
-            from evalkit.analysis.targets import Targets, assess, load_plan, read_targets, targets_from_plan
-            from evalkit.io.inputs import read_table
-
-            targets = Targets.from_rows(data.units, [])
-            if args.plan:
-                entries, _ = load_plan(args.plan, indicators, data.units)
-                targets = targets_from_plan(entries, data, indicators, decimals=scorecard.rounding_decimals,
-                                            rounding_mode=scorecard.rounding_mode, source=args.plan)
-            if args.targets:
-                targets = targets.merged(read_targets(read_table(args.targets, registry), data, indicators))
-            assessment = assess(targets, data, indicators, evaluation.period)
-    return ReportExtras(transitions=transitions, benchmarks=benchmarks, targets=assessment)
+    return ExtrasRequest(compare_with=args.compare_with, marked=args.marked, marked_among=args.marked_among,
+                         allow_different_scorecards=args.allow_different_scorecards, benchmarks=args.benchmarks,
+                         peer_group=args.peer_group, targets=args.targets, plan=args.plan)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from evalkit.cli import registry_from
-    from evalkit.errors import PluginError, Problem
-    from evalkit.reporters.base import ReportOptions
-
-    registry = registry_from(args)
-    reporter = registry.reporters.get(args.format)
-    if reporter is None:
-        raise UsageError(f"unknown --format {args.format!r}; expected one of {', '.join(sorted(registry.reporters))}")
-    _check_extras(args)
-    extra = wants_extras(args)
-    check_output(args, (args.compare_with, args.targets, args.plan) if extra else ())
+    from evalkit.reporters.render import reporter_for, run_report
     from evalkit.store.history import prepare_run_store
 
+    registry = registry_from(args)
+    reporter_for(args.format, registry)  # an unknown format is a usage error before any work
+    _check_extras(args)
+    extras = extras_request(args)
+    check_output(args, extras.files())
     pending = prepare_run_store(args)  # None unless --store or $EVALKIT_STORE; checks the store before any work
-    extras = None
-    if extra:
-        from evalkit import evaluate
-        from evalkit.analysis.transitions import read_result
-        from evalkit.cli.common import load_inputs
-
-        before = read_result(args.compare_with) if args.compare_with else None  # a bad file fails before any scoring
-        scorecard, _units, data, records = load_inputs(args, registry)
-        evaluation = evaluate(scorecard, data, adjustments=records)
-        extras = compute_extras(args, evaluation, scorecard, data, registry, before)
-        missing = [k for k in extras.kinds() if k not in getattr(reporter, "extras", ())]
-        if missing:
-            print(f"evalkit: warning: --format {reporter.name} does not show {', '.join(missing)}; "
-                  "xlsx, html and markdown do (or see evalkit compare, benchmarks and targets)", file=sys.stderr)
-    else:
-        evaluation = evaluate_files(args, registry)
     to_terminal = args.output is None and sys.stdout.isatty()
-    options = ReportOptions(lang=args.lang or default_lang(evaluation.scorecard), color=to_terminal,
-                            width=shutil.get_terminal_size().columns if to_terminal else None, extras=extras)
-    owner = registry.owner("reporters", reporter.name)
-    try:
-        content = reporter.render(evaluation, options)
-    except Exception as exc:  # a reporter is a plugin: name it, and write nothing
-        raise PluginError(Problem(f"reporter {reporter.name!r} from plugin {owner!r} failed: "
-                                  f"{type(exc).__name__}: {exc}")) from exc
-    if not isinstance(content, (str, bytes)):
-        raise PluginError(Problem(f"reporter {reporter.name!r} from plugin {owner!r} returned {type(content).__name__}",
-                                  expected="text or bytes"))
+    with LazyProgress(STAGES["reading"], enabled=sys.stderr.isatty()) as progress:
+        report = run_report(input_files_of(args), args.format, lang=args.lang, color=to_terminal,
+                            width=shutil.get_terminal_size().columns if to_terminal else None, extras=extras,
+                            registry=registry, progress=progress.update,
+                            stage=lambda name: progress.stage(STAGES.get(name, name)), warn=warn)
     if pending is not None:
-        pending.save(evaluation, registry)
-    emit(args, content, f"{len(evaluation.units)} units, format {args.format}")
+        pending.save(report.evaluation, registry)
+    emit(args, report.content, f"{len(report.evaluation.units)} units, format {args.format}")
     return 0
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    evaluation = evaluate_files(args)
-    if args.unit not in evaluation.units.index:
-        from evalkit.errors import DataError, Problem
+    from evalkit.cli import registry_from
+    from evalkit.scoring.files import explain_files
 
-        raise DataError(Problem("unknown unit", source=args.units, expected="an id from the units file", found=repr(args.unit)))
-    lang = args.lang or default_lang(evaluation.scorecard)
+    with LazyProgress(STAGES["reading"], enabled=sys.stderr.isatty()) as progress:
+        explanation = explain_files(input_files_of(args), args.unit, args.lang, registry_from(args),
+                                    progress=progress.update, warn=warn)
     if args.format == "json":
-        doc = evaluation.to_dict()
-        unit = next(u for u in doc["units"] if u["id"] == args.unit)
-        unit["explanation"] = evaluation.explain(args.unit, lang)
-        print(json.dumps(unit, ensure_ascii=False, indent=1))
+        print(json.dumps(explanation.to_dict(), ensure_ascii=False, indent=1))
     else:
-        print("\n".join(evaluation.explain(args.unit, lang)))
+        print(explanation.text())
     return 0

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
-from evalkit.errors import FileAccessError, Problem
+from evalkit.errors import FileAccessError, Problem, UsageError
 
 
 def _target(path: str | Path) -> Path:
@@ -27,6 +29,26 @@ def check_writable(path: str | Path) -> None:
         raise FileAccessError(Problem("the output path is a folder", source=str(path), expected="a file name"))
     if not os.access(directory, os.W_OK | os.X_OK):
         raise FileAccessError(Problem("cannot write in the output folder: permission denied", source=str(path)))
+
+
+def check_output_path(output: str | Path, inputs: Iterable[tuple[str, str | None]], option: str = "output") -> None:
+    """Before any work: `output` must be writable and must not be one of the `inputs` (evalkit never overwrites them).
+
+    `inputs` are (what, file) pairs: what is an option name such as "--units" (the message says "the --units
+    file"), or "an input"; `option` names the output in the message ("-o").
+    """
+    check_writable(output)
+    for what, given in inputs:
+        if not given:
+            continue
+        try:
+            same = os.path.samefile(output, given)
+        except OSError:
+            same = False  # the output does not exist yet, or the input is missing (reported later)
+        if same:
+            which = "one of the input files" if what == "an input" else f"the {what} file"
+            raise UsageError(f"{option} {output} is {which} ({given}); evalkit never overwrites its inputs "
+                             "(choose another output file)")
 
 
 def _mode_for(path: Path) -> int:
@@ -65,10 +87,8 @@ def write_atomic(path: str | Path, content: str | bytes) -> None:
         os.chmod(tmp, _mode_for(path))  # mkstemp makes the file private (0o600); results are for sharing
         os.replace(tmp, path)
     except BaseException as exc:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         if isinstance(exc, OSError):
             raise FileAccessError(Problem(f"cannot write the file: {exc.strerror or exc}", source=str(path))) from None
         raise

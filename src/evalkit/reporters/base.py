@@ -10,7 +10,7 @@ extras were asked for that the chosen format does not show.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 import attrs
@@ -60,6 +60,10 @@ class ReportOptions:
     extras: ReportExtras | None = attrs.field(default=None, eq=False)
 
 
+def _names(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(names)
+
+
 @attrs.frozen
 class Reporter:
     """An output format: its --format name, default file ending and render function.
@@ -72,4 +76,4 @@ class Reporter:
     extension: str
     render: Callable[[Evaluation, ReportOptions], str | bytes]
     description: str = ""
-    extras: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    extras: tuple[str, ...] = attrs.field(default=(), converter=_names)

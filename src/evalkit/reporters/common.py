@@ -7,13 +7,18 @@ Everything here reads an Evaluation column-wise; nothing loops over units more t
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
 
-from evalkit.definition.model import Dimension, Item
+from evalkit.definition.model import Dimension, Item, Node, Scorecard
 from evalkit.scoring.grading import NO_GRADE
 from evalkit.scoring.rounding import round_array
+
+if TYPE_CHECKING:
+    from evalkit.scoring.evaluation import Evaluation
 
 # Every label of the xlsx, html and markdown reports: key -> (Chinese, English).
 LABELS: dict[str, tuple[str, str]] = {
@@ -193,7 +198,7 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1 for ch in text)
 
 
-def points_text(value: float, decimals: int) -> str:
+def points_text(value: float | np.ndarray | None, decimals: int) -> str:
     """A score with the scorecard's declared decimals; empty for no value."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
@@ -214,7 +219,7 @@ _STOPS = ((0x2b, 0x8a, 0x3e), (0xc9, 0x8a, 0x00), (0xc9, 0x2a, 0x2a))
 _TINT_STOPS = ((0xd3, 0xf9, 0xd8), (0xff, 0xec, 0x99), (0xff, 0xc9, 0xc9))
 
 
-def _between(stops, f: float) -> str:
+def _between(stops: Sequence[tuple[int, int, int]], f: float) -> str:
     f = min(max(f, 0.0), 1.0) * (len(stops) - 1)
     k = min(int(f), len(stops) - 2)
     t = f - k
@@ -247,7 +252,7 @@ class GradeRow:
     share: float  # count / all units, 0..1
 
 
-def distribution(evaluation, lang: str) -> list[GradeRow]:
+def distribution(evaluation: Evaluation, lang: str) -> list[GradeRow]:
     """Units per grade, best band first; a last row for units without a grade when there are any."""
     sc = evaluation.scorecard
     bands = sc.grading.bands if sc.grading else ()
@@ -279,11 +284,11 @@ class TopNode:
     scores: np.ndarray  # aligned with evaluation.units
 
 
-def nominal_shares(scorecard) -> dict[str, float]:
+def nominal_shares(scorecard: Scorecard) -> dict[str, float]:
     """Every node's points on the total's scale when no value is missing (what the weights say)."""
     out: dict[str, float] = {}
 
-    def distribute(nodes, parent_share: float) -> None:
+    def distribute(nodes: Sequence[Node], parent_share: float) -> None:
         amounts = [float(c.weight if c.weight is not None else (c.max_points or 0.0)) for c in nodes]
         total = sum(amounts)
         for child, amount in zip(nodes, amounts):
@@ -296,7 +301,7 @@ def nominal_shares(scorecard) -> dict[str, float]:
     return out
 
 
-def top_nodes(evaluation, lang: str) -> list[TopNode]:
+def top_nodes(evaluation: Evaluation, lang: str) -> list[TopNode]:
     shares = nominal_shares(evaluation.scorecard)
     out = []
     for node in evaluation.scorecard.dimensions:
@@ -305,14 +310,14 @@ def top_nodes(evaluation, lang: str) -> list[TopNode]:
     return out
 
 
-def adjustment_net(evaluation) -> np.ndarray | None:
+def adjustment_net(evaluation: Evaluation) -> np.ndarray | None:
     """Bonus minus deductions and score vetoes per unit (rounded), or None without adjustments."""
     if evaluation.adjusted is None or evaluation.items_total is None:
         return None
     return round_array(np.asarray(evaluation.totals) - np.asarray(evaluation.items_total), evaluation.scorecard.rounding_decimals)
 
 
-def notes(evaluation, lang: str) -> list[str]:
+def notes(evaluation: Evaluation, lang: str) -> list[str]:
     """Per unit (aligned with the units): the vetoes recorded and the gates and quotas that applied."""
     sc = evaluation.scorecard
     n = len(evaluation.units)
@@ -350,11 +355,11 @@ def notes(evaluation, lang: str) -> list[str]:
 
 
 
-def item_paths(scorecard, lang: str) -> dict[str, str]:
+def item_paths(scorecard: Scorecard, lang: str) -> dict[str, str]:
     """Each item's dimensions from the top, joined with ' / ' (empty for a top-level item)."""
     out: dict[str, str] = {}
 
-    def walk(nodes, trail: tuple[str, ...]) -> None:
+    def walk(nodes: Sequence[Node], trail: tuple[str, ...]) -> None:
         for node in nodes:
             if isinstance(node, Item):
                 out[node.id] = " / ".join(trail)
@@ -365,14 +370,14 @@ def item_paths(scorecard, lang: str) -> dict[str, str]:
     return out
 
 
-def value_text(value, lang: str) -> str:
+def value_text(value: Any, lang: str) -> str:
     """A raw value that is not a single number (several inputs) as text."""
     if isinstance(value, (tuple, list)):
         return ", ".join(label("no_value", lang) if v is None else _fmt(v) for v in value)
     return "" if value is None else _fmt(value)
 
 
-def _fmt(v) -> str:
+def _fmt(v: float) -> str:
     from evalkit.rules.base import fmt
 
     return fmt(v)

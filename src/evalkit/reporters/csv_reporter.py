@@ -1,13 +1,19 @@
 """CSV of the summary, UTF-8 with a BOM so that Excel shows Chinese names correctly."""
 
+from __future__ import annotations
+
 import csv
 import io
+from typing import TYPE_CHECKING
 
 from evalkit.reporters.base import Reporter, ReportOptions
 from evalkit.reporters.summary import summary_header, summary_rows
 
+if TYPE_CHECKING:
+    from evalkit.scoring.evaluation import Evaluation
 
-def render_csv(evaluation, options: ReportOptions) -> str:
+
+def render_csv(evaluation: Evaluation, options: ReportOptions) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(summary_header(evaluation, options.lang))

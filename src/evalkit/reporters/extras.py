@@ -14,7 +14,8 @@ baseline) / (target - baseline), 1 at the target.
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
@@ -22,6 +23,12 @@ import numpy as np
 from evalkit.reporters.base import ReportExtras
 from evalkit.reporters.common import label
 from evalkit.scoring.rounding import json_number as number
+
+if TYPE_CHECKING:
+    from evalkit.analysis.benchmarks import Benchmarks
+    from evalkit.analysis.targets import Assessment
+    from evalkit.analysis.transitions import Comparison, Share, TierSummary
+    from evalkit.reporters.base import ReportOptions
 
 # Colours of the three moves and of the target statuses (full for badges and bars, tints for cells).
 MOVE_COLOURS = {"up": "#2b8a3e", "stayed": "#9aa5b1", "down": "#c92a2a"}
@@ -33,13 +40,13 @@ STATUS_TINTS = {"achieved": "#d3f9d8", "on_track": "#e9fac8", "behind": "#ffec99
 BENCHMARK_NAMES = ("median", "top_decile")  # the benchmarks every report shows, with the gap to each
 
 
-def extras_of(options) -> ReportExtras | None:
+def extras_of(options: ReportOptions | object) -> ReportExtras | None:
     """The options' extras, or None when there are none (options made before extras existed too)."""
     extras = getattr(options, "extras", None)
     return extras if extras else None
 
 
-def number_text(value, decimals: int = 2, signed: bool = False) -> str:
+def number_text(value: Any, decimals: int = 2, signed: bool = False) -> str:
     """A figure as text: rounded half up to `decimals`, trailing zeros dropped; '' for none."""
     from evalkit.rules.base import fmt
     from evalkit.scoring.rounding import round_array
@@ -51,7 +58,7 @@ def number_text(value, decimals: int = 2, signed: bool = False) -> str:
     return "+" + text if signed and not text.startswith("-") and text != "0" else text
 
 
-def number_texts(values, decimals: int = 2, signed: bool = False) -> list[str]:
+def number_texts(values: Any, decimals: int = 2, signed: bool = False) -> list[str]:
     """`number_text` of every element of an array at once (one rounding of the whole column)."""
     from evalkit.rules.base import fmt
     from evalkit.scoring.rounding import round_array
@@ -68,7 +75,7 @@ def number_texts(values, decimals: int = 2, signed: bool = False) -> list[str]:
     return out
 
 
-def percent_text(fraction, decimals: int = 1) -> str:
+def percent_text(fraction: Any, decimals: int = 1) -> str:
     """0.253 -> '25.3%' (rounded half up); '' for none."""
     from evalkit.scoring.rounding import round_array
 
@@ -78,7 +85,7 @@ def percent_text(fraction, decimals: int = 1) -> str:
     return f"{float(round_array(x * 100, decimals, 'half_up')):.{decimals}f}%"
 
 
-def share_text(share, decimals: int = 1) -> str:
+def share_text(share: Share, decimals: int = 1) -> str:
     """A Share as '44 (25.3%)': the library's count and its percentage of the starting tier, half up."""
     p = share.percent(decimals)
     return f"{share.count}" + (f" ({p:.{decimals}f}%)" if p is not None else "")
@@ -136,13 +143,13 @@ class TransitionView:
         return lines
 
 
-def transition_view(comparison, lang: str) -> TransitionView:
+def transition_view(comparison: Comparison, lang: str) -> TransitionView:
     return TransitionView(comparison=comparison, lang=lang,
                           labels=tuple(comparison.label(g, lang) for g in comparison.grade_ids),
                           counts=comparison.counts(), tiers=comparison.tiers())
 
 
-def tier_shares(tier, last: bool, first: bool) -> list[tuple[str, Any]]:
+def tier_shares(tier: TierSummary, last: bool, first: bool) -> list[tuple[str, Any]]:
     """(move, Share) of a starting tier: up (none for the best tier), stayed, down (none for the worst)."""
     out = []
     if not first:
@@ -172,7 +179,7 @@ class BenchmarkIndicator:
     gaps: dict  # name -> gap per unit (positive = better)
 
 
-def benchmark_indicators(bm, lang: str) -> list[BenchmarkIndicator]:
+def benchmark_indicators(bm: Benchmarks, lang: str) -> list[BenchmarkIndicator]:
     """Every indicator of the benchmarks, with the median and top-decile figures per unit."""
     out = []
     for iid, ib in bm.indicators.items():
@@ -186,7 +193,7 @@ def benchmark_indicators(bm, lang: str) -> list[BenchmarkIndicator]:
     return out
 
 
-def benchmark_rows(bm, unit_ids, lang: str):
+def benchmark_rows(bm: Benchmarks, unit_ids: Iterable[str], lang: str) -> Iterator[dict[str, Any]]:
     """Per unit (in the order of `unit_ids`) and indicator: a dict of the figures; units not benchmarked skipped."""
     indicators = []
     for ind in benchmark_indicators(bm, lang):  # plain lists: indexing them is what the loop below does 10^5 times
@@ -211,7 +218,7 @@ def benchmark_rows(bm, unit_ids, lang: str):
             yield row
 
 
-def benchmark_groups(bm, lang: str) -> list[dict]:
+def benchmark_groups(bm: Benchmarks, lang: str) -> list[dict]:
     """Per indicator and peer group: peers with a value, median, top-decile mean, units below the median."""
     out = []
     codes = np.asarray(bm.codes)
@@ -234,7 +241,7 @@ def direction_text(direction: str, lang: str) -> str:
 # Targets
 
 
-def target_rows(assessment, lang: str) -> list[dict]:
+def target_rows(assessment: Assessment, lang: str) -> list[dict]:
     """`Assessment.rows()` (by unit, then indicator) with the indicator's name and the status label."""
     from evalkit.analysis.targets import STATUS_LABELS
 

@@ -23,14 +23,15 @@ Contents, in the order of the page:
 
 from __future__ import annotations
 
-import json
-from html import escape
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from evalkit.reporters.base import Reporter, ReportOptions
 from evalkit.reporters.common import (
     NO_GRADE_COLOUR,
+    GradeRow,
+    TopNode,
     adjustment_net,
     band_colour,
     distribution,
@@ -41,29 +42,22 @@ from evalkit.reporters.common import (
 )
 from evalkit.reporters.extras import extras_of
 from evalkit.reporters.html_assets import CSS, SCRIPT
+from evalkit.reporters.html_extras import CSS as EXTRA_CSS
+from evalkit.reporters.html_extras import HtmlExtras
+from evalkit.reporters.html_parts import STATIC_CHARTS, badge, e, json_script, label_width, svg
 from evalkit.reporters.summary import summary_header
 from evalkit.rules.base import fmt
 from evalkit.scoring.rounding import round_array
 
-STATIC_CHARTS = 300  # at most this many units get their chart inside the file
+if TYPE_CHECKING:
+    from evalkit.scoring.evaluation import Evaluation
+
 PAGE_SIZES = (25, 50, 100, 500, 0)  # 0: all
 BAR_COLOUR = "#3d73b8"
 HISTOGRAM_BINS = 20
 
 
-def e(text) -> str:
-    """Escape any text for HTML content and attribute values."""
-    return escape("" if text is None else str(text), quote=True)
-
-
-def _json_script(data) -> str:
-    """JSON that can sit inside <script>: '<', '>' and '&' are written as \\u escapes."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
-
-
-def render_html(evaluation, options: ReportOptions) -> str:
+def render_html(evaluation: Evaluation, options: ReportOptions) -> str:
     lang = options.lang
     ev = evaluation
     sc = ev.scorecard
@@ -78,12 +72,8 @@ def render_html(evaluation, options: ReportOptions) -> str:
     means = [float(np.nanmean(t.scores)) if n and not np.all(np.isnan(t.scores)) else 0.0 for t in tops]
     geometry = _chart_geometry(tops)
     static = n <= STATIC_CHARTS
-    extras = extras_of(options)
-    if extras is not None:
-        from evalkit.reporters.html_extras import CSS as EXTRA_CSS
-        from evalkit.reporters.html_extras import HtmlExtras
-
-        extras = HtmlExtras(ev, extras, order, lang)
+    given = extras_of(options)
+    extras = HtmlExtras(ev, given, order, lang) if given is not None else None
 
     out: list[str] = []
     w = out.append
@@ -98,7 +88,7 @@ def render_html(evaluation, options: ReportOptions) -> str:
     # Title and key figures
     w(f"<header><h1>{e(title)}</h1>\n")
     meta = [f"{label('period', lang)}: {ev.period}", f"{label('units_count', lang)}: {n}{label('units_suffix', lang)}",
-            f"{label('total_points', lang)}: {fmt(sc.total_points)}",
+            f"{label('total_points', lang)}: {fmt(cast(float, sc.total_points))}",  # fmt writes n/a for none
             f"{label('scorecard_id', lang)}: {sc.id}" + (f" ({sc.version})" if sc.version else "")]
     w(f'<p class="meta">{" · ".join(e(m) for m in meta)}</p></header>\n')
     has_adjust = ev.adjusted is not None and len(ev.adjusted.records) > 0
@@ -149,7 +139,7 @@ def render_html(evaluation, options: ReportOptions) -> str:
     scores = [t.scores.tolist() for t in tops]
     net_list = net.tolist() if net is not None else None
     note_list = notes(ev, lang)
-    badges = [_badge(k, b.label.text(lang), b.grade) for k, b in enumerate(bands)]
+    badges = [badge(k, b.label.text(lang), b.grade) for k, b in enumerate(bands)]
     codes = [b.grade for b in bands]
     for k, i in enumerate(order):
         g = grades[i]
@@ -199,7 +189,7 @@ def render_html(evaluation, options: ReportOptions) -> str:
         "dims": [{"name": t.name, "max": t.max, "maxText": fmt(t.max), "mean": m} for t, m in zip(tops, means)],
         "chart": {**geometry, "colour": BAR_COLOUR, "title": label("unit_chart", lang)},
     }
-    w(f'<script type="application/json" id="ek-data">{_json_script(config)}</script>\n')
+    w(f'<script type="application/json" id="ek-data">{json_script(config)}</script>\n')
     w(f"<script>{SCRIPT}</script>\n")
     if extras is not None:
         w(extras.script())
@@ -219,11 +209,7 @@ def _grade_css(count: int) -> str:
     return "\n" + "\n".join(rules) + "\n"
 
 
-def _badge(position: int, text: str, code: str) -> str:
-    return f'<span class="g g{position}" title="{e(code)}">{e(text)}</span>'
-
-
-def _tools(dist, lang: str) -> str:
+def _tools(dist: list[GradeRow], lang: str) -> str:
     grades = "".join(f'<option value="{e(r.grade)}">{e(r.label)}</option>' for r in dist if r.position is not None)
     sizes = "".join(f'<option value="{s}"{" selected" if s == 50 else ""}>{s if s else e(label("all", lang))}</option>'
                     for s in PAGE_SIZES)
@@ -241,25 +227,13 @@ def _tools(dist, lang: str) -> str:
 # Charts (inline SVG)
 
 
-def _svg(width: float, height: float, title: str, body: str, cls: str) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:g}" height="{height:g}" viewBox="0 0 {width:g} {height:g}" '
-            f'role="img" aria-label="{e(title)}" class="{cls}"><title>{e(title)}</title>{body}</svg>')
-
-
-def _label_width(names) -> int:
-    from evalkit.reporters.common import display_width
-
-    widest = max((display_width(x) for x in names), default=4)
-    return int(min(max(widest * 7 + 14, 60), 220))
-
-
-def _chart_geometry(tops) -> dict:
+def _chart_geometry(tops: list[TopNode]) -> dict[str, int]:
     """Sizes of the per-unit dimension chart, shared with the script that draws it in large reports."""
-    label_w = _label_width([t.name for t in tops])
+    label_w = label_width([t.name for t in tops])
     return {"label": label_w, "bar": 220, "row": 24, "top": 6, "width": label_w + 220 + 110}
 
 
-def chart_svg(values, tops, means, geometry: dict, decimals: int, lang: str) -> str:
+def chart_svg(values: list[float], tops: list[TopNode], means: list[float], geometry: dict[str, int], decimals: int, lang: str) -> str:
     """One unit's top-dimension scores as horizontal bars; the dashed line marks the mean of all units."""
     g = geometry
     parts = []
@@ -275,16 +249,16 @@ def chart_svg(values, tops, means, geometry: dict, decimals: int, lang: str) -> 
                          'stroke-dasharray="2 2"/>')
         parts.append(f'<text x="{g["label"] + g["bar"] + 8}" y="{y + 12}">{points_text(value, decimals)} / {fmt(top.max)}</text>')
     height = g["top"] + len(tops) * g["row"]
-    return _svg(g["width"], height, label("unit_chart", lang), "".join(parts), "dimchart")
+    return svg(g["width"], height, label("unit_chart", lang), "".join(parts), "dimchart")
 
 
-def _frac(value, maximum: float) -> float:
+def _frac(value: float | None, maximum: float) -> float:
     if value is None or maximum <= 0 or np.isnan(value):
         return 0.0
     return float(min(max(value / maximum, 0.0), 1.0))
 
 
-def _means_svg(tops, means, geometry: dict, decimals: int, lang: str) -> str:
+def _means_svg(tops: list[TopNode], means: list[float], geometry: dict[str, int], decimals: int, lang: str) -> str:
     """Each top dimension: the mean bar, and a thin line from the lowest to the highest unit."""
     g = geometry
     parts = []
@@ -302,11 +276,11 @@ def _means_svg(tops, means, geometry: dict, decimals: int, lang: str) -> str:
         mean_text = points_text(round_array(mean, decimals), decimals)
         parts.append(f'<text x="{g["label"] + g["bar"] + 8}" y="{y + 12}">{mean_text} / {fmt(top.max)}</text>')
     height = g["top"] + len(tops) * g["row"] + 4
-    return _svg(g["width"], height, label("dimension_means", lang), "".join(parts), "means")
+    return svg(g["width"], height, label("dimension_means", lang), "".join(parts), "means")
 
 
-def _distribution_svg(rows, band_count: int, lang: str) -> str:
-    label_w = _label_width([r.label for r in rows])
+def _distribution_svg(rows: list[GradeRow], band_count: int, lang: str) -> str:
+    label_w = label_width([r.label for r in rows])
     bar_w, row_h = 260, 26
     biggest = max((r.count for r in rows), default=0) or 1
     parts = []
@@ -318,10 +292,10 @@ def _distribution_svg(rows, band_count: int, lang: str) -> str:
                      f'<rect x="{label_w}" y="{y + 2}" width="{width:.1f}" height="16" rx="2" fill="{colour}"/>'
                      f'<text x="{label_w + width + 6:.1f}" y="{y + 14}">{r.count} ({r.share * 100:.1f}%)</text>')
     width = label_w + bar_w + 90
-    return _svg(width, 10 + len(rows) * row_h, label("distribution", lang), "".join(parts), "dist")
+    return svg(width, 10 + len(rows) * row_h, label("distribution", lang), "".join(parts), "dist")
 
 
-def _histogram_svg(ev, totals: np.ndarray, lang: str) -> str:
+def _histogram_svg(ev: Evaluation, totals: np.ndarray, lang: str) -> str:
     """Counts of totals in 20 equal bins over 0..total points (wider if totals fall outside); band thresholds dashed."""
     sc = ev.scorecard
     valid = totals[~np.isnan(totals)]
@@ -351,29 +325,30 @@ def _histogram_svg(ev, totals: np.ndarray, lang: str) -> str:
                          f'height="{h:.1f}" fill="{colour}"><title>{fmt(edges[k])}–{fmt(edges[k + 1])}: {c}</title></rect>')
     for tick in np.linspace(lo, hi, 5):
         parts.append(f'<text x="{x_of(tick):.1f}" y="{base + bottom - 4}" text-anchor="middle" class="muted">'
-                     f"{fmt(round_array(tick, 2))}</text>")
+                     f"{fmt(float(round_array(tick, 2)))}</text>")
     shown = [b for b in bands if lo < b.min < hi]
     for k, b in enumerate(sorted(shown, key=lambda b: b.min)):  # labels alternate in height so that they never overlap
         x = x_of(b.min)
         y = top - 6 - 13 * (k % 2)
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y + 2}" y2="{base}" stroke="#52606d" stroke-dasharray="3 3"/>'
                      f'<text x="{x + 3:.1f}" y="{y}" class="muted">{e(b.label.text(lang))}</text>')
-    return _svg(left + plot_w + 40, base + bottom + 2, label("histogram", lang), "".join(parts), "hist")
+    return svg(left + plot_w + 40, base + bottom + 2, label("histogram", lang), "".join(parts), "hist")
 
 
-def _adjustments_table(ev, order: list[int], lang: str) -> str:
+def _adjustments_table(ev: Evaluation, order: list[int], lang: str) -> str:
     sc = ev.scorecard
     targets = sc.adjustment_targets()
     position = {i: k for k, i in enumerate(order)}
     index = ev.units.index
-    records = sorted(ev.adjusted.records, key=lambda r: position.get(index.get(r.unit, -1), len(order)))
+    records = sorted(ev.adjusted.records if ev.adjusted is not None else (),
+                     key=lambda r: position.get(index.get(r.unit, -1), len(order)))
     keys = ("id", "unit", "kind", "adj_item", "claimed", "reason", "evidence", "authority")
     out = [f'<section id="adjustments"><h2>{e(label("adjust_section", lang))}</h2>\n<div class="wrap"><table><thead><tr>',
            "".join(f'<th{" class=n" if k == "claimed" else ""}>{e(label(k, lang))}</th>' for k in keys),
            "</tr></thead><tbody>\n"]
     for r in records:
         i = index.get(r.unit)
-        k = position.get(i)
+        k = position.get(i) if i is not None else None
         target = targets.get(r.item)
         kind = getattr(target, "kind", "veto") if target is not None else ""
         name = ev.units.names[i] if i is not None else ""

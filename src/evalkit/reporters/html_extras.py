@@ -20,10 +20,15 @@ target is left to the unit sections (and to the workbook).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from evalkit.reporters.common import display_width, label
 from evalkit.reporters.extras import (
     MOVE_COLOURS,
     STATUS_COLOURS,
+    BenchmarkIndicator,
+    TransitionView,
     benchmark_groups,
     benchmark_indicators,
     direction_text,
@@ -36,7 +41,14 @@ from evalkit.reporters.extras import (
     tier_shares,
     transition_view,
 )
-from evalkit.reporters.html import STATIC_CHARTS, _badge, _json_script, _label_width, _svg, e
+from evalkit.reporters.html_parts import STATIC_CHARTS, badge, e, json_script, label_width, svg
+
+if TYPE_CHECKING:
+    from evalkit.analysis.benchmarks import Benchmarks
+    from evalkit.analysis.targets import Assessment
+    from evalkit.analysis.transitions import Comparison, Move
+    from evalkit.reporters.base import ReportExtras
+    from evalkit.scoring.evaluation import Evaluation
 
 MOVE_KEYS = {"up": "moved_up", "stayed": "stayed", "down": "moved_down"}
 ARROWS = {"up": "↑", "stayed": "=", "down": "↓"}
@@ -134,7 +146,7 @@ SCRIPT = r"""
 class HtmlExtras:
     """The extras of one report, prepared once: the sections, and each unit's part of its own section."""
 
-    def __init__(self, ev, extras, order: list[int], lang: str) -> None:
+    def __init__(self, ev: Evaluation, extras: ReportExtras, order: list[int], lang: str) -> None:
         self.ev, self.extras, self.lang = ev, extras, lang
         self.d = ev.scorecard.rounding_decimals
         ids = ev.units.ids
@@ -145,12 +157,13 @@ class HtmlExtras:
         self.band_position = {b.grade: k for k, b in enumerate(bands)}
         self.inds: list[str] = []  # indicator names, indexed by the units' data
         self._ind_index: dict[str, int] = {}
-        self.view = self.moves = None
+        self.view: TransitionView | None = None
+        self.moves: dict[str, Move] = {}
         if extras.transitions is not None:
             self.view = transition_view(extras.transitions, lang)
             self.moves = {m.id: m for m in extras.transitions.moves}
             self.tier_index = {g: k for k, g in enumerate(extras.transitions.grade_ids)}
-        self.bench = None
+        self.bench: list[BenchmarkIndicator] | None = None
         if extras.benchmarks is not None:
             self.bench = benchmark_indicators(extras.benchmarks, lang)
             # every figure's text once per indicator, a column at a time
@@ -227,7 +240,7 @@ class HtmlExtras:
                        **{k: label(k, lang) for k in ("total_change", "rank_change", "improved_markedly", "benchmarks",
                                                       "peer_group", "targets")}},
             "tiers": [{"label": t, "pos": self.band_position.get(g)}
-                      for g, t in zip(self.extras.transitions.grade_ids, self.view.labels)] if self.view else [],
+                      for g, t in zip(self._comparison().grade_ids, self.view.labels)] if self.view else [],
             "moves": {k: label(v, lang) for k, v in MOVE_KEYS.items()},
             "status": {s: status_label(s, lang) for s in STATUS_COLOURS},
             "inds": self.inds,
@@ -235,7 +248,7 @@ class HtmlExtras:
             "target_heads": [label(h, lang) for h in TARGET_HEADS],
             "units": units,
         }
-        return (f'<script type="application/json" id="ek-extras">{_json_script(config)}</script>\n'
+        return (f'<script type="application/json" id="ek-extras">{json_script(config)}</script>\n'
                 f"<script>{SCRIPT}</script>\n")
 
     # ---------------------------------------------------------------------------------------------
@@ -246,14 +259,14 @@ class HtmlExtras:
         g, b = peer group and per indicator [name, value, rank/peers, median, top decile, gap, gap];
         t = targets [name, baseline, period, target, due, expected, actual, progress, status]."""
         out: dict = {}
-        if self.moves is not None and uid in self.moves:
+        if uid in self.moves:
             m = self.moves[uid]
-            d = m.to_dict(self.extras.transitions.marked_rule)
+            d = m.to_dict(self._comparison().marked_rule)
             out["m"] = [self.tier_index[m.before["grade"]], self.tier_index[m.after["grade"]], m.direction,
                         number_texts([d["total_gain"]], self.d, signed=True)[0], number_texts([d["rank_gain"]], 0, signed=True)[0],
                         1 if d.get("improved_markedly") else 0]
         if self.bench:
-            bm = self.extras.benchmarks
+            bm = self._benchmarks_of()
             i = bm.units.index.get(uid)
             if i is not None:
                 out["g"] = bm.labels[int(bm.codes[i])]
@@ -273,9 +286,9 @@ class HtmlExtras:
         if "m" in data:
             before, after, move, total_gain, rank_gain, marked = data["m"]
             colon = "：" if lang == "zh" else ": "
-            grades = self.extras.transitions.grade_ids
-            text = (f"{e(label('tier_in', lang).format(p=self.view.before_period))}{colon}{self._tier(grades[before])} → "
-                    f"{e(label('tier_in', lang).format(p=self.view.after_period))}{colon}{self._tier(grades[after])} · "
+            grades = self._comparison().grade_ids
+            text = (f"{e(label('tier_in', lang).format(p=self._view().before_period))}{colon}{self._tier(grades[before])} → "
+                    f"{e(label('tier_in', lang).format(p=self._view().after_period))}{colon}{self._tier(grades[after])} · "
                     f"{e(label(MOVE_KEYS[move], lang))} · {e(label('total_change', lang))} {self._signed(total_gain)} · "
                     f"{e(label('rank_change', lang))} {self._signed(rank_gain)}")
             if marked:
@@ -298,9 +311,9 @@ class HtmlExtras:
     # Helpers
 
     def _tier(self, grade: str) -> str:
-        text = self.extras.transitions.label(grade, self.lang)
+        text = self._comparison().label(grade, self.lang)
         position = self.band_position.get(grade)
-        return e(text) if position is None else _badge(position, text, grade)
+        return e(text) if position is None else badge(position, text, grade)
 
     def _link(self, uid: str, name: str) -> str:
         k = self.anchor.get(uid)
@@ -321,7 +334,28 @@ class HtmlExtras:
                 f'<td>{e(r[3])} <span class="muted">({e(r[4])})</span></td>'
                 f"<td>{e(r[5])}</td><td>{e(r[6])}</td><td>{e(r[7])}</td><td>{self._status(r[8])}</td>")
 
-    def _unit_list(self, ids) -> str:
+    def _view(self) -> TransitionView:
+        """The transitions laid out (the sections that show them are made only when there are some)."""
+        if self.view is None:
+            raise ValueError("no tier transitions in this report")
+        return self.view
+
+    def _comparison(self) -> Comparison:
+        if self.extras.transitions is None:
+            raise ValueError("no tier transitions in this report")
+        return self.extras.transitions
+
+    def _benchmarks_of(self) -> Benchmarks:
+        if self.extras.benchmarks is None:
+            raise ValueError("no benchmarks in this report")
+        return self.extras.benchmarks
+
+    def _assessment(self) -> Assessment:
+        if self.extras.targets is None:
+            raise ValueError("no targets in this report")
+        return self.extras.targets
+
+    def _unit_list(self, ids: Iterable[str]) -> str:
         sep = "、" if self.lang == "zh" else ", "
         return sep.join(self._link(uid, self.moves[uid].name if uid in self.moves else "") for uid in ids)
 
@@ -329,7 +363,7 @@ class HtmlExtras:
     # Tier transitions
 
     def _transitions(self) -> str:
-        view, lang, c = self.view, self.lang, self.extras.transitions
+        view, lang, c = self._view(), self.lang, self._comparison()
         pb, pa = view.before_period, view.after_period
         grades = c.grade_ids
         out = [f'<section id="transitions"><h2>{e(label("transitions", lang))}</h2>\n',
@@ -396,11 +430,11 @@ class HtmlExtras:
         return "".join(out)
 
     def _shares_svg(self) -> str:
-        view, lang = self.view, self.lang
-        label_w = _label_width(view.labels)
+        view, lang = self._view(), self.lang
+        label_w = label_width(view.labels)
         bar_w, row_h, top = 300, 26, 26
         parts = []
-        x = label_w
+        x: float = label_w
         for key, name in MOVE_KEYS.items():  # the legend
             text = label(name, lang)
             parts.append(f'<rect x="{x}" y="4" width="12" height="12" rx="2" fill="{MOVE_COLOURS[key]}"/>'
@@ -426,14 +460,14 @@ class HtmlExtras:
             # the moves a tier can make: none up from the best tier, none down from the worst
             texts = [f"{ARROWS[key]}{share.percent(1):.1f}%" for key, share in tier_shares(tier, first=k == 0, last=k == last)]
             parts.append(f'<text x="{label_w + bar_w + 8}" y="{y + 14}">{e(" ".join(texts))} (n={n})</text>')
-        return _svg(label_w + bar_w + 200, top + len(view.tiers) * row_h + 4, label("shares_chart", lang), "".join(parts),
+        return svg(label_w + bar_w + 200, top + len(view.tiers) * row_h + 4, label("shares_chart", lang), "".join(parts),
                     "shares")
 
     # ---------------------------------------------------------------------------------------------
     # Benchmarks
 
     def _benchmarks(self) -> str:
-        lang, bm = self.lang, self.extras.benchmarks
+        lang, bm = self.lang, self._benchmarks_of()
         out = [f'<section id="benchmarks"><h2>{e(label("benchmarks", lang))}</h2>\n',
                f'<p class="meta">{e(label("peers_by", lang).format(by=bm.peer_group))} · {e(bm.period or "")}</p>\n',
                f'<p class="hint">{e(label("gap_note", lang))}</p>\n']
@@ -442,7 +476,7 @@ class HtmlExtras:
         out.append('<div class="wrap"><table><thead><tr>'
                    + "".join(f'<th{" class=n" if h in numeric else ""}>{e(label(h, lang))}</th>' for h in heads)
                    + "</tr></thead><tbody>\n")
-        directions = {ind.id: "higher" if ind.higher_is_better else "lower" for ind in self.bench}
+        directions = {ind.id: "higher" if ind.higher_is_better else "lower" for ind in self.bench or ()}
         groups = benchmark_groups(bm, lang)
         medians = number_texts([g["median"] for g in groups], self.d)
         tops = number_texts([g["top_decile"] for g in groups], self.d)
@@ -459,7 +493,7 @@ class HtmlExtras:
     # Targets
 
     def _targets(self) -> str:
-        lang, assessment = self.lang, self.extras.targets
+        lang, assessment = self.lang, self._assessment()
         rows = self.target_list
         out = [f'<section id="targets"><h2>{e(label("targets", lang))}</h2>\n',
                f'<p class="meta">{e(label("period", lang))}: {e(assessment.period)}</p>\n',

@@ -1,9 +1,16 @@
 """The JSON result (schemas/result.schema.json): everything, for machines and for the record."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from evalkit.reporters.base import Reporter, ReportOptions
 
+if TYPE_CHECKING:
+    from evalkit.scoring.evaluation import Evaluation
 
-def render_json(evaluation, options: ReportOptions) -> str:
+
+def render_json(evaluation: Evaluation, options: ReportOptions) -> str:
     return evaluation.to_json()
 
 

@@ -14,6 +14,8 @@ adjustments is escaped: '|' cannot split a cell, and Markdown or HTML characters
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
 
 from evalkit.reporters.base import Reporter, ReportOptions
 from evalkit.reporters.common import adjustment_net, distribution, label, notes, points_text, top_nodes
@@ -21,19 +23,23 @@ from evalkit.reporters.extras import extras_of
 from evalkit.reporters.summary import summary_header
 from evalkit.rules.base import fmt
 
+if TYPE_CHECKING:
+    from evalkit.reporters.base import ReportExtras
+    from evalkit.scoring.evaluation import Evaluation
+
 # The characters that start inline Markdown or HTML anywhere in a line (block syntax such as "1." or
 # "-" only counts at the start of a line, which a cell or a heading's text never is).
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
 
 
-def md(text) -> str:
+def md(text: object) -> str:
     """Text for a table cell or a heading: Markdown punctuation backslash-escaped, line breaks as spaces."""
     text = "" if text is None else str(text)
     text = " ".join(text.replace("\r", "\n").split("\n"))
     return _SPECIAL.sub(r"\\\1", text)
 
 
-def _row(cells) -> str:
+def _row(cells: Iterable[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
@@ -41,7 +47,7 @@ def _align(numeric: list[bool]) -> str:
     return "|" + "|".join(" ---: " if n else " --- " for n in numeric) + "|"
 
 
-def render_markdown(evaluation, options: ReportOptions) -> str:
+def render_markdown(evaluation: Evaluation, options: ReportOptions) -> str:
     lang = options.lang
     ev = evaluation
     sc = ev.scorecard
@@ -52,7 +58,7 @@ def render_markdown(evaluation, options: ReportOptions) -> str:
     lines = [f"# {md(sc.name.text(lang))}", ""]
     lines.append(f"- {label('period', lang)}{colon}{md(ev.period)}")
     lines.append(f"- {label('units_count', lang)}{colon}{n}{label('units_suffix', lang)}")
-    lines.append(f"- {label('total_points', lang)}{colon}{md(fmt(sc.total_points))}")
+    lines.append(f"- {label('total_points', lang)}{colon}{md(fmt(cast(float, sc.total_points)))}")  # fmt writes n/a for none
     lines.append(f"- {label('scorecard_id', lang)}{colon}{md(sc.id)}" + (f" ({md(sc.version)})" if sc.version else ""))
     lines.append("")
 
@@ -98,15 +104,15 @@ def render_markdown(evaluation, options: ReportOptions) -> str:
         keys = ("id", "unit", "kind", "adj_item", "claimed", "reason", "evidence", "authority")
         lines += [f"## {label('adjust_section', lang)}", "", _row(label(k, lang) for k in keys),
                   _align([k == "claimed" for k in keys])]
-        for r in records:
-            i = index.get(r.unit)
-            target = targets.get(r.item)
+        for rec in records:
+            i = index.get(rec.unit)
+            target = targets.get(rec.item)
             kind = getattr(target, "kind", "veto") if target is not None else ""
-            lines.append(_row([md(r.unit), md(ev.units.names[i]) if i is not None else "",
+            lines.append(_row([md(rec.unit), md(ev.units.names[i]) if i is not None else "",
                                label(f"kind_{kind}", lang) if kind else "",
-                               md(target.name.text(lang) if target is not None else r.item),
-                               fmt(r.points) if r.points is not None else "", md(r.reason), md(r.evidence),
-                               md(r.authority)]))
+                               md(target.name.text(lang) if target is not None else rec.item),
+                               fmt(rec.points) if rec.points is not None else "", md(rec.reason), md(rec.evidence),
+                               md(rec.authority)]))
         lines.append("")
     extras = extras_of(options)
     if extras is not None:
@@ -114,7 +120,7 @@ def render_markdown(evaluation, options: ReportOptions) -> str:
     return "\n".join(lines)
 
 
-def extra_sections(ev, extras, lang: str) -> list[str]:
+def extra_sections(ev: Evaluation, extras: ReportExtras, lang: str) -> list[str]:
     """The sections for the extras, as lines (see the module doc)."""
     from evalkit.reporters.extras import (
         benchmark_rows,
@@ -172,12 +178,12 @@ def extra_sections(ev, extras, lang: str) -> list[str]:
                         listed = sep.join(f"{md(names.get(u, ''))} ({md(u)})" for u in tier.marked.units)
                         what = f"{md(view.labels[k])} · {label('improved_markedly', lang)}"
                         lines.append(f"- {what}（{tier.marked.count}）：{listed}" if zh else f"- {what} ({tier.marked.count}): {listed}")
-        for units, what in ((c.only_before, label("only_in_short", lang).format(p=pb)),
+        for group, what in ((c.only_before, label("only_in_short", lang).format(p=pb)),
                             (c.only_after, label("only_in_short", lang).format(p=pa)),
                             (c.ungraded, label("ungraded_short", lang))):
-            if units:
-                listed = sep.join(f"{md(u['name'])} ({md(u['id'])})" for u in units)
-                lines.append(f"- {md(what)}（{len(units)}）：{listed}" if zh else f"- {md(what)} ({len(units)}): {listed}")
+            if group:
+                listed = sep.join(f"{md(u['name'])} ({md(u['id'])})" for u in group)
+                lines.append(f"- {md(what)}（{len(group)}）：{listed}" if zh else f"- {md(what)} ({len(group)}): {listed}")
         lines.append("")
     if extras.benchmarks is not None:
         bm = extras.benchmarks
@@ -201,11 +207,11 @@ def extra_sections(ev, extras, lang: str) -> list[str]:
         position = {uid: k for k, uid in enumerate(ids)}
         rows.sort(key=lambda r: position.get(r["unit"], len(position)))
         counts = ("；" if zh else "; ").join(f"{status_label(s, lang)} {v}" for s, v in a.counts().items())
-        keys = ("id", "unit", "item", "baseline", "target", "expected", "actual", "progress", "status")
+        target_keys = ("id", "unit", "item", "baseline", "target", "expected", "actual", "progress", "status")
         lines += [f"## {label('targets', lang)}", "", f"- {label('period', lang)}{'：' if zh else ': '}{md(a.period)}",
                   f"- {label('target_status', lang)}{'：' if zh else ': '}{counts}", f"- {md(label('status_rule', lang))}",
-                  "", _row(label(k, lang) for k in keys),
-                  _align([k in ("baseline", "target", "expected", "actual", "progress") for k in keys])]
+                  "", _row(label(k, lang) for k in target_keys),
+                  _align([k in ("baseline", "target", "expected", "actual", "progress") for k in target_keys])]
         texts = {key: number_texts([r[key] for r in rows], 4) for key in ("baseline", "target", "actual")}
         texts["expected"] = number_texts([r["expected"] for r in rows], d)
         for k, r in enumerate(rows):

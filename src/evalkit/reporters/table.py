@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.color import ColorSystem
@@ -16,6 +17,9 @@ from rich.text import Text
 from evalkit.reporters.base import Reporter, ReportOptions
 from evalkit.reporters.common import label, notes
 from evalkit.reporters.summary import summary_header, summary_rows
+
+if TYPE_CHECKING:
+    from evalkit.scoring.evaluation import Evaluation
 
 GRADE_STYLES = ("bold green", "green", "yellow", "red", "bold red")  # best to worst, in the 16 standard colours
 
@@ -34,7 +38,7 @@ def grade_style(position: int, count: int) -> str:
 FAST_ROWS = 200  # from this many rows on, a table that fits the width is laid out directly (see _direct)
 
 
-def render_table(evaluation, options: ReportOptions) -> str:
+def render_table(evaluation: Evaluation, options: ReportOptions) -> str:
     sc = evaluation.scorecard
     title = f"{sc.name.text(options.lang)} · {evaluation.period}"
     header = summary_header(evaluation, options.lang)
@@ -57,7 +61,8 @@ def render_table(evaluation, options: ReportOptions) -> str:
     return _rich(title, header, rows, styles, numeric, width, options.color, grade_column)
 
 
-def _rich(title, header, rows, styles, numeric, width: int, color: bool, grade_column: int) -> str:
+def _rich(title: str, header: list[str], rows: list[list[str]], styles: list[str | None], numeric: list[bool], width: int,
+          color: bool, grade_column: int) -> str:
     table = Table(title=title, show_lines=False)
     for k, name in enumerate(header):
         table.add_column(name, justify="right" if numeric[k] else "left", no_wrap=k < 2)
@@ -75,7 +80,8 @@ def _rich(title, header, rows, styles, numeric, width: int, color: bool, grade_c
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-def _direct(title, header, rows, styles, numeric, width: int, color: bool, grade_column: int) -> str | None:
+def _direct(title: str, header: list[str], rows: list[list[str]], styles: list[str | None], numeric: list[bool], width: int,
+            color: bool, grade_column: int) -> str | None:
     """The table rich draws when every cell fits on one line, written directly (rich takes about half a
     millisecond a row; this, a hundredth of that). None when rich must lay it out: the table or its title
     is wider than the terminal, or a cell holds a line break or another control character.
@@ -93,7 +99,7 @@ def _direct(title, header, rows, styles, numeric, width: int, color: bool, grade
     if any(_CONTROL.search(cell) for row in rows for cell in row) or any(_CONTROL.search(t) for t in (title, *header)):
         return None
 
-    def ansi(style: str | None):
+    def ansi(style: str | None) -> tuple[str, str]:
         if not color or not style:
             return "", ""
         start, end = Style.parse(style).render("\0", color_system=ColorSystem.STANDARD).split("\0")

@@ -27,6 +27,8 @@ Scores are numbers with the scorecard's decimals as number format; text is never
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -47,6 +49,10 @@ from evalkit.reporters.extras import extras_of
 from evalkit.reporters.summary import summary_header
 from evalkit.reporters.xlsx_writer import Cell, Column, Style, Workbook
 
+if TYPE_CHECKING:
+    from evalkit.reporters.base import ReportExtras
+    from evalkit.scoring.evaluation import Evaluation
+
 TEXT = Style()
 INT = Style(num_format="0")
 GENERAL = Style()
@@ -58,7 +64,7 @@ def points_format(decimals: int) -> str:
     return "0" if decimals <= 0 else "0." + "0" * decimals
 
 
-def render_xlsx(evaluation, options: ReportOptions) -> bytes:
+def render_xlsx(evaluation: Evaluation, options: ReportOptions) -> bytes:
     lang = options.lang
     sc = evaluation.scorecard
     book = Workbook(title=f"{sc.name.text(lang)} · {evaluation.period}", language="zh-CN" if lang == "zh" else "en")
@@ -80,12 +86,12 @@ def render_xlsx(evaluation, options: ReportOptions) -> bytes:
     return book.to_bytes()
 
 
-def _grade_styles(evaluation) -> list[Style]:
+def _grade_styles(evaluation: Evaluation) -> list[Style]:
     bands = evaluation.scorecard.grading.bands if evaluation.scorecard.grading else ()
     return [Style(fill=band_tint(k, len(bands))) for k in range(len(bands))]
 
 
-def _summary(book: Workbook, ev, order: list[int], lang: str, points: Style) -> None:
+def _summary(book: Workbook, ev: Evaluation, order: list[int], lang: str, points: Style) -> None:
     header = summary_header(ev, lang) + [label("notes", lang)]
     tops = top_nodes(ev, lang)
     net = adjustment_net(ev)
@@ -117,7 +123,7 @@ def _summary(book: Workbook, ev, order: list[int], lang: str, points: Style) -> 
     book.add_sheet(label("sheet_summary", lang), columns, rows(), freeze=(1, 3))
 
 
-def _items(book: Workbook, ev, order: list[int], lang: str, points: Style) -> None:
+def _items(book: Workbook, ev: Evaluation, order: list[int], lang: str, points: Style) -> None:
     keys = ("rank", "id", "unit", "dimension", "item_id", "item", "indicator", "measure", "value", "rule",
             "points", "max_points", "share", "score", "missing")
     styles = {"rank": INT, "value": GENERAL, "points": points, "max_points": points, "share": points, "score": points}
@@ -137,7 +143,7 @@ def _items(book: Workbook, ev, order: list[int], lang: str, points: Style) -> No
         flag = label("missing_reweighted" if item.missing == "reweight" else "missing_scored_zero", lang)
         ind = indicators.get(item.indicator)
         per_item.append((item_id, item.name.text(lang), paths[item_id], ", ".join(item.indicators),
-                         ind.unit if ind is not None else "", item.rule, float(item.max_points),
+                         ind.unit if ind is not None else "", item.rule, float(cast(float, item.max_points)),
                          value_list, r.points.tolist(), share, r.score.tolist(), r.missing.tolist(), flag))
     ids, names = ev.units.ids, ev.units.names
     ranks = ev.ranks.tolist()
@@ -153,7 +159,7 @@ def _items(book: Workbook, ev, order: list[int], lang: str, points: Style) -> No
     book.add_sheet(label("sheet_items", lang), columns, rows(), freeze=(1, 3))
 
 
-def explanation_lines(ev, unit_id: str, lang: str) -> list[tuple[int, str]]:
+def explanation_lines(ev: Evaluation, unit_id: str, lang: str) -> list[tuple[int, str]]:
     """(depth, text) for each explanation line of a unit, without the first line (the unit's name)."""
     out = []
     for line in ev.explain(unit_id, lang)[1:]:
@@ -162,7 +168,7 @@ def explanation_lines(ev, unit_id: str, lang: str) -> list[tuple[int, str]]:
     return out
 
 
-def _explanations(book: Workbook, ev, order: list[int], lang: str) -> None:
+def _explanations(book: Workbook, ev: Evaluation, order: list[int], lang: str) -> None:
     columns = [Column(label("rank", lang), INT), Column(label("id", lang)), Column(label("unit", lang)),
                Column(label("line", lang), INT), Column(label("explanation", lang), max_width=100.0)]
     indents = [Style(indent=k) for k in range(8)]
@@ -177,7 +183,7 @@ def _explanations(book: Workbook, ev, order: list[int], lang: str) -> None:
     book.add_sheet(label("sheet_explain", lang), columns, rows(), freeze=(1, 3))
 
 
-def _grades(book: Workbook, ev, lang: str) -> None:
+def _grades(book: Workbook, ev: Evaluation, lang: str) -> None:
     rows_ = distribution(ev, lang)
     columns = [Column(label("grade_code", lang)), Column(label("grade", lang)), Column(label("min_score", lang), GENERAL),
                Column(label("count", lang), INT), Column(label("share_units", lang), PERCENT)]
@@ -190,11 +196,11 @@ def _grades(book: Workbook, ev, lang: str) -> None:
     book.add_sheet(label("sheet_grades", lang), columns, rows, freeze=(1, 0), autofilter=False)
 
 
-def _params_text(params) -> str:
+def _params_text(params: Mapping[str, Any] | None) -> str:
     return json.dumps(dict(params), ensure_ascii=False, sort_keys=True, separators=(", ", ": ")) if params else ""
 
 
-def _scorecard(book: Workbook, ev, lang: str, points: Style) -> None:
+def _scorecard(book: Workbook, ev: Evaluation, lang: str, points: Style) -> None:
     sc = ev.scorecard
     keys = ("level", "kind", "id", "name", "indicator", "rule", "params", "max_points", "weight", "share", "missing_policy")
     styles = {"level": INT, "max_points": GENERAL, "weight": GENERAL, "share": points}
@@ -212,7 +218,7 @@ def _scorecard(book: Workbook, ev, lang: str, points: Style) -> None:
             rows.append([depth + 1, label("kind_item", lang), node.id, name_cell, ", ".join(node.indicators), node.rule,
                          _params_text(node.params), node.max_points, node.weight, shares[node.id], node.missing])
     for item in (*sc.bonus_items, *sc.deduction_items):
-        params = {k: v for k, v in (("block", item.block),) if v}
+        params: dict[str, Any] = {k: v for k, v in (("block", item.block),) if v}
         rows.append([None, label(f"kind_{item.kind}", lang), item.id, item.name.text(lang), None, None,
                      _params_text(params), item.cap, None, None, None])
     if sc.bonus_cap is not None or sc.deduction_blocks:
@@ -232,14 +238,15 @@ def _scorecard(book: Workbook, ev, lang: str, points: Style) -> None:
     book.add_sheet(label("sheet_scorecard", lang), columns, rows, freeze=(1, 0))
 
 
-def _adjustments(book: Workbook, ev, order: list[int], lang: str) -> None:
+def _adjustments(book: Workbook, ev: Evaluation, order: list[int], lang: str) -> None:
     sc = ev.scorecard
     keys = ("rank", "id", "unit", "kind", "adj_item_id", "adj_item", "claimed", "reason", "evidence", "authority")
     columns = [Column(label(k, lang), INT if k == "rank" else GENERAL if k == "claimed" else TEXT) for k in keys]
     position = {int(i): k for k, i in enumerate(order)}
     targets = sc.adjustment_targets()
     index = ev.units.index
-    records = sorted(ev.adjusted.records, key=lambda r: position.get(index.get(r.unit, -1), len(order)))
+    records = sorted(ev.adjusted.records if ev.adjusted is not None else (),
+                     key=lambda r: position.get(index.get(r.unit, -1), len(order)))
     ranks = ev.ranks.tolist()
     rows = []
     for r in records:
@@ -252,11 +259,11 @@ def _adjustments(book: Workbook, ev, order: list[int], lang: str) -> None:
     book.add_sheet(label("sheet_adjust", lang), columns, rows, freeze=(1, 3))
 
 
-def _about(book: Workbook, ev, lang: str, extras=None) -> None:
+def _about(book: Workbook, ev: Evaluation, lang: str, extras: ReportExtras | None = None) -> None:
     from evalkit import __version__
 
     sc = ev.scorecard
-    rows = [
+    rows: list[list[Any]] = [
         [label("scorecard", lang), sc.name.text(lang)],
         [label("scorecard_id", lang), sc.id],
         [label("version", lang), sc.version or ""],

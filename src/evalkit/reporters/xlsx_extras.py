@@ -13,6 +13,8 @@ library's (see `evalkit.reporters.extras`), stored as a number with a number for
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from evalkit.reporters.common import band_tint, label
 from evalkit.reporters.extras import (
     MOVE_TINTS,
@@ -24,6 +26,13 @@ from evalkit.reporters.extras import (
     transition_view,
 )
 from evalkit.reporters.xlsx_writer import HEADER_STYLE, Cell, Column, Style, Workbook
+
+if TYPE_CHECKING:
+    from evalkit.analysis.benchmarks import Benchmarks
+    from evalkit.analysis.targets import Assessment
+    from evalkit.analysis.transitions import Comparison
+    from evalkit.reporters.base import ReportExtras
+    from evalkit.scoring.evaluation import Evaluation
 
 GENERAL = Style()
 INT = Style(num_format="0")
@@ -38,7 +47,7 @@ def signed_format(decimals: int) -> str:
     return f"+{body};-{body};{body}"
 
 
-def add_extra_sheets(book: Workbook, ev, extras, order: list[int], lang: str, points: Style) -> None:
+def add_extra_sheets(book: Workbook, ev: Evaluation, extras: ReportExtras, order: list[int], lang: str, points: Style) -> None:
     decimals = ev.scorecard.rounding_decimals
     ids = [ev.units.ids[i] for i in order]
     rank_of = {ev.units.ids[i]: int(ev.ranks[i]) for i in order}
@@ -53,7 +62,7 @@ def add_extra_sheets(book: Workbook, ev, extras, order: list[int], lang: str, po
 # --------------------------------------------------------------------------------------------------
 
 
-def _transitions(book: Workbook, comparison, lang: str, points: Style, decimals: int) -> None:
+def _transitions(book: Workbook, comparison: Comparison, lang: str, points: Style, decimals: int) -> None:
     view = transition_view(comparison, lang)
     n = len(view.labels)
     pb, pa = view.before_period, view.after_period
@@ -74,7 +83,7 @@ def _transitions(book: Workbook, comparison, lang: str, points: Style, decimals:
     def rows():
         # 1. The matrix
         for k, row in enumerate(view.counts):
-            cells = [tiers[k]]
+            cells: list[Any] = [tiers[k]]
             for j, c in enumerate(row):
                 move = "stayed" if j == k else "up" if j < k else "down"
                 cells.append(Cell(c, Style(fill=MOVE_TINTS[move])) if c else c)
@@ -139,7 +148,7 @@ def _transitions(book: Workbook, comparison, lang: str, points: Style, decimals:
     book.add_sheet(label("sheet_transitions", lang), columns, rows(), freeze=(1, 1), autofilter=False)
 
 
-def _benchmarks(book: Workbook, bm, ids: list[str], rank_of: dict, lang: str, decimals: int) -> None:
+def _benchmarks(book: Workbook, bm: Benchmarks, ids: list[str], rank_of: dict, lang: str, decimals: int) -> None:
     stat = Style(num_format="0" if decimals <= 0 else "0." + "0" * decimals)
     gap = Style(num_format=signed_format(decimals))
     keys = [("rank", INT), ("id", GENERAL), ("unit", GENERAL), ("peer_group", GENERAL), ("indicator", GENERAL),
@@ -159,7 +168,7 @@ def _benchmarks(book: Workbook, bm, ids: list[str], rank_of: dict, lang: str, de
     book.add_sheet(label("sheet_benchmarks", lang), columns, rows(), freeze=(1, 3))
 
 
-def _targets(book: Workbook, assessment, ids: list[str], rank_of: dict, lang: str, decimals: int) -> None:
+def _targets(book: Workbook, assessment: Assessment, ids: list[str], rank_of: dict, lang: str, decimals: int) -> None:
     stat = Style(num_format="0" if decimals <= 0 else "0." + "0" * decimals)
     keys = [("rank", INT), ("id", GENERAL), ("unit", GENERAL), ("indicator", GENERAL), ("name", GENERAL),
             ("measure", GENERAL), ("direction", GENERAL), ("baseline_period", GENERAL), ("baseline", GENERAL),
@@ -179,7 +188,7 @@ def _targets(book: Workbook, assessment, ids: list[str], rank_of: dict, lang: st
     book.add_sheet(label("sheet_targets", lang), columns, rows(), freeze=(1, 3))
 
 
-def about_rows(extras, lang: str) -> list[list]:
+def about_rows(extras: ReportExtras, lang: str) -> list[list]:
     """Lines for the About sheet: what the extras are, and the conventions behind their figures."""
     sep = "；" if lang == "zh" else "; "
     rows: list[list] = []

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import numpy as np
 
-from evalkit.definition.model import Band, Dimension, Item, Scorecard
+from evalkit.definition.model import Band, Dimension, Item, Quota, Scorecard, Veto
 from evalkit.io.data import Units
 from evalkit.rules.base import fmt
 from evalkit.scoring.adjustments import Adjusted, changes_for
@@ -24,7 +24,7 @@ from evalkit.scoring.grading import NO_GRADE
 RESULT_FORMAT = 1
 
 
-def _num(x: float) -> float | int | None:
+def _num(x: float | None) -> float | int | None:
     """A rounded score as JSON shows it: 12 not 12.0, None for NaN."""
     if x is None:
         return None
@@ -34,7 +34,7 @@ def _num(x: float) -> float | int | None:
     return int(x) if x.is_integer() and abs(x) < 2**53 else x
 
 
-def _value(raw) -> float | tuple | None:
+def _value(raw: Any) -> float | tuple | None:
     """A raw input as Python: None for missing, a tuple (with None for missing) for several inputs."""
     if np.ndim(raw) == 0:
         return None if np.isnan(raw) else _num(raw)
@@ -76,6 +76,35 @@ class UnitResult:
     deduction: float = 0.0
     grade_changes: tuple = ()
     honours_eligible: bool = True
+    evaluation: Evaluation | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The unit's entry in the JSON result (`Evaluation.to_dict()["units"]`): what `evalkit explain --format json` shows."""
+        if self.evaluation is None:
+            raise ValueError(f"unit {self.id!r} was made without its Evaluation; use Evaluation.unit({self.id!r})")
+        return self.evaluation.unit_dict(self.id)
+
+
+@attrs.frozen
+class Explanation:
+    """Every point of one unit in words: from each raw value through rule, weight and adjustments to the grade."""
+
+    unit: UnitResult
+    lang: str
+    lines: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The unit's JSON entry with its sentences under "explanation" (`evalkit explain --format json`)."""
+        return {**self.unit.to_dict(), "explanation": list(self.lines)}
+
+    def text(self) -> str:
+        """The sentences, one a line (`evalkit explain`), without a final newline."""
+        return "\n".join(self.lines)
+
+
+def default_lang(scorecard: Scorecard) -> str:
+    """Chinese when the scorecard's name is Chinese, English otherwise: the label language reports default to."""
+    return "zh" if scorecard.name.zh and not scorecard.name.zh.isascii() else "en"
 
 
 @attrs.frozen
@@ -123,7 +152,7 @@ class Evaluation:
                           items_total=float(self._items_total()[i]),
                           bonus=float(adj.bonus[i]) if adj else 0.0, deduction=float(adj.deduction[i]) if adj else 0.0,
                           grade_changes=tuple(changes_for(i, self.scorecard, self.grade_masks)),
-                          honours_eligible=self.honours_eligible(i))
+                          honours_eligible=self.honours_eligible(i), evaluation=self)
 
     def _items_total(self) -> np.ndarray:
         return self.items_total if self.items_total is not None else self.totals
@@ -142,7 +171,7 @@ class Evaluation:
         """The JSON result: scorecard, the definition of every item, and every unit's points."""
         sc = self.scorecard
         item_defs = []
-        for node, depth, parent in sc.walk():
+        for node, _depth, parent in sc.walk():
             if isinstance(node, Item):
                 r = self.items[node.id]
                 item_defs.append({
@@ -155,34 +184,7 @@ class Evaluation:
                 })
         dim_defs = [{"id": node.id, "name": node.name.to_dict(), "parent": parent.id if parent else None, "level": depth + 1}
                     for node, depth, parent in sc.walk() if isinstance(node, Dimension)]
-        units = []
-        columns = [self._json_columns(self.items[item_id]) for item_id in self.items]
-        dims = {k: [_num(x) for x in v.tolist()] for k, v in self.dimensions.items()}
-        totals = [_num(x) for x in self.totals.tolist()]
-        ranks = self.ranks.tolist()
-        restored = {k: v.tolist() for k, v in self.cap_restored.items()}
-        has_extras = self.adjusted is not None or bool(self.scorecard.gates or self.scorecard.vetoes or self.scorecard.quotas)
-        for i in self.order().tolist():
-            grade = self.grade_of(i)
-            unit_items = {}
-            for item_id, values, points, shares, scores, missing, flag in columns:
-                entry = {"value": values[i], "points": points[i], "weight": shares[i], "score": scores[i]}
-                if missing[i]:
-                    entry["missing"] = flag
-                unit_items[item_id] = entry
-            unit = {
-                "id": self.units.ids[i], "name": self.units.names[i], "type": self.units.types[i],
-                "rank": ranks[i], "total": totals[i],
-                "grade": grade.grade if grade else None,
-                "dimensions": {k: v[i] for k, v in dims.items()},
-                "items": unit_items,
-            }
-            capped = {k: _num(v[i]) for k, v in restored.items() if v[i] > 0}
-            if capped:
-                unit["deduction_caps"] = capped
-            if has_extras:
-                unit.update(self._adjustments_of(i))
-            units.append(unit)
+        units = self._unit_entries(self.order().tolist())
         return {
             "evalkit_result": RESULT_FORMAT,
             "scorecard": {"id": sc.id, "name": sc.name.to_dict(), "version": sc.version, "period": self.period,
@@ -197,17 +199,54 @@ class Evaluation:
             "units": units,
         }
 
-    def _json_columns(self, r: ItemResult) -> tuple:
-        """One item's per-unit JSON values as Python lists, converted once (not one numpy scalar at a time)."""
-        n = len(self.units)
+    def unit_dict(self, unit_id: str) -> dict[str, Any]:
+        """One unit's entry of `to_dict()["units"]`, built without the other units; KeyError if not assessed."""
+        return self._unit_entries([self.units.index[unit_id]])[0]
+
+    def _unit_entries(self, positions: list[int]) -> list[dict[str, Any]]:
+        """The JSON entries of the units at `positions`, in that order; every column is converted once."""
+        rows = np.asarray(positions, dtype=np.intp)
+        columns = [self._json_columns(self.items[item_id], rows) for item_id in self.items]
+        dims = {k: [_num(x) for x in v[rows].tolist()] for k, v in self.dimensions.items()}
+        totals = [_num(x) for x in self.totals[rows].tolist()]
+        ranks = self.ranks[rows].tolist()
+        restored = {k: v[rows].tolist() for k, v in self.cap_restored.items()}
+        has_extras = self.adjusted is not None or bool(self.scorecard.gates or self.scorecard.vetoes or self.scorecard.quotas)
+        units = []
+        for j, i in enumerate(positions):
+            grade = self.grade_of(i)
+            unit_items = {}
+            for item_id, values, points, shares, scores, missing, flag in columns:
+                entry = {"value": values[j], "points": points[j], "weight": shares[j], "score": scores[j]}
+                if missing[j]:
+                    entry["missing"] = flag
+                unit_items[item_id] = entry
+            unit = {
+                "id": self.units.ids[i], "name": self.units.names[i], "type": self.units.types[i],
+                "rank": ranks[j], "total": totals[j],
+                "grade": grade.grade if grade else None,
+                "dimensions": {k: v[j] for k, v in dims.items()},
+                "items": unit_items,
+            }
+            capped = {k: _num(v[j]) for k, v in restored.items() if v[j] > 0}
+            if capped:
+                unit["deduction_caps"] = capped
+            if has_extras:
+                unit.update(self._adjustments_of(i))
+            units.append(unit)
+        return units
+
+    def _json_columns(self, r: ItemResult, rows: np.ndarray) -> tuple:
+        """One item's JSON values of the units at `rows` as Python lists, converted once (not one numpy scalar at a time)."""
+        n = len(rows)
         if r.values.ndim == 1:
-            values = [_num(x) for x in r.values.tolist()]
+            values: list = [_num(x) for x in r.values[rows].tolist()]
         else:
-            values = [[_num(x) for x in row] for row in r.values.tolist()]
-        shares = [_num(x) for x in r.share.tolist()] if isinstance(r.share, np.ndarray) else [_num(r.share)] * n
+            values = [[_num(x) for x in row] for row in r.values[rows].tolist()]
+        shares = [_num(x) for x in r.share[rows].tolist()] if isinstance(r.share, np.ndarray) else [_num(r.share)] * n
         flag = "missing_reweighted" if r.item.missing == "reweight" else "missing_scored_zero"
-        return (r.item.id, values, [_num(x) for x in r.points.tolist()], shares, [_num(x) for x in r.score.tolist()],
-                r.missing.tolist(), flag)
+        return (r.item.id, values, [_num(x) for x in r.points[rows].tolist()], shares, [_num(x) for x in r.score[rows].tolist()],
+                r.missing[rows].tolist(), flag)
 
     def _adjustments_of(self, i: int) -> dict[str, Any]:
         """Bonus, deductions, vetoes and grade changes of unit i, only for scorecards that have them."""
@@ -251,25 +290,38 @@ class Evaluation:
         rows = ",\n".join("  " + json.dumps(unit, ensure_ascii=False, allow_nan=False) for unit in units)
         return head[:-2] + ',\n "units": [\n' + rows + "\n ]\n}\n"
 
+    def explanation(self, unit_id: str, lang: str | None = None, source: str | None = None) -> Explanation:
+        """Every point of one unit explained (`evalkit explain`); lang defaults to the scorecard's language.
+
+        A unit that was not assessed is a DataError naming `source` (the units file) when given.
+        """
+        if unit_id not in self.units.index:
+            from evalkit.errors import DataError, Problem
+
+            raise DataError(Problem("unknown unit", source=source, expected="an id from the units file", found=repr(unit_id)))
+        lang = lang or default_lang(self.scorecard)
+        return Explanation(unit=self.unit(unit_id), lang=lang, lines=tuple(self.explain(unit_id, lang)))
+
     def explain(self, unit_id: str, lang: str = "zh") -> list[str]:
         """Sentences that walk from every raw value to the grade, for one unit."""
         u = self.unit(unit_id)
         sc = self.scorecard
         zh = lang == "zh"
         lines = [f"{u.name} ({u.id})"]
-        for node, depth, parent in sc.walk():
+        for node, depth, _parent in sc.walk():
             pad = "  " * depth
             if isinstance(node, Dimension):
                 line = f"{pad}{node.name.text(lang)}: {fmt(u.dimensions[node.id])}"
                 back = self.cap_restored.get(node.id)
                 if back is not None and back[self.units.index[unit_id]] > 0:
                     given = fmt(back[self.units.index[unit_id]])
-                    line += (f"（限扣 {fmt(node.deduction_cap)} 分，超出部分 {given} 分不计）" if zh
-                             else f" (deductions capped at {fmt(node.deduction_cap)}: {given} beyond it not counted)")
+                    line += (f"（限扣 {_fmt(node.deduction_cap)} 分，超出部分 {given} 分不计）" if zh
+                             else f" (deductions capped at {_fmt(node.deduction_cap)}: {given} beyond it not counted)")
                 lines.append(line)
                 continue
             s = u.items[node.id]
             r = self.items[node.id]
+            value: Any = s.value  # a tuple for rules that read several indicators; the rule explains it
             if s.missing:
                 policy = ("按规定计 0 分" if zh else "scored 0 as the item's policy says") if node.missing == "zero" \
                     else ("权重分给同级指标" if zh else "its weight went to its siblings")
@@ -277,10 +329,10 @@ class Evaluation:
                 if absent:
                     why = (f"无数据，{policy}" if zh else f"no value: {policy}") + self._derived_reason(node.indicator, unit_id, lang)
                 else:  # a value the rule could not score (an unlisted code, a zero target): the rule says why
-                    said = r.rule.explain(s.value, s.points, r.context, self.units.index[unit_id]).text(lang)
+                    said = r.rule.explain(value, s.points, r.context, self.units.index[unit_id]).text(lang)
                     why = f"{said}；无法计分，{policy}" if zh else f"{said}; it cannot be scored: {policy}"
             else:
-                why = r.rule.explain(s.value, s.points, r.context, self.units.index[unit_id]).text(lang)
+                why = r.rule.explain(value, s.points, r.context, self.units.index[unit_id]).text(lang)
             weight = (f"权重 {fmt(s.share)} 分，计入 {fmt(s.score)} 分" if zh else f"worth {fmt(s.share)} of the total: counts {fmt(s.score)}") \
                 if not _same(s.share, node.max_points) and not (s.missing and node.missing == "reweight") else ""
             lines.append(f"{pad}{node.name.text(lang)} [{node.rule}]: {why}" + (f"; {weight}" if weight else ""))
@@ -303,7 +355,7 @@ class Evaluation:
         text = REASONS[int(codes[self.units.index[unit_id]])][lang if lang in ("zh", "en") else "en"]
         return f"（{indicator}：{text}）" if lang == "zh" else f" ({indicator}: {text})"
 
-    def _quota_group(self, quota, i: int) -> tuple[str | None, int, int]:
+    def _quota_group(self, quota: Quota, i: int) -> tuple[str | None, int, int]:
         """The quota group of unit i (None for all units), its size and the number of places it had."""
         from evalkit.scoring.quotas import places
 
@@ -313,7 +365,7 @@ class Evaluation:
             labels = self.units.attribute(quota.per)
             group = labels[i]
             size = sum(1 for label in labels if label == group)
-        return group, size, quota.count if quota.count is not None else places(quota.share, size, quota.rounding)
+        return group, size, quota.count if quota.count is not None else places(cast(float, quota.share), size, quota.rounding)
 
     def _adjustment_lines(self, u: UnitResult, lang: str) -> list[str]:
         """Bonus, deductions, vetoes and gates of one unit, in the order they were applied."""
@@ -329,12 +381,12 @@ class Evaluation:
                 sign = "+" if item.kind == "bonus" else "-"
                 why = "; ".join(filter(None, (f"{r.reason} [{r.evidence}]" if r.evidence else r.reason
                                               for r in adj.records_of(u.id) if r.item == item.id)))
-                capped = ((f"（申报 {fmt(claimed)}，封顶 {fmt(item.cap)}）" if zh else f" (claimed {fmt(claimed)}, cap {fmt(item.cap)})")
+                capped = ((f"（申报 {fmt(claimed)}，封顶 {_fmt(item.cap)}）" if zh else f" (claimed {fmt(claimed)}, cap {_fmt(item.cap)})")
                           if counted < claimed else "")
                 lines.append(f"  {item.name.text(lang)} {sign}{fmt(counted)}{capped}" + (f": {why}" if why else ""))
-            if sc.bonus_cap is not None and adj.bonus_claimed[i] > sc.bonus_cap:
-                lines.append(f"  加分合计 {fmt(adj.bonus_claimed[i])}，封顶 {fmt(sc.bonus_cap)}" if zh
-                             else f"  bonuses add up to {fmt(adj.bonus_claimed[i])}, capped at {fmt(sc.bonus_cap)}")
+            if sc.bonus_cap is not None and adj.bonus_claimed is not None and adj.bonus_claimed[i] > sc.bonus_cap:
+                lines.append(f"  加分合计 {fmt(adj.bonus_claimed[i])}，封顶 {_fmt(sc.bonus_cap)}" if zh
+                             else f"  bonuses add up to {fmt(adj.bonus_claimed[i])}, capped at {_fmt(sc.bonus_cap)}")
             for block, amount in adj.blocks.items():
                 cap = sc.deduction_blocks[block]
                 if amount[i] > cap:
@@ -353,16 +405,16 @@ class Evaluation:
         for change in u.grade_changes:
             if change.by == "gate":
                 gate = next(g for g in sc.gates if g.id == change.id)
-                grade = sc.grading.bands[sc.band_index(gate.grade)].label.text(lang)
-                cond = f"< {fmt(gate.below)}" if gate.below is not None else f"> {fmt(gate.above)}"
+                grade = _band_label(sc, gate.grade, lang)
+                cond = f"< {_fmt(gate.below)}" if gate.below is not None else f"> {_fmt(gate.above)}"
                 verb = ("定为" if gate.effect == "force_grade" else "最高为") if zh else \
                     ("sets the grade to" if gate.effect == "force_grade" else "caps the grade at")
                 lines.append(f"门槛「{gate.name.text(lang)}」：{gate.indicator} {cond}，等次{verb} {grade}" if zh
                              else f"gate '{gate.name.text(lang)}': {gate.indicator} {cond} {verb} {grade}")
             elif change.by == "quota":
                 quota = next(q for q in sc.quotas if q.grade == change.id)
-                held = sc.grading.bands[sc.band_index(change.id)].label.text(lang)
-                to = sc.grading.bands[sc.band_index(change.grade)].label.text(lang) if change.grade else ("无等次" if zh else "no grade")
+                held = _band_label(sc, change.id, lang)
+                to = _band_label(sc, change.grade, lang) if change.grade else ("无等次" if zh else "no grade")
                 group, size, seats = self._quota_group(quota, self.units.index[u.id])
                 limit = f"{fmt(quota.share * 100)}%" if quota.share is not None else f"{quota.count}"
                 where_zh = "全部单位" if group is None else f"{quota.per}「{group}」"
@@ -378,7 +430,17 @@ class Evaluation:
         return lines
 
 
-def _veto_effect_text(veto, sc, lang: str) -> str:
+def _fmt(value: float | None) -> str:
+    """A number as a person writes it (evalkit.rules.base.fmt); n/a for none."""
+    return "n/a" if value is None else fmt(value)
+
+
+def _band_label(sc: Scorecard, grade: str, lang: str) -> str:
+    """The label of a grade of the scorecard's bands (the grade itself when there are none)."""
+    return sc.grading.bands[sc.band_index(grade)].label.text(lang) if sc.grading else grade
+
+
+def _veto_effect_text(veto: Veto, sc: Scorecard, lang: str) -> str:
     zh = lang == "zh"
     grade = sc.grading.bands[sc.band_index(veto.grade)].label.text(lang) if veto.grade and sc.grading else ""
     return {
