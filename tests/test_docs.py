@@ -9,9 +9,9 @@ are plugins and plugin tests rather than scripts):
   the lines of output it shows. The command is run with the virtual environment's `evalkit` (cwd: the
   repository root; no shell). It must exit 0, or N when the command line ends with ``# exit N``; every
   output line shown must appear in what the command printed (stdout and stderr; runs of spaces count as
-  one; a line ``...`` stands for lines left out). A file a command writes with ``-o``/``--output`` or
-  ``--store`` goes to a temporary folder of the page, and a later command of the page that names it
-  reads it there.
+  one; a line ``...`` stands for lines left out). A file a command writes with ``-o``/``--output``, or a
+  ``--store`` that is not a file of the repository, goes to a temporary folder of the page, and a later
+  command of the page that names it reads it there.
 - ```text, ```yaml, ```csv and ```sh blocks are shown only.
 
 Every page must have at least one example that runs.
@@ -34,7 +34,7 @@ DOCS = ROOT / "docs"
 EVALKIT = Path(sys.executable).with_name("evalkit")
 SKIP = {"plugins.md"}  # tests/test_plugin_docs.py runs its examples
 PAGES = sorted(p for p in DOCS.glob("*.md") if p.name not in SKIP)
-WRITES = {"-o", "--output", "--store"}
+OUTPUTS = {"-o", "--output"}
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.S | re.M)
 
 
@@ -67,7 +67,7 @@ def run_command(line: str, outputs: dict[str, Path], folder: Path) -> tuple[subp
     assert not set(words) & {">", ">>", "|", "&&", ";"}, f"no shell syntax in a console command: {line!r}"
     argv = [str(EVALKIT)]
     for k, word in enumerate(words[1:], start=1):
-        if words[k - 1] in WRITES:
+        if words[k - 1] in OUTPUTS or (words[k - 1] == "--store" and word not in outputs and not (ROOT / word).exists()):
             outputs[word] = folder / Path(word).name
         argv.append(str(outputs.get(word, word)))
     env = {k: v for k, v in os.environ.items() if k != "EVALKIT_STORE"}
