@@ -368,7 +368,7 @@ def test_validate(tmp_path, capsys):
     ["explain", str(SCORECARD), "--data", str(DATA), "--units", str(UNITS), "U01", "--format", "xml"],
 ])
 def test_usage_errors_exit_64(capsys, argv):
-    code, out, err = run(capsys, *argv)
+    code, _out, err = run(capsys, *argv)
     assert code == 64
     assert err.startswith("evalkit: usage error: ")
 

@@ -82,4 +82,4 @@ def validate_file(path: str | Path, registry: Registry | Callable[[], Registry] 
     problems = validate(document, registry)
     if problems:
         raise DefinitionError(problems)
-    return ValidationReport(file=str(path), kind=kind, warnings=tuple(load_scorecard(document, registry).warnings))
+    return ValidationReport(file=str(path), kind=kind, warnings=tuple(str(w) for w in load_scorecard(document, registry).warnings))

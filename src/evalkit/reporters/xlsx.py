@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -143,7 +143,7 @@ def _items(book: Workbook, ev: Evaluation, order: list[int], lang: str, points: 
         flag = label("missing_reweighted" if item.missing == "reweight" else "missing_scored_zero", lang)
         ind = indicators.get(item.indicator)
         per_item.append((item_id, item.name.text(lang), paths[item_id], ", ".join(item.indicators),
-                         ind.unit if ind is not None else "", item.rule, float(cast(float, item.max_points)),
+                         ind.unit if ind is not None else "", item.rule, float(item.max_points),
                          value_list, r.points.tolist(), share, r.score.tolist(), r.missing.tolist(), flag))
     ids, names = ev.units.ids, ev.units.names
     ranks = ev.ranks.tolist()

@@ -100,7 +100,8 @@ def load_inputs(files: InputFiles, registry: Registry | None = None, warn: Warn 
         scorecard = scorecard_in_force(files.scorecard, files.period, registry)
     else:
         scorecard = load_scorecard(files.scorecard, registry)
-    for warning in scorecard.warnings:
+    warnings = tuple(str(problem) for problem in scorecard.warnings)
+    for warning in warnings:
         if warn is not None:
             warn(warning)
     units = load_units(files.units, registry)
@@ -108,7 +109,7 @@ def load_inputs(files: InputFiles, registry: Registry | None = None, warn: Warn 
     records: tuple[AdjustmentRecord, ...] = ()
     if files.adjustments:
         records = tuple(read_adjustments(read_table(files.adjustments, registry), units.ids, scorecard))
-    return Inputs(scorecard=scorecard, units=units, data=data, adjustments=records, warnings=tuple(scorecard.warnings))
+    return Inputs(scorecard=scorecard, units=units, data=data, adjustments=records, warnings=warnings)
 
 
 def load_period_data(files: InputFiles, registry: Registry, scorecard: Scorecard, units: Units) -> DataSet:
