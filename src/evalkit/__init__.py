@@ -16,20 +16,36 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+# Every command's work, callable from Python: each returns a result whose to_dict() is the command's JSON.
+from evalkit.analysis.benchmarks import benchmark_report  # evalkit benchmarks
+from evalkit.analysis.comparison import compare_report  # evalkit compare
+from evalkit.analysis.period_rollup import load_rollup, rollup_files, run_rollup  # evalkit rollup
+from evalkit.analysis.sensitivity import sensitivity_of, sensitivity_settings  # evalkit sensitivity
+from evalkit.analysis.targets import assess_targets  # evalkit targets
 from evalkit.definition.model import Indicator, Label, Scorecard
 from evalkit.definition.scorecard import load_scorecard, validate
+from evalkit.definition.validation import validate_file  # evalkit validate
 from evalkit.errors import DataError, DefinitionError, EvalkitError, FileAccessError, PluginError, Problem
 from evalkit.io.data import DataSet, Units
 from evalkit.io.inputs import load_data, load_units
 from evalkit.io.sources import Source
 from evalkit.io.table import Loader, Table
+from evalkit.methods import ahp_from_file, delphi_from_file, fuzzy_from_files, rank_units  # ahp, delphi, fuzzy, rank
 from evalkit.plugins.hookspecs import hookimpl
+from evalkit.plugins.inventory import plugin_inventory, rule_inventory  # evalkit plugins, evalkit rules
 from evalkit.plugins.manager import Registry, build_registry, default_registry, load_plugins
+from evalkit.plugins.scaffold import new_plugin  # evalkit new-plugin
 from evalkit.reporters.base import Reporter, ReportOptions
+from evalkit.reporters.render import render_report, run_report  # evalkit run (reports)
+from evalkit.reporters.report_extras import ExtrasRequest, compute_report_extras  # --compare-with, --benchmarks, --targets
+from evalkit.reviews import load_review, review  # evalkit review
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, scalar_rule
 from evalkit.scoring.adjustments import AdjustmentRecord
-from evalkit.scoring.evaluation import Evaluation, UnitResult
+from evalkit.scoring.evaluation import Evaluation, Explanation, UnitResult
+from evalkit.scoring.files import InputFiles, evaluate_files, explain_files, load_inputs  # evalkit run / explain
 from evalkit.scoring.rounding import Rounding, round_array
+from evalkit.store.history import Store  # evalkit run --store
+from evalkit.store.trends import read_history  # evalkit history
 
 __version__ = "0.1.0"
 
@@ -70,8 +86,11 @@ __all__ = [
     "DefinitionError",
     "EvalkitError",
     "Evaluation",
+    "Explanation",
+    "ExtrasRequest",
     "FileAccessError",
     "Indicator",
+    "InputFiles",
     "Label",
     "Loader",
     "ParamProblem",
@@ -85,18 +104,44 @@ __all__ = [
     "RuleContext",
     "Scorecard",
     "Source",
+    "Store",
     "Table",
     "UnitResult",
     "Units",
+    "ahp_from_file",
+    "assess_targets",
+    "benchmark_report",
     "build_registry",
+    "compare_report",
+    "compute_report_extras",
     "default_registry",
+    "delphi_from_file",
     "evaluate",
+    "evaluate_files",
+    "explain_files",
+    "fuzzy_from_files",
     "hookimpl",
     "load_data",
+    "load_inputs",
     "load_plugins",
+    "load_review",
+    "load_rollup",
     "load_scorecard",
     "load_units",
+    "new_plugin",
+    "plugin_inventory",
+    "rank_units",
+    "read_history",
+    "render_report",
+    "review",
+    "rollup_files",
     "round_array",
+    "rule_inventory",
+    "run_report",
+    "run_rollup",
     "scalar_rule",
+    "sensitivity_of",
+    "sensitivity_settings",
     "validate",
+    "validate_file",
 ]

@@ -52,7 +52,7 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
                      help="output format: table (default), json, csv, xlsx, html, markdown, or one a plugin adds")
     run.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")
     run.add_argument("--lang", choices=("zh", "en"), help="label language (default: zh when the scorecard has Chinese names)")
-    from evalkit.store.history import add_store_options
+    from evalkit.cli.store_options import add_store_options
 
     add_store_options(run)  # --store PATH / --no-store: keep the run in the history store (evalkit.store.history)
     extras = run.add_argument_group(
@@ -119,8 +119,8 @@ def extras_request(args: argparse.Namespace) -> ExtrasRequest:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from evalkit.cli import registry_from
+    from evalkit.cli.store_options import prepare_run_store, save_run
     from evalkit.reporters.render import reporter_for, run_report
-    from evalkit.store.history import prepare_run_store
 
     registry = registry_from(args)
     reporter_for(args.format, registry)  # an unknown format is a usage error before any work
@@ -135,7 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                             registry=registry, progress=progress.update,
                             stage=lambda name: progress.stage(STAGES.get(name, name)), warn=warn)
     if pending is not None:
-        pending.save(report.evaluation, registry)
+        save_run(pending, report.evaluation, registry)
     emit(args, report.content, f"{len(report.evaluation.units)} units, format {args.format}")
     return 0
 

@@ -50,7 +50,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -720,16 +719,6 @@ class PendingRun:
         return (f"stored as run {stored.id} in {self.path} ({what})" if stored.created
                 else f"already stored as run {stored.id} in {self.path} (same inputs; {what})")
 
-    def save(self, evaluation: Evaluation, registry: Registry | None = None, quiet: bool = False) -> StoredRun:
-        """`store`, then the message on stderr unless `quiet`.
-
-        Kept for `evalkit.cli.run` until it calls `evalkit.cli.store_options.save_run`; new code calls `store`.
-        """
-        stored = self.store(evaluation, registry)
-        if not quiet:
-            print(self.message(stored, evaluation), file=sys.stderr)
-        return stored
-
 
 def run_files(scorecard: str | os.PathLike, data: str | os.PathLike | Sequence[str | os.PathLike], units: str | os.PathLike,
               adjustments: str | os.PathLike | None = None) -> dict[str, str | None]:
@@ -756,27 +745,7 @@ def pending_run(path: str | None, files: Mapping[str, str | None], options: Mapp
     return PendingRun(path=str(path), files=dict(files), options=dict(options or {}))
 
 
-# --------------------------------------------------------------------------------------------------
-# Kept for `evalkit.cli.run` until it imports these from `evalkit.cli.store_options` (same behaviour there).
-
-
-def prepare_run_store(args: Any) -> PendingRun | None:
-    """For `evalkit run`: None unless --store or $EVALKIT_STORE names a store; checks it before any work."""
-    path = store_path(getattr(args, "store", None), getattr(args, "no_store", False))
-    if path is None:
-        return None
-    return pending_run(path, run_files(args.scorecard, args.data, args.units, getattr(args, "adjustments", None)))
-
-
-def add_store_options(parser: Any) -> None:
-    """--store PATH and --no-store, for `evalkit run`."""
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--store", metavar="PATH",
-                       help=f"keep the run in this history store (SQLite; created on first use; default ${ENV_VAR})")
-    group.add_argument("--no-store", action="store_true", help=f"do not store the run even when ${ENV_VAR} is set")
-
-
 __all__ = ["APPLICATION_ID", "ENV_VAR", "MIGRATIONS", "SCHEMA_VERSION", "IndicatorTrendRow", "PendingRun", "RunNotFound",
-           "RunRow", "Store", "StoreError", "StoredRun", "UnitTrendRow", "add_store_options", "check_cells", "check_store",
-           "input_fingerprint", "load_run", "pending_run", "prepare_run_store", "run_files", "scorecard_hash", "store_path",
+           "RunRow", "Store", "StoreError", "StoredRun", "UnitTrendRow", "check_cells", "check_store",
+           "input_fingerprint", "load_run", "pending_run", "run_files", "scorecard_hash", "store_path",
            "stored_json"]
