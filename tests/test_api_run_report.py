@@ -202,18 +202,26 @@ def test_validate_through_the_api(path, kind, capsys):
     code, out, err = cli(capsys, "validate", path)
     report = validate_file(path)
     assert code == 0 and out == report.text() + "\n" and report.kind == kind
-    assert report.to_dict() == {"file": str(path), "valid": True, "kind": kind, "warnings": list(report.warnings)}
+    assert report.valid and report.to_dict() == {"file": str(path), "valid": True, "kind": kind, "problems": [],
+                                                 "warnings": list(report.warnings)}
     assert [f"evalkit: warning: {w}" for w in report.warnings] == [line for line in err.splitlines() if line]
+    code, out, _ = cli(capsys, "validate", path, "--format", "json")
+    assert code == 0 and json.loads(out) == report.to_dict()
 
 
 def test_validate_reports_every_problem(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: x\nname: {zh: 坏}\nperiod: '2025'\ndimensions: []\n", encoding="utf-8")
     code, _, err = cli(capsys, "validate", bad)
+    report = validate_file(bad)
+    assert code == 2 and not report.valid and report.problems
+    assert all(str(p) in err for p in report.problems)
     with pytest.raises(DefinitionError) as caught:
-        validate_file(bad)
-    assert code == caught.value.exit_code == 2
-    assert all(str(p) in err for p in caught.value.problems)
+        report.raise_for_problems()
+    assert caught.value.exit_code == 2 and list(caught.value.problems) == list(report.problems)
+    code, out, _ = cli(capsys, "validate", bad, "--format", "json")
+    assert code == 2 and json.loads(out) == json.loads(json.dumps(report.to_dict()))
+    assert json.loads(out)["valid"] is False and len(json.loads(out)["problems"]) == len(report.problems)
 
 
 def test_schema_through_the_api(tmp_path, capsys):

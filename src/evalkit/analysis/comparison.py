@@ -14,6 +14,7 @@ creates a store).
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -102,28 +103,36 @@ def comparison_store(store: str | None, runs: Sequence[Any] | None = None, score
     return None
 
 
-def compare_report(inputs: Sequence[str] = (), *, data: str | None = None, units: str | None = None,
+def compare_report(inputs: Sequence[str | os.PathLike[str]] = (), *, scorecard: str | os.PathLike[str] | None = None,
+                   data: str | os.PathLike[str] | None = None, units: str | os.PathLike[str] | None = None,
                    periods: Sequence[str] | None = None, store: str | None = None, runs: Sequence[Any] | None = None,
                    scorecard_id: str | None = None, marked: MarkedRule | str | None = None, marked_among: str = "stayed",
                    allow_different_scorecards: bool = False, rectify: bool = False, bottom: str | None = None,
                    weakest: int = 3, decimals: int = 1, registry: Registry | Callable[[], Registry] | None = None,
                    warn: Callable[[str], None] | None = None) -> ComparisonReport:
-    """Compare BEFORE and AFTER given as two result files (`inputs`), one scorecard (`inputs`) with `data`, `units`
-    and two `periods`, or two runs of a history store (`store` and `runs`, or `scorecard_id` and `periods`).
+    """Compare BEFORE and AFTER given as two result files (`inputs`), one `scorecard` (or `inputs` = [scorecard]) with
+    `data`, `units` and two `periods`, or two runs of a history store (`store` and `runs`, or `scorecard_id` and `periods`).
 
     `marked` declares "improved markedly" (KIND:N), counted among units that stayed (`marked_among`) or all;
     `rectify` lists AFTER's lowest tier, `bottom` its bottom N % or N units, with `weakest` items each.
     `registry` (or a function making one, called only when scoring) and `warn` (scorecard warnings) serve the
     periods form. UsageError for a combination of inputs that does not name two results.
     """
+    if scorecard is not None:
+        if inputs:
+            raise UsageError("evalkit compare: give the scorecard once, as `scorecard` or in `inputs`")
+        inputs = [scorecard]
+    paths = [os.fspath(p) for p in inputs]
+    data = os.fspath(data) if data is not None else None
+    units = os.fspath(units) if units is not None else None
     if isinstance(marked, str):
         marked = MarkedRule.parse(marked)
     path = comparison_store(store, runs, scorecard_id)
     if store or runs or scorecard_id:
         asked = "--store" if store else "--runs" if runs else "--scorecard-id"
-        before, after, names = _stored(asked, path, inputs, data, units, periods, runs, scorecard_id)
+        before, after, names = _stored(asked, path, paths, data, units, periods, runs, scorecard_id)
     else:
-        before, after, names = _files(inputs, data, units, periods, registry, warn)
+        before, after, names = _files(paths, data, units, periods, registry, warn)
     if marked is not None and marked_among != marked.among:
         marked = MarkedRule(marked.kind, marked.threshold, marked_among)
     elif marked is None and marked_among != "stayed":

@@ -16,7 +16,7 @@ def add_commands(sub: Any, plugin_options: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "benchmarks", parents=[plugin_options], help="benchmarks per indicator and peer group, gaps and league tables (标杆)",
         description="Mean, median, best, mean of the top decile (the best ceil(n/10) values in the indicator's direction), "
-                    "percentiles (numpy's linear method, taken on performance: p90 is a level about 90 %% of peers do not "
+                    "percentiles (numpy's linear method, taken on performance: p90 is a level about 90 % of peers do not "
                     "reach, in either direction), designated benchmark units and external standards, for every indicator "
                     "and peer group. With --unit: the unit's gap to each benchmark in the indicator's own unit "
                     "(POSITIVE = BETTER than the benchmark) and its league table (the five units above and below it).")

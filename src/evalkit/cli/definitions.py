@@ -6,12 +6,16 @@ import argparse
 import json
 import sys
 
+from evalkit.errors import DefinitionError
+
 
 def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.ArgumentParser) -> None:
     validate = sub.add_parser("validate", parents=[plugin_options], help="check a scorecard, review or roll-up file",
                               description="Check a scorecard (or a review or roll-up definition) against its schema "
                                           "and the checks a schema cannot make; report every problem.")
     validate.add_argument("file", metavar="FILE")
+    validate.add_argument("--format", choices=("text", "json"), default="text",
+                          help="text (default): the verdict or every problem; json: the report as JSON (exit 2 when invalid)")
     validate.set_defaults(handler=cmd_validate)
     schema = sub.add_parser("schema", parents=[plugin_options], help="print the scorecard JSON Schema",
                             description="Print the scorecard schema with every installed rule's params.")
@@ -27,6 +31,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     report = validate_file(args.file, lambda: registry_from(args))
     for warning in report.warnings:
         print(f"evalkit: warning: {warning}", file=sys.stderr)
+    if args.format == "json":
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+        return 0 if report.valid else DefinitionError.exit_code
+    report.raise_for_problems()  # printed as every other definition error is, exit 2
     print(report.text())
     return 0
 

@@ -56,8 +56,11 @@ def load_scorecard(source: str | Path | Mapping[str, Any] | Document, registry: 
     return attrs.evolve(build(resolved, registry), warnings=tuple(warnings), ahp=ahp_results)
 
 
-def validate(source: str | Path | Mapping[str, Any] | Document, registry: Registry) -> list[Problem]:
+def validate(source: str | Path | Mapping[str, Any] | Document, registry: Registry | None = None) -> list[Problem]:
     """Every problem with a scorecard (empty when it is valid); file errors still raise."""
+    from evalkit.plugins.manager import registry_or_default
+
+    registry = registry_or_default(registry)
     try:
         document = _as_document(source)
     except DefinitionError as exc:

@@ -53,9 +53,11 @@ def read_table(path: str | Path, registry: Registry) -> Table:
     return table
 
 
-def load_units(path: str | Path, registry: Registry) -> Units:
+def load_units(path: str | Path, registry: Registry | None = None) -> Units:
     """The units file (id, name, type, parent; Chinese headers accepted)."""
-    return read_units(read_table(path, registry))
+    from evalkit.plugins.manager import registry_or_default
+
+    return read_units(read_table(path, registry_or_default(registry)))
 
 
 def load_data(data_paths: str | Path | Sequence[str | Path], units: Units | str | Path, scorecard: Scorecard,

@@ -16,7 +16,7 @@ import attrs
 
 from evalkit.methods.delphi import DelphiResult, delphi_round
 from evalkit.methods.inputs import DelphiScores, read_delphi_scores
-from evalkit.plugins.manager import Registry
+from evalkit.plugins.manager import Registry, registry_or_default
 
 __all__ = ["DelphiReport", "delphi_from_file"]
 
@@ -63,7 +63,7 @@ class DelphiReport:
         return "\ufeff" + buffer.getvalue()
 
 
-def delphi_from_file(path: str | Path, registry: Registry, full_mark: float, *, ddof: int = 1) -> DelphiReport:
+def delphi_from_file(path: str | Path, registry: Registry | None, full_mark: float, *, ddof: int = 1) -> DelphiReport:
     """Read a Delphi round's scores (wide or long) and compute its statistics."""
-    scores = read_delphi_scores(path, registry, full_mark)
+    scores = read_delphi_scores(path, registry_or_default(registry), full_mark)
     return DelphiReport(scores=scores, result=delphi_round(scores.scores, full_mark, ddof=ddof))

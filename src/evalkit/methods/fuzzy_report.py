@@ -30,7 +30,7 @@ from evalkit.methods.weight_input import (
     weights_from_text,
     weights_in_order,
 )
-from evalkit.plugins.manager import Registry
+from evalkit.plugins.manager import Registry, registry_or_default
 
 __all__ = ["FuzzyReport", "fuzzy_from_files", "parse_grade_values", "parse_grades"]
 
@@ -147,7 +147,7 @@ class FuzzyReport:
         return "\ufeff" + buffer.getvalue()  # a BOM so that Excel shows Chinese names
 
 
-def fuzzy_from_files(ballots: str | Path, registry: Registry, *, weights: str | Sequence[float] | None = None,
+def fuzzy_from_files(ballots: str | Path, registry: Registry | None = None, *, weights: str | Sequence[float] | None = None,
                      weights_file: str | Path | None = None, normalize_weights: bool = False,
                      grades: str | Sequence[str] = FUZZY_GRADES, grade_values: str | Sequence[float] | None = None,
                      operator: str = "weighted_average", notify: Notify | None = None) -> FuzzyReport:
@@ -168,7 +168,7 @@ def fuzzy_from_files(ballots: str | Path, registry: Registry, *, weights: str | 
     if (weights is None) == (weights_file is None):
         raise DefinitionError(Problem("give the weights one way", path="weights", expected="weights or weights_file",
                                       found="both" if weights is not None else "neither"))
-    read = read_ballots(ballots, registry, names)
+    read = read_ballots(ballots, registry_or_default(registry), names)
     if isinstance(weights, str):
         w, weights_from = weights_from_text(weights, read.criteria, normalize=normalize_weights, named=True,
                                             holder="the ballots have", notify=tell), "--weights"

@@ -37,7 +37,7 @@ from evalkit.methods.weight_input import (
     weights_in_order,
 )
 from evalkit.methods.weights import critic_weights, entropy_weights, std_weights
-from evalkit.plugins.manager import Registry
+from evalkit.plugins.manager import Registry, registry_or_default
 
 __all__ = ["EXTRA_COLUMNS", "MAX_REVERSAL_UNITS", "NORMALIZATIONS", "RANK_METHODS", "SCORE_NAMES", "RankReport",
            "check_rank_options", "rank_matrix", "rank_units"]
@@ -175,7 +175,7 @@ class RankReport:
         return "\ufeff" + buffer.getvalue()  # a BOM so that Excel shows Chinese names
 
 
-def rank_units(data: str | Path, registry: Registry, method: str, *, weights: str | Sequence[float] | None = None,
+def rank_units(data: str | Path, registry: Registry | None, method: str, *, weights: str | Sequence[float] | None = None,
                weights_file: str | Path | None = None, normalize_weights: bool = False,
                direction: str | Sequence[str] | None = None, criteria: str | Sequence[str] | None = None,
                units: str | Path | None = None, normalization: str | None = None, v: float | None = None,
@@ -199,6 +199,7 @@ def rank_units(data: str | Path, registry: Registry, method: str, *, weights: st
         raise DefinitionError(Problem("give the weights one way", path="weights", expected="weights or weights_file",
                                       found="both" if weights is not None else "neither"))
     chosen = split_list(criteria) if isinstance(criteria, str) else criteria
+    registry = registry_or_default(registry)
     dm = read_matrix(data, registry, chosen or None)
     names = _unit_names(dm, units, registry)
     higher = parse_directions(direction, dm.criteria)

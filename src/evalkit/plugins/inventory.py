@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from evalkit.plugins.manager import KINDS, Registry
+from evalkit.plugins.manager import KINDS, Registry, registry_or_default
 
 
 @attrs.frozen
@@ -42,8 +42,9 @@ class PluginInventory:
         return "".join(line + "\n" for line in lines)
 
 
-def plugin_inventory(registry: Registry) -> PluginInventory:
-    """Every plugin of `registry` and what it registers, to see what an installation provides."""
+def plugin_inventory(registry: Registry | None = None) -> PluginInventory:
+    """Every plugin of `registry` (default: the installed ones) and what it registers."""
+    registry = registry_or_default(registry)
     entries = []
     for info in registry.plugins:
         provides = {kind: sorted(name for (k, name), owner in registry.owners.items() if k == kind and owner == info.name)
@@ -77,7 +78,8 @@ class RuleInventory:
         return "".join(line + "\n" for line in lines)
 
 
-def rule_inventory(registry: Registry) -> RuleInventory:
-    """Every rule of `registry` with its parameters and plugin, to choose and configure a scorecard's rules."""
+def rule_inventory(registry: Registry | None = None) -> RuleInventory:
+    """Every rule of `registry` (default: the installed ones) with its parameters and plugin."""
+    registry = registry_or_default(registry)
     return RuleInventory(rules=tuple(dict(registry.rules[name].summary(), plugin=registry.owner("rules", name))
                                      for name in sorted(registry.rules)))

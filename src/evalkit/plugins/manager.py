@@ -330,6 +330,11 @@ def default_registry(**options: Any) -> Registry:
     return _installed_registry()
 
 
+def registry_or_default(registry: Registry | None) -> Registry:
+    """`registry`, or the default one when None: every public function that takes a registry accepts None."""
+    return registry if registry is not None else default_registry()
+
+
 @functools.lru_cache(maxsize=1)
 def _installed_registry() -> Registry:
     return build_registry(load_plugins())
