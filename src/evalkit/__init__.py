@@ -44,6 +44,8 @@ from evalkit.scoring.adjustments import AdjustmentRecord
 from evalkit.scoring.evaluation import Evaluation, Explanation, UnitResult
 from evalkit.scoring.files import InputFiles, evaluate_files, explain_files, load_inputs  # evalkit run / explain
 from evalkit.scoring.rounding import Rounding, round_array
+from evalkit.store.archive import recompute_run, run_record, verify_store  # evalkit history show|recompute|verify
+from evalkit.store.diff import diff_results  # evalkit diff
 from evalkit.store.history import Store  # evalkit run --store
 from evalkit.store.trends import read_history  # evalkit history
 
@@ -116,6 +118,7 @@ __all__ = [
     "compute_report_extras",
     "default_registry",
     "delphi_from_file",
+    "diff_results",
     "evaluate",
     "evaluate_files",
     "explain_files",
@@ -132,11 +135,13 @@ __all__ = [
     "plugin_inventory",
     "rank_units",
     "read_history",
+    "recompute_run",
     "render_report",
     "review",
     "rollup_files",
     "round_array",
     "rule_inventory",
+    "run_record",
     "run_report",
     "run_rollup",
     "scalar_rule",
@@ -144,4 +149,5 @@ __all__ = [
     "sensitivity_settings",
     "validate",
     "validate_file",
+    "verify_store",
 ]
