@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "evalkit.cli.targets_cmd",
     "evalkit.cli.history_cmd",
     "evalkit.cli.archive_cmd",
+    "evalkit.cli.appeal_cmd",
     "evalkit.cli.new_plugin",
 )
 

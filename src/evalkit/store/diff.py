@@ -1,4 +1,4 @@
-"""What changed between two result documents, per unit: item values and points, total, grade and rank.
+"""What changed between two result documents, per unit: item values and points, total, grade, rank and reward share.
 
 `diff_results(before, after)` compares two results (`Evaluation.to_dict()`, or runs read from the history
 store); `evalkit diff RUN_A RUN_B` and `evalkit history recompute` print it. Units whose rank changed only
@@ -12,7 +12,13 @@ from typing import Any
 
 import attrs
 
-UNIT_FIELDS = ("total", "rank", "grade")
+UNIT_FIELDS = ("total", "rank", "grade", "share")
+
+
+def _with_share(unit: Mapping[str, Any], doc: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The unit's entry with its reward share (evalkit.analysis.rewards), when the result has one."""
+    shares = {r["unit"]: r.get("share") for r in doc.get("rewards", {}).get("units", ())}
+    return {**unit, "share": shares[unit["id"]]} if shares.get(unit["id"]) is not None else unit
 
 
 @attrs.frozen
@@ -80,8 +86,8 @@ def _show(value: Any) -> str:
 def diff_results(before: Mapping[str, Any], after: Mapping[str, Any], before_name: str = "before",
                  after_name: str = "after") -> ResultDiff:
     """The per-unit differences from `before` to `after` (two result documents)."""
-    a_units = {u["id"]: u for u in before.get("units", ())}
-    b_units = {u["id"]: u for u in after.get("units", ())}
+    a_units = {u["id"]: _with_share(u, before) for u in before.get("units", ())}
+    b_units = {u["id"]: _with_share(u, after) for u in after.get("units", ())}
     changes = []
     for uid in list(a_units) + [u for u in b_units if u not in a_units]:
         a, b = a_units.get(uid), b_units.get(uid)
@@ -103,7 +109,7 @@ def diff_results(before: Mapping[str, Any], after: Mapping[str, Any], before_nam
         if fields or items:
             changes.append(UnitChange(uid, b.get("name"), fields, items, "changed"))
     other = tuple(f"{key} differs" for key in sorted(set(before) | set(after))
-                  if key != "units" and before.get(key) != after.get(key))
+                  if key not in ("units", "rewards") and before.get(key) != after.get(key))
     return ResultDiff(before_name, after_name, tuple(changes), other)
 
 

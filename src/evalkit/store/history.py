@@ -447,7 +447,10 @@ class Store:
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[None]:
-        """One write transaction: BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any failure."""
+        """One write transaction: BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any failure (inside one already open: part of it)."""
+        if self.conn.in_transaction:
+            yield
+            return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -455,6 +458,10 @@ class Store:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """One write transaction (the write lock taken first): everything written inside is kept together or not at all."""
+        return self._write()
 
     def close(self) -> None:
         self.conn.close()
