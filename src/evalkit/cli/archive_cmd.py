@@ -2,7 +2,7 @@
 from the kept inputs, checking the store, and what changed between two runs (evalkit.store.archive, evalkit.store.diff).
 
 Exit codes: `history verify` exits 6 when the store fails a check (changed outside evalkit); `history recompute`
-and `diff` exit 1 when the results differ, 0 when they are the same.
+exits 1 when the result differs from the stored one; `diff` exits 0 (with --exit-code: 1 when the runs differ).
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ def add_commands(sub: Any, plugin_options: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("diff", help="what changed per unit between two stored runs (values, points, total, grade, rank)",
                        description="Compare two stored runs unit by unit: item values and points, total, grade and rank, "
-                                   "and why (its own values, or another unit's). Exit 1 when they differ.")
+                                   "and why (its own values, or another unit's). With --exit-code, exit 1 when they differ.")
     p.add_argument("run_a", metavar="RUN_A")
     p.add_argument("run_b", metavar="RUN_B")
     p.add_argument("--store", metavar="PATH", help=f"the history store (default ${ENV_VAR})")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--exit-code", action="store_true", help="exit 1 when the runs differ (0 when they are the same)")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")
     p.set_defaults(handler=cmd_diff)
 
@@ -75,4 +76,4 @@ def cmd_diff(args: argparse.Namespace) -> int:
         a, b = store.run_id(args.run_a), store.run_id(args.run_b)
         result = diff_results(store.load(a), store.load(b), f"run {a}", f"run {b}")
     emit(args, json_text(result.to_dict()) if args.format == "json" else result.text(), "diff")
-    return 0 if result.same else 1
+    return 1 if args.exit_code and not result.same else 0

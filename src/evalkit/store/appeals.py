@@ -265,7 +265,7 @@ def _rerun(store: Store, run_id: int, appeal: int, corrections: Sequence[Correct
             data = corrected if role == "data" else ledger.get_blob(store.conn, sha) or b""
             files[role] = data
             kept_files.append((role, name, data))
-    plugins = [[p.name, p.version] for p in registry.plugins]
+    plugins = [[str(p.name), str(p.version)] for p in registry.plugins]
     options = {"period": period, "plugins": plugins, "appeal": appeal, "supersedes": run_id}
     fingerprint, described = input_fingerprint(files, options)
     stored = store.add(evaluation, fingerprint, described, files=kept_files, plugins=plugins,
