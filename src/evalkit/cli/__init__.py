@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "evalkit.cli.history_cmd",
     "evalkit.cli.archive_cmd",
     "evalkit.cli.appeal_cmd",
+    "evalkit.cli.rectify_cmd",
     "evalkit.cli.new_plugin",
 )
 
