@@ -37,8 +37,8 @@ class UnitChange:
             return f"only in the {'second' if self.status == 'added' else 'first'} run"
         if self.items:
             return "its own values changed: " + ", ".join(sorted(self.items))
-        if set(self.fields) <= {"rank", "grade"}:
-            return "another unit's result changed (rank or quota places)"
+        if set(self.fields) <= {"rank", "grade", "share"}:
+            return "another unit's result changed (its rank, quota place or reward share)"
         return "its result changed"
 
     def to_dict(self) -> dict[str, Any]:
@@ -69,14 +69,25 @@ class ResultDiff:
         if self.same:
             return f"{self.before} → {self.after}: no difference\n"
         lines = [f"{self.before} → {self.after}: {len(self.units)} units changed"]
-        for change in self.units:
+        share_only = [c for c in self.units if c.status == "changed" and not c.items and set(c.fields) == {"share"}]
+        for change in sorted((c for c in self.units if c not in share_only), key=_importance):
             lines.append(f"  {change.unit}" + (f" {change.name}" if change.name else "") + f": {change.why}")
             for field, (a, b) in change.fields.items():
                 lines.append(f"    {field}: {_show(a)} → {_show(b)}")
             for item, values in change.items.items():
                 lines.append(f"    {item}: " + "; ".join(f"{k} {_show(a)} → {_show(b)}" for k, (a, b) in values.items()))
+        if share_only:
+            lines.append(f"  {len(share_only)} more units: only their reward share changed (the pool is shared among "
+                         "other units now); --format json lists them")
         lines += [f"  {o}" for o in self.other]
         return "\n".join(lines) + "\n"
+
+
+def _importance(change: UnitChange) -> tuple[int, str]:
+    """Units whose own values changed first, then those whose grade or total changed, then rank only."""
+    if change.items or change.status != "changed":
+        return 0, ""
+    return (1 if {"grade", "total"} & set(change.fields) else 2), ""
 
 
 def _show(value: Any) -> str:

@@ -196,7 +196,7 @@ def update_entries(store: Store, path: str | os.PathLike, registry: Registry | N
         from evalkit.plugins.manager import default_registry
 
         registry = default_registry()
-    table = read_table(path, registry)
+    table = read_table(os.fspath(path), registry)
     wanted = {"entry": ("entry", "id", "编号"), "measures": ("measures", "整改措施"), "owner": ("owner", "责任人"),
               "deadline": ("deadline", "整改时限"), "status": ("status", "状态"), "note": ("note", "备注")}
     columns = find_columns(table, wanted, ["entry"])
