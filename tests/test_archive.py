@@ -180,3 +180,28 @@ def test_diff_of_two_stored_runs(capsys, store):
     assert cli(capsys, "diff", "1", "1", "--store", store, "--exit-code")[0] == 0
     with Store.open(store) as opened:
         assert diff_results(opened.load(1), opened.load(1)).same
+
+
+def test_a_run_of_a_scheme_folder_and_two_data_files_is_recomputed(capsys, tmp_path):
+    """Every version of a scheme folder is kept under its own name; several data files keep their order."""
+    from tests.test_scheme_folder import setup
+
+    args = setup(tmp_path)
+    extra = tmp_path / "more.csv"
+    extra.write_text("unit,indicator,period,value\nu,x,2023,10\n", encoding="utf-8")
+    db = tmp_path / "runs.db"
+    folder, _, data, _, units = args
+    code, _, err = cli(capsys, "run", folder, "--data", data, "--data", extra, "--units", units, "--period", "2025", "--store", db)
+    assert code == 0, err
+    roles = [f.role for f in run_record(db, 1).files]
+    assert roles == ["data", "data.2", "scorecard:2023.yaml", "scorecard:2025.yaml", "units"]
+    assert recompute_run(db, 1).identical
+
+
+def test_a_run_with_record_sources_is_not_recomputed_without_them(tmp_path):
+    with Store.open(tmp_path / "h.db") as store:
+        doc = json.loads((ROOT / "examples" / "hvbp" / "expected.json").read_text(encoding="utf-8"))
+        store.add(doc, inputs={"options": {"period": "2025", "records": ["x=folder"]}},
+                  files=[("scorecard", "s.yaml", b"id: x\n")])
+    with pytest.raises(Exception, match="record sources"):
+        recompute_run(tmp_path / "h.db", 1)

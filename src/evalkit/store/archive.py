@@ -148,6 +148,9 @@ def materialize(store: Store, run_id: int, folder: Path, replace: dict[str, tupl
     args["data"] = [p for _, p in sorted(args["data"], key=lambda rp: (len(rp[0]), rp[0]))]
     options = stored_json(store.path, run_id, "inputs", store.conn.execute(
         "SELECT inputs FROM runs WHERE id = ?", (run_id,)).fetchone()[0]).get("options", {})
+    if options.get("records"):
+        raise StoreError(Problem(f"run {run_id} read record sources ({', '.join(map(str, options['records']))}), which the "
+                                 "store does not keep; it cannot be recomputed from the store", source=store.path))
     args["period"] = options.get("period")
     return args
 
