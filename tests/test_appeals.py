@@ -84,6 +84,7 @@ def test_an_upheld_appeal_stores_a_run_superseding_the_old_one(capsys, store):
             assert not validator.is_valid({**rows[0], "run": "one"})
     old, new = run_record(store, 1), run_record(store, 2)
     assert old.superseded_by == (2,) and new.supersedes == 1 and new.appeal == filed.id
+    assert [kind for _, kind in old.records] == ["publication", "appeal", "decision"] and new.records == ()
     code, out, _ = cli(capsys, "diff", "1", "2", "--store", store, "--format", "json")
     assert code == 0
     b07 = next(u for u in json.loads(out)["units"] if u["unit"] == "B07")

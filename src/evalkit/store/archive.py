@@ -67,13 +67,16 @@ class RunRecord:
     appeal: int | None
     superseded_by: tuple[int, ...]
     units: int
+    records: tuple[tuple[int, str], ...] = ()  # (record id, kind): publication, appeals, decisions, rectification
+
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "scorecard_id": self.scorecard_id, "scorecard_version": self.scorecard_version,
                 "period": self.period, "stored_at": self.stored_at, "evalkit_version": self.evalkit_version,
                 "plugins": None if self.plugins is None else [list(p) for p in self.plugins],
                 "files": [f.to_dict() for f in self.files], "fingerprint": self.fingerprint, "units": self.units,
-                "supersedes": self.supersedes, "appeal": self.appeal, "superseded_by": list(self.superseded_by)}
+                "supersedes": self.supersedes, "appeal": self.appeal, "superseded_by": list(self.superseded_by),
+                "records": [{"id": r, "kind": k} for r, k in self.records]}
 
     def text(self) -> str:
         lines = [f"run {self.id}: {self.scorecard_id} {self.scorecard_version or ''} period {self.period}, {self.units} units",
@@ -88,6 +91,11 @@ class RunRecord:
             lines.append(f"  supersedes run {self.supersedes}" + (f" after appeal {self.appeal}" if self.appeal else ""))
         if self.superseded_by:
             lines.append("  superseded by run " + ", ".join(str(r) for r in self.superseded_by))
+        kinds: dict[str, list[int]] = {}
+        for record_id, kind in self.records:
+            kinds.setdefault(kind, []).append(record_id)
+        for kind, ids in kinds.items():
+            lines.append(f"  {kind.replace('_', ' ')} records: " + ", ".join(str(i) for i in ids))
         return "\n".join(lines) + "\n"
 
 
@@ -102,13 +110,15 @@ def run_record(store: StoreLike, run: int | str) -> RunRecord:
             "SELECT f.role, f.name, f.sha256, b.size FROM run_files f LEFT JOIN blobs b ON b.sha256 = f.sha256 "
             "WHERE f.run_id = ? ORDER BY f.role", (run_id,)).fetchall())
         later = tuple(r for (r,) in conn.execute("SELECT id FROM runs WHERE supersedes = ? ORDER BY id", (run_id,)))
+        kept = tuple((int(r), str(k)) for r, k in conn.execute("SELECT id, kind FROM records WHERE run_id = ? ORDER BY id",
+                                                              (run_id,)))
     finally:
         if close:
             opened.close()
     plugins = None if row[5] is None else tuple((str(n), str(v)) for n, v in json.loads(row[5]))
     return RunRecord(id=run_id, scorecard_id=row[0], scorecard_version=row[1], period=row[2], stored_at=row[3],
                      evalkit_version=row[4], plugins=plugins, files=files, fingerprint=row[6], supersedes=row[7],
-                     appeal=row[8], superseded_by=later, units=row[9])
+                     appeal=row[8], superseded_by=later, units=row[9], records=kept)
 
 
 show_run = run_record
