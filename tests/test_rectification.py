@@ -97,3 +97,22 @@ def test_bottom_share_and_grades(two_years, tmp_path):
         assert len(result.entries) == 25  # 10 % of 254, to the nearest unit
         with pytest.raises(Exception, match="no grade 'poor'"):
             open_entries(store, 2, "2025-12-31", grades=["poor"])
+
+
+def test_missed_targets_open_entries(capsys, tmp_path):
+    """examples/targets: B03 and B07 are off track and P02 behind on recruitment in 2025 (`evalkit targets` says so)."""
+    example = ROOT / "examples" / "targets"
+    db = tmp_path / "history.db"
+    assert cli(capsys, "run", example / "scorecard.yaml", "--data", example / "data.csv", "--units", example / "units.csv",
+               "--period", "2025", "--store", db)[0] == 0
+    code, out, _ = cli(capsys, "rectify", "open", "1", "--deadline", "2026-06-30", "--grade", "good", "--targets",
+                       example / "targets.csv", "--store", db, "--format", "json")
+    assert code == 0
+    entries = {e["unit"]: e for e in json.loads(out)["entries"]}
+    missed = {u: [m["status"] for m in e.get("missed_targets", [])] for u, e in entries.items()}
+    assert missed["B03"] == ["off_track"] and missed["B07"] == ["off_track"] and missed["P02"] == ["behind"]
+    assert "missed targets: recruitment (off_track)" in entries["B07"]["reasons"]
+    schema = jsonschema.Draft202012Validator(base_schema("records.schema.json"))
+    entry = dict(entries["B07"])
+    entry.pop("updates")
+    schema.validate({**entry, "recorded_at": "2026-01-01T00:00:00Z"})

@@ -27,7 +27,7 @@ def add_commands(sub: Any, plugin_options: argparse.ArgumentParser) -> None:
                                    "the overdue ones.")
     actions = p.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
-    opened = actions.add_parser("open", parents=[common], help="open entries from a run")
+    opened = actions.add_parser("open", parents=[common, plugin_options], help="open entries from a run")
     opened.add_argument("run", metavar="RUN")
     opened.add_argument("--deadline", required=True, metavar="DATE")
     opened.add_argument("--grade", action="append", metavar="G", help="units of this grade (repeatable; default the lowest)")
@@ -35,6 +35,7 @@ def add_commands(sub: Any, plugin_options: argparse.ArgumentParser) -> None:
     opened.add_argument("--below-standard", action="store_true", help="also every unit with an item below its standard")
     opened.add_argument("--standard", type=number_in(0, 1, open_low=True), default=0.6, metavar="R",
                         help="an item reaches its standard at R × its maximum points (default 0.6)")
+    opened.add_argument("--targets", metavar="FILE", help="also the units with a target behind or off track (as evalkit targets)")
     opened.add_argument("--owner", default="", metavar="WHO")
     opened.add_argument("--measures", default="", metavar="TEXT")
     update = actions.add_parser("update", parents=[common, plugin_options], help="apply the file the units filled in")
@@ -55,8 +56,11 @@ def cmd_rectify(args: argparse.Namespace) -> int:
     with Store.open(store_of(args, "rectify"), create=False) as store:
         result: Any
         if args.action == "open":
+            from evalkit.cli import registry_from
+
             result = rectification.open_entries(store, args.run, args.deadline, args.grade, args.bottom,
-                                                args.below_standard, args.standard, args.owner, args.measures)
+                                                args.below_standard, args.standard, args.owner, args.measures,
+                                                args.targets, registry_from(args) if args.targets else None)
         elif args.action == "update":
             from evalkit.cli import registry_from
 

@@ -3,7 +3,8 @@
 - `open_entries(store, run, ...)`: one entry per unit selected from a run: the lagging tier (the lowest grade,
   or the grades named), the bottom share (`bottom="10%"` or a number of units), units with an item below its
   standard. Each entry lists the unit's weak items (points below `standard` × the item's maximum, default 60 %;
-  the three weakest when none is), and its measures, owner, deadline and status ("open").
+  the three weakest when none is), and its measures, owner, deadline and status ("open"); with `targets` (a
+  targets file, as `evalkit targets` reads), also the units with a target behind or off track at the run's period.
 - `update_entries(store, file)`: a CSV or XLSX the units fill in (columns entry, measures, owner, deadline,
   status, note; status open, in_progress or done) appends an update per row.
 - `check_entries(store, run, today)`: the next period's run closes every entry whose weak items all reach their
@@ -139,12 +140,39 @@ def _bottom_count(bottom: str | int | None, n: int) -> int:
                                 found=repr(bottom))) from None
 
 
+def missed_targets(store: Store, run_id: int, targets: str | os.PathLike,
+                   registry: Registry | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Unit -> its targets behind or off track at the run's period (`evalkit targets` on the run's kept inputs)."""
+    import tempfile
+    from pathlib import Path
+
+    from evalkit.analysis.targets import assess_targets
+    from evalkit.scoring.files import InputFiles, load_inputs
+    from evalkit.store.archive import materialize
+
+    if registry is None:
+        from evalkit.plugins.manager import default_registry
+
+        registry = default_registry()
+    with tempfile.TemporaryDirectory(prefix="evalkit-rectify-") as folder:
+        inputs = load_inputs(InputFiles(**materialize(store, run_id, Path(folder))), registry)
+        assessment = assess_targets(inputs.scorecard, inputs.data, targets=os.fspath(targets), registry=registry)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in assessment.rows():
+        if row["status"] in ("behind", "off_track"):
+            out.setdefault(row["unit"], []).append({k: row[k] for k in ("indicator", "target", "due", "actual", "status")})
+    return out
+
+
 def open_entries(store: Store, run: int | str, deadline: str | datetime.date, grades: Sequence[str] | None = None,
                  bottom: str | int | None = None, below_standard: bool = False, standard: float = DEFAULT_STANDARD,
-                 owner: str = "", measures: str = "") -> Register:
-    """Open an entry for each unit the run selects (the lagging tier by default); units with an open entry are skipped."""
+                 owner: str = "", measures: str = "", targets: str | os.PathLike | None = None,
+                 registry: Registry | None = None) -> Register:
+    """Open an entry for each unit the run selects (the lagging tier by default; with `targets`, also the units with
+    a target behind or off track); units with an open entry are skipped."""
     run_id = store.run_id(run)
     doc = store.load(run_id)
+    missed = missed_targets(store, run_id, targets, registry) if targets is not None else {}
     due = parse_date(deadline, "deadline").isoformat()
     if not 0 < standard <= 1:
         raise DataError(Problem("the standard is a share of an item's maximum", expected="a number in (0, 1]", found=str(standard)))
@@ -169,6 +197,8 @@ def open_entries(store: Store, run: int | str, deadline: str | datetime.date, gr
                                   and (_ratio(w["points"], w["max_points"]) or 0) < standard
                                   for w in weak_items(doc, u, standard)):
             reasons.append(f"items below {standard:.0%} of their points")
+        if u["id"] in missed:
+            reasons.append("missed targets: " + ", ".join(f"{m['indicator']} ({m['status']})" for m in missed[u["id"]]))
         if reasons:
             chosen.append((u, reasons))
     period = str(doc.get("scorecard", {}).get("period", ""))
@@ -179,7 +209,8 @@ def open_entries(store: Store, run: int | str, deadline: str | datetime.date, gr
             if u["id"] in already:
                 continue
             body = {"unit": u["id"], "name": u.get("name"), "reasons": reasons, "weak_items": weak_items(doc, u, standard),
-                    "measures": measures, "owner": owner, "deadline": due, "status": "open", "period": period}
+                    "measures": measures, "owner": owner, "deadline": due, "status": "open", "period": period,
+                    **({"missed_targets": missed[u["id"]]} if u["id"] in missed else {})}
             opened.append(ledger.add_record(store.conn, "rectification", run_id, None, _now(), body))
     entries = tuple(e for e in register(store).entries if e.id in set(opened))
     skipped = len(chosen) - len(opened)
