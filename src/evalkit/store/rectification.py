@@ -74,11 +74,13 @@ class Entry:
     status: str
     period: str | None
     updates: tuple[Record, ...] = ()
+    missed_targets: tuple[Mapping[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "kind": "rectification", "run": self.run, "unit": self.unit, "name": self.name,
                 "reasons": list(self.reasons), "weak_items": [dict(w) for w in self.weak_items], "measures": self.measures,
                 "owner": self.owner, "deadline": self.deadline, "status": self.status, "period": self.period,
+                **({"missed_targets": [dict(m) for m in self.missed_targets]} if self.missed_targets else {}),
                 "updates": [u.to_dict() for u in self.updates]}
 
 
@@ -115,7 +117,7 @@ def register(store: Store, status: str | None = None) -> Register:
         entry = Entry(id=r.id, run=r.run, unit=r.body["unit"], name=r.body.get("name"), reasons=tuple(r.body["reasons"]),
                       weak_items=tuple(r.body["weak_items"]), measures=str(fields["measures"]), owner=str(fields["owner"]),
                       deadline=str(fields["deadline"]), status=str(fields["status"]), period=r.body.get("period"),
-                      updates=tuple(updates.get(r.id, ())))
+                      updates=tuple(updates.get(r.id, ())), missed_targets=tuple(r.body.get("missed_targets", ())))
         if status is None or entry.status == status:
             out.append(entry)
     return Register(tuple(out))
