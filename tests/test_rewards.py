@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -114,3 +115,22 @@ def test_run_reports_the_shares_in_json_and_markdown(capsys):
     assert main([*args, "--format", "markdown"]) == 0
     out = capsys.readouterr().out
     assert "## 考核结果运用" in out and "奖励总额 500000.00，已分配 500000.00，未分配 0.00" in out
+
+
+def test_the_xlsx_and_html_reports_show_the_shares(tmp_path, capsys):
+    import io
+
+    import openpyxl
+
+    from evalkit.cli import main
+
+    args = ["run", str(COUNTY / "scorecard.yaml"), "--data", str(COUNTY / "data.csv"), "--units", str(COUNTY / "units.csv"),
+            "--period", "2025"]
+    assert main([*args, "--format", "xlsx", "-o", str(tmp_path / "r.xlsx")]) == 0
+    sheet = openpyxl.load_workbook(io.BytesIO((tmp_path / "r.xlsx").read_bytes()))["考核结果运用"]
+    shares = [row[4].value for row in sheet.iter_rows(min_row=2, max_row=255)]
+    assert sum(int(Decimal(str(s)) * 100) for s in shares) == 50000000 and sheet["E2"].number_format == "#,##0.00"
+    assert main([*args, "--format", "html", "-o", str(tmp_path / "r.html")]) == 0
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert '<section id="rewards"><h2>考核结果运用</h2>' in html and "奖励总额 500000.00" in html
+    capsys.readouterr()

@@ -73,3 +73,26 @@ def reward_html(ev: Evaluation, lang: str) -> str:
     out += ["<tr>" + "".join(f"<td{c}>{escape(v)}</td>" for v, c in zip(cells, cls)) + "</tr>\n" for cells in rows]
     out.append("</tbody></table></div>" + (f"<p>{escape(total)}</p>" if total else "") + "</section>\n")
     return "".join(out)
+
+
+def add_reward_sheet(book: Any, ev: Evaluation, lang: str) -> None:
+    """The xlsx sheet (考核结果运用), when the scorecard declares rewards: shares as numbers to the cent."""
+    from evalkit.reporters.xlsx_writer import Cell, Column, Style
+
+    found = reward_rows(ev, lang)
+    if found is None:
+        return
+    head, rows, numeric, total = found
+    money = Style(num_format="#,##0.00")
+    columns = [Column(h, money if n and k == 4 else Style()) for k, (h, n) in enumerate(zip(head, numeric))]
+    values: list[list[Any]] = []
+    for cells in rows:
+        row: list[Any] = [int(cells[0]) if cells[0] else None, cells[1], cells[2], cells[3]]
+        if len(cells) == 6:
+            whole, _, cents = cells[4].partition(".")
+            row.append(int(whole) + int(cents) / 100)  # the cent amount, shown with two decimals
+        row.append(cells[-1])
+        values.append(row)
+    if total:
+        values.append([Cell(total, Style(bold=True))])
+    book.add_sheet(title(lang), columns, values, freeze=(1, 2))
