@@ -144,3 +144,10 @@ def test_two_processes_recording_appeals_and_runs_at_once_lose_nothing(store, tm
         assert len(opened.runs()) == 7
     check = verify_store(store)
     assert check.ok, check.problems
+
+
+def test_the_record_and_result_schemas_are_valid_2020_12_schemas():
+    for name in ("records.schema.json", "result.schema.json", "scorecard.schema.json"):
+        jsonschema.Draft202012Validator.check_schema(base_schema(name))
+    assert (ROOT / "schemas" / "records.schema.json").read_bytes() == (ROOT / "src" / "evalkit" / "schemas" /
+                                                                      "records.schema.json").read_bytes()
