@@ -121,6 +121,11 @@ def test_review_and_rollup_through_the_api(capsys, tmp_path):
         assert code == 0 and (json.loads(out) == rolled.to_dict() if fmt == "json" else out == rolled.to_csv("zh"))
 
 
+def drop_triggers(conn):
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
+
+
 @pytest.mark.parametrize(("sql", "args"), [
     ("UPDATE unit_results SET total = 'eighty' WHERE unit = 'B07'", ("--unit", "B07")),
     ("UPDATE unit_results SET rank = 'first' WHERE unit = 'B07'", ("--unit", "B07")),
@@ -133,6 +138,7 @@ def test_a_hand_edited_store_is_a_store_error(capsys, store, tmp_path, sql, args
     edited = tmp_path / "edited.db"
     edited.write_bytes(store.read_bytes())
     conn = sqlite3.connect(edited)
+    drop_triggers(conn)  # the store refuses UPDATE; a hand edit drops its triggers first
     conn.execute(sql)
     conn.commit()
     conn.close()
@@ -145,6 +151,7 @@ def test_compare_of_hand_edited_runs_is_a_store_error(capsys, store, tmp_path):
     edited = tmp_path / "edited.db"
     edited.write_bytes(store.read_bytes())
     conn = sqlite3.connect(edited)
+    drop_triggers(conn)
     conn.execute("UPDATE runs SET result = '[1, 2]' WHERE id = 2")
     conn.commit()
     conn.close()

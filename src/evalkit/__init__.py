@@ -20,6 +20,7 @@ from typing import Any
 from evalkit.analysis.benchmarks import benchmark_report  # evalkit benchmarks
 from evalkit.analysis.comparison import compare_report  # evalkit compare
 from evalkit.analysis.period_rollup import load_rollup, rollup_files, run_rollup  # evalkit rollup
+from evalkit.analysis.rewards import allocate as allocate_rewards  # the rewards section of a result
 from evalkit.analysis.sensitivity import sensitivity_of, sensitivity_settings  # evalkit sensitivity
 from evalkit.analysis.targets import assess_targets  # evalkit targets
 from evalkit.definition.model import Indicator, Label, Scorecard
@@ -44,7 +45,12 @@ from evalkit.scoring.adjustments import AdjustmentRecord
 from evalkit.scoring.evaluation import Evaluation, Explanation, UnitResult
 from evalkit.scoring.files import InputFiles, evaluate_files, explain_files, load_inputs  # evalkit run / explain
 from evalkit.scoring.rounding import Rounding, round_array
+from evalkit.store.appeals import appeal_list, decide, file_appeal, publish  # evalkit appeal
+from evalkit.store.archive import recompute_run, run_record, verify_store  # evalkit history show|recompute|verify
+from evalkit.store.diff import diff_results  # evalkit diff
 from evalkit.store.history import Store  # evalkit run --store
+from evalkit.store.rectification import check_entries, open_entries, update_entries  # evalkit rectify
+from evalkit.store.rectification import register as rectification_register
 from evalkit.store.trends import read_history  # evalkit history
 
 __version__ = "0.1.0"
@@ -109,16 +115,22 @@ __all__ = [
     "UnitResult",
     "Units",
     "ahp_from_file",
+    "allocate_rewards",
+    "appeal_list",
     "assess_targets",
     "benchmark_report",
     "build_registry",
+    "check_entries",
     "compare_report",
     "compute_report_extras",
+    "decide",
     "default_registry",
     "delphi_from_file",
+    "diff_results",
     "evaluate",
     "evaluate_files",
     "explain_files",
+    "file_appeal",
     "fuzzy_from_files",
     "hookimpl",
     "load_data",
@@ -129,19 +141,26 @@ __all__ = [
     "load_scorecard",
     "load_units",
     "new_plugin",
+    "open_entries",
     "plugin_inventory",
+    "publish",
     "rank_units",
     "read_history",
+    "recompute_run",
+    "rectification_register",
     "render_report",
     "review",
     "rollup_files",
     "round_array",
     "rule_inventory",
+    "run_record",
     "run_report",
     "run_rollup",
     "scalar_rule",
     "sensitivity_of",
     "sensitivity_settings",
+    "update_entries",
     "validate",
     "validate_file",
+    "verify_store",
 ]

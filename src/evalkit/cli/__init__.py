@@ -33,6 +33,9 @@ COMMAND_MODULES = (
     "evalkit.cli.benchmarks_cmd",
     "evalkit.cli.targets_cmd",
     "evalkit.cli.history_cmd",
+    "evalkit.cli.archive_cmd",
+    "evalkit.cli.appeal_cmd",
+    "evalkit.cli.rectify_cmd",
     "evalkit.cli.new_plugin",
 )
 

@@ -22,7 +22,15 @@ def add_commands(sub: Any, plugin_options: argparse.ArgumentParser) -> None:
         description=f"List the runs in the history store (--store PATH, default ${ENV_VAR}), or show a trend: --unit ID "
                     "(total, rank and grade per period), --indicator ID (values per unit and period; with --unit, one "
                     "unit). Trends use the latest run of each scorecard and period. --run N prints a stored result (JSON). "
-                    "Exit 5 when the store cannot be read, 6 when the file is not an evalkit history store.")
+                    "Exit 5 when the store cannot be read, 6 when the file is not an evalkit history store. "
+                    "`history show RUN` prints what went into a run, `history recompute RUN` re-scores it from its kept "
+                    "inputs (exit 1 when the result differs), `history verify` checks every run and the hash chain "
+                    "(exit 6 when something was changed outside evalkit).",
+        parents=[plugin_options])
+    p.add_argument("action", nargs="?", choices=("show", "recompute", "verify"),
+                   help="show RUN | recompute RUN | verify (without: list the runs, or a trend)")
+    p.add_argument("target", nargs="?", metavar="RUN", help="the run, for show and recompute")
+    p.add_argument("--recompute", action="store_true", help="with verify: also re-score every run from its kept inputs")
     p.add_argument("--store", metavar="PATH", help=f"the history store (default ${ENV_VAR})")
     p.add_argument("--unit", metavar="ID", help="a unit's trend")
     p.add_argument("--indicator", metavar="ID", help="an indicator's trend")
@@ -37,6 +45,10 @@ def cmd_history(args: argparse.Namespace) -> int:
     from evalkit.store.history import ENV_VAR, store_path
     from evalkit.store.trends import IndicatorTrend, StoredResult, UnitTrend, read_history
 
+    if getattr(args, "action", None):
+        from evalkit.cli.archive_cmd import cmd_archive
+
+        return cmd_archive(args)
     path = store_path(args.store)
     if path is None:
         raise UsageError(f"evalkit history: no history store: give --store PATH or set {ENV_VAR}")

@@ -26,7 +26,9 @@ def prepare_run_store(args: argparse.Namespace) -> PendingRun | None:
     path = store_path(getattr(args, "store", None), getattr(args, "no_store", False))
     if path is None:
         return None
-    return pending_run(path, run_files(args.scorecard, args.data, args.units, getattr(args, "adjustments", None)))
+    records = getattr(args, "records", None)  # record sources are not kept: noted, so recompute can say so
+    return pending_run(path, run_files(args.scorecard, args.data, args.units, getattr(args, "adjustments", None)),
+                       {"records": list(records)} if records else None)
 
 
 def save_run(pending: PendingRun, evaluation: Any, registry: Any = None) -> StoredRun:

@@ -253,6 +253,9 @@ class SemanticCheck:
         yield from self.node_problems()
         yield from self.grading_problems()
         yield from self.adjustment_problems()
+        from evalkit.definition.rewards import reward_problems
+
+        yield from reward_problems(self.doc)  # rewards: (考核结果运用)
 
     def indicator_problems(self) -> Iterable[Problem]:
         seen: dict[str, int] = {}

@@ -160,6 +160,10 @@ def render_html(evaluation: Evaluation, options: ReportOptions) -> str:
     if has_adjust:
         w(_adjustments_table(ev, order, lang))
 
+    from evalkit.reporters.rewards import reward_html
+
+    w(reward_html(ev, lang))  # 考核结果运用, when the scorecard declares rewards
+
     # Tier transitions, benchmarks, targets
     if extras is not None:
         w(extras.sections())

@@ -114,6 +114,9 @@ def render_markdown(evaluation: Evaluation, options: ReportOptions) -> str:
                                fmt(rec.points) if rec.points is not None else "", md(rec.reason), md(rec.evidence),
                                md(rec.authority)]))
         lines.append("")
+    from evalkit.reporters.rewards import reward_lines
+
+    lines += reward_lines(ev, lang)
     extras = extras_of(options)
     if extras is not None:
         lines += extra_sections(ev, extras, lang)

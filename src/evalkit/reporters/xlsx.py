@@ -77,6 +77,9 @@ def render_xlsx(evaluation: Evaluation, options: ReportOptions) -> bytes:
     _scorecard(book, evaluation, lang, points)
     if evaluation.adjusted is not None:
         _adjustments(book, evaluation, order, lang)
+    from evalkit.reporters.rewards import add_reward_sheet
+
+    add_reward_sheet(book, evaluation, lang)  # 考核结果运用, when the scorecard declares rewards
     extras = extras_of(options)
     if extras is not None:
         from evalkit.reporters.xlsx_extras import add_extra_sheets

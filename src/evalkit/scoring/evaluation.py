@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 import numpy as np
@@ -20,6 +20,9 @@ from evalkit.rules.base import fmt
 from evalkit.scoring.adjustments import Adjusted, changes_for
 from evalkit.scoring.engine import ItemResult
 from evalkit.scoring.grading import NO_GRADE
+
+if TYPE_CHECKING:
+    from evalkit.analysis.rewards import RewardAllocation
 
 RESULT_FORMAT = 1
 
@@ -197,7 +200,23 @@ class Evaluation:
             "dimensions": dim_defs,
             "items": item_defs,
             "units": units,
+            **self._rewards_entry(units),
         }
+
+    def _rewards_entry(self, units: list[dict[str, Any]]) -> dict[str, Any]:
+        """{"rewards": ...} when the scorecard declares what grades bring (evalkit.analysis.rewards), else {}."""
+        allocation = self.rewards(units)
+        return {} if allocation is None else {"rewards": allocation.to_dict()}
+
+    def rewards(self, units: list[dict[str, Any]] | None = None) -> RewardAllocation | None:
+        """Each unit's honours, coefficient and share of the reward pool (None: the scorecard declares no rewards)."""
+        from evalkit.analysis.rewards import allocate
+        from evalkit.definition.rewards import reward_scheme
+
+        scheme = reward_scheme(self.scorecard.raw)
+        if scheme is None:
+            return None
+        return allocate(scheme, units if units is not None else self._unit_entries(self.order().tolist()))
 
     def unit_dict(self, unit_id: str) -> dict[str, Any]:
         """One unit's entry of `to_dict()["units"]`, built without the other units; KeyError if not assessed."""

@@ -30,13 +30,19 @@ Decisions:
   not SQLite, SQLite without the evalkit mark, or a newer schema version. A run id that is not in the
   store is a data error (3), as an unknown unit is.
 
-Schema version 2 (``schema_version`` lists the migrations applied, in order)::
+Schema version 3 (``schema_version`` lists the migrations applied, in order)::
 
     schema_version(version INTEGER PRIMARY KEY, description, applied_at, evalkit_version)
     runs(id INTEGER PRIMARY KEY AUTOINCREMENT, fingerprint TEXT UNIQUE, scorecard_id, scorecard_version,
          scorecard_hash, period, stored_at, evalkit_version, units, inputs JSON, result JSON)
     unit_results(run_id, unit, name, type, total, rank, grade)            -- v2, for trends
     item_results(run_id, unit, item, indicator, value, points, score)     -- v2, for trends
+    runs + (plugins JSON, supersedes, appeal)                             -- v3
+    blobs(sha256, size, data zlib), run_files(run_id, role, name, sha256)  -- v3, the inputs kept
+    records(id, kind, run_id, subject, at, body JSON)                     -- v3, publication, appeals, rectification
+    ledger(seq, kind, ref, at, digest, prev, hash)                        -- v3, the hash chain (evalkit.store.ledger)
+
+From v3 on the store is append-only (triggers refuse UPDATE and DELETE).
 
 `load_run(store, run_id or (scorecard_id, period))` returns a stored result document (the latest run
 for a scorecard and period when several were stored, e.g. after a data correction).
@@ -58,13 +64,14 @@ import attrs
 
 from evalkit.errors import DataError, EvalkitError, FileAccessError, Problem
 from evalkit.scoring.rounding import json_number
+from evalkit.store import ledger
 
 if TYPE_CHECKING:
     from evalkit.definition.model import Scorecard
     from evalkit.plugins.manager import Registry
     from evalkit.scoring.evaluation import Evaluation
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION_ID = 0x45564B53  # "EVKS"
 BUSY_TIMEOUT = 60.0  # seconds a writer waits for another one
 ENV_VAR = "EVALKIT_STORE"
@@ -236,6 +243,14 @@ def _v2(conn: sqlite3.Connection) -> None:
         _index_result(conn, run_id, json.loads(result))
 
 
+def _v3(conn: sqlite3.Connection) -> None:
+    ledger.create_tables(conn)
+    for (run_id,) in conn.execute("SELECT id FROM runs ORDER BY id").fetchall():  # runs stored before: chained as they are
+        stored_at = conn.execute("SELECT stored_at FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
+        ledger.append(conn, "run", run_id, str(stored_at), ledger.run_digest(conn, run_id) or "")
+    ledger.protect(conn)
+
+
 @attrs.frozen
 class Migration:
     version: int
@@ -246,6 +261,8 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "runs: one row per stored evaluation, unique by input fingerprint", _v1),
     Migration(2, "unit_results and item_results: per-unit rows for trends, filled from the stored results", _v2),
+    Migration(3, "blobs, run_files, records and ledger: kept inputs, appeals and rectification, a hash chain; "
+                 "append-only", _v3),
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
 
@@ -430,7 +447,10 @@ class Store:
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[None]:
-        """One write transaction: BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any failure."""
+        """One write transaction: BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any failure (inside one already open: part of it)."""
+        if self.conn.in_transaction:
+            yield
+            return
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -438,6 +458,10 @@ class Store:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """One write transaction (the write lock taken first): everything written inside is kept together or not at all."""
+        return self._write()
 
     def close(self) -> None:
         self.conn.close()
@@ -455,10 +479,15 @@ class Store:
 
     # ---- writing
 
-    def add(self, evaluation: Evaluation | Mapping[str, Any], fingerprint: str | None = None, inputs: Mapping[str, Any] | None = None) -> StoredRun:
+    def add(self, evaluation: Evaluation | Mapping[str, Any], fingerprint: str | None = None, inputs: Mapping[str, Any] | None = None,
+            files: Sequence[tuple[str, str, bytes]] = (), plugins: Sequence[Sequence[str]] | None = None,
+            supersedes: int | None = None, appeal: int | None = None) -> StoredRun:
         """Store an Evaluation (or a result document) unless a run with the same fingerprint is stored.
 
         Without a fingerprint (results made in memory), the SHA-256 of the JSON result stands in for it.
+        `files` are the input files kept with the run, (role, file name, bytes) each, so that it can be recomputed
+        (`evalkit.store.archive.recompute`); `plugins` the (name, version) of the plugins loaded; `supersedes` the
+        run this one replaces, after the decision on `appeal` (a record id).
         """
         if isinstance(evaluation, Mapping):
             doc = dict(evaluation)
@@ -477,11 +506,14 @@ class Store:
                 return StoredRun(id=row[0], created=False)
             cursor = self.conn.execute(
                 "INSERT INTO runs (fingerprint, scorecard_id, scorecard_version, scorecard_hash, period, stored_at, "
-                "evalkit_version, units, inputs, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "evalkit_version, units, inputs, result, plugins, supersedes, appeal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (fingerprint, str(scorecard.get("id", "")), scorecard.get("version"), sc_hash, str(scorecard.get("period", "")),
-                 _now(), _evalkit_version(), len(doc.get("units", ())), _canonical(inputs or {}), text))
+                 stored_at := _now(), _evalkit_version(), len(doc.get("units", ())), _canonical(inputs or {}), text,
+                 None if plugins is None else _canonical([list(p) for p in plugins]), supersedes, appeal))
             run_id = int(cursor.lastrowid or 0)  # always set after an INSERT
             _index_result(self.conn, run_id, doc)
+            ledger.store_files(self.conn, run_id, files)
+            ledger.append(self.conn, "run", run_id, stored_at, ledger.run_digest(self.conn, run_id) or "")
             return StoredRun(id=run_id, created=True)
 
     # ---- reading
@@ -710,14 +742,29 @@ class PendingRun:
         if registry is not None:
             options["plugins"] = [[p.name, p.version] for p in registry.plugins]
         fingerprint, inputs = input_fingerprint(self.files, options)
+        kept = kept_files(self.files)
         with Store.open(self.path) as store:
-            return store.add(evaluation, fingerprint, inputs)
+            return store.add(evaluation, fingerprint, inputs, files=kept, plugins=options.get("plugins", []))
 
     def message(self, stored: StoredRun, evaluation: Evaluation) -> str:
         """What to tell the person: 'stored as run 3 in PATH (...)', or that the same inputs were already stored."""
         what = f"scorecard {evaluation.scorecard.id}, period {evaluation.period}"
         return (f"stored as run {stored.id} in {self.path} ({what})" if stored.created
                 else f"already stored as run {stored.id} in {self.path} (same inputs; {what})")
+
+
+def kept_files(files: Mapping[str, str | None]) -> list[tuple[str, str, bytes]]:
+    """(role, file name, bytes) of each input file named, to keep with the run."""
+    kept = []
+    for role in sorted(files):
+        given = files[role]
+        if given is None:
+            continue
+        try:
+            kept.append((role, Path(given).name, Path(given).read_bytes()))
+        except OSError as exc:
+            raise FileAccessError(Problem(f"cannot read the file: {exc.strerror or exc}", source=str(given))) from None
+    return kept
 
 
 def run_files(scorecard: str | os.PathLike, data: str | os.PathLike | Sequence[str | os.PathLike], units: str | os.PathLike,
@@ -747,5 +794,5 @@ def pending_run(path: str | None, files: Mapping[str, str | None], options: Mapp
 
 __all__ = ["APPLICATION_ID", "ENV_VAR", "MIGRATIONS", "SCHEMA_VERSION", "IndicatorTrendRow", "PendingRun", "RunNotFound",
            "RunRow", "Store", "StoreError", "StoredRun", "UnitTrendRow", "check_cells", "check_store",
-           "input_fingerprint", "load_run", "pending_run", "run_files", "scorecard_hash", "store_path",
+           "input_fingerprint", "kept_files", "load_run", "pending_run", "run_files", "scorecard_hash", "store_path",
            "stored_json"]
