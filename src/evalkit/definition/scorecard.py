@@ -252,6 +252,7 @@ class SemanticCheck:
         yield from self.node_problems()
         yield from self.grading_problems()
         yield from self.adjustment_problems()
+        yield from self.discretionary_clause_problems()
 
     def indicator_problems(self) -> Iterable[Problem]:
         seen: dict[str, int] = {}
@@ -476,6 +477,28 @@ class SemanticCheck:
                 yield self.doc.problem(("gates", i, "id"), f"the gate id {gate['id']!r} is used twice", expected="unique ids",
                                        found=f"also at $.gates[{gate_ids[gate['id']]}]")
             gate_ids.setdefault(gate["id"], i)
+
+
+    def discretionary_clause_problems(self) -> Iterable[Problem]:
+        """A discretionary clause's id is what adjustment records name, so it is unique in the whole scorecard."""
+        taken: dict[str, str] = {node["id"]: "an item or dimension of the tree"
+                                 for node, _ in _walk(self.data["dimensions"], ("dimensions",))}
+        for key in ("bonus", "deductions"):
+            taken.update({x["id"]: f"a {key} item" for x in self.data.get(key, {}).get("items", [])})
+        taken.update({v["id"]: "a veto" for v in self.data.get("vetoes", [])})
+        for node, path in _walk(self.data["dimensions"], ("dimensions",)):
+            rule = node.get("rule") if isinstance(node.get("rule"), Mapping) else {}
+            if rule.get("name") != "clauses":
+                continue
+            for k, clause in enumerate(rule.get("params", {}).get("clauses", [])):
+                if not clause.get("discretionary"):
+                    continue
+                if clause["id"] in taken:
+                    yield self.doc.problem(path + ("rule", "params", "clauses", k, "id"),
+                                           f"the discretionary clause id {clause['id']!r} is already used "
+                                           "(adjustment records name it, so it must be unique in the scorecard)",
+                                           expected="a unique id", found=f"also {taken[clause['id']]}")
+                taken.setdefault(clause["id"], f"a discretionary clause of {node['id']!r}")
 
 
 def band_order_problems(document: Document, bands: list[Any]) -> Iterator[Problem]:

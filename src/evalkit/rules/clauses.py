@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 import attrs
 import numpy as np
 
-from evalkit.definition.model import Indicator, Label
+from evalkit.definition.model import Label
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 
 CONDITIONS = {"below": np.less, "above": np.greater, "at_least": np.greater_equal, "at_most": np.less_equal,
@@ -99,7 +99,8 @@ class Breakdown:
 
     clauses: tuple[Clause, ...]
     occurrences: np.ndarray
-    moved: np.ndarray
+    moved: np.ndarray  # after each clause's cap
+    claimed: np.ndarray  # before each clause's cap
     start: float
     raw: np.ndarray  # start - deductions + additions, before it is kept within 0..max_points
 
@@ -107,6 +108,11 @@ class Breakdown:
         """The clauses that moved unit `index`'s points: (clause, occurrences, points moved)."""
         occ, moved = self.occurrences[index], self.moved[index]
         return [(c, float(occ[k]), float(moved[k])) for k, c in enumerate(self.clauses) if occ[k] > 0]
+
+    def capped(self, index: int, clause: Clause) -> bool:
+        """Whether the clause's cap held unit `index` back."""
+        k = self.clauses.index(clause)
+        return bool(self.claimed[index, k] > self.moved[index, k] + 1e-9)
 
 
 def clause_indicator(spec: Mapping[str, Any]) -> str | None:
@@ -200,12 +206,15 @@ class ClausesRule(Rule):
         n = values.shape[0]
         occurrences = np.zeros((n, len(p.clauses)))
         moved = np.zeros((n, len(p.clauses)))
+        claimed = np.zeros((n, len(p.clauses)))
         with np.errstate(invalid="ignore"):
             for k, clause in enumerate(p.clauses):
                 if clause.source == "discretionary":
                     recorded = ctx.columns.get(DISCRETIONARY_PREFIX + clause.id)
+                    count = ctx.columns.get(DISCRETIONARY_PREFIX + clause.id + "#records")
                     amount = np.zeros(n) if recorded is None else np.asarray(recorded, dtype=np.float64)
-                    occurrences[:, k] = (amount > 0).astype(np.float64)
+                    occurrences[:, k] = (amount > 0).astype(np.float64) if count is None else count
+                    claimed[:, k] = amount
                     moved[:, k] = amount if clause.cap is None else np.minimum(amount, clause.cap)
                     continue
                 column = values[:, clause.column]
@@ -214,14 +223,15 @@ class ClausesRule(Rule):
                 elif clause.source == "count":
                     occ = np.where(column < 0, np.nan, column)  # a negative count cannot be scored
                 else:
-                    assert clause.comparison is not None
+                    assert clause.comparison is not None and clause.threshold is not None
                     held = CONDITIONS[clause.comparison](column, clause.threshold)
                     occ = np.where(np.isnan(column), np.nan, held.astype(np.float64))
                 occurrences[:, k] = occ
+                claimed[:, k] = occ * clause.points
                 moved[:, k] = clause.moved(occ)
         sign = np.array([1.0 if c.kind == "add" else -1.0 for c in p.clauses])
         raw = p.start + moved @ sign if len(p.clauses) else np.full(n, p.start)
-        return Breakdown(clauses=p.clauses, occurrences=occurrences, moved=moved, start=p.start, raw=raw)
+        return Breakdown(clauses=p.clauses, occurrences=occurrences, moved=moved, claimed=claimed, start=p.start, raw=raw)
 
     def score(self, values: np.ndarray, ctx: RuleContext) -> np.ndarray:
         result = self.breakdown(values, ctx)
@@ -237,8 +247,9 @@ class ClausesRule(Rule):
             return Label(zh=f"无扣分情形，得 {fmt(points)} 分", en=f"no clause applies: {fmt(points)} points")
         zh_parts, en_parts = [], []
         for clause, occ, moved in applied:
-            zh_parts.append(clause_words(clause, occ, moved, "zh"))
-            en_parts.append(clause_words(clause, occ, moved, "en"))
+            capped = result.capped(index, clause)
+            zh_parts.append(clause_words(clause, occ, moved, "zh", capped))
+            en_parts.append(clause_words(clause, occ, moved, "en", capped))
         zh_end = f"得 {fmt(points)} 分"
         en_end = f"{fmt(points)} points"
         if result.raw[index] < 0:
@@ -250,14 +261,14 @@ class ClausesRule(Rule):
         return Label(zh=f"{'；'.join(zh_parts)}；{zh_end}", en=f"{'; '.join(en_parts)}; {en_end}")
 
 
-def clause_words(clause: Clause, occurrences: float, moved: float, lang: str) -> str:
+def clause_words(clause: Clause, occurrences: float, moved: float, lang: str, capped: bool = False) -> str:
     """One applied clause in words: its text, how often, points each and in all, and its cap when it bit."""
     zh = lang == "zh"
     verb = ("加" if clause.kind == "add" else "扣") if zh else ("added" if clause.kind == "add" else "off")
     text = clause.text.text(lang)
-    capped = clause.cap is not None and occurrences * clause.points > clause.cap + 1e-9
     if clause.source == "discretionary":
-        core = f"{text}（酌情{verb} {fmt(moved)} 分" if zh else f"{text} (discretionary: {fmt(moved)} {verb}"
+        core = (f"{text}（{fmt(occurrences)} 条记录，酌情{verb} {fmt(moved)} 分" if zh
+                else f"{text} ({fmt(occurrences)} record{'' if occurrences == 1 else 's'}, discretionary: {fmt(moved)} {verb}")
     elif clause.source == "count":
         core = (f"{text}（{fmt(occurrences)} 次，每次{verb} {fmt(clause.points)} 分，共{verb} {fmt(moved)} 分" if zh
                 else f"{text} ({fmt(occurrences)} × {fmt(clause.points)} {verb}: {fmt(moved)}")

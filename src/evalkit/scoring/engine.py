@@ -23,6 +23,7 @@ from evalkit.plugins.manager import Registry
 from evalkit.rules.base import Rule, RuleContext, fmt
 from evalkit.scoring.adjustments import AdjustmentRecord, grade_overrides
 from evalkit.scoring.adjustments import apply as apply_adjustments
+from evalkit.scoring.clauses import discretionary_records, with_discretionary
 from evalkit.scoring.grading import NO_GRADE, grade_indexes
 from evalkit.scoring.quotas import apply_quotas
 from evalkit.scoring.ranking import rank
@@ -66,6 +67,7 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
     rounding = Rounding(scorecard.rounding_decimals, scorecard.rounding_mode)
     n = len(data.units)
     data, derived_reasons = with_derived(scorecard, data)
+    data = with_discretionary(scorecard, data, adjustments)  # 酌情 records: one column per discretionary clause
     item_results: dict[str, ItemResult] = {}
     problems: list[Problem] = []
     scored: dict[str, tuple] = {}
@@ -131,7 +133,8 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
     return Evaluation(scorecard=scorecard, units=data.units, period=data.period or scorecard.period, items=item_results,
                       dimensions=dimension_scores, totals=final, grades=grades, ranks=ranks, items_total=totals,
                       band_grades=band_grades, adjusted=adjusted, grade_masks=grade_masks,
-                      derived_reasons=derived_reasons, cap_restored=restored)
+                      derived_reasons=derived_reasons, cap_restored=restored,
+                      clause_records=discretionary_records(adjustments, scorecard))
 
 
 def with_derived(scorecard: Scorecard, data: DataSet) -> tuple[DataSet, dict[str, np.ndarray]]:
