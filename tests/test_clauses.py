@@ -231,3 +231,33 @@ def test_a_band_no_unit_can_reach_is_a_warning(tmp_path, capsys):
     assert not evalkit.load_scorecard(raw).warnings
     raw["bonus"] = {"items": [{"id": "honours", "name": "表彰", "cap": 70}]}
     assert [w.path for w in evalkit.load_scorecard(raw).warnings] == ["$.grading.bands[0].min"]
+
+
+def test_the_markdown_html_and_xlsx_reports_name_each_clause_that_applied(tmp_path, capsys):
+    import io
+
+    import openpyxl
+
+    from evalkit.reporters.base import ReportOptions
+    from evalkit.reporters.html import render_html
+    from evalkit.reporters.markdown import render_markdown
+    from evalkit.reporters.xlsx import render_xlsx
+
+    records = [{"unit": "c", "item": "org_other", "points": 1, "reason": "台账不全", "evidence": "督查记录 2025-09"}]
+    ev = evalkit.evaluate(evalkit.load_scorecard(card()), DATA, adjustments=records)
+    text = render_markdown(ev, ReportOptions(lang="zh"))
+    assert "## 扣分明细（评分细则）" in text
+    assert "| b | b | 组织建设 | 每少1名 | 扣分 | 4 | 3 | 是 |  |" in text
+    assert "其他组织建设问题 | 扣分 | 1 | 1 |  | 1 · 台账不全 · 督查记录 2025-09 |" in text
+    html = render_html(ev, ReportOptions(lang="en"))
+    assert '<section id="clauses"><h2>Clauses that applied</h2>' in html and "<td>election overdue</td>" in html
+    book = openpyxl.load_workbook(io.BytesIO(render_xlsx(ev, ReportOptions(lang="zh"))))
+    rows = [[c.value for c in r] for r in book["扣分明细"].iter_rows()]
+    assert rows[0][:8] == ["排名", "编号", "单位", "指标", "条款", "加/扣", "次数", "分值"]
+    assert [r[1:8] for r in rows[1:] if r[1] == "b"] == [["b", "b", "组织建设", "不按期换届", "扣分", 1, 5],
+                                                         ["b", "b", "组织建设", "三会一课不落实", "扣分", 1, 5],
+                                                         ["b", "b", "组织建设", "每少1名", "扣分", 4, 3]]
+    plain = evalkit.evaluate(evalkit.load_scorecard({**card(), "dimensions": [
+        {"id": "m", "indicator": "meetings", "max_points": 10, "rule": {"name": "linear", "params": {"lower": 0, "upper": 12}}}]}),
+        {"meetings": DATA["meetings"]})
+    assert "扣分明细" not in render_markdown(plain, ReportOptions(lang="zh"))

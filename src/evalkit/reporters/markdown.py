@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, cast
 
 from evalkit.reporters.base import Reporter, ReportOptions
+from evalkit.reporters.clause_report import markdown_section
 from evalkit.reporters.common import adjustment_net, distribution, label, notes, points_text, top_nodes
 from evalkit.reporters.extras import extras_of
 from evalkit.reporters.summary import summary_header
@@ -114,6 +115,7 @@ def render_markdown(evaluation: Evaluation, options: ReportOptions) -> str:
                                fmt(rec.points) if rec.points is not None else "", md(rec.reason), md(rec.evidence),
                                md(rec.authority)]))
         lines.append("")
+    lines += markdown_section(ev, lang, md)  # 扣分明细: the clauses of clause items that applied
     extras = extras_of(options)
     if extras is not None:
         lines += extra_sections(ev, extras, lang)

@@ -34,6 +34,8 @@ import numpy as np
 
 from evalkit.definition.model import Dimension, Item
 from evalkit.reporters.base import Reporter, ReportOptions
+from evalkit.reporters.clause_report import sheet_rows
+from evalkit.reporters.clause_report import text as clause_text
 from evalkit.reporters.common import (
     adjustment_net,
     band_tint,
@@ -77,6 +79,7 @@ def render_xlsx(evaluation: Evaluation, options: ReportOptions) -> bytes:
     _scorecard(book, evaluation, lang, points)
     if evaluation.adjusted is not None:
         _adjustments(book, evaluation, order, lang)
+    _clauses(book, evaluation, lang)
     extras = extras_of(options)
     if extras is not None:
         from evalkit.reporters.xlsx_extras import add_extra_sheets
@@ -257,6 +260,15 @@ def _adjustments(book: Workbook, ev: Evaluation, order: list[int], lang: str) ->
                      label(f"kind_{kind}", lang) if kind else "", r.item,
                      target.name.text(lang) if target is not None else "", r.points, r.reason, r.evidence, r.authority])
     book.add_sheet(label("sheet_adjust", lang), columns, rows, freeze=(1, 3))
+
+
+def _clauses(book: Workbook, ev: Evaluation, lang: str) -> None:
+    """扣分明细: one row per unit and clause that applied, when the scorecard has clause items."""
+    headers, rows = sheet_rows(ev, lang)
+    if rows:
+        numeric = {0: INT, 6: GENERAL, 7: GENERAL}
+        columns = [Column(h, numeric.get(k, TEXT)) for k, h in enumerate(headers)]
+        book.add_sheet(clause_text("sheet", lang), columns, rows, freeze=(1, 3))
 
 
 def _about(book: Workbook, ev: Evaluation, lang: str, extras: ReportExtras | None = None) -> None:
