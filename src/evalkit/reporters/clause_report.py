@@ -61,7 +61,7 @@ KEYS = ("rank", "id", "unit", "item", "clause", "kind", "occurrences", "points",
 
 def clause_rows(ev: Evaluation, lang: str) -> list[ClauseRow]:
     """Every applied clause of every unit, in ranking order (empty when the scorecard has no clause items)."""
-    found = [(r.item, b) for r in ev.items.values() if (b := breakdown_of(r)) is not None]
+    found = [(r.item, b, r.missing) for r in ev.items.values() if (b := breakdown_of(r)) is not None]
     if not found:
         return []
     by_record: dict[tuple[str, str], list[str]] = {}
@@ -72,7 +72,9 @@ def clause_rows(ev: Evaluation, lang: str) -> list[ClauseRow]:
     rows = []
     for i in (int(k) for k in ev.order()):
         uid = ev.units.ids[i]
-        for item, breakdown in found:
+        for item, breakdown, missing in found:
+            if missing[i]:  # scored by the item's missing-data policy, not by its clauses
+                continue
             for clause, occ, moved in breakdown.applied(i):
                 rows.append(ClauseRow(rank=ranks[i], unit=uid, name=ev.units.names[i], item=item.name.text(lang) or item.id,
                                       clause=clause.text.text(lang) or clause.id, kind=text(clause.kind, lang),

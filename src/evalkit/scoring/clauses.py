@@ -116,7 +116,10 @@ def clause_entries(result: ItemResult, rows: np.ndarray, unit_ids: Sequence[str]
         by_unit.setdefault((r.unit, r.item), []).append(r.to_dict())
     out = []
     for i in rows.tolist():
-        entries = []
+        entries: list[dict[str, Any]] = []
+        if result.missing[i]:  # the item's missing-data policy scored it, not its clauses
+            out.append(entries)
+            continue
         for c, occ, moved in found.applied(i):
             entry: dict[str, Any] = {"id": c.id, "text": c.text.to_dict(), "kind": c.kind, "occurrences": _num(occ),
                                      "points": _num(moved)}

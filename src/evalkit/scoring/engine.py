@@ -146,17 +146,30 @@ def with_derived(scorecard: Scorecard, data: DataSet) -> tuple[DataSet, dict[str
         return data, {}
     n = len(data.units)
 
-    def computed(columns: Mapping[str, np.ndarray]) -> tuple[dict, dict]:
+    history: dict[str, Mapping[str, np.ndarray]] = dict(data.history)
+
+    def computed(columns: Mapping[str, np.ndarray], period: str | None) -> tuple[dict, dict]:
         columns = dict(columns)
         reasons: dict[str, np.ndarray] = {}
         for name, expression in scorecard.derived.items():
             inputs = {used: columns[used] if used in columns else np.full(n, np.nan) for used in expression.names}
-            columns[name], reasons[name] = expression.evaluate(inputs, n)
+            columns[name], reasons[name] = expression.evaluate(inputs, n, history, period)  # history: lag, yoy
         return columns, reasons
 
-    columns, reasons = computed(data.columns)
-    history = {period: computed(cols)[0] for period, cols in data.history.items()}
+    for period in sorted(history, key=_period_key):  # earliest first, so lag() of a derived indicator finds it
+        history[period] = computed(history[period], period)[0]
+    columns, reasons = computed(data.columns, data.period or scorecard.period)
     return attrs.evolve(data, columns=columns, history=history), reasons
+
+
+def _period_key(period: str) -> tuple:
+    """Chronological order of period texts; text that is not a period sorts first, by itself."""
+    from evalkit.definition.periods import period_span
+
+    try:
+        return (1, period_span(period)[0], period)
+    except ValueError:
+        return (0, 0, period)
 
 
 def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Registry,
