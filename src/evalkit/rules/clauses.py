@@ -164,9 +164,6 @@ class ClausesRule(Rule):
             if key in ("flag", "when") and "cap" in spec and spec["cap"] < spec["points"]:
                 yield ParamProblem(("clauses", k, "cap"), "a clause that applies once is capped below its own points",
                                    expected=f"no cap, or at least {fmt(spec['points'])}", found=fmt(spec["cap"]))
-            if key in ("flag", "when") and spec["points"] > max_points:
-                yield ParamProblem(("clauses", k, "points"), "one occurrence takes more than the item is worth",
-                                   expected=f"at most {fmt(max_points)}", found=fmt(spec["points"]))
             if key == "discretionary" and "cap" not in spec:
                 yield ParamProblem(("clauses", k), "a discretionary clause (酌情) needs a cap", expected="a 'cap' property",
                                    found="none")
