@@ -555,7 +555,8 @@ def _indicators(data: Mapping, registry: Registry) -> dict[str, Indicator]:
         if isinstance(spec, Mapping) and isinstance(spec.get("id"), str):
             found.setdefault(spec["id"], Indicator(id=spec["id"], name=spec.get("name"), unit=spec.get("unit", ""),
                                                    direction=spec.get("direction", "higher"),
-                                                   description=spec.get("description")))
+                                                   description=spec.get("description"),
+                                                   evidence=spec.get("evidence", "optional")))
     return found
 
 

@@ -24,6 +24,7 @@ from evalkit.rules.base import Rule, RuleContext, fmt
 from evalkit.scoring.adjustments import AdjustmentRecord, grade_overrides
 from evalkit.scoring.adjustments import apply as apply_adjustments
 from evalkit.scoring.clauses import discretionary_records, with_discretionary
+from evalkit.scoring.evidence import apply_evidence
 from evalkit.scoring.grading import NO_GRADE, grade_indexes
 from evalkit.scoring.quotas import apply_quotas
 from evalkit.scoring.ranking import rank
@@ -66,6 +67,7 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
                                       "or the scorecard in force then", found=period))
     rounding = Rounding(scorecard.rounding_decimals, scorecard.rounding_mode)
     n = len(data.units)
+    data, lacking_evidence = apply_evidence(scorecard, data)  # 佐证: values without it flagged or not counted
     data, derived_reasons = with_derived(scorecard, data)
     data = with_discretionary(scorecard, data, adjustments)  # 酌情 records: one column per discretionary clause
     item_results: dict[str, ItemResult] = {}
@@ -134,7 +136,8 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
                       dimensions=dimension_scores, totals=final, grades=grades, ranks=ranks, items_total=totals,
                       band_grades=band_grades, adjusted=adjusted, grade_masks=grade_masks,
                       derived_reasons=derived_reasons, cap_restored=restored,
-                      clause_records=discretionary_records(adjustments, scorecard))
+                      clause_records=discretionary_records(adjustments, scorecard),
+                      evidence=data.evidence, lacking_evidence=lacking_evidence)
 
 
 def with_derived(scorecard: Scorecard, data: DataSet) -> tuple[DataSet, dict[str, np.ndarray]]:

@@ -8,7 +8,7 @@ inputs (units in rank order, ties by id; keys in a fixed order; numbers already 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, cast
 
 import attrs
@@ -20,6 +20,7 @@ from evalkit.rules.base import fmt
 from evalkit.scoring.adjustments import Adjusted, changes_for
 from evalkit.scoring.clauses import clause_entries, record_lines
 from evalkit.scoring.engine import ItemResult
+from evalkit.scoring.evidence import evidence_entry, evidence_lines
 from evalkit.scoring.grading import NO_GRADE
 
 RESULT_FORMAT = 1
@@ -127,6 +128,8 @@ class Evaluation:
     derived_reasons: dict = attrs.field(factory=dict)  # derived indicator -> reason code per unit
     cap_restored: dict = attrs.field(factory=dict)  # dimension -> points its deduction cap gave back, per unit
     clause_records: tuple = ()  # adjustment records of discretionary clauses (evalkit.scoring.clauses)
+    evidence: Mapping[str, np.ndarray] = attrs.field(factory=dict)  # 佐证 references per indicator and unit
+    lacking_evidence: Mapping[str, np.ndarray] = attrs.field(factory=dict)  # values given without needed evidence
 
     def order(self) -> np.ndarray:
         """Unit positions by rank, ties by unit id: the order of every report."""
@@ -226,6 +229,9 @@ class Evaluation:
                 clauses = applied[item_id]
                 if clauses is not None:
                     entry["clauses"] = clauses[j]
+                if self.evidence or self.lacking_evidence:
+                    entry.update(evidence_entry(self.items[item_id].item, i, self.evidence, self.lacking_evidence,
+                                                self.scorecard))
                 unit_items[item_id] = entry
             unit = {
                 "id": self.units.ids[i], "name": self.units.names[i], "type": self.units.types[i],
@@ -344,6 +350,8 @@ class Evaluation:
             lines.append(f"{pad}{node.name.text(lang)} [{node.rule}]: {why}" + (f"; {weight}" if weight else ""))
             if self.clause_records:
                 lines.extend(record_lines(self.clause_records, node, unit_id, sc, lang, pad))
+            if self.lacking_evidence:
+                lines.extend(evidence_lines(node, self.units.index[unit_id], self.lacking_evidence, sc, lang, pad))
         lines.extend(self._adjustment_lines(u, lang))
         grade = u.grade.label.text(lang) if u.grade else ("无等次" if zh else "no grade")
         if np.isnan(u.total):
