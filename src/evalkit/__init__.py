@@ -41,6 +41,7 @@ from evalkit.reporters.report_extras import ExtrasRequest, compute_report_extras
 from evalkit.reviews import load_review, review  # evalkit review
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, scalar_rule
 from evalkit.scoring.adjustments import AdjustmentRecord
+from evalkit.scoring.assessors import AssessedEvaluation, combine_values, evaluate_sources  # 自评 and 考评 combined
 from evalkit.scoring.evaluation import Evaluation, Explanation, UnitResult
 from evalkit.scoring.files import InputFiles, evaluate_files, explain_files, load_inputs  # evalkit run / explain
 from evalkit.scoring.rounding import Rounding, round_array
@@ -81,6 +82,7 @@ def evaluate(scorecard: Scorecard, data: DataSet | Mapping[str, Any], units: Uni
 
 __all__ = [
     "AdjustmentRecord",
+    "AssessedEvaluation",
     "DataError",
     "DataSet",
     "DefinitionError",
@@ -112,12 +114,14 @@ __all__ = [
     "assess_targets",
     "benchmark_report",
     "build_registry",
+    "combine_values",
     "compare_report",
     "compute_report_extras",
     "default_registry",
     "delphi_from_file",
     "evaluate",
     "evaluate_files",
+    "evaluate_sources",
     "explain_files",
     "fuzzy_from_files",
     "hookimpl",
