@@ -79,3 +79,13 @@ def test_without_an_evidence_column_nothing_changes_but_required_evidence_is_mis
     ev = evalkit.evaluate_files(files)
     assert ev.unit("a").items["m"].missing and ev.unit("b").items["m"].missing  # no evidence at all: not counted
     assert ev.unit("a").items["v"].points == 20  # an indicator that asks for no evidence is untouched
+
+
+def test_the_reports_note_values_given_without_evidence(files):
+    from evalkit.reporters.base import ReportOptions
+    from evalkit.reporters.markdown import render_markdown
+
+    text = render_markdown(evalkit.evaluate_files(files), ReportOptions(lang="zh"))
+    a_row = next(line for line in text.splitlines() if line.startswith("| 1 | a |"))
+    b_row = next(line for line in text.splitlines() if "| b |" in line)
+    assert "未附佐证：学习时长" in a_row and "未附佐证：三会一课次数" in b_row
