@@ -17,6 +17,7 @@ from evalkit.definition.expressions import (
     DIVISION_BY_ZERO,
     INVALID,
     MISSING,
+    NO_HISTORY,
     OK,
     REASONS,
     BinaryOp,
@@ -179,7 +180,7 @@ def test_the_leftmost_reason_wins():
 
 
 def test_reasons_in_english_and_chinese():
-    assert set(REASONS) == {OK, MISSING, DIVISION_BY_ZERO, INVALID} == {0, 1, 2, 3}
+    assert set(REASONS) == {OK, MISSING, DIVISION_BY_ZERO, INVALID, NO_HISTORY} == {0, 1, 2, 3, 4}
     assert REASONS[DIVISION_BY_ZERO] == {"en": "division by zero", "zh": "除数为零"}
     for texts in REASONS.values():
         assert set(texts) == {"en", "zh"} and all(texts.values())

@@ -42,6 +42,7 @@ from evalkit.reporters.report_extras import ExtrasRequest, compute_report_extras
 from evalkit.reviews import load_review, review  # evalkit review
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, scalar_rule
 from evalkit.scoring.adjustments import AdjustmentRecord
+from evalkit.scoring.assessors import AssessedEvaluation, combine_values, evaluate_sources  # 自评 and 考评 combined
 from evalkit.scoring.evaluation import Evaluation, Explanation, UnitResult
 from evalkit.scoring.files import InputFiles, evaluate_files, explain_files, load_inputs  # evalkit run / explain
 from evalkit.scoring.rounding import Rounding, round_array
@@ -87,6 +88,7 @@ def evaluate(scorecard: Scorecard, data: DataSet | Mapping[str, Any], units: Uni
 
 __all__ = [
     "AdjustmentRecord",
+    "AssessedEvaluation",
     "DataError",
     "DataSet",
     "DefinitionError",
@@ -121,6 +123,7 @@ __all__ = [
     "benchmark_report",
     "build_registry",
     "check_entries",
+    "combine_values",
     "compare_report",
     "compute_report_extras",
     "decide",
@@ -129,6 +132,7 @@ __all__ = [
     "diff_results",
     "evaluate",
     "evaluate_files",
+    "evaluate_sources",
     "explain_files",
     "file_appeal",
     "fuzzy_from_files",

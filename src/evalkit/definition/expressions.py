@@ -51,6 +51,21 @@ Functions:
     coalesce(x, y, ...)          the first of its arguments that is not missing
     round_half_up(x, decimals)   x rounded half away from zero (as Excel's ROUND and
                                  evalkit.scoring.rounding), decimals a whole number from 0 to 10
+    lag(x, k)                    x in the period k periods earlier (of the same kind: the year
+                                 before a year, the quarter before a quarter), k a whole number
+                                 from 1 to 20; x may be any number expression
+    yoy(x)                       year-on-year change in percent: (x - x a year earlier) / (x a year
+                                 earlier) x 100 (a year earlier: lag 1 for years, 4 for quarters,
+                                 12 for months, 2 for half years)
+    consecutive(condition, k)    how many periods in a row, ending with this one, the condition
+                                 holds, counting back at most k periods (k from 1 to 20):
+                                 ``consecutive(recruited == 0, 3) >= 3`` is 连续三年未发展党员
+
+Earlier periods. `lag`, `yoy` and `consecutive` read the other periods of the data (the DataSet's
+history). Where the earlier period is absent, or a unit has no value there, the result is missing
+with reason 4, "no value for an earlier period"; `consecutive` is missing only when its count could
+still change (the run of periods reaches a period without data before k periods or a period where
+the condition fails).
 
 Missing values. Columns are float64 arrays with NaN for a missing value. Every unit's result comes
 with a reason code (see `REASONS`): 0 ok, 1 an input is missing (NaN or infinite input), 2
@@ -80,6 +95,7 @@ __all__ = [
     "FUNCTIONS",
     "INVALID",
     "MISSING",
+    "NO_HISTORY",
     "OK",
     "REASONS",
     "BinaryOp",
@@ -103,12 +119,14 @@ OK = 0
 MISSING = 1
 DIVISION_BY_ZERO = 2
 INVALID = 3
+NO_HISTORY = 4
 
 REASONS: Mapping[int, Mapping[str, str]] = MappingProxyType({
     OK: MappingProxyType({"en": "ok", "zh": "正常"}),
     MISSING: MappingProxyType({"en": "an input is missing", "zh": "输入数据缺失"}),
     DIVISION_BY_ZERO: MappingProxyType({"en": "division by zero", "zh": "除数为零"}),
     INVALID: MappingProxyType({"en": "invalid result (not a finite number)", "zh": "结果无效（非有限数值）"}),
+    NO_HISTORY: MappingProxyType({"en": "no value for an earlier period", "zh": "缺少往期数据"}),
 })
 """Reason code -> {"en": ..., "zh": ...}: why a unit's derived value is missing."""
 
@@ -214,10 +232,14 @@ FUNCTIONS: Mapping[str, _Signature] = MappingProxyType({
     "max": _Signature(1, None, "max(x, ...)"),
     "min": _Signature(1, None, "min(x, ...)"),
     "round_half_up": _Signature(2, 2, "round_half_up(x, decimals)"),
+    "lag": _Signature(2, 2, "lag(x, periods back)"),
+    "yoy": _Signature(1, 1, "yoy(x)"),
+    "consecutive": _Signature(2, 2, "consecutive(condition, most periods)"),
 })
 """The functions a formula may call, with their number of arguments and usage."""
 
 MAX_DECIMALS = 10
+MAX_LAG = 20  # the most periods lag and consecutive look back
 
 
 def _is_condition(node: Node) -> bool:
@@ -519,8 +541,8 @@ class _Parser:
                            f"{count} argument{'s' if count > 1 else ''}")
         for k, arg in enumerate(args):
             ordinal = _ORDINALS[k] if k < len(_ORDINALS) else f"#{k + 1}"
-            if function == "if" and k == 0:
-                self.need_condition(arg, "as the first argument of if")
+            if function in ("if", "consecutive") and k == 0:
+                self.need_condition(arg, f"as the first argument of {function}")
             else:
                 self.need_number(arg, f"as the {ordinal} argument of {function}")
         if function == "round_half_up":
@@ -529,6 +551,11 @@ class _Parser:
                 found = f"the number {_render_number(decimals.value)}" if isinstance(decimals, Number) else "an expression"
                 raise _Failure(f"a whole number from 0 to {MAX_DECIMALS} as the decimals of round_half_up",
                                args[1].column, found)
+        if function in ("lag", "consecutive"):
+            steps = args[1].node
+            if not (isinstance(steps, Number) and steps.value.is_integer() and 1 <= steps.value <= MAX_LAG):
+                found = f"the number {_render_number(steps.value)}" if isinstance(steps, Number) else "an expression"
+                raise _Failure(f"a whole number from 1 to {MAX_LAG} as the periods of {function}", args[1].column, found)
         return self.make(Call(function, tuple(a.node for a in args)), name.column, *args)
 
 
@@ -671,11 +698,62 @@ _COMPARE: Mapping[str, Callable] = {"<": np.less, "<=": np.less_equal, ">": np.g
 
 
 class _Evaluator:
-    def __init__(self, columns: Mapping[str, np.ndarray], n: int, text: str):
+    def __init__(self, columns: Mapping[str, np.ndarray], n: int, text: str,
+                 history: Mapping[str, Mapping[str, np.ndarray]] | None = None, period: str | None = None,
+                 earlier: bool = False):
         self.columns = columns
         self.n = n
         self.text = text
         self.inputs: dict[str, _Value] = {}
+        self.history = history or {}
+        self.period = period
+        self.earlier = earlier  # evaluating inside lag/consecutive: a missing value is missing history
+
+    def before(self, steps: int) -> _Evaluator | None:
+        """An evaluator over the period `steps` periods earlier (None: that period is not in the history)."""
+        from evalkit.definition.periods import period_before
+
+        try:
+            target = period_before(str(self.period), steps)
+        except ValueError:
+            return None
+        columns = self.history.get(target)
+        if columns is None:
+            return None
+        return _Evaluator(columns, self.n, self.text, self.history, target, earlier=True)
+
+    def no_history(self) -> _Value:
+        return np.full(self.n, _NAN), np.full(self.n, NO_HISTORY, dtype=np.uint8)
+
+    def lag(self, node: Node, steps: int) -> _Value:
+        other = self.before(steps)
+        return self.no_history() if other is None else other.visit(node)
+
+    def consecutive(self, node: Node, most: int) -> _Value:
+        held, reasons = self.visit(node)
+        held = np.broadcast_to(held, (self.n,))
+        count = np.where(held, 1.0, 0.0)
+        open_ = held.copy() if reasons is None else held & (reasons == OK)  # the run may still go on
+        undetermined = np.zeros(self.n, dtype=bool)
+        for steps in range(1, most):
+            if not open_.any():
+                break
+            other = self.before(steps)
+            if other is None:
+                undetermined |= open_
+                break
+            earlier, why = other.visit(node)
+            earlier = np.broadcast_to(earlier, (self.n,))
+            unknown = open_ & (np.zeros(self.n, dtype=bool) if why is None else why != OK)
+            undetermined |= unknown
+            go_on = open_ & ~unknown & earlier
+            count = np.where(go_on, count + 1.0, count)
+            open_ = go_on
+        out_reasons = reasons
+        if undetermined.any():
+            base = np.zeros(self.n, dtype=np.uint8) if reasons is None else np.broadcast_to(reasons, (self.n,))
+            out_reasons = np.where(undetermined & (base == OK), np.uint8(NO_HISTORY), base)
+        return _settle(count, out_reasons)
 
     def visit(self, node: Node) -> _Value:
         return _DISPATCH[type(node)](self, node)
@@ -686,6 +764,8 @@ class _Evaluator:
     def name(self, node: Name) -> _Value:
         if node.name in self.inputs:
             return self.inputs[node.name]
+        if self.earlier and node.name not in self.columns:
+            return self.no_history()
         try:
             column = self.columns[node.name]
         except KeyError:
@@ -695,8 +775,8 @@ class _Evaluator:
         if column.shape != (self.n,):
             raise ValueError(f"the column {node.name!r} has shape {column.shape}; expected ({self.n},)")
         bad = ~np.isfinite(column)
-        if bad.any():
-            value = (np.where(bad, _NAN, column), bad.astype(np.uint8))  # reason 1 = MISSING
+        if bad.any():  # reason 1 = MISSING, or 4 = NO_HISTORY in an earlier period
+            value = (np.where(bad, _NAN, column), bad.astype(np.uint8) * np.uint8(NO_HISTORY if self.earlier else MISSING))
         else:
             value = (column, None)
         self.inputs[node.name] = value
@@ -766,6 +846,22 @@ class _Evaluator:
             decimals = node.args[1]
             assert isinstance(decimals, Number)  # the parser accepts only a whole number here
             return _settle(round_array(values, int(decimals.value), "half_up"), reasons)
+        if function in ("lag", "consecutive"):
+            steps = node.args[1]
+            assert isinstance(steps, Number)  # the parser accepts only a whole number here
+            if function == "lag":
+                return self.lag(node.args[0], int(steps.value))
+            return self.consecutive(node.args[0], int(steps.value))
+        if function == "yoy":
+            from evalkit.definition.periods import periods_per_year
+
+            try:
+                back = periods_per_year(str(self.period))
+            except ValueError:
+                return self.no_history()
+            x = node.args[0]
+            before = Call("lag", (x, Number(float(back))))
+            return self.visit(BinaryOp("*", BinaryOp("/", BinaryOp("-", x, before), before), Number(100.0)))
         raise ValueError(f"unknown function {function!r} in the formula {self.text!r}")
 
 
@@ -792,8 +888,13 @@ class Expression:
         """The formula written canonically: single spaces around operators, only needed parentheses."""
         return _render(self.root)
 
-    def evaluate(self, columns: Mapping[str, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    def evaluate(self, columns: Mapping[str, np.ndarray], n: int,
+                 history: Mapping[str, Mapping[str, np.ndarray]] | None = None,
+                 period: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Compute the formula for all `n` units at once.
+
+        `history` (period -> columns of that period, aligned with `columns`) and `period` (the period of
+        `columns`) are what `lag`, `yoy` and `consecutive` read; without them those give NO_HISTORY.
 
         `columns` maps each indicator id the formula uses to a float64 array of length n (NaN for a
         missing value). Returns (values, reasons): values a new float64 array, NaN exactly where
@@ -803,7 +904,7 @@ class Expression:
         if _is_condition(self.root):
             raise ValueError(f"the formula {self.to_text()!r} is a condition, not a number")
         with np.errstate(all="ignore"):
-            values, reasons = _Evaluator(columns, n, self.text or self.to_text()).visit(self.root)
+            values, reasons = _Evaluator(columns, n, self.text or self.to_text(), history, period).visit(self.root)
         values = np.array(np.broadcast_to(values, (n,)), dtype=np.float64)
         if reasons is None:
             reasons = np.zeros(n, dtype=np.uint8)

@@ -65,12 +65,15 @@ class Indicator:
     unit: str = ""
     direction: str = attrs.field(default="higher", validator=_direction)
     description: Label = attrs.field(default=None, converter=_label)
+    evidence: str = "optional"  # 佐证 for a value: optional, flag (counted and flagged) or not_counted (missing)
 
     def to_dict(self) -> dict[str, Any]:
         """The indicator as `evalkit indicators --format json` prints it."""
         out: dict[str, Any] = {"id": self.id, "name": self.name.to_dict(), "unit": self.unit, "direction": self.direction}
         if self.description.to_dict():
             out["description"] = self.description.to_dict()
+        if self.evidence != "optional":
+            out["evidence"] = self.evidence
         return out
 
 

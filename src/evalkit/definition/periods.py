@@ -44,3 +44,23 @@ def within(period: str, first: str | None, last: str | None) -> bool:
     """Whether `period` lies inside the span from the start of `first` to the end of `last` (open if None)."""
     start, end = period_span(period)
     return (first is None or period_span(first)[0] <= start) and (last is None or end <= period_span(last)[1])
+
+
+def period_before(period: str, steps: int) -> str:
+    """The period `steps` periods of the same kind before `period`: ('2025', 1) -> '2024',
+    ('2025Q1', 1) -> '2024Q4', ('2025-01', 12) -> '2024-01'. ValueError for text that is not a period."""
+    per_year, position = period_position(period)
+    position -= steps
+    if per_year == 1:
+        return str(position)
+    year, part = divmod(position, per_year)
+    if per_year == 2:
+        return f"{year}H{part + 1}"
+    if per_year == 4:
+        return f"{year}Q{part + 1}"
+    return f"{year}-{part + 1:02d}"
+
+
+def periods_per_year(period: str) -> int:
+    """1 for a year, 2 for a half year, 4 for a quarter, 12 for a month. ValueError otherwise."""
+    return period_position(period)[0]

@@ -53,7 +53,9 @@ def load_scorecard(source: str | Path | Mapping[str, Any] | Document, registry: 
     if problems:
         raise DefinitionError(problems)
     resolved, _, warnings, ahp_results = resolve_ahp(document)
-    return attrs.evolve(build(resolved, registry), warnings=tuple(warnings), ahp=ahp_results)
+    scorecard = build(resolved, registry)
+    warnings += reach_warnings(resolved, scorecard)
+    return attrs.evolve(scorecard, warnings=tuple(warnings), ahp=ahp_results)
 
 
 def validate(source: str | Path | Mapping[str, Any] | Document, registry: Registry | None = None) -> list[Problem]:
@@ -256,6 +258,7 @@ class SemanticCheck:
         from evalkit.definition.rewards import reward_problems
 
         yield from reward_problems(self.doc)  # rewards: (考核结果运用)
+        yield from self.discretionary_clause_problems()
 
     def indicator_problems(self) -> Iterable[Problem]:
         seen: dict[str, int] = {}
@@ -430,6 +433,7 @@ class SemanticCheck:
                                        expected="distinct minimums", found=f"{fmt(band['min'])}, as $.grading.bands[{mins[band['min']]}]")
             grades.setdefault(band["grade"], i)
             mins.setdefault(band["min"], i)
+        yield from band_order_problems(self.doc, grading["bands"])
         seen_quota: dict[str, int] = {}
         for i, quota in enumerate(grading.get("quotas", [])):
             if quota["grade"] not in grades:
@@ -481,6 +485,75 @@ class SemanticCheck:
             gate_ids.setdefault(gate["id"], i)
 
 
+    def discretionary_clause_problems(self) -> Iterable[Problem]:
+        """A discretionary clause's id is what adjustment records name, so it is unique in the whole scorecard."""
+        taken: dict[str, str] = {node["id"]: "an item or dimension of the tree"
+                                 for node, _ in _walk(self.data["dimensions"], ("dimensions",))}
+        for key in ("bonus", "deductions"):
+            taken.update({x["id"]: f"a {key} item" for x in self.data.get(key, {}).get("items", [])})
+        taken.update({v["id"]: "a veto" for v in self.data.get("vetoes", [])})
+        for node, path in _walk(self.data["dimensions"], ("dimensions",)):
+            rule = node.get("rule") if isinstance(node.get("rule"), Mapping) else {}
+            if rule.get("name") != "clauses":
+                continue
+            for k, clause in enumerate(rule.get("params", {}).get("clauses", [])):
+                if not clause.get("discretionary"):
+                    continue
+                if clause["id"] in taken:
+                    yield self.doc.problem(path + ("rule", "params", "clauses", k, "id"),
+                                           f"the discretionary clause id {clause['id']!r} is already used "
+                                           "(adjustment records name it, so it must be unique in the scorecard)",
+                                           expected="a unique id", found=f"also {taken[clause['id']]}")
+                taken.setdefault(clause["id"], f"a discretionary clause of {node['id']!r}")
+
+
+def band_order_problems(document: Document, bands: list[Any]) -> Iterator[Problem]:
+    """Bands are listed from the best grade down: each starts below the one before it.
+
+    A band listed out of order is almost always a typo (60 where 90 was meant) that would otherwise
+    silently move units between grades, so it is an error rather than something to sort.
+    """
+    for i in range(1, len(bands)):
+        before, here = bands[i - 1], bands[i]
+        if here["min"] > before["min"]:
+            yield document.problem(("grading", "bands", i, "min"),
+                                   f"the bands are out of order: {here['grade']!r} starts above {before['grade']!r} listed before it",
+                                   expected=f"bands from the best grade down, this one starting below {fmt(before['min'])}",
+                                   found=fmt(here["min"]))
+
+
+def reachable_total(scorecard: Scorecard) -> float | None:
+    """The highest total a unit can reach: the items' total plus every bonus at its cap (None: no bound)."""
+    top = scorecard.total_points
+    if top is None:
+        return None
+    if not scorecard.bonus_items:
+        return top
+    if scorecard.bonus_cap is not None:
+        return top + scorecard.bonus_cap
+    caps = [item.cap for item in scorecard.bonus_items]
+    return None if any(cap is None for cap in caps) else top + sum(c for c in caps if c is not None)
+
+
+def reach_warnings(document: Document, scorecard: Scorecard) -> list[Problem]:
+    """A grade band no unit can reach (its minimum above the highest possible total) is reported.
+
+    Such a scorecard still runs, but every unit lands below the band, usually because the bands were
+    written for a 100-point scheme and the items add up to less.
+    """
+    highest = reachable_total(scorecard)
+    if highest is None or not document.data.get("grading"):
+        return []
+    out = []
+    for i, band in enumerate(document.data["grading"]["bands"]):
+        if band["min"] > highest + 1e-9:
+            out.append(document.problem(("grading", "bands", i, "min"),
+                                        f"no unit can reach the grade {band['grade']!r}: the highest possible total is {fmt(highest)}",
+                                        expected=f"a minimum of at most {fmt(highest)} (the items' total with every bonus)",
+                                        found=fmt(band["min"])))
+    return out
+
+
 def _indicators(data: Mapping, registry: Registry) -> dict[str, Indicator]:
     found = dict(registry.indicators)
     specs = list(data.get("indicators", [])) + list(data.get("derived", [])) if isinstance(data, Mapping) else []
@@ -488,7 +561,8 @@ def _indicators(data: Mapping, registry: Registry) -> dict[str, Indicator]:
         if isinstance(spec, Mapping) and isinstance(spec.get("id"), str):
             found.setdefault(spec["id"], Indicator(id=spec["id"], name=spec.get("name"), unit=spec.get("unit", ""),
                                                    direction=spec.get("direction", "higher"),
-                                                   description=spec.get("description")))
+                                                   description=spec.get("description"),
+                                                   evidence=spec.get("evidence", "optional")))
     return found
 
 

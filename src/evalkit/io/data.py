@@ -33,6 +33,7 @@ OBSERVATION_COLUMNS = {
     "indicator": ("indicator", "indicator_id", "指标", "指标编号"),
     "period": ("period", "期间", "时期", "年度", "考核期"),
     "value": ("value", "值", "数值", "指标值"),
+    "evidence": ("evidence", "佐证", "佐证材料", "依据"),  # optional: a reference to what supports the value
 }
 UNIT_COLUMNS = {
     "id": ("id", "unit", "unit_id", "编号", "单位编号"),
@@ -158,6 +159,8 @@ class DataSet:
     history: Mapping[str, Mapping[str, np.ndarray]] = attrs.field(factory=dict, eq=False, hash=False)
     # Where each value came from, for messages: indicator -> Origin (file, and the row of every unit's value).
     origins: Mapping[str, Origin] = attrs.field(factory=dict, eq=False, hash=False)
+    # 佐证: indicator -> per unit, the reference (document number, file, hash) given with the value ("" none).
+    evidence: Mapping[str, np.ndarray] = attrs.field(factory=dict, eq=False, hash=False)
 
     def where(self, indicator: str, unit_position: int) -> dict:
         """Problem fields locating one unit's value of an indicator: file and row (or JSON path) when known."""
@@ -452,13 +455,14 @@ def read_observations(table: Table, units: Units, known_indicators: Iterable[str
     cols, headers = reader.columns, reader.headers
     index = units.index
     known = set(known_indicators)
-    if fast:
+    if fast and "evidence" not in cols:  # an evidence column is read row by row
         clean = _fast_observations(table, cols, headers, units, known, period, require_period)
         if clean is not None:
             return clean
     n = len(units)
     picked: dict[str, tuple[list[int], list[float]]] = {}
     lines_of: dict[str, list[int]] = {}  # the file row of each picked value, for later messages
+    evidence_of: dict[str, list[str]] = {}  # the evidence cell of each picked value
     other_periods: dict[str, dict[str, tuple[list[int], list[float]]]] = {}
     periods_found: set[str] = set()
     hints: dict[str, Any] = {}
@@ -491,6 +495,8 @@ def read_observations(table: Table, units: Units, known_indicators: Iterable[str
         else:
             rows_of, values_of = picked.setdefault(indicator, ([], []))
             lines_of.setdefault(indicator, []).append(table.row_numbers[row.index])
+            if "evidence" in cols:
+                evidence_of.setdefault(indicator, []).append(cell_text(row.cell("evidence")))
         rows_of.append(index[uid])
         values_of.append(value)
     if reader.stopped:
@@ -512,7 +518,14 @@ def read_observations(table: Table, units: Units, known_indicators: Iterable[str
         rows = np.full(n, -1, dtype=np.int64)
         rows[np.asarray(rows_of, dtype=np.intp)] = lines_of[indicator]
         origins[indicator] = Origin(source=table.source, column=headers["value"], row_style=table.row_style, rows=rows)
-    return DataSet(units=units, columns=_pivot(picked, n), period=period, history=history, origins=origins)
+    evidence = {}
+    for indicator, texts in evidence_of.items():
+        if any(texts):
+            refs = np.full(n, "", dtype=object)
+            refs[np.asarray(picked[indicator][0], dtype=np.intp)] = texts
+            evidence[indicator] = refs
+    return DataSet(units=units, columns=_pivot(picked, n), period=period, history=history, origins=origins,
+                   evidence=evidence)
 
 
 def _pivot(picked: Mapping[str, tuple[list[int], list[float]]], n: int) -> dict[str, np.ndarray]:

@@ -89,6 +89,7 @@ def merge_data(sets: Sequence[tuple[str, DataSet]]) -> DataSet:
     source, merged = sets[0]
     columns = dict(merged.columns)
     origins = dict(merged.origins)
+    evidence = dict(merged.evidence)
     history = {p: dict(cols) for p, cols in merged.history.items()}
     owners = {("", k): source for k in columns} | {(p, k): source for p, cols in history.items() for k in cols}
     problems = []
@@ -111,6 +112,9 @@ def merge_data(sets: Sequence[tuple[str, DataSet]]) -> DataSet:
                     owners[(period, indicator)] = source
                     if period == "" and indicator in data.origins:
                         origins[indicator] = data.origins[indicator]
+                    if period == "" and indicator in data.evidence:
+                        evidence[indicator] = data.evidence[indicator]
     if problems:
         raise DataError(problems)
-    return DataSet(units=merged.units, columns=columns, period=merged.period, history=history, origins=origins)
+    return DataSet(units=merged.units, columns=columns, period=merged.period, history=history, origins=origins,
+                   evidence=evidence)

@@ -349,6 +349,11 @@ def notes(evaluation: Evaluation, lang: str) -> list[str]:
         text = f"{label('kind_quota', lang)}{sep}{band.label.text(lang)}"
         for i in np.flatnonzero(mask):
             parts[i].append(text)
+    for indicator, lacking in (evaluation.lacking_evidence or {}).items():  # 佐证: values given without it
+        name = sc.indicators[indicator].name.text(lang) if indicator in sc.indicators else indicator
+        text = f"{'未附佐证' if zh else 'no evidence'}{sep}{name}"
+        for i in np.flatnonzero(lacking):
+            parts[i].append(text)
     joiner = "；" if zh else "; "
     return [joiner.join(p) for p in parts]
 

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 from evalkit.reporters.base import Reporter, ReportOptions
+from evalkit.reporters.clause_report import html_section
+from evalkit.reporters.clause_report import text as clause_text
 from evalkit.reporters.common import (
     NO_GRADE_COLOUR,
     GradeRow,
@@ -95,6 +97,9 @@ def render_html(evaluation: Evaluation, options: ReportOptions) -> str:
     toc = [("charts", label("charts", lang)), ("ranking", label("ranking", lang))]
     if has_adjust:
         toc.append(("adjustments", label("adjust_section", lang)))
+    clauses = html_section(ev, lang)  # 扣分明细: the clauses of clause items that applied
+    if clauses:
+        toc.append(("clauses", clause_text("section", lang)))
     if extras is not None:
         toc += extras.toc()
     toc.append(("units", label("units_section", lang)))
@@ -159,6 +164,8 @@ def render_html(evaluation: Evaluation, options: ReportOptions) -> str:
     # Bonus, deductions and vetoes
     if has_adjust:
         w(_adjustments_table(ev, order, lang))
+    if clauses:
+        w(clauses)
 
     from evalkit.reporters.rewards import reward_html
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, cast
 
 from evalkit.reporters.base import Reporter, ReportOptions
+from evalkit.reporters.clause_report import markdown_section
 from evalkit.reporters.common import adjustment_net, distribution, label, notes, points_text, top_nodes
 from evalkit.reporters.extras import extras_of
 from evalkit.reporters.summary import summary_header
@@ -117,6 +118,7 @@ def render_markdown(evaluation: Evaluation, options: ReportOptions) -> str:
     from evalkit.reporters.rewards import reward_lines
 
     lines += reward_lines(ev, lang)
+    lines += markdown_section(ev, lang, md)  # 扣分明细: the clauses of clause items that applied
     extras = extras_of(options)
     if extras is not None:
         lines += extra_sections(ev, extras, lang)

@@ -34,6 +34,8 @@ import numpy as np
 
 from evalkit.definition.model import Dimension, Item
 from evalkit.reporters.base import Reporter, ReportOptions
+from evalkit.reporters.clause_report import sheet_rows
+from evalkit.reporters.clause_report import text as clause_text
 from evalkit.reporters.common import (
     adjustment_net,
     band_tint,
@@ -80,6 +82,7 @@ def render_xlsx(evaluation: Evaluation, options: ReportOptions) -> bytes:
     from evalkit.reporters.rewards import add_reward_sheet
 
     add_reward_sheet(book, evaluation, lang)  # 考核结果运用, when the scorecard declares rewards
+    _clauses(book, evaluation, lang)
     extras = extras_of(options)
     if extras is not None:
         from evalkit.reporters.xlsx_extras import add_extra_sheets
@@ -260,6 +263,15 @@ def _adjustments(book: Workbook, ev: Evaluation, order: list[int], lang: str) ->
                      label(f"kind_{kind}", lang) if kind else "", r.item,
                      target.name.text(lang) if target is not None else "", r.points, r.reason, r.evidence, r.authority])
     book.add_sheet(label("sheet_adjust", lang), columns, rows, freeze=(1, 3))
+
+
+def _clauses(book: Workbook, ev: Evaluation, lang: str) -> None:
+    """扣分明细: one row per unit and clause that applied, when the scorecard has clause items."""
+    headers, rows = sheet_rows(ev, lang)
+    if rows:
+        numeric = {0: INT, 6: GENERAL, 7: GENERAL}
+        columns = [Column(h, numeric.get(k, TEXT)) for k, h in enumerate(headers)]
+        book.add_sheet(clause_text("sheet", lang), columns, rows, freeze=(1, 3))
 
 
 def _about(book: Workbook, ev: Evaluation, lang: str, extras: ReportExtras | None = None) -> None:

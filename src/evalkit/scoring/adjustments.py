@@ -25,6 +25,7 @@ import numpy as np
 from evalkit.definition.model import AdjustmentItem, Gate, Scorecard, Veto
 from evalkit.errors import describe
 from evalkit.io.table import RowReader, Table, cell_text, parse_number
+from evalkit.scoring.clauses import DiscretionaryTarget, check_record, discretionary_targets
 from evalkit.scoring.grading import NO_GRADE
 from evalkit.scoring.rounding import Rounding
 
@@ -34,7 +35,7 @@ ADJUSTMENT_COLUMNS = {
     "points": ("points", "分值", "分数", "加减分"),
     "reason": ("reason", "事由", "原因"),
     "evidence": ("evidence", "佐证", "佐证材料", "依据"),
-    "authority": ("authority", "认定机关", "决定机关"),
+    "authority": ("authority", "认定机关", "决定机关", "assessor", "考评人"),
 }
 
 
@@ -100,7 +101,7 @@ def read_adjustments(table: Table, units: Sequence[str], scorecard: Scorecard,
         return ()
     reader = RowReader(table, ADJUSTMENT_COLUMNS, required=("unit", "item"))
     known_units = set(units)
-    targets = scorecard.adjustment_targets()
+    targets: dict[str, Any] = {**scorecard.adjustment_targets(), **discretionary_targets(scorecard)}
     records = []
     for row in reader:
         unit, item = cell_text(row.cell("unit")), cell_text(row.cell("item"))
@@ -117,7 +118,13 @@ def read_adjustments(table: Table, units: Sequence[str], scorecard: Scorecard,
         except ValueError as exc:
             row.problem("the points are not usable", "points", expected=str(exc), found=describe(row.cell("points")))
             continue
-        if isinstance(target, AdjustmentItem):
+        if isinstance(target, DiscretionaryTarget):
+            refused = check_record(target, points, cell_text(row.cell("evidence")))
+            if refused is not None:
+                message, column, expected, found = refused
+                row.problem(message, column, expected=expected, found=found)
+                continue
+        elif isinstance(target, AdjustmentItem):
             if points is None or points < 0:
                 row.problem(f"a {target.kind} record needs its points", column=reader.headers.get("points", "points"),
                             expected="a number >= 0 (deductions are written as positive points off)",

@@ -23,6 +23,8 @@ from evalkit.plugins.manager import Registry
 from evalkit.rules.base import Rule, RuleContext, fmt
 from evalkit.scoring.adjustments import AdjustmentRecord, grade_overrides
 from evalkit.scoring.adjustments import apply as apply_adjustments
+from evalkit.scoring.clauses import discretionary_records, with_discretionary
+from evalkit.scoring.evidence import apply_evidence
 from evalkit.scoring.grading import NO_GRADE, grade_indexes
 from evalkit.scoring.quotas import apply_quotas
 from evalkit.scoring.ranking import rank
@@ -65,7 +67,9 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
                                       "or the scorecard in force then", found=period))
     rounding = Rounding(scorecard.rounding_decimals, scorecard.rounding_mode)
     n = len(data.units)
+    data, lacking_evidence = apply_evidence(scorecard, data)  # 佐证: values without it flagged or not counted
     data, derived_reasons = with_derived(scorecard, data)
+    data = with_discretionary(scorecard, data, adjustments)  # 酌情 records: one column per discretionary clause
     item_results: dict[str, ItemResult] = {}
     problems: list[Problem] = []
     scored: dict[str, tuple] = {}
@@ -131,7 +135,9 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
     return Evaluation(scorecard=scorecard, units=data.units, period=data.period or scorecard.period, items=item_results,
                       dimensions=dimension_scores, totals=final, grades=grades, ranks=ranks, items_total=totals,
                       band_grades=band_grades, adjusted=adjusted, grade_masks=grade_masks,
-                      derived_reasons=derived_reasons, cap_restored=restored)
+                      derived_reasons=derived_reasons, cap_restored=restored,
+                      clause_records=discretionary_records(adjustments, scorecard),
+                      evidence=data.evidence, lacking_evidence=lacking_evidence)
 
 
 def with_derived(scorecard: Scorecard, data: DataSet) -> tuple[DataSet, dict[str, np.ndarray]]:
@@ -143,17 +149,30 @@ def with_derived(scorecard: Scorecard, data: DataSet) -> tuple[DataSet, dict[str
         return data, {}
     n = len(data.units)
 
-    def computed(columns: Mapping[str, np.ndarray]) -> tuple[dict, dict]:
+    history: dict[str, Mapping[str, np.ndarray]] = dict(data.history)
+
+    def computed(columns: Mapping[str, np.ndarray], period: str | None) -> tuple[dict, dict]:
         columns = dict(columns)
         reasons: dict[str, np.ndarray] = {}
         for name, expression in scorecard.derived.items():
             inputs = {used: columns[used] if used in columns else np.full(n, np.nan) for used in expression.names}
-            columns[name], reasons[name] = expression.evaluate(inputs, n)
+            columns[name], reasons[name] = expression.evaluate(inputs, n, history, period)  # history: lag, yoy
         return columns, reasons
 
-    columns, reasons = computed(data.columns)
-    history = {period: computed(cols)[0] for period, cols in data.history.items()}
+    for period in sorted(history, key=_period_key):  # earliest first, so lag() of a derived indicator finds it
+        history[period] = computed(history[period], period)[0]
+    columns, reasons = computed(data.columns, data.period or scorecard.period)
     return attrs.evolve(data, columns=columns, history=history), reasons
+
+
+def _period_key(period: str) -> tuple:
+    """Chronological order of period texts; text that is not a period sorts first, by itself."""
+    from evalkit.definition.periods import period_span
+
+    try:
+        return (1, period_span(period)[0], period)
+    except ValueError:
+        return (0, 0, period)
 
 
 def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Registry,

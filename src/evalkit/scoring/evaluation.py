@@ -8,7 +8,7 @@ inputs (units in rank order, ties by id; keys in a fixed order; numbers already 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 import attrs
@@ -18,7 +18,9 @@ from evalkit.definition.model import Band, Dimension, Item, Quota, Scorecard, Ve
 from evalkit.io.data import Units
 from evalkit.rules.base import fmt
 from evalkit.scoring.adjustments import Adjusted, changes_for
+from evalkit.scoring.clauses import clause_entries, record_lines
 from evalkit.scoring.engine import ItemResult
+from evalkit.scoring.evidence import evidence_entry, evidence_lines
 from evalkit.scoring.grading import NO_GRADE
 
 if TYPE_CHECKING:
@@ -128,6 +130,9 @@ class Evaluation:
     grade_masks: dict = attrs.field(factory=dict)
     derived_reasons: dict = attrs.field(factory=dict)  # derived indicator -> reason code per unit
     cap_restored: dict = attrs.field(factory=dict)  # dimension -> points its deduction cap gave back, per unit
+    clause_records: tuple = ()  # adjustment records of discretionary clauses (evalkit.scoring.clauses)
+    evidence: Mapping[str, np.ndarray] = attrs.field(factory=dict)  # 佐证 references per indicator and unit
+    lacking_evidence: Mapping[str, np.ndarray] = attrs.field(factory=dict)  # values given without needed evidence
 
     def order(self) -> np.ndarray:
         """Unit positions by rank, ties by unit id: the order of every report."""
@@ -226,6 +231,7 @@ class Evaluation:
         """The JSON entries of the units at `positions`, in that order; every column is converted once."""
         rows = np.asarray(positions, dtype=np.intp)
         columns = [self._json_columns(self.items[item_id], rows) for item_id in self.items]
+        applied = {item_id: clause_entries(self.items[item_id], rows, self.units.ids, self.clause_records) for item_id in self.items}
         dims = {k: [_num(x) for x in v[rows].tolist()] for k, v in self.dimensions.items()}
         totals = [_num(x) for x in self.totals[rows].tolist()]
         ranks = self.ranks[rows].tolist()
@@ -239,6 +245,12 @@ class Evaluation:
                 entry = {"value": values[j], "points": points[j], "weight": shares[j], "score": scores[j]}
                 if missing[j]:
                     entry["missing"] = flag
+                clauses = applied[item_id]
+                if clauses is not None:
+                    entry["clauses"] = clauses[j]
+                if self.evidence or self.lacking_evidence:
+                    entry.update(evidence_entry(self.items[item_id].item, i, self.evidence, self.lacking_evidence,
+                                                self.scorecard))
                 unit_items[item_id] = entry
             unit = {
                 "id": self.units.ids[i], "name": self.units.names[i], "type": self.units.types[i],
@@ -355,6 +367,10 @@ class Evaluation:
             weight = (f"权重 {fmt(s.share)} 分，计入 {fmt(s.score)} 分" if zh else f"worth {fmt(s.share)} of the total: counts {fmt(s.score)}") \
                 if not _same(s.share, node.max_points) and not (s.missing and node.missing == "reweight") else ""
             lines.append(f"{pad}{node.name.text(lang)} [{node.rule}]: {why}" + (f"; {weight}" if weight else ""))
+            if self.clause_records:
+                lines.extend(record_lines(self.clause_records, node, unit_id, sc, lang, pad))
+            if self.lacking_evidence:
+                lines.extend(evidence_lines(node, self.units.index[unit_id], self.lacking_evidence, sc, lang, pad))
         lines.extend(self._adjustment_lines(u, lang))
         grade = u.grade.label.text(lang) if u.grade else ("无等次" if zh else "no grade")
         if np.isnan(u.total):

@@ -123,7 +123,10 @@ def load_period_data(files: InputFiles, registry: Registry, scorecard: Scorecard
     period = files.period or scorecard.period
     sets = [(", ".join(files.data), load_data(list(files.data), units, scorecard, period=period))] if files.data else []
     sets += [(f"--records {name}={folder}", read_source(registry, name, folder, units, period)) for name, folder in sources]
-    return sets[0][1] if len(sets) == 1 else merge_data(sets)
+    data = sets[0][1] if len(sets) == 1 else merge_data(sets)
+    from evalkit.io.runs import with_run_values
+
+    return with_run_values(scorecard, data)  # indicators whose values come from another run's result
 
 
 def evaluate_files(files: InputFiles, registry: Registry | None = None, progress: Progress | None = None,

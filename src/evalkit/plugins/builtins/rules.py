@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from evalkit.plugins.hookspecs import hookimpl
 from evalkit.rules.achievement_improvement import AchievementImprovementRule
 from evalkit.rules.base_slope import BaseSlopeRule
+from evalkit.rules.clauses import ClausesRule
 from evalkit.rules.grade_words import GradeWordsRule
 from evalkit.rules.linear import LinearRule
 from evalkit.rules.okr import OkrRule
@@ -31,5 +32,5 @@ def evalkit_register_rules(register: Callable[[Rule], None]) -> None:
     """Register the built-in rules."""
     for rule in (LinearRule(), TiersRule(), TargetRule(), PerEventRule(), BaseSlopeRule(), ShortfallRule(),
                  GradeWordsRule(), PassFailRule(), StabilizeRule(), OkrRule(), SatisfactionIndexRule(),
-                 PercentileRule(), ZScoreRule(), RankPointsRule(), AchievementImprovementRule()):
+                 PercentileRule(), ZScoreRule(), RankPointsRule(), AchievementImprovementRule(), ClausesRule()):
         register(rule)
