@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from evalkit.definition.model import Scorecard
 from evalkit.errors import DataError, EvalkitError, FileAccessError, PluginError, Problem
-from evalkit.io.data import DataSet, Units, read_observations, read_units
+from evalkit.io.data import DataSet, Units, read_units
 from evalkit.io.table import Table
 from evalkit.plugins.manager import Registry
 
@@ -53,28 +54,47 @@ def read_table(path: str | Path, registry: Registry) -> Table:
     return table
 
 
-def load_units(path: str | Path, registry: Registry) -> Units:
-    """The units file (id, name, type, parent; Chinese headers accepted)."""
+def load_units(path: str | Path | Any, registry: Registry | None = None) -> Units:
+    """The units file (id, name, type, parent; Chinese headers accepted), or a DataFrame (pandas, polars,
+    pyarrow) or list of dict rows with those columns."""
+    from evalkit.io.frames import frame_table, is_frame, is_records
+
+    if is_frame(path) or is_records(path):
+        return read_units(frame_table(path, "units" if is_records(path) else None))
+    if registry is None:
+        from evalkit.plugins.manager import default_registry
+
+        registry = default_registry()
     return read_units(read_table(path, registry))
 
 
-def load_data(data_paths: str | Path | Sequence[str | Path], units: Units | str | Path, scorecard: Scorecard,
-              period: str | None = None) -> DataSet:
-    """The long-format data of `period` (default: the scorecard's) for the scorecard's units.
+def load_data(data_paths: str | Path | Sequence[str | Path] | Any, units: Units | str | Path | Any, scorecard: Scorecard,
+              period: str | None = None, wide: bool | None = None) -> DataSet:
+    """The data of `period` (default: the scorecard's) for the scorecard's units.
 
-    Several files (one per department, or a review's output beside the data) are read as one: a unit,
-    indicator and period given in two files is an error naming both.
+    `data_paths` are files, or a DataFrame (pandas, polars, pyarrow) or a list of dict rows; each in long
+    shape (unit, indicator, period, value) or wide (a unit column and a column per indicator, headed by
+    its id or name): `wide` None detects the shape, True or False declares it. Rows are matched to
+    units by id. Several files (one per department, or a review's output beside the data) are read as
+    one: a unit, indicator and period given in two files is an error naming both.
     """
+    from evalkit.io.frames import is_frame, is_records, read_frame_data
+    from evalkit.io.wide import read_data_table
+
     registry = scorecard.registry
     if not isinstance(units, Units):
         units = load_units(units, registry)
     known = (set(scorecard.indicators) | set(registry.indicators)) - set(scorecard.derived)  # derived: computed
-    paths = [data_paths] if isinstance(data_paths, (str, Path)) else list(data_paths)
+    indicators = {**registry.indicators, **scorecard.indicators}
     period = period or scorecard.period
+    if is_frame(data_paths) or is_records(data_paths):
+        return read_frame_data(data_paths, units, indicators, known, period, wide=wide)
+    paths = [data_paths] if isinstance(data_paths, (str, Path)) else list(data_paths)
     if len(paths) == 1:
-        return read_observations(read_table(paths[0], registry), units, known, period)
+        return read_data_table(read_table(paths[0], registry), units, indicators, known, period, wide=wide)
     # With several files one may hold only other periods (a baseline year); the period must be somewhere.
-    sets = [(str(p), read_observations(read_table(p, registry), units, known, period, require_period=False)) for p in paths]
+    sets = [(str(p), read_data_table(read_table(p, registry), units, indicators, known, period, require_period=False,
+                                     wide=wide)) for p in paths]
     merged = merge_data(sets)
     if not merged.columns and merged.history:
         raise DataError(Problem(f"no rows for period {period!r} in any data file", source=", ".join(map(str, paths)),
@@ -111,4 +131,5 @@ def merge_data(sets: Sequence[tuple[str, DataSet]]) -> DataSet:
                         origins[indicator] = data.origins[indicator]
     if problems:
         raise DataError(problems)
-    return DataSet(units=merged.units, columns=columns, period=merged.period, history=history, origins=origins)
+    return DataSet(units=merged.units, columns=columns, period=merged.period, history=history, origins=origins,
+                   notes=tuple(note for _, data in sets for note in data.notes))
