@@ -186,7 +186,7 @@ def read_wide(table: Table, units: Units, indicators: Mapping[str, Indicator], l
             continue
         ind = header_indicator(header, lookup)
         if ind is None:
-            problems.append(Problem(unknown_text("indicator", header, sorted(set(lookup.values())), hints) + " in a column header",
+            problems.append(Problem(unknown_text("indicator column", header, sorted(set(lookup.values())), hints),
                                     source=source, column=header,
                                     expected="a column per indicator, headed by its id or name", found=repr(header)))
         elif ind in taken:
