@@ -105,7 +105,7 @@ def same_data(a, b) -> bool:
 
 
 def test_blank_values_are_no_value_in_every_shape(example, tmp_path):
-    scorecard, units, data, _adjustments, _reference = example
+    scorecard, _units, data, _adjustments, _reference = example
     holed = data.copy()
     holed.loc[holed.index % 7 == 0, "value"] = np.nan
     path = tmp_path / "data.csv"

@@ -10,7 +10,7 @@ import numpy as np
 
 from evalkit.definition.model import Scorecard
 from evalkit.errors import DataError, EvalkitError, FileAccessError, PluginError, Problem
-from evalkit.io.data import DataSet, Units, read_units
+from evalkit.io.data import OBSERVATION_COLUMNS, DataSet, Units, read_units
 from evalkit.io.table import Table
 from evalkit.plugins.manager import Registry
 
@@ -69,13 +69,18 @@ def load_units(path: str | Path | Any, registry: Registry | None = None) -> Unit
 
 
 def load_data(data_paths: str | Path | Sequence[str | Path] | Any, units: Units | str | Path | Any, scorecard: Scorecard,
-              period: str | None = None, wide: bool | None = None) -> DataSet:
+              period: str | None = None, wide: bool | None = None, encoding: str | None = None,
+              sheets: Sequence[str] = ()) -> DataSet:
     """The data of `period` (default: the scorecard's) for the scorecard's units.
 
     `data_paths` are files, or a DataFrame (pandas, polars, pyarrow) or a list of dict rows; each in long
     shape (unit, indicator, period, value) or wide (a unit column and a column per indicator, headed by
     its id or name): `wide` None detects the shape, True or False declares it. Rows are matched to
-    units by id. Several files (one per department, or a review's output beside the data) are read as
+    units by id. A CSV file is read as UTF-8, or as GB18030 (GBK) when it is not UTF-8 but decodes
+    cleanly as that, or in the `encoding` named. In a workbook the header is the first row with the
+    columns wanted (below titles and notes), merged header cells count for every column they cover,
+    and `sheets` names the sheets to read ("*": all of them, read as one). Parquet files are read
+    column by column (pyarrow needed). Several files (one per department, or a review's output beside the data) are read as
     one: a unit, indicator and period given in two files is an error naming both.
     """
     from evalkit.io.frames import is_frame, is_records, read_frame_data
@@ -89,12 +94,23 @@ def load_data(data_paths: str | Path | Sequence[str | Path] | Any, units: Units 
     period = period or scorecard.period
     if is_frame(data_paths) or is_records(data_paths):
         return read_frame_data(data_paths, units, indicators, known, period, wide=wide)
+    from evalkit.io.readers import header_test, read_tables
+    from evalkit.io.wide import header_indicator, indicator_lookup, with_notes
+
+    lookup = indicator_lookup(indicators, known)
+    is_header = header_test([OBSERVATION_COLUMNS[k] for k in ("unit", "indicator", "value")],
+                            lambda text: header_indicator(text, lookup) is not None)
     paths = [data_paths] if isinstance(data_paths, (str, Path)) else list(data_paths)
-    if len(paths) == 1:
-        return read_data_table(read_table(paths[0], registry), units, indicators, known, period, wide=wide)
+    tables: list[tuple[Table, list[str]]] = []
+    for p in paths:
+        found, notes = read_tables(p, registry, encoding=encoding, sheets=sheets, is_header=is_header)
+        tables += [(t, notes) for t in found]
+    if len(tables) == 1:
+        table, notes = tables[0]
+        return with_notes(read_data_table(table, units, indicators, known, period, wide=wide), notes)
     # With several files one may hold only other periods (a baseline year); the period must be somewhere.
-    sets = [(str(p), read_data_table(read_table(p, registry), units, indicators, known, period, require_period=False,
-                                     wide=wide)) for p in paths]
+    sets = [(t.source, with_notes(read_data_table(t, units, indicators, known, period, require_period=False, wide=wide),
+                                  notes)) for t, notes in tables]
     merged = merge_data(sets)
     if not merged.columns and merged.history:
         raise DataError(Problem(f"no rows for period {period!r} in any data file", source=", ".join(map(str, paths)),

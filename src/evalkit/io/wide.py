@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -120,6 +121,11 @@ def _is_percent_indicator(indicator: Indicator | None) -> bool:
     return indicator is not None and header_key(indicator.unit) in PERCENT_UNITS
 
 
+def as_percent(stored: float) -> float:
+    """0.954 -> 95.4 exactly as written (a decimal shift, not a float product: 0.29 * 100 is 28.999999999999996)."""
+    return float(Decimal(repr(stored)).scaleb(2))
+
+
 def percent_note(source: str, indicator: str, count: int) -> str:
     return (f"{source}: {count} cell(s) of {indicator!r} shown as percentages were read as percent "
             "(Excel's 0.954 as 95.4, the indicator's unit being '%')")
@@ -140,7 +146,7 @@ def percent_long(table: Table, indicators: Mapping[str, Indicator]) -> tuple[Tab
         cell = row[vi] if vi < len(row) else None
         indicator = cell_text(row[ii]) if ii < len(row) else ""
         if isinstance(cell, PercentCell) and _is_percent_indicator(indicators.get(indicator)):
-            row = row[:vi] + (cell.stored * 100,) + row[vi + 1:]
+            row = row[:vi] + (as_percent(cell.stored),) + row[vi + 1:]
             counts[indicator] = counts.get(indicator, 0) + 1
         rows.append(row)
     converted = Table(source=table.source, columns=table.columns, rows=tuple(rows), row_numbers=table.row_numbers,
@@ -298,7 +304,7 @@ def _column(table: Table, pos: int, ind: str, indicator: Indicator | None, numer
     percent = 0
     for i, cell in enumerate(cells):
         if isinstance(cell, PercentCell) and _is_percent_indicator(indicator):
-            values[i] = cell.stored * 100
+            values[i] = as_percent(cell.stored)
             percent += 1
             continue
         if isinstance(cell, UnsavedFormula):

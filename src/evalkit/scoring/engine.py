@@ -131,7 +131,7 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
     return Evaluation(scorecard=scorecard, units=data.units, period=data.period or scorecard.period, items=item_results,
                       dimensions=dimension_scores, totals=final, grades=grades, ranks=ranks, items_total=totals,
                       band_grades=band_grades, adjusted=adjusted, grade_masks=grade_masks,
-                      derived_reasons=derived_reasons, cap_restored=restored)
+                      derived_reasons=derived_reasons, cap_restored=restored, notes=tuple(data.notes))
 
 
 def with_derived(scorecard: Scorecard, data: DataSet) -> tuple[DataSet, dict[str, np.ndarray]]:

@@ -125,6 +125,7 @@ class Evaluation:
     grade_masks: dict = attrs.field(factory=dict)
     derived_reasons: dict = attrs.field(factory=dict)  # derived indicator -> reason code per unit
     cap_restored: dict = attrs.field(factory=dict)  # dimension -> points its deduction cap gave back, per unit
+    notes: tuple[str, ...] = ()  # how the data was read: an encoding other than UTF-8, percent cells read as percent
 
     def order(self) -> np.ndarray:
         """Unit positions by rank, ties by unit id: the order of every report."""
@@ -197,6 +198,7 @@ class Evaluation:
             "dimensions": dim_defs,
             "items": item_defs,
             "units": units,
+            **({"notes": list(self.notes)} if self.notes else {}),
         }
 
     def unit_dict(self, unit_id: str) -> dict[str, Any]:
