@@ -1,0 +1,203 @@
+"""Data files as counties make them: wide sheets, GBK text, workbooks with title rows, merged headers,
+several sheets and percent cells, and Parquet. Each must give the result of the long UTF-8 CSV it
+was made from (examples/quickstart/data.csv)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import evalkit
+from evalkit.cli import main as cli
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "quickstart"
+SCORECARD, UNITS, DATA = EXAMPLE / "scorecard.yaml", EXAMPLE / "units.csv", EXAMPLE / "data.csv"
+
+
+@pytest.fixture(scope="module")
+def scorecard():
+    return evalkit.load_scorecard(SCORECARD)
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return evalkit.evaluate_files(evalkit.InputFiles(SCORECARD, units=UNITS, data=[DATA]))
+
+
+def long_rows() -> list[dict[str, str]]:
+    with open(DATA, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def wide_rows(scorecard, by_name: bool) -> tuple[list[str], list[list[str]]]:
+    """The example's data as one row per unit: headers are ids, or Chinese names with the unit in brackets."""
+    rows = long_rows()
+    indicators = sorted({r["indicator"] for r in rows})
+    units = list(dict.fromkeys(r["unit"] for r in rows))
+    value = {(r["unit"], r["indicator"]): r["value"] for r in rows}
+
+    def head(i: str) -> str:
+        ind = scorecard.indicators[i]
+        return f"{ind.name.zh}（{ind.unit}）" if by_name else i
+
+    header = ["单位", "年度"] + [head(i) for i in indicators]
+    return header, [[u, "2025"] + [value.get((u, i), "") for i in indicators] for u in units]
+
+
+def same(evaluation, reference) -> bool:
+    return evaluation.to_dict()["units"] == reference.to_dict()["units"]
+
+
+@pytest.mark.parametrize("by_name", [False, True])
+def test_a_wide_csv_is_read_directly(tmp_path, scorecard, reference, by_name):
+    header, rows = wide_rows(scorecard, by_name)
+    path = tmp_path / "wide.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows[::-1]])
+    assert same(evalkit.evaluate_files(evalkit.InputFiles(SCORECARD, units=UNITS, data=[path])), reference)
+    declared = evalkit.evaluate_files(evalkit.InputFiles(SCORECARD, units=UNITS, data=[path], wide=True))
+    assert same(declared, reference)
+
+
+def test_a_wide_sheet_without_indicator_headers_says_it_looks_wide(tmp_path, capsys):
+    path = tmp_path / "wide.csv"
+    path.write_text("单位,三会一课\nU01,90\n", encoding="utf-8")
+    assert cli(["run", str(SCORECARD), "--units", str(UNITS), "--data", str(path)]) == 3
+    err = capsys.readouterr().err
+    assert "looks like a wide sheet" in err and "'三会一课'" in err
+
+
+def test_bad_cells_of_a_wide_sheet_name_row_and_column(tmp_path, scorecard):
+    header, rows = wide_rows(scorecard, by_name=True)
+    rows[2][3] = "九十"
+    rows[4][0] = "U99"
+    path = tmp_path / "wide.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    with pytest.raises(evalkit.DataError) as caught:
+        evalkit.load_data(path, UNITS, scorecard)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}, row 6, column '单位': unknown unit (expected an id from the units file; found 'U99')"]
+    rows[4][0] = "U05"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    with pytest.raises(evalkit.DataError) as caught:
+        evalkit.load_data(path, UNITS, scorecard)
+    (problem,) = caught.value.problems
+    assert (problem.source, problem.row, problem.column, problem.expected, problem.found) == (
+        str(path), 4, header[3], "a number", "'九十'")
+
+
+def test_gbk_csv_is_read_and_the_encoding_noted(tmp_path, scorecard, reference, capsys):
+    header, rows = wide_rows(scorecard, by_name=True)
+    text = "\n".join(",".join(r) for r in [header, *rows]) + "\n"
+    path = tmp_path / "gbk.csv"
+    path.write_bytes(text.encode("gbk"))
+    evaluation = evalkit.evaluate_files(evalkit.InputFiles(SCORECARD, units=UNITS, data=[path]))
+    assert same(evaluation, reference)
+    assert evaluation.to_dict()["notes"] == [f"{path}: read as GB18030 text (not UTF-8)"]
+    named = evalkit.evaluate_files(evalkit.InputFiles(SCORECARD, units=UNITS, data=[path], encoding="gbk"))
+    assert named.notes == (f"{path}: read as GBK text (not UTF-8)",)
+    assert cli(["run", str(SCORECARD), "--units", str(UNITS), "--data", str(path), "--encoding", "big5"]) == 3
+    assert "is not valid big5" in capsys.readouterr().err
+    assert cli(["run", str(SCORECARD), "--units", str(UNITS), "--data", str(path), "--encoding", "klingon"]) == 64
+
+
+def titled_workbook(path: Path, scorecard, percent: bool, sheets: int = 1) -> None:
+    """A county's workbook: a merged title, a note row, a two-row header (a group merged over its
+    indicators, 单位 merged down), percent cells for '%' indicators; units split over `sheets` sheets."""
+    rows = long_rows()
+    indicators = sorted({r["indicator"] for r in rows})
+    units = list(dict.fromkeys(r["unit"] for r in rows))
+    value = {(r["unit"], r["indicator"]): r["value"] for r in rows}
+    workbook = openpyxl.Workbook()
+    for k in range(sheets):
+        sheet = workbook.active if k == 0 else workbook.create_sheet()
+        sheet.title = f"第{k + 1}片区"
+        sheet.append(["2025年度机关党建考核数据汇总表"])
+        sheet.merge_cells("A1:F1")
+        sheet.append(["填报单位：县直机关工委", None, "说明：百分比按实际填写"])
+        sheet.append(["单位", "组织建设", None] + ["其他"] * (len(indicators) - 2))
+        sheet.merge_cells("A3:A4")
+        sheet.merge_cells("B3:C3")
+        sheet.append([None] + [scorecard.indicators[i].name.zh for i in indicators])
+        for u in units[k::sheets]:
+            sheet.append([u] + [float(value[(u, i)]) if value.get((u, i), "") != "" else None for i in indicators])
+            for j, i in enumerate(indicators, start=2):
+                cell = sheet.cell(sheet.max_row, j)
+                if percent and scorecard.indicators[i].unit == "%" and cell.value is not None:
+                    cell.value = cell.value / 100
+                    cell.number_format = "0.0%"
+    workbook.save(path)
+
+
+def test_a_workbook_with_titles_merged_headers_and_percent_cells(tmp_path, scorecard, reference):
+    path = tmp_path / "titled.xlsx"
+    titled_workbook(path, scorecard, percent=True)
+    evaluation = evalkit.evaluate_files(evalkit.InputFiles(SCORECARD, units=UNITS, data=[path]))
+    assert same(evaluation, reference)
+    notes = evaluation.to_dict()["notes"]
+    assert len(notes) == 3 and all("shown as percentages were read as percent" in n for n in notes)
+    assert notes[0].startswith(f"{path} (sheet 第1片区): 12 cell(s) of 'dues_on_time'")
+
+
+def test_several_sheets_read_together_or_by_name(tmp_path, scorecard, reference, capsys):
+    path = tmp_path / "sheets.xlsx"
+    titled_workbook(path, scorecard, percent=False, sheets=2)
+    together = evalkit.evaluate_files(evalkit.InputFiles(SCORECARD, units=UNITS, data=[path], sheets=["*"]))
+    assert same(together, reference)
+    first = evalkit.load_data(path, UNITS, scorecard, sheets=["第2片区"])
+    second = {r["unit"] for r in long_rows() if r["indicator"] == "study_hours" and r["value"] and int(r["unit"][1:]) % 2 == 0}
+    assert {u for u, v in zip(first.units.ids, first.columns["study_hours"]) if v == v} == second
+    assert cli(["run", str(SCORECARD), "--units", str(UNITS), "--data", str(path), "--sheet", "第9片区"]) == 3
+    assert "no sheet named '第9片区' (expected one of '第1片区', '第2片区'" in capsys.readouterr().err
+
+
+def test_a_percent_cell_of_a_points_indicator_is_still_refused(tmp_path, scorecard):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["unit", "indicator", "period", "value"])
+    sheet.append(["U01", "study_hours", "2025", 0.3])
+    sheet["D2"].number_format = "0%"
+    sheet.append(["U02", "meetings_rate", "2025", 0.954])
+    sheet["D3"].number_format = "0.0%"
+    workbook.save(tmp_path / "long.xlsx")
+    with pytest.raises(evalkit.DataError) as caught:
+        evalkit.load_data(tmp_path / "long.xlsx", UNITS, scorecard)
+    (problem,) = caught.value.problems
+    assert problem.row == 2 and "shown as a percentage" in problem.expected
+    sheet.delete_rows(2)
+    workbook.save(tmp_path / "long.xlsx")
+    data = evalkit.load_data(tmp_path / "long.xlsx", UNITS, scorecard)
+    assert data.columns["meetings_rate"][data.units.index["U02"]] == 95.4
+    assert "1 cell(s) of 'meetings_rate' shown as percentages" in data.notes[0]
+
+
+def test_parquet_is_read_columnwise(tmp_path, reference):
+    pq = pytest.importorskip("pyarrow.parquet")
+    pa = pytest.importorskip("pyarrow")
+    rows = long_rows()
+    table = pa.table({"unit": [r["unit"] for r in rows], "indicator": [r["indicator"] for r in rows],
+                      "period": [r["period"] for r in rows],
+                      "value": [float(r["value"]) if r["value"] else None for r in rows]})
+    pq.write_table(table, tmp_path / "data.parquet")
+    evaluation = evalkit.evaluate_files(evalkit.InputFiles(SCORECARD, units=UNITS, data=[tmp_path / "data.parquet"]))
+    assert same(evaluation, reference)
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet")
+    with pytest.raises(evalkit.DataError) as caught:
+        evalkit.evaluate_files(evalkit.InputFiles(SCORECARD, units=UNITS, data=[tmp_path / "bad.parquet"]))
+    assert caught.value.problems[0].message == "not a readable Parquet file"
+
+
+def test_json_result_with_notes_matches_the_schema(tmp_path, scorecard):
+    import jsonschema
+
+    path = tmp_path / "titled.xlsx"
+    titled_workbook(path, scorecard, percent=True)
+    result = evalkit.evaluate_files(evalkit.InputFiles(SCORECARD, units=UNITS, data=[path])).to_dict()
+    schema = json.loads((Path(evalkit.__file__).parent / "schemas" / "result.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(result, schema)
