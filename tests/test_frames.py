@@ -181,3 +181,27 @@ def test_nan_is_never_a_number_zero(example):
     loaded = evalkit.load_data(wide, evalkit.load_units(units), scorecard)
     assert math.isnan(loaded.columns["poll_de"][loaded.units.index[wide.loc[0, "unit"]]])
     assert int(np.isnan(loaded.columns["poll_de"]).sum()) == 1
+
+
+@pytest.mark.parametrize("kind", ["pandas", "polars", "arrow"])
+def test_results_out_as_frames(example, kind):
+    _scorecard, _units, _data, _adjustments, reference = example
+    frame = pl.from_pandas(reference.to_frame("pandas")) if kind == "pandas" else pl.DataFrame(reference.to_frame(kind))
+    order = reference.order()
+    assert frame["unit"].to_list() == [reference.units.ids[i] for i in order]
+    assert frame["total"].to_list() == reference.totals[order].tolist()
+    assert frame["rank"].to_list() == reference.ranks[order].tolist()
+    expected = [entry["grade"] for entry in reference.to_dict()["units"]]
+    assert frame["grade"].to_list() == expected
+    detail = reference.to_frame(kind, detail=True)
+    detail = pl.from_pandas(detail) if kind == "pandas" else pl.DataFrame(detail)
+    assert detail.height == len(reference.units) * len(reference.items)
+    first = reference.units.ids[order[0]]
+    for item_id, result in reference.items.items():
+        row = detail.filter((pl.col("unit") == first) & (pl.col("item") == item_id))
+        assert row["points"].item() == result.points[order[0]] and row["score"].item() == result.score[order[0]]
+
+
+def test_to_frame_of_an_unknown_kind_is_a_usage_error(example):
+    with pytest.raises(evalkit.EvalkitError, match="expected one of 'pandas', 'polars', 'arrow'"):
+        example[4].to_frame("excel")

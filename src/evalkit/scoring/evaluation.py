@@ -168,6 +168,14 @@ class Evaluation:
         for i in self.order():
             yield self.unit(self.units.ids[i])
 
+    def to_frame(self, kind: str = "pandas", detail: bool = False) -> Any:
+        """The result as a DataFrame of `kind` ("pandas", "polars" or "arrow"), its rows in report order: one
+        per unit (unit, name, type, parent, total, rank, grade, a column per dimension), or with `detail`
+        one per unit and item (unit, dimension, item, indicator, value, points, max_points, score, missing)."""
+        from evalkit.scoring.frames_out import to_frame
+
+        return to_frame(self, kind, detail)
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON result: scorecard, the definition of every item, and every unit's points."""
         sc = self.scorecard
