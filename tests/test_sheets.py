@@ -201,3 +201,50 @@ def test_json_result_with_notes_matches_the_schema(tmp_path, scorecard):
     result = evalkit.evaluate_files(evalkit.InputFiles(SCORECARD, units=UNITS, data=[path])).to_dict()
     schema = json.loads((Path(evalkit.__file__).parent / "schemas" / "result.schema.json").read_text(encoding="utf-8"))
     jsonschema.validate(result, schema)
+
+
+def fill(path: Path, values: dict[tuple[str, str], str], scorecard) -> None:
+    """Fill an entry form as a county's clerk would, in Excel: a number under each indicator's header."""
+    from evalkit.io.wide import header_indicator, indicator_lookup
+
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook.worksheets[0]
+    lookup = indicator_lookup(scorecard.indicators, scorecard.indicators)
+    columns = {j: header_indicator(str(c.value), lookup) for j, c in enumerate(sheet[1], start=1)}
+    for row in range(2, sheet.max_row + 1):
+        unit = sheet.cell(row, 1).value
+        for j, indicator in columns.items():
+            text = values.get((unit, indicator), "")
+            if indicator is not None and text != "":
+                sheet.cell(row, j).value = float(text)
+    workbook.save(path)
+
+
+def test_an_entry_form_filled_in_reads_back(tmp_path, scorecard, reference, capsys):
+    form = tmp_path / "form.xlsx"
+    assert cli(["template", str(SCORECARD), "--units", str(UNITS), "-o", str(form)]) == 0
+    workbook = openpyxl.load_workbook(form)
+    sheet, help_sheet = workbook.worksheets
+    headers = [c.value for c in sheet[1]]
+    assert headers[:4] == ["单位编号", "单位名称", "年度", "三会一课完成率（%）"] and headers[-1] == "备注"
+    assert [sheet.cell(r, 1).value for r in range(2, sheet.max_row + 1)] == list(evalkit.load_units(UNITS).ids)
+    assert sheet.protection.sheet and sheet.cell(1, 4).protection.locked and not sheet.cell(2, 4).protection.locked
+    ranges = {str(v.sqref): (v.type, v.formula1, v.formula2) for v in sheet.data_validations.dataValidation}
+    assert ranges["D2:D13"] == ("decimal", "0", "100")
+    assert help_sheet.title == "填报说明" and any(r[1] == "meetings_rate" for r in help_sheet.iter_rows(values_only=True))
+    values = {(r["unit"], r["indicator"]): r["value"] for r in long_rows()}
+    fill(form, values, scorecard)
+    assert same(evalkit.evaluate_files(evalkit.InputFiles(SCORECARD, units=UNITS, data=[form])), reference)
+    # one workbook per unit, filled by each department, read back as a folder
+    folder = tmp_path / "forms"
+    assert cli(["template", str(SCORECARD), "--units", str(UNITS), "-o", str(folder), "--per-unit"]) == 0
+    assert sorted(p.name for p in folder.iterdir()) == [f"U{k:02d}.xlsx" for k in range(1, 13)]
+    for path in folder.iterdir():
+        fill(path, values, scorecard)
+    assert same(evalkit.evaluate_files(evalkit.InputFiles(SCORECARD, units=UNITS, data=[folder])), reference)
+    # a value typed for a unit twice (two departments filled the same row) is an error naming both files
+    (folder / "copy.xlsx").write_bytes((folder / "U03.xlsx").read_bytes())
+    with pytest.raises(evalkit.DataError) as caught:
+        evalkit.evaluate_files(evalkit.InputFiles(SCORECARD, units=UNITS, data=[folder]))
+    assert "given in two data files" in caught.value.problems[0].message
+    assert cli(["template", str(SCORECARD), "--units", str(UNITS), "-o", str(tmp_path / "form.csv")]) == 64

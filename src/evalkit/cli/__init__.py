@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "evalkit.cli.targets_cmd",
     "evalkit.cli.history_cmd",
     "evalkit.cli.new_plugin",
+    "evalkit.cli.template_cmd",
 )
 
 

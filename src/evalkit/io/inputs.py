@@ -101,6 +101,7 @@ def load_data(data_paths: str | Path | Sequence[str | Path] | Any, units: Units 
     is_header = header_test([OBSERVATION_COLUMNS[k] for k in ("unit", "indicator", "value")],
                             lambda text: header_indicator(text, lookup) is not None)
     paths = [data_paths] if isinstance(data_paths, (str, Path)) else list(data_paths)
+    paths = [f for p in paths for f in folder_files(p)]
     tables: list[tuple[Table, list[str]]] = []
     for p in paths:
         found, notes = read_tables(p, registry, encoding=encoding, sheets=sheets, is_header=is_header)
@@ -116,6 +117,19 @@ def load_data(data_paths: str | Path | Sequence[str | Path] | Any, units: Units 
         raise DataError(Problem(f"no rows for period {period!r} in any data file", source=", ".join(map(str, paths)),
                                 expected=f"rows with period {period!r}", found="periods " + ", ".join(sorted(merged.history))))
     return merged
+
+
+def folder_files(path: str | Path) -> list[str | Path]:
+    """A folder's workbooks and CSV files (filled entry forms, one per unit), sorted; a file is itself."""
+    folder = Path(path)
+    if not folder.is_dir():
+        return [path]
+    found = sorted(str(f) for f in folder.iterdir()
+                   if f.is_file() and f.suffix.lower() in (".xlsx", ".xlsm", ".csv") and not f.name.startswith(("~$", ".")))
+    if not found:
+        raise DataError(Problem("the folder holds no data files", source=str(folder),
+                                expected="filled workbooks (.xlsx) or CSV files", found="none"))
+    return list(found)
 
 
 def merge_data(sets: Sequence[tuple[str, DataSet]]) -> DataSet:
