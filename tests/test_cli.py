@@ -152,13 +152,17 @@ def test_bom_and_chinese_headers_score_like_the_quickstart(tmp_path, capsys):
     assert out == run_on(capsys, DATA, UNITS, "--format", "json")[1]
 
 
-@pytest.mark.parametrize("which", ["data", "units"])
+def test_gbk_data_is_read_and_noted(tmp_path, capsys):
+    data = write(tmp_path / "d.csv", ["单位", "指标", "期间", "数值"], DATA_ROWS, encoding="gbk")
+    code, out, err = run_on(capsys, data, UNITS, "--format", "json")
+    assert code == 0 and json.loads(out)["notes"] == [f"{data}: read as GB18030 text (not UTF-8)"]
+    assert err == f"evalkit: warning: {data}: read as GB18030 text (not UTF-8)\n"
+
+
+@pytest.mark.parametrize("which", ["units"])
 def test_gbk_csv_says_save_as_csv_utf8(tmp_path, capsys, which):
-    if which == "data":
-        data, units = write(tmp_path / "d.csv", ["单位", "指标", "期间", "数值"], DATA_ROWS, encoding="gbk"), UNITS
-    else:
-        data, units = DATA, write(tmp_path / "u.csv", ["编号", "名称", "类型", "上级"], UNIT_ROWS, encoding="gbk")
-    bad = data if which == "data" else units
+    data, units = DATA, write(tmp_path / "u.csv", ["编号", "名称", "类型", "上级"], UNIT_ROWS, encoding="gbk")
+    bad = units
     code, _, err = run_on(capsys, data, units)
     assert code == 5
     assert err.startswith(f"evalkit: file error: {bad}:1: the file is not UTF-8 text")

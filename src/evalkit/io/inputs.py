@@ -127,8 +127,8 @@ def folder_files(path: str | Path) -> list[str | Path]:
     found = sorted(str(f) for f in folder.iterdir()
                    if f.is_file() and f.suffix.lower() in (".xlsx", ".xlsm", ".csv") and not f.name.startswith(("~$", ".")))
     if not found:
-        raise DataError(Problem("the folder holds no data files", source=str(folder),
-                                expected="filled workbooks (.xlsx) or CSV files", found="none"))
+        raise FileAccessError(Problem("is a directory, expected a file (or a folder of filled workbooks: this one holds "
+                                      "no .xlsx or .csv file)", source=str(folder)))
     return list(found)
 
 

@@ -43,8 +43,8 @@ def read_tables(path: str | Path, registry: Any, encoding: str | None = None, sh
         table = read_table(path, registry)
         if is_header is None or not table.columns or is_header(table.columns):
             return [table], []
-        found = read_sheets(path, (), is_header)
-        return found, []
+        found = read_sheets(path, (), is_header, required=False)
+        return found or [table], []  # no header further down either: the long reader says what is missing
     return [read_table(path, registry)], []
 
 
@@ -80,7 +80,7 @@ def _cell(cell: Any) -> Any:
     return value
 
 
-def read_sheets(path: Path, sheets: Sequence[str], is_header: HeaderTest | None) -> list[Table]:
+def read_sheets(path: Path, sheets: Sequence[str], is_header: HeaderTest | None, required: bool = True) -> list[Table]:
     """The named sheets (all for "*", else the first with a header) as Tables: the header row is the first
     row that `is_header` accepts (below titles and notes), and merged cells hold their value in every cell."""
     import openpyxl
@@ -110,7 +110,7 @@ def read_sheets(path: Path, sheets: Sequence[str], is_header: HeaderTest | None)
                 tables.append(table)
                 if not sheets:
                     break  # no sheet named: the first sheet with a header
-        if not tables:
+        if not tables and required:
             raise DataError(Problem("no row of the workbook looks like the header", source=str(path),
                                     expected="a row with the columns the file needs (unit, indicator, period, value; or "
                                              "a unit column and a column per indicator)",

@@ -6,7 +6,7 @@ the library asked for; that library must be installed (pandas, polars or pyarrow
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -75,4 +75,4 @@ def to_frame(evaluation: Evaluation, kind: str = "pandas", detail: bool = False)
     import narwhals as nw
 
     columns = detail_columns(evaluation) if detail else summary_columns(evaluation)
-    return nw.from_dict(columns, backend=backend).to_native()
+    return nw.from_dict(columns, backend=cast(Any, backend)).to_native()
