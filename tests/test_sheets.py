@@ -248,3 +248,46 @@ def test_an_entry_form_filled_in_reads_back(tmp_path, scorecard, reference, caps
         evalkit.evaluate_files(evalkit.InputFiles(SCORECARD, units=UNITS, data=[folder]))
     assert "given in two data files" in caught.value.problems[0].message
     assert cli(["template", str(SCORECARD), "--units", str(UNITS), "-o", str(tmp_path / "form.csv")]) == 64
+
+
+def test_bad_cells_of_a_titled_workbook_name_sheet_row_and_column(tmp_path, scorecard):
+    path = tmp_path / "titled.xlsx"
+    titled_workbook(path, scorecard, percent=False)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook.worksheets[0]
+    sheet.cell(7, 3).value = "九十"  # the third unit's second indicator, below two title rows and a two-row header
+    sheet.cell(8, 1).value = "U3"
+    workbook.save(path)
+    with pytest.raises(evalkit.DataError) as caught:
+        evalkit.load_data(path, UNITS, scorecard)
+    (problem,) = caught.value.problems
+    assert (problem.source, problem.row, problem.column, problem.found) == (f"{path} (sheet 第1片区)", 8, "单位", "'U3'")
+    sheet.cell(8, 1).value = "U04"
+    workbook.save(path)
+    with pytest.raises(evalkit.DataError) as caught:
+        evalkit.load_data(path, UNITS, scorecard)
+    (problem,) = caught.value.problems
+    header = scorecard.indicators[sorted({r["indicator"] for r in long_rows()})[1]].name.zh
+    assert (problem.source, problem.row, problem.column, problem.expected, problem.found) == (
+        f"{path} (sheet 第1片区)", 7, header, "a number", "'九十'")
+
+
+def test_wide_data_with_periods_keeps_the_others_as_history(tmp_path, scorecard):
+    path = tmp_path / "wide.csv"
+    path.write_text("unit,period,meetings_rate,study_hours\nU01,2024,80,20\nU01,2025,90,\nU02,2025,70,30\nU02,2025,71,31\n",
+                    encoding="utf-8")
+    with pytest.raises(evalkit.DataError) as caught:
+        evalkit.load_data(path, UNITS, scorecard)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}, row 5, column 'unit': the unit has two rows (expected one row per unit and period; found also row 4)"]
+    path.write_text("unit,period,meetings_rate,study_hours\nU01,2024,80,20\nU01,2025,90,\nU02,2025,70,30\n", encoding="utf-8")
+    data = evalkit.load_data(path, UNITS, scorecard, period="2025")
+    index = data.units.index
+    assert data.columns["meetings_rate"][index["U01"]] == 90 and data.history["2024"]["study_hours"][index["U01"]] == 20
+    assert np_isnan(data.columns["study_hours"][index["U01"]])
+    with pytest.raises(evalkit.DataError, match="no rows for period '2023'"):
+        evalkit.load_data(path, UNITS, scorecard, period="2023")
+
+
+def np_isnan(value: float) -> bool:
+    return value != value

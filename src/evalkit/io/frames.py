@@ -226,7 +226,9 @@ def _without_empty_values(table: Table, numeric: Mapping[int, np.ndarray], units
     def texts(key: str) -> np.ndarray:
         if key not in cols:
             return np.full(len(values), "", dtype=object)
-        return np.asarray([cell_text(row[cols[key]]) for row in table.rows], dtype=object)
+        pos = cols[key]
+        return np.asarray([c.strip() if type(c) is str and c.isascii() else cell_text(c)
+                           for c in (row[pos] for row in table.rows)], dtype=object)
 
     unit, indicator, period = texts("unit"), texts("indicator"), texts("period")
     if not all(u in units.index for u in set(unit[empty])) or not set(indicator[empty]) <= known:

@@ -95,7 +95,7 @@ def read_data_table(table: Table, units: Units, indicators: Mapping[str, Indicat
         wide = is_wide(table, lookup)
     if wide:
         return read_wide(table, units, indicators, lookup, period, require_period, numeric)
-    table, notes = percent_long(table, indicators)
+    table, notes = (table, []) if numeric is not None else percent_long(table, indicators)  # a frame has no percent cells
     keys = {header_key(c) for c in table.columns}
     if table.columns and not keys & {header_key(a) for a in OBSERVATION_COLUMNS["indicator"]} \
             and keys & {header_key(a) for a in OBSERVATION_COLUMNS["unit"]} \
@@ -133,13 +133,13 @@ def percent_note(source: str, indicator: str, count: int) -> str:
 
 def percent_long(table: Table, indicators: Mapping[str, Indicator]) -> tuple[Table, list[str]]:
     """Percent cells in the value column of a long table, as the percentage a '%' indicator expects."""
-    if not any(isinstance(c, PercentCell) for row in table.rows for c in row):
-        return table, []
     try:
         cols = find_columns(table, {k: OBSERVATION_COLUMNS[k] for k in ("indicator", "value")}, required=("indicator", "value"))
     except DataError:
         return table, []
     vi, ii = cols["value"], cols["indicator"]
+    if not any(type(row[vi]) is PercentCell for row in table.rows if vi < len(row)):
+        return table, []
     counts: dict[str, int] = {}
     rows = []
     for row in table.rows:
@@ -260,6 +260,7 @@ def read_wide(table: Table, units: Units, indicators: Mapping[str, Indicator], l
     origins: dict[str, Origin] = {}
     history: dict[str, dict[str, np.ndarray]] = {}
     used = positions >= 0
+    period_rows = {p: np.asarray([rp == p for rp in row_periods], dtype=bool) & ~current for p in found if p != period}
     for pos, ind in indicator_at.items():
         values, empty = _column(table, pos, ind, indicators.get(ind), numeric, problems, notes)
         if values is None:
@@ -272,10 +273,8 @@ def read_wide(table: Table, units: Units, indicators: Mapping[str, Indicator], l
         where = np.full(n, -1, dtype=np.int64)
         where[positions[take]] = rows_of[take]
         origins[ind] = Origin(source=source, column=table.columns[pos], row_style=table.row_style, rows=where)
-        for p in found:
-            if p == period:
-                continue
-            mask = have & ~current & np.asarray([rp == p for rp in row_periods], dtype=bool)
+        for p, rows_of_p in period_rows.items():
+            mask = have & rows_of_p
             if mask.any():
                 past = history.setdefault(p, {}).setdefault(ind, np.full(n, np.nan))
                 past[positions[mask]] = values[mask]
