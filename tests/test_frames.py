@@ -205,3 +205,12 @@ def test_results_out_as_frames(example, kind):
 def test_to_frame_of_an_unknown_kind_is_a_usage_error(example):
     with pytest.raises(evalkit.EvalkitError, match="expected one of 'pandas', 'polars', 'arrow'"):
         example[4].to_frame("excel")
+
+
+def test_a_lazy_frame_is_collected_and_anything_else_is_named(example):
+    scorecard, units, data, _adjustments, reference = example
+    assert same(evalkit.evaluate(scorecard, pl.from_pandas(data).lazy(), units=units,
+                                 adjustments=example[3]), reference)
+    assert problems_of(lambda: evalkit.evaluate(scorecard, 42, units=units)) == [
+        "data: the data is not something evalkit reads (expected a DataSet, a DataFrame (pandas, polars, pyarrow), "
+        "a list of dict rows, or {indicator: {unit: value} | Series | array}; found int)"]

@@ -291,3 +291,15 @@ def test_wide_data_with_periods_keeps_the_others_as_history(tmp_path, scorecard)
 
 def np_isnan(value: float) -> bool:
     return value != value
+
+
+def test_parquet_without_pyarrow_names_the_extra(tmp_path, monkeypatch):
+    import sys
+
+    path = tmp_path / "data.parquet"
+    path.write_bytes(b"PAR1")
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)  # as if pyarrow were not installed
+    with pytest.raises(evalkit.DataError) as caught:
+        evalkit.evaluate_files(evalkit.InputFiles(SCORECARD, units=UNITS, data=[path]))
+    (problem,) = caught.value.problems
+    assert problem.message == "reading Parquet files needs pyarrow" and "evalkit[parquet]" in problem.expected

@@ -76,6 +76,10 @@ def evaluate(scorecard: Scorecard, data: DataSet | Mapping[str, Any] | Any, unit
         if not isinstance(units, Units):
             units = Units.from_ids(units)
         data = load_data(data, units, scorecard, period=period)
+    if not isinstance(data, (DataSet, Mapping)):
+        raise DataError(Problem("the data is not something evalkit reads", source="data",
+                                expected="a DataSet, a DataFrame (pandas, polars, pyarrow), a list of dict rows, "
+                                         "or {indicator: {unit: value} | Series | array}", found=type(data).__name__))
     if not isinstance(data, DataSet):
         data = align_columns(data)  # a pandas Series is matched to units by its index, never by position
         if units is None:

@@ -36,7 +36,7 @@ def is_frame(obj: Any) -> bool:
         return False
     import narwhals as nw
 
-    return isinstance(nw.from_native(obj, eager_only=True, pass_through=True), nw.DataFrame)
+    return isinstance(nw.from_native(obj, pass_through=True), (nw.DataFrame, nw.LazyFrame))
 
 
 def is_records(obj: Any) -> bool:
@@ -107,7 +107,8 @@ def frame_columns(obj: Any) -> tuple[tuple[str, ...], list[list[Any] | np.ndarra
     import narwhals as nw
 
     try:
-        frame = nw.from_native(_with_index(obj), eager_only=True)
+        native = nw.from_native(_with_index(obj))
+        frame = native.collect() if isinstance(native, nw.LazyFrame) else native  # a polars LazyFrame: collected once
     except nw.exceptions.DuplicateError:
         seen: set[str] = set()
         twice = next(str(c) for c in obj.columns if str(c) in seen or seen.add(str(c)))  # type: ignore[func-returns-value]

@@ -54,7 +54,7 @@ def read_parquet(path: Path) -> Table:
         import pyarrow.parquet as pq
     except ImportError:
         raise DataError(Problem("reading Parquet files needs pyarrow", source=str(path),
-                                expected="pip install 'evalkit[parquet]' (or pip install pyarrow)",
+                                expected="pyarrow: pip install 'evalkit[parquet]' (or pip install pyarrow)",
                                 found="pyarrow is not installed")) from None
     from evalkit.io.frames import frame_table
 
