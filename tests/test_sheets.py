@@ -303,3 +303,12 @@ def test_parquet_without_pyarrow_names_the_extra(tmp_path, monkeypatch):
         evalkit.evaluate_files(evalkit.InputFiles(SCORECARD, units=UNITS, data=[path]))
     (problem,) = caught.value.problems
     assert problem.message == "reading Parquet files needs pyarrow" and "evalkit[parquet]" in problem.expected
+
+
+def test_gbk_adjustments_are_read_as_the_data_is(tmp_path):
+    path = tmp_path / "adjustments.csv"
+    path.write_bytes((EXAMPLE / "adjustments.csv").read_text(encoding="utf-8").encode("gbk"))
+    inputs = evalkit.load_inputs(evalkit.InputFiles(SCORECARD, units=UNITS, data=[DATA], adjustments=path))
+    utf8 = evalkit.load_inputs(evalkit.InputFiles(SCORECARD, units=UNITS, data=[DATA], adjustments=EXAMPLE / "adjustments.csv"))
+    assert inputs.adjustments == utf8.adjustments and inputs.adjustments[1].reason == '"机关党建+营商环境"创新案例'
+    assert inputs.warnings == (f"{path}: read as GB18030 text (not UTF-8)",)

@@ -92,7 +92,7 @@ class Inputs:
 def load_inputs(files: InputFiles, registry: Registry | None = None, warn: Warn | None = None) -> Inputs:
     """Read a run's files (scorecard, units, data, records, adjustments), so that they can be scored and reported on."""
     from evalkit.definition.scorecard import load_scorecard, scorecard_in_force
-    from evalkit.io.inputs import load_units, read_table
+    from evalkit.io.inputs import load_units
     from evalkit.scoring.adjustments import read_adjustments
 
     if registry is None:
@@ -113,8 +113,15 @@ def load_inputs(files: InputFiles, registry: Registry | None = None, warn: Warn 
         if warn is not None:
             warn(note)
     records: tuple[AdjustmentRecord, ...] = ()
-    if files.adjustments:
-        records = tuple(read_adjustments(read_table(files.adjustments, registry), units.ids, scorecard))
+    if files.adjustments:  # a CSV in GBK as the data may be: read in the same encoding, noted the same way
+        from evalkit.io.readers import read_tables
+
+        (table, *_), notes = read_tables(files.adjustments, registry, encoding=files.encoding)
+        for note in notes:
+            if warn is not None:
+                warn(note)
+        warnings += tuple(notes)
+        records = tuple(read_adjustments(table, units.ids, scorecard))
     return Inputs(scorecard=scorecard, units=units, data=data, adjustments=records, warnings=warnings)
 
 
