@@ -169,9 +169,16 @@ def test_bad_frames_name_what_does_not_fit(example):
         'data, $.poll_de["0"]: unknown unit')
 
 
-def test_a_frame_of_data_needs_units(example):
-    scorecard, _units, data, _adjustments, _reference = example
-    assert "needs its units" in problems_of(lambda: evalkit.evaluate(scorecard, data))[0]
+def test_without_units_the_frames_unit_ids_are_the_units():
+    scorecard = evalkit.load_scorecard(EXAMPLE.parent / "quickstart" / "scorecard.yaml")
+    data = pd.read_csv(EXAMPLE.parent / "quickstart" / "data.csv", dtype={"period": str})
+    evaluation = evalkit.evaluate(scorecard, data.iloc[::-1])
+    assert evaluation.units.ids == tuple(sorted(set(data["unit"])))
+    by_file = evalkit.evaluate(scorecard, evalkit.load_data(EXAMPLE.parent / "quickstart" / "data.csv",
+                                                            evalkit.Units.from_ids(evaluation.units.ids), scorecard))
+    assert np.array_equal(evaluation.totals, by_file.totals)
+    with pytest.raises(evalkit.DataError, match="the column 'unit' is missing"):
+        evalkit.evaluate(scorecard, data.drop(columns="unit"))
 
 
 def test_nan_is_never_a_number_zero(example):

@@ -63,16 +63,15 @@ def evaluate(scorecard: Scorecard, data: DataSet | Mapping[str, Any] | Any, unit
     deduction and veto records: dicts with unit, item, points, reason, evidence, authority.
     `progress(done, total)` is called after each item is scored.
     """
-    from evalkit.io.frames import align_columns, is_frame, is_records, unit_ids_of
+    from evalkit.io.frames import align_columns, frame_unit_ids, is_frame, is_records, unit_ids_of
     from evalkit.scoring.adjustments import records_from
     from evalkit.scoring.engine import evaluate as run
 
     if units is not None and not isinstance(units, Units) and (is_frame(units) or is_records(units)):
         units = load_units(units)  # a units table in memory: id, name, type, parent
     if not isinstance(data, DataSet) and (is_frame(data) or is_records(data)):
-        if units is None:
-            raise DataError(Problem("a DataFrame of data needs its units", source="data",
-                                    expected="units=[ids] or a units table (id, name, ...)", found="units=None"))
+        if units is None:  # the ids in its unit column, sorted, as for a dict of columns
+            units = frame_unit_ids(data)
         if not isinstance(units, Units):
             units = Units.from_ids(units)
         data = load_data(data, units, scorecard, period=period)

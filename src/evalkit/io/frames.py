@@ -9,7 +9,7 @@ comes in; pandas, polars and pyarrow themselves are never imported here (the cal
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -179,14 +179,14 @@ def unit_ids_of(columns: Mapping[str, Any]) -> list[str]:
     return sorted(ids)
 
 
-def ids_in(table: Table, positions: Sequence[int]) -> list[str]:
-    """The distinct ids in the given column positions of a table, sorted (the units when none are given)."""
-    from evalkit.io.table import cell_text
+def frame_unit_ids(obj: Any) -> list[str]:
+    """The distinct ids of a data frame's unit column, sorted (the units when none are given)."""
+    from evalkit.io.data import OBSERVATION_COLUMNS
+    from evalkit.io.table import cell_text, find_columns
 
-    ids: set[str] = set()
-    for pos in positions:
-        ids.update(t for t in (cell_text(row[pos]) for row in table.rows) if t)
-    return sorted(ids)
+    table = frame_table(obj, "data" if is_records(obj) else None)
+    pos = find_columns(table, {"unit": OBSERVATION_COLUMNS["unit"]}, required=("unit",))["unit"]
+    return sorted({t for t in (cell_text(row[pos]) for row in table.rows) if t})
 
 
 def read_frame_data(obj: Any, units: Units, indicators: Mapping[str, Indicator], known: Iterable[str],
