@@ -154,7 +154,7 @@ def _instructions(sheet: Any, scorecard: Scorecard, indicators: Sequence[Indicat
     sheet.append(["每个单位一行，每个指标一列；按表头的单位填写数字（百分比填 95.4，不填 0.954 或 95.4%）；无数据请留空，不要填 0、“无”或“-”。"
                   "不要修改表头、单位编号和单位名称。"])
     sheet.append([])
-    sheet.append(["表头", "指标编号", "指标名称", "单位", "方向", "允许范围", "计分项目", "规则", "分值"])
+    sheet.append(["表头", "指标编号", "指标名称", "计量单位", "方向", "允许范围", "计分项目", "规则", "分值"])
     for cell in sheet[4]:
         cell.font = Font(bold=True)
     items_of: dict[str, list[Item]] = {}

@@ -61,11 +61,23 @@ def load_units(path: str | Path | Any, registry: Registry | None = None) -> Unit
 
     if is_frame(path) or is_records(path):
         return read_units(frame_table(path, "units" if is_records(path) else None))
+    return load_units_noted(path, registry)[0]
+
+
+def load_units_noted(path: str | Path, registry: Registry | None = None,
+                     encoding: str | None = None) -> tuple[Units, list[str]]:
+    """The units file and notes on how it was read: a CSV in GB18030 (GBK) when it is not UTF-8, or in
+    `encoding`; in a workbook, the header is the first row with the id and name columns."""
+    from evalkit.io.data import UNIT_COLUMNS
+    from evalkit.io.readers import header_test, read_tables
+
     if registry is None:
         from evalkit.plugins.manager import default_registry
 
         registry = default_registry()
-    return read_units(read_table(path, registry))
+    tables, notes = read_tables(path, registry, encoding=encoding,
+                                is_header=header_test([UNIT_COLUMNS["id"], UNIT_COLUMNS["name"]]))
+    return read_units(tables[0]), notes
 
 
 def load_data(data_paths: str | Path | Sequence[str | Path] | Any, units: Units | str | Path | Any, scorecard: Scorecard,

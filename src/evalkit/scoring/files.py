@@ -92,7 +92,7 @@ class Inputs:
 def load_inputs(files: InputFiles, registry: Registry | None = None, warn: Warn | None = None) -> Inputs:
     """Read a run's files (scorecard, units, data, records, adjustments), so that they can be scored and reported on."""
     from evalkit.definition.scorecard import load_scorecard, scorecard_in_force
-    from evalkit.io.inputs import load_units
+    from evalkit.io.inputs import load_units_noted
     from evalkit.scoring.adjustments import read_adjustments
 
     if registry is None:
@@ -107,7 +107,11 @@ def load_inputs(files: InputFiles, registry: Registry | None = None, warn: Warn 
     for warning in warnings:
         if warn is not None:
             warn(warning)
-    units = load_units(files.units, registry)
+    units, notes = load_units_noted(files.units, registry, files.encoding)
+    for note in notes:
+        if warn is not None:
+            warn(note)
+    warnings += tuple(notes)
     data = load_period_data(files, registry, scorecard, units)
     for note in data.notes:  # how the data was read (an encoding, percent cells): said as it is read
         if warn is not None:
