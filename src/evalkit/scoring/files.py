@@ -107,7 +107,7 @@ def load_inputs(files: InputFiles, registry: Registry | None = None, warn: Warn 
     for warning in warnings:
         if warn is not None:
             warn(warning)
-    units, notes = load_units_noted(files.units, registry, files.encoding)
+    units, notes = load_units_noted(files.units, registry)  # detected; --encoding names the data files
     for note in notes:
         if warn is not None:
             warn(note)
@@ -117,10 +117,10 @@ def load_inputs(files: InputFiles, registry: Registry | None = None, warn: Warn 
         if warn is not None:
             warn(note)
     records: tuple[AdjustmentRecord, ...] = ()
-    if files.adjustments:  # a CSV in GBK as the data may be: read in the same encoding, noted the same way
+    if files.adjustments:  # a CSV in GBK as the data may be: detected and noted the same way
         from evalkit.io.readers import read_tables
 
-        (table, *_), notes = read_tables(files.adjustments, registry, encoding=files.encoding)
+        (table, *_), notes = read_tables(files.adjustments, registry)
         for note in notes:
             if warn is not None:
                 warn(note)
