@@ -152,17 +152,34 @@ def test_bom_and_chinese_headers_score_like_the_quickstart(tmp_path, capsys):
     assert out == run_on(capsys, DATA, UNITS, "--format", "json")[1]
 
 
+def test_gbk_data_is_read_and_noted(tmp_path, capsys):
+    data = write(tmp_path / "d.csv", ["单位", "指标", "期间", "数值"], DATA_ROWS, encoding="gbk")
+    code, out, err = run_on(capsys, data, UNITS, "--format", "json")
+    assert code == 0 and json.loads(out)["notes"] == [f"{data}: read as GB18030 text (not UTF-8)"]
+    assert err == f"evalkit: warning: {data}: read as GB18030 text (not UTF-8)\n"
+
+
+def test_gbk_units_are_read_and_noted(tmp_path, capsys):
+    units = write(tmp_path / "u.csv", ["编号", "名称", "类型", "上级"], UNIT_ROWS, encoding="gbk")
+    code, out, err = run_on(capsys, DATA, units, "--format", "json")
+    assert code == 0 and json.loads(out)["units"] == json.loads(run_on(capsys, DATA, UNITS, "--format", "json")[1])["units"]
+    assert err == f"evalkit: warning: {units}: read as GB18030 text (not UTF-8)\n"
+
+
 @pytest.mark.parametrize("which", ["data", "units"])
-def test_gbk_csv_says_save_as_csv_utf8(tmp_path, capsys, which):
+def test_text_neither_utf8_nor_gb18030_says_save_as_csv_utf8(tmp_path, capsys, which):
+    latin1 = tmp_path / f"{which}.csv"  # é in Latin-1 before a comma: not UTF-8, and not GB18030 either
     if which == "data":
-        data, units = write(tmp_path / "d.csv", ["单位", "指标", "期间", "数值"], DATA_ROWS, encoding="gbk"), UNITS
+        latin1.write_bytes(b"unit,indicator,period,value\nU01,caf\xe9,2025,1\n")
+        data, units = latin1, UNITS
     else:
-        data, units = DATA, write(tmp_path / "u.csv", ["编号", "名称", "类型", "上级"], UNIT_ROWS, encoding="gbk")
-    bad = data if which == "data" else units
+        latin1.write_bytes(b"id,name\nU01,caf\xe9,x\n")
+        data, units = DATA, latin1
+    bad = latin1
     code, _, err = run_on(capsys, data, units)
     assert code == 5
-    assert err.startswith(f"evalkit: file error: {bad}:1: the file is not UTF-8 text")
-    assert "CSV UTF-8" in err and "GBK" in err
+    assert err.startswith(f"evalkit: file error: {bad}:2: the file is not UTF-8 text")
+    assert "CSV UTF-8" in err
 
 
 def test_file_problems(tmp_path, capsys):

@@ -57,23 +57,39 @@ from evalkit.store.trends import read_history  # evalkit history
 __version__ = "0.1.0"
 
 
-def evaluate(scorecard: Scorecard, data: DataSet | Mapping[str, Any], units: Units | Sequence[str] | None = None,
-             period: str | None = None, adjustments: Iterable[Mapping[str, Any] | AdjustmentRecord] = (),
+def evaluate(scorecard: Scorecard, data: DataSet | Mapping[str, Any] | Any, units: Units | Sequence[str] | Any = None,
+             period: str | None = None, adjustments: Iterable[Mapping[str, Any] | AdjustmentRecord] | Any = (),
              progress: Callable[[int, int], None] | None = None) -> Evaluation:
     """Score `data` against `scorecard`.
 
-    `data` is a DataSet, or in memory: ``{indicator: {unit_id: value}}`` or ``{indicator: array}``
-    aligned with `units` (a list of unit ids, or Units with names and types). `adjustments` are bonus,
+    `data` is a DataSet; or a DataFrame (pandas, polars, pyarrow) in long shape (unit, indicator, period,
+    value) or wide (a unit column and one column per indicator), its rows matched to units by id; or
+    ``{indicator: {unit_id: value}}``, ``{indicator: pandas Series indexed by unit id}`` or
+    ``{indicator: array}`` aligned with `units` (a list of unit ids, Units with names and types, or a
+    units DataFrame). NaN, None and NA mean "no value". `adjustments` are bonus,
     deduction and veto records: dicts with unit, item, points, reason, evidence, authority.
     `progress(done, total)` is called after each item is scored.
     """
+    from evalkit.io.frames import align_columns, frame_unit_ids, is_frame, is_records, unit_ids_of
     from evalkit.scoring.adjustments import records_from
     from evalkit.scoring.engine import evaluate as run
 
+    if units is not None and not isinstance(units, Units) and (is_frame(units) or is_records(units)):
+        units = load_units(units)  # a units table in memory: id, name, type, parent
+    if not isinstance(data, DataSet) and (is_frame(data) or is_records(data)):
+        if units is None:  # the ids in its unit column, sorted, as for a dict of columns
+            units = frame_unit_ids(data)
+        if not isinstance(units, Units):
+            units = Units.from_ids(units)
+        data = load_data(data, units, scorecard, period=period)
+    if not isinstance(data, (DataSet, Mapping)):
+        raise DataError(Problem("the data is not something evalkit reads", source="data",
+                                expected="a DataSet, a DataFrame (pandas, polars, pyarrow), a list of dict rows, "
+                                         "or {indicator: {unit: value} | Series | array}", found=type(data).__name__))
     if not isinstance(data, DataSet):
+        data = align_columns(data)  # a pandas Series is matched to units by its index, never by position
         if units is None:
-            ids = sorted({str(u) for column in data.values() if isinstance(column, Mapping) for u in column})
-            units = Units.from_ids(ids)
+            units = Units.from_ids(unit_ids_of(data))
         data = DataSet.from_columns(units, data, period=period or scorecard.period)
         unknown = [k for k in data.columns if k not in scorecard.indicators and k not in scorecard.registry.indicators]
         computed = [k for k in data.columns if k in scorecard.derived]

@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "evalkit.cli.appeal_cmd",
     "evalkit.cli.rectify_cmd",
     "evalkit.cli.new_plugin",
+    "evalkit.cli.template_cmd",
 )
 
 

@@ -72,7 +72,14 @@ def input_options(parser: argparse.ArgumentParser) -> None:
                         help="scorecard file (.yaml or .json), or a folder of scorecard versions: the one whose "
                              "effective periods cover --period is used")
     parser.add_argument("--data", action="append", metavar="FILE",
-                        help="values in long format (.csv, .xlsx or .json); repeat for several files")
+                        help="values (.csv, .xlsx, .json or .parquet), long (unit, indicator, period, value) or wide (a unit "
+                             "column and a column per indicator, detected); a folder reads every workbook in it; repeatable")
+    parser.add_argument("--wide", action="store_true", default=None,
+                        help="the data files are wide: one row per unit, one column per indicator (id or name)")
+    parser.add_argument("--encoding", metavar="ENC",
+                        help="the encoding of CSV data files, such as gbk (default: UTF-8, or GB18030 when the file is that)")
+    parser.add_argument("--sheet", action="append", metavar="NAME",
+                        help="read this sheet of a workbook (repeatable; '*' for every sheet, read as one)")
     parser.add_argument("--records", action="append", metavar="NAME=FOLDER",
                         help="a department's raw records, computed by the plugin source NAME (see `evalkit plugins`); "
                              "repeatable, and combines with --data")
@@ -98,7 +105,8 @@ def input_files_of(args: argparse.Namespace) -> InputFiles:
 
     return InputFiles(scorecard=args.scorecard, units=args.units, data=getattr(args, "data", None) or (),
                       records=getattr(args, "records", None) or (), period=getattr(args, "period", None),
-                      adjustments=getattr(args, "adjustments", None))
+                      adjustments=getattr(args, "adjustments", None), wide=getattr(args, "wide", None),
+                      encoding=getattr(args, "encoding", None), sheets=getattr(args, "sheet", None) or ())
 
 
 def warn(text: str) -> None:

@@ -20,8 +20,12 @@ def _delimiter(path: Path, text: str) -> str:
 
 
 def read_csv(path: Path) -> Table:
-    source = str(path)
-    text = read_text(path)
+    return csv_table(path, read_text(path))
+
+
+def csv_table(path: Path, text: str, source: str | None = None) -> Table:
+    """A Table from the decoded text of a CSV/TSV file (`source` names it in messages; default the path)."""
+    source = source or str(path)
     delimiter = _delimiter(path, text)
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))

@@ -161,6 +161,8 @@ class DataSet:
     origins: Mapping[str, Origin] = attrs.field(factory=dict, eq=False, hash=False)
     # 佐证: indicator -> per unit, the reference (document number, file, hash) given with the value ("" none).
     evidence: Mapping[str, np.ndarray] = attrs.field(factory=dict, eq=False, hash=False)
+    # What was converted on the way in (percent cells read as percent, the encoding of a text file), for the notes.
+    notes: tuple[str, ...] = attrs.field(default=(), eq=False, hash=False)
 
     def where(self, indicator: str, unit_position: int) -> dict:
         """Problem fields locating one unit's value of an indicator: file and row (or JSON path) when known."""
@@ -197,6 +199,8 @@ class DataSet:
 
         def check(indicator: str, key: str | int, value: Any) -> float:
             if isinstance(value, (float, np.floating)) and math.isnan(value):
+                return math.nan
+            if type(value).__name__ in ("NAType", "NaTType"):  # pandas' NA: no value, as NaN and None
                 return math.nan
             try:
                 number = parse_number(value)

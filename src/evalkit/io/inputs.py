@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from evalkit.definition.model import Scorecard
 from evalkit.errors import DataError, EvalkitError, FileAccessError, PluginError, Problem
-from evalkit.io.data import DataSet, Units, read_observations, read_units
+from evalkit.io.data import OBSERVATION_COLUMNS, DataSet, Units, read_units
 from evalkit.io.table import Table
 from evalkit.plugins.manager import Registry
 
@@ -53,35 +54,94 @@ def read_table(path: str | Path, registry: Registry) -> Table:
     return table
 
 
-def load_units(path: str | Path, registry: Registry | None = None) -> Units:
-    """The units file (id, name, type, parent; Chinese headers accepted)."""
-    from evalkit.plugins.manager import registry_or_default
+def load_units(path: str | Path | Any, registry: Registry | None = None) -> Units:
+    """The units file (id, name, type, parent; Chinese headers accepted), or a DataFrame (pandas, polars,
+    pyarrow) or list of dict rows with those columns."""
+    from evalkit.io.frames import frame_table, is_frame, is_records
 
-    return read_units(read_table(path, registry_or_default(registry)))
+    if is_frame(path) or is_records(path):
+        return read_units(frame_table(path, "units" if is_records(path) else None))
+    return load_units_noted(path, registry)[0]
 
 
-def load_data(data_paths: str | Path | Sequence[str | Path], units: Units | str | Path, scorecard: Scorecard,
-              period: str | None = None) -> DataSet:
-    """The long-format data of `period` (default: the scorecard's) for the scorecard's units.
+def load_units_noted(path: str | Path, registry: Registry | None = None,
+                     encoding: str | None = None) -> tuple[Units, list[str]]:
+    """The units file and notes on how it was read: a CSV in GB18030 (GBK) when it is not UTF-8, or in
+    `encoding`; in a workbook, the header is the first row with the id and name columns."""
+    from evalkit.io.data import UNIT_COLUMNS
+    from evalkit.io.readers import header_test, read_tables
 
-    Several files (one per department, or a review's output beside the data) are read as one: a unit,
-    indicator and period given in two files is an error naming both.
+    if registry is None:
+        from evalkit.plugins.manager import default_registry
+
+        registry = default_registry()
+    tables, notes = read_tables(path, registry, encoding=encoding,
+                                is_header=header_test([UNIT_COLUMNS["id"], UNIT_COLUMNS["name"]]))
+    return read_units(tables[0]), notes
+
+
+def load_data(data_paths: str | Path | Sequence[str | Path] | Any, units: Units | str | Path | Any, scorecard: Scorecard,
+              period: str | None = None, wide: bool | None = None, encoding: str | None = None,
+              sheets: Sequence[str] = ()) -> DataSet:
+    """The data of `period` (default: the scorecard's) for the scorecard's units.
+
+    `data_paths` are files, or a DataFrame (pandas, polars, pyarrow) or a list of dict rows; each in long
+    shape (unit, indicator, period, value) or wide (a unit column and a column per indicator, headed by
+    its id or name): `wide` None detects the shape, True or False declares it. Rows are matched to
+    units by id. A CSV file is read as UTF-8, or as GB18030 (GBK) when it is not UTF-8 but decodes
+    cleanly as that, or in the `encoding` named. In a workbook the header is the first row with the
+    columns wanted (below titles and notes), merged header cells count for every column they cover,
+    and `sheets` names the sheets to read ("*": all of them, read as one). Parquet files are read
+    column by column (pyarrow needed). Several files (one per department, or a review's output beside the data) are read as
+    one: a unit, indicator and period given in two files is an error naming both.
     """
+    from evalkit.io.frames import is_frame, is_records, read_frame_data
+    from evalkit.io.wide import read_data_table
+
     registry = scorecard.registry
     if not isinstance(units, Units):
         units = load_units(units, registry)
     known = (set(scorecard.indicators) | set(registry.indicators)) - set(scorecard.derived)  # derived: computed
-    paths = [data_paths] if isinstance(data_paths, (str, Path)) else list(data_paths)
+    indicators = {**registry.indicators, **scorecard.indicators}
     period = period or scorecard.period
-    if len(paths) == 1:
-        return read_observations(read_table(paths[0], registry), units, known, period)
+    if is_frame(data_paths) or is_records(data_paths):
+        return read_frame_data(data_paths, units, indicators, known, period, wide=wide)
+    from evalkit.io.readers import header_test, read_tables
+    from evalkit.io.wide import header_indicator, indicator_lookup, with_notes
+
+    lookup = indicator_lookup(indicators, known)
+    is_header = header_test([OBSERVATION_COLUMNS[k] for k in ("unit", "indicator", "value")],
+                            lambda text: header_indicator(text, lookup) is not None)
+    paths = [data_paths] if isinstance(data_paths, (str, Path)) else list(data_paths)
+    paths = [f for p in paths for f in folder_files(p)]
+    tables: list[tuple[Table, list[str]]] = []
+    for p in paths:
+        found, notes = read_tables(p, registry, encoding=encoding, sheets=sheets, is_header=is_header)
+        tables += [(t, notes) for t in found]
+    if len(tables) == 1:
+        table, notes = tables[0]
+        return with_notes(read_data_table(table, units, indicators, known, period, wide=wide), notes)
     # With several files one may hold only other periods (a baseline year); the period must be somewhere.
-    sets = [(str(p), read_observations(read_table(p, registry), units, known, period, require_period=False)) for p in paths]
+    sets = [(t.source, with_notes(read_data_table(t, units, indicators, known, period, require_period=False, wide=wide),
+                                  notes)) for t, notes in tables]
     merged = merge_data(sets)
     if not merged.columns and merged.history:
         raise DataError(Problem(f"no rows for period {period!r} in any data file", source=", ".join(map(str, paths)),
                                 expected=f"rows with period {period!r}", found="periods " + ", ".join(sorted(merged.history))))
     return merged
+
+
+def folder_files(path: str | Path) -> list[str | Path]:
+    """A folder's workbooks and CSV files (filled entry forms, one per unit), sorted; a file is itself."""
+    folder = Path(path)
+    if not folder.is_dir():
+        return [path]
+    found = sorted(str(f) for f in folder.iterdir()
+                   if f.is_file() and f.suffix.lower() in (".xlsx", ".xlsm", ".csv") and not f.name.startswith(("~$", ".")))
+    if not found:
+        raise FileAccessError(Problem("is a directory, expected a file (or a folder of filled workbooks: this one holds "
+                                      "no .xlsx or .csv file)", source=str(folder)))
+    return list(found)
 
 
 def merge_data(sets: Sequence[tuple[str, DataSet]]) -> DataSet:
@@ -117,4 +177,5 @@ def merge_data(sets: Sequence[tuple[str, DataSet]]) -> DataSet:
     if problems:
         raise DataError(problems)
     return DataSet(units=merged.units, columns=columns, period=merged.period, history=history, origins=origins,
-                   evidence=evidence)
+                   evidence=evidence,
+                   notes=tuple(note for _, data in sets for note in data.notes))

@@ -84,11 +84,18 @@ class Adjusted:
         return list(self._by_unit.get(unit, ()))
 
 
-def records_from(rows: Iterable[Mapping[str, Any] | AdjustmentRecord], units: Sequence[str], scorecard: Scorecard,
+def records_from(rows: Iterable[Mapping[str, Any] | AdjustmentRecord] | Any, units: Sequence[str], scorecard: Scorecard,
                  source: str = "adjustments") -> tuple[AdjustmentRecord, ...]:
-    """Check in-memory records (dicts with unit, item, points, reason, evidence, authority)."""
+    """Check in-memory records (dicts with unit, item, points, reason, evidence, authority), or a DataFrame
+    (pandas, polars, pyarrow) with those columns; NaN, None and NA are empty cells (a veto's blank points)."""
+    from evalkit.io.frames import frame_table, is_frame, is_missing
+
+    if is_frame(rows):
+        return read_adjustments(frame_table(rows, source if source != "adjustments" else None), units, scorecard,
+                                allow_empty=True)
     columns = tuple(ADJUSTMENT_COLUMNS)
-    dicts = [attrs.asdict(r) if isinstance(r, AdjustmentRecord) else dict(r) for r in rows]
+    dicts = [attrs.asdict(r) if isinstance(r, AdjustmentRecord)
+             else {k: None if is_missing(v) else v for k, v in dict(r).items()} for r in rows]
     table = Table(source=source, columns=columns, rows=tuple(tuple(r.get(c) for c in columns) for r in dicts),
                   row_numbers=tuple(range(len(dicts))), row_style="index")
     return read_adjustments(table, units, scorecard, allow_empty=True)

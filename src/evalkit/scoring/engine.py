@@ -137,7 +137,8 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
                       band_grades=band_grades, adjusted=adjusted, grade_masks=grade_masks,
                       derived_reasons=derived_reasons, cap_restored=restored,
                       clause_records=discretionary_records(adjustments, scorecard),
-                      evidence=data.evidence, lacking_evidence=lacking_evidence)
+                      evidence=data.evidence, lacking_evidence=lacking_evidence,
+                      notes=tuple(data.notes))
 
 
 def with_derived(scorecard: Scorecard, data: DataSet) -> tuple[DataSet, dict[str, np.ndarray]]:

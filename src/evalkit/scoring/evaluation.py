@@ -133,6 +133,7 @@ class Evaluation:
     clause_records: tuple = ()  # adjustment records of discretionary clauses (evalkit.scoring.clauses)
     evidence: Mapping[str, np.ndarray] = attrs.field(factory=dict)  # 佐证 references per indicator and unit
     lacking_evidence: Mapping[str, np.ndarray] = attrs.field(factory=dict)  # values given without needed evidence
+    notes: tuple[str, ...] = ()  # how the data was read: an encoding other than UTF-8, percent cells read as percent
 
     def order(self) -> np.ndarray:
         """Unit positions by rank, ties by unit id: the order of every report."""
@@ -175,6 +176,14 @@ class Evaluation:
         for i in self.order():
             yield self.unit(self.units.ids[i])
 
+    def to_frame(self, kind: str = "pandas", detail: bool = False) -> Any:
+        """The result as a DataFrame of `kind` ("pandas", "polars" or "arrow"), its rows in report order: one
+        per unit (unit, name, type, parent, total, rank, grade, a column per dimension), or with `detail`
+        one per unit and item (unit, dimension, item, indicator, value, points, max_points, score, missing)."""
+        from evalkit.scoring.frames_out import to_frame
+
+        return to_frame(self, kind, detail)
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON result: scorecard, the definition of every item, and every unit's points."""
         sc = self.scorecard
@@ -206,6 +215,7 @@ class Evaluation:
             "items": item_defs,
             "units": units,
             **self._rewards_entry(units),
+            **({"notes": list(self.notes)} if self.notes else {}),
         }
 
     def _rewards_entry(self, units: list[dict[str, Any]]) -> dict[str, Any]:

@@ -65,6 +65,9 @@ class InputFiles:
     records: tuple[str | tuple[str, str], ...] = attrs.field(default=(), converter=_records)
     period: str | None = attrs.field(default=None, converter=_text)
     adjustments: str | None = attrs.field(default=None, converter=_text)
+    wide: bool | None = None  # the data's shape: None detects it, True declares one column per indicator
+    encoding: str | None = None  # of CSV data files; None: UTF-8, or GB18030 when the file is that
+    sheets: tuple[str, ...] = attrs.field(default=(), converter=tuple)  # of workbooks; "*" for all
 
 
 @attrs.frozen
@@ -89,7 +92,7 @@ class Inputs:
 def load_inputs(files: InputFiles, registry: Registry | None = None, warn: Warn | None = None) -> Inputs:
     """Read a run's files (scorecard, units, data, records, adjustments), so that they can be scored and reported on."""
     from evalkit.definition.scorecard import load_scorecard, scorecard_in_force
-    from evalkit.io.inputs import load_units, read_table
+    from evalkit.io.inputs import load_units_noted
     from evalkit.scoring.adjustments import read_adjustments
 
     if registry is None:
@@ -104,11 +107,25 @@ def load_inputs(files: InputFiles, registry: Registry | None = None, warn: Warn 
     for warning in warnings:
         if warn is not None:
             warn(warning)
-    units = load_units(files.units, registry)
+    units, notes = load_units_noted(files.units, registry)  # detected; --encoding names the data files
+    for note in notes:
+        if warn is not None:
+            warn(note)
+    warnings += tuple(notes)
     data = load_period_data(files, registry, scorecard, units)
+    for note in data.notes:  # how the data was read (an encoding, percent cells): said as it is read
+        if warn is not None:
+            warn(note)
     records: tuple[AdjustmentRecord, ...] = ()
-    if files.adjustments:
-        records = tuple(read_adjustments(read_table(files.adjustments, registry), units.ids, scorecard))
+    if files.adjustments:  # a CSV in GBK as the data may be: detected and noted the same way
+        from evalkit.io.readers import read_tables
+
+        (table, *_), notes = read_tables(files.adjustments, registry)
+        for note in notes:
+            if warn is not None:
+                warn(note)
+        warnings += tuple(notes)
+        records = tuple(read_adjustments(table, units.ids, scorecard))
     return Inputs(scorecard=scorecard, units=units, data=data, adjustments=records, warnings=warnings)
 
 
@@ -121,7 +138,8 @@ def load_period_data(files: InputFiles, registry: Registry, scorecard: Scorecard
     if not files.data and not sources:
         raise UsageError("give the values: --data FILE (long format) or --records NAME=FOLDER (a plugin's records)")
     period = files.period or scorecard.period
-    sets = [(", ".join(files.data), load_data(list(files.data), units, scorecard, period=period))] if files.data else []
+    sets = [(", ".join(files.data), load_data(list(files.data), units, scorecard, period=period,
+                                                           wide=files.wide, encoding=files.encoding, sheets=files.sheets))] if files.data else []
     sets += [(f"--records {name}={folder}", read_source(registry, name, folder, units, period)) for name, folder in sources]
     data = sets[0][1] if len(sets) == 1 else merge_data(sets)
     from evalkit.io.runs import with_run_values
