@@ -209,7 +209,7 @@ def emit(args: argparse.Namespace, content: str | bytes, what: str) -> None:
     from evalkit.io.output import write_atomic
 
     output = getattr(args, "output", None)
-    if output:
+    if output and output != "-":
         write_atomic(output, content)
         print(f"wrote {output} ({what})", file=sys.stderr)
     elif isinstance(content, bytes):

@@ -556,7 +556,7 @@ def build(document: Document, registry: Registry) -> Scorecard:
     if total is None:
         total = DEFAULT_ITEM_SCALE if any("weight" in n for n in tops) else sum(_points_of(n) for n in tops)
     return Scorecard(
-        id=data["id"], name=Label.of(data["name"]), version=None if data.get("version") is None else str(data["version"]),
+        id=data["id"], name=Label.of(data["name"]), version=None if data.get("version") is None else document.text_of(("version",), data["version"]),
         period=str(data["period"]), dimensions=dimensions, indicators=indicators, grading=grading,
         rounding_decimals=int(rounding.get("decimals", 2)), rounding_mode=rounding.get("mode", "half_up"),
         ties=data.get("ranking", {}).get("ties", "min"), total_points=float(total), source=document.source, raw=data,
