@@ -159,8 +159,9 @@ def _plain_json(value: Any, path: tuple[str | int, ...], problems: list[Problem]
     from evalkit.io.limits import over_limit
 
     if isinstance(value, (dict, list)) and len(path) >= depth:
+        shown = json_path(path[:6]) + f"... ({len(path)} levels down)"
         problems.append(over_limit("the nesting of lists and objects", f"deeper than {depth}", depth,
-                                   "EVALKIT_MAX_DEPTH", source, path=json_path(path)))
+                                   "EVALKIT_MAX_DEPTH", source, path=shown))
         return None
     if isinstance(value, dict):
         for key in getattr(value, "repeated", ()):

@@ -73,7 +73,30 @@ def _as_document(source: Any) -> Document:
     return load_document(source)
 
 
+def tree_depth_problem(document: Document) -> Problem | None:
+    """A tree deeper than the limit (EVALKIT_MAX_TREE_DEPTH), found without recursion, before any other check."""
+    from evalkit.io.limits import limits, over_limit
+
+    most = limits().tree_depth
+    data = document.data
+    tops = data.get("dimensions") if isinstance(data, Mapping) else None
+    stack = [(node, 1, ("dimensions", i)) for i, node in enumerate(tops)] if isinstance(tops, list) else []
+    while stack:
+        node, depth, path = stack.pop()
+        if depth > most:
+            return over_limit("the depth of the scorecard tree", f"level {depth}", f"{most} levels",
+                              "EVALKIT_MAX_TREE_DEPTH", document.source, path=json_path(path),
+                              line=document.line_of(path))
+        children = node.get("children") if isinstance(node, Mapping) else None
+        if isinstance(children, list):
+            stack.extend((child, depth + 1, path + ("children", i)) for i, child in enumerate(children))
+    return None
+
+
 def check_document(document: Document, registry: Registry) -> list[Problem]:
+    deep = tree_depth_problem(document)
+    if deep is not None:
+        return [deep]
     problems = schema_problems(document, scorecard_schema(registry)) + number_problems(document)
     if not problems:
         resolved, problems, _warnings, _results = resolve_ahp(document)

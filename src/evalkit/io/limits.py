@@ -41,7 +41,7 @@ class Limits:
     depth: deepest nesting of YAML or JSON lists and mappings (EVALKIT_MAX_DEPTH, 100).
     tree_depth: deepest scorecard tree (EVALKIT_MAX_TREE_DEPTH, 20 levels).
     matrix: largest pairwise-comparison matrix (EVALKIT_MAX_MATRIX, 100 criteria).
-    samples: most sensitivity draws (EVALKIT_MAX_SAMPLES, 1,000,000).
+    samples: most sensitivity draws (EVALKIT_MAX_SAMPLES, 100,000).
     """
 
     file_mb: int = 64
@@ -52,7 +52,7 @@ class Limits:
     depth: int = 100
     tree_depth: int = 20
     matrix: int = 100
-    samples: int = 1_000_000
+    samples: int = 100_000
 
     @classmethod
     def from_env(cls) -> Limits:

@@ -127,7 +127,14 @@ def read_adjustments(table: Table, units: Sequence[str], scorecard: Scorecard,
             row.problem(f"veto {item!r} takes no points (its effect is declared in the scorecard)", "points",
                         expected="an empty cell", found=describe(points))
             continue
-        records.append(AdjustmentRecord(unit=unit, item=item, points=points, reason=cell_text(row.cell("reason")),
+        reason = cell_text(row.cell("reason"))
+        if not reader.unique(row, ("adjustment", unit, item, points, " ".join(reason.split())),
+                             "duplicate adjustment: this unit, item, points and reason are already recorded "
+                             "(a bonus or deduction counted twice?)",
+                             "each record once; two separate events need reasons that tell them apart (a date)",
+                             "unit", found="the same as"):
+            continue
+        records.append(AdjustmentRecord(unit=unit, item=item, points=points, reason=reason,
                                         evidence=cell_text(row.cell("evidence")), authority=cell_text(row.cell("authority"))))
     reader.raise_problems(limit=None)
     return tuple(records)
