@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 import yaml
@@ -207,7 +207,7 @@ class Yaml12Loader(yaml.SafeLoader):
     """PyYAML's safe loader with the YAML 1.2 core schema: `yes`/`no`/`on`/`off` stay text, 1:30 stays text
     (no base-60), 010 is ten; aliases and nesting are limited while composing (see evalkit.io.limits)."""
 
-    yaml_implicit_resolvers: dict = {}
+    yaml_implicit_resolvers: ClassVar[dict] = {}
     max_aliases = 1000
     max_depth = 100
 
