@@ -132,3 +132,132 @@ def test_xlsx_with_a_short_declared_dimension_is_read_whole(qs, tmp_path):
     totals = {u["id"]: u["total"] for u in json.loads(from_xlsx.stdout)["units"]}
     assert totals == {u["id"]: u["total"] for u in json.loads(from_csv.stdout)["units"]}
     assert len(totals) == 12 and min(totals.values()) > 0
+
+
+def test_duplicate_adjustment_rows_are_refused_naming_both_rows(qs, tmp_path):
+    scorecard, data, units = qs
+    adjustments = tmp_path / "adjustments.csv"
+    adjustments.write_text("unit,item,points,reason\nU03,honours,2,获评市级先进\nU05,honours,1,创新案例\n"
+                           "U03,honours,2, 获评市级先进 \n", encoding="utf-8")
+    out = tmp_path / "out.json"
+    done = evalkit("run", scorecard, "--data", data, "--units", units, "--adjustments", adjustments,
+                   "--format", "json", "-o", out, "--no-store")
+    refused(done, 3, "row 4", "duplicate adjustment", "row 2")
+    assert not out.exists()
+    # two separate events with reasons that tell them apart are fine
+    adjustments.write_text("unit,item,points,reason\nU03,honours,1,表彰 2025-03\nU03,honours,1,表彰 2025-09\n",
+                           encoding="utf-8")
+    done = evalkit("run", scorecard, "--data", data, "--units", units, "--adjustments", adjustments,
+                   "--format", "json", "--no-store")
+    assert done.returncode == 0, done.stderr
+    assert next(u for u in json.loads(done.stdout)["units"] if u["id"] == "U03")["bonus"] == 2
+
+
+# 3. bounded resources -------------------------------------------------------------------------------------------
+
+def test_billion_laughs_in_a_scorecard_is_refused_fast(qs, tmp_path):
+    _, data, units = qs
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("evalkit: 1\nid: bomb\n" + corpus.billion_laughs(), encoding="utf-8")
+    done = evalkit("run", bomb, "--data", data, "--units", units, "--no-store", timeout=20, mb=1024)
+    refused(done, 2, "billion laughs", "EVALKIT_MAX_YAML_NODES")
+    assert done.seconds < 15  # type: ignore[attr-defined]
+
+
+def test_billion_laughs_in_an_ahp_matrix_and_a_review_definition(tmp_path, qs):
+    _, _, units = qs
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(corpus.billion_laughs() + "matrix: *a9\n", encoding="utf-8")
+    refused(evalkit("ahp", bomb, timeout=20, mb=1024), 2, "billion laughs")
+    ballots = tmp_path / "ballots.csv"
+    ballots.write_text("unit,group,rater,score\nU01,leaders,r1,90\n", encoding="utf-8")
+    refused(evalkit("review", bomb, "--ballots", ballots, "--units", units, timeout=20, mb=1024), 2, "billion laughs")
+
+
+def test_recursive_alias_and_deep_nesting_are_definition_errors(qs, tmp_path):
+    _, data, units = qs
+    cases = {"recursive.yaml": "evalkit: 1\nid: r\nx: &a [1, *a]\n", "deep.yaml": corpus.deep_yaml(),
+             "deep.json": corpus.deep_json(), "deep150.json": corpus.deep_json(150)}
+    words = {"recursive.yaml": "contains it", "deep.yaml": "EVALKIT_MAX_DEPTH", "deep.json": "EVALKIT_MAX_DEPTH",
+             "deep150.json": "EVALKIT_MAX_DEPTH"}
+    for name, text in cases.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        refused(evalkit("validate", path, timeout=20), 2, words[name])
+
+
+def test_a_scorecard_tree_too_deep_is_refused_and_can_be_allowed(tmp_path):
+    deep = tmp_path / "tree.json"
+    deep.write_text(corpus.scorecard_tree(30), encoding="utf-8")
+    refused(evalkit("validate", deep), 2, "depth of the scorecard tree", "EVALKIT_MAX_TREE_DEPTH")
+    assert evalkit("validate", deep, env={"EVALKIT_MAX_TREE_DEPTH": "40"}).returncode == 0
+    very = tmp_path / "tree95.json"
+    very.write_text(corpus.scorecard_tree(95), encoding="utf-8")
+    refused(evalkit("validate", very), 2, "EVALKIT_MAX_DEPTH")
+
+
+def test_xlsx_with_a_far_cell_is_read_quickly(qs, tmp_path):
+    scorecard, _, units = qs
+    book = corpus.far_cell(tmp_path / "far.xlsx")
+    assert book.stat().st_size < 20_000
+    done = evalkit("run", scorecard, "--data", book, "--units", units, "--no-store", timeout=30, mb=1024)
+    assert done.seconds < 25  # type: ignore[attr-defined]
+    assert done.returncode == 0, done.stderr  # the far cell is outside the header: U01 scored, the rest missing
+
+
+def test_xlsx_with_too_many_cells_is_refused(qs, tmp_path):
+    scorecard, _, units = qs
+    book = corpus.wide_rows(tmp_path / "wide.xlsx", rows=40)  # 40 rows x 16,384 columns
+    done = evalkit("run", scorecard, "--data", book, "--units", units, "--no-store", timeout=30, mb=1024,
+                   env={"EVALKIT_MAX_XLSX_CELLS": "100000"})
+    refused(done, 3, "number of cells", "EVALKIT_MAX_XLSX_CELLS")
+
+
+def test_xlsx_that_unzips_to_too_much_is_refused_before_reading(qs, tmp_path):
+    scorecard, _, units = qs
+    book = corpus.blank_bomb(tmp_path / "blank.xlsx", megabytes=40)
+    assert book.stat().st_size < 1_000_000
+    done = evalkit("run", scorecard, "--data", book, "--units", units, "--no-store", timeout=20, mb=1024,
+                   env={"EVALKIT_MAX_XLSX_UNZIPPED_MB": "16"})
+    refused(done, 3, "unzipped size", "EVALKIT_MAX_XLSX_UNZIPPED_MB")
+
+
+@pytest.mark.skipif(not POSIX, reason="FIFOs, /dev/zero and symbolic links are POSIX")
+def test_a_fifo_or_a_link_to_dev_zero_as_data_is_refused_without_reading(qs, tmp_path):
+    scorecard, _, units = qs
+    fifo = tmp_path / "fifo.csv"
+    os.mkfifo(fifo)
+    refused(evalkit("run", scorecard, "--data", fifo, "--units", units, "--no-store", timeout=20), 5,
+            "reads only regular files", "named pipe")
+    zero = tmp_path / "zero.csv"
+    zero.symlink_to("/dev/zero")
+    refused(evalkit("run", scorecard, "--data", zero, "--units", units, "--no-store", timeout=20, mb=1024), 5,
+            "reads only regular files", "a device")
+    folder = tmp_path / "folder.yaml"
+    folder.mkdir()
+    refused(evalkit("run", scorecard, "--data", folder, "--units", units, "--no-store", timeout=20), 5, "directory")
+
+
+def test_a_file_over_the_size_limit_is_refused_with_the_limit_named(qs, tmp_path):
+    scorecard, data, units = qs
+    big = tmp_path / "big.csv"
+    big.write_text(data.read_text(encoding="utf-8") + "\n" * (2 << 20), encoding="utf-8")
+    refused(evalkit("run", scorecard, "--data", big, "--units", units, "--no-store", env={"EVALKIT_MAX_FILE_MB": "1"}),
+            5, "over evalkit's limit of 1 MB", "EVALKIT_MAX_FILE_MB")
+    assert evalkit("run", scorecard, "--data", big, "--units", units, "--no-store").returncode == 0
+
+
+def test_sensitivity_samples_over_the_limit_are_refused_before_allocating(qs):
+    scorecard, data, units = qs
+    done = evalkit("sensitivity", scorecard, "--data", data, "--units", units, "--samples", "1000000000",
+                   timeout=30, mb=1024)
+    refused(done, 64, "number of samples", "EVALKIT_MAX_SAMPLES")
+
+
+def test_an_ahp_matrix_over_the_limit_is_refused_before_the_work(tmp_path):
+    path = tmp_path / "big.json"
+    n = 2000
+    path.write_text(json.dumps({"matrix": [[1] * n for _ in range(n)]}), encoding="utf-8")
+    done = evalkit("ahp", path, timeout=30, mb=1024)
+    refused(done, 2, "pairwise comparison matrix", "EVALKIT_MAX_MATRIX")
+    assert done.seconds < 20  # type: ignore[attr-defined]
