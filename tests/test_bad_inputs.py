@@ -261,3 +261,112 @@ def test_an_ahp_matrix_over_the_limit_is_refused_before_the_work(tmp_path):
     done = evalkit("ahp", path, timeout=30, mb=1024)
     refused(done, 2, "pairwise comparison matrix", "EVALKIT_MAX_MATRIX")
     assert done.seconds < 20  # type: ignore[attr-defined]
+
+
+# 4 and 5. formula and terminal escape injection -----------------------------------------------------------------
+
+HOSTILE_NAMES = ["=HYPERLINK(\"http://x\",\"点我\")", "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR",
+                 "\x1b[2J清屏", "\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\", "\x9b31m", "正常名称"]
+
+
+def hostile_units(units: Path) -> Path:
+    lines = units.read_text(encoding="utf-8").splitlines()
+    out = [lines[0]]
+    for k, line in enumerate(lines[1:]):
+        uid, _name, *rest = line.split(",")
+        name = HOSTILE_NAMES[k % len(HOSTILE_NAMES)]
+        out.append(",".join([uid, '"' + name.replace('"', '""') + '"', *rest]))
+    units.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return units
+
+
+def formula_cells(text: str) -> list[str]:
+    import csv
+    import io
+
+    return [cell for row in csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")) for cell in row
+            if cell.startswith(("=", "+", "@", "\t", "\r")) or (cell.startswith("-") and not _is_number(cell))]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def test_hostile_names_reach_no_csv_cell_as_a_formula_and_no_terminal_as_an_escape(qs, tmp_path):
+    scorecard, data, units = qs
+    hostile_units(units)
+    base = ["run", scorecard, "--data", data, "--units", units, "--no-store"]
+    csv_out = evalkit(*base, "--format", "csv")
+    assert csv_out.returncode == 0, csv_out.stderr
+    assert formula_cells(csv_out.stdout) == []
+    assert "'=HYPERLINK" in csv_out.stdout and "'@SUM(A1)" in csv_out.stdout
+    for fmt in ("table", "markdown"):
+        done = evalkit(*base, "--format", fmt)
+        assert done.returncode == 0, done.stderr
+        assert "\x1b" not in done.stdout and "\x9b" not in done.stdout, fmt
+        assert "x1b" in done.stdout and "2J清屏" in done.stdout, fmt  # shown as an escape, harmless
+    uid = "U07"  # the unit named ESC[2J (the seventh of HOSTILE_NAMES)
+    explain = evalkit("explain", scorecard, "--data", data, "--units", units, uid)
+    assert explain.returncode == 0, explain.stderr
+    assert "\x1b" not in explain.stdout and "\\x1b[2J" in explain.stdout
+
+
+def test_history_csv_neutralises_formulas(qs, tmp_path):
+    scorecard, data, units = qs
+    hostile_units(units)
+    store = tmp_path / "history.db"
+    assert evalkit("run", scorecard, "--data", data, "--units", units, "--store", store, "--format", "json",
+                   "-o", tmp_path / "r.json").returncode == 0
+    uid = "U01"  # named =HYPERLINK(...)
+    done = evalkit("history", "--store", store, "--unit", uid, "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    assert formula_cells(done.stdout) == [] and "'=HYPERLINK" in done.stdout
+
+
+def test_markdown_cell_neutralises_formulas():
+    from evalkit.reporters.markdown import md
+
+    assert md("=1+1").startswith("'=") and md("-3.5") == "-3.5" and md("\x1b[2J") == "\\\\x1b\\[2J"
+
+
+def test_property_no_format_writes_a_formula_or_an_escape():
+    """Arbitrary Unicode names through every text format: no formula prefix begins a CSV cell, no ESC or C1
+    control reaches the table, the Markdown or explain."""
+    import attrs
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    import evalkit
+    from evalkit.io.safe_text import FORMULA_PREFIXES
+
+    base = corpus.QUICKSTART
+    evaluation = evalkit.evaluate_files(evalkit.InputFiles(scorecard=base / "scorecard.yaml", units=base / "units.csv",
+                                                           data=[base / "data.csv"]))
+    controls = "".join(map(chr, [*range(0, 32), *range(127, 160)]))
+
+    @given(st.lists(st.text(st.characters(codec="utf-8"), min_size=1, max_size=12)
+                    .map(lambda s: s if s.strip() else "x" + s), min_size=1, max_size=12))
+    def check(names: list[str]) -> None:
+        n = len(evaluation.units.ids)
+        units = attrs.evolve(evaluation.units, names=tuple(names[k % len(names)] for k in range(n)))
+        ev = attrs.evolve(evaluation, units=units)
+        text = evalkit.render_report(ev, "csv")
+        assert isinstance(text, str)
+        import csv
+        import io
+
+        for row in csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")):
+            for cell in row:
+                assert not (cell.startswith(FORMULA_PREFIXES) and not _is_number(cell)), cell
+        for fmt in ("table", "markdown"):
+            out = evalkit.render_report(ev, fmt)
+            assert isinstance(out, str)
+            assert not any(ch in controls and ch not in "\n\t" for ch in out), (fmt, out)
+        lines = ev.explanation(ev.units.ids[0], "zh").text()
+        assert not any(ch in controls and ch not in "\n\t" for ch in lines)
+
+    check()
