@@ -370,3 +370,120 @@ def test_property_no_format_writes_a_formula_or_an_escape():
         assert not any(ch in controls and ch not in "\n\t" for ch in lines)
 
     check()
+
+
+# 6. internal errors that are now clear messages -----------------------------------------------------------------
+
+def _scorecard_with(qs: tuple[Path, Path, Path], tmp_path: Path, old: str, new: str) -> Path:
+    text = qs[0].read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "edited.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("tagged", ["!!python/name:os.system x", "!!python/object/apply:os.system [ls]",
+                                    "!custom {a: 1}", "!!binary aGVsbG8="])
+def test_unknown_yaml_tags_are_errors_with_their_line(qs, tmp_path, tagged):
+    path = _scorecard_with(qs, tmp_path, 'period: "2025"', f'period: "2025"\nextra: {tagged}')
+    line = path.read_text(encoding="utf-8").split("\n").index(f"extra: {tagged}") + 1
+    done = evalkit("validate", path)
+    refused(done, 2, "is not allowed", f"{path}:{line}")
+
+
+def test_integers_over_4300_digits_are_definition_and_data_errors(qs, tmp_path):
+    scorecard, data, units = qs
+    path = _scorecard_with(qs, tmp_path, "max_points: 15", "max_points: " + "9" * 5000)
+    refused(evalkit("validate", path), 2, "more than 4,300 digits")
+    big = tmp_path / "big.json"
+    big.write_text('[{"unit": "U01", "indicator": "meetings_rate", "period": "2025", "value": 1' + "0" * 5000 + "}]",
+                   encoding="utf-8")
+    refused(evalkit("run", scorecard, "--data", big, "--units", units, "--no-store"), 3, "more than 4,300 digits")
+
+
+@pytest.mark.parametrize(("row", "words"), [
+    ('{"unit": ["U01"], "indicator": "meetings_rate", "period": "2025", "value": 1}', "$[0].unit"),
+    ('{"unit": "U01", "indicator": "meetings_rate", "period": "2025", "value": [1]}', "$[0].value"),
+    ('{"unit": "U01", "indicator": "meetings_rate", "period": "2025", "value": {"v": 1}}', "$[0].value"),
+    ('{"unit": "U01", "indicator": "meetings_rate", "period": "2025", "value": 1' + "0" * 400 + "}", "401 digits"),
+    ('{"unit": "U01", "indicator": "meetings_rate", "period": "2025", "value": 1e400}', "finite"),
+    ('{"unit": "\\ud800", "indicator": "meetings_rate", "period": "2025", "value": 1}', "surrogate"),
+])
+def test_wrong_shaped_json_data_is_a_data_error(qs, tmp_path, row, words):
+    scorecard, _, units = qs
+    path = tmp_path / "data.json"
+    path.write_text(f"[{row}]", encoding="utf-8")
+    refused(evalkit("run", scorecard, "--data", path, "--units", units, "--no-store"), 3, words)
+
+
+def test_a_lone_surrogate_in_yaml_fails_validate_as_it_would_fail_run(qs, tmp_path):
+    scorecard, data, units = qs
+    path = _scorecard_with(qs, tmp_path, "name: {zh: 三会一课,", 'name: {zh: "三会一课\\ud800",')
+    refused(evalkit("validate", path), 2, "lone surrogate", "U+D800")
+    refused(evalkit("run", path, "--data", data, "--units", units, "--no-store"), 2, "lone surrogate")
+
+
+def test_compare_on_deeply_nested_json_is_a_data_error(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 10_000 + "]" * 10_000, encoding="utf-8")
+    refused(evalkit("compare", deep, deep), 3, "nested too deeply")
+
+
+def test_hand_edited_store_content_is_a_store_error(qs, tmp_path):
+    import sqlite3
+
+    scorecard, data, units = qs
+    store = tmp_path / "history.db"
+    assert evalkit("run", scorecard, "--data", data, "--units", units, "--store", store, "--format", "json",
+                   "-o", tmp_path / "r.json").returncode == 0
+    with sqlite3.connect(store) as conn:
+        conn.execute("UPDATE runs SET result = ? WHERE id = 1", ("[" * 100_000 + "]" * 100_000,))
+        conn.execute("UPDATE unit_results SET total = 'abc' WHERE unit = 'U01'")
+    refused(evalkit("history", "--store", store, "--run", "1"), 6, "changed outside evalkit", "column result")
+    refused(evalkit("history", "--store", store, "--unit", "U01"), 6, "changed outside evalkit", "column total")
+
+
+# 7. smaller: YAML 1.2 semantics, duplicate JSON keys, merge keys, NUL bytes -------------------------------------
+
+def test_yaml_is_read_with_yaml_1_2_semantics():
+    from evalkit.definition.documents import parse_yaml
+
+    doc = parse_yaml("a: 1:30\nb: yes\nc: on\nd: no\ne: 010\nf: 0x1F\ng: 1e3\nh: true\nversion: 2025.10\n")
+    assert doc.data == {"a": "1:30", "b": "yes", "c": "on", "d": "no", "e": 10, "f": 31, "g": 1000.0, "h": True,
+                        "version": 2025.1}
+    assert doc.text_of(("version",), doc.data["version"]) == "2025.10"
+
+
+def test_sexagesimal_max_points_is_refused_and_a_version_keeps_its_digits(qs, tmp_path):
+    scorecard, data, units = qs
+    refused(evalkit("validate", _scorecard_with(qs, tmp_path, "max_points: 15", "max_points: 1:30")), 2, "max_points")
+    path = _scorecard_with(qs, tmp_path, 'version: "2025.1"', "version: 2025.10")
+    done = evalkit("run", path, "--data", data, "--units", units, "--format", "json", "--no-store")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["scorecard"]["version"] == "2025.10"
+
+
+def test_duplicate_keys_in_a_json_scorecard_are_errors(qs, tmp_path):
+    path = tmp_path / "card.json"
+    path.write_text('{"evalkit": 1, "id": "a", "id": "b"}', encoding="utf-8")
+    refused(evalkit("validate", path), 2, "the key 'id' is given twice", "$.id")
+
+
+def test_yaml_merge_keys_with_overrides_work(qs, tmp_path):
+    from evalkit.definition.documents import parse_yaml
+
+    doc = parse_yaml("base: &b {lower: 0, upper: 100}\nrule:\n  <<: *b\n  upper: 90\n")
+    assert doc.data["rule"] == {"lower": 0, "upper": 90}
+    with pytest.raises(Exception, match="given twice"):
+        parse_yaml("base: &b {lower: 0}\nrule:\n  <<: *b\n  upper: 90\n  upper: 80\n")
+    path = _scorecard_with(qs, tmp_path, "rule: {name: linear, params: {lower: 60, upper: 100}}",
+                           "rule: {name: linear, params: {<<: {lower: 50, upper: 100}, lower: 60}}")
+    assert evalkit("validate", path).returncode == 0
+
+
+def test_a_nul_byte_is_located_by_line_and_column(qs, tmp_path):
+    text = qs[0].read_text(encoding="utf-8").replace('period: "2025"', 'period: "20\x0025"', 1)
+    path = tmp_path / "nul.yaml"
+    path.write_text(text, encoding="utf-8")
+    line = text[: text.index("\x00")].count("\n") + 1
+    refused(evalkit("validate", path), 2, f"{path}:{line}", "U+0000 at column 12")

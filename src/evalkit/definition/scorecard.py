@@ -139,7 +139,7 @@ def resolve_ahp(document: Document) -> tuple[Document, list[Problem], list[Probl
     from evalkit.methods.ahp import ahp, worst_judgement
 
     data = copy.deepcopy(document.data)
-    resolved = Document(data=data, source=document.source, lines=document.lines)
+    resolved = Document(data=data, source=document.source, lines=document.lines, texts=document.texts)
     problems: list[Problem] = []
     warnings: list[Problem] = []
     results: dict[str, Any] = {}
