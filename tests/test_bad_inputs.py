@@ -174,8 +174,7 @@ def test_billion_laughs_in_an_ahp_matrix_and_a_review_definition(tmp_path, qs):
     refused(evalkit("review", bomb, "--ballots", ballots, "--units", units, timeout=20, mb=1024), 2, "billion laughs")
 
 
-def test_recursive_alias_and_deep_nesting_are_definition_errors(qs, tmp_path):
-    _, data, units = qs
+def test_recursive_alias_and_deep_nesting_are_definition_errors(tmp_path):
     cases = {"recursive.yaml": "evalkit: 1\nid: r\nx: &a [1, *a]\n", "deep.yaml": corpus.deep_yaml(),
              "deep.json": corpus.deep_json(), "deep150.json": corpus.deep_json(150)}
     words = {"recursive.yaml": "contains it", "deep.yaml": "EVALKIT_MAX_DEPTH", "deep.json": "EVALKIT_MAX_DEPTH",
@@ -346,7 +345,7 @@ def test_property_no_format_writes_a_formula_or_an_escape():
     base = corpus.QUICKSTART
     evaluation = evalkit.evaluate_files(evalkit.InputFiles(scorecard=base / "scorecard.yaml", units=base / "units.csv",
                                                            data=[base / "data.csv"]))
-    controls = "".join(map(chr, [*range(0, 32), *range(127, 160)]))
+    controls = "".join(map(chr, [*range(32), *range(127, 160)]))
 
     @given(st.lists(st.text(st.characters(codec="utf-8"), min_size=1, max_size=12)
                     .map(lambda s: s if s.strip() else "x" + s), min_size=1, max_size=12))
@@ -392,7 +391,7 @@ def test_unknown_yaml_tags_are_errors_with_their_line(qs, tmp_path, tagged):
 
 
 def test_integers_over_4300_digits_are_definition_and_data_errors(qs, tmp_path):
-    scorecard, data, units = qs
+    scorecard, _, units = qs
     path = _scorecard_with(qs, tmp_path, "max_points: 15", "max_points: " + "9" * 5000)
     refused(evalkit("validate", path), 2, "more than 4,300 digits")
     big = tmp_path / "big.json"
@@ -417,7 +416,7 @@ def test_wrong_shaped_json_data_is_a_data_error(qs, tmp_path, row, words):
 
 
 def test_a_lone_surrogate_in_yaml_fails_validate_as_it_would_fail_run(qs, tmp_path):
-    scorecard, data, units = qs
+    _, data, units = qs
     path = _scorecard_with(qs, tmp_path, "name: {zh: 三会一课,", 'name: {zh: "三会一课\\ud800",')
     refused(evalkit("validate", path), 2, "lone surrogate", "U+D800")
     refused(evalkit("run", path, "--data", data, "--units", units, "--no-store"), 2, "lone surrogate")
@@ -455,7 +454,7 @@ def test_yaml_is_read_with_yaml_1_2_semantics():
 
 
 def test_sexagesimal_max_points_is_refused_and_a_version_keeps_its_digits(qs, tmp_path):
-    scorecard, data, units = qs
+    _, data, units = qs
     refused(evalkit("validate", _scorecard_with(qs, tmp_path, "max_points: 15", "max_points: 1:30")), 2, "max_points")
     path = _scorecard_with(qs, tmp_path, 'version: "2025.1"', "version: 2025.10")
     done = evalkit("run", path, "--data", data, "--units", units, "--format", "json", "--no-store")
@@ -487,3 +486,17 @@ def test_a_nul_byte_is_located_by_line_and_column(qs, tmp_path):
     path.write_text(text, encoding="utf-8")
     line = text[: text.index("\x00")].count("\n") + 1
     refused(evalkit("validate", path), 2, f"{path}:{line}", "U+0000 at column 12")
+
+
+@pytest.mark.skipif(not POSIX, reason="symbolic links")
+def test_a_link_out_of_a_scorecard_folder_is_not_followed(qs, tmp_path):
+    scorecard, data, units = qs
+    folder = tmp_path / "scheme"
+    folder.mkdir()
+    (folder / "2025.yaml").symlink_to(scorecard)  # the quickstart copy lies outside the folder
+    refused(evalkit("run", folder, "--data", data, "--units", units, "--no-store"), 5, "leads out of it")
+    (folder / "2025.yaml").unlink()
+    (folder / "2025.yaml").write_bytes(scorecard.read_bytes())
+    (folder / "current.yaml").symlink_to(folder / "2025.yaml")  # a link inside the folder is fine
+    done = evalkit("run", folder, "--data", data, "--units", units, "--no-store", "--period", "2025")
+    assert done.returncode != 5, done.stderr

@@ -28,6 +28,8 @@ from evalkit.definition.validation import validate_file  # evalkit validate
 from evalkit.errors import DataError, DefinitionError, EvalkitError, FileAccessError, PluginError, Problem
 from evalkit.io.data import DataSet, Units
 from evalkit.io.inputs import load_data, load_units
+from evalkit.io.limits import Limits, check_input_file, limits
+from evalkit.io.safe_text import spreadsheet_text, terminal_text
 from evalkit.io.sources import Source
 from evalkit.io.table import Loader, Table
 from evalkit.methods import ahp_from_file, delphi_from_file, fuzzy_from_files, rank_units  # ahp, delphi, fuzzy, rank
@@ -92,6 +94,7 @@ __all__ = [
     "Indicator",
     "InputFiles",
     "Label",
+    "Limits",
     "Loader",
     "ParamProblem",
     "PluginError",
@@ -112,6 +115,7 @@ __all__ = [
     "assess_targets",
     "benchmark_report",
     "build_registry",
+    "check_input_file",
     "compare_report",
     "compute_report_extras",
     "default_registry",
@@ -121,6 +125,7 @@ __all__ = [
     "explain_files",
     "fuzzy_from_files",
     "hookimpl",
+    "limits",
     "load_data",
     "load_inputs",
     "load_plugins",
@@ -142,6 +147,8 @@ __all__ = [
     "scalar_rule",
     "sensitivity_of",
     "sensitivity_settings",
+    "spreadsheet_text",
+    "terminal_text",
     "validate",
     "validate_file",
 ]

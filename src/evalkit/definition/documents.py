@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import attrs
 import yaml
@@ -136,7 +136,7 @@ def parse_json(text: str, source: str | None = None) -> Document:
     return Document(data=data, source=source)
 
 
-class _JsonObject(dict):  # type: ignore[type-arg]
+class _JsonObject(dict[str, Any]):
     """A JSON object that remembers the keys given more than once (json keeps only the last)."""
 
     repeated: tuple[str, ...] = ()
@@ -207,7 +207,6 @@ class Yaml12Loader(yaml.SafeLoader):
     """PyYAML's safe loader with the YAML 1.2 core schema: `yes`/`no`/`on`/`off` stay text, 1:30 stays text
     (no base-60), 010 is ten; aliases and nesting are limited while composing (see evalkit.io.limits)."""
 
-    yaml_implicit_resolvers: ClassVar[dict] = {}
     max_aliases = 1000
     max_depth = 100
 
@@ -233,7 +232,7 @@ class Yaml12Loader(yaml.SafeLoader):
         finally:
             self.depth -= 1
 
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:  # type: ignore[override]
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         text = str(self.construct_scalar(node)).replace("_", "")
         try:
             if text[:2] in ("0o", "0x"):
@@ -244,10 +243,10 @@ class Yaml12Loader(yaml.SafeLoader):
                                                     if len(text) > 4300 else f"not a number: {exc}", node.start_mark) from None
 
 
-for _first, _resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
-    Yaml12Loader.yaml_implicit_resolvers[_first] = [
-        (tag, regexp) for tag, regexp in _resolvers
-        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+Yaml12Loader.yaml_implicit_resolvers = {  # the safe loader's, less YAML 1.1's booleans and numbers
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:bool", _YAML12_BOOL, list("tTfF"))
 Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:int", _YAML12_INT, list("-+0123456789"))
 Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:float", _YAML12_FLOAT, list("-+0123456789."))
@@ -280,9 +279,9 @@ def parse_yaml(text: str, source: str | None = None) -> Document:
                                       found=f"{found} at column {column}")) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
+        where = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
-        raise DefinitionError(Problem(f"not valid YAML: {reason}", source=source, line=line)) from None
+        raise DefinitionError(Problem(f"not valid YAML: {reason}", source=source, line=where)) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -395,7 +394,7 @@ def _build(node: yaml.Node, path: tuple[str | int, ...], lines: dict[tuple[str |
         return None
     if hasattr(value, "isoformat"):  # YAML turns 2025-01-01 into a date; definitions keep it as text
         value = value.isoformat()
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and node.style is None \
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and getattr(node, "style", None) is None \
             and str(value) != node.value:
         texts[path] = node.value  # as written: version 2025.10 stays "2025.10" where text is expected
     if isinstance(value, str) and _surrogate(value) is not None:

@@ -35,7 +35,7 @@ from evalkit.definition.model import (
     Veto,
 )
 from evalkit.definition.schemas import scorecard_schema
-from evalkit.errors import DefinitionError, Problem, describe
+from evalkit.errors import DefinitionError, FileAccessError, Problem, describe
 from evalkit.plugins.manager import Registry
 from evalkit.rules.base import fmt
 
@@ -80,7 +80,8 @@ def tree_depth_problem(document: Document) -> Problem | None:
     most = limits().tree_depth
     data = document.data
     tops = data.get("dimensions") if isinstance(data, Mapping) else None
-    stack = [(node, 1, ("dimensions", i)) for i, node in enumerate(tops)] if isinstance(tops, list) else []
+    stack: list[tuple[Any, int, tuple[str | int, ...]]] = (
+        [(node, 1, ("dimensions", i)) for i, node in enumerate(tops)] if isinstance(tops, list) else [])
     while stack:
         node, depth, path = stack.pop()
         if depth > most:
@@ -612,6 +613,12 @@ def scorecard_in_force(folder: str | Path, period: str | None, registry: Registr
     """
     folder = Path(folder)
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".yaml", ".yml", ".json") and p.is_file())
+    inside = folder.resolve()
+    for path in files:
+        if path.is_symlink() and inside not in path.resolve().parents:
+            raise FileAccessError(Problem("a link in the scorecard folder leads out of it; evalkit follows no link out "
+                                          "of an input folder", source=str(path), expected="a file in the folder",
+                                          found=f"a link to {path.resolve()}"))
     if not files:
         raise DefinitionError(Problem("the folder holds no scorecard", source=str(folder),
                                       expected="scorecard files (.yaml, .yml or .json)", found="none"))
