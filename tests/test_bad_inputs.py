@@ -324,6 +324,20 @@ def test_history_csv_neutralises_formulas(qs, tmp_path):
     done = evalkit("history", "--store", store, "--unit", uid, "--format", "csv")
     assert done.returncode == 0, done.stderr
     assert formula_cells(done.stdout) == [] and "'=HYPERLINK" in done.stdout
+    runs = evalkit("history", "--store", store)
+    table = evalkit("history", "--store", store, "--unit", "U07")
+    compare = evalkit("compare", tmp_path / "r.json", tmp_path / "r.json", "--list-units")
+    for done in (runs, table, compare):
+        assert done.returncode == 0, done.stderr
+        assert "\x1b" not in done.stdout and "\x9b" not in done.stdout, done.args
+    assert "2J清屏" in table.stdout
+
+
+def test_terminal_output_keeps_colours_and_shows_other_escapes():
+    from evalkit.io.safe_text import terminal_output
+
+    assert terminal_output("\x1b[1;31m较差\x1b[0m") == "\x1b[1;31m较差\x1b[0m"
+    assert terminal_output("\x1b[2J\x1b]8;;http://x\x1b\\a\x9b") == "\\x1b[2J\\x1b]8;;http://x\\x1b\\a\\x9b"
 
 
 def test_markdown_cell_neutralises_formulas():

@@ -58,3 +58,13 @@ def unquote_spreadsheet_text(text: str) -> str:
 def spreadsheet_row(cells: Any) -> list[Any]:
     """Every cell of a CSV row through `spreadsheet_text`."""
     return [spreadsheet_text(cell) for cell in cells]
+
+
+_SGR = re.compile("(\x1b\\[[0-9;]*m)")  # a colour or style sequence, what rich writes for a terminal
+
+
+def terminal_output(text: str) -> str:
+    """Rendered terminal text with its colours kept and every other escape or control character shown as
+    \\xNN: rich's colour codes pass, a name's ESC[2J (clear screen) or OSC 8 link does not."""
+    parts = _SGR.split(text)
+    return "".join(part if k % 2 else terminal_text(part) for k, part in enumerate(parts))
