@@ -514,3 +514,12 @@ def test_a_link_out_of_a_scorecard_folder_is_not_followed(qs, tmp_path):
     (folder / "current.yaml").symlink_to(folder / "2025.yaml")  # a link inside the folder is fine
     done = evalkit("run", folder, "--data", data, "--units", units, "--no-store", "--period", "2025")
     assert done.returncode != 5, done.stderr
+
+
+def test_the_alias_limit_and_a_bad_limit_variable(qs, tmp_path):
+    path = tmp_path / "aliases.yaml"
+    path.write_text("base: &b {x: 1}\n" + "".join(f"k{n}: *b\n" for n in range(10)), encoding="utf-8")
+    refused(evalkit("validate", path, env={"EVALKIT_MAX_YAML_ALIASES": "5"}), 2, "more than 5 aliases",
+            "EVALKIT_MAX_YAML_ALIASES", f"{path}:7")
+    refused(evalkit("validate", qs[0], env={"EVALKIT_MAX_FILE_MB": "lots"}), 64, "EVALKIT_MAX_FILE_MB",
+            "whole number")

@@ -130,7 +130,13 @@ def read_input_bytes(path: str | Path, limit: Limits | None = None) -> bytes:
     check_input_file(path, limit)
     most = limit.file_mb * 1024 * 1024
     try:
-        with open(path, "rb") as handle:
+        # O_NONBLOCK: a FIFO put in the file's place after the check cannot block the open
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            kind = file_kind(os.fstat(handle.fileno()).st_mode)
+            if kind is not None:
+                raise FileAccessError(Problem("evalkit reads only regular files", source=str(path),
+                                              expected="a regular file", found=kind))
             raw = handle.read(most + 1)
     except OSError as exc:
         raise FileAccessError(Problem(f"cannot read the file: {exc.strerror or exc}", source=str(path))) from None
