@@ -174,18 +174,23 @@ def _plain_json(value: Any, path: tuple[str | int, ...], problems: list[Problem]
             out[key] = _plain_json(item, path + (key,), problems, source, depth)
         return out
     if isinstance(value, list):
+        if not any(isinstance(item, (dict, list, str)) for item in value):
+            return value  # numbers, booleans and nulls: nothing to check (a matrix row)
         return [_plain_json(item, path + (i,), problems, source, depth) for i, item in enumerate(value)]
     if isinstance(value, str) and _surrogate(value) is not None:
         problems.append(_surrogate_problem(value, source, json_path(path), None))
     return value
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
 def _surrogate(text: str) -> int | None:
     """The index of the first lone surrogate (an escape such as \\ud800 that is no character) in `text`."""
-    for i, ch in enumerate(text):
-        if "\ud800" <= ch <= "\udfff":
-            return i
-    return None
+    if text.isascii():
+        return None
+    found = _SURROGATES.search(text)
+    return found.start() if found else None
 
 
 def _surrogate_problem(text: str, source: str | None, path: str | None, line: int | None) -> Problem:
