@@ -138,7 +138,8 @@ def test_scorecard_checks_for_adjustments():
                                  st.floats(0, 30, allow_nan=False)), max_size=12),
        base=st.floats(0, 100, allow_nan=False))
 def test_caps_hold_whatever_is_claimed(claims, base):
-    records = [{"unit": "u0", "item": item, "points": p} for item, p in claims]
+    records = [{"unit": "u0", "item": item, "points": p, "reason": f"event {k}"}  # distinct events: no duplicates
+               for k, (item, p) in enumerate(claims)]
     u = run([base], records).unit("u0")
     assert 0 <= u.bonus <= 15 and 0 <= u.deduction <= 13
     assert u.total == max(0.0, float(round_array(u.items_total + u.bonus - u.deduction, 2)))

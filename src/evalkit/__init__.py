@@ -29,6 +29,8 @@ from evalkit.definition.validation import validate_file  # evalkit validate
 from evalkit.errors import DataError, DefinitionError, EvalkitError, FileAccessError, PluginError, Problem
 from evalkit.io.data import DataSet, Units
 from evalkit.io.inputs import load_data, load_units
+from evalkit.io.limits import Limits, check_input_file, limits
+from evalkit.io.safe_text import spreadsheet_text, terminal_text
 from evalkit.io.sources import Source
 from evalkit.io.table import Loader, Table
 from evalkit.methods import ahp_from_file, delphi_from_file, fuzzy_from_files, rank_units  # ahp, delphi, fuzzy, rank
@@ -116,6 +118,7 @@ __all__ = [
     "Indicator",
     "InputFiles",
     "Label",
+    "Limits",
     "Loader",
     "ParamProblem",
     "PluginError",
@@ -139,6 +142,7 @@ __all__ = [
     "benchmark_report",
     "build_registry",
     "check_entries",
+    "check_input_file",
     "combine_values",
     "compare_report",
     "compute_report_extras",
@@ -153,6 +157,7 @@ __all__ = [
     "file_appeal",
     "fuzzy_from_files",
     "hookimpl",
+    "limits",
     "load_data",
     "load_inputs",
     "load_plugins",
@@ -179,6 +184,8 @@ __all__ = [
     "scalar_rule",
     "sensitivity_of",
     "sensitivity_settings",
+    "spreadsheet_text",
+    "terminal_text",
     "update_entries",
     "validate",
     "validate_file",

@@ -136,6 +136,15 @@ def _rng(seed: Any) -> np.random.Generator:
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
+def check_samples(samples: int) -> None:
+    """Refuse more draws than the limit (EVALKIT_MAX_SAMPLES) before any memory is taken for them."""
+    from evalkit.io.limits import limits, over_limit
+
+    most = limits().samples
+    if samples > most:
+        raise UsageError(over_limit("the number of samples", f"{samples:,}", f"{most:,}", "EVALKIT_MAX_SAMPLES"))
+
+
 def sample_weights(base: Any, samples: int, mode: str = "dirichlet", *, concentration: float = 200.0,
                    percent: float = 10.0, seed: Any = None) -> np.ndarray:
     """`samples` weight vectors (rows, each summing to 1) around `base`; see the module conventions.
@@ -148,6 +157,7 @@ def sample_weights(base: Any, samples: int, mode: str = "dirichlet", *, concentr
     if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 1:
         raise DefinitionError(Problem("the number of samples must be a whole number >= 1", path="samples",
                                       expected="1 or more", found=describe(samples)))
+    check_samples(int(samples))
     rng = _rng(seed)
     k = w.shape[0]
     if mode == "dirichlet":
@@ -612,6 +622,8 @@ def scorecard_sensitivity(evaluation: Any, samples: int = 1000, seed: Any = 1, *
 
     Draws are taken per group in :func:`groups_of` order from ``numpy.random.default_rng(seed)``.
     """
+    if isinstance(samples, int) and not isinstance(samples, bool):
+        check_samples(samples)
     sw = prepared if prepared is not None else scorecard_weights(evaluation, level)
     rng = _rng(seed)
     draws = [sample_weights(g.base, samples, mode, concentration=concentration, percent=percent, seed=rng)
@@ -668,6 +680,8 @@ def sensitivity_settings(samples: int = 1000, seed: int = 1, mode: str = "dirich
         raise UsageError("--percent applies to --mode percent; the Dirichlet mode takes --concentration")
     if mode == "percent" and concentration is not None:
         raise UsageError("--concentration applies to --mode dirichlet; the percent mode takes --percent")
+    if isinstance(samples, int) and not isinstance(samples, bool):
+        check_samples(samples)  # before any scoring
     return SensitivitySettings(samples=samples, seed=seed, mode=mode,
                                concentration=200.0 if concentration is None else concentration,
                                percent=10.0 if percent is None else percent, level=level,

@@ -72,6 +72,9 @@ def read_result(path: str | Path) -> dict:
     except json.JSONDecodeError as exc:
         raise DataError(Problem(f"not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}", source=str(path),
                                 expected="an evalkit result (evalkit run --format json -o FILE)")) from None
+    except (RecursionError, ValueError):  # nested thousands deep, or an integer of over 4,300 digits
+        raise DataError(Problem("not an evalkit result: JSON nested too deeply or a number of over 4,300 digits",
+                                source=str(path), expected="an evalkit result (evalkit run --format json -o FILE)")) from None
     return check_result(doc, str(path))
 
 

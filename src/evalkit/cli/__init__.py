@@ -55,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version())
     plugin_options = _Parser(add_help=False)
     group = plugin_options.add_argument_group("plugins")
-    group.add_argument("--plugins-dir", metavar="DIR", help="also load every .py module in DIR as a plugin")
+    group.add_argument("--plugins-dir", metavar="DIR", help="also load every .py module in DIR as a plugin: its code runs with your rights, "
+                       "so point it only at a folder you trust (docs/security.md)")
     group.add_argument("--block", metavar="NAME", action="append", default=[], help="do not load plugin NAME (repeatable)")
     group.add_argument("--allow", metavar="NAME", action="append", default=None,
                        help="load only these installed or directory plugins (repeatable); built-ins always load")

@@ -217,7 +217,7 @@ def emit(args: argparse.Namespace, content: str | bytes, what: str) -> None:
     from evalkit.io.output import write_atomic
 
     output = getattr(args, "output", None)
-    if output:
+    if output and output != "-":
         write_atomic(output, content)
         print(f"wrote {output} ({what})", file=sys.stderr)
     elif isinstance(content, bytes):
@@ -231,6 +231,8 @@ def render(args: argparse.Namespace, *renderables: Any) -> str:
     """Rich tables as text: sized for the terminal, with colour, there; 200 columns, plain, elsewhere."""
     from rich.console import Console
 
+    from evalkit.io.safe_text import terminal_output
+
     buffer = io.StringIO()
     color = not getattr(args, "output", None) and sys.stdout.isatty()
     width = shutil.get_terminal_size().columns if color else 200
@@ -238,5 +240,5 @@ def render(args: argparse.Namespace, *renderables: Any) -> str:
                       color_system="standard" if color else None)
     for renderable in renderables:
         console.print(renderable)
-    text = buffer.getvalue()
+    text = terminal_output(buffer.getvalue())  # names from files send no escape sequence (evalkit.io.safe_text)
     return text if color else "".join(line.rstrip() + "\n" for line in text.splitlines())

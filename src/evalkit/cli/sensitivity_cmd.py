@@ -27,7 +27,7 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
                     "grade has a probability below --fragile-threshold). A weighted-sum scorecard cannot reverse the "
                     "order of other units when one is removed; --remove UNIT re-scores without it to check.")
     input_options(p)
-    p.add_argument("--samples", type=whole_number_in(1), default=1000, help="weight draws (default 1000)")
+    p.add_argument("--samples", type=whole_number_in(1), default=1000, help="weight draws (default 1000; at most 100,000 unless EVALKIT_MAX_SAMPLES allows more)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1): the same seed gives the same report")
     p.add_argument("--mode", choices=SAMPLING_MODES, default="dirichlet",
                    help="dirichlet (default): alpha = concentration x weight; percent: each weight x (1 +/- up to p %%), renormalised")

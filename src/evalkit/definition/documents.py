@@ -8,6 +8,7 @@ a path -> line map in one walk. Duplicate keys, which YAML parsers silently coll
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,11 @@ class Document:
     data: Any
     source: str | None = None
     lines: dict = attrs.field(factory=dict)
+    texts: dict = attrs.field(factory=dict)  # path -> a number's text as written in YAML (2025.10)
+
+    def text_of(self, path: PathKey, value: Any) -> str:
+        """A value as text: a number as it was written (version: 2025.10 stays "2025.10", not "2025.1")."""
+        return self.texts.get(tuple(path), str(value))
 
     def line_of(self, path: PathKey) -> int | None:
         """The line of the nearest enclosing value that has a known position."""
@@ -61,15 +67,9 @@ def read_text(path: str | Path) -> str:
     UTF-16 with a BOM (Excel's "Unicode Text") is read too. Any other encoding is refused with a
     message that says what the file seems to be (GBK, an Excel workbook, ...) and how to save it.
     """
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise FileAccessError(Problem("file not found", source=str(path))) from None
-    except IsADirectoryError:
-        raise FileAccessError(Problem("is a directory, expected a file", source=str(path))) from None
-    except OSError as exc:
-        raise FileAccessError(Problem(f"cannot read the file: {exc.strerror or exc}", source=str(path))) from None
+    from evalkit.io.limits import read_input_bytes
+
+    raw = read_input_bytes(path)  # a regular file within the size limit (no FIFO, no /dev/zero)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return raw.decode("utf-16")
@@ -113,58 +113,295 @@ def load_document(path: str | Path) -> Document:
 
 
 def parse_json(text: str, source: str | None = None) -> Document:
+    """JSON into a Document: a key given twice in one object, a lone surrogate or too deep a nesting is an error."""
+    from evalkit.io.limits import limits, over_limit
+
     if not text.strip():
         raise DefinitionError(Problem("the file is empty", source=source, expected="a JSON object"))
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_JsonObject.of)
     except json.JSONDecodeError as exc:
         raise DefinitionError(Problem(f"not valid JSON: {exc.msg}", source=source, line=exc.lineno)) from None
+    except RecursionError:
+        limit = limits().depth
+        raise DefinitionError(over_limit("the nesting of lists and objects", "deeper than Python can read", limit,
+                                         "EVALKIT_MAX_DEPTH", source)) from None
+    except ValueError:  # an integer of more than 4,300 digits
+        raise DefinitionError(Problem("not usable JSON: a number has more than 4,300 digits", source=source,
+                                      expected="numbers of at most 4,300 digits")) from None
+    problems: list[Problem] = []
+    data = _plain_json(data, (), problems, source, limits().depth)
+    if problems:
+        raise DefinitionError(problems)
     return Document(data=data, source=source)
 
 
+class _JsonObject(dict[str, Any]):
+    """A JSON object that remembers the keys given more than once (json keeps only the last)."""
+
+    repeated: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, pairs: list[tuple[str, Any]]) -> _JsonObject:
+        obj = cls()
+        repeated = []
+        for key, value in pairs:
+            if key in obj:
+                repeated.append(key)
+            obj[key] = value
+        obj.repeated = tuple(repeated)
+        return obj
+
+
+def _plain_json(value: Any, path: tuple[str | int, ...], problems: list[Problem], source: str | None,
+                depth: int) -> Any:
+    """Plain dicts and lists again, with repeated keys, lone surrogates and too deep a nesting reported."""
+    from evalkit.io.limits import over_limit
+
+    if isinstance(value, (dict, list)) and len(path) >= depth:
+        shown = json_path(path[:6]) + f"... ({len(path)} levels down)"
+        problems.append(over_limit("the nesting of lists and objects", f"deeper than {depth}", depth,
+                                   "EVALKIT_MAX_DEPTH", source, path=shown))
+        return None
+    if isinstance(value, dict):
+        for key in getattr(value, "repeated", ()):
+            problems.append(Problem(f"the key {key!r} is given twice in the same object", source=source,
+                                    path=json_path(path + (key,)), expected="each key once"))
+        out = {}
+        for key, item in value.items():
+            if _surrogate(key) is not None:
+                problems.append(_surrogate_problem(key, source, json_path(path), None))
+            out[key] = _plain_json(item, path + (key,), problems, source, depth)
+        return out
+    if isinstance(value, list):
+        if not any(isinstance(item, (dict, list, str)) for item in value):
+            return value  # numbers, booleans and nulls: nothing to check (a matrix row)
+        return [_plain_json(item, path + (i,), problems, source, depth) for i, item in enumerate(value)]
+    if isinstance(value, str) and _surrogate(value) is not None:
+        problems.append(_surrogate_problem(value, source, json_path(path), None))
+    return value
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate(text: str) -> int | None:
+    """The index of the first lone surrogate (an escape such as \\ud800 that is no character) in `text`."""
+    if text.isascii():
+        return None
+    found = _SURROGATES.search(text)
+    return found.start() if found else None
+
+
+def _surrogate_problem(text: str, source: str | None, path: str | None, line: int | None) -> Problem:
+    index = _surrogate(text) or 0
+    return Problem("the text holds a lone surrogate (an escape such as \\ud800 that is no Unicode character)",
+                   source=source, path=path, line=line, expected="Unicode text",
+                   found=f"U+{ord(text[index]):04X} at character {index + 1}")
+
+
+_TAGS = {"tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp",
+                                                   "merge", "value")}
+_YAML12_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_YAML12_INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_YAML12_FLOAT = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                           r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+
+
+class Yaml12Loader(yaml.SafeLoader):
+    """PyYAML's safe loader with the YAML 1.2 core schema: `yes`/`no`/`on`/`off` stay text, 1:30 stays text
+    (no base-60), 010 is ten; aliases and nesting are limited while composing (see evalkit.io.limits)."""
+
+    max_aliases = 1000
+    max_depth = 100
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self.aliases = 0
+        self.depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > self.max_aliases:
+                raise yaml.composer.ComposerError(
+                    None, None, f"more than {self.max_aliases} aliases (*name), over evalkit's limit "
+                    "(set EVALKIT_MAX_YAML_ALIASES to allow more)", self.peek_event().start_mark)
+        self.depth += 1
+        try:
+            if self.depth > self.max_depth:
+                raise yaml.composer.ComposerError(
+                    None, None, f"lists and mappings nested deeper than {self.max_depth}, over evalkit's limit "
+                    "(set EVALKIT_MAX_DEPTH to allow more)", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        text = str(self.construct_scalar(node)).replace("_", "")
+        try:
+            if text[:2] in ("0o", "0x"):
+                return int(text[2:], 8 if text[1] == "o" else 16)
+            return int(text, 10)
+        except ValueError as exc:  # more than 4,300 digits
+            raise yaml.constructor.ConstructorError(None, None, f"the number {text[:20]}... has more than 4,300 digits"
+                                                    if len(text) > 4300 else f"not a number: {exc}", node.start_mark) from None
+
+
+Yaml12Loader.yaml_implicit_resolvers = {  # the safe loader's, less YAML 1.1's booleans and numbers
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:bool", _YAML12_BOOL, list("tTfF"))
+Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:int", _YAML12_INT, list("-+0123456789"))
+Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:float", _YAML12_FLOAT, list("-+0123456789."))
+Yaml12Loader.add_constructor("tag:yaml.org,2002:int", Yaml12Loader.construct_yaml_int)
+
+
 def parse_yaml(text: str, source: str | None = None) -> Document:
+    """YAML (1.2 core schema, safe) into a Document with the line of every value.
+
+    Refused with the line: unknown tags (!!python/..., !custom), a key given twice in one mapping (a key that
+    overrides one brought in by a merge key << is fine), lone surrogates, aliases or nesting over the limits,
+    an alias that contains itself, and a document that aliases expand past the node limit (a "billion laughs").
+    """
+    from evalkit.io.limits import limits
+
     if not text.strip():
         raise DefinitionError(Problem("the file is empty", source=source, expected="a YAML mapping"))
+    limit = limits()
+    loader = None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = Yaml12Loader(text)
+        loader.max_aliases, loader.max_depth = limit.yaml_aliases, limit.depth
+        node = loader.get_single_node()
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        found = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise DefinitionError(Problem("the file holds a control character that YAML does not allow", source=source,
+                                      line=line, expected="text without NUL or other control characters",
+                                      found=f"{found} at column {column}")) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
+        where = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
-        raise DefinitionError(Problem(f"not valid YAML: {reason}", source=source, line=line)) from None
+        raise DefinitionError(Problem(f"not valid YAML: {reason}", source=source, line=where)) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     if node is None:
         raise DefinitionError(Problem("the file holds no data", source=source, expected="a YAML mapping"))
+    _check_expansion(node, source, limit.yaml_nodes)
     lines: dict = {}
+    texts: dict = {}
     problems: list[Problem] = []
-    constructor = yaml.SafeLoader("")
-    data = _build(node, (), lines, problems, constructor, source)
+    constructor = Yaml12Loader("")
+    data = _build(node, (), lines, problems, constructor, source, texts, {})
     if problems:
         raise DefinitionError(problems)
-    return Document(data=data, source=source, lines=lines)
+    return Document(data=data, source=source, lines=lines, texts=texts)
+
+
+def _check_expansion(root: yaml.Node, source: str | None, most: int) -> None:
+    """Refuse an alias that contains itself, or a document whose aliases expand past `most` values."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    open_nodes: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            children = _children(node)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+            open_nodes.discard(key)
+            if sizes[key] > most:
+                raise DefinitionError(Problem(
+                    f"aliases expand the file past {most:,} values, over evalkit's limit (a 'billion laughs'?; "
+                    "set EVALKIT_MAX_YAML_NODES to allow more)", source=source, line=node.start_mark.line + 1,
+                    expected=f"at most {most:,} values", found="more"))
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            raise DefinitionError(Problem("an alias refers to a list or mapping that contains it", source=source,
+                                          line=node.start_mark.line + 1, expected="no recursive alias",
+                                          found="an alias inside its own anchor"))
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in _children(node) if id(c) not in sizes)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _build(node: yaml.Node, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int], problems: list[Problem],
-           constructor: yaml.SafeLoader, source: str | None) -> Any:
+           constructor: yaml.SafeLoader, source: str | None, texts: dict[tuple[str | int, ...], str],
+           own_counts: dict[int, int]) -> Any:
     lines[path] = node.start_mark.line + 1
+    if node.tag not in _TAGS:
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        problems.append(Problem(f"the YAML tag {tag} is not allowed", source=source, path=json_path(path),
+                                line=node.start_mark.line + 1, expected="plain values, lists and mappings (no tags)",
+                                found=tag))
+        return None
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
-        constructor.flatten_mapping(node)  # resolves YAML merge keys (<<)
-        for key_node, value_node in node.value:
-            key = constructor.construct_object(key_node, deep=True)
+        if id(node) not in own_counts:
+            own_counts[id(node)] = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
+        try:
+            constructor.flatten_mapping(node)  # resolves YAML merge keys (<<)
+        except yaml.YAMLError as exc:
+            problems.append(Problem(f"not valid YAML: {getattr(exc, 'problem', None) or exc}", source=source,
+                                    path=json_path(path), line=node.start_mark.line + 1))
+            return result
+        first_own = len(node.value) - own_counts[id(node)]
+        own: set[str] = set()
+        for index, (key_node, value_node) in enumerate(node.value):
+            try:
+                key = constructor.construct_object(key_node, deep=True) if key_node.tag in _TAGS else None
+            except yaml.YAMLError as exc:
+                problems.append(Problem(f"not valid YAML: {getattr(exc, 'problem', None) or exc}", source=source,
+                                        path=json_path(path), line=key_node.start_mark.line + 1))
+                continue
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 problems.append(Problem("a mapping key must be a plain value", source=source,
                                         path=json_path(path), line=key_node.start_mark.line + 1))
                 continue
             key = key if isinstance(key, str) else str(key)
-            if key in result:
+            if _surrogate(key) is not None:
+                problems.append(_surrogate_problem(key, source, json_path(path), key_node.start_mark.line + 1))
+            if index < first_own:  # brought in by a merge key: the first mapping merged wins, own keys override
+                if key not in result:
+                    result[key] = _build(value_node, path + (key,), lines, problems, constructor, source, texts,
+                                         own_counts)
+                continue
+            if key in own:
                 problems.append(Problem(f"the key {key!r} is given twice in the same mapping", source=source,
                                         path=json_path(path + (key,)), line=key_node.start_mark.line + 1,
                                         expected="each key once", found=f"again on line {key_node.start_mark.line + 1}"))
-            result[key] = _build(value_node, path + (key,), lines, problems, constructor, source)
+            own.add(key)
+            result[key] = _build(value_node, path + (key,), lines, problems, constructor, source, texts, own_counts)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(child, path + (i,), lines, problems, constructor, source) for i, child in enumerate(node.value)]
-    value = constructor.construct_object(node, deep=True)
+        return [_build(child, path + (i,), lines, problems, constructor, source, texts, own_counts)
+                for i, child in enumerate(node.value)]
+    try:
+        value = constructor.construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        problems.append(Problem(f"not valid YAML: {getattr(exc, 'problem', None) or exc}", source=source,
+                                path=json_path(path), line=node.start_mark.line + 1))
+        return None
     if hasattr(value, "isoformat"):  # YAML turns 2025-01-01 into a date; definitions keep it as text
         value = value.isoformat()
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and getattr(node, "style", None) is None \
+            and str(value) != node.value:
+        texts[path] = node.value  # as written: version 2025.10 stays "2025.10" where text is expected
+    if isinstance(value, str) and _surrogate(value) is not None:
+        problems.append(_surrogate_problem(value, source, json_path(path), node.start_mark.line + 1))
     return value

@@ -35,7 +35,7 @@ from evalkit.definition.model import (
     Veto,
 )
 from evalkit.definition.schemas import scorecard_schema
-from evalkit.errors import DefinitionError, Problem, describe
+from evalkit.errors import DefinitionError, FileAccessError, Problem, describe
 from evalkit.plugins.manager import Registry
 from evalkit.rules.base import fmt
 
@@ -78,7 +78,31 @@ def _as_document(source: Any) -> Document:
     return load_document(source)
 
 
+def tree_depth_problem(document: Document) -> Problem | None:
+    """A tree deeper than the limit (EVALKIT_MAX_TREE_DEPTH), found without recursion, before any other check."""
+    from evalkit.io.limits import limits, over_limit
+
+    most = limits().tree_depth
+    data = document.data
+    tops = data.get("dimensions") if isinstance(data, Mapping) else None
+    stack: list[tuple[Any, int, tuple[str | int, ...]]] = (
+        [(node, 1, ("dimensions", i)) for i, node in enumerate(tops)] if isinstance(tops, list) else [])
+    while stack:
+        node, depth, path = stack.pop()
+        if depth > most:
+            return over_limit("the depth of the scorecard tree", f"level {depth}", f"{most} levels",
+                              "EVALKIT_MAX_TREE_DEPTH", document.source, path=json_path(path),
+                              line=document.line_of(path))
+        children = node.get("children") if isinstance(node, Mapping) else None
+        if isinstance(children, list):
+            stack.extend((child, depth + 1, path + ("children", i)) for i, child in enumerate(children))
+    return None
+
+
 def check_document(document: Document, registry: Registry) -> list[Problem]:
+    deep = tree_depth_problem(document)
+    if deep is not None:
+        return [deep]
     problems = schema_problems(document, scorecard_schema(registry)) + number_problems(document)
     if not problems:
         resolved, problems, _warnings, _results = resolve_ahp(document)
@@ -121,7 +145,7 @@ def resolve_ahp(document: Document) -> tuple[Document, list[Problem], list[Probl
     from evalkit.methods.ahp import ahp, worst_judgement
 
     data = copy.deepcopy(document.data)
-    resolved = Document(data=data, source=document.source, lines=document.lines)
+    resolved = Document(data=data, source=document.source, lines=document.lines, texts=document.texts)
     problems: list[Problem] = []
     warnings: list[Problem] = []
     results: dict[str, Any] = {}
@@ -636,7 +660,7 @@ def build(document: Document, registry: Registry) -> Scorecard:
     if total is None:
         total = DEFAULT_ITEM_SCALE if any("weight" in n for n in tops) else sum(_points_of(n) for n in tops)
     return Scorecard(
-        id=data["id"], name=Label.of(data["name"]), version=None if data.get("version") is None else str(data["version"]),
+        id=data["id"], name=Label.of(data["name"]), version=None if data.get("version") is None else document.text_of(("version",), data["version"]),
         period=str(data["period"]), dimensions=dimensions, indicators=indicators, grading=grading,
         rounding_decimals=int(rounding.get("decimals", 2)), rounding_mode=rounding.get("mode", "half_up"),
         ties=data.get("ranking", {}).get("ties", "min"), total_points=float(total), source=document.source, raw=data,
@@ -669,6 +693,12 @@ def scorecard_in_force(folder: str | Path, period: str | None, registry: Registr
     """
     folder = Path(folder)
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".yaml", ".yml", ".json") and p.is_file())
+    inside = folder.resolve()
+    for path in files:
+        if path.is_symlink() and inside not in path.resolve().parents:
+            raise FileAccessError(Problem("a link in the scorecard folder leads out of it; evalkit follows no link out "
+                                          "of an input folder", source=str(path), expected="a file in the folder",
+                                          found=f"a link to {path.resolve()}"))
     if not files:
         raise DefinitionError(Problem("the folder holds no scorecard", source=str(folder),
                                       expected="scorecard files (.yaml, .yml or .json)", found="none"))

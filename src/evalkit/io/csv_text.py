@@ -1,7 +1,8 @@
 """CSV as text, the way every evalkit command writes it: UTF-8 text with a BOM so that Excel shows Chinese.
 
 The BOM is written because Excel reads a CSV without one in the system code page; evalkit's own readers
-accept it. Numbers go in at full precision (`csv_number`), never rounded for display.
+accept it. Text cells go through `evalkit.io.safe_text.spreadsheet_text` (no formula injection, no
+control characters). Numbers go in at full precision (`csv_number`), never rounded for display.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from evalkit.io.safe_text import spreadsheet_row
 from evalkit.scoring.rounding import json_number
 
 
@@ -21,8 +23,8 @@ def csv_text(rows: Iterable[Sequence[Any]], header: Sequence[str] | None = None,
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator=lineterminator)
     if header is not None:
-        writer.writerow(header)
-    writer.writerows(rows)
+        writer.writerow(spreadsheet_row(header))
+    writer.writerows(spreadsheet_row(row) for row in rows)  # no formula, no control character (safe_text)
     return ("\ufeff" if bom else "") + buffer.getvalue()
 
 

@@ -47,12 +47,10 @@ def decode_table_text(path: str | Path, encoding: str | None = None) -> tuple[st
 
 
 def _bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise FileAccessError(Problem("file not found", source=str(path))) from None
-    except OSError as exc:
-        raise FileAccessError(Problem(f"cannot read the file: {exc.strerror or exc}", source=str(path))) from None
+    """The file's bytes, through the same checks as every input (a regular file within the size limit)."""
+    from evalkit.io.limits import read_input_bytes
+
+    return read_input_bytes(path)
 
 
 def encoding_note(source: str, encoding: str) -> str:

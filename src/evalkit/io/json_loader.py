@@ -44,6 +44,17 @@ def json_type(value: Any) -> str:
     return "a number"
 
 
+def _cell_problem(cell: Any) -> str | None:
+    """What is wrong with a parsed JSON value as a table cell (a list, an object, a number beyond floats), or None."""
+    if isinstance(cell, (dict, list)):
+        return json_type(cell)
+    if isinstance(cell, int) and not isinstance(cell, bool) and cell.bit_length() > 1023:
+        return f"a number of {len(str(cell))} digits, too large"
+    if isinstance(cell, str) and any("\ud800" <= ch <= "\udfff" for ch in cell):
+        return "a lone surrogate (an escape such as \\ud800 that is no character)"
+    return None
+
+
 def read_json(path: Path) -> Table:
     """A JSON array of objects as a Table (one row per object), every key a column."""
     source = str(path)
@@ -57,6 +68,9 @@ def read_json(path: Path) -> Table:
                                 found=f"column {exc.colno}")) from None
     except RecursionError:
         raise DataError(Problem("not usable JSON: nested too deeply", source=source)) from None
+    except ValueError:  # an integer of more than 4,300 digits
+        raise DataError(Problem("not usable JSON: a number has more than 4,300 digits", source=source,
+                                expected="numbers of at most 4,300 digits")) from None
     if not isinstance(data, list):
         found = json_type(data)
         if isinstance(data, dict) and data:
@@ -72,6 +86,11 @@ def read_json(path: Path) -> Table:
             problems.append(Problem("each row must be an object", source=source, path=f"$[{i}]",
                                     expected='an object like {"unit": ..., "value": ...}', found=json_type(row)))
             continue
+        for key, cell in row.items():
+            problem = _cell_problem(cell)
+            if problem is not None:
+                problems.append(Problem(f"the value of {key!r} is not usable", source=source, path=f"$[{i}].{key}",
+                                        expected="a text, a number, true/false or null", found=problem))
         for key in row.repeated if isinstance(row, _Object) else ():
             problems.append(Problem(f"the key {key!r} is given twice in this row", source=source, path=f"$[{i}].{key}",
                                     expected="each key once"))

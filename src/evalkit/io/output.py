@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -27,8 +26,71 @@ def check_writable(path: str | Path) -> None:
                                       expected="an existing folder", found=str(directory)))
     if path.is_dir():
         raise FileAccessError(Problem("the output path is a folder", source=str(path), expected="a file name"))
+    kind = _special_kind(path)
+    if kind is not None:
+        raise FileAccessError(Problem("evalkit writes only regular files", source=str(path),
+                                      expected="a regular file name (or - for standard output)", found=kind))
     if not os.access(directory, os.W_OK | os.X_OK):
         raise FileAccessError(Problem("cannot write in the output folder: permission denied", source=str(path)))
+
+
+def _special_kind(path: Path) -> str | None:
+    """What `path` is when it exists and is not a regular file (a device, a FIFO, a socket), else None."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device node"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "not a regular file"
+
+
+TEMP_MARK = ".evalkit-tmp-"
+
+
+def temp_name(path: Path, pid: int | None = None) -> Path:
+    """The temporary file beside `path` that a write by process `pid` uses: .NAME.evalkit-tmp-PID."""
+    return path.with_name(f".{path.name}{TEMP_MARK}{os.getpid() if pid is None else pid}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def sweep_stale_temps(path: str | Path) -> list[Path]:
+    """Remove the temporary files that killed writes to `path` left behind (their process is gone)."""
+    path = _target(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    prefix = f".{path.name}{TEMP_MARK}"
+    removed = []
+    try:
+        names = [n for n in os.listdir(directory) if n.startswith(prefix)]
+    except OSError:
+        return []
+    for name in names:
+        pid_text = name[len(prefix):]
+        if not pid_text.isdigit() or (int(pid_text) != os.getpid() and _alive(int(pid_text))):
+            continue
+        try:
+            os.unlink(directory / name)
+        except OSError:
+            continue
+        removed.append(directory / name)
+    return removed
 
 
 def check_output_path(output: str | Path, inputs: Iterable[tuple[str, str | None]], option: str = "output") -> None:
@@ -37,6 +99,8 @@ def check_output_path(output: str | Path, inputs: Iterable[tuple[str, str | None
     `inputs` are (what, file) pairs: what is an option name such as "--units" (the message says "the --units
     file"), or "an input"; `option` names the output in the message ("-o").
     """
+    if str(output) == "-":
+        return
     check_writable(output)
     for what, given in inputs:
         if not given:
@@ -64,7 +128,10 @@ def _mode_for(path: Path) -> int:
 def write_atomic(path: str | Path, content: str | bytes) -> None:
     """Write to a temporary file beside `path`, flush it to disk, then rename it over `path`.
 
-    On any failure the temporary file is removed and an existing file at `path` is left as it was.
+    On any failure the temporary file is removed and an existing file at `path` is left as it was. Only a
+    regular file is ever replaced (a device node, a FIFO or a folder is refused before anything is written).
+    The temporary file is named .NAME.evalkit-tmp-PID, so a write killed before it could clean up leaves a
+    file the next write to the same path removes (`sweep_stale_temps`).
     """
     check_writable(path)
     path = _target(path)
@@ -75,8 +142,10 @@ def write_atomic(path: str | Path, content: str | bytes) -> None:
         data = bytes(content)
     else:
         raise TypeError(f"write_atomic needs str or bytes, not {type(content).__name__}")
+    sweep_stale_temps(path)
+    tmp = temp_name(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as exc:
         raise FileAccessError(Problem(f"cannot write here: {exc.strerror or exc}", source=str(path))) from None
     try:
@@ -84,7 +153,10 @@ def write_atomic(path: str | Path, content: str | bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, _mode_for(path))  # mkstemp makes the file private (0o600); results are for sharing
+        os.chmod(tmp, _mode_for(path))  # created private (0o600); results are for sharing
+        if _special_kind(path) is not None:  # became a device or FIFO while we wrote: never replace it
+            raise FileAccessError(Problem("evalkit writes only regular files", source=str(path),
+                                          found=_special_kind(path)))
         os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):

@@ -258,11 +258,12 @@ def long_rows(values: Mapping[str, Mapping[str, float]], period: Any) -> list[tu
 def write_long_csv(values: Mapping[str, Mapping[str, float]], period: Any, path: str | os.PathLike) -> Path:
     """Write the long-format CSV that `evalkit run --data` reads; the file is replaced atomically."""
     from evalkit.io.output import write_atomic
+    from evalkit.io.safe_text import spreadsheet_row
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(("unit", "indicator", "period", "value"))
-    writer.writerows(long_rows(values, period))
+    writer.writerow(spreadsheet_row(("unit", "indicator", "period", "value")))
+    writer.writerows(spreadsheet_row(r) for r in long_rows(values, period))
     write_atomic(Path(path), buffer.getvalue())
     return Path(path)
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from evalkit.errors import DataError, FileAccessError, Problem
+from evalkit.errors import DataError, EvalkitError, FileAccessError, Problem
+from evalkit.io.limits import Limits, check_input_file, limits, over_limit
 from evalkit.io.table import Loader, PercentCell, Table, UnsavedFormula
 
 _QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')  # literal text, escaped characters, [colours] in a number format
@@ -44,6 +45,8 @@ def read_xlsx(path: Path) -> Table:
     import openpyxl  # imported here: only Excel users pay for it
 
     source = str(path)
+    limit = limits()
+    check_input_file(path, limit)  # a regular file within the size limit
     try:
         if path.stat().st_size == 0:
             return Table(source=source, columns=(), rows=(), row_numbers=())
@@ -54,14 +57,17 @@ def read_xlsx(path: Path) -> Table:
         raise FileAccessError(Problem(f"cannot read the file: {exc.strerror or exc}", source=source)) from None
     if problem is not None:
         raise DataError(problem)
+    check_unzipped_size(path, limit)
     try:
-        numbered, sheet_title, unsaved, sheet_count = _read_cells(openpyxl, path, data_only=True)
+        numbered, sheet_title, unsaved, sheet_count = _read_cells(openpyxl, path, data_only=True, cells=limit.xlsx_cells)
         if unsaved:
-            formulas, _, _, _ = _read_cells(openpyxl, path, data_only=False, only=unsaved)
+            formulas, _, _, _ = _read_cells(openpyxl, path, data_only=False, only=unsaved, cells=limit.xlsx_cells)
             for n, row in numbered:
                 for j in range(len(row)):
                     if (n, j) in formulas:
                         row[j] = UnsavedFormula(formulas[(n, j)])
+    except EvalkitError:
+        raise
     except PermissionError as exc:
         raise FileAccessError(Problem(f"cannot read the file: {exc.strerror or exc}", source=source)) from None
     except Exception as exc:  # openpyxl raises many kinds of errors on a damaged workbook
@@ -95,19 +101,48 @@ def _header_text(cell: Any) -> str:
     return str(cell).strip()
 
 
+def check_unzipped_size(path: Path, limit: Limits) -> None:
+    """Refuse a workbook that would unzip past the limit (a sheet of gigabytes of blanks), before reading it."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # reported as an unreadable workbook by openpyxl
+    if total > limit.xlsx_unzipped_mb * 1024 * 1024:
+        raise DataError(over_limit("the workbook's unzipped size", f"{total / 1048576:.0f} MB",
+                                   f"{limit.xlsx_unzipped_mb} MB", "EVALKIT_MAX_XLSX_UNZIPPED_MB", str(path)))
+
+
+def _too_many_cells(path: Path, cells: int, row: int) -> DataError:
+    return DataError(over_limit("the number of cells in the first sheet", f"more by row {row}", f"{cells:,}",
+                                "EVALKIT_MAX_XLSX_CELLS", str(path)))
+
+
 def _read_cells(openpyxl: ModuleType, path: Path, data_only: bool,
-                only: set[tuple[int, int]] | None = None) -> tuple[Any, str, set[tuple[int, int]], int]:
+                only: set[tuple[int, int]] | None = None,
+                cells: int = 5_000_000) -> tuple[Any, str, set[tuple[int, int]], int]:
     """Rows of the first sheet as lists; with data_only, also the cells that might be unsaved formulas.
 
-    With `only` (a set of (row, column) positions), return the formulas found at those positions.
+    With `only` (a set of (row, column) positions), return the formulas found at those positions. The
+    sheet's declared size (its <dimension>) is ignored: a workbook that declares A1:D10 but holds 40 rows
+    is read whole, and one that declares a million rows reads only those it holds. More than `cells`
+    cells (empty ones inside a row counted) is an error.
     """
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
     try:
         sheet = workbook.worksheets[0]
         title = sheet.title
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # never trust <dimension>: it can be shorter (rows lost) or far larger
+        seen = 0
         if only is not None:
             formulas: dict[tuple[int, int], str] = {}
             for n, row in enumerate(sheet.iter_rows(), start=1):
+                seen += len(row)
+                if seen > cells:
+                    raise _too_many_cells(path, cells, n)
                 for j, cell in enumerate(row):
                     if (n, j) in only and getattr(cell, "data_type", None) == "f":
                         formulas[(n, j)] = str(cell.value)
@@ -115,6 +150,11 @@ def _read_cells(openpyxl: ModuleType, path: Path, data_only: bool,
         rows: list[tuple[int, list[Any]]] = []
         maybe_formula: set[tuple[int, int]] = set()
         for n, row in enumerate(sheet.iter_rows(), start=1):
+            seen += len(row)
+            if seen > cells:
+                raise _too_many_cells(path, cells, n)
+            if not row:
+                continue
             values: list[Any] = []
             for j, cell in enumerate(row):
                 value = cell.value

@@ -269,6 +269,16 @@ def _check_pairwise(
     return problems
 
 
+def _check_size(n: int, source: str | None, path: str) -> None:
+    """Refuse a matrix over the size limit before any work (EVALKIT_MAX_MATRIX)."""
+    from evalkit.io.limits import limits, over_limit
+
+    most = limits().matrix
+    if n > most:
+        raise DefinitionError(over_limit("the number of criteria in a pairwise comparison matrix", f"{n} rows", most,
+                                         "EVALKIT_MAX_MATRIX", source, path=path))
+
+
 def pairwise_matrix(
     entries: Any,
     *,
@@ -290,6 +300,7 @@ def pairwise_matrix(
             raise DefinitionError(
                 Problem("a pairwise comparison matrix must be square", source=source, path=path, expected="n rows of n entries (n >= 1)", found=f"shape {A.shape}")
             )
+        _check_size(A.shape[0], source, path)
     else:
         rows = entries.tolist() if isinstance(entries, np.ndarray) else entries
         if not isinstance(rows, (list, tuple)) or len(rows) == 0:
@@ -297,6 +308,7 @@ def pairwise_matrix(
                 Problem("a pairwise comparison matrix must be a list of rows", source=source, path=path, expected="a non-empty list of lists", found=describe(rows))
             )
         n = len(rows)
+        _check_size(n, source, path)
         A = np.full((n, n), np.nan)
         for i, row in enumerate(rows):
             if not isinstance(row, (list, tuple)):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import attrs
 
+from evalkit.io.safe_text import spreadsheet_row
 from evalkit.methods.delphi import DelphiResult, delphi_round
 from evalkit.methods.inputs import DelphiScores, read_delphi_scores
 from evalkit.plugins.manager import Registry, registry_or_default
@@ -56,10 +57,10 @@ class DelphiReport:
         """One row per item (item, mean, std, cv, full_mark_rate), with a BOM so that Excel shows Chinese names."""
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(["item", "mean", "std", "cv", "full_mark_rate"])
+        writer.writerow(spreadsheet_row(["item", "mean", "std", "cv", "full_mark_rate"]))
         for it in self.to_dict()["items"]:
-            writer.writerow([it["item"], repr(it["mean"]), repr(it["std"]), "" if it["cv"] is None else repr(it["cv"]),
-                             repr(it["full_mark_rate"])])
+            writer.writerow(spreadsheet_row([it["item"], repr(it["mean"]), repr(it["std"]), "" if it["cv"] is None else repr(it["cv"]),
+                             repr(it["full_mark_rate"])]))
         return "\ufeff" + buffer.getvalue()
 
 

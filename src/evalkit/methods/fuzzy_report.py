@@ -19,6 +19,7 @@ import attrs
 import numpy as np
 
 from evalkit.errors import DefinitionError, Problem, describe
+from evalkit.io.safe_text import spreadsheet_row
 from evalkit.io.table import header_key, parse_number
 from evalkit.methods.fuzzy import FuzzyResult, fuzzy_evaluation, membership_matrix
 from evalkit.methods.inputs import FUZZY_GRADES, Ballots, read_ballots
@@ -140,10 +141,10 @@ class FuzzyReport:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         scored = doc["grade_values"] is not None
-        writer.writerow((["rank"] if scored else []) + ["unit", "name", "grade"] + (["score"] if scored else []) + doc["grades"])
+        writer.writerow(spreadsheet_row((["rank"] if scored else []) + ["unit", "name", "grade"] + (["score"] if scored else []) + doc["grades"]))
         for u in doc["units"]:
-            writer.writerow(([u["rank"]] if scored else []) + [u["unit"], u["name"], u["grade"]]
-                            + ([repr(u["score"])] if scored else []) + [repr(u["membership"][g]) for g in doc["grades"]])
+            writer.writerow(spreadsheet_row(([u["rank"]] if scored else []) + [u["unit"], u["name"], u["grade"]]
+                            + ([repr(u["score"])] if scored else []) + [repr(u["membership"][g]) for g in doc["grades"]]))
         return "\ufeff" + buffer.getvalue()  # a BOM so that Excel shows Chinese names
 
 

@@ -19,6 +19,7 @@ import attrs
 import numpy as np
 
 from evalkit.errors import DataError, DefinitionError, Problem, UsageError, describe
+from evalkit.io.safe_text import spreadsheet_row
 from evalkit.methods.arrays import to_list
 from evalkit.methods.grey import grey_relational
 from evalkit.methods.matrix_input import DecisionMatrix, read_matrix
@@ -169,9 +170,9 @@ class RankReport:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         extras = [k for k in doc["units"][0] if k not in ("rank", "unit", "name", "score")] if doc["units"] else []
-        writer.writerow(["rank", "unit", "name", "score", *extras])
+        writer.writerow(spreadsheet_row(["rank", "unit", "name", "score", *extras]))
         for row in doc["units"]:
-            writer.writerow([row["rank"], row["unit"], row["name"], repr(row["score"]), *(repr(row[k]) for k in extras)])
+            writer.writerow(spreadsheet_row([row["rank"], row["unit"], row["name"], repr(row["score"]), *(repr(row[k]) for k in extras)]))
         return "\ufeff" + buffer.getvalue()  # a BOM so that Excel shows Chinese names
 
 

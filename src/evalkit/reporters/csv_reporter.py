@@ -6,6 +6,7 @@ import csv
 import io
 from typing import TYPE_CHECKING
 
+from evalkit.io.safe_text import spreadsheet_row
 from evalkit.reporters.base import Reporter, ReportOptions
 from evalkit.reporters.summary import summary_header, summary_rows
 
@@ -16,8 +17,8 @@ if TYPE_CHECKING:
 def render_csv(evaluation: Evaluation, options: ReportOptions) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(summary_header(evaluation, options.lang))
-    writer.writerows(summary_rows(evaluation, options.lang))
+    writer.writerow(spreadsheet_row(summary_header(evaluation, options.lang)))
+    writer.writerows(spreadsheet_row(row) for row in summary_rows(evaluation, options.lang))
     return "\ufeff" + buffer.getvalue()
 
 

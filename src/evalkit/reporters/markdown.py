@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, cast
 
+from evalkit.io.safe_text import is_formula_like, terminal_text
 from evalkit.reporters.base import Reporter, ReportOptions
 from evalkit.reporters.clause_report import markdown_section
 from evalkit.reporters.common import adjustment_net, distribution, label, notes, points_text, top_nodes
@@ -37,6 +38,9 @@ def md(text: object) -> str:
     """Text for a table cell or a heading: Markdown punctuation backslash-escaped, line breaks as spaces."""
     text = "" if text is None else str(text)
     text = " ".join(text.replace("\r", "\n").split("\n"))
+    text = terminal_text(text)  # no ESC or other control character (evalkit.io.safe_text)
+    if is_formula_like(text):
+        text = "'" + text  # a table pasted into a spreadsheet runs no formula
     return _SPECIAL.sub(r"\\\1", text)
 
 
@@ -122,7 +126,7 @@ def render_markdown(evaluation: Evaluation, options: ReportOptions) -> str:
     extras = extras_of(options)
     if extras is not None:
         lines += extra_sections(ev, extras, lang)
-    return "\n".join(lines)
+    return terminal_text("\n".join(lines))
 
 
 def extra_sections(ev: Evaluation, extras: ReportExtras, lang: str) -> list[str]:

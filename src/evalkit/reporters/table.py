@@ -14,6 +14,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
+from evalkit.io.safe_text import terminal_text
 from evalkit.reporters.base import Reporter, ReportOptions
 from evalkit.reporters.common import label, notes
 from evalkit.reporters.summary import summary_header, summary_rows
@@ -53,6 +54,8 @@ def render_table(evaluation: Evaluation, options: ReportOptions) -> str:
         header = header + [label("notes", options.lang)]
         numeric = numeric + [False]
         rows = [row + [why[i]] for row, i in zip(rows, evaluation.order().tolist())]
+    title, header = terminal_text(title), [terminal_text(h) for h in header]
+    rows = [[terminal_text(cell) for cell in row] for row in rows]  # names from files print no escape sequence
     width = options.width or 200
     if len(rows) >= FAST_ROWS:
         direct = _direct(title, header, rows, styles, numeric, width, options.color, grade_column)

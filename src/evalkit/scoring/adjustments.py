@@ -141,8 +141,17 @@ def read_adjustments(table: Table, units: Sequence[str], scorecard: Scorecard,
             row.problem(f"veto {item!r} takes no points (its effect is declared in the scorecard)", "points",
                         expected="an empty cell", found=describe(points))
             continue
-        records.append(AdjustmentRecord(unit=unit, item=item, points=points, reason=cell_text(row.cell("reason")),
-                                        evidence=cell_text(row.cell("evidence")), authority=cell_text(row.cell("authority"))))
+        reason = cell_text(row.cell("reason"))
+        evidence = cell_text(row.cell("evidence"))
+        if not reader.unique(row, ("adjustment", unit, item, points, " ".join(reason.split()), " ".join(evidence.split())),
+                             "duplicate adjustment: this unit, item, points, reason and evidence are already recorded "
+                             "(a bonus or deduction counted twice?)",
+                             "each record once; two separate events need a reason or evidence that tells them apart "
+                             "(a date, a document number)",
+                             "unit", found="the same as"):
+            continue
+        records.append(AdjustmentRecord(unit=unit, item=item, points=points, reason=reason,
+                                        evidence=evidence, authority=cell_text(row.cell("authority"))))
     reader.raise_problems(limit=None)
     return tuple(records)
 

@@ -103,8 +103,11 @@ class Explanation:
         return {**self.unit.to_dict(), "explanation": list(self.lines)}
 
     def text(self) -> str:
-        """The sentences, one a line (`evalkit explain`), without a final newline."""
-        return "\n".join(self.lines)
+        """The sentences, one a line (`evalkit explain`), without a final newline; control characters from
+        names in the files are shown as escapes (\\x1b), never sent to the terminal."""
+        from evalkit.io.safe_text import terminal_text
+
+        return "\n".join(terminal_text(line) for line in self.lines)
 
 
 def default_lang(scorecard: Scorecard) -> str:

@@ -186,6 +186,10 @@ def stored_json(path: str, run_id: int, column: str, text: Any) -> dict[str, Any
         raise StoreError(Problem(f"the history store was changed outside evalkit: {where} is not valid JSON "
                                  f"({exc.msg} at line {exc.lineno}, column {exc.colno}); it was left as it is",
                                  source=path, expected="a JSON object")) from None
+    except (RecursionError, ValueError):  # nested thousands deep, or an integer of over 4,300 digits
+        raise StoreError(Problem(f"the history store was changed outside evalkit: {where} holds JSON evalkit never "
+                                 "writes (nested too deeply, or a number too long); it was left as it is",
+                                 source=path, expected="a JSON object")) from None
     if not isinstance(doc, dict):
         raise StoreError(Problem(f"the history store was changed outside evalkit: {where} is not a JSON object; "
                                  "it was left as it is", source=path, expected="a JSON object",
