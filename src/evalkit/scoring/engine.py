@@ -18,7 +18,7 @@ import numpy as np
 
 from evalkit.definition.model import Dimension, Item, Node, Scorecard
 from evalkit.errors import DataError, DefinitionError, EvalkitError, PluginError, Problem
-from evalkit.io.data import DataSet
+from evalkit.io.data import DataSet, Units
 from evalkit.plugins.manager import Registry
 from evalkit.rules.base import Rule, RuleContext, fmt
 from evalkit.scoring.adjustments import AdjustmentRecord, grade_overrides
@@ -121,17 +121,31 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
     if scorecard.bonus_items or scorecard.deduction_items or scorecard.vetoes:
         adjusted = apply_adjustments(totals, data.units.ids, scorecard, adjustments, rounding)
     final = adjusted.total if adjusted is not None else totals
-    band_grades = grade_indexes(final, scorecard.grading) if scorecard.grading else np.full(n, NO_GRADE, dtype=np.int64)
-    grades, grade_masks = grade_overrides(band_grades, scorecard, data.columns,
-                                          adjusted.veto_masks if adjusted is not None else {})
-    if scorecard.quotas:
-        grades, moved = apply_quotas(grades, final, data.units.ids, scorecard, data.units.attribute)
-        grade_masks = {**grade_masks, **moved}
+    band_grades, grades, grade_masks = grade_totals(final, scorecard, data.units, data.columns,
+                                                    adjusted.veto_masks if adjusted is not None else {})
     ranks = rank(final, data.units.ids, ties=scorecard.ties)
     return Evaluation(scorecard=scorecard, units=data.units, period=data.period or scorecard.period, items=item_results,
                       dimensions=dimension_scores, totals=final, grades=grades, ranks=ranks, items_total=totals,
                       band_grades=band_grades, adjusted=adjusted, grade_masks=grade_masks,
                       derived_reasons=derived_reasons, cap_restored=restored)
+
+
+def grade_totals(final: np.ndarray, scorecard: Scorecard, units: Units, columns: Mapping[str, np.ndarray],
+                 veto_masks: Mapping[str, np.ndarray], hits: Mapping[str, np.ndarray] | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """The grading path of a run: band grades of the final totals -> gates and grade vetoes -> quotas.
+
+    Returns (band grades, final grades, each gate's, veto's and quota's unit mask). `hits` (the
+    ``gate:ID`` / ``veto:ID`` masks of an earlier run) stands in for `columns` and `veto_masks`, so that
+    weight sensitivity can grade re-totalled draws exactly as a run does.
+    """
+    n = final.shape[0]
+    band_grades = grade_indexes(final, scorecard.grading) if scorecard.grading else np.full(n, NO_GRADE, dtype=np.int64)
+    grades, grade_masks = grade_overrides(band_grades, scorecard, columns, veto_masks, hits=hits)
+    if scorecard.quotas:
+        grades, moved = apply_quotas(grades, final, units.ids, scorecard, units.attribute)
+        grade_masks = {**grade_masks, **moved}
+    return band_grades, grades, grade_masks
 
 
 def with_derived(scorecard: Scorecard, data: DataSet) -> tuple[DataSet, dict[str, np.ndarray]]:
