@@ -558,7 +558,7 @@ def build(document: Document, registry: Registry) -> Scorecard:
     return Scorecard(
         id=data["id"], name=Label.of(data["name"]), version=None if data.get("version") is None else str(data["version"]),
         period=str(data["period"]), dimensions=dimensions, indicators=indicators, grading=grading,
-        rounding_decimals=int(rounding.get("decimals", 2)), rounding_mode=rounding.get("mode", "half_up"),
+        rounding_decimals=int(rounding.get("decimals", 2)), rounding_mode=rounding.get("mode", "half_up"), rounding_stage=rounding.get("stage", "item"),
         ties=data.get("ranking", {}).get("ties", "min"), total_points=float(total), source=document.source, raw=data,
         registry=registry, derived=derived, **_adjustments(data),
         effective_from=_text_or_none(data.get("effective", {}).get("from")),

@@ -63,7 +63,8 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
                                       source=scorecard.source, path="$.effective",
                                       expected=f"a period from {scorecard.effective_from or '…'} to {scorecard.effective_to or '…'}, "
                                       "or the scorecard in force then", found=period))
-    rounding = Rounding(scorecard.rounding_decimals, scorecard.rounding_mode)
+    final_rounding = Rounding(scorecard.rounding_decimals, scorecard.rounding_mode)
+    rounding = stage_rounding(scorecard, final_rounding)  # the steps before the total
     n = len(data.units)
     data, derived_reasons = with_derived(scorecard, data)
     item_results: dict[str, ItemResult] = {}
@@ -95,7 +96,7 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
         """A dimension's score: its children's scores added, then its deduction cap (限扣) applied."""
         acc = np.zeros(n)
         for child in node.children:
-            acc += roll_up(child) if isinstance(child, Dimension) else item_results[child.id].score
+            acc += np.nan_to_num(roll_up(child)) if isinstance(child, Dimension) else item_results[child.id].score
         acc = rounding(acc)
         if node.deduction_cap is not None:
             # Only deductions (per-event deduct, shortfall) count against the cap; points an ordinary
@@ -106,20 +107,22 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
                     lost += shares[leaf.id] - item_results[leaf.id].score
             restored[node.id] = rounding(np.maximum(lost - node.deduction_cap, 0.0))
             acc = rounding(acc + restored[node.id])
-        dimension_scores[node.id] = acc
+        dimension_scores[node.id] = np.where(_reweighted_away(node, item_results), np.nan, acc)
         return acc
 
     for node in scorecard.dimensions:
         if isinstance(node, Dimension):
             roll_up(node)
     for node in scorecard.dimensions:
-        totals += dimension_scores[node.id] if isinstance(node, Dimension) else item_results[node.id].score
-    totals = rounding(totals)
+        totals += np.nan_to_num(dimension_scores[node.id]) if isinstance(node, Dimension) else item_results[node.id].score
+    totals = final_rounding(totals)
+    if rounding is not final_rounding:  # rounded only at the total: the parts are shown at the declared decimals
+        item_results, dimension_scores = shown_rounded(item_results, dimension_scores, final_rounding)
     if scorable is not True:  # no value for any item, all re-weighted away: no total, so no grade and last rank
         totals[~scorable] = np.nan
     adjusted = None
     if scorecard.bonus_items or scorecard.deduction_items or scorecard.vetoes:
-        adjusted = apply_adjustments(totals, data.units.ids, scorecard, adjustments, rounding)
+        adjusted = apply_adjustments(totals, data.units.ids, scorecard, adjustments, final_rounding)
     final = adjusted.total if adjusted is not None else totals
     band_grades, grades, grade_masks = grade_totals(final, scorecard, data.units, data.columns,
                                                     adjusted.veto_masks if adjusted is not None else {})
@@ -146,6 +149,38 @@ def grade_totals(final: np.ndarray, scorecard: Scorecard, units: Units, columns:
         grades, moved = apply_quotas(grades, final, units.ids, scorecard, units.attribute)
         grade_masks = {**grade_masks, **moved}
     return band_grades, grades, grade_masks
+
+
+def stage_rounding(scorecard: Scorecard, rounding: Rounding) -> Callable[[Any], np.ndarray]:
+    """The rounding of the steps before the total: the declared one (``rounding.stage: item``, the default),
+    or none at all (``stage: total``: contributions are summed unrounded, only the total is rounded, as
+    CMS HVBP computes its Total Performance Score)."""
+    if scorecard.rounding_stage == "total":
+        return _exact
+    return rounding
+
+
+def _exact(values: Any) -> np.ndarray:
+    return np.asarray(values, dtype=np.float64)
+
+
+def shown_rounded(items: Mapping[str, ItemResult], dimensions: Mapping[str, np.ndarray], rounding: Rounding
+                  ) -> tuple[dict[str, ItemResult], dict[str, np.ndarray]]:
+    """Item points, contributions and dimension scores at the declared decimals, as text and JSON show them
+    (the total was computed from the unrounded parts)."""
+    shown = {k: attrs.evolve(r, points=rounding(r.points), score=rounding(r.score)) for k, r in items.items()}
+    return shown, {k: rounding(v) for k, v in dimensions.items()}
+
+
+def _reweighted_away(node: Dimension, items: Mapping[str, ItemResult]) -> np.ndarray:
+    """Per unit: every item under `node` was dropped by the ``reweight`` policy (the dimension has no value)."""
+    gone: np.ndarray | None = None
+    for leaf in _leaves(node):
+        if leaf.missing != "reweight":
+            return np.zeros(len(items[leaf.id].missing), dtype=bool)
+        gone = items[leaf.id].missing if gone is None else gone & items[leaf.id].missing
+    assert gone is not None  # a dimension has at least one item
+    return gone
 
 
 def with_derived(scorecard: Scorecard, data: DataSet) -> tuple[DataSet, dict[str, np.ndarray]]:
@@ -180,7 +215,7 @@ def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Regis
         values = np.column_stack([data.column(name) for name in item.indicators])
     else:
         values = data.column(item.indicator)
-    rounding = Rounding(scorecard.rounding_decimals, scorecard.rounding_mode)
+    rounding = stage_rounding(scorecard, Rounding(scorecard.rounding_decimals, scorecard.rounding_mode))
     if rule.value_range is not None:
         low, high = rule.value_range
         bad = np.asarray((values < low) | (values > high))
