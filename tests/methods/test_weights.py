@@ -141,6 +141,25 @@ def test_critic_undefined_without_conflict():
         critic_weights([[1, 2], [2, 4], [3, 6]])  # perfectly correlated
 
 
+def test_critic_says_what_is_wrong():
+    """Issue 17: the message named "no such criterion" (a varying criterion) although one varied."""
+    with pytest.raises(DataError) as err:
+        critic_weights([[1, 5], [2, 5], [3, 5]])
+    text = str(err.value)
+    assert "no such criterion" not in text
+    assert "only criterion 0 varies" in text
+    with pytest.raises(DataError) as err:
+        critic_weights([[1, 2, 7], [2, 4, 7], [3, 6, 7]])
+    text = str(err.value)
+    assert "no such criterion" not in text
+    assert "criteria 0, 1 vary, all perfectly correlated (r = 1)" in text
+    # A cost criterion perfectly anti-correlated in raw terms is perfectly correlated once flipped.
+    with pytest.raises(DataError, match="perfectly correlated"):
+        critic_weights([[1, 6], [2, 4], [3, 2]], [True, False])
+    with pytest.raises(DataError, match="every criterion has the same value"):
+        critic_weights([[1, 5], [1, 5]])
+
+
 # ------------------------------------------------------------------------------------------------
 # Standard deviation
 

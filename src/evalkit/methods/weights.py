@@ -102,6 +102,25 @@ def _no_information(method: str, why: str) -> DataError:
     )
 
 
+def _critic_undefined(varying: np.ndarray) -> DataError:
+    """Why CRITIC has no weights: C_j = sigma_j * sum_k (1 - r_jk) is 0 for every criterion."""
+    moving = np.flatnonzero(varying).tolist()
+    if not moving:
+        return _no_information("CRITIC", "every criterion has the same value for all units")
+    if len(moving) == 1:
+        why = (f"only criterion {moving[0]} varies, so it has no other varying criterion to conflict with "
+               "(C_j = sigma_j * sum_k (1 - r_jk) = 0; the criteria with one value for all units are left out)")
+        found = f"only criterion {moving[0]} varies"
+    else:
+        listed = ", ".join(str(j) for j in moving)
+        why = (f"the criteria that vary ({listed}) are perfectly correlated after normalisation (r = 1), so none "
+               "conflicts with another (every C_j = sigma_j * sum_k (1 - r_jk) = 0)")
+        found = f"criteria {listed} vary, all perfectly correlated (r = 1)"
+    return DataError(Problem(f"CRITIC weights are undefined for this data: {why}", path="X",
+                             expected="at least two varying criteria (columns, counted from 0) that are not perfectly "
+                             "correlated", found=found))
+
+
 def _check_ddof(ddof: int, n: int) -> int:
     if isinstance(ddof, bool) or not isinstance(ddof, (int, np.integer)) or ddof < 0:
         raise DefinitionError(Problem("ddof must be a whole number >= 0", path="ddof", expected="0 or 1", found=repr(ddof)))
@@ -178,7 +197,7 @@ def critic_weights(X: Any, direction: Any = None, *, ddof: int = 1) -> CriticWei
     information = std * conflict
     total = information.sum()
     if total <= 0:
-        raise _no_information("CRITIC", "fewer than two criteria vary, or the ones that vary are perfectly correlated")
+        raise _critic_undefined(varying)
     return CriticWeights(
         weights=readonly(information / total),
         std=readonly(std),
