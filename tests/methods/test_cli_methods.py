@@ -179,7 +179,7 @@ def test_rank_weights_must_match_and_sum_to_one_or_hundred(capsys, tmp_path):
     code, _, err = run(capsys, "rank", data, "--method", "topsis", "--weights", "1,1,1")
     assert code == 2 and "do not sum to 1 or to 100" in err and "--normalize-weights" in err
     code, out, err = run(capsys, "rank", data, "--method", "topsis", "--weights", "1,1,1", "--normalize-weights", "--format", "json")
-    assert code == 0 and "note:" in err and json.loads(out)["weights"] == {"a": 1 / 3, "b": 1 / 3, "c": 1 / 3}
+    assert code == 0 and "note:" in err and json.loads(out)["weights"] == {"a": 0.333333333333, "b": 0.333333333333, "c": 0.333333333333}  # echoed at 12 decimals (json_number)
     doc, _ = rank_json(capsys, data, "--method", "topsis", "--weights", "20,30,50")
     assert doc["weights"] == {"a": 0.2, "b": 0.3, "c": 0.5}
     code, _, err = run(capsys, "rank", data, "--method", "topsis", "--weights=-0.5,1,0.5")
@@ -365,3 +365,30 @@ def test_example_readme_commands_run_and_show_real_output(capsys, monkeypatch):
         outputs.append(out)
     shown = [body for lang, body in blocks if lang == ""]
     assert outputs[0] == shown[0]
+
+
+# ------------------------------------------------------------------------------------------------
+# Issue 17: no -0.0 in any method's JSON; echoed weights show as given (0.4, not 0.4000000000000001)
+
+
+def _rank_json(tmp_path, method, direction, normalization=None, weights="0.4,0.3,0.2,0.1"):
+    import json as _json
+
+    from evalkit.methods.rank_report import rank_units
+    from evalkit.plugins.manager import default_registry
+
+    data = tmp_path / "m.csv"
+    data.write_text("unit,a,b,c,d\nX,1,9,7,4\nY,2,5,3,4.5\nZ,3,1,9,8\nW,1,9,3,2\n", encoding="utf-8")
+    report = rank_units(data, default_registry(), method, weights=weights, direction=direction,
+                        normalization=normalization)
+    text = _json.dumps(report.to_dict())
+    return text, _json.loads(text)
+
+
+@pytest.mark.parametrize("method", ["saw", "topsis", "vikor", "grey"])
+@pytest.mark.parametrize("direction", ["higher,higher,higher,higher", "lower,lower,lower,lower", "higher,lower,higher,lower"])
+def test_no_negative_zero_and_clean_echoed_weights(tmp_path, method, direction):
+    normalization = None if method == "vikor" else "minmax"
+    text, doc = _rank_json(tmp_path, method, direction, normalization)
+    assert "-0.0" not in text
+    assert doc["weights"] == {"a": 0.4, "b": 0.3, "c": 0.2, "d": 0.1}

@@ -31,6 +31,7 @@ from evalkit.methods.weight_input import (
     weights_in_order,
 )
 from evalkit.plugins.manager import Registry
+from evalkit.scoring.rounding import json_number
 
 __all__ = ["FuzzyReport", "fuzzy_from_files", "parse_grade_values", "parse_grades"]
 
@@ -129,7 +130,7 @@ class FuzzyReport:
             "grades": list(grades),
             "grade_values": dict(zip(grades, self.grade_values.tolist())) if self.grade_values is not None else None,
             "criteria": list(ballots.criteria),
-            "weights": dict(zip(ballots.criteria, self.weights.tolist())),
+            "weights": dict(zip(ballots.criteria, (json_number(w) for w in self.weights.tolist()))),
             "weights_from": self.weights_from,
             "units": units,
         }

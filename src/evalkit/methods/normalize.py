@@ -44,6 +44,7 @@ def minmax_normalize(X: Any, direction: Any = None, constant: float = 1.0) -> np
     out *= coef
     if flat.any():
         out += np.where(flat, float(constant), 0.0)
+    out += 0.0  # (hi - hi) * -1/span is -0.0: the best value of a lower-is-better column is 0, never -0
     return out
 
 

@@ -38,6 +38,7 @@ from evalkit.methods.weight_input import (
 )
 from evalkit.methods.weights import critic_weights, entropy_weights, std_weights
 from evalkit.plugins.manager import Registry
+from evalkit.scoring.rounding import json_number
 
 __all__ = ["EXTRA_COLUMNS", "MAX_REVERSAL_UNITS", "NORMALIZATIONS", "RANK_METHODS", "SCORE_NAMES", "RankReport",
            "check_rank_options", "rank_matrix", "rank_units"]
@@ -134,9 +135,9 @@ class RankReport:
         extras = EXTRA_COLUMNS.get(method, ())
         units = []
         for i in order.tolist():
-            row = {"rank": int(result.rank[i]), "unit": dm.units[i], "name": self.names[i], "score": float(result.scores[i])}
+            row = {"rank": int(result.rank[i]), "unit": dm.units[i], "name": self.names[i], "score": float(result.scores[i]) + 0.0}
             for key, _ in extras:
-                row[key] = float(getattr(result, key)[i])
+                row[key] = float(getattr(result, key)[i]) + 0.0
             units.append(row)
         details: dict[str, Any] = {}
         if method == "topsis":
@@ -154,7 +155,7 @@ class RankReport:
             "score": {"name": SCORE_NAMES[method][1], "higher_is_better": method != "vikor"},
             "criteria": list(dm.criteria),
             "direction": ["higher" if h else "lower" for h in self.higher.tolist()],
-            "weights": dict(zip(dm.criteria, self.weights.tolist())),
+            "weights": dict(zip(dm.criteria, (json_number(w) for w in self.weights.tolist()))),
             "weights_from": self.weights_from,
             "units": units,
             "details": details,
