@@ -392,3 +392,16 @@ def test_no_negative_zero_and_clean_echoed_weights(tmp_path, method, direction):
     text, doc = _rank_json(tmp_path, method, direction, normalization)
     assert "-0.0" not in text
     assert doc["weights"] == {"a": 0.4, "b": 0.3, "c": 0.2, "d": 0.1}
+
+
+def test_rank_with_raw_entropy_and_std_weights(tmp_path):
+    """--weights entropy-raw / std-raw: the weights of entropy_weights / std_weights with basis="raw"."""
+    from evalkit.methods import entropy_weights, std_weights
+
+    _, doc = _rank_json(tmp_path, "saw", "higher,lower,higher,higher", "minmax", weights="entropy-raw")
+    X = np.array([[1, 9, 7, 4], [2, 5, 3, 4.5], [3, 1, 9, 8], [1, 9, 3, 2]])
+    expected = entropy_weights(X, basis="raw").weights
+    assert list(doc["weights"].values()) == pytest.approx(expected.tolist(), abs=1e-12)
+    assert "raw data" in doc["weights_from"]
+    _, doc = _rank_json(tmp_path, "saw", "higher,lower,higher,higher", "minmax", weights="std-raw")
+    assert list(doc["weights"].values()) == pytest.approx(std_weights(X, basis="raw").weights.tolist(), abs=1e-12)

@@ -22,7 +22,7 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
         description="Rank the units of DATA, a wide table (one row per unit: a unit column, also 单位 or 编号, "
                     "and one numeric column per criterion; .csv, .xlsx or .json). Weights: --weights W1,W2,... "
                     "(summing to 1 or to 100; other sums are refused unless --normalize-weights), "
-                    "--weights entropy|critic|std (objective weights from the data), or --weights-file FILE "
+                    "--weights entropy|critic|std (objective weights from the data; entropy-raw, std-raw: on the raw data, no min-max), or --weights-file FILE "
                     "(a list, a mapping criterion: weight, or an AHP matrix with labels). Ties share the best "
                     "rank (1224).")
     p.add_argument("data", metavar="DATA", help="the decision matrix: one row per unit, one column per criterion")
@@ -30,7 +30,7 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
                    help="saw (weighted sum), topsis, vikor (compromise; lower Q is better) or grey (grey relational grade)")
     weights = p.add_mutually_exclusive_group(required=True)
     weights.add_argument("--weights", metavar="SPEC",
-                         help="W1,W2,... in criterion order (fractions such as 1/3 allowed), or entropy, critic or std")
+                         help="W1,W2,... in criterion order (fractions such as 1/3 allowed), or entropy, critic, std, entropy-raw or std-raw")
     weights.add_argument("--weights-file", metavar="FILE", help="weights in YAML/JSON, or an AHP matrix file with labels")
     p.add_argument("--normalize-weights", action="store_true",
                    help="divide the weights by their sum when it is neither 1 nor 100 (a note says so)")

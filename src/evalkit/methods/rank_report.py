@@ -54,7 +54,9 @@ SCORE_NAMES = {
 }
 EXTRA_COLUMNS = {"topsis": (("d_best", "D+"), ("d_worst", "D-")), "vikor": (("s", "S"), ("r", "R"))}
 OBJECTIVE_FROM = {"entropy": "entropy weights from the data (熵权法)", "critic": "CRITIC weights from the data",
-                  "std": "standard-deviation weights from the data (标准离差法)"}
+                  "std": "standard-deviation weights from the data (标准离差法)",
+                  "entropy-raw": "entropy weights from the raw data, no min-max (熵权法, as pymcdm)",
+                  "std-raw": "standard-deviation weights from the raw data, no min-max (标准离差法, as pymcdm)"}
 
 
 def check_rank_options(method: str, normalization: str | None = None, v: float | None = None, rho: float | None = None) -> None:
@@ -208,8 +210,9 @@ def rank_units(data: str | Path, registry: Registry, method: str, *, weights: st
             kind = weights.strip().lower()
             derivers: dict[str, Callable[..., Any]] = {"entropy": entropy_weights, "critic": critic_weights,
                                                        "std": std_weights}
-            derive = derivers[kind]
-            w = np.asarray(derive(dm.values, higher).weights, dtype=np.float64)
+            derive = derivers[kind.removesuffix("-raw")]
+            extra = {"basis": "raw"} if kind.endswith("-raw") else {}
+            w = np.asarray(derive(dm.values, higher, **extra).weights, dtype=np.float64)
             weights_from = OBJECTIVE_FROM[kind]
         elif isinstance(weights, str):
             w, weights_from = weights_from_text(weights, dm.criteria, normalize=normalize_weights, notify=tell), "--weights"
