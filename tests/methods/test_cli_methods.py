@@ -405,3 +405,21 @@ def test_rank_with_raw_entropy_and_std_weights(tmp_path):
     assert "raw data" in doc["weights_from"]
     _, doc = _rank_json(tmp_path, "saw", "higher,lower,higher,higher", "minmax", weights="std-raw")
     assert list(doc["weights"].values()) == pytest.approx(std_weights(X, basis="raw").weights.tolist(), abs=1e-12)
+
+
+def test_ahp_lambda_and_new_tables(capsys):
+    from evalkit.methods import ahp as ahp_of
+
+    code, out, _ = run(capsys, "ahp", AHP / "criteria.yaml", "--method", "arithmetic", "--lambda", "mean_ratio",
+                       "--ri-table", "donegan_dodd", "--format", "json")
+    doc = json.loads(out)
+    matrix = evalkit_matrix(AHP / "criteria.yaml")
+    expected = ahp_of(matrix, method="arithmetic", lambda_method="mean_ratio", ri_table="donegan_dodd")
+    assert code == 0 and doc["lambda_method"] == "mean_ratio" and doc["ri_table"] == "donegan_dodd"
+    assert doc["lambda_max"] == pytest.approx(expected.lambda_max, rel=1e-12)
+
+
+def evalkit_matrix(path):
+    from evalkit.methods.ahp_report import read_ahp_matrix
+
+    return read_ahp_matrix(path).matrix

@@ -142,7 +142,8 @@ def resolve_ahp(document: Document) -> tuple[Document, list[Problem], list[Probl
         labels = [c["id"] for c in children]
         try:
             result = ahp(spec["matrix"], method=spec.get("method", "eigen"), ri_table=spec.get("ri_table", "saaty"),
-                         threshold=spec.get("threshold", 0.1), labels=labels)
+                         threshold=spec.get("threshold", 0.1), labels=labels,
+                         lambda_method=spec.get("lambda_method", "eigen"))
         except DefinitionError as exc:
             problems.extend(_repath(resolved, here, p) for p in exc.problems)
             continue
