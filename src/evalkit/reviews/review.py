@@ -10,10 +10,11 @@ Decisions, each stated where it applies and in ``examples/reviews/README.md``:
   are left out. Voiding is the counting rule at work, not bad data, so it never stops the run; every
   void ballot is reported. Bad ballot rows were removed before (`read_ballots`), so they never count
   towards a quota either.
-- The trimmed mean drops exactly one highest and one lowest score of each (unit, group): the two
-  extremes are zeroed in the sorted segment and the rest summed, so changing either extreme (keeping
-  it an extreme) cannot change the result, not even by a rounding error. Below three ballots the
-  declared fallback applies (plain mean by default).
+- The trimmed mean drops exactly one highest and one lowest score of each (unit, group) by default:
+  the extremes are zeroed in the sorted segment and the rest summed, so changing either extreme (keeping
+  it an extreme) cannot change the result, not even by a rounding error. ``trim: {count: k}`` drops k at
+  each end (below 2k + 1 ballots the declared fallback applies, plain mean by default); ``trim: {share: p}``
+  drops floor(p x n) at each end of n ballots, as scipy.stats.trim_mean(scores, p) does.
 - The satisfaction index is the mean of the category scores (100/80/60/30/0 by default), which is
   sum(score_k x count_k) / sum(count_k); the category counts are reported too.
 - Group weights are divided by their sum. Below a group's ``min_ballots`` the group is dropped for
@@ -221,14 +222,22 @@ def aggregate(ballots: Ballots, definition: ReviewDefinition, units: Units) -> R
         seg_group = seg % ng
         mean = np.add.reduceat(s, starts) / cnt
         median = (s[starts + (cnt - 1) // 2] + s[starts + cnt // 2]) / 2
-        inner = s.copy()  # the trimmed mean: zero exactly one lowest and one highest, sum the rest
-        inner[starts] = 0.0
-        inner[ends - 1] = 0.0
-        trimmed = np.divide(np.add.reduceat(inner, starts), cnt - 2, out=np.full(cnt.shape, np.nan), where=cnt >= 3)
+        # The trimmed mean: zero the k lowest and k highest of each sorted segment, sum the rest.
+        cut = np.zeros(cnt.shape, dtype=np.int64)
+        for k_group, g in enumerate(definition.groups):  # a loop over groups, not ballots
+            mine = seg_group == k_group
+            if mine.any():
+                cut[mine] = g.trimmed(cnt[mine])
+        position = np.arange(s.size) - np.repeat(starts, cnt)
+        seg_cut, seg_cnt = np.repeat(cut, cnt), np.repeat(cnt, cnt)
+        kept = (position >= seg_cut) & (position < seg_cnt - seg_cut)
+        inner = np.where(kept, s, 0.0)
+        left = cnt - 2 * cut
+        trimmed = np.divide(np.add.reduceat(inner, starts), left, out=np.full(cnt.shape, np.nan), where=left >= 1)
         aggregation = np.array([AGGREGATIONS.index(g.aggregation) for g in definition.groups])[seg_group]
         fallback = np.array([FALLBACKS.index(g.fallback) for g in definition.groups])[seg_group]
         is_trim = aggregation == AGGREGATIONS.index("trimmed_mean")
-        short = is_trim & (cnt < 3)
+        short = is_trim & (left < 1)  # fewer than 2k + 1 ballots: the fallback applies
         value = np.select(
             [aggregation == AGGREGATIONS.index("median"), is_trim & ~short,
              short & (fallback == FALLBACKS.index("mean")), short & (fallback == FALLBACKS.index("median"))],
