@@ -39,7 +39,8 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
     p.add_argument("--criteria", metavar="C1,C2,...", help="use only these columns, in this order (default: every column but the unit and name)")
     p.add_argument("--units", metavar="FILE", help="units file (id, name, ...): names for the table; every unit must be in both files")
     p.add_argument("--normalization", metavar="NAME",
-                   help="saw: minmax (default) or max; topsis: vector (default) or minmax; grey: minmax (default) or max")
+                   help="saw: minmax (default), max, sum, max_complement or vector_complement; topsis: vector "
+                        "(default) or any of saw's; grey: minmax (default) or max")
     p.add_argument("--v", type=number_in(0, 1), help="VIKOR: weight of group utility S against regret R (default 0.5)")
     p.add_argument("--rho", type=number_in(0, 1, open_low=True), help="grey: distinguishing coefficient (default 0.5)")
     p.add_argument("--check-reversal", action="store_true",

@@ -23,8 +23,8 @@ from evalkit.methods.arrays import to_list
 from evalkit.methods.grey import grey_relational
 from evalkit.methods.matrix_input import DecisionMatrix, read_matrix
 from evalkit.methods.reversal import ReversalCheck, rank_reversals, removal_indices
-from evalkit.methods.saw import saw
-from evalkit.methods.topsis import topsis
+from evalkit.methods.saw import SAW_NORMALIZATIONS, saw
+from evalkit.methods.topsis import TOPSIS_NORMALIZATIONS, topsis
 from evalkit.methods.vikor import vikor
 from evalkit.methods.weight_input import (
     OBJECTIVE_WEIGHTS,
@@ -44,7 +44,7 @@ __all__ = ["EXTRA_COLUMNS", "MAX_REVERSAL_UNITS", "NORMALIZATIONS", "RANK_METHOD
            "check_rank_options", "rank_matrix", "rank_units"]
 
 RANK_METHODS = ("saw", "topsis", "vikor", "grey")
-NORMALIZATIONS = {"saw": ("minmax", "max"), "topsis": ("vector", "minmax"), "grey": ("minmax", "max"), "vikor": ()}
+NORMALIZATIONS = {"saw": SAW_NORMALIZATIONS, "topsis": TOPSIS_NORMALIZATIONS, "grey": ("minmax", "max"), "vikor": ()}
 MAX_REVERSAL_UNITS = 2000  # removing each of n units in turn costs n re-rankings and n^2 comparisons each
 SCORE_NAMES = {
     "saw": ("综合得分 Score", "weighted sum of normalised values (higher is better)"),
