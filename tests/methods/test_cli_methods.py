@@ -423,3 +423,23 @@ def evalkit_matrix(path):
     from evalkit.methods.ahp_report import read_ahp_matrix
 
     return read_ahp_matrix(path).matrix
+
+
+def test_rank_json_carries_the_intermediate_quantities(tmp_path):
+    """Issue 17: TOPSIS weighted matrix v_ij and distances, VIKOR f*_j and f-_j, the grey Delta matrix and xi."""
+    X = np.array([[1, 9, 7, 4], [2, 5, 3, 4.5], [3, 1, 9, 8], [1, 9, 3, 2]])
+    w = np.array([0.4, 0.3, 0.2, 0.1])
+    higher = np.array([True, False, True, True])
+    _, doc = _rank_json(tmp_path, "topsis", "higher,lower,higher,higher")
+    r = X / np.sqrt((X ** 2).sum(axis=0))
+    assert doc["details"]["weighted"]["Z"] == pytest.approx((r * w)[2].tolist())
+    assert {"d_best", "d_worst"} <= set(doc["units"][0])
+    _, doc = _rank_json(tmp_path, "vikor", "higher,lower,higher,higher")
+    assert doc["details"]["f_best"] == [3, 1, 9, 8] and doc["details"]["f_worst"] == [1, 9, 3, 2]
+    _, doc = _rank_json(tmp_path, "grey", "higher,lower,higher,higher", "minmax")
+    Y = np.where(higher, (X - X.min(0)) / np.ptp(X, 0), (X.max(0) - X) / np.ptp(X, 0))
+    delta = Y.max(0) - Y
+    assert doc["details"]["delta"]["X"] == pytest.approx(delta[0].tolist())
+    xi = (delta.min() + 0.5 * delta.max()) / (delta + 0.5 * delta.max())
+    assert doc["details"]["coefficients"]["W"] == pytest.approx(xi[3].tolist())
+    assert [u["score"] for u in doc["units"] if u["unit"] == "W"][0] == pytest.approx(float(xi[3] @ w))

@@ -75,6 +75,13 @@ def check_rank_options(method: str, normalization: str | None = None, v: float |
         raise UsageError("--rho applies to --method grey only")
 
 
+def _by_unit(matrix: np.ndarray | None, units: Sequence[str]) -> dict[str, list] | None:
+    """A units x criteria matrix as JSON: each unit's row (in criterion order), -0.0 shown as 0."""
+    if matrix is None:
+        return None
+    return dict(zip(units, to_list(matrix)))
+
+
 def rank_matrix(method: str, X: np.ndarray, weights: np.ndarray, higher: np.ndarray, *, normalization: str | None = None,
                 v: float | None = None, rho: float | None = None) -> Any:
     """Run one ranking method on a decision matrix with each method's default normalisation, v and rho."""
@@ -84,7 +91,8 @@ def rank_matrix(method: str, X: np.ndarray, weights: np.ndarray, higher: np.ndar
         return topsis(X, weights, higher, normalization=normalization or "vector")
     if method == "vikor":
         return vikor(X, weights, higher, v=0.5 if v is None else v)
-    return grey_relational(X, weights, higher, rho=0.5 if rho is None else rho, normalization=normalization or "minmax")
+    return grey_relational(X, weights, higher, rho=0.5 if rho is None else rho, normalization=normalization or "minmax",
+                           return_coefficients=True)
 
 
 def _about_file(exc: DataError, dm: DecisionMatrix) -> DataError:
@@ -143,13 +151,16 @@ class RankReport:
             units.append(row)
         details: dict[str, Any] = {}
         if method == "topsis":
-            details = {"ideal": to_list(result.ideal), "anti_ideal": to_list(result.anti_ideal)}
+            details = {"ideal": to_list(result.ideal), "anti_ideal": to_list(result.anti_ideal),
+                       "weighted": _by_unit(result.weighted, dm.units)}
         elif method == "vikor":
-            details = {"v": result.v, "dq": result.dq, "acceptable_advantage": result.acceptable_advantage,
+            details = {"v": result.v, "dq": result.dq, "f_best": to_list(result.f_best),
+                       "f_worst": to_list(result.f_worst), "acceptable_advantage": result.acceptable_advantage,
                        "acceptable_stability": result.acceptable_stability,
                        "compromise": [dm.units[k] for k in result.compromise.tolist()]}
         elif method == "grey":
-            details = {"rho": result.rho, "delta_min": result.delta_min, "delta_max": result.delta_max}
+            details = {"rho": result.rho, "delta_min": result.delta_min, "delta_max": result.delta_max,
+                       "delta": _by_unit(result.delta, dm.units), "coefficients": _by_unit(result.coefficients, dm.units)}
         doc = {
             "method": method,
             "normalization": getattr(result, "normalization", None),
