@@ -442,4 +442,4 @@ def test_rank_json_carries_the_intermediate_quantities(tmp_path):
     assert doc["details"]["delta"]["X"] == pytest.approx(delta[0].tolist())
     xi = (delta.min() + 0.5 * delta.max()) / (delta + 0.5 * delta.max())
     assert doc["details"]["coefficients"]["W"] == pytest.approx(xi[3].tolist())
-    assert [u["score"] for u in doc["units"] if u["unit"] == "W"][0] == pytest.approx(float(xi[3] @ w))
+    assert next(u["score"] for u in doc["units"] if u["unit"] == "W") == pytest.approx(float(xi[3] @ w))
