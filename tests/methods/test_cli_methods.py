@@ -443,3 +443,21 @@ def test_rank_json_carries_the_intermediate_quantities(tmp_path):
     xi = (delta.min() + 0.5 * delta.max()) / (delta + 0.5 * delta.max())
     assert doc["details"]["coefficients"]["W"] == pytest.approx(xi[3].tolist())
     assert next(u["score"] for u in doc["units"] if u["unit"] == "W") == pytest.approx(float(xi[3] @ w))
+
+
+def test_rank_json_shows_entropy_p_and_e(tmp_path):
+    """--weights entropy: weights_detail carries p_ij per unit and e_j, d_j per criterion (Issue 17)."""
+    from evalkit.methods import entropy_weights
+
+    _, doc = _rank_json(tmp_path, "saw", "higher,lower,higher,higher", "minmax", weights="entropy")
+    X = np.array([[1, 9, 7, 4], [2, 5, 3, 4.5], [3, 1, 9, 8], [1, 9, 3, 2]])
+    r = entropy_weights(X, [True, False, True, True])
+    detail = doc["weights_detail"]
+    assert detail["method"] == "entropy" and detail["basis"] == "minmax"
+    assert list(detail["entropy"].values()) == pytest.approx(r.entropy.tolist())
+    assert detail["p"]["Z"] == pytest.approx(r.proportions[2].tolist())
+    assert "-0.0" not in json.dumps(doc)
+    _, doc = _rank_json(tmp_path, "saw", "higher,lower,higher,higher", "minmax", weights="critic")
+    assert set(doc["weights_detail"]) >= {"std", "conflict", "information", "correlation"}
+    _, doc = _rank_json(tmp_path, "saw", "higher,lower,higher,higher", "minmax")
+    assert "weights_detail" not in doc

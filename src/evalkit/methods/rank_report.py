@@ -75,6 +75,25 @@ def check_rank_options(method: str, normalization: str | None = None, v: float |
         raise UsageError("--rho applies to --method grey only")
 
 
+def _weights_detail(derived: Any, dm: DecisionMatrix) -> dict[str, Any]:
+    """The figures behind objective weights, per criterion (and per unit for entropy's p_ij), named as in the
+    literature: e_j and d_j (entropy), sigma_j, the conflict sum_k (1 - r_jk) and C_j (CRITIC), sigma_j (std)."""
+    doc = derived.to_dict()
+    out: dict[str, Any] = {"method": doc["method"]}
+    for key, value in doc.items():
+        if key in ("method", "weights"):
+            continue
+        if key == "proportions" and value is not None:
+            out["p"] = dict(zip(dm.units, value))
+        elif key == "correlation":
+            out["correlation"] = {c: dict(zip(dm.criteria, row)) for c, row in zip(dm.criteria, value)}
+        elif isinstance(value, list):
+            out[key] = dict(zip(dm.criteria, value))
+        else:
+            out[key] = value
+    return out
+
+
 def _by_unit(matrix: np.ndarray | None, units: Sequence[str]) -> dict[str, list] | None:
     """A units x criteria matrix as JSON: each unit's row (in criterion order), -0.0 shown as 0."""
     if matrix is None:
@@ -136,6 +155,7 @@ class RankReport:
     result: Any  # SawResult, TopsisResult, VikorResult or GreyResult
     reversal: ReversalCheck | None = None
     notices: tuple[Notice, ...] = ()
+    derived: Any = None  # EntropyWeights, CriticWeights or StdWeights when the weights came from the data
 
     def to_dict(self) -> dict:
         """The JSON document of `evalkit rank --format json`: units best first, ties by unit id."""
@@ -170,6 +190,7 @@ class RankReport:
             "direction": ["higher" if h else "lower" for h in self.higher.tolist()],
             "weights": dict(zip(dm.criteria, (json_number(w) for w in self.weights.tolist()))),
             "weights_from": self.weights_from,
+            **({"weights_detail": _weights_detail(self.derived, dm)} if self.derived is not None else {}),
             "units": units,
             "details": details,
         }
@@ -209,6 +230,7 @@ def rank_units(data: str | Path, registry: Registry, method: str, *, weights: st
             notify(notice)
 
     check_rank_options(method, normalization, v, rho)
+    derived: Any = None
     if (weights is None) == (weights_file is None):
         raise DefinitionError(Problem("give the weights one way", path="weights", expected="weights or weights_file",
                                       found="both" if weights is not None else "neither"))
@@ -223,7 +245,8 @@ def rank_units(data: str | Path, registry: Registry, method: str, *, weights: st
                                                        "std": std_weights}
             derive = derivers[kind.removesuffix("-raw")]
             extra = {"basis": "raw"} if kind.endswith("-raw") else {}
-            w = np.asarray(derive(dm.values, higher, **extra).weights, dtype=np.float64)
+            derived = derive(dm.values, higher, **extra)
+            w = np.asarray(derived.weights, dtype=np.float64)
             weights_from = OBJECTIVE_FROM[kind]
         elif isinstance(weights, str):
             w, weights_from = weights_from_text(weights, dm.criteria, normalize=normalize_weights, notify=tell), "--weights"
@@ -250,5 +273,5 @@ def rank_units(data: str | Path, registry: Registry, method: str, *, weights: st
                                                                         normalization=normalization, v=v, rho=rho).rank,
                                   remove=targets)
     return RankReport(method=method, matrix=dm, names=names, weights=w, weights_from=weights_from, higher=higher,
-                      result=result, reversal=reversal, notices=tuple(notices))
+                      result=result, reversal=reversal, notices=tuple(notices), derived=derived)
 
