@@ -613,3 +613,13 @@ def test_trim_needs_trimmed_mean():
     with pytest.raises(DefinitionError) as info:
         load_review(definition(groups=[{"id": "leaders", "weight": 1, "trim": {"count": 2}}]))
     assert any("trim applies to trimmed_mean only" in p.message for p in info.value.problems)
+
+
+def test_the_judges_scores_kept_after_trimming_are_reported():
+    rows = [ballot("leaders", f"L{k}", "A", s) for k, s in enumerate([90, 60, 100, 85, 70, 95, 80])]
+    group = {"id": "leaders", "weight": 1, "aggregation": "trimmed_mean", "trim": {"count": 2}}
+    r = run_review(rows, groups=[group])
+    entry = r.to_dict()["units"][0]["groups"]["leaders"]
+    assert entry["kept"] == [80, 85, 90] and entry["dropped"] == [60, 70, 95, 100] and entry["value"] == 85
+    plain = run_review(rows, groups=[{"id": "leaders", "weight": 1}])
+    assert "kept" not in plain.to_dict()["units"][0]["groups"]["leaders"]

@@ -87,6 +87,8 @@ class ReviewResult:
     void: tuple[VoidBallot, ...] = ()
     skipped: tuple[Problem, ...] = ()
     other_periods: int = 0
+    trimmed: Mapping[tuple[int, int], tuple[tuple[float, ...], tuple[float, ...]]] = attrs.field(factory=dict)
+    """(unit index, group index) -> (scores kept, scores dropped) of each trimmed mean, ascending."""
 
     def rounded(self, values: np.ndarray) -> np.ndarray:
         return self.definition.rounding(values)
@@ -166,6 +168,9 @@ class ReviewResult:
                 entry: dict[str, Any] = {"value": plain_number(self.rounded(self.values[i, k])), "ballots": int(self.counts[i, k]),
                                          "weight": plain_number(round_array(self.weights[i, k], 6)),
                                          "status": STATUS_NAMES[int(self.status[i, k])]}
+                if (i, k) in self.trimmed:
+                    entry["kept"] = [plain_number(x) for x in self.trimmed[i, k][0]]
+                    entry["dropped"] = [plain_number(x) for x in self.trimmed[i, k][1]]
                 if g.id in self.categories:
                     entry["categories"] = {c.word: int(n) for c, n in zip(g.categories, self.categories[g.id][i])}
                 groups[g.id] = entry
@@ -211,6 +216,7 @@ def aggregate(ballots: Ballots, definition: ReviewDefinition, units: Units) -> R
     counts = np.zeros(n * ng, dtype=np.int64)
     fallback_used = np.zeros(n * ng, dtype=bool)
     fallback_missing = np.zeros(n * ng, dtype=bool)
+    trimmed_scores: dict[tuple[int, int], tuple[tuple[float, ...], tuple[float, ...]]] = {}
     if score.size:
         key = unit * ng + group
         order = np.lexsort((score, key))  # by (unit, group), scores ascending inside each
@@ -245,6 +251,10 @@ def aggregate(ballots: Ballots, definition: ReviewDefinition, units: Units) -> R
         value = np.where(short & (fallback == FALLBACKS.index("missing")), np.nan, value)
         values[seg] = value
         counts[seg] = cnt
+        for j in np.flatnonzero(is_trim & ~short).tolist():  # reporting: the judges' scores kept and dropped
+            part, keep_part = s[starts[j]:ends[j]], kept[starts[j]:ends[j]]
+            trimmed_scores[int(seg[j]) // ng, int(seg[j]) % ng] = (tuple(part[keep_part].tolist()),
+                                                                     tuple(part[~keep_part].tolist()))
         fallback_used[seg] = short & (fallback != FALLBACKS.index("missing"))
         fallback_missing[seg] = short & (fallback == FALLBACKS.index("missing"))
     values = values.reshape(n, ng)  # type: ignore[assignment]  # (units, groups) from here on
@@ -293,7 +303,7 @@ def aggregate(ballots: Ballots, definition: ReviewDefinition, units: Units) -> R
                                     rows=tuple(ballots.where[r] for r in rows)))
     return ReviewResult(definition=definition, units=units, period=ballots.period, values=values, counts=counts,
                         status=status, weights=weights, score=score, categories=categories, void=tuple(void_list),
-                        skipped=ballots.skipped, other_periods=ballots.other_periods)
+                        skipped=ballots.skipped, other_periods=ballots.other_periods, trimmed=trimmed_scores)
 
 
 def review(definition: ReviewDefinition | str | Path | Mapping[str, Any],
