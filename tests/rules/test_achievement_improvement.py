@@ -121,3 +121,12 @@ def test_points_at_three_decimals():
     # Improvement near the benchmark: 10 x 0.395 / 0.4 - 0.5 = 9.375, not clipped to 9.
     text = "\n".join(run([0.895], [0.5], threshold=0.5, benchmark=0.9, point_rounding="thousandths")[1].explain("h0", "en"))
     assert "improvement 9.375" in text
+
+
+def test_json_result_carries_achievement_and_improvement_points():
+    """Issue 17: the JSON result shows HVBP's figures per unit (they were only in the explanation text)."""
+    _, ev = run([0.8], [0.6], threshold=0.5, benchmark=0.9, point_rounding="thousandths")
+    details = ev.unit_dict("h0")["items"]["i"]["details"]
+    assert details == {"threshold": 0.5, "benchmark": 0.9, "baseline": 0.6, "achievement": 7.25, "improvement": 6.167}
+    _, ev = run([0.8], [0.6], threshold=0.5, benchmark=0.9)
+    assert ev.unit_dict("h0")["items"]["i"]["details"]["achievement"] == 7

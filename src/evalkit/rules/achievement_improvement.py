@@ -126,6 +126,10 @@ class AchievementImprovementRule(Rule):
         achievement[np.isnan(values) | np.isnan(at) | np.isnan(bm)] = np.nan
         return {"threshold": at, "benchmark": bm, "baseline": baseline, "achievement": achievement, "improvement": improvement}
 
+    def details(self, values: np.ndarray, ctx: RuleContext) -> Mapping[str, np.ndarray] | None:
+        """Achievement threshold, benchmark, own baseline, achievement and improvement points per unit."""
+        return ctx.remember("components", lambda: self.components(ctx.column(ctx.indicator.id), ctx))
+
     def score(self, values: np.ndarray, ctx: RuleContext) -> np.ndarray:
         c = self.components(values, ctx)
         measure = np.maximum(c["achievement"], c["improvement"])  # NaN achievement stays NaN: missing

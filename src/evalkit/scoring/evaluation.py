@@ -20,6 +20,7 @@ from evalkit.rules.base import fmt
 from evalkit.scoring.adjustments import Adjusted, changes_for
 from evalkit.scoring.engine import ItemResult
 from evalkit.scoring.grading import NO_GRADE
+from evalkit.scoring.rounding import json_number
 
 RESULT_FORMAT = 1
 
@@ -217,10 +218,12 @@ class Evaluation:
         for j, i in enumerate(positions):
             grade = self.grade_of(i)
             unit_items = {}
-            for item_id, values, points, shares, scores, missing, flag in columns:
+            for item_id, values, points, shares, scores, missing, flag, details in columns:
                 entry = {"value": values[j], "points": points[j], "weight": shares[j], "score": scores[j]}
                 if missing[j]:
                     entry["missing"] = flag
+                if details:
+                    entry["details"] = {k: v[j] for k, v in details.items()}
                 unit_items[item_id] = entry
             unit = {
                 "id": self.units.ids[i], "name": self.units.names[i], "type": self.units.types[i],
@@ -246,8 +249,11 @@ class Evaluation:
             values = [[_num(x) for x in row] for row in r.values[rows].tolist()]
         shares = [_num(x) for x in r.share[rows].tolist()] if isinstance(r.share, np.ndarray) else [_num(r.share)] * n
         flag = "missing_reweighted" if r.item.missing == "reweight" else "missing_scored_zero"
+        found = r.rule.details(r.values, r.context)
+        details = {k: [json_number(x) for x in np.asarray(v, dtype=np.float64)[rows].tolist()] for k, v in found.items()} \
+            if found else None
         return (r.item.id, values, [_num(x) for x in r.points[rows].tolist()], shares, [_num(x) for x in r.score[rows].tolist()],
-                r.missing[rows].tolist(), flag)
+                r.missing[rows].tolist(), flag, details)
 
     def _adjustments_of(self, i: int) -> dict[str, Any]:
         """Bonus, deductions, vetoes and grade changes of unit i, only for scorecards that have them."""
