@@ -461,3 +461,20 @@ def test_rank_json_shows_entropy_p_and_e(tmp_path):
     assert set(doc["weights_detail"]) >= {"std", "conflict", "information", "correlation"}
     _, doc = _rank_json(tmp_path, "saw", "higher,lower,higher,higher", "minmax")
     assert "weights_detail" not in doc
+
+
+def test_rank_entropy_shift(tmp_path, capsys):
+    """--entropy-shift C: entropy_weights(X, shift=C), the textbook 平移 variant, from the command line."""
+    from evalkit.methods import entropy_weights
+
+    data = tmp_path / "m.csv"
+    data.write_text("unit,a,b,c,d\nX,1,9,7,4\nY,2,5,3,4.5\nZ,3,1,9,8\nW,1,9,3,2\n", encoding="utf-8")
+    code, out, _ = run(capsys, "rank", data, "--method", "saw", "--weights", "entropy", "--entropy-shift", "0.01",
+                       "--format", "json")
+    X = np.array([[1, 9, 7, 4], [2, 5, 3, 4.5], [3, 1, 9, 8], [1, 9, 3, 2]])
+    expected = entropy_weights(X, shift=0.01).weights
+    doc = json.loads(out)
+    assert code == 0 and list(doc["weights"].values()) == pytest.approx(expected.tolist(), abs=1e-12)
+    assert doc["weights_detail"]["shift"] == 0.01
+    code, _, err = run(capsys, "rank", data, "--method", "saw", "--weights", "critic", "--entropy-shift", "0.01")
+    assert code == 64 and "--entropy-shift applies to --weights entropy" in err

@@ -41,6 +41,8 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
     p.add_argument("--normalization", metavar="NAME",
                    help="saw: minmax (default), max, sum, max_complement or vector_complement; topsis: vector "
                         "(default) or any of saw's; grey: minmax (default) or max")
+    p.add_argument("--entropy-shift", type=number_in(0, float("inf")), metavar="C",
+                   help="entropy weights: add C to every (normalised or raw) value before the proportions (平移)")
     p.add_argument("--v", type=number_in(0, 1), help="VIKOR: weight of group utility S against regret R (default 0.5)")
     p.add_argument("--rho", type=number_in(0, 1, open_low=True), help="grey: distinguishing coefficient (default 0.5)")
     p.add_argument("--check-reversal", action="store_true",
@@ -59,7 +61,8 @@ def cmd_rank(args: argparse.Namespace) -> int:
     report = rank_units(args.data, registry_from(args), args.method, weights=args.weights, weights_file=args.weights_file,
                         normalize_weights=args.normalize_weights, direction=args.direction, criteria=args.criteria,
                         units=args.units, normalization=args.normalization, v=args.v, rho=args.rho,
-                        check_reversal=args.check_reversal, remove=args.remove, notify=print_notice)
+                        check_reversal=args.check_reversal, remove=args.remove, notify=print_notice,
+                        entropy_shift=args.entropy_shift)
     text = report_text(args, report, rank_text)
     emit(args, text, f"{len(report.matrix.units)} units, format {args.format}")
     return 0

@@ -215,7 +215,7 @@ def rank_units(data: str | Path, registry: Registry, method: str, *, weights: st
                direction: str | Sequence[str] | None = None, criteria: str | Sequence[str] | None = None,
                units: str | Path | None = None, normalization: str | None = None, v: float | None = None,
                rho: float | None = None, check_reversal: bool = False, remove: Sequence[str] = (),
-               notify: Notify | None = None) -> RankReport:
+               notify: Notify | None = None, entropy_shift: float | None = None) -> RankReport:
     """Read a wide data file (one row per unit, one column per criterion) and rank its units by `method`.
 
     Give exactly one of `weights` (text "W1,W2,..." or "entropy"/"critic"/"std", or numbers in criterion
@@ -230,6 +230,8 @@ def rank_units(data: str | Path, registry: Registry, method: str, *, weights: st
             notify(notice)
 
     check_rank_options(method, normalization, v, rho)
+    if entropy_shift is not None and not (isinstance(weights, str) and weights.strip().lower().startswith("entropy")):
+        raise UsageError("--entropy-shift applies to --weights entropy or entropy-raw")
     derived: Any = None
     if (weights is None) == (weights_file is None):
         raise DefinitionError(Problem("give the weights one way", path="weights", expected="weights or weights_file",
@@ -244,7 +246,9 @@ def rank_units(data: str | Path, registry: Registry, method: str, *, weights: st
             derivers: dict[str, Callable[..., Any]] = {"entropy": entropy_weights, "critic": critic_weights,
                                                        "std": std_weights}
             derive = derivers[kind.removesuffix("-raw")]
-            extra = {"basis": "raw"} if kind.endswith("-raw") else {}
+            extra: dict[str, Any] = {"basis": "raw"} if kind.endswith("-raw") else {}
+            if entropy_shift is not None and kind.startswith("entropy"):
+                extra["shift"] = entropy_shift
             derived = derive(dm.values, higher, **extra)
             w = np.asarray(derived.weights, dtype=np.float64)
             weights_from = OBJECTIVE_FROM[kind]
