@@ -88,3 +88,14 @@ def test_warning_is_printed_by_validate(tmp_path, capsys):
     assert main(["validate", str(path)]) == 0
     captured = capsys.readouterr()
     assert "warning" in captured.err and "CR = " in captured.err and "valid" in captured.out
+
+
+def test_scorecard_takes_the_new_ri_tables_and_lambda_method():
+    """Issue 17: the scorecard's `ahp` block names the same conventions as the Python API and the CLI."""
+    matrix = [[1, 3, 5], ["1/3", 1, 2], ["1/5", "1/2", 1]]
+    sc = evalkit.load_scorecard(card(matrix, method="arithmetic", ri_table="tummala_ling", lambda_method="mean_ratio"))
+    expected = evalkit.methods.ahp(matrix, method="arithmetic", ri_table="tummala_ling", lambda_method="mean_ratio")
+    assert sc.ahp["$"].ri == 0.5799 and sc.ahp["$"].lambda_max == pytest.approx(expected.lambda_max, rel=1e-12)
+    assert sc.ahp["$"].to_dict()["lambda_method"] == "mean_ratio"
+    problems = evalkit.validate(card(matrix, lambda_method="power"), evalkit.default_registry())
+    assert problems and problems[0].path == "$.ahp.lambda_method"

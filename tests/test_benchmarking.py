@@ -274,3 +274,34 @@ def test_cli_benchmarks_errors(capsys):
     assert code == 64
     code, _, err = run(capsys, "benchmarks", *args, "--indicator", "nope")
     assert code == 3 and "unknown indicator" in err
+
+
+# ------------------------------------------------------------------------------------------------
+# Issue 17: quantile methods other than numpy's linear
+
+
+def test_quantile_methods_reproduce_excel_percentile_exc():
+    """Microsoft's PERCENTILE.EXC help page: data 1, 2, 3, 6, 6, 6, 7, 8, 9; PERCENTILE.EXC(A2:A10, 0.25) = 2.5
+    (numpy method "weibull", Hyndman & Fan 6); PERCENTILE.INC(…, 0.25) = 3 (numpy "linear", the default)."""
+    from evalkit.analysis.benchmarks import group_percentiles
+
+    v = np.array([1, 2, 3, 6, 6, 6, 7, 8, 9.0])
+    codes = np.zeros(9, dtype=np.int64)
+    assert group_percentiles(v, codes, 1, [25], method="weibull")[25.0][0] == 2.5
+    assert group_percentiles(v, codes, 1, [25])[25.0][0] == 3
+    assert group_percentiles(v, codes, 1, [25], method="inverted_cdf")[25.0][0] == 3
+    assert group_percentiles(v, codes, 1, [50], method="hazen")[50.0][0] == 6
+
+
+def test_benchmarks_cli_takes_the_quantile_method(capsys):
+    from evalkit.cli import main
+
+    args = ["benchmarks", "examples/quickstart/scorecard.yaml", "--data", "examples/quickstart/data.csv",
+            "--units", "examples/quickstart/units.csv", "--format", "json"]
+    assert main(args + ["--quantile-method", "weibull"]) == 0
+    weibull = json.loads(capsys.readouterr().out)
+    assert main(args) == 0
+    linear = json.loads(capsys.readouterr().out)
+    assert weibull["quantile_method"] == "weibull" and "quantile_method" not in linear
+    p90 = [g["benchmarks"]["p90"] for i in weibull["indicators"] for g in i["groups"]]
+    assert p90 != [g["benchmarks"]["p90"] for i in linear["indicators"] for g in i["groups"]]

@@ -568,3 +568,58 @@ def test_validate_checks_review_definitions_too(tmp_path, capsys):
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err
     assert str(bad) in err and "weight" in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------------------------------
+# Issue 17: a trimmed mean that drops k (or a share) at each end
+
+
+def test_trimmed_mean_drops_k_at_each_end():
+    """Seven judges 60, 70, 80, 85, 90, 95, 100 with trim count 2: 60, 70, 95, 100 dropped, (80 + 85 + 90) / 3 = 85."""
+    rows = [ballot("leaders", f"L{k}", "A", s) for k, s in enumerate([90, 60, 100, 85, 70, 95, 80])]
+    group = {"id": "leaders", "weight": 1, "aggregation": "trimmed_mean", "trim": {"count": 2}}
+    r = run_review(rows, groups=[group])
+    assert r.values[0, 0] == 85 and r.status[0, 0] == OK
+    # Below 2k + 1 = 5 ballots the fallback applies.
+    short = run_review(rows[:4], groups=[group])
+    assert short.values[0, 0] == pytest.approx((90 + 60 + 100 + 85) / 4) and short.status[0, 0] == FALLBACK
+    assert r.definition.groups[0].to_dict()["trim"] == {"count": 2}
+
+
+def test_trimmed_mean_by_share_is_scipys_trim_mean():
+    """scipy.stats.trim_mean(a, proportiontocut) docs: it cuts int(proportiontocut * n) from each end;
+    trim_mean(range(20), 0.1) = 9.5. Here a skewed set of 10 scores with share 0.25: int(2.5) = 2 at each end."""
+    scores = [10, 20, 30, 40, 50, 60, 70, 80, 90, 1000]
+    rows = [ballot("leaders", f"L{k}", "A", s) for k, s in enumerate(scores)]
+    group = {"id": "leaders", "weight": 1, "aggregation": "trimmed_mean", "trim": {"share": 0.25}}
+    r = run_review(rows, groups=[group], scale={"min": 0, "max": 1000})
+    assert r.values[0, 0] == pytest.approx(np.mean(sorted(scores)[2:-2]))
+    twenty = [ballot("leaders", f"L{k}", "A", k) for k in range(20)]
+    r = run_review(twenty, groups=[dict(group, trim={"share": 0.1})], scale={"min": 0, "max": 1000})
+    assert r.values[0, 0] == 9.5
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 100), min_size=1, max_size=30), st.integers(1, 4))
+def test_trimmed_mean_by_count_is_the_mean_of_the_middle(scores, k):
+    rows = [ballot("leaders", f"L{j}", "A", s) for j, s in enumerate(scores)]
+    group = {"id": "leaders", "weight": 1, "aggregation": "trimmed_mean", "trim": {"count": k}}
+    r = run_review(rows, groups=[group])
+    expected = np.mean(sorted(scores)[k:-k]) if len(scores) > 2 * k else np.mean(scores)
+    assert r.values[0, 0] == pytest.approx(expected)
+
+
+def test_trim_needs_trimmed_mean():
+    with pytest.raises(DefinitionError) as info:
+        load_review(definition(groups=[{"id": "leaders", "weight": 1, "trim": {"count": 2}}]))
+    assert any("trim applies to trimmed_mean only" in p.message for p in info.value.problems)
+
+
+def test_the_judges_scores_kept_after_trimming_are_reported():
+    rows = [ballot("leaders", f"L{k}", "A", s) for k, s in enumerate([90, 60, 100, 85, 70, 95, 80])]
+    group = {"id": "leaders", "weight": 1, "aggregation": "trimmed_mean", "trim": {"count": 2}}
+    r = run_review(rows, groups=[group])
+    entry = r.to_dict()["units"][0]["groups"]["leaders"]
+    assert entry["kept"] == [80, 85, 90] and entry["dropped"] == [60, 70, 95, 100] and entry["value"] == 85
+    plain = run_review(rows, groups=[{"id": "leaders", "weight": 1}])
+    assert "kept" not in plain.to_dict()["units"][0]["groups"]["leaders"]

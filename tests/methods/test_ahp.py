@@ -276,3 +276,60 @@ def test_global_weights_problems():
         global_weights({"goal": {"a": 1.0}}, "root")
     with pytest.raises(DefinitionError):
         global_weights({"goal": ahp([[1, 2], ["1/2", 1]])}, "goal")  # no labels
+
+
+# ------------------------------------------------------------------------------------------------
+# Issue 17: the random-index tables of AHPy and pymcdm, and the mean-ratio estimate of lambda_max
+
+# Saaty (2008), "Decision making with the analytic hierarchy process", Int. J. Services Sciences 1(1): 83-98,
+# the drinks example as AHPy's tests give it (AHPy tests/test_ahp.py, 2.0): CR 0.022 with random_index="saaty"
+# (Saaty 2005 table, 3 decimals) and 0.0235 with "dd" (Donegan & Dodd, 4 decimals).
+_DRINKS = ["coffee", "wine", "tea", "beer", "soda", "milk", "water"]
+_DRINK_PAIRS = {("coffee", "wine"): 9, ("coffee", "tea"): 5, ("coffee", "beer"): 2, ("coffee", "soda"): 1,
+                ("coffee", "milk"): 1, ("water", "coffee"): 2, ("water", "wine"): 9, ("water", "tea"): 9,
+                ("water", "beer"): 3, ("water", "soda"): 2, ("water", "milk"): 3, ("tea", "wine"): 3,
+                ("beer", "wine"): 9, ("beer", "tea"): 3, ("beer", "milk"): 1, ("soda", "wine"): 9, ("soda", "tea"): 4,
+                ("soda", "beer"): 2, ("soda", "milk"): 2, ("milk", "wine"): 9, ("milk", "tea"): 3}
+
+
+def _drinks():
+    k = {name: i for i, name in enumerate(_DRINKS)}
+    A = np.ones((7, 7))
+    for (a, b), v in _DRINK_PAIRS.items():
+        A[k[a], k[b]] = v
+        A[k[b], k[a]] = 1 / v
+    return A
+
+
+@pytest.mark.parametrize(("table", "decimals", "published"), [("saaty_2005", 3, 0.022), ("donegan_dodd", 4, 0.0235)])
+def test_ri_tables_reproduce_ahpy(table, decimals, published):
+    r = ahp(_drinks(), ri_table=table)
+    assert round(r.cr, decimals) == pytest.approx(published, abs=1e-12)
+    weights = dict(zip(_DRINKS, r.weights))
+    # AHPy's weights at 4 decimals (precision=4): water 0.3268, soda 0.1896, coffee 0.1775, milk 0.1288
+    assert [round(weights[d], 4) for d in ("water", "soda", "coffee", "milk")] == [0.3268, 0.1896, 0.1775, 0.1288]
+
+
+def test_tummala_ling_table_is_pymcdms():
+    """pymcdm's AHP.RI_M (Tummala & Ling 1998): RI(3) = 0.5799, RI(7) = 1.3322, RI(15) = 1.5831."""
+    assert random_index(3, "tummala_ling") == 0.5799
+    assert random_index(7, "tummala_ling") == 1.3322
+    assert random_index(15, "tummala_ling") == 1.5831
+    r = ahp(_drinks(), ri_table="tummala_ling")
+    assert r.cr == pytest.approx(r.ci / 1.3322, rel=1e-12)
+    assert r.to_dict()["ri_source"].startswith("Tummala & Ling (1998)")
+
+
+def test_mean_ratio_lambda_is_the_sum_product_estimate():
+    """lambda_max = mean((Aw)_i / w_i) with the sum-product (arithmetic) weights; with eigenvector weights the
+    estimate equals the principal eigenvalue (A w = lambda w)."""
+    A = _drinks()
+    r = ahp(A, method="arithmetic", lambda_method="mean_ratio")
+    w = (A / A.sum(axis=0)).mean(axis=1)
+    assert r.lambda_max == pytest.approx(float(np.mean(A @ w / w)), rel=1e-12)
+    assert r.ci == pytest.approx((r.lambda_max - 7) / 6, rel=1e-12)
+    assert r.to_dict()["lambda_method"] == "mean_ratio"
+    eigen = ahp(A)
+    assert ahp(A, lambda_method="mean_ratio").lambda_max == pytest.approx(eigen.lambda_max, rel=1e-10)
+    assert r.lambda_max != pytest.approx(eigen.lambda_max, rel=1e-6)
+    assert "lambda_method" not in eigen.to_dict()

@@ -344,3 +344,19 @@ def test_the_readme_shows_the_real_output_of_the_fuzzy_and_delphi_commands(capsy
         assert blocks[k + 1][0] == "" and out.lstrip("\ufeff").replace("\r\n", "\n") == blocks[k + 1][1], command  # CSV: BOM, CRLF
         checked += 1
     assert checked == 3
+
+
+@pytest.mark.parametrize("operator", ["product_max", "min_bounded_sum"])
+def test_fuzzy_new_operators_unnormalised_match_the_library(capsys, operator):
+    code, out, _ = run(capsys, "fuzzy", BALLOTS, "--weights", W, "--operator", operator, "--unnormalized",
+                       "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["normalized"] is False and doc["operator"] == operator
+    units, counts = ballot_counts()
+    expected = fuzzy_evaluation([0.4, 0.2, 0.3, 0.1], counts, None, GRADES, operator=operator, normalize=False)
+    by_unit = {u["unit"]: u for u in doc["units"]}
+    for i, unit in enumerate(units):
+        assert [by_unit[unit]["membership"][g] for g in GRADES] == pytest.approx(expected.membership[i].tolist(), abs=1e-12)
+    code, out, _ = run(capsys, "fuzzy", BALLOTS, "--weights", W, "--operator", operator, "--unnormalized")
+    assert code == 0 and "未归一化 not normalised" in out

@@ -179,7 +179,7 @@ def test_rank_weights_must_match_and_sum_to_one_or_hundred(capsys, tmp_path):
     code, _, err = run(capsys, "rank", data, "--method", "topsis", "--weights", "1,1,1")
     assert code == 2 and "do not sum to 1 or to 100" in err and "--normalize-weights" in err
     code, out, err = run(capsys, "rank", data, "--method", "topsis", "--weights", "1,1,1", "--normalize-weights", "--format", "json")
-    assert code == 0 and "note:" in err and json.loads(out)["weights"] == {"a": 1 / 3, "b": 1 / 3, "c": 1 / 3}
+    assert code == 0 and "note:" in err and json.loads(out)["weights"] == {"a": 0.333333333333, "b": 0.333333333333, "c": 0.333333333333}  # echoed at 12 decimals (json_number)
     doc, _ = rank_json(capsys, data, "--method", "topsis", "--weights", "20,30,50")
     assert doc["weights"] == {"a": 0.2, "b": 0.3, "c": 0.5}
     code, _, err = run(capsys, "rank", data, "--method", "topsis", "--weights=-0.5,1,0.5")
@@ -255,7 +255,7 @@ def test_rank_usage_errors(capsys):
     assert run(capsys, "rank", data, "--weights", "entropy")[0] == 64  # --method is required
     assert run(capsys, "rank", data, "--method", "saw")[0] == 64  # weights are required
     assert run(capsys, "rank", data, "--method", "vikor", "--weights", "entropy", "--normalization", "max")[0] == 64
-    assert run(capsys, "rank", data, "--method", "topsis", "--weights", "entropy", "--normalization", "max")[0] == 64
+    assert run(capsys, "rank", data, "--method", "grey", "--weights", "entropy", "--normalization", "sum")[0] == 64
     assert run(capsys, "rank", data, "--method", "topsis", "--weights", "entropy", "--rho", "0.3")[0] == 64
     assert run(capsys, "rank", data, "--method", "saw", "--weights", "entropy", "-o", data)[0] == 64
     code, _, err = run(capsys, "rank", data, "--method", "saw", "--weights", "entropy", "--criteria", "政治建设,纪律")
@@ -365,3 +365,116 @@ def test_example_readme_commands_run_and_show_real_output(capsys, monkeypatch):
         outputs.append(out)
     shown = [body for lang, body in blocks if lang == ""]
     assert outputs[0] == shown[0]
+
+
+# ------------------------------------------------------------------------------------------------
+# Issue 17: no -0.0 in any method's JSON; echoed weights show as given (0.4, not 0.4000000000000001)
+
+
+def _rank_json(tmp_path, method, direction, normalization=None, weights="0.4,0.3,0.2,0.1"):
+    import json as _json
+
+    from evalkit.methods.rank_report import rank_units
+    from evalkit.plugins.manager import default_registry
+
+    data = tmp_path / "m.csv"
+    data.write_text("unit,a,b,c,d\nX,1,9,7,4\nY,2,5,3,4.5\nZ,3,1,9,8\nW,1,9,3,2\n", encoding="utf-8")
+    report = rank_units(data, default_registry(), method, weights=weights, direction=direction,
+                        normalization=normalization)
+    text = _json.dumps(report.to_dict())
+    return text, _json.loads(text)
+
+
+@pytest.mark.parametrize("method", ["saw", "topsis", "vikor", "grey"])
+@pytest.mark.parametrize("direction", ["higher,higher,higher,higher", "lower,lower,lower,lower", "higher,lower,higher,lower"])
+def test_no_negative_zero_and_clean_echoed_weights(tmp_path, method, direction):
+    normalization = None if method == "vikor" else "minmax"
+    text, doc = _rank_json(tmp_path, method, direction, normalization)
+    assert "-0.0" not in text
+    assert doc["weights"] == {"a": 0.4, "b": 0.3, "c": 0.2, "d": 0.1}
+
+
+def test_rank_with_raw_entropy_and_std_weights(tmp_path):
+    """--weights entropy-raw / std-raw: the weights of entropy_weights / std_weights with basis="raw"."""
+    from evalkit.methods import entropy_weights, std_weights
+
+    _, doc = _rank_json(tmp_path, "saw", "higher,lower,higher,higher", "minmax", weights="entropy-raw")
+    X = np.array([[1, 9, 7, 4], [2, 5, 3, 4.5], [3, 1, 9, 8], [1, 9, 3, 2]])
+    expected = entropy_weights(X, basis="raw").weights
+    assert list(doc["weights"].values()) == pytest.approx(expected.tolist(), abs=1e-12)
+    assert "raw data" in doc["weights_from"]
+    _, doc = _rank_json(tmp_path, "saw", "higher,lower,higher,higher", "minmax", weights="std-raw")
+    assert list(doc["weights"].values()) == pytest.approx(std_weights(X, basis="raw").weights.tolist(), abs=1e-12)
+
+
+def test_ahp_lambda_and_new_tables(capsys):
+    from evalkit.methods import ahp as ahp_of
+
+    code, out, _ = run(capsys, "ahp", AHP / "criteria.yaml", "--method", "arithmetic", "--lambda", "mean_ratio",
+                       "--ri-table", "donegan_dodd", "--format", "json")
+    doc = json.loads(out)
+    matrix = evalkit_matrix(AHP / "criteria.yaml")
+    expected = ahp_of(matrix, method="arithmetic", lambda_method="mean_ratio", ri_table="donegan_dodd")
+    assert code == 0 and doc["lambda_method"] == "mean_ratio" and doc["ri_table"] == "donegan_dodd"
+    assert doc["lambda_max"] == pytest.approx(expected.lambda_max, rel=1e-12)
+
+
+def evalkit_matrix(path):
+    from evalkit.methods.ahp_report import read_ahp_matrix
+
+    return read_ahp_matrix(path).matrix
+
+
+def test_rank_json_carries_the_intermediate_quantities(tmp_path):
+    """Issue 17: TOPSIS weighted matrix v_ij and distances, VIKOR f*_j and f-_j, the grey Delta matrix and xi."""
+    X = np.array([[1, 9, 7, 4], [2, 5, 3, 4.5], [3, 1, 9, 8], [1, 9, 3, 2]])
+    w = np.array([0.4, 0.3, 0.2, 0.1])
+    higher = np.array([True, False, True, True])
+    _, doc = _rank_json(tmp_path, "topsis", "higher,lower,higher,higher")
+    r = X / np.sqrt((X ** 2).sum(axis=0))
+    assert doc["details"]["weighted"]["Z"] == pytest.approx((r * w)[2].tolist())
+    assert {"d_best", "d_worst"} <= set(doc["units"][0])
+    _, doc = _rank_json(tmp_path, "vikor", "higher,lower,higher,higher")
+    assert doc["details"]["f_best"] == [3, 1, 9, 8] and doc["details"]["f_worst"] == [1, 9, 3, 2]
+    _, doc = _rank_json(tmp_path, "grey", "higher,lower,higher,higher", "minmax")
+    Y = np.where(higher, (X - X.min(0)) / np.ptp(X, 0), (X.max(0) - X) / np.ptp(X, 0))
+    delta = Y.max(0) - Y
+    assert doc["details"]["delta"]["X"] == pytest.approx(delta[0].tolist())
+    xi = (delta.min() + 0.5 * delta.max()) / (delta + 0.5 * delta.max())
+    assert doc["details"]["coefficients"]["W"] == pytest.approx(xi[3].tolist())
+    assert next(u["score"] for u in doc["units"] if u["unit"] == "W") == pytest.approx(float(xi[3] @ w))
+
+
+def test_rank_json_shows_entropy_p_and_e(tmp_path):
+    """--weights entropy: weights_detail carries p_ij per unit and e_j, d_j per criterion (Issue 17)."""
+    from evalkit.methods import entropy_weights
+
+    _, doc = _rank_json(tmp_path, "saw", "higher,lower,higher,higher", "minmax", weights="entropy")
+    X = np.array([[1, 9, 7, 4], [2, 5, 3, 4.5], [3, 1, 9, 8], [1, 9, 3, 2]])
+    r = entropy_weights(X, [True, False, True, True])
+    detail = doc["weights_detail"]
+    assert detail["method"] == "entropy" and detail["basis"] == "minmax"
+    assert list(detail["entropy"].values()) == pytest.approx(r.entropy.tolist())
+    assert detail["p"]["Z"] == pytest.approx(r.proportions[2].tolist())
+    assert "-0.0" not in json.dumps(doc)
+    _, doc = _rank_json(tmp_path, "saw", "higher,lower,higher,higher", "minmax", weights="critic")
+    assert set(doc["weights_detail"]) >= {"std", "conflict", "information", "correlation"}
+    _, doc = _rank_json(tmp_path, "saw", "higher,lower,higher,higher", "minmax")
+    assert "weights_detail" not in doc
+
+
+def test_rank_entropy_shift(tmp_path, capsys):
+    """--entropy-shift C: entropy_weights(X, shift=C), the textbook 平移 variant, from the command line."""
+    from evalkit.methods import entropy_weights
+
+    data = tmp_path / "m.csv"
+    data.write_text("unit,a,b,c,d\nX,1,9,7,4\nY,2,5,3,4.5\nZ,3,1,9,8\nW,1,9,3,2\n", encoding="utf-8")
+    code, out, _ = run(capsys, "rank", data, "--method", "saw", "--weights", "entropy", "--entropy-shift", "0.01",
+                       "--format", "json")
+    X = np.array([[1, 9, 7, 4], [2, 5, 3, 4.5], [3, 1, 9, 8], [1, 9, 3, 2]])
+    expected = entropy_weights(X, shift=0.01).weights
+    doc = json.loads(out)
+    assert code == 0 and list(doc["weights"].values()) == pytest.approx(expected.tolist(), abs=1e-12)
+    assert doc["weights_detail"]["shift"] == 0.01
+    code, _, err = run(capsys, "rank", data, "--method", "saw", "--weights", "critic", "--entropy-shift", "0.01")
+    assert code == 64 and "--entropy-shift applies to --weights entropy" in err

@@ -162,7 +162,7 @@ def test_direction_words():
 def test_options_are_checked():
     X = [[1, 2], [3, 4]]
     with pytest.raises(DefinitionError):
-        topsis(X, [0.5, 0.5], normalization="sum")
+        topsis(X, [0.5, 0.5], normalization="zscore")
     with pytest.raises(DefinitionError):
         vikor(X, [0.5, 0.5], v=1.5)
     with pytest.raises(DefinitionError):

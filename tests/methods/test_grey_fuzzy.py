@@ -118,3 +118,36 @@ def test_membership_matrix_and_ballot_problems():
         fuzzy_evaluation(W, BALLOTS, grades=["a", "b"])
     with pytest.raises(DefinitionError):
         fuzzy_evaluation(W, BALLOTS, operator="product")
+
+
+# ------------------------------------------------------------------------------------------------
+# Issue 17: the operators M(., or) and M(and, bounded sum), and B without normalising
+
+
+def test_fuzzy_product_max_hand_computed():
+    """M(., or): b_k = max_j w_j r_jk = (max(.2, .06, .02), max(.15, .15, .04), max(.1, .06, .08), max(.05, .03, .06))
+    = (.2, .15, .1, .06), sum .51."""
+    result = fuzzy_evaluation(W, BALLOTS, VALUES, GRADES, operator="product_max")
+    np.testing.assert_allclose(result.raw_membership, [[0.2, 0.15, 0.1, 0.06]], atol=1e-15)
+    np.testing.assert_allclose(result.membership, [[0.2 / 0.51, 0.15 / 0.51, 0.1 / 0.51, 0.06 / 0.51]], atol=1e-15)
+    assert result.grade == ("excellent",)
+
+
+def test_fuzzy_min_bounded_sum_hand_computed():
+    """M(and, bounded sum): b_k = min(1, sum_j min(w_j, r_jk)) = (.4 + .2 + .1, .3 + .3 + .2, .2 + .2 + .2, .1 + .1 + .2)
+    = (.7, .8, .6, .4): "good"; a large sum is cut at 1."""
+    result = fuzzy_evaluation(W, BALLOTS, VALUES, GRADES, operator="min_bounded_sum")
+    np.testing.assert_allclose(result.raw_membership, [[0.7, 0.8, 0.6, 0.4]], atol=1e-15)
+    assert result.grade == ("good",)
+    capped = fuzzy_evaluation([0.5, 0.5], [[9, 1], [9, 1]], operator="min_bounded_sum", normalize=False)
+    np.testing.assert_allclose(capped.membership, [[1.0, 0.2]], atol=1e-15)
+
+
+def test_fuzzy_unnormalised_membership_is_the_raw_vector():
+    """normalize=False: the membership is B = W o R as computed, as textbook examples print it: (.4, .3, .2, .2)
+    under M(and, or); the score is then sum_k b_k v_k of the raw vector (38 + 25.5 + 15 + 12 = 90.5)."""
+    result = fuzzy_evaluation(W, BALLOTS, VALUES, GRADES, operator="max_min", normalize=False)
+    np.testing.assert_allclose(result.membership, [[0.4, 0.3, 0.2, 0.2]], atol=1e-15)
+    np.testing.assert_allclose(result.scores, [90.5], atol=1e-12)
+    assert result.normalized is False
+    assert fuzzy_evaluation(W, BALLOTS, operator="weighted_average", normalize=False).normalized is True

@@ -195,3 +195,50 @@ def test_vikor_constant_column_and_equal_s():
     same = vikor([[1, 5], [1, 5]], [0.5, 0.5])
     assert same.q.tolist() == [0.0, 0.0] and same.rank.tolist() == [1, 1]
     assert not same.acceptable_advantage and same.compromise.tolist() == [0, 1]
+
+
+# ------------------------------------------------------------------------------------------------
+# Issue 17: sum normalisation and the cost forms 1 - x/max and 1 - x/||x|| (pymcdm's normalizations.py)
+
+
+def test_sum_and_complement_normalisations_follow_pymcdm():
+    """pymcdm normalizations.py (2025): sum_normalization x / sum x, cost (1/x) / sum(1/x); max_normalization
+    x / max, cost 1 - x / max; vector_normalization x / ||x||, cost 1 - x / ||x||."""
+    from evalkit.methods.normalize import directed_normalize
+
+    X = np.array([[2.0, 4.0], [3.0, 1.0], [5.0, 2.0]])
+    higher = [True, False]
+    S = directed_normalize(X, higher, "sum")
+    np.testing.assert_allclose(S[:, 0], [0.2, 0.3, 0.5])
+    inv = 1 / np.array([4.0, 1.0, 2.0])
+    np.testing.assert_allclose(S[:, 1], inv / inv.sum())
+    M = directed_normalize(X, higher, "max_complement")
+    np.testing.assert_allclose(M[:, 0], [0.4, 0.6, 1.0])
+    np.testing.assert_allclose(M[:, 1], [0.0, 0.75, 0.5])
+    assert not np.signbit(M).any()
+    V = directed_normalize(X, higher, "vector_complement")
+    np.testing.assert_allclose(V[:, 0], X[:, 0] / np.sqrt(38))
+    np.testing.assert_allclose(V[:, 1], 1 - X[:, 1] / np.sqrt(21))
+
+
+def test_saw_and_topsis_take_the_new_normalisations():
+    from evalkit.methods import saw, topsis
+    from evalkit.methods.normalize import directed_normalize
+
+    X = np.array([[2.0, 4.0, 7.0], [3.0, 1.0, 5.0], [5.0, 2.0, 6.0], [4.0, 3.0, 9.0]])
+    w = np.array([0.5, 0.3, 0.2])
+    higher = [True, False, True]
+    for name in ("sum", "max_complement", "vector_complement"):
+        R = directed_normalize(X, higher, name)
+        np.testing.assert_allclose(saw(X, w, higher, normalization=name).scores, R @ w)
+        t = topsis(X, w, higher, normalization=name)
+        V = R * w
+        np.testing.assert_allclose(t.weighted, V)
+        d_plus = np.sqrt(((V - V.max(axis=0)) ** 2).sum(axis=1))
+        d_minus = np.sqrt(((V - V.min(axis=0)) ** 2).sum(axis=1))
+        np.testing.assert_allclose(t.d_best, d_plus)
+        np.testing.assert_allclose(t.scores, d_minus / (d_plus + d_minus))
+    from evalkit.errors import DataError
+
+    with pytest.raises(DataError, match="sum normalisation needs positive values"):
+        saw([[1, 0], [2, 3]], [0.5, 0.5], normalization="sum")

@@ -346,3 +346,45 @@ def test_scorecard_perturbation_respects_vetoes_and_gates():
     sw = scorecard_weights(ev, "top")
     assert sw.available is not None and not sw.available[i["u04"], 1]
     assert sw.base_weights() == {"(top)": {"d1": 0.6, "d2": 0.4}}
+
+
+# ------------------------------------------------------------------------------------------------
+# Quotas: the sampled grades go through the same gates, vetoes and quotas as a run (issue 17)
+
+
+def _example_report(name: str, *, concentration: float = 200.0):
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "examples" / name
+    files = evalkit.InputFiles(scorecard=root / "scorecard.yaml", units=root / "units.csv",
+                               data=sorted(str(p) for p in root.glob("*.csv") if p.name in ("data.csv", "review.csv")),
+                               adjustments=root / "adjustments.csv")
+    inputs = evalkit.load_inputs(files)
+    settings = evalkit.sensitivity_settings(samples=200, seed=1, concentration=concentration)
+    return evalkit.sensitivity_of(inputs.scorecard, inputs.data, inputs.adjustments, settings)
+
+
+@pytest.mark.parametrize(("example", "unit", "grade"), [("civil-servants", "GWY010", "competent"),
+                                                        ("party-building", "DZ156", None)])
+def test_sampled_grades_keep_the_quota(example, unit, grade):
+    """GWY010 (civil-servants) is 称职 only because of the 优秀 quota; it must not come out 优秀 with p ~1."""
+    report = _example_report(example, concentration=np.inf)
+    ev = report.evaluation
+    i = ev.units.index[unit]
+    if grade is not None:
+        assert ev.grade_of(i).grade == grade
+    # Without perturbation every unit's sampled grade is the run's grade, quota included.
+    assert np.array_equal(report.result.modal_grade, ev.grades)
+    assert report.result.modal_probability[i] == 1
+    quota_moved = np.logical_or.reduce([m for k, m in ev.grade_masks.items() if k.startswith("quota:")])
+    assert quota_moved.any()
+    assert (report.result.modal_grade[quota_moved] == ev.grades[quota_moved]).all()
+
+
+def test_sampled_grades_never_exceed_the_quota_places():
+    report = _example_report("civil-servants", concentration=50)
+    ev = report.evaluation
+    # 20 % of each organ, floor: never more 优秀 than the places in any draw, so the expected count is bounded too.
+    organs = np.asarray(ev.units.attribute("部门"))
+    places = sum(int(np.floor(0.2 * np.count_nonzero(organs == o) + 1e-9)) for o in set(organs.tolist()))
+    assert report.result.grade_probability[:, 0].sum() <= places + 1e-9

@@ -141,6 +141,25 @@ def test_critic_undefined_without_conflict():
         critic_weights([[1, 2], [2, 4], [3, 6]])  # perfectly correlated
 
 
+def test_critic_says_what_is_wrong():
+    """Issue 17: the message named "no such criterion" (a varying criterion) although one varied."""
+    with pytest.raises(DataError) as err:
+        critic_weights([[1, 5], [2, 5], [3, 5]])
+    text = str(err.value)
+    assert "no such criterion" not in text
+    assert "only criterion 0 varies" in text
+    with pytest.raises(DataError) as err:
+        critic_weights([[1, 2, 7], [2, 4, 7], [3, 6, 7]])
+    text = str(err.value)
+    assert "no such criterion" not in text
+    assert "criteria 0, 1 vary, all perfectly correlated (r = 1)" in text
+    # A cost criterion perfectly anti-correlated in raw terms is perfectly correlated once flipped.
+    with pytest.raises(DataError, match="perfectly correlated"):
+        critic_weights([[1, 6], [2, 4], [3, 2]], [True, False])
+    with pytest.raises(DataError, match="every criterion has the same value"):
+        critic_weights([[1, 5], [1, 5]])
+
+
 # ------------------------------------------------------------------------------------------------
 # Standard deviation
 
@@ -182,3 +201,52 @@ def test_combine_refuses_bad_input():
         combine_weights([1.0, 0.0], [0.0, 1.0], "multiplicative")
     with pytest.raises(DefinitionError):
         combine_weights([0.5, 0.5], [0.5, 0.5], "harmonic")
+
+
+# ------------------------------------------------------------------------------------------------
+# Issue 17: weights on the raw data (no min-max), as pymcdm and scikit-criteria compute them
+
+
+def test_entropy_on_raw_data_matches_the_published_example():
+    """Elsayed, Dawood & Karthikeyan (2017), "Evaluating alternatives through the application of TOPSIS method
+    with entropy weight", Int. J. Eng. Trends Technol. 46(2): 60-66; the weights as pymcdm's test suite records
+    them (pymcdm tests/test_weights.py, TestEntropyWeights, 2025): [0.104991, 0.069124, 0.071373, 0.449937, 0.304575]."""
+    from evalkit.methods import entropy_weights
+
+    X = [[7, 312, 1891, 6613, 163], [72, 88, 728, 941804, 1078], [10, 252, 2594, 3466, 117471],
+         [10, 145, 980, 2371, 86329], [65, 54, 350, 501, 29897], [29, 48, 380, 912, 34051],
+         [7, 476, 3300, 78470, 2212], [70, 87, 650, 733, 819000], [4, 86, 591, 3015, 103],
+         [12, 79, 579, 3240, 96098], [21, 45, 261, 1253, 453], [1, 72, 530, 4333, 0.104800]]
+    r = entropy_weights(X, basis="raw")
+    np.testing.assert_allclose(r.weights, [0.104991, 0.069124, 0.071373, 0.449937, 0.304575], atol=5e-7)
+    assert r.basis == "raw" and r.proportions.shape == (12, 5)
+    np.testing.assert_allclose(r.proportions.sum(axis=0), 1.0)
+    np.testing.assert_allclose(r.proportions[0, 0], 7 / sum(row[0] for row in X))
+    # e_j = -sum p ln p / ln n, from the p_ij the result keeps
+    P = r.proportions
+    np.testing.assert_allclose(r.entropy, -(P * np.log(P)).sum(axis=0) / np.log(12))
+    # The direction does not enter the raw basis; the default (min-max) gives other weights.
+    np.testing.assert_array_equal(entropy_weights(X, [False] * 5, basis="raw").weights, r.weights)
+    assert not np.allclose(entropy_weights(X).weights, r.weights, atol=1e-3)
+
+
+def test_std_on_raw_data_matches_the_published_example():
+    """Jahan & Edwards (2013), Materials & Design 49: 1000-1008; weights [0.35, 0.31, 0.34] at 2 decimals as
+    recorded in pymcdm's tests (TestSTDWeights, 2025; np.std with ddof=1 of the raw columns)."""
+    from evalkit.methods import std_weights
+
+    X = [[0, 0, 0], [0.39, 0.3, 0.77], [0.17, 0.36, 0.8], [0.35, 0.29, 0.93], [0.3, 0.4, 0.94], [0.84, 0.71, 1],
+         [1, 1, 0.99]]
+    r = std_weights(X, basis="raw")
+    np.testing.assert_allclose(r.weights, [0.35, 0.31, 0.34], atol=0.005)
+    sd = np.std(np.asarray(X), axis=0, ddof=1)
+    np.testing.assert_allclose(r.weights, sd / sd.sum(), rtol=1e-12)
+
+
+def test_raw_entropy_refuses_negative_values():
+    from evalkit.methods import entropy_weights
+
+    with pytest.raises(DataError, match="raw data need values >= 0"):
+        entropy_weights([[1, -2], [2, 3]], basis="raw")
+    with pytest.raises(DefinitionError):
+        entropy_weights([[1, 2], [2, 3]], basis="zscore")

@@ -106,3 +106,27 @@ def test_a_value_equal_to_the_median_reaches_the_threshold():
     assert at[0] == np.median([6.1, 6.3]) and at[0] != 6.2  # the float median, as numpy gives it
     points, _ = run([6.2, 6.0], [6.1, 6.3], direction="lower")
     assert points[0] == 1  # at the threshold: 9 x 0 + 0.5 -> 1, not 0
+
+
+def test_points_at_three_decimals():
+    """point_rounding: thousandths (issue 17): the same worked example, points half up at 3 decimals:
+    achievement 9 x 0.3 / 0.4 + 0.5 = 7.25, improvement 10 x 0.2 / 0.3 - 0.5 = 6.1666... -> 6.167."""
+    points, ev = run([0.8], [0.6], threshold=0.5, benchmark=0.9, point_rounding="thousandths")
+    assert points[0] == 7.25
+    assert "achievement 7.25, improvement 6.167" in "\n".join(ev.explain("h0", "en"))
+    # Between AT and BM the formulas' own ranges hold: just above AT is 0.5 (whole points give 1).
+    points, ev = run([0.5000001], [0.9], threshold=0.5, benchmark=0.9, point_rounding="thousandths")
+    assert points[0] == 0.5
+    assert run([0.5000001], [0.9], threshold=0.5, benchmark=0.9)[0][0] == 1
+    # Improvement near the benchmark: 10 x 0.395 / 0.4 - 0.5 = 9.375, not clipped to 9.
+    text = "\n".join(run([0.895], [0.5], threshold=0.5, benchmark=0.9, point_rounding="thousandths")[1].explain("h0", "en"))
+    assert "improvement 9.375" in text
+
+
+def test_json_result_carries_achievement_and_improvement_points():
+    """Issue 17: the JSON result shows HVBP's figures per unit (they were only in the explanation text)."""
+    _, ev = run([0.8], [0.6], threshold=0.5, benchmark=0.9, point_rounding="thousandths")
+    details = ev.unit_dict("h0")["items"]["i"]["details"]
+    assert details == {"threshold": 0.5, "benchmark": 0.9, "baseline": 0.6, "achievement": 7.25, "improvement": 6.167}
+    _, ev = run([0.8], [0.6], threshold=0.5, benchmark=0.9)
+    assert ev.unit_dict("h0")["items"]["i"]["details"]["achievement"] == 7

@@ -94,3 +94,73 @@ def test_lower_is_better_mirrors_higher(values):
         down, _ = evaluate(rule, params, values, direction="lower")
         up, _ = evaluate(rule, params, [-v for v in values], direction="higher")
         assert np.array_equal(down, up)
+
+
+# ------------------------------------------------------------------------------------------------
+# Issue 17: the percentile definitions of Excel and pandas
+
+
+def _one_group(v):
+    return np.zeros(len(v), dtype=np.int64)
+
+
+def test_excel_percentrank_inc_matches_microsofts_example():
+    """Microsoft's PERCENTRANK.INC help page: data 13, 12, 11, 8, 4, 3, 2, 1, 1, 1; PERCENTRANK.INC(A2:A11, 2)
+    = 0.333, (…, 4) = 0.555, (…, 8) = 0.666 (truncated to 3 digits, not rounded)."""
+    from evalkit.analysis.peers import percentile_in_group
+
+    v = np.array([13, 12, 11, 8, 4, 3, 2, 1, 1, 1.0])
+    pct = percentile_in_group(v, _one_group(v), "excel_inc")
+    assert pct[6] == 33.3 and pct[4] == 55.5 and pct[3] == 66.6
+    assert pct[0] == 100 and pct[9] == 0
+
+
+def test_excel_percentrank_exc_matches_microsofts_example():
+    """Microsoft's PERCENTRANK.EXC help page: data 1, 2, 3, 6, 6, 6, 7, 8, 9; PERCENTRANK.EXC(A2:A10, 7) = 0.7,
+    (…, 8) = 0.8; the tied 6s all have 4 / 10 = 0.4."""
+    from evalkit.analysis.peers import percentile_in_group
+
+    v = np.array([1, 2, 3, 6, 6, 6, 7, 8, 9.0])
+    pct = percentile_in_group(v, _one_group(v), "excel_exc")
+    assert pct[6] == 70 and pct[7] == 80 and list(pct[3:6]) == [40, 40, 40]
+
+
+def test_pandas_rank_pct_methods():
+    """pandas DataFrame.rank docs (2.x): Number_legs 4, 2, 4, 8, NaN with rank(pct=True) gives 0.625, 0.25, 0.625,
+    1.0, NaN (method "average" = our ``rank``); min, max and dense follow the same ranks: min 2, 1, 2, 4 of 4;
+    max 3, 1, 3, 4 of 4; dense 2, 1, 2, 3 of 3 distinct values."""
+    from evalkit.analysis.peers import percentile_in_group
+
+    v = np.array([4, 2, 4, 8, np.nan])
+    g = _one_group(v)
+    np.testing.assert_allclose(percentile_in_group(v, g, "rank"), [62.5, 25, 62.5, 100, np.nan])
+    np.testing.assert_allclose(percentile_in_group(v, g, "pandas_min"), [50, 25, 50, 100, np.nan])
+    np.testing.assert_allclose(percentile_in_group(v, g, "pandas_max"), [75, 25, 75, 100, np.nan])
+    np.testing.assert_allclose(percentile_in_group(v, g, "pandas_dense"), [200 / 3, 100 / 3, 200 / 3, 100, np.nan])
+    # Per group: dense ranks restart in each group.
+    two = np.array([4, 2, 4, 8, 1, 1, 5.0])
+    np.testing.assert_allclose(percentile_in_group(two, np.array([0, 0, 0, 0, 1, 1, 1]), "pandas_dense"),
+                               [200 / 3, 100 / 3, 200 / 3, 100, 50, 50, 100])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 6), min_size=1, max_size=25))
+def test_pandas_dense_is_dense_rank_over_distinct_values(xs):
+    from evalkit.analysis.peers import percentile_in_group
+
+    v = np.array(xs, dtype=float)
+    distinct = sorted(set(xs))
+    expected = [100 * (distinct.index(x) + 1) / len(distinct) for x in xs]
+    np.testing.assert_allclose(percentile_in_group(v, _one_group(v), "pandas_dense"), expected)
+
+
+def test_percentile_rule_takes_the_excel_definition():
+    import evalkit
+
+    sc = evalkit.load_scorecard({
+        "id": "p", "name": "P", "period": "2025", "indicators": [{"id": "x", "name": "X"}],
+        "dimensions": [{"id": "d", "name": "D", "max_points": 10, "children": [
+            {"id": "i", "indicator": "x", "max_points": 10,
+             "rule": {"name": "percentile", "params": {"definition": "excel_inc"}}}]}]})
+    ev = evalkit.evaluate(sc, {"x": [13, 12, 11, 8, 4, 3, 2, 1, 1, 1]}, units=[f"u{k}" for k in range(10)])
+    assert ev.unit("u6").total == 3.33  # 33.3rd percentile of 10 points

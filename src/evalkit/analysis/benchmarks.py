@@ -56,6 +56,13 @@ LEVEL = "level"
 LEAGUE_WIDTH = 5  # units shown above and below the unit in a league table
 BENCHMARKS_FORMAT = 1
 PERCENTILE_METHOD: Literal["linear"] = "linear"  # numpy's default; Hyndman & Fan (1996) definition 7, as Excel's PERCENTILE.INC
+QUANTILE_METHODS = ("linear", "weibull", "hazen", "median_unbiased", "normal_unbiased", "lower", "higher", "nearest",
+                    "midpoint", "inverted_cdf", "averaged_inverted_cdf", "closest_observation",
+                    "interpolated_inverted_cdf")
+"""numpy.percentile's methods: linear (default; H&F 7, Excel PERCENTILE.INC), weibull (H&F 6, Excel
+PERCENTILE.EXC), hazen (H&F 5), median_unbiased (H&F 8), normal_unbiased (H&F 9), inverted_cdf (H&F 1),
+averaged_inverted_cdf (H&F 2), closest_observation (H&F 3), interpolated_inverted_cdf (H&F 4), and the
+discontinuous lower, higher, nearest, midpoint."""
 
 GAP_CONVENTION = ("gap = value - benchmark when higher is better, benchmark - value when lower is better; "
                   "positive = better than the benchmark, in the indicator's unit")
@@ -111,7 +118,7 @@ def _per_group(per_unit: np.ndarray, codes: np.ndarray, n_groups: int) -> np.nda
 
 
 def group_percentiles(values: np.ndarray, codes: np.ndarray, n_groups: int, qs: Sequence[float],
-                      higher_is_better: bool = True) -> dict[float, np.ndarray]:
+                      higher_is_better: bool = True, method: str = PERCENTILE_METHOD) -> dict[float, np.ndarray]:
     """{Q: the Q-th performance percentile of each group} by numpy's linear method (see the module doc).
 
     One sort of all units by (group, value); then each group is a contiguous slice and numpy's own
@@ -129,14 +136,14 @@ def group_percentiles(values: np.ndarray, codes: np.ndarray, n_groups: int, qs: 
             continue
         block = v_sorted[start:start + m]  # the group's values, NaN excluded (they sort last)
         wanted = [float(q) if higher_is_better else 100.0 - float(q) for q in qs]
-        found = np.percentile(block, wanted, method=PERCENTILE_METHOD)
+        found = np.percentile(block, wanted, method=method)  # type: ignore[call-overload]  # one of QUANTILE_METHODS
         for q, value in zip(out, found):
             out[q][g] = value
     return out
 
 
 def group_statistics(values: np.ndarray, codes: np.ndarray, n_groups: int, higher_is_better: bool = True,
-                     percentiles: Sequence[float] = ()) -> dict[str, np.ndarray]:
+                     percentiles: Sequence[float] = (), quantile_method: str = PERCENTILE_METHOD) -> dict[str, np.ndarray]:
     """Per group: n (peers with a value), mean, median, best, top_decile and p<Q> for every Q given."""
     values = np.asarray(values, dtype=np.float64)
     valid = ~np.isnan(values)
@@ -155,7 +162,8 @@ def group_statistics(values: np.ndarray, codes: np.ndarray, n_groups: int, highe
     for name in STATISTICS:
         stats[name][empty] = np.nan
     by_label = {percentile_label(q): float(q) for q in reversed(list(percentiles))}  # the first Q of a label wins
-    found = group_percentiles(values, codes, n_groups, list(dict.fromkeys(by_label.values())), higher_is_better)
+    found = group_percentiles(values, codes, n_groups, list(dict.fromkeys(by_label.values())), higher_is_better,
+                              quantile_method)
     for label, q in sorted(by_label.items(), key=lambda kv: kv[1]):
         stats[label] = found[q]
     return stats
@@ -314,6 +322,7 @@ class Benchmarks:
     indicators: Mapping[str, IndicatorBenchmarks]
     percentiles: tuple[float, ...] = ()
     designated: tuple[str, ...] = ()
+    quantile_method: str = PERCENTILE_METHOD
 
     def names(self, indicator: str) -> list[str]:
         return list(self.indicators[indicator].table)
@@ -369,16 +378,22 @@ class Benchmarks:
         return {"evalkit_benchmarks": BENCHMARKS_FORMAT, "period": self.period, "peer_group": self.peer_group,
                 "gap": GAP_CONVENTION, "percentiles": PERCENTILE_CONVENTION,
                 "top_decile": "mean of the best ceil(n / 10) values in the indicator's direction",
+                **({"quantile_method": self.quantile_method} if self.quantile_method != PERCENTILE_METHOD else {}),
                 "designated_units": list(self.designated), "indicators": indicators, "units": units}
 
 
 def compute_benchmarks(data: DataSet, indicators: Mapping[str, Indicator] | Sequence[Indicator],
                        peer_group: str = "all", percentiles: Sequence[float] = (),
-                       designated: Sequence[str] = (), standards: Sequence[Standard] = ()) -> Benchmarks:
+                       designated: Sequence[str] = (), standards: Sequence[Standard] = (),
+                       quantile_method: str = PERCENTILE_METHOD) -> Benchmarks:
     """Benchmarks of every indicator of `data`'s period, among peers grouped by `peer_group`.
 
     `designated` are the ids of benchmark units (标杆单位); `standards` come from `read_standards`.
+    `quantile_method` is numpy.percentile's method for the pQ benchmarks (``QUANTILE_METHODS``; default linear).
     """
+    from evalkit.methods.arrays import check_choice
+
+    check_choice(quantile_method, QUANTILE_METHODS, "quantile_method")
     if isinstance(indicators, Mapping):
         indicators = list(indicators.values())
     units = data.units
@@ -403,14 +418,14 @@ def compute_benchmarks(data: DataSet, indicators: Mapping[str, Indicator] | Sequ
     for ind in indicators:
         values = np.asarray(data.column(ind.id), dtype=np.float64)
         higher = ind.direction == "higher"
-        stats = group_statistics(values, codes, n_groups, higher, pcts)
+        stats = group_statistics(values, codes, n_groups, higher, pcts, quantile_method)
         n = stats.pop("n")
         if designated:
             stats["designated"] = designated_values(values, codes, n_groups, mask)
         stats.update(standard_values(standards, ind.id, labels, peer_group))
         out[ind.id] = IndicatorBenchmarks(indicator=ind, values=values, n=n, table=stats)
     return Benchmarks(units=units, period=data.period, peer_group=peer_group, codes=codes, labels=labels,
-                      indicators=out, percentiles=pcts, designated=tuple(designated))
+                      indicators=out, percentiles=pcts, designated=tuple(designated), quantile_method=quantile_method)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -535,7 +550,8 @@ def choose_indicators(scorecard: Scorecard, wanted: Sequence[str] | None = None)
 def benchmark_report(scorecard: Scorecard, data: DataSet, *, indicators: Sequence[str] | None = None,
                      peer_group: str = "all", percentiles: Sequence[float] | None = None, designated: Sequence[str] = (),
                      standards: str | Path | Table | Sequence[Standard] | None = None, unit: str | None = None,
-                     registry: Registry | None = None, units_source: str = "units") -> BenchmarkReport:
+                     registry: Registry | None = None, units_source: str = "units",
+                     quantile_method: str = PERCENTILE_METHOD) -> BenchmarkReport:
     """Benchmarks of a scorecard's indicators in `data` (derived indicators computed), as `evalkit benchmarks` shows them.
 
     Without `indicators`, every indicator with values in the period. `standards` is a file or table read by
@@ -558,5 +574,5 @@ def benchmark_report(scorecard: Scorecard, data: DataSet, *, indicators: Sequenc
         raise DataError(Problem("unknown unit", source=units_source, expected="an id from the units file", found=repr(unit)))
     bm = compute_benchmarks(data, chosen, peer_group=peer_group,
                             percentiles=DEFAULT_PERCENTILES if percentiles is None else percentiles,
-                            designated=designated, standards=read)
+                            designated=designated, standards=read, quantile_method=quantile_method)
     return BenchmarkReport(benchmarks=bm, unit=unit or None, decimals=scorecard.rounding_decimals)

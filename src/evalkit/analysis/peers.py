@@ -9,7 +9,15 @@ only in how ties count, as scipy.stats.percentileofscore's `kind` does):
 - ``weak``: share of peers with a value <= this one (ties count fully);
 - ``strict``: share of peers with a value < this one (ties do not count);
 - ``mean``: the average of weak and strict (ties count half);
-- ``rank``: the average percentage rank of the tied values, (strict count + weak count + 1) / 2 / n.
+- ``rank``: the average percentage rank of the tied values, (strict count + weak count + 1) / 2 / n
+  (pandas ``rank(pct=True)``, method "average");
+- ``excel_inc``: Excel PERCENTRANK.INC of a value in the list, strict count / (n - 1), truncated (not
+  rounded) to 3 significant digits as Excel does by default (a single peer: 100);
+- ``excel_exc``: Excel PERCENTRANK.EXC, (strict count + 1) / (n + 1), truncated to 3 digits;
+- ``pandas_min``: pandas ``rank(method="min", pct=True)``, (strict count + 1) / n;
+- ``pandas_max``: pandas ``rank(method="max", pct=True)``, weak count / n (the same as ``weak``);
+- ``pandas_dense``: pandas ``rank(method="dense", pct=True)``, the dense rank (1 + distinct smaller values)
+  divided by the number of distinct values.
 Peers with no value are not counted; a unit with no value has no percentile.
 """
 
@@ -19,7 +27,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-PERCENTILE_DEFINITIONS = ("weak", "strict", "mean", "rank")
+PERCENTILE_DEFINITIONS = ("weak", "strict", "mean", "rank", "excel_inc", "excel_exc", "pandas_min", "pandas_max",
+                          "pandas_dense")
+_EXCEL_DIGITS = 3  # PERCENTRANK.INC / .EXC's default significance: the result is truncated to 3 digits
 
 
 def group_codes(labels: Sequence[object] | None, n: int) -> np.ndarray:
@@ -77,11 +87,51 @@ def percentile_in_group(values: np.ndarray, groups: np.ndarray, definition: str 
             share = less / n_peers
         elif definition == "mean":
             share = (less + less_equal) / (2.0 * n_peers)
-        else:
+        elif definition == "rank":
             share = (less + less_equal + 1) / (2.0 * n_peers)
-    out = share * 100.0
+        elif definition == "excel_inc":
+            share = np.where(n_peers > 1, less / np.maximum(n_peers - 1, 1), 1.0)
+        elif definition == "excel_exc":
+            share = (less + 1) / (n_peers + 1.0)
+        elif definition == "pandas_min":
+            share = (less + 1) / n_peers
+        elif definition == "pandas_max":
+            share = less_equal / n_peers
+        else:
+            dense, distinct = _dense_ranks(values, groups)
+            share = dense / distinct
+    out = _truncated_percent(share, _EXCEL_DIGITS) if definition.startswith("excel") else share * 100.0
     out[np.isnan(values)] = np.nan
     return out
+
+
+def _truncated_percent(share: np.ndarray, digits: int) -> np.ndarray:
+    """A share cut (towards zero) to `digits` decimals as Excel's PERCENTRANK does, as a percentage
+    (0.3333 -> 33.3); float noise is removed before the cut."""
+    with np.errstate(invalid="ignore"):
+        return np.floor(np.round(share * 10.0 ** digits, 6)) / 10.0 ** (digits - 2)
+
+
+def _dense_ranks(values: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit: its dense rank among its peers (1 + distinct smaller values) and the peers' distinct values."""
+    n = values.shape[0]
+    dense = np.zeros(n)
+    distinct = np.ones(n)
+    if n == 0:
+        return dense, distinct
+    order, g_sorted, starts, _ = sorted_by_group(values, groups)
+    v_sorted = values[order]
+    valid = ~np.isnan(v_sorted)
+    new_group = np.r_[True, g_sorted[1:] != g_sorted[:-1]]
+    new_run = (new_group | np.r_[True, v_sorted[1:] != v_sorted[:-1]]) & valid
+    runs = np.cumsum(new_run)
+    before_group = np.repeat(runs[starts] - new_run[starts], np.diff(np.r_[starts, n]))
+    within = runs - before_group  # dense rank inside the group
+    per_group = np.zeros(int(groups.max()) + 1)
+    np.maximum.at(per_group, g_sorted, np.where(valid, within, 0))
+    dense[order] = within
+    distinct[order] = np.maximum(per_group[g_sorted], 1)
+    return dense, distinct
 
 
 def group_mean_std(values: np.ndarray, groups: np.ndarray, ddof: int = 0) -> tuple[np.ndarray, np.ndarray]:

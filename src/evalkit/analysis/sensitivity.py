@@ -27,7 +27,9 @@ Conventions:
   (ties broken by ``tie_order``, the unit-id order for scorecards), as :mod:`evalkit.scoring.ranking`.
 - Grades per draw from band minimums (highest band first; a total reaches a band when total >= min;
   below every band is "no grade"), then grade caps (a grade no better than the cap) and forced grades
-  (gates and grade vetoes, which do not depend on the weights).
+  (gates and grade vetoes, which do not depend on the weights). A scorecard's draws are graded by the
+  engine's own grading path (:func:`evalkit.scoring.engine.grade_totals`): bands, then the gates and
+  grade vetoes the run hit, then the grade quotas on the draw's totals, exactly as a run grades.
 - Rank percentiles are order statistics (numpy's ``method="inverted_cdf"``): the p-th percentile is the
   smallest rank r with at least p % of the draws at r or better, so it is a rank the unit really took.
   The median is the 50th percentile by the same rule.
@@ -50,7 +52,7 @@ normalise by the group (TOPSIS, VIKOR, SAW with min-max, grey relational) can.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -417,6 +419,7 @@ def weight_sensitivity(
     tie_order: Any = None,
     fragile_threshold: float = 0.9,
     batch_size: int | None = None,
+    grader: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> SensitivityResult:
     """Rank range, rank percentiles and grade probabilities of every unit over all weight draws.
 
@@ -424,7 +427,9 @@ def weight_sensitivity(
     rows of `weights`, or of each group's array). `offset` (per unit) is added to every total and
     `zeroed` units get 0; totals are clipped at 0 and rounded to `decimals` (None: not rounded) by
     `rounding_mode`. `band_mins`, `caps`, `forced`: as :func:`batch_grades` (None: no grades).
-    `ties`, `tie_order`: as :func:`batch_ranks`. See the module docstring for every convention.
+    `ties`, `tie_order`: as :func:`batch_ranks`. `grader` (one draw's totals, shape (units,) -> grade
+    index per unit) replaces :func:`batch_grades` (with `band_mins` still giving the number of bands):
+    a scorecard passes the engine's own grading path, quotas included. See the module docstring.
     """
     check_choice(ties, TIE_RULES, "ties")
     V, A = _check_values(values, available)
@@ -467,7 +472,10 @@ def weight_sensitivity(
         np.maximum(total_max, totals.max(axis=0), out=total_max)
         ranks_all[:, start:stop] = batch_ranks(totals, ties, tie_order=tie_order).T
         if counts is not None:
-            grades = batch_grades(totals, band_mins, caps=caps, forced=forced)
+            if grader is None:
+                grades = batch_grades(totals, band_mins, caps=caps, forced=forced)
+            else:
+                grades = np.stack([grader(row) for row in totals])
             for g in range(n_bands):
                 counts[:, g] += np.count_nonzero(grades == g, axis=0)
             counts[:, n_bands] += np.count_nonzero(grades < 0, axis=0)
@@ -522,6 +530,7 @@ class ScorecardWeights:
     ties: str
     tie_order: np.ndarray
     leaves: tuple[str, ...]
+    grader: Callable[[np.ndarray], np.ndarray] | None = None
 
     def base_weights(self) -> dict[str, dict[str, float]]:
         """Declared weights of every perturbed group: {group name: {child id: weight}}."""
@@ -611,7 +620,21 @@ def scorecard_weights(evaluation: Any, level: str = "top") -> ScorecardWeights:
         offset=offset, zeroed=zeroed, band_mins=band_mins, caps=caps, forced=forced,
         decimals=sc.rounding_decimals, rounding_mode=sc.rounding_mode, ties=sc.ties,
         tie_order=np.argsort(ids, kind="stable"), leaves=tuple(node.id for node in leaves),
+        grader=None if band_mins is None else _run_grader(evaluation),
     )
+
+
+def _run_grader(evaluation: Any) -> Callable[[np.ndarray], np.ndarray]:
+    """One draw's totals -> grades by the engine's grading path (bands, gates and grade vetoes as hit in
+    the run, then quotas on the draw's totals)."""
+    from evalkit.scoring.engine import grade_totals
+
+    sc, units, hits = evaluation.scorecard, evaluation.units, evaluation.grade_masks
+
+    def grade(totals: np.ndarray) -> np.ndarray:
+        return grade_totals(totals, sc, units, {}, {}, hits=hits)[1]
+
+    return grade
 
 
 def scorecard_sensitivity(evaluation: Any, samples: int = 1000, seed: Any = 1, *, mode: str = "dirichlet",
@@ -632,6 +655,7 @@ def scorecard_sensitivity(evaluation: Any, samples: int = 1000, seed: Any = 1, *
         sw.values, draws, tree=sw.tree, available=sw.available, scale=sw.scale, offset=sw.offset, zeroed=sw.zeroed,
         decimals=sw.decimals, rounding_mode=sw.rounding_mode, band_mins=sw.band_mins, caps=sw.caps, forced=sw.forced,
         ties=sw.ties, tie_order=sw.tie_order, fragile_threshold=fragile_threshold, batch_size=batch_size,
+        grader=sw.grader,
     )
 
 

@@ -13,7 +13,7 @@ import sys
 from evalkit.cli.common import number_in, render
 from evalkit.cli.methods_output import json_text
 from evalkit.errors import DefinitionError
-from evalkit.methods import AHP_METHODS, RI_TABLES
+from evalkit.methods.ahp import AHP_METHODS, LAMBDA_METHODS, RI_TABLES
 from evalkit.methods.ahp_report import AhpReport, ahp_from_file
 
 METHOD_TEXT = {"eigen": "特征向量法 principal eigenvector", "geometric": "几何平均法 geometric mean",
@@ -32,7 +32,11 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
     p.add_argument("--method", choices=AHP_METHODS, default="eigen",
                    help="priority vector: principal eigenvector (default), row geometric mean, or column-normalised row mean")
     p.add_argument("--ri-table", choices=tuple(RI_TABLES), default="saaty",
-                   help="random-index table for CR (default saaty: Saaty 1980)")
+                   help="random-index table for CR (default saaty: Saaty 1980; saaty_2005 as AHPy, tummala_ling as "
+                        "pymcdm, donegan_dodd, alonso_lamata, cn_1000)")
+    p.add_argument("--lambda", dest="lambda_method", choices=LAMBDA_METHODS, default="eigen",
+                   help="lambda_max: the principal eigenvalue (default) or mean_ratio, mean((Aw)_i / w_i) with the "
+                        "method's weights (the sum-product estimate)")
     p.add_argument("--threshold", type=number_in(0, 1, open_low=True), default=0.1,
                    help="CR below this is consistent (default 0.1)")
     p.add_argument("--strict", action="store_true", help="exit 2 when the matrix is not consistent")
@@ -41,7 +45,8 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
 
 
 def cmd_ahp(args: argparse.Namespace) -> int:
-    report = ahp_from_file(args.file, method=args.method, ri_table=args.ri_table, threshold=args.threshold)
+    report = ahp_from_file(args.file, method=args.method, ri_table=args.ri_table, threshold=args.threshold,
+                           lambda_method=args.lambda_method)
     sys.stdout.write(json_text(report.to_dict()) if args.format == "json" else ahp_text(args, report))
     if report.warning:
         print(f"evalkit: warning: {report.warning}", file=sys.stderr)

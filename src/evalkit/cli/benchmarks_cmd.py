@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from evalkit.analysis.benchmarks import QUANTILE_METHODS
 from evalkit.cli.common import check_output, emit, number_in, render
 from evalkit.cli.figures import data_inputs, heading, json_text, lang_of, load, number, text
 
@@ -25,6 +26,9 @@ def add_commands(sub: Any, plugin_options: argparse.ArgumentParser) -> None:
                    help="all (default), type, parent, level (depth in the unit hierarchy) or a column of the units file")
     p.add_argument("--percentile", type=number_in(0, 100), action="append", metavar="Q",
                    help="add the Q-th percentile of performance (repeatable; default 75 and 90)")
+    p.add_argument("--quantile-method", choices=QUANTILE_METHODS, default="linear",
+                   help="numpy.percentile's method for the pQ benchmarks (default linear, as Excel PERCENTILE.INC; "
+                        "weibull as PERCENTILE.EXC; hazen, median_unbiased, inverted_cdf, ... as Hyndman & Fan)")
     p.add_argument("--benchmark-unit", action="append", default=[], metavar="ID",
                    help="a designated benchmark unit (标杆单位), compared with the units of its peer group (repeatable)")
     p.add_argument("--standards", metavar="FILE",
@@ -41,6 +45,7 @@ def cmd_benchmarks(args: argparse.Namespace) -> int:
     scorecard, data, registry = load(args)
     report = benchmark_report(scorecard, data, indicators=args.indicator, peer_group=args.peer_group,
                               percentiles=args.percentile, designated=args.benchmark_unit, standards=args.standards,
+                              quantile_method=args.quantile_method,
                               unit=args.unit, registry=registry, units_source=args.units)
     if args.format == "json":
         content = json_text(report.to_dict())

@@ -24,7 +24,9 @@ from evalkit.methods.inputs import FUZZY_GRADES
 
 OPERATOR_TEXT = {
     "weighted_average": "加权平均型 M(·,+): b_k = Σ_j w_j r_jk",
-    "max_min": "主因素决定型 M(∧,∨): b_k = max_j min(w_j, r_jk), 归一化 normalised to sum 1",
+    "max_min": "主因素决定型 M(∧,∨): b_k = max_j min(w_j, r_jk)",
+    "product_max": "主因素突出型 M(·,∨): b_k = max_j w_j r_jk",
+    "min_bounded_sum": "M(∧,⊕): b_k = min(1, Σ_j min(w_j, r_jk))",
 }
 
 
@@ -54,7 +56,11 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
     p.add_argument("--grade-values", metavar="V1,V2,...",
                    help="one number per grade (e.g. 95,85,70,50): score = membership . values; without it no score or rank")
     p.add_argument("--operator", choices=FUZZY_OPERATORS, default="weighted_average",
-                   help="weighted_average (default): b_k = sum_j w_j r_jk; max_min: b_k = max_j min(w_j, r_jk), normalised to sum 1")
+                   help="weighted_average (default): b_k = sum_j w_j r_jk; max_min: b_k = max_j min(w_j, r_jk); "
+                        "product_max: max_j w_j r_jk; min_bounded_sum: min(1, sum_j min(w_j, r_jk)); the last three "
+                        "normalised to sum 1 unless --unnormalized")
+    p.add_argument("--unnormalized", action="store_true",
+                   help="keep B of max_min, product_max or min_bounded_sum as computed (textbook examples print it so)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")
     p.set_defaults(handler=cmd_fuzzy)
@@ -84,7 +90,7 @@ def cmd_fuzzy(args: argparse.Namespace) -> int:
     check_output(args, [args.ballots, args.weights_file])
     report = fuzzy_from_files(args.ballots, registry_from(args), weights=args.weights, weights_file=args.weights_file,
                               normalize_weights=args.normalize_weights, grades=args.grades, grade_values=args.grade_values,
-                              operator=args.operator, notify=print_notice)
+                              operator=args.operator, notify=print_notice, normalize=not args.unnormalized)
     text = report_text(args, report, fuzzy_text)
     emit(args, text, f"{len(report.ballots.units)} units, format {args.format}")
     return 0
@@ -114,7 +120,9 @@ def fuzzy_text(args: argparse.Namespace, doc: dict) -> str:
         cells += [f"{u['membership'][g]:.4f}" for g in grades] + [Text(u["grade"])]
         cells += [f"{u['score']:.2f}"] if scored else []
         table.add_row(*cells)
-    lines = [f"隶属度 membership B = W o R, 算子 operator {doc['operator']}: {OPERATOR_TEXT[doc['operator']]}",
+    lines = [f"隶属度 membership B = W o R, 算子 operator {doc['operator']}: {OPERATOR_TEXT[doc['operator']]}"
+             + ("" if doc["operator"] == "weighted_average" else
+                ("，归一化 normalised to sum 1" if doc["normalized"] else "，未归一化 not normalised")),
              f"权重 weights ({doc['weights_from']}): " + ", ".join(f"{c} {w:.4f}" for c, w in doc["weights"].items()),
              "等次 grade: 最大隶属度原则 the grade of largest membership (a tie goes to the grade listed first)"]
     if scored:

@@ -22,7 +22,7 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
         description="Rank the units of DATA, a wide table (one row per unit: a unit column, also 单位 or 编号, "
                     "and one numeric column per criterion; .csv, .xlsx or .json). Weights: --weights W1,W2,... "
                     "(summing to 1 or to 100; other sums are refused unless --normalize-weights), "
-                    "--weights entropy|critic|std (objective weights from the data), or --weights-file FILE "
+                    "--weights entropy|critic|std (objective weights from the data; entropy-raw, std-raw: on the raw data, no min-max), or --weights-file FILE "
                     "(a list, a mapping criterion: weight, or an AHP matrix with labels). Ties share the best "
                     "rank (1224).")
     p.add_argument("data", metavar="DATA", help="the decision matrix: one row per unit, one column per criterion")
@@ -30,7 +30,7 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
                    help="saw (weighted sum), topsis, vikor (compromise; lower Q is better) or grey (grey relational grade)")
     weights = p.add_mutually_exclusive_group(required=True)
     weights.add_argument("--weights", metavar="SPEC",
-                         help="W1,W2,... in criterion order (fractions such as 1/3 allowed), or entropy, critic or std")
+                         help="W1,W2,... in criterion order (fractions such as 1/3 allowed), or entropy, critic, std, entropy-raw or std-raw")
     weights.add_argument("--weights-file", metavar="FILE", help="weights in YAML/JSON, or an AHP matrix file with labels")
     p.add_argument("--normalize-weights", action="store_true",
                    help="divide the weights by their sum when it is neither 1 nor 100 (a note says so)")
@@ -39,7 +39,10 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
     p.add_argument("--criteria", metavar="C1,C2,...", help="use only these columns, in this order (default: every column but the unit and name)")
     p.add_argument("--units", metavar="FILE", help="units file (id, name, ...): names for the table; every unit must be in both files")
     p.add_argument("--normalization", metavar="NAME",
-                   help="saw: minmax (default) or max; topsis: vector (default) or minmax; grey: minmax (default) or max")
+                   help="saw: minmax (default), max, sum, max_complement or vector_complement; topsis: vector "
+                        "(default) or any of saw's; grey: minmax (default) or max")
+    p.add_argument("--entropy-shift", type=number_in(0, float("inf")), metavar="C",
+                   help="entropy weights: add C to every (normalised or raw) value before the proportions (平移)")
     p.add_argument("--v", type=number_in(0, 1), help="VIKOR: weight of group utility S against regret R (default 0.5)")
     p.add_argument("--rho", type=number_in(0, 1, open_low=True), help="grey: distinguishing coefficient (default 0.5)")
     p.add_argument("--check-reversal", action="store_true",
@@ -58,7 +61,8 @@ def cmd_rank(args: argparse.Namespace) -> int:
     report = rank_units(args.data, registry_from(args), args.method, weights=args.weights, weights_file=args.weights_file,
                         normalize_weights=args.normalize_weights, direction=args.direction, criteria=args.criteria,
                         units=args.units, normalization=args.normalization, v=args.v, rho=args.rho,
-                        check_reversal=args.check_reversal, remove=args.remove, notify=print_notice)
+                        check_reversal=args.check_reversal, remove=args.remove, notify=print_notice,
+                        entropy_shift=args.entropy_shift)
     text = report_text(args, report, rank_text)
     emit(args, text, f"{len(report.matrix.units)} units, format {args.format}")
     return 0

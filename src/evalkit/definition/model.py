@@ -192,6 +192,7 @@ class Scorecard:
     rounding_decimals: int = 2
     rounding_mode: str = "half_up"
     ties: str = "min"
+    rounding_stage: str = attrs.field(default="item", kw_only=True)  # "item": every step; "total": only the total
     total_points: float | None = None
     source: str | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)

@@ -171,7 +171,8 @@ def resolve_ahp(document: Document) -> tuple[Document, list[Problem], list[Probl
         labels = [c["id"] for c in children]
         try:
             result = ahp(spec["matrix"], method=spec.get("method", "eigen"), ri_table=spec.get("ri_table", "saaty"),
-                         threshold=spec.get("threshold", 0.1), labels=labels)
+                         threshold=spec.get("threshold", 0.1), labels=labels,
+                         lambda_method=spec.get("lambda_method", "eigen"))
         except DefinitionError as exc:
             problems.extend(_repath(resolved, here, p) for p in exc.problems)
             continue
@@ -662,7 +663,7 @@ def build(document: Document, registry: Registry) -> Scorecard:
     return Scorecard(
         id=data["id"], name=Label.of(data["name"]), version=None if data.get("version") is None else document.text_of(("version",), data["version"]),
         period=str(data["period"]), dimensions=dimensions, indicators=indicators, grading=grading,
-        rounding_decimals=int(rounding.get("decimals", 2)), rounding_mode=rounding.get("mode", "half_up"),
+        rounding_decimals=int(rounding.get("decimals", 2)), rounding_mode=rounding.get("mode", "half_up"), rounding_stage=rounding.get("stage", "item"),
         ties=data.get("ranking", {}).get("ties", "min"), total_points=float(total), source=document.source, raw=data,
         registry=registry, derived=derived, **_adjustments(data),
         effective_from=_text_or_none(data.get("effective", {}).get("from")),

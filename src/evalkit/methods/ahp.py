@@ -10,8 +10,10 @@ Conventions (each is a parameter with this default):
 - Priority vector ``method``: ``"eigen"`` (default; principal right eigenvector from numpy.linalg.eig,
   real part, normalised to sum 1), ``"geometric"`` (row geometric means, normalised) or ``"arithmetic"``
   (each column divided by its sum, then row means).
-- ``lambda_max`` is always the principal eigenvalue of the matrix (whatever the weight method; the
-  textbook shortcut mean((A w)_i / w_i) is not used). CI = (lambda_max - n) / (n - 1);
+- ``lambda_max`` is the principal eigenvalue of the matrix by default (``lambda_method="eigen"``,
+  whatever the weight method). ``lambda_method="mean_ratio"`` uses the estimate mean_i((A w)_i / w_i)
+  with the weights w of the chosen method, as the sum-product (和积法) and root (方根法) methods of
+  Chinese AHP textbooks do; for the eigenvector weights both are the same. CI = (lambda_max - n) / (n - 1);
   CR = CI / RI(n) from a NAMED random-index table (``RI_TABLES``, default ``"saaty"``); for n <= 2,
   CI = CR = 0. ``consistent`` means CR < ``threshold`` (default 0.1, strict).
 """
@@ -32,6 +34,7 @@ from .arrays import check_choice, readonly, to_list
 
 __all__ = [
     "AHP_METHODS",
+    "LAMBDA_METHODS",
     "RI_SOURCES",
     "RI_TABLES",
     "SAATY_SCALE",
@@ -49,6 +52,8 @@ __all__ = [
 ]
 
 AHP_METHODS = ("eigen", "geometric", "arithmetic")
+LAMBDA_METHODS = ("eigen", "mean_ratio")
+"""How lambda_max is found: the principal eigenvalue, or mean_i((A w)_i / w_i) with the method's weights."""
 
 # Random consistency index RI(n), indexed by n - 1 (n = 1, 2, ...).
 RI_TABLES: dict[str, tuple[float, ...]] = {
@@ -69,12 +74,33 @@ RI_TABLES: dict[str, tuple[float, ...]] = {
         0.0, 0.0, 0.52, 0.89, 1.12, 1.26, 1.36, 1.41,
         1.46, 1.49, 1.52, 1.54, 1.56, 1.58, 1.59,
     ),
+    # Saaty, T. L. (2005). Theory and Applications of the Analytic Network Process. RWS Publications, p. 31;
+    # n = 1..15, the table AHPy uses with random_index="saaty" (AHPy 2.0, ahpy.py).
+    "saaty_2005": (
+        0.0, 0.0, 0.52, 0.89, 1.11, 1.25, 1.35, 1.40,
+        1.45, 1.49, 1.52, 1.54, 1.56, 1.58, 1.59,
+    ),
+    # Tummala, V. M. R. & Ling, H. (1998). A note on the computation of the mean random consistency index
+    # of the AHP. Theory and Decision 44(3), 221-230; n = 1..15, pymcdm's AHP.RI_M (pymcdm 1.x).
+    "tummala_ling": (
+        0.0, 0.0, 0.5799, 0.8921, 1.1159, 1.2358, 1.3322, 1.3952,
+        1.4537, 1.4882, 1.5117, 1.5356, 1.5571, 1.5714, 1.5831,
+    ),
+    # Donegan, H. A. & Dodd, F. J. (1991). A note on Saaty's random indexes. Mathematical and Computer
+    # Modelling 15(10), 135-137; n = 1..20, AHPy's default table (random_index="dd").
+    "donegan_dodd": (
+        0.0, 0.0, 0.4914, 0.8286, 1.0591, 1.1797, 1.2519, 1.3171, 1.3733, 1.4055,
+        1.4213, 1.4497, 1.4643, 1.4822, 1.4969, 1.5078, 1.5153, 1.5262, 1.5313, 1.5371,
+    ),
 }
 
 RI_SOURCES: dict[str, str] = {
     "saaty": "Saaty (1980), The Analytic Hierarchy Process, McGraw-Hill",
     "alonso_lamata": "Alonso & Lamata (2006), Int. J. Uncertainty, Fuzziness and Knowledge-Based Systems 14(4)",
     "cn_1000": "Chinese textbook table from 1000 random matrices per order (commonly credited to Xu Shubai, 1988)",
+    "saaty_2005": "Saaty (2005), Theory and Applications of the Analytic Network Process, RWS Publications, p. 31 (AHPy 'saaty')",
+    "tummala_ling": "Tummala & Ling (1998), Theory and Decision 44(3), 221-230 (pymcdm AHP.RI_M)",
+    "donegan_dodd": "Donegan & Dodd (1991), Mathematical and Computer Modelling 15(10), 135-137 (AHPy default 'dd')",
 }
 
 SAATY_SCALE: tuple[float, ...] = tuple([1.0 / k for k in range(9, 1, -1)] + [float(k) for k in range(1, 10)])
@@ -110,6 +136,7 @@ class AhpResult:
     ri_table: str
     threshold: float = 0.1
     labels: tuple[str, ...] | None = None
+    lambda_method: str = "eigen"
 
     def as_mapping(self) -> dict[str, float]:
         """Weights keyed by label (labels must have been given)."""
@@ -130,6 +157,7 @@ class AhpResult:
             "method": self.method,
             "ri_table": self.ri_table,
             "ri_source": RI_SOURCES[self.ri_table],
+            **({"lambda_method": self.lambda_method} if self.lambda_method != "eigen" else {}),
         }
 
 
@@ -448,14 +476,17 @@ def ahp(
     *,
     reciprocal_tol: float = 1e-2,
     scale_max: float | None = 9.0,
+    lambda_method: str = "eigen",
 ) -> AhpResult:
     """Weights, lambda_max, CI, RI, CR of a pairwise comparison matrix (see the module conventions).
 
     ``matrix`` may be an array or nested lists with numbers or "a/b" texts; it is checked by
     :func:`pairwise_matrix`. CR = CI / RI with RI from the named ``ri_table``; n <= 2 gives CR = 0.
-    ``consistent`` is CR < ``threshold``.
+    ``consistent`` is CR < ``threshold``. ``lambda_method``: ``"eigen"`` (the principal eigenvalue) or
+    ``"mean_ratio"`` (mean_i((A w)_i / w_i) with this method's weights, the textbook sum-product estimate).
     """
     check_choice(method, AHP_METHODS, "method")
+    check_choice(lambda_method, LAMBDA_METHODS, "lambda_method")
     check_choice(ri_table, tuple(RI_TABLES), "ri_table")
     A = pairwise_matrix(matrix, reciprocal_tol=reciprocal_tol, scale_max=scale_max)
     n = A.shape[0]
@@ -466,6 +497,8 @@ def ahp(
     ri = random_index(n, ri_table)
     lam, eigvec = principal_eigen(A)
     weights = eigvec if method == "eigen" else priority_vector(A, method)
+    if lambda_method == "mean_ratio":
+        lam = float(np.mean((A @ weights) / weights))
     if n <= 2:
         ci = 0.0
         cr = 0.0
@@ -483,6 +516,7 @@ def ahp(
         ri_table=ri_table,
         threshold=float(threshold),
         labels=labels,
+        lambda_method=lambda_method,
     )
 
 

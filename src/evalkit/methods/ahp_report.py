@@ -59,12 +59,14 @@ class AhpReport:
         return out
 
 
-def ahp_from_file(path: str | Path, *, method: str = "eigen", ri_table: str = "saaty", threshold: float = 0.1) -> AhpReport:
+def ahp_from_file(path: str | Path, *, method: str = "eigen", ri_table: str = "saaty", threshold: float = 0.1,
+                  lambda_method: str = "eigen") -> AhpReport:
     """Read an AHP matrix file (YAML or JSON) and compute its weights, lambda_max, CI and CR."""
     source = str(path)
     m = read_ahp_matrix(path)
     try:
-        result = ahp(m.matrix, method=method, ri_table=ri_table, threshold=threshold, labels=m.labels)
+        result = ahp(m.matrix, method=method, ri_table=ri_table, threshold=threshold, labels=m.labels,
+                     lambda_method=lambda_method)
     except DefinitionError as exc:  # the RI table does not cover this many criteria: say which option
         raise DefinitionError([attrs.evolve(p, source=source, path="--ri-table") if p.path == "ri_table" else p
                                for p in exc.problems]) from None

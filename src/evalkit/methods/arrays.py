@@ -258,11 +258,13 @@ def competition_rank(scores: np.ndarray, higher_is_better: bool = True) -> np.nd
 
 
 def to_list(value: Any) -> Any:
-    """Arrays and numpy scalars to plain Python values for JSON."""
+    """Arrays and numpy scalars to plain Python values for JSON (a float -0.0 becomes 0.0)."""
     if isinstance(value, np.ndarray):
-        return value.tolist()
+        return (value + 0.0).tolist() if value.dtype.kind == "f" else value.tolist()
     if isinstance(value, np.generic):
-        return value.item()
+        return value.item() + 0.0 if isinstance(value, np.floating) else value.item()
+    if isinstance(value, float):
+        return value + 0.0
     return value
 
 

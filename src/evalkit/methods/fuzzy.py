@@ -8,7 +8,13 @@ Conventions:
   least one ballot. R is the ballots with each criterion's row divided by its sum (rows sum to 1).
 - ``operator``: ``"weighted_average"`` (default, M(., +)): b_k = sum_j w_j r_jk, which already sums to 1;
   ``"max_min"`` (Zadeh, M(and, or)): b_k = max_j min(w_j, r_jk), then divided by its sum so that the
-  membership vector sums to 1 (the raw vector is kept in ``raw_membership``).
+  membership vector sums to 1 (the raw vector is kept in ``raw_membership``);
+  ``"product_max"`` (M(., or)): b_k = max_j w_j r_jk; ``"min_bounded_sum"`` (M(and, bounded sum)):
+  b_k = min(1, sum_j min(w_j, r_jk)); both divided by their sum like ``max_min``. The three operators
+  besides the weighted average are the ones of Wang Peizhuang's fuzzy comprehensive evaluation
+  (汪培庄《模糊集合论及其应用》, 1983) found in Chinese textbooks. ``normalize=False`` keeps the raw vector as
+  the membership (the unnormalised B that textbook worked examples print); the grade and the score then
+  come from it.
 - Grade = the grade of largest membership (maximum-membership principle); on a tie the grade listed
   first wins, so list grades in a deliberate order (e.g. best first).
 - With ``grade_values`` (one number per grade, higher = better, e.g. 95/85/75/60) the score is
@@ -30,7 +36,7 @@ from .arrays import as_float_array, as_weights, check_choice, competition_rank, 
 
 __all__ = ["FUZZY_OPERATORS", "FuzzyResult", "fuzzy_evaluation", "membership_matrix"]
 
-FUZZY_OPERATORS = ("weighted_average", "max_min")
+FUZZY_OPERATORS = ("weighted_average", "max_min", "product_max", "min_bounded_sum")
 
 
 @attrs.frozen(eq=False)
@@ -44,6 +50,7 @@ class FuzzyResult:
     scores: np.ndarray | None
     rank: np.ndarray | None
     operator: str
+    normalized: bool = True
 
     def to_dict(self) -> dict:
         return result_to_dict(self, method="fuzzy_evaluation")
@@ -75,6 +82,7 @@ def fuzzy_evaluation(
     grade_values: Any = None,
     grades: Sequence[str] | None = None,
     operator: str = "weighted_average",
+    normalize: bool = True,
 ) -> FuzzyResult:
     """B = W o R for every unit, the grade of largest membership and (with grade values) a score.
 
@@ -91,8 +99,13 @@ def fuzzy_evaluation(
         raw = np.einsum("j,ujk->uk", w, R)
         membership = raw.copy()
     else:
-        raw = np.minimum(w[None, :, None], R).max(axis=1)
-        membership = raw / raw.sum(axis=1, keepdims=True)
+        if operator == "max_min":
+            raw = np.minimum(w[None, :, None], R).max(axis=1)
+        elif operator == "product_max":
+            raw = (w[None, :, None] * R).max(axis=1)
+        else:
+            raw = np.minimum(1.0, np.minimum(w[None, :, None], R).sum(axis=1))
+        membership = raw / raw.sum(axis=1, keepdims=True) if normalize else raw.copy()
     grade_index = np.argmax(membership, axis=1)
     grade_labels: tuple[str, ...] | None = None
     if grades is not None:
@@ -115,4 +128,5 @@ def fuzzy_evaluation(
         scores=scores,
         rank=rank,
         operator=operator,
+        normalized=bool(normalize) or operator == "weighted_average",
     )

@@ -32,6 +32,7 @@ from evalkit.methods.weight_input import (
     weights_in_order,
 )
 from evalkit.plugins.manager import Registry, registry_or_default
+from evalkit.scoring.rounding import json_number
 
 __all__ = ["FuzzyReport", "fuzzy_from_files", "parse_grade_values", "parse_grades"]
 
@@ -116,7 +117,7 @@ class FuzzyReport:
                                    "name": ballots.names[i], "grade": labels[i],
                                    "score": float(scores[i]) if scores is not None else None,
                                    "membership": dict(zip(grades, result.membership[i].tolist()))}
-            if self.operator == "max_min":
+            if self.operator != "weighted_average":
                 row["raw_membership"] = dict(zip(grades, result.raw_membership[i].tolist()))
             row["votes"] = {c: {g: float(v) for g, v in zip(grades, ballots.counts[i, j].tolist())}
                             for j, c in enumerate(ballots.criteria)}
@@ -125,12 +126,13 @@ class FuzzyReport:
         return {
             "method": "fuzzy_evaluation",
             "operator": self.operator,
+            "normalized": self.result.normalized,
             "source": ballots.source,
             "ballots": "counts per grade" if ballots.counted else "one row per ballot",
             "grades": list(grades),
             "grade_values": dict(zip(grades, self.grade_values.tolist())) if self.grade_values is not None else None,
             "criteria": list(ballots.criteria),
-            "weights": dict(zip(ballots.criteria, self.weights.tolist())),
+            "weights": dict(zip(ballots.criteria, (json_number(w) for w in self.weights.tolist()))),
             "weights_from": self.weights_from,
             "units": units,
         }
@@ -151,7 +153,8 @@ class FuzzyReport:
 def fuzzy_from_files(ballots: str | Path, registry: Registry | None = None, *, weights: str | Sequence[float] | None = None,
                      weights_file: str | Path | None = None, normalize_weights: bool = False,
                      grades: str | Sequence[str] = FUZZY_GRADES, grade_values: str | Sequence[float] | None = None,
-                     operator: str = "weighted_average", notify: Notify | None = None) -> FuzzyReport:
+                     operator: str = "weighted_average", notify: Notify | None = None,
+                     normalize: bool = True) -> FuzzyReport:
     """Read a ballots file and evaluate every unit: membership in each grade, the grade and (with grade values) score and rank.
 
     Give exactly one of `weights` (text "0.4,0.2,..." or "NAME=W,...", or numbers in the ballots' criterion
@@ -179,6 +182,6 @@ def fuzzy_from_files(ballots: str | Path, registry: Registry | None = None, *, w
         assert weights_file is not None
         given = read_weights_file(weights_file, read.criteria, normalize_weights, notify=tell)
         w, weights_from = given.weights, given.described
-    result = fuzzy_evaluation(w, read.counts, values, names, operator=operator)
+    result = fuzzy_evaluation(w, read.counts, values, names, operator=operator, normalize=normalize)
     return FuzzyReport(ballots=read, grade_values=values, weights=w, weights_from=weights_from, operator=operator,
                        result=result, notices=tuple(notices))

@@ -39,6 +39,7 @@ class GreyResult:
     delta_max: float
     normalization: str
     coefficients: np.ndarray | None = None
+    delta: np.ndarray | None = None  # Delta_ij = |x0_j - x_ij|, the distance to the reference series (units x criteria)
 
     @property
     def grades(self) -> np.ndarray:
@@ -60,7 +61,8 @@ def grey_relational(
     """Grey relational grade of every unit (row of X) to the ideal series; see module conventions.
 
     ``weights`` >= 0 summing to 1 (pass equal weights 1/m for Deng's plain mean); ``rho`` is the
-    distinguishing coefficient in (0, 1]. ``return_coefficients`` keeps the (n_units, n_criteria) xi matrix.
+    distinguishing coefficient in (0, 1]. ``return_coefficients`` keeps the (n_units, n_criteria) xi matrix
+    and the Delta matrix (distances to the reference series) behind it.
     """
     check_choice(normalization, GREY_NORMALIZATIONS, "normalization")
     A = as_matrix(X)
@@ -71,6 +73,7 @@ def grey_relational(
     Y = minmax_normalize(A, higher) if normalization == "minmax" else max_normalize(A, higher)
     reference = Y.max(axis=0)
     delta = np.subtract(reference, Y, out=Y)  # >= 0 because the reference is the column maximum
+    delta_matrix = delta + 0.0 if return_coefficients else None
     d_min = float(delta.min())
     d_max = float(delta.max())
     if d_max == 0:
@@ -88,4 +91,5 @@ def grey_relational(
         delta_max=d_max,
         normalization=normalization,
         coefficients=readonly(xi) if return_coefficients else None,
+        delta=None if delta_matrix is None else readonly(delta_matrix),
     )

@@ -24,8 +24,8 @@ from evalkit.methods.arrays import to_list
 from evalkit.methods.grey import grey_relational
 from evalkit.methods.matrix_input import DecisionMatrix, read_matrix
 from evalkit.methods.reversal import ReversalCheck, rank_reversals, removal_indices
-from evalkit.methods.saw import saw
-from evalkit.methods.topsis import topsis
+from evalkit.methods.saw import SAW_NORMALIZATIONS, saw
+from evalkit.methods.topsis import TOPSIS_NORMALIZATIONS, topsis
 from evalkit.methods.vikor import vikor
 from evalkit.methods.weight_input import (
     OBJECTIVE_WEIGHTS,
@@ -39,12 +39,13 @@ from evalkit.methods.weight_input import (
 )
 from evalkit.methods.weights import critic_weights, entropy_weights, std_weights
 from evalkit.plugins.manager import Registry, registry_or_default
+from evalkit.scoring.rounding import json_number
 
 __all__ = ["EXTRA_COLUMNS", "MAX_REVERSAL_UNITS", "NORMALIZATIONS", "RANK_METHODS", "SCORE_NAMES", "RankReport",
            "check_rank_options", "rank_matrix", "rank_units"]
 
 RANK_METHODS = ("saw", "topsis", "vikor", "grey")
-NORMALIZATIONS = {"saw": ("minmax", "max"), "topsis": ("vector", "minmax"), "grey": ("minmax", "max"), "vikor": ()}
+NORMALIZATIONS = {"saw": SAW_NORMALIZATIONS, "topsis": TOPSIS_NORMALIZATIONS, "grey": ("minmax", "max"), "vikor": ()}
 MAX_REVERSAL_UNITS = 2000  # removing each of n units in turn costs n re-rankings and n^2 comparisons each
 SCORE_NAMES = {
     "saw": ("综合得分 Score", "weighted sum of normalised values (higher is better)"),
@@ -54,7 +55,9 @@ SCORE_NAMES = {
 }
 EXTRA_COLUMNS = {"topsis": (("d_best", "D+"), ("d_worst", "D-")), "vikor": (("s", "S"), ("r", "R"))}
 OBJECTIVE_FROM = {"entropy": "entropy weights from the data (熵权法)", "critic": "CRITIC weights from the data",
-                  "std": "standard-deviation weights from the data (标准离差法)"}
+                  "std": "standard-deviation weights from the data (标准离差法)",
+                  "entropy-raw": "entropy weights from the raw data, no min-max (熵权法, as pymcdm)",
+                  "std-raw": "standard-deviation weights from the raw data, no min-max (标准离差法, as pymcdm)"}
 
 
 def check_rank_options(method: str, normalization: str | None = None, v: float | None = None, rho: float | None = None) -> None:
@@ -73,6 +76,32 @@ def check_rank_options(method: str, normalization: str | None = None, v: float |
         raise UsageError("--rho applies to --method grey only")
 
 
+def _weights_detail(derived: Any, dm: DecisionMatrix) -> dict[str, Any]:
+    """The figures behind objective weights, per criterion (and per unit for entropy's p_ij), named as in the
+    literature: e_j and d_j (entropy), sigma_j, the conflict sum_k (1 - r_jk) and C_j (CRITIC), sigma_j (std)."""
+    doc = derived.to_dict()
+    out: dict[str, Any] = {"method": doc["method"]}
+    for key, value in doc.items():
+        if key in ("method", "weights"):
+            continue
+        if key == "proportions" and value is not None:
+            out["p"] = dict(zip(dm.units, value))
+        elif key == "correlation":
+            out["correlation"] = {c: dict(zip(dm.criteria, row)) for c, row in zip(dm.criteria, value)}
+        elif isinstance(value, list):
+            out[key] = dict(zip(dm.criteria, value))
+        else:
+            out[key] = value
+    return out
+
+
+def _by_unit(matrix: np.ndarray | None, units: Sequence[str]) -> dict[str, list] | None:
+    """A units x criteria matrix as JSON: each unit's row (in criterion order), -0.0 shown as 0."""
+    if matrix is None:
+        return None
+    return dict(zip(units, to_list(matrix)))
+
+
 def rank_matrix(method: str, X: np.ndarray, weights: np.ndarray, higher: np.ndarray, *, normalization: str | None = None,
                 v: float | None = None, rho: float | None = None) -> Any:
     """Run one ranking method on a decision matrix with each method's default normalisation, v and rho."""
@@ -82,7 +111,8 @@ def rank_matrix(method: str, X: np.ndarray, weights: np.ndarray, higher: np.ndar
         return topsis(X, weights, higher, normalization=normalization or "vector")
     if method == "vikor":
         return vikor(X, weights, higher, v=0.5 if v is None else v)
-    return grey_relational(X, weights, higher, rho=0.5 if rho is None else rho, normalization=normalization or "minmax")
+    return grey_relational(X, weights, higher, rho=0.5 if rho is None else rho, normalization=normalization or "minmax",
+                           return_coefficients=True)
 
 
 def _about_file(exc: DataError, dm: DecisionMatrix) -> DataError:
@@ -126,6 +156,7 @@ class RankReport:
     result: Any  # SawResult, TopsisResult, VikorResult or GreyResult
     reversal: ReversalCheck | None = None
     notices: tuple[Notice, ...] = ()
+    derived: Any = None  # EntropyWeights, CriticWeights or StdWeights when the weights came from the data
 
     def to_dict(self) -> dict:
         """The JSON document of `evalkit rank --format json`: units best first, ties by unit id."""
@@ -135,19 +166,22 @@ class RankReport:
         extras = EXTRA_COLUMNS.get(method, ())
         units = []
         for i in order.tolist():
-            row = {"rank": int(result.rank[i]), "unit": dm.units[i], "name": self.names[i], "score": float(result.scores[i])}
+            row = {"rank": int(result.rank[i]), "unit": dm.units[i], "name": self.names[i], "score": float(result.scores[i]) + 0.0}
             for key, _ in extras:
-                row[key] = float(getattr(result, key)[i])
+                row[key] = float(getattr(result, key)[i]) + 0.0
             units.append(row)
         details: dict[str, Any] = {}
         if method == "topsis":
-            details = {"ideal": to_list(result.ideal), "anti_ideal": to_list(result.anti_ideal)}
+            details = {"ideal": to_list(result.ideal), "anti_ideal": to_list(result.anti_ideal),
+                       "weighted": _by_unit(result.weighted, dm.units)}
         elif method == "vikor":
-            details = {"v": result.v, "dq": result.dq, "acceptable_advantage": result.acceptable_advantage,
+            details = {"v": result.v, "dq": result.dq, "f_best": to_list(result.f_best),
+                       "f_worst": to_list(result.f_worst), "acceptable_advantage": result.acceptable_advantage,
                        "acceptable_stability": result.acceptable_stability,
                        "compromise": [dm.units[k] for k in result.compromise.tolist()]}
         elif method == "grey":
-            details = {"rho": result.rho, "delta_min": result.delta_min, "delta_max": result.delta_max}
+            details = {"rho": result.rho, "delta_min": result.delta_min, "delta_max": result.delta_max,
+                       "delta": _by_unit(result.delta, dm.units), "coefficients": _by_unit(result.coefficients, dm.units)}
         doc = {
             "method": method,
             "normalization": getattr(result, "normalization", None),
@@ -155,8 +189,9 @@ class RankReport:
             "score": {"name": SCORE_NAMES[method][1], "higher_is_better": method != "vikor"},
             "criteria": list(dm.criteria),
             "direction": ["higher" if h else "lower" for h in self.higher.tolist()],
-            "weights": dict(zip(dm.criteria, self.weights.tolist())),
+            "weights": dict(zip(dm.criteria, (json_number(w) for w in self.weights.tolist()))),
             "weights_from": self.weights_from,
+            **({"weights_detail": _weights_detail(self.derived, dm)} if self.derived is not None else {}),
             "units": units,
             "details": details,
         }
@@ -181,7 +216,7 @@ def rank_units(data: str | Path, registry: Registry | None, method: str, *, weig
                direction: str | Sequence[str] | None = None, criteria: str | Sequence[str] | None = None,
                units: str | Path | None = None, normalization: str | None = None, v: float | None = None,
                rho: float | None = None, check_reversal: bool = False, remove: Sequence[str] = (),
-               notify: Notify | None = None) -> RankReport:
+               notify: Notify | None = None, entropy_shift: float | None = None) -> RankReport:
     """Read a wide data file (one row per unit, one column per criterion) and rank its units by `method`.
 
     Give exactly one of `weights` (text "W1,W2,..." or "entropy"/"critic"/"std", or numbers in criterion
@@ -196,6 +231,9 @@ def rank_units(data: str | Path, registry: Registry | None, method: str, *, weig
             notify(notice)
 
     check_rank_options(method, normalization, v, rho)
+    if entropy_shift is not None and not (isinstance(weights, str) and weights.strip().lower().startswith("entropy")):
+        raise UsageError("--entropy-shift applies to --weights entropy or entropy-raw")
+    derived: Any = None
     if (weights is None) == (weights_file is None):
         raise DefinitionError(Problem("give the weights one way", path="weights", expected="weights or weights_file",
                                       found="both" if weights is not None else "neither"))
@@ -209,8 +247,12 @@ def rank_units(data: str | Path, registry: Registry | None, method: str, *, weig
             kind = weights.strip().lower()
             derivers: dict[str, Callable[..., Any]] = {"entropy": entropy_weights, "critic": critic_weights,
                                                        "std": std_weights}
-            derive = derivers[kind]
-            w = np.asarray(derive(dm.values, higher).weights, dtype=np.float64)
+            derive = derivers[kind.removesuffix("-raw")]
+            extra: dict[str, Any] = {"basis": "raw"} if kind.endswith("-raw") else {}
+            if entropy_shift is not None and kind.startswith("entropy"):
+                extra["shift"] = entropy_shift
+            derived = derive(dm.values, higher, **extra)
+            w = np.asarray(derived.weights, dtype=np.float64)
             weights_from = OBJECTIVE_FROM[kind]
         elif isinstance(weights, str):
             w, weights_from = weights_from_text(weights, dm.criteria, normalize=normalize_weights, notify=tell), "--weights"
@@ -237,5 +279,5 @@ def rank_units(data: str | Path, registry: Registry | None, method: str, *, weig
                                                                         normalization=normalization, v=v, rho=rho).rank,
                                   remove=targets)
     return RankReport(method=method, matrix=dm, names=names, weights=w, weights_from=weights_from, higher=higher,
-                      result=result, reversal=reversal, notices=tuple(notices))
+                      result=result, reversal=reversal, notices=tuple(notices), derived=derived)
 

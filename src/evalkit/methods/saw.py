@@ -1,7 +1,9 @@
 """Simple additive weighting (SAW, 加权求和): score = sum_j w_j * r_ij of normalised values.
 
 Conventions: ``normalization="minmax"`` (default; 1 = best, lower-is-better flipped, a constant column
-gives every unit 1) or ``"max"`` (x / max, lower-is-better min / x, values must be > 0). Scores are in
+gives every unit 1), ``"max"`` (x / max, lower-is-better min / x, values must be > 0), ``"sum"``,
+``"max_complement"`` (lower 1 - x/max) or ``"vector_complement"`` (lower 1 - x/||x||), as
+:func:`evalkit.methods.normalize.directed_normalize`. Scores are in
 [0, 1]; rank 1 = highest score, ties share the best rank ("1224").
 """
 
@@ -13,11 +15,11 @@ import attrs
 import numpy as np
 
 from .arrays import as_direction, as_matrix, as_weights, check_choice, competition_rank, readonly, result_to_dict
-from .normalize import max_normalize, minmax_normalize
+from .normalize import DIRECTED_NORMALIZATIONS, directed_normalize
 
 __all__ = ["SAW_NORMALIZATIONS", "SawResult", "saw"]
 
-SAW_NORMALIZATIONS = ("minmax", "max")
+SAW_NORMALIZATIONS = DIRECTED_NORMALIZATIONS  # minmax, max, sum, max_complement, vector_complement
 
 
 @attrs.frozen(eq=False)
@@ -42,6 +44,6 @@ def saw(X: Any, weights: Any, direction: Any = None, normalization: str = "minma
     A = as_matrix(X)
     w = as_weights(weights, A.shape[1])
     higher = as_direction(direction, A.shape[1])
-    Y = minmax_normalize(A, higher) if normalization == "minmax" else max_normalize(A, higher)
+    Y = directed_normalize(A, higher, normalization)
     scores = Y @ w
     return SawResult(scores=readonly(scores), rank=readonly(competition_rank(scores)), normalization=normalization)

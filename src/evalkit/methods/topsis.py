@@ -6,7 +6,12 @@ Conventions:
   not folded in; the ideal takes the column maximum of v = w * r for higher-is-better criteria and the
   minimum for lower-is-better ones, the anti-ideal the opposite. An all-zero column stays 0.
 - ``normalization="minmax"``: min-max by direction (1 = best, constant column 1), so the ideal is the
-  column maximum and the anti-ideal the minimum of v for every criterion.
+  column maximum and the anti-ideal the minimum of v for every criterion. ``"sum"``, ``"max"``,
+  ``"max_complement"`` and ``"vector_complement"`` fold the direction in the same way (see
+  :func:`evalkit.methods.normalize.directed_normalize`; pymcdm's normalisations), the ideal again the
+  column maximum.
+- The result keeps the weighted normalised matrix v_ij = w_j r_ij (``weighted``), the ideal and
+  anti-ideal and the distances D+ (``d_best``) and D- (``d_worst``).
 - Euclidean distances D+ (to the ideal) and D- (to the anti-ideal); closeness C = D- / (D+ + D-) in
   [0, 1], higher is better. A unit at the ideal (D+ = 0) gets C = 1, also in the degenerate case where it
   is at the anti-ideal too (every weighted criterion constant).
@@ -21,11 +26,11 @@ import attrs
 import numpy as np
 
 from .arrays import as_direction, as_matrix, as_weights, check_choice, competition_rank, readonly, result_to_dict
-from .normalize import minmax_normalize, vector_normalize
+from .normalize import directed_normalize, vector_normalize
 
 __all__ = ["TOPSIS_NORMALIZATIONS", "TopsisResult", "topsis"]
 
-TOPSIS_NORMALIZATIONS = ("vector", "minmax")
+TOPSIS_NORMALIZATIONS = ("vector", "minmax", "sum", "max", "max_complement", "vector_complement")
 
 
 @attrs.frozen(eq=False)
@@ -39,6 +44,7 @@ class TopsisResult:
     ideal: np.ndarray
     anti_ideal: np.ndarray
     normalization: str
+    weighted: np.ndarray | None = None  # v_ij = w_j r_ij, units x criteria
 
     @property
     def closeness(self) -> np.ndarray:
@@ -66,7 +72,7 @@ def topsis(X: Any, weights: Any, direction: Any = None, normalization: str = "ve
         ideal = np.where(higher, col_max, col_min)
         anti = np.where(higher, col_min, col_max)
     else:
-        V = minmax_normalize(A, higher)
+        V = directed_normalize(A, higher, normalization)
         V *= w
         ideal = V.max(axis=0)
         anti = V.min(axis=0)
@@ -85,4 +91,5 @@ def topsis(X: Any, weights: Any, direction: Any = None, normalization: str = "ve
         ideal=readonly(ideal),
         anti_ideal=readonly(anti),
         normalization=normalization,
+        weighted=readonly(V + 0.0),
     )

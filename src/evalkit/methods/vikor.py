@@ -45,6 +45,8 @@ class VikorResult:
     compromise: np.ndarray
     v: float
     dq: float
+    f_best: np.ndarray | None = None  # f*_j, the best value of each criterion
+    f_worst: np.ndarray | None = None  # f-_j, the worst value of each criterion
 
     @property
     def q(self) -> np.ndarray:
@@ -114,4 +116,6 @@ def vikor(X: Any, weights: Any, direction: Any = None, v: float = 0.5) -> VikorR
         compromise=readonly(compromise),
         v=v,
         dq=dq,
+        f_best=readonly(best + 0.0),
+        f_worst=readonly(np.where(higher, col_min, col_max) + 0.0),
     )

@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 WEIGHT_SUM_TOL = 1e-6
-OBJECTIVE_WEIGHTS = ("entropy", "critic", "std")
+OBJECTIVE_WEIGHTS = ("entropy", "critic", "std", "entropy-raw", "std-raw")  # -raw: on the data as given (no min-max)
 
 
 @attrs.frozen

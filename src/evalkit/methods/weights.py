@@ -11,6 +11,11 @@ then works column-wise. Conventions:
   sigma with ``ddof`` (default 1, the sample standard deviation; weights do not depend on ddof because
   it scales every sigma alike), r the Pearson correlation of the normalised columns.
 - Standard-deviation weights (标准离差法): w_j = sigma_j / sum sigma on the normalised columns.
+- ``basis`` of entropy and standard-deviation weights: ``"minmax"`` (default, above) or ``"raw"``: the
+  columns as given, no min-max and no direction (pymcdm's ``entropy_weights`` / ``standard_deviation_weights``
+  and scikit-criteria's entropy weighter work this way): entropy p_ij = x_ij / sum_i x_ij (values must be
+  >= 0 with a positive column sum), standard deviation of the raw column. The weights then depend on each
+  column's scale and origin; the minmax basis does not.
 - Constant columns (every unit equal) carry no information: their weight is exactly 0, and CRITIC leaves
   them out of the other columns' conflict sums, so adding a constant criterion changes no other weight.
   When no criterion carries information the weights are undefined and DataError is raised.
@@ -40,6 +45,8 @@ __all__ = [
 ]
 
 COMBINE_METHODS = ("linear", "multiplicative")
+BASES = ("minmax", "raw")
+"""What entropy and standard-deviation weights are computed on: min-max normalised columns, or the raw data."""
 _CORR_SNAP = 1e-12
 """CRITIC: a correlation within this of 1 counts as exactly 1 (perfectly correlated columns)."""
 
@@ -57,6 +64,8 @@ class EntropyWeights:
     divergence: np.ndarray
     constant: np.ndarray
     shift: float = 0.0
+    proportions: np.ndarray | None = None  # p_ij, units x criteria
+    basis: str = "minmax"
 
     def to_dict(self) -> dict:
         return {"method": "entropy", **_asdict(self)}
@@ -86,6 +95,7 @@ class StdWeights:
     std: np.ndarray
     constant: np.ndarray
     ddof: int = 1
+    basis: str = "minmax"
 
     def to_dict(self) -> dict:
         return {"method": "std", **_asdict(self)}
@@ -102,6 +112,25 @@ def _no_information(method: str, why: str) -> DataError:
     )
 
 
+def _critic_undefined(varying: np.ndarray) -> DataError:
+    """Why CRITIC has no weights: C_j = sigma_j * sum_k (1 - r_jk) is 0 for every criterion."""
+    moving = np.flatnonzero(varying).tolist()
+    if not moving:
+        return _no_information("CRITIC", "every criterion has the same value for all units")
+    if len(moving) == 1:
+        why = (f"only criterion {moving[0]} varies, so it has no other varying criterion to conflict with "
+               "(C_j = sigma_j * sum_k (1 - r_jk) = 0; the criteria with one value for all units are left out)")
+        found = f"only criterion {moving[0]} varies"
+    else:
+        listed = ", ".join(str(j) for j in moving)
+        why = (f"the criteria that vary ({listed}) are perfectly correlated after normalisation (r = 1), so none "
+               "conflicts with another (every C_j = sigma_j * sum_k (1 - r_jk) = 0)")
+        found = f"criteria {listed} vary, all perfectly correlated (r = 1)"
+    return DataError(Problem(f"CRITIC weights are undefined for this data: {why}", path="X",
+                             expected="at least two varying criteria (columns, counted from 0) that are not perfectly "
+                             "correlated", found=found))
+
+
 def _check_ddof(ddof: int, n: int) -> int:
     if isinstance(ddof, bool) or not isinstance(ddof, (int, np.integer)) or ddof < 0:
         raise DefinitionError(Problem("ddof must be a whole number >= 0", path="ddof", expected="0 or 1", found=repr(ddof)))
@@ -110,22 +139,38 @@ def _check_ddof(ddof: int, n: int) -> int:
     return int(ddof)
 
 
-def entropy_weights(X: Any, direction: Any = None, *, shift: float = 0.0) -> EntropyWeights:
+def _basis_matrix(A: np.ndarray, higher: np.ndarray, basis: str) -> np.ndarray:
+    """The columns the weights are computed on: min-max normalised by direction, or a copy of the raw data."""
+    check_choice(basis, BASES, "basis")
+    if basis == "raw":
+        return A.astype(np.float64, copy=True)
+    return minmax_normalize(A, higher, constant=1.0)
+
+
+def entropy_weights(X: Any, direction: Any = None, *, shift: float = 0.0, basis: str = "minmax") -> EntropyWeights:
     """Entropy weights (熵权法): criteria whose values are spread more unevenly get more weight.
 
     Conventions: min-max normalisation by direction first (lower-is-better flipped); p_ij = y_ij / sum_i y;
     0 ln 0 = 0; e_j divided by ln(n), n >= 2; a constant column has e_j = 1 and weight exactly 0; if every
     column is constant, DataError. ``shift`` (default 0) is added to every normalised value before the
-    proportions, for the textbook variant that avoids zeros.
+    proportions, for the textbook variant that avoids zeros. ``basis="raw"``: no min-max and no direction,
+    p_ij = x_ij / sum_i x_ij on the data as given (pymcdm, scikit-criteria); negative values are a DataError.
+    The result keeps p_ij (``proportions``) and e_j (``entropy``).
     """
     A = as_matrix(X, min_units=2)
     n, m = A.shape
     higher = as_direction(direction, m)
     shift = check_fraction(shift, "shift", 0.0, float("inf"))
-    Y = minmax_normalize(A, higher, constant=1.0)
+    Y = _basis_matrix(A, higher, basis)
     constant = A.max(axis=0) == A.min(axis=0)
     if shift:
         Y += shift
+    if basis == "raw":
+        bad = np.flatnonzero((Y < 0).any(axis=0) | (Y.sum(axis=0) <= 0)).tolist()
+        if bad:
+            raise DataError(Problem("entropy weights on raw data need values >= 0 with a positive sum in every column",
+                                    path=f"X[:, {bad[0]}]", expected="values >= 0, not all 0 (or basis 'minmax')",
+                                    found=f"column {bad[0]}: min {A[:, bad[0]].min():g}, sum {A[:, bad[0]].sum():g}"))
     P = Y
     P /= Y.sum(axis=0)
     logP = np.log(P, out=np.zeros_like(P), where=P > 0)
@@ -143,6 +188,8 @@ def entropy_weights(X: Any, direction: Any = None, *, shift: float = 0.0) -> Ent
         divergence=readonly(divergence),
         constant=readonly(constant),
         shift=shift,
+        proportions=readonly(P),
+        basis=basis,
     )
 
 
@@ -178,7 +225,7 @@ def critic_weights(X: Any, direction: Any = None, *, ddof: int = 1) -> CriticWei
     information = std * conflict
     total = information.sum()
     if total <= 0:
-        raise _no_information("CRITIC", "fewer than two criteria vary, or the ones that vary are perfectly correlated")
+        raise _critic_undefined(varying)
     return CriticWeights(
         weights=readonly(information / total),
         std=readonly(std),
@@ -190,24 +237,26 @@ def critic_weights(X: Any, direction: Any = None, *, ddof: int = 1) -> CriticWei
     )
 
 
-def std_weights(X: Any, direction: Any = None, *, ddof: int = 1) -> StdWeights:
+def std_weights(X: Any, direction: Any = None, *, ddof: int = 1, basis: str = "minmax") -> StdWeights:
     """Standard-deviation weights (标准离差法): w_j = sigma_j / sum sigma of the min-max normalised columns.
 
     Conventions: normalisation by direction first (the direction does not change sigma); ``ddof``
     default 1 (does not change the weights); constant columns weigh 0; all constant raises DataError.
+    ``basis="raw"``: sigma of the columns as given (pymcdm's ``standard_deviation_weights``, ddof 1).
     """
     A = as_matrix(X, min_units=2)
     n, m = A.shape
     higher = as_direction(direction, m)
     ddof = _check_ddof(ddof, n)
-    Y = minmax_normalize(A, higher, constant=1.0)
+    Y = _basis_matrix(A, higher, basis)
     constant = A.max(axis=0) == A.min(axis=0)
     std = Y.std(axis=0, ddof=ddof)
     std[constant] = 0.0
     total = std.sum()
     if total <= 0:
         raise _no_information("standard-deviation", "every criterion has the same value for all units")
-    return StdWeights(weights=readonly(std / total), std=readonly(std), constant=readonly(constant), ddof=ddof)
+    return StdWeights(weights=readonly(std / total), std=readonly(std), constant=readonly(constant), ddof=ddof,
+                      basis=basis)
 
 
 def combine_weights(w1: Any, w2: Any, method: str = "linear", alpha: float = 0.5) -> np.ndarray:

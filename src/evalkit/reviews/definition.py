@@ -153,12 +153,24 @@ class RaterGroup:
     quota: Quota | None = None
     categories: tuple[Word, ...] = ()
     aliases: tuple[str, ...] = ()
+    trim_count: int = 1  # trimmed_mean: scores dropped at each end (when trim_share is None)
+    trim_share: float | None = None  # trimmed_mean: floor(share x n) dropped at each end instead
+
+    def trimmed(self, n: np.ndarray) -> np.ndarray:
+        """How many scores a trimmed mean drops at each end of `n` ballots."""
+        if self.trim_share is not None:
+            return np.floor(np.round(self.trim_share * n, 9)).astype(np.int64)
+        return np.full(np.shape(n), self.trim_count, dtype=np.int64)
 
     def to_dict(self) -> dict:
         out: dict[str, Any] = {"id": self.id, "name": self.name.to_dict(), "weight": plain_number(self.weight),
                                "share": plain_number(self.share), "aggregation": self.aggregation}
         if self.aggregation == "trimmed_mean":
             out["fallback"] = self.fallback
+            if self.trim_share is not None:
+                out["trim"] = {"share": plain_number(self.trim_share)}
+            elif self.trim_count != 1:
+                out["trim"] = {"count": self.trim_count}
         out["min_ballots"] = self.min_ballots
         if self.quota is not None:
             out["excellent_quota"] = self.quota.to_dict()
@@ -256,6 +268,9 @@ def _semantic_problems(doc: Document) -> Iterable[Problem]:
                                   found=repr(spelling))
             names.setdefault(key, (k,))
         aggregation = group.get("aggregation", "mean")
+        if "trim" in group and aggregation != "trimmed_mean":
+            yield doc.problem(here + ("trim",), "trim applies to trimmed_mean only",
+                              expected="no trim, or aggregation: trimmed_mean", found=f"aggregation {aggregation}")
         if "fallback" in group and aggregation != "trimmed_mean":
             yield doc.problem(here + ("fallback",), "a fallback applies to trimmed_mean only (below three ballots)",
                               expected="no fallback, or aggregation: trimmed_mean", found=f"aggregation {aggregation}")
@@ -330,6 +345,8 @@ def _build(doc: Document) -> ReviewDefinition:
             if quota else None,
             categories=_words(g.get("categories", DEFAULT_CATEGORIES)) if aggregation == "satisfaction" else (),
             aliases=tuple(g.get("aliases", ())),
+            trim_count=int(g.get("trim", {}).get("count", 1)),
+            trim_share=float(g["trim"]["share"]) if "share" in g.get("trim", {}) else None,
         ))
     scale = data.get("scale", {})
     rounding = data.get("rounding", {})

@@ -10,10 +10,11 @@ Decisions, each stated where it applies and in ``examples/reviews/README.md``:
   are left out. Voiding is the counting rule at work, not bad data, so it never stops the run; every
   void ballot is reported. Bad ballot rows were removed before (`read_ballots`), so they never count
   towards a quota either.
-- The trimmed mean drops exactly one highest and one lowest score of each (unit, group): the two
-  extremes are zeroed in the sorted segment and the rest summed, so changing either extreme (keeping
-  it an extreme) cannot change the result, not even by a rounding error. Below three ballots the
-  declared fallback applies (plain mean by default).
+- The trimmed mean drops exactly one highest and one lowest score of each (unit, group) by default:
+  the extremes are zeroed in the sorted segment and the rest summed, so changing either extreme (keeping
+  it an extreme) cannot change the result, not even by a rounding error. ``trim: {count: k}`` drops k at
+  each end (below 2k + 1 ballots the declared fallback applies, plain mean by default); ``trim: {share: p}``
+  drops floor(p x n) at each end of n ballots, as scipy.stats.trim_mean(scores, p) does.
 - The satisfaction index is the mean of the category scores (100/80/60/30/0 by default), which is
   sum(score_k x count_k) / sum(count_k); the category counts are reported too.
 - Group weights are divided by their sum. Below a group's ``min_ballots`` the group is dropped for
@@ -86,6 +87,8 @@ class ReviewResult:
     void: tuple[VoidBallot, ...] = ()
     skipped: tuple[Problem, ...] = ()
     other_periods: int = 0
+    trimmed: Mapping[tuple[int, int], tuple[tuple[float, ...], tuple[float, ...]]] = attrs.field(factory=dict)
+    """(unit index, group index) -> (scores kept, scores dropped) of each trimmed mean, ascending."""
 
     def rounded(self, values: np.ndarray) -> np.ndarray:
         return self.definition.rounding(values)
@@ -165,6 +168,9 @@ class ReviewResult:
                 entry: dict[str, Any] = {"value": plain_number(self.rounded(self.values[i, k])), "ballots": int(self.counts[i, k]),
                                          "weight": plain_number(round_array(self.weights[i, k], 6)),
                                          "status": STATUS_NAMES[int(self.status[i, k])]}
+                if (i, k) in self.trimmed:
+                    entry["kept"] = [plain_number(x) for x in self.trimmed[i, k][0]]
+                    entry["dropped"] = [plain_number(x) for x in self.trimmed[i, k][1]]
                 if g.id in self.categories:
                     entry["categories"] = {c.word: int(n) for c, n in zip(g.categories, self.categories[g.id][i])}
                 groups[g.id] = entry
@@ -210,6 +216,7 @@ def aggregate(ballots: Ballots, definition: ReviewDefinition, units: Units) -> R
     counts = np.zeros(n * ng, dtype=np.int64)
     fallback_used = np.zeros(n * ng, dtype=bool)
     fallback_missing = np.zeros(n * ng, dtype=bool)
+    trimmed_scores: dict[tuple[int, int], tuple[tuple[float, ...], tuple[float, ...]]] = {}
     if score.size:
         key = unit * ng + group
         order = np.lexsort((score, key))  # by (unit, group), scores ascending inside each
@@ -221,14 +228,22 @@ def aggregate(ballots: Ballots, definition: ReviewDefinition, units: Units) -> R
         seg_group = seg % ng
         mean = np.add.reduceat(s, starts) / cnt
         median = (s[starts + (cnt - 1) // 2] + s[starts + cnt // 2]) / 2
-        inner = s.copy()  # the trimmed mean: zero exactly one lowest and one highest, sum the rest
-        inner[starts] = 0.0
-        inner[ends - 1] = 0.0
-        trimmed = np.divide(np.add.reduceat(inner, starts), cnt - 2, out=np.full(cnt.shape, np.nan), where=cnt >= 3)
+        # The trimmed mean: zero the k lowest and k highest of each sorted segment, sum the rest.
+        cut = np.zeros(cnt.shape, dtype=np.int64)
+        for k_group, g in enumerate(definition.groups):  # a loop over groups, not ballots
+            mine = seg_group == k_group
+            if mine.any():
+                cut[mine] = g.trimmed(cnt[mine])
+        position = np.arange(s.size) - np.repeat(starts, cnt)
+        seg_cut, seg_cnt = np.repeat(cut, cnt), np.repeat(cnt, cnt)
+        kept = (position >= seg_cut) & (position < seg_cnt - seg_cut)
+        inner = np.where(kept, s, 0.0)
+        left = cnt - 2 * cut
+        trimmed = np.divide(np.add.reduceat(inner, starts), left, out=np.full(cnt.shape, np.nan), where=left >= 1)
         aggregation = np.array([AGGREGATIONS.index(g.aggregation) for g in definition.groups])[seg_group]
         fallback = np.array([FALLBACKS.index(g.fallback) for g in definition.groups])[seg_group]
         is_trim = aggregation == AGGREGATIONS.index("trimmed_mean")
-        short = is_trim & (cnt < 3)
+        short = is_trim & (left < 1)  # fewer than 2k + 1 ballots: the fallback applies
         value = np.select(
             [aggregation == AGGREGATIONS.index("median"), is_trim & ~short,
              short & (fallback == FALLBACKS.index("mean")), short & (fallback == FALLBACKS.index("median"))],
@@ -236,6 +251,10 @@ def aggregate(ballots: Ballots, definition: ReviewDefinition, units: Units) -> R
         value = np.where(short & (fallback == FALLBACKS.index("missing")), np.nan, value)
         values[seg] = value
         counts[seg] = cnt
+        for j in np.flatnonzero(is_trim & ~short).tolist():  # reporting: the judges' scores kept and dropped
+            part, keep_part = s[starts[j]:ends[j]], kept[starts[j]:ends[j]]
+            trimmed_scores[int(seg[j]) // ng, int(seg[j]) % ng] = (tuple(part[keep_part].tolist()),
+                                                                     tuple(part[~keep_part].tolist()))
         fallback_used[seg] = short & (fallback != FALLBACKS.index("missing"))
         fallback_missing[seg] = short & (fallback == FALLBACKS.index("missing"))
     values = values.reshape(n, ng)  # type: ignore[assignment]  # (units, groups) from here on
@@ -284,7 +303,7 @@ def aggregate(ballots: Ballots, definition: ReviewDefinition, units: Units) -> R
                                     rows=tuple(ballots.where[r] for r in rows)))
     return ReviewResult(definition=definition, units=units, period=ballots.period, values=values, counts=counts,
                         status=status, weights=weights, score=score, categories=categories, void=tuple(void_list),
-                        skipped=ballots.skipped, other_periods=ballots.other_periods)
+                        skipped=ballots.skipped, other_periods=ballots.other_periods, trimmed=trimmed_scores)
 
 
 def review(definition: ReviewDefinition | str | Path | Mapping[str, Any],

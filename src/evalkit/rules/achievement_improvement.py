@@ -17,6 +17,9 @@ This is the seed's "from appraisal to improvement" (从考核到改进) in a pub
 - Lower is better (e.g. infection ratios): the same with every difference taken the other way,
   AT is still the median and BM the mean of the best (lowest) decile.
 - `point_rounding: none` keeps the unrounded points (declared, for schemes that want a smooth score).
+- `point_rounding: thousandths` rounds achievement and improvement points half up to 3 decimals, as the
+  later CMS programmes publish them; points then keep the formulas' own ranges (achievement 0.5..9.5
+  between AT and BM, improvement 0..9.5), with no clipping to whole-point bounds.
 
 Worked example (higher is better): AT 0.5, BM 0.9, baseline 0.6, current 0.8: achievement
 9 x 0.3 / 0.4 + 0.5 = 7.25 -> 7; improvement 10 x 0.2 / 0.3 - 0.5 = 6.17 -> 6; the measure earns 7.
@@ -69,8 +72,10 @@ class AchievementImprovementRule(Rule):
             "peer_group": PEER_GROUP_SCHEMA,
             "threshold": {"type": "number", "description": "Achievement threshold, instead of the peers' baseline median."},
             "benchmark": {"type": "number", "description": "Benchmark, instead of the mean of the peers' best baseline decile."},
-            "point_rounding": {"enum": ["whole", "none"], "default": "whole",
-                               "description": "whole: achievement and improvement points rounded half up to whole points, as CMS does."},
+            "point_rounding": {"enum": ["whole", "thousandths", "none"], "default": "whole",
+                               "description": "whole: achievement and improvement points rounded half up to whole points, "
+                                              "as CMS did at first; thousandths: to 3 decimals, as the later CMS programmes; "
+                                              "none: unrounded."},
         },
     }
 
@@ -89,7 +94,8 @@ class AchievementImprovementRule(Rule):
     def prepare(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Any:
         return {"baseline_period": str(params["baseline_period"]), "peer_group": params.get("peer_group", "all"),
                 "threshold": params.get("threshold"), "benchmark": params.get("benchmark"),
-                "whole": params.get("point_rounding", "whole") == "whole"}
+                "whole": params.get("point_rounding", "whole") == "whole",
+                "thousandths": params.get("point_rounding", "whole") == "thousandths"}
 
     def components(self, values: np.ndarray, ctx: RuleContext) -> dict[str, np.ndarray]:
         """AT, BM, baseline, achievement and improvement points for every unit."""
@@ -106,15 +112,23 @@ class AchievementImprovementRule(Rule):
             improvement = 10.0 * (sign * (values - baseline)) / (sign * (bm - baseline)) - 0.5
         if p["whole"]:
             achievement, improvement = round_array(achievement, 0), round_array(improvement, 0)
+        elif p.get("thousandths"):
+            achievement, improvement = round_array(achievement, 3), round_array(improvement, 3)
+        low, high = (0.0, 10.0) if p.get("thousandths") else (1.0, 9.0)  # thousandths: the formulas' own ranges
+        top = 10.0 if p.get("thousandths") else 9.0
         # Comparisons allow float noise: the median of 6.1 and 6.3 is 6.199999999999999 in floats, and a
         # unit at 6.2 has reached it. The slack is 1e-9 of the magnitude, far below any published digit.
         slack = 1e-9 * np.maximum(1.0, np.maximum(np.abs(at), np.abs(bm)))
         reached = sign * (values - bm) >= -slack
-        achievement = np.where(reached, 10.0, np.where(sign * (values - at) < -slack, 0.0, np.clip(achievement, 1.0, 9.0)))
+        achievement = np.where(reached, 10.0, np.where(sign * (values - at) < -slack, 0.0, np.clip(achievement, low, high)))
         can_improve = (sign * (values - baseline) > slack) & (sign * (bm - baseline) > slack)
-        improvement = np.where(can_improve & ~reached, np.clip(improvement, 0.0, 9.0), 0.0)
+        improvement = np.where(can_improve & ~reached, np.clip(improvement, 0.0, top), 0.0)
         achievement[np.isnan(values) | np.isnan(at) | np.isnan(bm)] = np.nan
         return {"threshold": at, "benchmark": bm, "baseline": baseline, "achievement": achievement, "improvement": improvement}
+
+    def details(self, values: np.ndarray, ctx: RuleContext) -> Mapping[str, np.ndarray] | None:
+        """Achievement threshold, benchmark, own baseline, achievement and improvement points per unit."""
+        return ctx.remember("components", lambda: self.components(ctx.column(ctx.indicator.id), ctx))
 
     def score(self, values: np.ndarray, ctx: RuleContext) -> np.ndarray:
         c = self.components(values, ctx)

@@ -123,6 +123,11 @@ class Rule(abc.ABC):
         return Label(zh=f"{fmt(value)} 按规则 {self.name} 得 {fmt(points)} 分",
                      en=f"{fmt(value)} scores {fmt(points)} under rule {self.name}")
 
+    def details(self, values: np.ndarray, ctx: RuleContext) -> Mapping[str, np.ndarray] | None:
+        """Per-unit intermediate quantities of the rule, shown under the item in the JSON result (``details``),
+        named as in the rule's source; None (the default) shows none."""
+        return None
+
     def summary(self) -> dict[str, Any]:
         """Name, title, description and params schema, as `evalkit rules` lists them."""
         return {"name": self.name, "title": self.title.to_dict(), "description": self.description,

@@ -36,7 +36,9 @@ class PercentileRule(Rule):
         "properties": {
             "peer_group": PEER_GROUP_SCHEMA,
             "definition": {"enum": list(PERCENTILE_DEFINITIONS), "default": "mean",
-                           "description": "How ties count: mean (half), weak (fully), strict (not at all), rank (average rank)."},
+                           "description": "How ties count: mean (half), weak (fully), strict (not at all), rank (average rank, "
+                                          "pandas pct average); excel_inc / excel_exc (PERCENTRANK.INC / .EXC, truncated "
+                                          "to 3 digits); pandas_min / pandas_max / pandas_dense (rank(pct=True))."},
             "lower": {"type": "number", "minimum": 0, "maximum": 100, "default": 0},
             "upper": {"type": "number", "minimum": 0, "maximum": 100, "default": 100},
         },

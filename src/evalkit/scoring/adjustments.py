@@ -225,22 +225,29 @@ class GradeChange:
 
 
 def grade_overrides(grades: np.ndarray, scorecard: Scorecard, columns: Mapping[str, np.ndarray],
-                    veto_masks: Mapping[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Apply gates and grade vetoes to band grades; return final grades and each rule's unit mask."""
+                    veto_masks: Mapping[str, np.ndarray], hits: Mapping[str, np.ndarray] | None = None
+                    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Apply gates and grade vetoes to band grades; return final grades and each rule's unit mask.
+
+    `hits` (``gate:ID`` / ``veto:ID`` masks from an earlier run) is used instead of `columns` and `veto_masks`.
+    """
     caps: list[tuple[str, str, Gate | Veto, np.ndarray]] = []
     forces: list[tuple[str, str, Gate | Veto, np.ndarray]] = []
     masks: dict[str, np.ndarray] = {}
     for gate in scorecard.gates:
-        values = columns.get(gate.indicator, np.full(grades.shape[0], np.nan))
-        with np.errstate(invalid="ignore"):
-            hit = values < gate.below if gate.below is not None else values > gate.above
-        if gate.when_missing == "apply":
-            hit = hit | np.isnan(values)
+        if hits is not None:
+            hit = hits[f"gate:{gate.id}"]
+        else:
+            values = columns.get(gate.indicator, np.full(grades.shape[0], np.nan))
+            with np.errstate(invalid="ignore"):
+                hit = values < gate.below if gate.below is not None else values > gate.above
+            if gate.when_missing == "apply":
+                hit = hit | np.isnan(values)
         masks[f"gate:{gate.id}"] = hit
         (forces if gate.effect == "force_grade" else caps).append(("gate", gate.id, gate, hit))
     for veto in scorecard.vetoes:
         if veto.effect in ("force_grade", "cap_grade"):
-            hit = veto_masks[veto.id]
+            hit = hits[f"veto:{veto.id}"] if hits is not None else veto_masks[veto.id]
             masks[f"veto:{veto.id}"] = hit
             (forces if veto.effect == "force_grade" else caps).append(("veto", veto.id, veto, hit))
     final = grades.copy()

@@ -18,7 +18,7 @@ import numpy as np
 
 from evalkit.definition.model import Dimension, Item, Node, Scorecard
 from evalkit.errors import DataError, DefinitionError, EvalkitError, PluginError, Problem
-from evalkit.io.data import DataSet
+from evalkit.io.data import DataSet, Units
 from evalkit.plugins.manager import Registry
 from evalkit.rules.base import Rule, RuleContext, fmt
 from evalkit.scoring.adjustments import AdjustmentRecord, grade_overrides
@@ -65,7 +65,8 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
                                       source=scorecard.source, path="$.effective",
                                       expected=f"a period from {scorecard.effective_from or '…'} to {scorecard.effective_to or '…'}, "
                                       "or the scorecard in force then", found=period))
-    rounding = Rounding(scorecard.rounding_decimals, scorecard.rounding_mode)
+    final_rounding = Rounding(scorecard.rounding_decimals, scorecard.rounding_mode)
+    rounding = stage_rounding(scorecard, final_rounding)  # the steps before the total
     n = len(data.units)
     data, lacking_evidence = apply_evidence(scorecard, data)  # 佐证: values without it flagged or not counted
     data, derived_reasons = with_derived(scorecard, data)
@@ -99,7 +100,7 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
         """A dimension's score: its children's scores added, then its deduction cap (限扣) applied."""
         acc = np.zeros(n)
         for child in node.children:
-            acc += roll_up(child) if isinstance(child, Dimension) else item_results[child.id].score
+            acc += np.nan_to_num(roll_up(child)) if isinstance(child, Dimension) else item_results[child.id].score
         acc = rounding(acc)
         if node.deduction_cap is not None:
             # Only deductions (per-event deduct, shortfall) count against the cap; points an ordinary
@@ -110,27 +111,25 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
                     lost += shares[leaf.id] - item_results[leaf.id].score
             restored[node.id] = rounding(np.maximum(lost - node.deduction_cap, 0.0))
             acc = rounding(acc + restored[node.id])
-        dimension_scores[node.id] = acc
+        dimension_scores[node.id] = np.where(_reweighted_away(node, item_results), np.nan, acc)
         return acc
 
     for node in scorecard.dimensions:
         if isinstance(node, Dimension):
             roll_up(node)
     for node in scorecard.dimensions:
-        totals += dimension_scores[node.id] if isinstance(node, Dimension) else item_results[node.id].score
-    totals = rounding(totals)
+        totals += np.nan_to_num(dimension_scores[node.id]) if isinstance(node, Dimension) else item_results[node.id].score
+    totals = final_rounding(totals)
+    if rounding is not final_rounding:  # rounded only at the total: the parts are shown at the declared decimals
+        item_results, dimension_scores = shown_rounded(item_results, dimension_scores, final_rounding)
     if scorable is not True:  # no value for any item, all re-weighted away: no total, so no grade and last rank
         totals[~scorable] = np.nan
     adjusted = None
     if scorecard.bonus_items or scorecard.deduction_items or scorecard.vetoes:
-        adjusted = apply_adjustments(totals, data.units.ids, scorecard, adjustments, rounding)
+        adjusted = apply_adjustments(totals, data.units.ids, scorecard, adjustments, final_rounding)
     final = adjusted.total if adjusted is not None else totals
-    band_grades = grade_indexes(final, scorecard.grading) if scorecard.grading else np.full(n, NO_GRADE, dtype=np.int64)
-    grades, grade_masks = grade_overrides(band_grades, scorecard, data.columns,
-                                          adjusted.veto_masks if adjusted is not None else {})
-    if scorecard.quotas:
-        grades, moved = apply_quotas(grades, final, data.units.ids, scorecard, data.units.attribute)
-        grade_masks = {**grade_masks, **moved}
+    band_grades, grades, grade_masks = grade_totals(final, scorecard, data.units, data.columns,
+                                                    adjusted.veto_masks if adjusted is not None else {})
     ranks = rank(final, data.units.ids, ties=scorecard.ties)
     return Evaluation(scorecard=scorecard, units=data.units, period=data.period or scorecard.period, items=item_results,
                       dimensions=dimension_scores, totals=final, grades=grades, ranks=ranks, items_total=totals,
@@ -139,6 +138,56 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
                       clause_records=discretionary_records(adjustments, scorecard),
                       evidence=data.evidence, lacking_evidence=lacking_evidence,
                       notes=tuple(data.notes))
+
+
+def grade_totals(final: np.ndarray, scorecard: Scorecard, units: Units, columns: Mapping[str, np.ndarray],
+                 veto_masks: Mapping[str, np.ndarray], hits: Mapping[str, np.ndarray] | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """The grading path of a run: band grades of the final totals -> gates and grade vetoes -> quotas.
+
+    Returns (band grades, final grades, each gate's, veto's and quota's unit mask). `hits` (the
+    ``gate:ID`` / ``veto:ID`` masks of an earlier run) stands in for `columns` and `veto_masks`, so that
+    weight sensitivity can grade re-totalled draws exactly as a run does.
+    """
+    n = final.shape[0]
+    band_grades = grade_indexes(final, scorecard.grading) if scorecard.grading else np.full(n, NO_GRADE, dtype=np.int64)
+    grades, grade_masks = grade_overrides(band_grades, scorecard, columns, veto_masks, hits=hits)
+    if scorecard.quotas:
+        grades, moved = apply_quotas(grades, final, units.ids, scorecard, units.attribute)
+        grade_masks = {**grade_masks, **moved}
+    return band_grades, grades, grade_masks
+
+
+def stage_rounding(scorecard: Scorecard, rounding: Rounding) -> Callable[[Any], np.ndarray]:
+    """The rounding of the steps before the total: the declared one (``rounding.stage: item``, the default),
+    or none at all (``stage: total``: contributions are summed unrounded, only the total is rounded, as
+    CMS HVBP computes its Total Performance Score)."""
+    if scorecard.rounding_stage == "total":
+        return _exact
+    return rounding
+
+
+def _exact(values: Any) -> np.ndarray:
+    return np.asarray(values, dtype=np.float64)
+
+
+def shown_rounded(items: Mapping[str, ItemResult], dimensions: Mapping[str, np.ndarray], rounding: Rounding
+                  ) -> tuple[dict[str, ItemResult], dict[str, np.ndarray]]:
+    """Item points, contributions and dimension scores at the declared decimals, as text and JSON show them
+    (the total was computed from the unrounded parts)."""
+    shown = {k: attrs.evolve(r, points=rounding(r.points), score=rounding(r.score)) for k, r in items.items()}
+    return shown, {k: rounding(v) for k, v in dimensions.items()}
+
+
+def _reweighted_away(node: Dimension, items: Mapping[str, ItemResult]) -> np.ndarray:
+    """Per unit: every item under `node` was dropped by the ``reweight`` policy (the dimension has no value)."""
+    gone: np.ndarray | None = None
+    for leaf in _leaves(node):
+        if leaf.missing != "reweight":
+            return np.zeros(len(items[leaf.id].missing), dtype=bool)
+        gone = items[leaf.id].missing if gone is None else gone & items[leaf.id].missing
+    assert gone is not None  # a dimension has at least one item
+    return gone
 
 
 def with_derived(scorecard: Scorecard, data: DataSet) -> tuple[DataSet, dict[str, np.ndarray]]:
@@ -186,7 +235,7 @@ def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Regis
         values = np.column_stack([data.column(name) for name in item.indicators])
     else:
         values = data.column(item.indicator)
-    rounding = Rounding(scorecard.rounding_decimals, scorecard.rounding_mode)
+    rounding = stage_rounding(scorecard, Rounding(scorecard.rounding_decimals, scorecard.rounding_mode))
     if rule.value_range is not None:
         low, high = rule.value_range
         bad = np.asarray((values < low) | (values > high))

@@ -22,6 +22,7 @@ from evalkit.scoring.clauses import clause_entries, record_lines
 from evalkit.scoring.engine import ItemResult
 from evalkit.scoring.evidence import evidence_entry, evidence_lines
 from evalkit.scoring.grading import NO_GRADE
+from evalkit.scoring.rounding import json_number
 
 if TYPE_CHECKING:
     from evalkit.analysis.rewards import RewardAllocation
@@ -209,7 +210,8 @@ class Evaluation:
             "evalkit_result": RESULT_FORMAT,
             "scorecard": {"id": sc.id, "name": sc.name.to_dict(), "version": sc.version, "period": self.period,
                           "total_points": _num(sc.total_points),
-                          "rounding": {"decimals": sc.rounding_decimals, "mode": sc.rounding_mode}, "ties": sc.ties,
+                          "rounding": {"decimals": sc.rounding_decimals, "mode": sc.rounding_mode,
+                                       **({"stage": sc.rounding_stage} if sc.rounding_stage != "item" else {})}, "ties": sc.ties,
                           **({"ahp": {node: r.to_dict() for node, r in sc.ahp.items()}} if sc.ahp else {})},
             "grades": [{"grade": b.grade, "min": _num(b.min), "label": b.label.to_dict()}
                        for b in (sc.grading.bands if sc.grading else ())],
@@ -254,7 +256,7 @@ class Evaluation:
         for j, i in enumerate(positions):
             grade = self.grade_of(i)
             unit_items = {}
-            for item_id, values, points, shares, scores, missing, flag in columns:
+            for item_id, values, points, shares, scores, missing, flag, details in columns:
                 entry = {"value": values[j], "points": points[j], "weight": shares[j], "score": scores[j]}
                 if missing[j]:
                     entry["missing"] = flag
@@ -264,6 +266,8 @@ class Evaluation:
                 if self.evidence or self.lacking_evidence:
                     entry.update(evidence_entry(self.items[item_id].item, i, self.evidence, self.lacking_evidence,
                                                 self.scorecard))
+                if details:
+                    entry["details"] = {k: v[j] for k, v in details.items()}
                 unit_items[item_id] = entry
             unit = {
                 "id": self.units.ids[i], "name": self.units.names[i], "type": self.units.types[i],
@@ -289,8 +293,11 @@ class Evaluation:
             values = [[_num(x) for x in row] for row in r.values[rows].tolist()]
         shares = [_num(x) for x in r.share[rows].tolist()] if isinstance(r.share, np.ndarray) else [_num(r.share)] * n
         flag = "missing_reweighted" if r.item.missing == "reweight" else "missing_scored_zero"
+        found = r.rule.details(r.values, r.context)
+        details = {k: [json_number(x) for x in np.asarray(v, dtype=np.float64)[rows].tolist()] for k, v in found.items()} \
+            if found else None
         return (r.item.id, values, [_num(x) for x in r.points[rows].tolist()], shares, [_num(x) for x in r.score[rows].tolist()],
-                r.missing[rows].tolist(), flag)
+                r.missing[rows].tolist(), flag, details)
 
     def _adjustments_of(self, i: int) -> dict[str, Any]:
         """Bonus, deductions, vetoes and grade changes of unit i, only for scorecards that have them."""
@@ -352,10 +359,16 @@ class Evaluation:
         sc = self.scorecard
         zh = lang == "zh"
         lines = [f"{u.name} ({u.id})"]
+        decimals = sc.rounding_decimals
+
+        def shown(value: float) -> str:
+            """A score as the JSON has it: at the scorecard's decimals where they are more than fmt's 6."""
+            return score_text(value, decimals)
+
         for node, depth, _parent in sc.walk():
             pad = "  " * depth
             if isinstance(node, Dimension):
-                line = f"{pad}{node.name.text(lang)}: {fmt(u.dimensions[node.id])}"
+                line = f"{pad}{node.name.text(lang)}: {shown(u.dimensions[node.id])}"
                 back = self.cap_restored.get(node.id)
                 if back is not None and back[self.units.index[unit_id]] > 0:
                     given = fmt(back[self.units.index[unit_id]])
@@ -377,7 +390,7 @@ class Evaluation:
                     why = f"{said}；无法计分，{policy}" if zh else f"{said}; it cannot be scored: {policy}"
             else:
                 why = r.rule.explain(value, s.points, r.context, self.units.index[unit_id]).text(lang)
-            weight = (f"权重 {fmt(s.share)} 分，计入 {fmt(s.score)} 分" if zh else f"worth {fmt(s.share)} of the total: counts {fmt(s.score)}") \
+            weight = (f"权重 {fmt(s.share)} 分，计入 {shown(s.score)} 分" if zh else f"worth {fmt(s.share)} of the total: counts {shown(s.score)}") \
                 if not _same(s.share, node.max_points) and not (s.missing and node.missing == "reweight") else ""
             lines.append(f"{pad}{node.name.text(lang)} [{node.rule}]: {why}" + (f"; {weight}" if weight else ""))
             if self.clause_records:
@@ -389,8 +402,8 @@ class Evaluation:
         if np.isnan(u.total):
             lines.append("无总分：没有任何指标有数据（均按规定不计），不评等次" if zh
                          else "no total: no item has a value (all left out as their policy says), so no grade")
-        lines.append((f"总分 {fmt(u.total)}，等次 {grade}，排名 {u.rank}/{len(self.units)}") if zh
-                     else f"total {fmt(u.total)}, grade {grade}, rank {u.rank} of {len(self.units)}")
+        lines.append((f"总分 {shown(u.total)}，等次 {grade}，排名 {u.rank}/{len(self.units)}") if zh
+                     else f"total {shown(u.total)}, grade {grade}, rank {u.rank} of {len(self.units)}")
         return lines
 
     def _derived_reason(self, indicator: str, unit_id: str, lang: str) -> str:
@@ -421,7 +434,7 @@ class Evaluation:
         i = self.units.index[u.id]
         lines = []
         if adj is not None:
-            lines.append(f"指标得分合计 {fmt(u.items_total)}" if zh else f"items total {fmt(u.items_total)}")
+            lines.append(f"指标得分合计 {score_text(u.items_total, sc.rounding_decimals)}" if zh else f"items total {score_text(u.items_total, sc.rounding_decimals)}")
             for item in (*sc.bonus_items, *sc.deduction_items):
                 claimed, counted = adj.claimed[item.id][i], adj.counted[item.id][i]
                 if claimed <= 0:
@@ -476,6 +489,15 @@ class Evaluation:
                              else f"quota: {held} is limited to {limit} of {where_en} ({size}), {seats} places; "
                                   f"this total was not among them ({ties_en}), so {to}")
         return lines
+
+
+def score_text(value: float | None, decimals: int) -> str:
+    """A rounded score as text: evalkit.rules.base.fmt, or all `decimals` places when they are more than 6
+    (so that a total of 99.9999999999 at 10 decimals is not shown as 100)."""
+    if value is None or decimals <= 6 or value != value:
+        return fmt(value)
+    text = f"{float(value):.{decimals}f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def _fmt(value: float | None) -> str:
