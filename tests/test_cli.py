@@ -364,13 +364,18 @@ def test_validate(tmp_path, capsys):
     ["run", str(SCORECARD), "--data", str(DATA), "--units", str(UNITS), "--bogus"],
     ["run", str(SCORECARD), "--units", str(UNITS)],
     ["frobnicate"],
-    [],
     ["explain", str(SCORECARD), "--data", str(DATA), "--units", str(UNITS), "U01", "--format", "xml"],
 ])
 def test_usage_errors_exit_64(capsys, argv):
     code, _out, err = run(capsys, *argv)
     assert code == 64
     assert err.startswith("evalkit: usage error: ")
+
+
+def test_evalkit_alone_prints_help_and_exits_0(capsys):
+    code, out, err = run(capsys)
+    assert code == 0 and err == ""
+    assert out.startswith("usage: evalkit") and "explain" in out and "history" in out
 
 
 # --- determinism ----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import argparse
 import math
 
 from evalkit.cli.common import check_output, emit, number_in, render
+from evalkit.cli.formats import BILINGUAL, output_options
 from evalkit.cli.methods_output import print_notice, report_text
 from evalkit.methods import FUZZY_OPERATORS
 from evalkit.methods.delphi_report import delphi_from_file
@@ -55,8 +56,7 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
                    help="one number per grade (e.g. 95,85,70,50): score = membership . values; without it no score or rank")
     p.add_argument("--operator", choices=FUZZY_OPERATORS, default="weighted_average",
                    help="weighted_average (default): b_k = sum_j w_j r_jk; max_min: b_k = max_j min(w_j, r_jk), normalised to sum 1")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")
+    output_options(p, ("table", "json", "csv"), lang=BILINGUAL)
     p.set_defaults(handler=cmd_fuzzy)
 
     p = sub.add_parser(
@@ -73,8 +73,7 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
                    help="the top of the scale (e.g. 5 or 10): the full-mark rate counts scores equal to it")
     p.add_argument("--ddof", type=int, choices=(0, 1), default=1,
                    help="standard deviation divisor m - ddof: 1 (default, sample) or 0 (population)")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")
+    output_options(p, ("table", "json", "csv"), lang=BILINGUAL)
     p.set_defaults(handler=cmd_delphi)
 
 

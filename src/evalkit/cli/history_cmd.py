@@ -11,6 +11,7 @@ from typing import Any
 
 from evalkit.cli.common import check_output, emit, render
 from evalkit.cli.figures import FORMATS, json_text, number, text
+from evalkit.cli.formats import output_options
 from evalkit.errors import UsageError
 
 
@@ -28,8 +29,7 @@ def add_commands(sub: Any, plugin_options: argparse.ArgumentParser) -> None:
     p.add_argument("--indicator", metavar="ID", help="an indicator's trend")
     p.add_argument("--scorecard", metavar="ID", help="only runs of this scorecard id")
     p.add_argument("--run", metavar="N", help="print the stored JSON result of run N")
-    p.add_argument("--format", choices=FORMATS, default="table")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")
+    output_options(p, FORMATS)
     p.set_defaults(handler=cmd_history)
 
 

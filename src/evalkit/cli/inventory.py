@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+
+from evalkit.cli.common import check_output, emit
+from evalkit.cli.formats import BILINGUAL, output_options
 
 
 def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.ArgumentParser) -> None:
     plugins = sub.add_parser("plugins", parents=[plugin_options], help="list plugins and what each registers")
-    plugins.add_argument("--format", choices=("text", "json"), default="text")
+    output_options(plugins, ("table", "json"), lang=BILINGUAL)
     plugins.set_defaults(handler=cmd_plugins)
     rules = sub.add_parser("rules", parents=[plugin_options], help="list scoring rules and their parameters")
-    rules.add_argument("--format", choices=("text", "json"), default="text")
+    output_options(rules, ("table", "json"), lang=BILINGUAL)
     rules.set_defaults(handler=cmd_rules)
 
 
@@ -21,10 +23,9 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     from evalkit.plugins.inventory import plugin_inventory
 
     inventory = plugin_inventory(registry_from(args))
-    if args.format == "json":
-        print(json.dumps(inventory.to_dict(), ensure_ascii=False, indent=1))
-    else:
-        sys.stdout.write(inventory.text())
+    check_output(args)
+    emit(args, json.dumps(inventory.to_dict(), ensure_ascii=False, indent=1) + "\n" if args.format == "json"
+         else inventory.text(), f"format {args.format}")
     return 0
 
 
@@ -33,8 +34,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
     from evalkit.plugins.inventory import rule_inventory
 
     inventory = rule_inventory(registry_from(args))
-    if args.format == "json":
-        print(json.dumps(inventory.to_dict(), ensure_ascii=False, indent=1))
-    else:
-        sys.stdout.write(inventory.text())
+    check_output(args)
+    emit(args, json.dumps(inventory.to_dict(), ensure_ascii=False, indent=1) + "\n" if args.format == "json"
+         else inventory.text(), f"format {args.format}")
     return 0

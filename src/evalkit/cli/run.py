@@ -35,6 +35,7 @@ from evalkit.cli.common import (
     input_options,
     warn,
 )
+from evalkit.cli.formats import output_options
 from evalkit.errors import UsageError
 
 if TYPE_CHECKING:
@@ -48,10 +49,7 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
     run = sub.add_parser("run", parents=[plugin_options], help="score, grade and rank units",
                          description="Score every unit of DATA against SCORECARD and write the results.")
     input_options(run)
-    run.add_argument("--format", default="table", metavar="FORMAT",
-                     help="output format: table (default), json, csv, xlsx, html, markdown, or one a plugin adds")
-    run.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")
-    run.add_argument("--lang", choices=("zh", "en"), help="label language (default: zh when the scorecard has Chinese names)")
+    output_options(run, None)
     from evalkit.cli.store_options import add_store_options
 
     add_store_options(run)  # --store PATH / --no-store: keep the run in the history store (evalkit.store.history)
@@ -82,8 +80,7 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
                              description="Walk one unit from every raw value to its grade.")
     input_options(explain)
     explain.add_argument("unit", metavar="UNIT", help="the unit's id")
-    explain.add_argument("--format", choices=("text", "json"), default="text")
-    explain.add_argument("--lang", choices=("zh", "en"))
+    output_options(explain, ("table", "json"))
     explain.set_defaults(handler=cmd_explain)
 
 
@@ -144,11 +141,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from evalkit.cli import registry_from
     from evalkit.scoring.files import explain_files
 
+    check_output(args)
     with LazyProgress(STAGES["reading"], enabled=sys.stderr.isatty()) as progress:
         explanation = explain_files(input_files_of(args), args.unit, args.lang, registry_from(args),
                                     progress=progress.update, warn=warn)
-    if args.format == "json":
-        print(json.dumps(explanation.to_dict(), ensure_ascii=False, indent=1))
-    else:
-        print(explanation.text())
+    content = (json.dumps(explanation.to_dict(), ensure_ascii=False, indent=1) if args.format == "json"
+               else explanation.text())
+    emit(args, content + "\n", f"unit {args.unit}, format {args.format}")
     return 0
