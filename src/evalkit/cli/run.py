@@ -133,6 +133,11 @@ def cmd_run(args: argparse.Namespace) -> int:
                             stage=lambda name: progress.stage(STAGES.get(name, name)), warn=warn)
     if pending is not None:
         save_run(pending, report.evaluation, registry)
+    missing = report.evaluation.missing_data()
+    if missing:  # units without data and blank cells are counted, never silent
+        from evalkit.scoring.evaluation import default_lang
+
+        warn(missing.summary(args.lang or default_lang(report.evaluation.scorecard)))
     emit(args, report.content, f"{len(report.evaluation.units)} units, format {args.format}")
     return 0
 

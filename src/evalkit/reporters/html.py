@@ -90,7 +90,9 @@ def render_html(evaluation: Evaluation, options: ReportOptions) -> str:
     meta = [f"{label('period', lang)}: {ev.period}", f"{label('units_count', lang)}: {n}{label('units_suffix', lang)}",
             f"{label('total_points', lang)}: {fmt(cast(float, sc.total_points))}",  # fmt writes n/a for none
             f"{label('scorecard_id', lang)}: {sc.id}" + (f" ({sc.version})" if sc.version else "")]
-    w(f'<p class="meta">{" · ".join(e(m) for m in meta)}</p></header>\n')
+    missing = ev.missing_data().summary(lang)
+    w(f'<p class="meta">{" · ".join(e(m) for m in meta)}</p>'
+      + (f'<p class="meta missing">{e(missing)}</p>' if missing else "") + '</header>\n')
     has_adjust = ev.adjusted is not None and len(ev.adjusted.records) > 0
     toc = [("charts", label("charts", lang)), ("ranking", label("ranking", lang))]
     if has_adjust:

@@ -24,6 +24,7 @@ from evalkit.rules.base import Rule, RuleContext, fmt
 from evalkit.scoring.adjustments import AdjustmentRecord, grade_overrides
 from evalkit.scoring.adjustments import apply as apply_adjustments
 from evalkit.scoring.grading import NO_GRADE, grade_indexes
+from evalkit.scoring.missing import no_data_mask
 from evalkit.scoring.quotas import apply_quotas
 from evalkit.scoring.ranking import rank
 from evalkit.scoring.rounding import Rounding
@@ -65,6 +66,7 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
                                       "or the scorecard in force then", found=period))
     rounding = Rounding(scorecard.rounding_decimals, scorecard.rounding_mode)
     n = len(data.units)
+    no_data = no_data_mask(data.columns, n)
     data, derived_reasons = with_derived(scorecard, data)
     item_results: dict[str, ItemResult] = {}
     problems: list[Problem] = []
@@ -131,7 +133,7 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
     return Evaluation(scorecard=scorecard, units=data.units, period=data.period or scorecard.period, items=item_results,
                       dimensions=dimension_scores, totals=final, grades=grades, ranks=ranks, items_total=totals,
                       band_grades=band_grades, adjusted=adjusted, grade_masks=grade_masks,
-                      derived_reasons=derived_reasons, cap_restored=restored)
+                      derived_reasons=derived_reasons, cap_restored=restored, no_data=no_data)
 
 
 def with_derived(scorecard: Scorecard, data: DataSet) -> tuple[DataSet, dict[str, np.ndarray]]:

@@ -20,6 +20,7 @@ from evalkit.rules.base import fmt
 from evalkit.scoring.adjustments import Adjusted, changes_for
 from evalkit.scoring.engine import ItemResult
 from evalkit.scoring.grading import NO_GRADE
+from evalkit.scoring.missing import MissingData, missing_data
 
 RESULT_FORMAT = 1
 
@@ -125,6 +126,11 @@ class Evaluation:
     grade_masks: dict = attrs.field(factory=dict)
     derived_reasons: dict = attrs.field(factory=dict)  # derived indicator -> reason code per unit
     cap_restored: dict = attrs.field(factory=dict)  # dimension -> points its deduction cap gave back, per unit
+    no_data: np.ndarray | None = None  # True for units with no value in any column of the data
+
+    def missing_data(self) -> MissingData:
+        """Units without any data, blank cells scored 0, cells re-weighted away (evalkit.scoring.missing)."""
+        return missing_data(self.units.ids, self.no_data, self.items)
 
     def order(self) -> np.ndarray:
         """Unit positions by rank, ties by unit id: the order of every report."""
@@ -196,6 +202,7 @@ class Evaluation:
             "indicators": [ind.to_dict() for ind in sc.indicators.values()],
             "dimensions": dim_defs,
             "items": item_defs,
+            "missing_data": self.missing_data().to_dict(),
             "units": units,
         }
 
@@ -286,7 +293,9 @@ class Evaluation:
         """
         doc = self.to_dict()
         units = doc.pop("units")
+        missing = doc.pop("missing_data")
         head = json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False)
+        head = head[:-2] + ',\n "missing_data": ' + json.dumps(missing, ensure_ascii=False) + "\n}"
         rows = ",\n".join("  " + json.dumps(unit, ensure_ascii=False, allow_nan=False) for unit in units)
         return head[:-2] + ',\n "units": [\n' + rows + "\n ]\n}\n"
 
