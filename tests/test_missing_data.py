@@ -71,7 +71,7 @@ def test_a_unit_without_data_and_blank_cells_are_counted_and_listed(tmp_path, ca
     code, out, err = run(capsys, folder, "--format", "json", "--lang", "en")
     assert code == 0
     lines = [line for line in err.splitlines() if "missing data" in line]
-    assert lines == ["evalkit: warning: missing data: 1 unit without any data (U13), every item scored as missing; "
+    assert lines == ["evalkit: note: missing data: 1 unit without any data (U13), every item scored as missing; "
                      "1 blank cell scored 0 (1 unit, 1 item); 1 blank cell re-weighted away (1 unit, 1 item) "
                      "(listed under missing_data in --format json)"]
     doc = json.loads(out)
@@ -82,7 +82,7 @@ def test_a_unit_without_data_and_blank_cells_are_counted_and_listed(tmp_path, ca
     assert u13["items"]["meetings"]["missing"] == "missing_scored_zero"
 
     code, _out, err = run(capsys, folder)  # Chinese scorecard: the summary in Chinese
-    assert "evalkit: warning: 缺失数据：1 个单位无任何数据（U13）" in err
+    assert "evalkit: note: 缺失数据：1 个单位无任何数据（U13）" in err
 
 
 def test_reports_note_the_missing_data(tmp_path, capsys):

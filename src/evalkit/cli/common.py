@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import io
 import math
-import shutil
 import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -225,7 +224,9 @@ def render(args: argparse.Namespace, *renderables: Any) -> str:
 
     buffer = io.StringIO()
     color = not getattr(args, "output", None) and sys.stdout.isatty()
-    width = shutil.get_terminal_size().columns if color else 200
+    from evalkit.cli.formats import output_width
+
+    width = output_width(color) or 200
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=width,
                       color_system="standard" if color else None)
     for renderable in renderables:

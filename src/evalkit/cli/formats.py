@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from evalkit.errors import UsageError
 
 __all__ = ["ALIASES", "BILINGUAL", "BINARY", "EXTENSIONS", "format_from_extension", "format_name", "output_options",
-           "settle_format"]
+           "output_width", "settle_format"]
 
 EXTENSIONS = {".xlsx": "xlsx", ".html": "html", ".htm": "html", ".json": "json", ".csv": "csv", ".md": "markdown",
               ".markdown": "markdown", ".txt": "table"}
@@ -74,3 +74,13 @@ def settle_format(args: argparse.Namespace, to_terminal: bool | None = None) -> 
         if terminal:
             raise UsageError(f"{command}: --format {args.format} is a binary format and standard output is a terminal; "
                              f"write it to a file with -o FILE.{args.format} (or redirect standard output)")
+
+
+def output_width(to_terminal: bool) -> int | None:
+    """The width to lay tables out in: the terminal's; elsewhere $COLUMNS when set (None: the reporter's default)."""
+    import shutil
+
+    if to_terminal:
+        return shutil.get_terminal_size().columns
+    text = os.environ.get("COLUMNS", "")
+    return int(text) if text.isdigit() and int(text) > 0 else None

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 from typing import TYPE_CHECKING
 
@@ -35,7 +34,7 @@ from evalkit.cli.common import (
     input_options,
     warn,
 )
-from evalkit.cli.formats import output_options
+from evalkit.cli.formats import output_options, output_width
 from evalkit.errors import UsageError
 
 if TYPE_CHECKING:
@@ -128,7 +127,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     to_terminal = args.output is None and sys.stdout.isatty()
     with LazyProgress(STAGES["reading"], enabled=sys.stderr.isatty()) as progress:
         report = run_report(input_files_of(args), args.format, lang=args.lang, color=to_terminal,
-                            width=shutil.get_terminal_size().columns if to_terminal else None, extras=extras,
+                            width=output_width(to_terminal), extras=extras,
                             registry=registry, progress=progress.update,
                             stage=lambda name: progress.stage(STAGES.get(name, name)), warn=warn)
     if pending is not None:
@@ -137,7 +136,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if missing:  # units without data and blank cells are counted, never silent
         from evalkit.scoring.evaluation import default_lang
 
-        warn(missing.summary(args.lang or default_lang(report.evaluation.scorecard)))
+        print(f"evalkit: note: {missing.summary(args.lang or default_lang(report.evaluation.scorecard))}", file=sys.stderr)
     emit(args, report.content, f"{len(report.evaluation.units)} units, format {args.format}")
     return 0
 
