@@ -346,9 +346,12 @@ def notes(evaluation: Evaluation, lang: str) -> list[str]:
         mask = masks.get(f"quota:{band.grade}")
         if mask is None:
             continue
-        text = f"{label('kind_quota', lang)}{sep}{band.label.text(lang)}"
-        for i in np.flatnonzero(mask):
-            parts[i].append(text)
+        grades = evaluation.grades
+        for i in np.flatnonzero(mask):  # say what happened: 因名额限制由优秀调为良好
+            g = int(grades[i])
+            to = bands[g].label.text(lang) if 0 <= g < len(bands) else ("无等次" if zh else "no grade")
+            parts[i].append(f"因名额限制由{band.label.text(lang)}调为{to}" if zh else
+                            f"moved from {band.label.text(lang)} to {to} by the quota")
     joiner = "；" if zh else "; "
     return [joiner.join(p) for p in parts]
 
