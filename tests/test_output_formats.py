@@ -127,3 +127,11 @@ def test_binary_format_to_a_terminal_is_refused(capsys, monkeypatch):
     code, out, err = run(capsys, "run", *QUICK, "--format", "xlsx")
     assert code == 64 and out == ""
     assert "evalkit run: --format xlsx is a binary format and standard output is a terminal" in err
+
+
+def test_history_shows_grade_labels_in_the_chosen_language(tmp_path, capsys):
+    db = store(tmp_path, capsys)  # examples/targets: grades good / fair / poor ..., labelled 好 / 一般 / 较差
+    code, out, _ = run(capsys, "history", "--store", db, "--unit", "B07")
+    assert code == 0 and "等次" in out and "较差" in out and "poor" not in out
+    code, out, _ = run(capsys, "history", "--store", db, "--unit", "B07", "--lang", "en")
+    assert code == 0 and "Grade" in out and "Poor" in out and "较差" not in out
