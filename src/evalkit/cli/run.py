@@ -125,19 +125,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_output(args, extras.files())
     pending = prepare_run_store(args)  # None unless --store or $EVALKIT_STORE; checks the store before any work
     to_terminal = args.output is None and sys.stdout.isatty()
+    # one bar for every stage that can take a while: reading, scoring, extras, rendering, writing the file
     with LazyProgress(STAGES["reading"], enabled=sys.stderr.isatty()) as progress:
         report = run_report(input_files_of(args), args.format, lang=args.lang, color=to_terminal,
                             width=output_width(to_terminal), extras=extras,
                             registry=registry, progress=progress.update,
                             stage=lambda name: progress.stage(STAGES.get(name, name)), warn=warn)
-    if pending is not None:
-        save_run(pending, report.evaluation, registry)
-    missing = report.evaluation.missing_data()
-    if missing:  # units without data and blank cells are counted, never silent
-        from evalkit.scoring.evaluation import default_lang
+        if pending is not None:
+            save_run(pending, report.evaluation, registry)
+        missing = report.evaluation.missing_data()
+        if missing:  # units without data and blank cells are counted, never silent
+            from evalkit.scoring.evaluation import default_lang
 
-        print(f"evalkit: note: {missing.summary(args.lang or default_lang(report.evaluation.scorecard))}", file=sys.stderr)
-    emit(args, report.content, f"{len(report.evaluation.units)} units, format {args.format}")
+            note = missing.summary(args.lang or default_lang(report.evaluation.scorecard))
+            print(f"evalkit: note: {note}", file=sys.stderr)
+        emit(args, report.content, f"{len(report.evaluation.units)} units, format {args.format}", progress)
     return 0
 
 
