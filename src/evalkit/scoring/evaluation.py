@@ -342,9 +342,12 @@ class Evaluation:
                     why = f"{said}；无法计分，{policy}" if zh else f"{said}; it cannot be scored: {policy}"
             else:
                 why = r.rule.explain(value, s.points, r.context, self.units.index[unit_id]).text(lang)
-            weight = (f"权重 {fmt(s.share)} 分，计入 {fmt(s.score)} 分" if zh else f"worth {fmt(s.share)} of the total: counts {fmt(s.score)}") \
+            d, mode = sc.rounding_decimals, sc.rounding_mode
+            share, counted = _at(s.share, d, mode), _at(s.score, d, mode)  # 13.33, not 13.333333
+            weight = (f"权重 {share} 分，计入 {counted} 分" if zh else f"worth {share} of the total: counts {counted}") \
                 if not _same(s.share, node.max_points) and not (s.missing and node.missing == "reweight") else ""
-            lines.append(f"{pad}{node.name.text(lang)} [{node.rule}]: {why}" + (f"; {weight}" if weight else ""))
+            rule = (r.rule.title.zh or node.rule) if zh else node.rule  # Chinese words in Chinese text: [线性插值]
+            lines.append(f"{pad}{node.name.text(lang)} [{rule}]: {why}" + (f"; {weight}" if weight else ""))
         lines.extend(self._adjustment_lines(u, lang))
         grade = u.grade.label.text(lang) if u.grade else ("无等次" if zh else "no grade")
         if np.isnan(u.total):
@@ -437,6 +440,13 @@ class Evaluation:
                              else f"quota: {held} is limited to {limit} of {where_en} ({size}), {seats} places; "
                                   f"this total was not among them ({ties_en}), so {to}")
         return lines
+
+
+def _at(value: float, decimals: int, mode: str = "half_up") -> str:
+    """A number at the scorecard's declared decimals and rounding mode, trailing zeros dropped."""
+    from evalkit.scoring.rounding import round_array
+
+    return fmt(float(round_array(float(value), decimals, mode)))
 
 
 def _fmt(value: float | None) -> str:
