@@ -135,3 +135,11 @@ def test_history_shows_grade_labels_in_the_chosen_language(tmp_path, capsys):
     assert code == 0 and "等次" in out and "较差" in out and "poor" not in out
     code, out, _ = run(capsys, "history", "--store", db, "--unit", "B07", "--lang", "en")
     assert code == 0 and "Grade" in out and "Poor" in out and "较差" not in out
+
+
+@pytest.mark.parametrize("name", ["explain", "run", "compare", "history"])
+def test_errors_name_the_command(tmp_path, capsys, name):
+    argv = argv_of(name, tmp_path, capsys)
+    code, _out, err = run(capsys, *argv, "--bogus")
+    assert code == 64
+    assert err == f"evalkit: usage error: evalkit {name}: unrecognized arguments: --bogus (see evalkit {name} --help)\n"

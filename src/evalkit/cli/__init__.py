@@ -81,7 +81,10 @@ def registry_from(args: argparse.Namespace) -> Registry:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:  # name the command the arguments were given to, not only `evalkit`
+            prog = f"evalkit {args.command}" if args.command else "evalkit"
+            raise UsageError(f"{prog}: unrecognized arguments: {' '.join(unknown)} (see {prog} --help)")
         if args.command is None:
             parser.print_help()
             return 0
