@@ -27,6 +27,11 @@ UNIT_HEADER = ["id", "name", "type", "parent"]
 UNIT_ROWS = [line.split(",") for line in UNITS.read_text(encoding="utf-8").splitlines()[1:]]
 
 
+def without_notes(err: str) -> str:
+    """stderr without the `evalkit: note:` lines (the missing-data summary, tests/test_missing_data.py)."""
+    return "".join(line for line in err.splitlines(keepends=True) if not line.startswith("evalkit: note: "))
+
+
 def run(capsys, *args):
     """Run the CLI; return (exit code, stdout, stderr), and check that no traceback was printed."""
     code = main([str(a) for a in args])
@@ -108,7 +113,7 @@ def test_bad_cells_name_file_row_and_column(tmp_path, capsys, case, fmt):
 def test_values_people_write_that_are_fine(tmp_path, capsys, fmt, value):
     data = write(tmp_path / f"data.{fmt}", HEADER, changed(0, 3, value))
     code, out, err = run_on(capsys, data, UNITS, "--format", "json")
-    assert (code, err) == (0, "")
+    assert (code, without_notes(err)) == (0, "")
     u01 = next(u for u in json.loads(out)["units"] if u["id"] == "U01")
     expected = {"1,234.5": 1234.5, "９５": 95, "1e308": 1e308, "９５．５": 95.5}[value]
     assert u01["items"]["meetings"]["value"] == expected
@@ -156,14 +161,16 @@ def test_gbk_data_is_read_and_noted(tmp_path, capsys):
     data = write(tmp_path / "d.csv", ["单位", "指标", "期间", "数值"], DATA_ROWS, encoding="gbk")
     code, out, err = run_on(capsys, data, UNITS, "--format", "json")
     assert code == 0 and json.loads(out)["notes"] == [f"{data}: read as GB18030 text (not UTF-8)"]
-    assert err == f"evalkit: warning: {data}: read as GB18030 text (not UTF-8)\n"
+    warnings = [line for line in err.splitlines() if not line.startswith("evalkit: note:")]  # the missing-data note
+    assert warnings == [f"evalkit: warning: {data}: read as GB18030 text (not UTF-8)"]
 
 
 def test_gbk_units_are_read_and_noted(tmp_path, capsys):
     units = write(tmp_path / "u.csv", ["编号", "名称", "类型", "上级"], UNIT_ROWS, encoding="gbk")
     code, out, err = run_on(capsys, DATA, units, "--format", "json")
     assert code == 0 and json.loads(out)["units"] == json.loads(run_on(capsys, DATA, UNITS, "--format", "json")[1])["units"]
-    assert err == f"evalkit: warning: {units}: read as GB18030 text (not UTF-8)\n"
+    warnings = [line for line in err.splitlines() if not line.startswith("evalkit: note:")]  # the missing-data note
+    assert warnings == [f"evalkit: warning: {units}: read as GB18030 text (not UTF-8)"]
 
 
 @pytest.mark.parametrize("which", ["data", "units"])
@@ -310,7 +317,7 @@ def test_json_output_validates_against_the_result_schema(tmp_path, capsys):
     out_file = tmp_path / "result.json"
     code, out, err = run_on(capsys, DATA, UNITS, "--format", "json", "-o", out_file)
     assert (code, out) == (0, "")
-    assert err == f"wrote {out_file} (12 units, format json)\n"
+    assert without_notes(err) == f"wrote {out_file} (12 units, format json)\n"
     document = json.loads(out_file.read_text(encoding="utf-8"))
     Draft202012Validator(base_schema("result.schema.json")).validate(document)
     assert len(document["units"]) == 12
@@ -381,13 +388,18 @@ def test_validate(tmp_path, capsys):
     ["run", str(SCORECARD), "--data", str(DATA), "--units", str(UNITS), "--bogus"],
     ["run", str(SCORECARD), "--units", str(UNITS)],
     ["frobnicate"],
-    [],
     ["explain", str(SCORECARD), "--data", str(DATA), "--units", str(UNITS), "U01", "--format", "xml"],
 ])
 def test_usage_errors_exit_64(capsys, argv):
     code, _out, err = run(capsys, *argv)
     assert code == 64
     assert err.startswith("evalkit: usage error: ")
+
+
+def test_evalkit_alone_prints_help_and_exits_0(capsys):
+    code, out, err = run(capsys)
+    assert code == 0 and err == ""
+    assert out.startswith("usage: evalkit") and "explain" in out and "history" in out
 
 
 # --- determinism ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ interpreter runs them: `VAR=value` lines, `$VAR`, `for X in ...; do ...; done`, 
 continuations and `# comments`; `evalkit ...` runs `evalkit.cli.main` in-process; `pip install
 ./plugins/NAME` makes that plugin look installed for the test (`install_plugin`, evalkit.testing);
 `python -m PACKAGE ...` calls the package's `__main__.main`; `python examples/X/generate.py` runs the
-seeded generator. Any other command fails the test.
+seeded generator; `mkdir -p DIR` makes a folder. Any other command fails the test.
 
 Nothing is written into the repository. The commands run in a temporary folder; a path under
 examples/ after `-o`/`--output` is written to a temporary copy instead, and when that file is committed
@@ -134,6 +134,11 @@ class Runner:
     def run(self, words: list[str]) -> None:
         prog, args = program(words), words[1:]
         shown = " ".join(words)
+        if prog == "mkdir":
+            assert args[:1] == ["-p"] and all(not a.startswith(("/", "..")) for a in args[1:]), shown
+            for folder in args[1:]:
+                Path(folder).mkdir(parents=True, exist_ok=True)
+            return
         if prog == "pip":
             assert args[:1] == ["install"], shown
             for project in plugin_projects_of(args[1:]):
@@ -244,7 +249,23 @@ def test_every_example_shows_commands_this_test_can_run(name):
     words_list = commands(EXAMPLES / name)
     assert any(program(w) == "evalkit" for w in words_list), f"examples/{name}: no evalkit command to run"
     for words in words_list:
-        assert program(words) in ("evalkit", "pip") or program(words).startswith("python"), " ".join(words)
+        assert program(words) in ("evalkit", "pip", "mkdir") or program(words).startswith("python"), " ".join(words)
+
+
+@pytest.mark.parametrize("name", FOLDERS)
+def test_readme_commands_work_as_written_and_write_only_into_ignored_or_committed_places(name):
+    """After the top README's set-up, `evalkit` is .venv/bin/evalkit (it is not on the PATH), and a command
+    writes either a committed golden file under examples/ or into scratch/, which .gitignore covers."""
+    ignored = [line.strip() for line in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()]
+    assert "scratch/" in ignored
+    for words in commands(EXAMPLES / name):
+        shown = " ".join(words)
+        if program(words) in ("evalkit", "pip") or program(words).startswith("python"):
+            assert words[0].startswith(".venv/bin/"), f"examples/{name}/README.md: {shown}"
+        for i, word in enumerate(words[:-1]):
+            if word in ("-o", "--output", "--store"):
+                target = words[i + 1]
+                assert target.startswith(("examples/", "scratch/")), f"examples/{name}/README.md writes {target}: {shown}"
 
 
 def scorecards(folder: Path) -> list[Path]:

@@ -44,3 +44,23 @@ def test_evaluate_reports_each_item(quickstart):
     sc = evalkit.load_scorecard(quickstart[0])
     evalkit.evaluate(sc, {"meetings_rate": {"U01": 90}}, progress=lambda done, total: seen.append((done, total)))
     assert seen == [(k, 6) for k in range(1, 7)]
+
+
+def test_writing_the_file_is_a_stage_and_the_bar_is_gone_before_wrote(tmp_path, capsys):
+    import argparse
+
+    from evalkit.cli.common import emit
+
+    out = io.StringIO()
+    clock = Clock()
+    progress = LazyProgress("reading", console=Console(file=out, force_terminal=True, width=80), clock=clock)
+    clock.now = 2.0
+    progress.update(1, 2)
+    assert progress.bar is not None
+    target = tmp_path / "r.txt"
+    emit(argparse.Namespace(output=str(target)), "x\n", "1 unit", progress)
+    assert progress.bar.tasks[0].description == "写出文件 writing"
+    assert not progress.bar.live.is_started and not progress.enabled  # stopped before "wrote" is printed
+    assert target.read_text() == "x\n" and capsys.readouterr().err == f"wrote {target} (1 unit)\n"
+    progress.update(2, 2)  # nothing is drawn after the bar stopped
+    assert not progress.bar.live.is_started

@@ -83,3 +83,19 @@ def test_quotas_never_exceed_their_share_and_order_is_kept(values, share, ties):
         for b in range(len(ids)):
             if totals[a] > totals[b]:
                 assert grades[a] <= grades[b]
+
+
+def test_the_note_says_the_unit_was_moved_down_by_the_quota():
+    """A remark says what happened (因名额限制由优秀调为称职), not only which quota applied (examples/civil-servants:
+    GWY010 has 94.47 points, within 优秀's band, but its department's 20 % of 优秀 went to higher totals)."""
+    from pathlib import Path
+
+    from evalkit import InputFiles, evaluate_files
+    from evalkit.reporters.common import notes
+
+    folder = str(Path(__file__).resolve().parents[1] / "examples" / "civil-servants") + "/"
+    ev = evaluate_files(InputFiles(scorecard=folder + "scorecard.yaml", data=[folder + "data.csv"],
+                                   units=folder + "units.csv", adjustments=folder + "adjustments.csv"))
+    i = ev.units.index["GWY010"]
+    assert notes(ev, "zh")[i] == "因名额限制由优秀调为称职"
+    assert notes(ev, "en")[i] == "moved from Excellent to Competent by the quota"

@@ -202,7 +202,7 @@ def test_cli_rollup_errors(capsys, periods, tmp_path):
     assert code == 2 and "b.yaml" in err and "a long-format table needs the indicator to read" in err
     (folder / "broken.json").write_text('{"evalkit_result": 1, "units": []}', encoding="utf-8")
     code, _, err = run(capsys, "rollup", write_definition(folder, "c.yaml", parts=[{"id": "r", "weight": 1, "file": "broken.json"}]))
-    assert code == 3 and "broken.json" in err and "the property 'scorecard' is missing" in err
+    assert code == 3 and "broken.json" in err and "the properties 'scorecard', 'grades', 'indicators', 'dimensions', 'items' are missing" in err
     code, _, err = run(capsys, "rollup", write_definition(folder, "d.yaml", parts=[
         {"id": "r", "weight": 1, "file": "q1.json", "period": "2024"}]))
     assert code == 3 and "the result is of period '2025Q1', not '2024'" in err

@@ -26,7 +26,7 @@ EXAMPLE = EXAMPLES / "county-254"
 def readme_command() -> list[str]:
     """The `evalkit compare` command exactly as the example's README shows it."""
     text = (EXAMPLE / "README.md").read_text(encoding="utf-8")
-    line = next(line for line in text.splitlines() if line.strip().startswith("evalkit compare") and "--periods" in line)
+    line = next(line for line in text.splitlines() if line.strip().startswith(".venv/bin/evalkit compare") and "--periods" in line)
     return shlex.split(line.strip())[1:]
 
 

@@ -1,5 +1,7 @@
 """The `evalkit` command: one module per group of subcommands, errors printed for people.
 
+`evalkit` without a command prints this help and exits 0.
+
 Exit codes: 0 success; 2 invalid scorecard or definition; 3 invalid data; 4 plugin error;
 5 file cannot be read or written; 6 a file that is not a usable evalkit history store; 64 wrong
 command line; 70 an internal error (a bug: please report).
@@ -61,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--allow", metavar="NAME", action="append", default=None,
                        help="load only these installed or directory plugins (repeatable); built-ins always load")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.required = True
+    sub.required = False  # `evalkit` alone prints the help (exit 0)
     for name in COMMAND_MODULES:
         importlib.import_module(name).add_commands(sub, plugin_options)
     return parser
@@ -83,7 +85,17 @@ def registry_from(args: argparse.Namespace) -> Registry:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:  # name the command the arguments were given to, not only `evalkit`
+            prog = f"evalkit {args.command}" if args.command else "evalkit"
+            raise UsageError(f"{prog}: unrecognized arguments: {' '.join(unknown)} (see {prog} --help)")
+        if args.command is None:
+            parser.print_help()
+            return 0
+        from evalkit.cli.formats import settle_format
+
+        settle_format(args)
         return args.handler(args) or 0
     except EvalkitError as exc:
         report(exc)

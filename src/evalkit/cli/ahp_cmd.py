@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from evalkit.cli.common import number_in, render
+from evalkit.cli.common import check_output, emit, number_in, render
+from evalkit.cli.formats import BILINGUAL, output_options
 from evalkit.cli.methods_output import json_text
 from evalkit.errors import DefinitionError
 from evalkit.methods.ahp import AHP_METHODS, LAMBDA_METHODS, RI_TABLES
@@ -40,14 +41,16 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
     p.add_argument("--threshold", type=number_in(0, 1, open_low=True), default=0.1,
                    help="CR below this is consistent (default 0.1)")
     p.add_argument("--strict", action="store_true", help="exit 2 when the matrix is not consistent")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    output_options(p, ("table", "json"), lang=BILINGUAL)
     p.set_defaults(handler=cmd_ahp)
 
 
 def cmd_ahp(args: argparse.Namespace) -> int:
+    check_output(args, (args.file,))
     report = ahp_from_file(args.file, method=args.method, ri_table=args.ri_table, threshold=args.threshold,
                            lambda_method=args.lambda_method)
-    sys.stdout.write(json_text(report.to_dict()) if args.format == "json" else ahp_text(args, report))
+    emit(args, json_text(report.to_dict()) if args.format == "json" else ahp_text(args, report),
+         f"{report.n} criteria, format {args.format}")
     if report.warning:
         print(f"evalkit: warning: {report.warning}", file=sys.stderr)
         if args.strict:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import io
 import math
-import shutil
 import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -123,7 +122,7 @@ def load_inputs(args: argparse.Namespace, registry: Registry) -> tuple[Scorecard
 
 
 STAGES = {"reading": "读取数据 reading", "scoring": "计分 scoring", "extras": "对比与标杆 extras",
-          "rendering": "生成报告 rendering"}
+          "rendering": "生成报告 rendering", "writing": "写出文件 writing"}
 
 
 def evaluate_files(args: argparse.Namespace, registry: Registry | None = None) -> Evaluation:
@@ -163,6 +162,7 @@ class LazyProgress:
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.stop()
+        self.enabled = False  # stopped: never drawn again
 
     def stage(self, description: str) -> None:
         self.description, self.done, self.total = description, 0, None
@@ -212,15 +212,25 @@ def _flat(names: Iterable[str | list[str] | tuple[str, ...] | None]) -> list[str
     return out
 
 
-def emit(args: argparse.Namespace, content: str | bytes, what: str) -> None:
-    """Write to -o atomically (saying so on stderr), or to standard output."""
+def emit(args: argparse.Namespace, content: str | bytes, what: str, progress: LazyProgress | None = None) -> None:
+    """Write to -o atomically (saying so on stderr), or to standard output.
+
+    With `progress`, writing the file is a stage of its bar (shown when the run has taken over a second),
+    and the bar is gone before "wrote FILE" is printed."""
     from evalkit.io.output import write_atomic
 
     output = getattr(args, "output", None)
     if output and output != "-":
+        if progress is not None:
+            progress.stage(STAGES["writing"])
         write_atomic(output, content)
+        if progress is not None:
+            progress.__exit__()
         print(f"wrote {output} ({what})", file=sys.stderr)
-    elif isinstance(content, bytes):
+        return
+    if progress is not None:
+        progress.__exit__()
+    if isinstance(content, bytes):
         sys.stdout.flush()
         sys.stdout.buffer.write(content)
     else:
@@ -235,7 +245,9 @@ def render(args: argparse.Namespace, *renderables: Any) -> str:
 
     buffer = io.StringIO()
     color = not getattr(args, "output", None) and sys.stdout.isatty()
-    width = shutil.get_terminal_size().columns if color else 200
+    from evalkit.cli.formats import output_width
+
+    width = output_width(color) or 200
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=width,
                       color_system="standard" if color else None)
     for renderable in renderables:

@@ -29,6 +29,7 @@ import sys
 from typing import Any
 
 from evalkit.cli.common import check_output, emit, whole_number_in
+from evalkit.cli.formats import output_options
 
 
 def _marked(text: str) -> Any:
@@ -106,9 +107,7 @@ def add_commands(sub: Any, plugin_options: argparse.ArgumentParser) -> None:
                    help="compare results of scorecards with different ids (a warning says so)")
     p.add_argument("--decimals", type=whole_number_in(0, 6), default=1, metavar="D", help="decimals of percentages (default 1)")
     p.add_argument("--list-units", action="store_true", help="text format: list the unit ids behind every figure")
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")
-    p.add_argument("--lang", choices=("zh", "en"), help="label language (default: zh when the scorecard has Chinese names)")
+    output_options(p, ("table", "json"))
     p.set_defaults(handler=cmd_compare)
 
 

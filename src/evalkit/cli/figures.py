@@ -33,9 +33,9 @@ def data_inputs(parser: argparse.ArgumentParser, formats: Sequence[str] = FORMAT
     parser.add_argument("--data", required=True, metavar="FILE", help="values in long format (.csv, .xlsx or .json)")
     parser.add_argument("--units", required=True, metavar="FILE", help="units file: id, name, type, parent, other columns")
     parser.add_argument("--period", metavar="P", help="the period (default: the scorecard's)")
-    parser.add_argument("--lang", choices=("zh", "en"), help="label language (default: zh when the scorecard has Chinese names)")
-    parser.add_argument("--format", choices=formats, default="table", help=format_help)
-    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")
+    from evalkit.cli.formats import output_options
+
+    output_options(parser, formats, format_help)
 
 
 def load(args: argparse.Namespace) -> tuple[Any, Any, Any]:

@@ -16,6 +16,7 @@ import argparse
 import math
 
 from evalkit.cli.common import check_output, emit, number_in, render
+from evalkit.cli.formats import BILINGUAL, output_options
 from evalkit.cli.methods_output import print_notice, report_text
 from evalkit.methods import FUZZY_OPERATORS
 from evalkit.methods.delphi_report import delphi_from_file
@@ -61,8 +62,7 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
                         "normalised to sum 1 unless --unnormalized")
     p.add_argument("--unnormalized", action="store_true",
                    help="keep B of max_min, product_max or min_bounded_sum as computed (textbook examples print it so)")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")
+    output_options(p, ("table", "json", "csv"), lang=BILINGUAL)
     p.set_defaults(handler=cmd_fuzzy)
 
     p = sub.add_parser(
@@ -79,8 +79,7 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
                    help="the top of the scale (e.g. 5 or 10): the full-mark rate counts scores equal to it")
     p.add_argument("--ddof", type=int, choices=(0, 1), default=1,
                    help="standard deviation divisor m - ddof: 1 (default, sample) or 0 (population)")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")
+    output_options(p, ("table", "json", "csv"), lang=BILINGUAL)
     p.set_defaults(handler=cmd_delphi)
 
 

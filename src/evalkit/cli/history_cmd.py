@@ -11,6 +11,7 @@ from typing import Any
 
 from evalkit.cli.common import check_output, emit, render
 from evalkit.cli.figures import FORMATS, json_text, number, text
+from evalkit.cli.formats import output_options
 from evalkit.errors import UsageError
 
 
@@ -36,8 +37,7 @@ def add_commands(sub: Any, plugin_options: argparse.ArgumentParser) -> None:
     p.add_argument("--indicator", metavar="ID", help="an indicator's trend")
     p.add_argument("--scorecard", metavar="ID", help="only runs of this scorecard id")
     p.add_argument("--run", metavar="N", help="print the stored JSON result of run N")
-    p.add_argument("--format", choices=FORMATS, default="table")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")
+    output_options(p, FORMATS)
     p.set_defaults(handler=cmd_history)
 
 
@@ -66,7 +66,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     elif isinstance(result, IndicatorTrend):
         content = indicator_trend_table(args, result)
     elif isinstance(result, UnitTrend):
-        content = unit_trend_table(args, result)
+        content = unit_trend_table(args, result, grade_labels(path, result.rows, args.lang))
     else:
         content = run_table(args, result)
     emit(args, content, f"{len(result)} rows, format {args.format}")
@@ -88,22 +88,48 @@ def run_table(args: argparse.Namespace, result: Any) -> str:
     return render(args, table)
 
 
-def unit_trend_table(args: argparse.Namespace, result: Any) -> str:
+HEADS = {"Period": "期间", "Scorecard": "考核方案", "Run": "运行", "Total": "总分", "Change": "变化", "Rank": "排名",
+         "Moved": "名次变化", "Grade": "等次"}
+
+
+def grade_labels(path: Any, rows: Any, lang: str | None) -> tuple[str, dict[tuple[int, str], str]]:
+    """The label language (--lang, else zh when a stored scorecard's name is Chinese) and each (run, grade code)'s
+    label in it, read from the stored results' grade bands."""
+    from evalkit.store.trends import StoredResult, read_history
+
+    labels: dict[tuple[int, str], str] = {}
+    chosen = lang
+    for run in sorted({r["run"] for r in rows}):
+        stored = read_history(path, run=run)
+        assert isinstance(stored, StoredResult)
+        doc = stored.document
+        if chosen is None:
+            name = (doc.get("scorecard", {}).get("name") or {}).get("zh") or ""
+            chosen = "zh" if name and not name.isascii() else "en"
+        for band in doc.get("grades", []):
+            label = band.get("label") or {}
+            labels[(run, band["grade"])] = label.get(chosen) or label.get("zh") or label.get("en") or band["grade"]
+    return chosen or "en", labels
+
+
+def unit_trend_table(args: argparse.Namespace, result: Any,
+                     labelled: tuple[str, dict[tuple[int, str], str]] = ("en", {})) -> str:
     from rich.table import Table
 
+    lang, labels = labelled
     rows = result.rows
     if not rows:
         return f"no stored run has unit {result.unit!r}\n"
     table = Table(title=f"{rows[0]['name']} ({result.unit})")
     for head, right in (("Period", False), ("Scorecard", False), ("Run", True), ("Total", True),
                         ("Change", True), ("Rank", True), ("Moved", True), ("Grade", False)):
-        table.add_column(head, justify="right" if right else "left")
+        table.add_column(HEADS[head] if lang == "zh" else head, justify="right" if right else "left")
     for r in rows:
         moved = "" if r["rank_change"] is None else ("=" if r["rank_change"] == 0 else
                                                      (f"↑{r['rank_change']}" if r["rank_change"] > 0 else f"↓{-r['rank_change']}"))
-        grade = r["grade"] or ""
+        grade = labels.get((r["run"], r["grade"]), r["grade"]) if r["grade"] else ""
         if r["grade_before"] is not None and r["grade_before"] != r["grade"]:
-            grade = f"{r['grade_before']} → {grade}"
+            grade = f"{labels.get((r['run'], r['grade_before']), r['grade_before'])} → {grade}"
         table.add_row(text(r["period"]), text(r["scorecard_id"]), str(r["run"]), number(r["total"]),
                       number(r["total_change"], signed=True), f"{r['rank']}/{r['of']}" if r["rank"] else "", moved, text(grade))
     return render(args, table)

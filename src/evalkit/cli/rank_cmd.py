@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from evalkit.cli.common import check_output, emit, number_in, render
+from evalkit.cli.formats import BILINGUAL, output_options
 from evalkit.cli.methods_output import print_notice, report_text, reversal_lines
 from evalkit.methods.rank_report import EXTRA_COLUMNS, RANK_METHODS, SCORE_NAMES, rank_units
 
@@ -49,8 +50,7 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
                    help="remove each unit in turn, rank the others again (same weights) and report pairs whose order flips")
     p.add_argument("--remove", metavar="UNIT", action="append", default=[],
                    help="check rank reversal for removing this unit only (repeatable; implies --check-reversal)")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")
+    output_options(p, ("table", "json", "csv"), lang=BILINGUAL)
     p.set_defaults(handler=cmd_rank)
 
 

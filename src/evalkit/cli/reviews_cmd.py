@@ -17,6 +17,7 @@ import sys
 from typing import Any
 
 from evalkit.cli.common import check_output, emit, render
+from evalkit.cli.formats import output_options
 from evalkit.errors import UsageError
 
 
@@ -33,14 +34,12 @@ def add_commands(sub: Any, plugin_options: argparse.ArgumentParser) -> None:
                              "grade (repeatable: one file per group is fine)")
     review.add_argument("--units", required=True, metavar="FILE", help="units file: id, name, type, parent")
     review.add_argument("--period", metavar="P", help="the period reviewed (default: the definition's)")
-    review.add_argument("--format", choices=("table", "csv", "json"), default="table")
     review.add_argument("--indicators", metavar="ID,ID",
                         help="with --format csv: write only these indicators (default: the review score and every "
                              "group's; a scorecard must declare every indicator its data holds)")
     review.add_argument("--merge-with", metavar="DATA",
                         help="with --format csv: write the rows of the long-format DATA file, then the review's rows")
-    review.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")
-    review.add_argument("--lang", choices=("zh", "en"), help="label language (default: zh when the definition has Chinese names)")
+    output_options(review, ("table", "csv", "json"))
     review.set_defaults(handler=cmd_review)
 
     rollup = sub.add_parser(
@@ -51,9 +50,7 @@ def add_commands(sub: Any, plugin_options: argparse.ArgumentParser) -> None:
     rollup.add_argument("definition", metavar="DEFINITION", help="the roll-up definition (.yaml or .json)")
     rollup.add_argument("--units", metavar="FILE",
                         help="units file: fixes the units and their names (default: every unit of any part)")
-    rollup.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    rollup.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")
-    rollup.add_argument("--lang", choices=("zh", "en"))
+    output_options(rollup, ("table", "csv", "json"))
     rollup.set_defaults(handler=cmd_rollup)
 
 

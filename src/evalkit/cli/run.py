@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 from typing import TYPE_CHECKING
 
@@ -35,6 +34,7 @@ from evalkit.cli.common import (
     input_options,
     warn,
 )
+from evalkit.cli.formats import output_options, output_width
 from evalkit.errors import UsageError
 
 if TYPE_CHECKING:
@@ -48,10 +48,7 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
     run = sub.add_parser("run", parents=[plugin_options], help="score, grade and rank units",
                          description="Score every unit of DATA against SCORECARD and write the results.")
     input_options(run)
-    run.add_argument("--format", default="table", metavar="FORMAT",
-                     help="output format: table (default), json, csv, xlsx, html, markdown, or one a plugin adds")
-    run.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")
-    run.add_argument("--lang", choices=("zh", "en"), help="label language (default: zh when the scorecard has Chinese names)")
+    output_options(run, None)
     from evalkit.cli.store_options import add_store_options
 
     add_store_options(run)  # --store PATH / --no-store: keep the run in the history store (evalkit.store.history)
@@ -82,8 +79,7 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
                              description="Walk one unit from every raw value to its grade.")
     input_options(explain)
     explain.add_argument("unit", metavar="UNIT", help="the unit's id")
-    explain.add_argument("--format", choices=("text", "json"), default="text")
-    explain.add_argument("--lang", choices=("zh", "en"))
+    output_options(explain, ("table", "json"))
     explain.set_defaults(handler=cmd_explain)
 
 
@@ -129,14 +125,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_output(args, extras.files())
     pending = prepare_run_store(args)  # None unless --store or $EVALKIT_STORE; checks the store before any work
     to_terminal = args.output is None and sys.stdout.isatty()
+    # one bar for every stage that can take a while: reading, scoring, extras, rendering, writing the file
     with LazyProgress(STAGES["reading"], enabled=sys.stderr.isatty()) as progress:
         report = run_report(input_files_of(args), args.format, lang=args.lang, color=to_terminal,
-                            width=shutil.get_terminal_size().columns if to_terminal else None, extras=extras,
+                            width=output_width(to_terminal), extras=extras,
                             registry=registry, progress=progress.update,
                             stage=lambda name: progress.stage(STAGES.get(name, name)), warn=warn)
-    if pending is not None:
-        save_run(pending, report.evaluation, registry)
-    emit(args, report.content, f"{len(report.evaluation.units)} units, format {args.format}")
+        if pending is not None:
+            save_run(pending, report.evaluation, registry)
+        missing = report.evaluation.missing_data()
+        if missing:  # units without data and blank cells are counted, never silent
+            from evalkit.scoring.evaluation import default_lang
+
+            note = missing.summary(args.lang or default_lang(report.evaluation.scorecard))
+            print(f"evalkit: note: {note}", file=sys.stderr)
+        emit(args, report.content, f"{len(report.evaluation.units)} units, format {args.format}", progress)
     return 0
 
 
@@ -144,11 +147,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from evalkit.cli import registry_from
     from evalkit.scoring.files import explain_files
 
+    check_output(args)
     with LazyProgress(STAGES["reading"], enabled=sys.stderr.isatty()) as progress:
         explanation = explain_files(input_files_of(args), args.unit, args.lang, registry_from(args),
                                     progress=progress.update, warn=warn)
-    if args.format == "json":
-        print(json.dumps(explanation.to_dict(), ensure_ascii=False, indent=1))
-    else:
-        print(explanation.text())
+    content = (json.dumps(explanation.to_dict(), ensure_ascii=False, indent=1) if args.format == "json"
+               else explanation.text())
+    emit(args, content + "\n", f"unit {args.unit}, format {args.format}")
     return 0

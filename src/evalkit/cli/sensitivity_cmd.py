@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from evalkit.analysis.sensitivity import SAMPLING_MODES, sensitivity_of, sensitivity_settings
 from evalkit.cli.common import check_output, emit, input_options, load_inputs, number_in, render, whole_number_in
+from evalkit.cli.formats import output_options
 from evalkit.cli.methods_output import json_text, reversal_lines
 
 if TYPE_CHECKING:
@@ -42,9 +43,7 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
     p.add_argument("--remove", metavar="UNIT", action="append", default=[],
                    help="re-score without UNIT and report pairs of other units whose order changes (repeatable)")
     p.add_argument("--fragile-only", action="store_true", help="list only the fragile units (text format)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of the terminal")
-    p.add_argument("--lang", choices=("zh", "en"), help="label language (default: zh when the scorecard has Chinese names)")
+    output_options(p, ("table", "json"))
     p.set_defaults(handler=cmd_sensitivity)
 
 

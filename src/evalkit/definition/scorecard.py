@@ -201,11 +201,30 @@ def _repath(document: Document, base: tuple, problem: Problem) -> Problem:
 
 def schema_problems(document: Document, schema: dict) -> list[Problem]:
     validator = jsonschema.Draft202012Validator(schema)
-    problems = []
+    problems: list[Problem] = []
     errors = sorted(validator.iter_errors(document.data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     for error in errors:
-        problems.append(_problem_from_error(document, error))
+        for problem in _problems_from_error(document, error):
+            if problem not in problems:  # one `required` error per missing key would say the same thing twice
+                problems.append(problem)
     return problems
+
+
+def _problems_from_error(document: Document, error: jsonschema.ValidationError) -> list[Problem]:
+    """Every unknown key of an object on its own (each may be a typo of a missing one), else one problem."""
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict) and isinstance(error.schema, dict):
+        allowed = sorted(error.schema.get("properties", {}))
+        extras = [k for k in error.instance if k not in allowed]
+        if len(extras) > 1:
+            path = tuple(error.absolute_path)
+            out = []
+            for extra in extras:
+                close = difflib.get_close_matches(extra, [a for a in allowed if a not in error.instance], n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                out.append(document.problem(path + (extra,), f"unknown property {extra!r}{hint}",
+                                            expected="one of " + ", ".join(allowed), found=repr(extra)))
+            return out
+    return [_problem_from_error(document, error)]
 
 
 def _problem_from_error(document: Document, error: jsonschema.ValidationError) -> Problem:
@@ -220,8 +239,11 @@ def _problem_from_error(document: Document, error: jsonschema.ValidationError) -
     value: Any = error.validator_value
     kind = error.validator
     if kind == "required":
-        missing = next((name for name in value if name not in instance), "?")
-        return document.problem(path, f"the property {missing!r} is missing", expected=f"a {missing!r} property",
+        missing = [name for name in value if name not in instance] or ["?"]
+        names = ", ".join(repr(name) for name in missing)
+        what = f"the property {names} is missing" if len(missing) == 1 else f"the properties {names} are missing"
+        return document.problem(path, what, expected=f"{'a' if len(missing) == 1 else ''} {names} "
+                                f"propert{'y' if len(missing) == 1 else 'ies'}".strip(),
                                 found="properties " + ", ".join(repr(k) for k in instance) if instance else "none")
     if kind == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))

@@ -243,9 +243,48 @@ def unknown_text(what: str, name: str, known: Iterable[str], hints: dict[str, An
         return f"unknown {what}; {name!r} is the name of {by_name[name]!r}, write its id"
     match = by_case.get(name.casefold())
     if match is None and candidates:
-        close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.8)
+        close = closest(name, candidates, 1)
         match = close[0] if close else None
     return f"unknown {what}; did you mean {match!r}?" if match is not None else f"unknown {what}"
+
+
+def _unpadded(text: str) -> str:
+    """An id with the leading zeros of its numbers dropped and case folded: T01 and t1 are both t1."""
+    return re.sub(r"\d+", lambda m: str(int(m.group())), text.casefold())
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: the fewest inserted, deleted or replaced characters that turn a into b."""
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def closest(name: str, candidates: Iterable[str], limit: int = 2) -> list[str]:
+    """The known ids closest to a mistyped `name`, on the whole id: the same id up to case and zero
+    padding first (T1 -> T01, not T21), then the fewest edits (at most a third of the id's length, at
+    least 1, and difflib's similarity at least 0.75), ties broken by that similarity and then by id.
+    Empty when nothing is close."""
+    known = list(candidates)
+    same = [k for k in known if _unpadded(k) == _unpadded(name)]
+    if same:
+        return sorted(same)[:limit]
+    folded = name.casefold()
+    allowed = max(1, len(name) // 3)
+    scored = []
+    for k in known:
+        distance = edit_distance(folded, k.casefold())
+        if distance <= allowed:
+            ratio = difflib.SequenceMatcher(None, folded, k.casefold()).ratio()
+            if ratio >= 0.75:  # U09 is one edit from U01, but a different number rather than a typo
+                scored.append((distance, -ratio, k))
+    return [k for _d, _r, k in sorted(scored)[:limit]]
 
 
 def describe_where(fields: Mapping[str, Any]) -> str:

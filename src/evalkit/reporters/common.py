@@ -346,9 +346,12 @@ def notes(evaluation: Evaluation, lang: str) -> list[str]:
         mask = masks.get(f"quota:{band.grade}")
         if mask is None:
             continue
-        text = f"{label('kind_quota', lang)}{sep}{band.label.text(lang)}"
-        for i in np.flatnonzero(mask):
-            parts[i].append(text)
+        grades = evaluation.grades
+        for i in np.flatnonzero(mask):  # say what happened: 因名额限制由优秀调为良好
+            g = int(grades[i])
+            to = bands[g].label.text(lang) if 0 <= g < len(bands) else ("无等次" if zh else "no grade")
+            parts[i].append(f"因名额限制由{band.label.text(lang)}调为{to}" if zh else
+                            f"moved from {band.label.text(lang)} to {to} by the quota")
     for indicator, lacking in (evaluation.lacking_evidence or {}).items():  # 佐证: values given without it
         name = sc.indicators[indicator].name.text(lang) if indicator in sc.indicators else indicator
         text = f"{'未附佐证' if zh else 'no evidence'}{sep}{name}"

@@ -43,7 +43,7 @@ from evalkit.reporters.common import (
     top_nodes,
 )
 from evalkit.reporters.extras import extras_of
-from evalkit.reporters.html_assets import CSS, SCRIPT
+from evalkit.reporters.html_assets import CSS, PRINT_OPEN, SCRIPT
 from evalkit.reporters.html_extras import CSS as EXTRA_CSS
 from evalkit.reporters.html_extras import HtmlExtras
 from evalkit.reporters.html_parts import STATIC_CHARTS, badge, e, json_script, label_width, svg
@@ -85,14 +85,16 @@ def render_html(evaluation: Evaluation, options: ReportOptions) -> str:
     w(f'<meta name="generator" content="evalkit {e(_version())}">\n')
     w(f"<title>{e(title)} · {e(ev.period)}</title>\n")
     w(f"<style>{CSS}{_grade_css(nb)}{EXTRA_CSS if extras is not None else ''}</style>\n")
-    w('<script>document.documentElement.className = "js";</script>\n</head>\n<body>\n')
+    w(f'<script>document.documentElement.className = "js";{PRINT_OPEN}</script>\n</head>\n<body>\n')
 
     # Title and key figures
     w(f"<header><h1>{e(title)}</h1>\n")
     meta = [f"{label('period', lang)}: {ev.period}", f"{label('units_count', lang)}: {n}{label('units_suffix', lang)}",
             f"{label('total_points', lang)}: {fmt(cast(float, sc.total_points))}",  # fmt writes n/a for none
             f"{label('scorecard_id', lang)}: {sc.id}" + (f" ({sc.version})" if sc.version else "")]
-    w(f'<p class="meta">{" · ".join(e(m) for m in meta)}</p></header>\n')
+    missing = ev.missing_data().summary(lang)
+    w(f'<p class="meta">{" · ".join(e(m) for m in meta)}</p>'
+      + (f'<p class="meta missing">{e(missing)}</p>' if missing else "") + '</header>\n')
     has_adjust = ev.adjusted is not None and len(ev.adjusted.records) > 0
     toc = [("charts", label("charts", lang)), ("ranking", label("ranking", lang))]
     if has_adjust:

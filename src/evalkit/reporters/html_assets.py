@@ -188,3 +188,11 @@ SCRIPT = r"""
   go();
 })();
 """
+
+# Printing opens every collapsed section (a unit's explanation, the extras) and closes them again after:
+# a printed report shows every unit, not only the ones that were open on screen.
+PRINT_OPEN = ('window.addEventListener("beforeprint",function(){window.ekOpened=[];'
+              'Array.prototype.forEach.call(document.querySelectorAll("details:not([open])"),'
+              'function(d){d.open=true;window.ekOpened.push(d);});});'
+              'window.addEventListener("afterprint",function(){(window.ekOpened||[]).forEach(function(d){d.open=false;});'
+              'window.ekOpened=[];});')

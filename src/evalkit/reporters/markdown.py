@@ -65,6 +65,9 @@ def render_markdown(evaluation: Evaluation, options: ReportOptions) -> str:
     lines.append(f"- {label('units_count', lang)}{colon}{n}{label('units_suffix', lang)}")
     lines.append(f"- {label('total_points', lang)}{colon}{md(fmt(cast(float, sc.total_points)))}")  # fmt writes n/a for none
     lines.append(f"- {label('scorecard_id', lang)}{colon}{md(sc.id)}" + (f" ({md(sc.version)})" if sc.version else ""))
+    missing = ev.missing_data().summary(lang)
+    if missing:  # units without data and blank cells scored 0 or re-weighted, never silent
+        lines.append(f"- {md(missing)}")
     lines.append("")
 
     # Ranking

@@ -40,15 +40,21 @@ FAST_ROWS = 200  # from this many rows on, a table that fits the width is laid o
 
 
 def render_table(evaluation: Evaluation, options: ReportOptions) -> str:
+    """The ranking, fitted to `options.width` (200 when unknown) without ever cutting a number or an id.
+
+    Columns no unit has a value in are left out. When the table is wider than the width, the scores of
+    the top-level dimensions move to a second table (rank, id, then as many dimensions as fit, repeated
+    until all are shown), and what is still too wide wraps in the unit's name and the notes.
+    """
     sc = evaluation.scorecard
     title = f"{sc.name.text(options.lang)} · {evaluation.period}"
     header = summary_header(evaluation, options.lang)
+    dims = len(sc.dimensions)
     numeric = [k == 0 or (3 <= k < len(header) - 1) for k in range(len(header))]
     bands = sc.grading.bands if sc.grading else ()
     grades = evaluation.grades.tolist()
     rows = list(summary_rows(evaluation, options.lang))
     styles = [grade_style(grades[i], len(bands)) if 0 <= grades[i] < len(bands) else None for i in evaluation.order()]
-    grade_column = len(header) - 1
     if sc.vetoes or sc.gates or sc.quotas:  # say why a grade is not the one the total's band gives
         why = notes(evaluation, options.lang)
         header = header + [label("notes", options.lang)]
@@ -56,19 +62,72 @@ def render_table(evaluation: Evaluation, options: ReportOptions) -> str:
         rows = [row + [why[i]] for row, i in zip(rows, evaluation.order().tolist())]
     title, header = terminal_text(title), [terminal_text(h) for h in header]
     rows = [[terminal_text(cell) for cell in row] for row in rows]  # names from files print no escape sequence
+    grade_column = len(summary_header(evaluation, options.lang)) - 1
     width = options.width or 200
+    # rank, id, unit and total always; a grade, notes or adjustment column only when some unit has one
+    total_column = grade_column - 1
+    keep = [k for k in range(len(header)) if k < 3 or k == total_column or 3 <= k < 3 + dims
+            or any(row[k] for row in rows)]
+    dim_columns = list(range(3, 3 + dims))
+    if _natural(header, rows, keep) > width and dims:
+        main = [k for k in keep if k not in dim_columns]
+        parts = [main] + _chunks(header, rows, dim_columns, width)
+        dims_title = f"{title} · {'各维度得分' if options.lang == 'zh' else 'dimension scores'}"
+        plain: list[str | None] = [None] * len(rows)
+        return "\n".join(_table(title if n == 0 else dims_title, header, rows, styles if n == 0 else plain,
+                                numeric, width, options.color, grade_column, columns)
+                         for n, columns in enumerate(parts))
+    return _table(title, header, rows, styles, numeric, width, options.color, grade_column, keep)
+
+
+def _natural(header: list[str], rows: list[list[str]], columns: list[int]) -> int:
+    """The width of a table of these columns when no cell wraps."""
+    widths = [max([cell_len(header[k])] + [cell_len(row[k]) for row in rows]) for k in columns]
+    return sum(widths) + 3 * len(widths) + 1
+
+
+def _chunks(header: list[str], rows: list[list[str]], dim_columns: list[int], width: int) -> list[list[int]]:
+    """Rank, id and the dimension columns, as few tables as fit the width (at least one dimension each)."""
+    out: list[list[int]] = []
+    current = [0, 1]
+    for k in dim_columns:
+        if len(current) > 2 and _natural(header, rows, current + [k]) > width:
+            out.append(current)
+            current = [0, 1]
+        current.append(k)
+    out.append(current)
+    return out
+
+
+def _table(title: str, header: list[str], rows: list[list[str]], styles: list[str | None], numeric: list[bool], width: int,
+           color: bool, grade_column: int, columns: list[int]) -> str:
+    """The table of `columns`: drawn directly when large and it fits, else by rich with numbers kept whole."""
+    head = [header[k] for k in columns]
+    body = [[row[k] for k in columns] for row in rows]
+    right = [numeric[k] for k in columns]
+    g = columns.index(grade_column) if grade_column in columns else -1
+    shown: list[str | None] = styles if g >= 0 else [None] * len(rows)
     if len(rows) >= FAST_ROWS:
-        direct = _direct(title, header, rows, styles, numeric, width, options.color, grade_column)
+        direct = _direct(title, head, body, shown, right, width, color, g)
         if direct is not None:
             return direct
-    return _rich(title, header, rows, styles, numeric, width, options.color, grade_column)
+    if _natural(head, body, list(range(len(head)))) <= width:
+        return _rich(title, head, body, shown, right, width, color, g)
+    # too wide: numbers, ids and grades keep their width; the unit's name and the notes wrap
+    whole = [right[k] or columns[k] in (1, grade_column) for k in range(len(columns))]
+    return _rich(title, head, body, shown, right, width, color, g, whole)
 
 
 def _rich(title: str, header: list[str], rows: list[list[str]], styles: list[str | None], numeric: list[bool], width: int,
-          color: bool, grade_column: int) -> str:
+          color: bool, grade_column: int, whole: list[bool] | None = None) -> str:
     table = Table(title=title, show_lines=False)
     for k, name in enumerate(header):
-        table.add_column(name, justify="right" if numeric[k] else "left", no_wrap=k < 2)
+        if whole is not None and whole[k]:
+            needed = max([cell_len(name)] + [cell_len(row[k]) for row in rows])
+            table.add_column(name, justify="right" if numeric[k] else "left", no_wrap=True, min_width=needed)
+            continue
+        table.add_column(name, justify="right" if numeric[k] else "left", no_wrap=whole is None and k < 2,
+                         overflow="fold")
     for row, style in zip(rows, styles):
         cells = [Text(cell) for cell in row]  # Text, not markup: a name like "[试点]" stays as written
         cells[grade_column] = Text(row[grade_column], style=style or "")

@@ -289,6 +289,11 @@ def _about(book: Workbook, ev: Evaluation, lang: str, extras: ReportExtras | Non
         [label("ties", lang), sc.ties],
         [label("generator", lang), f"evalkit {__version__}"],
     ]
+    missing = ev.missing_data()
+    if missing:  # units without data, blank cells scored 0 or re-weighted: counted here, listed in the JSON
+        rows.append(["缺失数据" if lang == "zh" else "Missing data", missing.summary(lang)])
+        if missing.units_without_data:
+            rows.append(["无数据单位" if lang == "zh" else "Units without data", ", ".join(missing.units_without_data)])
     if extras is not None:
         from evalkit.reporters.xlsx_extras import about_rows
 

@@ -237,7 +237,10 @@ class Workbook:
             f'<col min="{k + 1}" max="{k + 1}" width="{_width(c, widths[k])}" customWidth="1"/>'
             for k, c in enumerate(columns))
         selected = "" if self._sheets else ' tabSelected="1"'
+        # Printing: landscape A4, every column on one page's width, the header row repeated on every page
+        # (the print titles are defined in the workbook, see _workbook).
         xml = (f'{_HEAD}<worksheet xmlns="{_NS}" xmlns:r="{_REL_NS}">'
+               '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
                f'<dimension ref="{ref}"/>'
                f'<sheetViews><sheetView{selected} workbookViewId="0">{_pane(*freeze)}</sheetView></sheetViews>'
                f'<sheetFormatPr defaultRowHeight="15"/>'
@@ -245,6 +248,7 @@ class Workbook:
                + f"<sheetData>{''.join(out)}</sheetData>"
                + (f'<autoFilter ref="{ref}"/>' if autofilter and columns else "")
                + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+               + '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
                + "</worksheet>")
         self._sheets.append((name, xml, ref if autofilter and columns else None))
 
@@ -331,6 +335,9 @@ class Workbook:
             f'<definedName name="_xlnm._FilterDatabase" localSheetId="{k}" hidden="1">'
             f"{xml_text(_quote_sheet(name))}!{_absolute(ref)}</definedName>"
             for k, (name, _, ref) in enumerate(self._sheets) if ref)
+        names += "".join(  # the header row printed on top of every page
+            f'<definedName name="_xlnm.Print_Titles" localSheetId="{k}">{xml_text(_quote_sheet(name))}!$1:$1</definedName>'
+            for k, (name, _, _) in enumerate(self._sheets))
         return (f'{_HEAD}<workbook xmlns="{_NS}" xmlns:r="{_REL_NS}">'
                 '<workbookPr/><bookViews><workbookView activeTab="0"/></bookViews>'
                 f"<sheets>{sheets}</sheets>" + (f"<definedNames>{names}</definedNames>" if names else "")

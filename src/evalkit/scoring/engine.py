@@ -26,6 +26,7 @@ from evalkit.scoring.adjustments import apply as apply_adjustments
 from evalkit.scoring.clauses import discretionary_records, with_discretionary
 from evalkit.scoring.evidence import apply_evidence
 from evalkit.scoring.grading import NO_GRADE, grade_indexes
+from evalkit.scoring.missing import no_data_mask
 from evalkit.scoring.quotas import apply_quotas
 from evalkit.scoring.ranking import rank
 from evalkit.scoring.rounding import Rounding
@@ -69,6 +70,7 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
     rounding = stage_rounding(scorecard, final_rounding)  # the steps before the total
     n = len(data.units)
     data, lacking_evidence = apply_evidence(scorecard, data)  # 佐证: values without it flagged or not counted
+    no_data = no_data_mask(data.columns, n)
     data, derived_reasons = with_derived(scorecard, data)
     data = with_discretionary(scorecard, data, adjustments)  # 酌情 records: one column per discretionary clause
     item_results: dict[str, ItemResult] = {}
@@ -137,7 +139,7 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
                       derived_reasons=derived_reasons, cap_restored=restored,
                       clause_records=discretionary_records(adjustments, scorecard),
                       evidence=data.evidence, lacking_evidence=lacking_evidence,
-                      notes=tuple(data.notes))
+                      notes=tuple(data.notes), no_data=no_data)
 
 
 def grade_totals(final: np.ndarray, scorecard: Scorecard, units: Units, columns: Mapping[str, np.ndarray],

@@ -22,6 +22,7 @@ from evalkit.scoring.clauses import clause_entries, record_lines
 from evalkit.scoring.engine import ItemResult
 from evalkit.scoring.evidence import evidence_entry, evidence_lines
 from evalkit.scoring.grading import NO_GRADE
+from evalkit.scoring.missing import MissingData, missing_data
 from evalkit.scoring.rounding import json_number
 
 if TYPE_CHECKING:
@@ -138,6 +139,11 @@ class Evaluation:
     evidence: Mapping[str, np.ndarray] = attrs.field(factory=dict)  # 佐证 references per indicator and unit
     lacking_evidence: Mapping[str, np.ndarray] = attrs.field(factory=dict)  # values given without needed evidence
     notes: tuple[str, ...] = ()  # how the data was read: an encoding other than UTF-8, percent cells read as percent
+    no_data: np.ndarray | None = None  # True for units with no value in any column of the data
+
+    def missing_data(self) -> MissingData:
+        """Units without any data, blank cells scored 0, cells re-weighted away (evalkit.scoring.missing)."""
+        return missing_data(self.units.ids, self.no_data, self.items)
 
     def order(self) -> np.ndarray:
         """Unit positions by rank, ties by unit id: the order of every report."""
@@ -218,6 +224,7 @@ class Evaluation:
             "indicators": [ind.to_dict() for ind in sc.indicators.values()],
             "dimensions": dim_defs,
             "items": item_defs,
+            "missing_data": self.missing_data().to_dict(),
             "units": units,
             **self._rewards_entry(units),
             **({"notes": list(self.notes)} if self.notes else {}),
@@ -337,7 +344,9 @@ class Evaluation:
         """
         doc = self.to_dict()
         units = doc.pop("units")
+        missing = doc.pop("missing_data")
         head = json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False)
+        head = head[:-2] + ',\n "missing_data": ' + json.dumps(missing, ensure_ascii=False) + "\n}"
         rows = ",\n".join("  " + json.dumps(unit, ensure_ascii=False, allow_nan=False) for unit in units)
         return head[:-2] + ',\n "units": [\n' + rows + "\n ]\n}\n"
 
@@ -390,9 +399,12 @@ class Evaluation:
                     why = f"{said}；无法计分，{policy}" if zh else f"{said}; it cannot be scored: {policy}"
             else:
                 why = r.rule.explain(value, s.points, r.context, self.units.index[unit_id]).text(lang)
-            weight = (f"权重 {fmt(s.share)} 分，计入 {shown(s.score)} 分" if zh else f"worth {fmt(s.share)} of the total: counts {shown(s.score)}") \
+            d, mode = sc.rounding_decimals, sc.rounding_mode
+            share, counted = _at(s.share, d, mode), _at(s.score, d, mode)  # 13.33, not 13.333333
+            weight = (f"权重 {share} 分，计入 {counted} 分" if zh else f"worth {share} of the total: counts {counted}") \
                 if not _same(s.share, node.max_points) and not (s.missing and node.missing == "reweight") else ""
-            lines.append(f"{pad}{node.name.text(lang)} [{node.rule}]: {why}" + (f"; {weight}" if weight else ""))
+            rule = (r.rule.title.zh or node.rule) if zh else node.rule  # Chinese words in Chinese text: [线性插值]
+            lines.append(f"{pad}{node.name.text(lang)} [{rule}]: {why}" + (f"; {weight}" if weight else ""))
             if self.clause_records:
                 lines.extend(record_lines(self.clause_records, node, unit_id, sc, lang, pad))
             if self.lacking_evidence:
@@ -498,6 +510,13 @@ def score_text(value: float | None, decimals: int) -> str:
         return fmt(value)
     text = f"{float(value):.{decimals}f}".rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
+
+
+def _at(value: float, decimals: int, mode: str = "half_up") -> str:
+    """A number at the scorecard's declared decimals and rounding mode, trailing zeros dropped."""
+    from evalkit.scoring.rounding import round_array
+
+    return score_text(float(round_array(float(value), decimals, mode)), decimals)
 
 
 def _fmt(value: float | None) -> str:
