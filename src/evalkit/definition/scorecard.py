@@ -306,6 +306,9 @@ class SemanticCheck:
 
         yield from reward_problems(self.doc)  # rewards: (考核结果运用)
         yield from self.discretionary_clause_problems()
+        from evalkit.definition.assessment_sources import source_problems
+
+        yield from source_problems(self.doc)  # sources: 自评 and 考评
 
     def indicator_problems(self) -> Iterable[Problem]:
         seen: dict[str, int] = {}

@@ -47,6 +47,9 @@ from evalkit.reporters.html_assets import CSS, PRINT_OPEN, SCRIPT
 from evalkit.reporters.html_extras import CSS as EXTRA_CSS
 from evalkit.reporters.html_extras import HtmlExtras
 from evalkit.reporters.html_parts import STATIC_CHARTS, badge, e, json_script, label_width, svg
+from evalkit.reporters.source_report import html_section as assessor_html
+from evalkit.reporters.source_report import text as assessor_text
+from evalkit.reporters.source_report import unit_evidence_html
 from evalkit.reporters.summary import summary_header
 from evalkit.rules.base import fmt
 from evalkit.scoring.rounding import round_array
@@ -102,6 +105,9 @@ def render_html(evaluation: Evaluation, options: ReportOptions) -> str:
     clauses = html_section(ev, lang)  # 扣分明细: the clauses of clause items that applied
     if clauses:
         toc.append(("clauses", clause_text("section", lang)))
+    assessors = assessor_html(ev, lang)  # 自评与考评: each source's total and 自评虚高
+    if assessors:
+        toc.append(("assessors", assessor_text("section", lang)))
     if extras is not None:
         toc += extras.toc()
     toc.append(("units", label("units_section", lang)))
@@ -168,6 +174,8 @@ def render_html(evaluation: Evaluation, options: ReportOptions) -> str:
         w(_adjustments_table(ev, order, lang))
     if clauses:
         w(clauses)
+    if assessors:
+        w(assessors)
 
     from evalkit.reporters.rewards import reward_html
 
@@ -191,7 +199,8 @@ def render_html(evaluation: Evaluation, options: ReportOptions) -> str:
         if static and tops:
             w(chart_svg([s[i] for s in scores], tops, means, geometry, d, lang))
         lines = ev.explain(uid, lang)[1:]
-        w(f'</div><pre class="ex">{e(chr(10).join(lines))}</pre>{extras.unit(uid) if extras is not None else ""}'
+        w(f'</div><pre class="ex">{e(chr(10).join(lines))}</pre>{unit_evidence_html(ev, i, lang)}'
+          f'{extras.unit(uid) if extras is not None else ""}'
           "</div></details>\n")
     w("</section>\n")
     w(f'<footer>evalkit {e(_version())} · {e(sc.id)} · {e(ev.period)}</footer>\n')

@@ -22,6 +22,7 @@ from evalkit.reporters.base import Reporter, ReportOptions
 from evalkit.reporters.clause_report import markdown_section
 from evalkit.reporters.common import adjustment_net, distribution, label, notes, points_text, top_nodes
 from evalkit.reporters.extras import extras_of
+from evalkit.reporters.source_report import markdown_section as assessor_section
 from evalkit.reporters.summary import summary_header
 from evalkit.rules.base import fmt
 
@@ -126,6 +127,7 @@ def render_markdown(evaluation: Evaluation, options: ReportOptions) -> str:
 
     lines += reward_lines(ev, lang)
     lines += markdown_section(ev, lang, md)  # 扣分明细: the clauses of clause items that applied
+    lines += assessor_section(ev, lang, md)  # 自评与考评: each source's total and 自评虚高
     extras = extras_of(options)
     if extras is not None:
         lines += extra_sections(ev, extras, lang)

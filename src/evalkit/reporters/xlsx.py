@@ -48,6 +48,9 @@ from evalkit.reporters.common import (
     value_text,
 )
 from evalkit.reporters.extras import extras_of
+from evalkit.reporters.source_report import has_evidence, item_evidence
+from evalkit.reporters.source_report import sheet_rows as assessor_rows
+from evalkit.reporters.source_report import text as assessor_text
 from evalkit.reporters.summary import summary_header
 from evalkit.reporters.xlsx_writer import Cell, Column, Style, Workbook
 
@@ -83,6 +86,7 @@ def render_xlsx(evaluation: Evaluation, options: ReportOptions) -> bytes:
 
     add_reward_sheet(book, evaluation, lang)  # 考核结果运用, when the scorecard declares rewards
     _clauses(book, evaluation, lang)
+    _assessors(book, evaluation, lang, points)
     extras = extras_of(options)
     if extras is not None:
         from evalkit.reporters.xlsx_extras import add_extra_sheets
@@ -130,8 +134,11 @@ def _summary(book: Workbook, ev: Evaluation, order: list[int], lang: str, points
 
 
 def _items(book: Workbook, ev: Evaluation, order: list[int], lang: str, points: Style) -> None:
-    keys = ("rank", "id", "unit", "dimension", "item_id", "item", "indicator", "measure", "value", "rule",
-            "points", "max_points", "share", "score", "missing")
+    keys: tuple[str, ...] = ("rank", "id", "unit", "dimension", "item_id", "item", "indicator", "measure", "value",
+                             "rule", "points", "max_points", "share", "score", "missing")
+    with_evidence = has_evidence(ev)  # 佐证: the references of the values, where the data has them
+    if with_evidence:
+        keys += ("evidence",)
     styles = {"rank": INT, "value": GENERAL, "points": points, "max_points": points, "share": points, "score": points}
     columns = [Column(label(k, lang), styles.get(k, TEXT), max_width=40 if k in ("dimension", "item") else 60.0)
                for k in keys]
@@ -159,8 +166,9 @@ def _items(book: Workbook, ev: Evaluation, order: list[int], lang: str, points: 
             head = [ranks[i], ids[i], names[i]]
             for (item_id, name, path, indicator, measure, rule, max_points, values, pts, share, score, missing,
                  flag) in per_item:
-                yield head + [path, item_id, name, indicator, measure, values[i], rule, pts[i], max_points, share[i],
+                row = head + [path, item_id, name, indicator, measure, values[i], rule, pts[i], max_points, share[i],
                               score[i], flag if missing[i] else None]
+                yield row + [item_evidence(ev, item_id, i, lang) or None] if with_evidence else row
 
     book.add_sheet(label("sheet_items", lang), columns, rows(), freeze=(1, 3))
 
@@ -272,6 +280,15 @@ def _clauses(book: Workbook, ev: Evaluation, lang: str) -> None:
         numeric = {0: INT, 6: GENERAL, 7: GENERAL}
         columns = [Column(h, numeric.get(k, TEXT)) for k, h in enumerate(headers)]
         book.add_sheet(clause_text("sheet", lang), columns, rows, freeze=(1, 3))
+
+
+def _assessors(book: Workbook, ev: Evaluation, lang: str, points: Style) -> None:
+    """自评与考评: each unit's combined total, each source's total, the gap and 自评虚高, when sources were combined."""
+    headers, rows = assessor_rows(ev, lang)
+    if rows:
+        columns = [Column(h, INT if k == 0 else TEXT if k in (1, 2) or h == assessor_text("flag", lang) else points)
+                   for k, h in enumerate(headers)]
+        book.add_sheet(assessor_text("sheet", lang), columns, rows, freeze=(1, 3))
 
 
 def _about(book: Workbook, ev: Evaluation, lang: str, extras: ReportExtras | None = None) -> None:

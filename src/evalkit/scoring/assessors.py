@@ -21,53 +21,41 @@ from typing import Any
 import attrs
 import numpy as np
 
+from evalkit.definition.assessment_sources import SourcesSpec
 from evalkit.definition.model import Scorecard
 from evalkit.errors import DataError, Problem
 from evalkit.io.data import DataSet
-from evalkit.rules.base import fmt
+from evalkit.scoring.assessment import Assessment
 from evalkit.scoring.evaluation import Evaluation
 from evalkit.scoring.rounding import Rounding
 
 
 @attrs.frozen
 class AssessedEvaluation:
-    """The combined evaluation, each source's own totals, and the self-assessment gaps."""
+    """The combined evaluation (carrying the sources' totals and gaps as `combined.assessment`)."""
 
     combined: Evaluation
-    source_totals: Mapping[str, np.ndarray]
-    gaps: np.ndarray | None  # self total - superior total per unit (NaN where either is missing)
-    overrated: np.ndarray  # True where the gap is at least `gap`
-    gap: float | None
-    self_source: str
-    superior_source: str
-    method: str  # "weights" or "override"
+    assessment: Assessment
+
+    @property
+    def source_totals(self) -> Mapping[str, np.ndarray]:
+        return self.assessment.source_totals
+
+    @property
+    def gaps(self) -> np.ndarray | None:
+        return self.assessment.gaps
+
+    @property
+    def overrated(self) -> np.ndarray:
+        return self.assessment.overrated
 
     def to_dict(self) -> dict[str, Any]:
         """The combined evaluation's JSON, each unit with its sources' totals and the self-assessment gap."""
-        doc = self.combined.to_dict()
-        index = self.combined.units.index
-        for unit in doc["units"]:
-            i = index[unit["id"]]
-            unit["source_totals"] = {s: _num(t[i]) for s, t in self.source_totals.items()}
-            if self.gaps is not None:
-                unit["self_gap"] = _num(self.gaps[i])
-                unit["self_overrated"] = bool(self.overrated[i])
-        doc["assessment_sources"] = {"method": self.method, "sources": list(self.source_totals),
-                                     "self": self.self_source, "superior": self.superior_source,
-                                     **({"gap": self.gap} if self.gap is not None else {})}
-        return doc
+        return self.combined.to_dict()
 
     def explain(self, unit_id: str, lang: str = "zh") -> list[str]:
-        """The combined explanation, then each source's total and the gap (自评虚高 when flagged)."""
-        lines = self.combined.explain(unit_id, lang)
-        i = self.combined.units.index[unit_id]
-        zh = lang == "zh"
-        parts = [f"{s} {fmt(t[i])}" for s, t in self.source_totals.items()]
-        lines.append(("各方评分：" if zh else "by source: ") + ("，" if zh else ", ").join(parts))
-        if self.gaps is not None and self.overrated[i]:
-            lines.append(f"自评虚高：自评比上级考评高 {fmt(self.gaps[i])} 分（≥ {fmt(self.gap)} 分）" if zh
-                         else f"self-assessment overrated: {fmt(self.gaps[i])} above the superior's (at least {fmt(self.gap)})")
-        return lines
+        """The combined explanation, ending with each source's total and the gap (自评虚高 when flagged)."""
+        return self.combined.explain(unit_id, lang)
 
 
 def combine_values(sources: Mapping[str, DataSet], weights: Mapping[str, float] | None = None,
@@ -107,14 +95,16 @@ def combine_values(sources: Mapping[str, DataSet], weights: Mapping[str, float] 
 
 def evaluate_sources(scorecard: Scorecard, sources: Mapping[str, DataSet], *, weights: Mapping[str, float] | None = None,
                      override: Sequence[str] | None = None, gap: float | None = None, self_source: str = "self",
-                     superior_source: str = "superior", adjustments: Sequence[Any] = ()) -> AssessedEvaluation:
+                     superior_source: str = "superior", adjustments: Sequence[Any] = (),
+                     labels: Mapping[str, Mapping[str, str]] | None = None,
+                     progress: Any = None) -> AssessedEvaluation:
     """Score the sources' combined values, each source alone, and flag self-assessments above the superior's by `gap`."""
     from evalkit.scoring.adjustments import records_from
     from evalkit.scoring.engine import evaluate
 
     combined_data = combine_values(sources, weights, override)
     records = records_from(adjustments, combined_data.units.ids, scorecard)
-    combined = evaluate(scorecard, combined_data, scorecard.registry, records)
+    combined = evaluate(scorecard, combined_data, scorecard.registry, records, progress=progress)
     totals = {name: evaluate(scorecard, data, scorecard.registry, records).totals for name, data in sources.items()}
     gaps = None
     overrated = np.zeros(len(combined_data.units), dtype=bool)
@@ -124,13 +114,17 @@ def evaluate_sources(scorecard: Scorecard, sources: Mapping[str, DataSet], *, we
         if gap is not None:
             with np.errstate(invalid="ignore"):
                 overrated = np.asarray(gaps >= gap, dtype=bool)
-    return AssessedEvaluation(combined=combined, source_totals=totals, gaps=gaps, overrated=overrated, gap=gap,
-                              self_source=self_source, superior_source=superior_source,
-                              method="weights" if weights is not None else "override")
+    assessment = Assessment(source_totals=totals, gaps=gaps, overrated=overrated, gap=gap, self_source=self_source,
+                            superior_source=superior_source, method="weights" if weights is not None else "override",
+                            labels=dict(labels or {}))
+    return AssessedEvaluation(combined=attrs.evolve(combined, assessment=assessment), assessment=assessment)
 
 
-def _num(x: float) -> float | int | None:
-    value = float(x)
-    if value != value:
-        return None
-    return int(value) if value.is_integer() else value
+def evaluate_declared(scorecard: Scorecard, spec: SourcesSpec, sources: Mapping[str, DataSet], *,
+                      adjustments: Sequence[Any] = (), progress: Any = None) -> AssessedEvaluation:
+    """`evaluate_sources` as the scorecard's `sources:` block declares it (what `evalkit run` does)."""
+    labels = {a.id: {"zh": a.name_zh, "en": a.name_en} for a in spec.assessors}
+    return evaluate_sources(scorecard, sources, weights=spec.weights(),
+                            override=None if spec.combine == "weights" else spec.order, gap=spec.gap,
+                            self_source=spec.self_source, superior_source=spec.superior_source,
+                            adjustments=adjustments, labels=labels, progress=progress)

@@ -18,6 +18,7 @@ from evalkit.definition.model import Band, Dimension, Item, Quota, Scorecard, Ve
 from evalkit.io.data import Units
 from evalkit.rules.base import fmt
 from evalkit.scoring.adjustments import Adjusted, changes_for
+from evalkit.scoring.assessment import Assessment
 from evalkit.scoring.clauses import clause_entries, record_lines
 from evalkit.scoring.engine import ItemResult
 from evalkit.scoring.evidence import evidence_entry, evidence_lines
@@ -138,6 +139,7 @@ class Evaluation:
     clause_records: tuple = ()  # adjustment records of discretionary clauses (evalkit.scoring.clauses)
     evidence: Mapping[str, np.ndarray] = attrs.field(factory=dict)  # 佐证 references per indicator and unit
     lacking_evidence: Mapping[str, np.ndarray] = attrs.field(factory=dict)  # values given without needed evidence
+    assessment: Assessment | None = None  # sources' totals and 自评虚高 when several assessors' values were combined
     notes: tuple[str, ...] = ()  # how the data was read: an encoding other than UTF-8, percent cells read as percent
     no_data: np.ndarray | None = None  # True for units with no value in any column of the data
 
@@ -228,6 +230,7 @@ class Evaluation:
             "units": units,
             **self._rewards_entry(units),
             **({"notes": list(self.notes)} if self.notes else {}),
+            **({"assessment_sources": self.assessment.to_dict()} if self.assessment is not None else {}),
         }
 
     def _rewards_entry(self, units: list[dict[str, Any]]) -> dict[str, Any]:
@@ -288,6 +291,8 @@ class Evaluation:
                 unit["deduction_caps"] = capped
             if has_extras:
                 unit.update(self._adjustments_of(i))
+            if self.assessment is not None:
+                unit.update(self.assessment.unit_entry(i))
             units.append(unit)
         return units
 
@@ -416,6 +421,8 @@ class Evaluation:
                          else "no total: no item has a value (all left out as their policy says), so no grade")
         lines.append((f"总分 {shown(u.total)}，等次 {grade}，排名 {u.rank}/{len(self.units)}") if zh
                      else f"total {shown(u.total)}, grade {grade}, rank {u.rank} of {len(self.units)}")
+        if self.assessment is not None:  # 自评与考评: each source's total, 自评虚高
+            lines.extend(self.assessment.lines(self.units.index[unit_id], lang))
         return lines
 
     def _derived_reason(self, indicator: str, unit_id: str, lang: str) -> str:

@@ -13,11 +13,12 @@ Warnings (a scorecard's notes on itself) go to `warn` as they arise, and are kep
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import attrs
 
+from evalkit.definition.assessment_sources import SourcesSpec
 from evalkit.definition.model import Scorecard
 from evalkit.errors import UsageError
 from evalkit.io.data import DataSet, Units
@@ -79,12 +80,24 @@ class Inputs:
     data: DataSet
     adjustments: tuple[AdjustmentRecord, ...] = ()
     warnings: tuple[str, ...] = ()
+    sources: Mapping[str, DataSet] = attrs.field(factory=dict)  # each assessor's data when the scorecard has sources:
 
     def evaluate(self, progress: Progress | None = None) -> Evaluation:
-        """Score the data against the scorecard, with the adjustments; `progress(done, total)` after each item."""
+        """Score the data against the scorecard, with the adjustments; `progress(done, total)` after each item.
+
+        With assessment sources (自评, 考评) the combined values are scored, and the Evaluation carries each
+        source's totals and the 自评虚高 flags (`Evaluation.assessment`)."""
         from evalkit.scoring.adjustments import records_from
         from evalkit.scoring.engine import evaluate
 
+        if self.sources:
+            from evalkit.definition.assessment_sources import sources_spec
+            from evalkit.scoring.assessors import evaluate_declared
+
+            spec = sources_spec(self.scorecard.raw)
+            if spec is not None:
+                return evaluate_declared(self.scorecard, spec, self.sources, adjustments=self.adjustments,
+                                         progress=progress).combined
         records = records_from(self.adjustments, self.data.units.ids, self.scorecard)
         return evaluate(self.scorecard, self.data, self.scorecard.registry, records, progress=progress)
 
@@ -112,7 +125,17 @@ def load_inputs(files: InputFiles, registry: Registry | None = None, warn: Warn 
         if warn is not None:
             warn(note)
     warnings += tuple(notes)
-    data = load_period_data(files, registry, scorecard, units)
+    from evalkit.definition.assessment_sources import sources_spec
+
+    spec = sources_spec(scorecard.raw)
+    sources: dict[str, DataSet] = {}
+    if spec is not None:  # 自评 and 考评: every data row names its assessor
+        sources = load_sources_data(files, scorecard, units, spec)
+        from evalkit.scoring.assessors import combine_values
+
+        data = combine_values(sources, spec.weights(), None if spec.combine == "weights" else spec.order)
+    else:
+        data = load_period_data(files, registry, scorecard, units)
     for note in data.notes:  # how the data was read (an encoding, percent cells): said as it is read
         if warn is not None:
             warn(note)
@@ -126,7 +149,23 @@ def load_inputs(files: InputFiles, registry: Registry | None = None, warn: Warn 
                 warn(note)
         warnings += tuple(notes)
         records = tuple(read_adjustments(table, units.ids, scorecard))
-    return Inputs(scorecard=scorecard, units=units, data=data, adjustments=records, warnings=warnings)
+    return Inputs(scorecard=scorecard, units=units, data=data, adjustments=records, warnings=warnings, sources=sources)
+
+
+def load_sources_data(files: InputFiles, scorecard: Scorecard, units: Units, spec: SourcesSpec) -> dict[str, DataSet]:
+    """Each assessor's data from the data files (rows named by a source column), with `from_run` values filled in."""
+    from evalkit.io.runs import with_run_values
+    from evalkit.io.source_data import load_source_data
+
+    if files.records:
+        raise UsageError("a scorecard with assessment sources (sources:) reads its values from --data files whose rows "
+                         "name their source; --records cannot say which assessor gave a value")
+    if not files.data:
+        raise UsageError("give the values: --data FILE (rows with a source column: self, superior ...)")
+    period = files.period or scorecard.period
+    sets = load_source_data(list(files.data), units, scorecard, spec, period, wide=files.wide, encoding=files.encoding,
+                            sheets=files.sheets)
+    return {name: with_run_values(scorecard, data) for name, data in sets.items()}
 
 
 def load_period_data(files: InputFiles, registry: Registry, scorecard: Scorecard, units: Units) -> DataSet:
