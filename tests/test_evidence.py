@@ -89,3 +89,24 @@ def test_the_reports_note_values_given_without_evidence(files):
     a_row = next(line for line in text.splitlines() if line.startswith("| 1 | a |"))
     b_row = next(line for line in text.splitlines() if "| b |" in line)
     assert "未附佐证：学习时长" in a_row and "未附佐证：三会一课次数" in b_row
+
+
+def test_the_xlsx_item_detail_and_the_html_unit_sections_show_the_evidence_references(files, tmp_path):
+    import openpyxl
+
+    from evalkit.reporters.base import ReportOptions
+    from evalkit.reporters.html import render_html
+    from evalkit.reporters.xlsx import render_xlsx
+
+    ev = evalkit.evaluate_files(files)
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(render_xlsx(ev, ReportOptions(lang="zh")))
+    sheet = openpyxl.load_workbook(path)["指标明细"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0][-1] == "佐证"
+    by_key = {(r[1], r[4]): r[-1] for r in rows[1:]}
+    assert by_key[("a", "m")] == "会议记录 2025-01至12" and by_key[("b", "v")] == "sha256:9f2c"
+    assert by_key[("a", "s")] == "未附佐证" and by_key[("a", "v")] is None
+    html = render_html(ev, ReportOptions(lang="zh"))
+    assert "<li>三会一课：会议记录 2025-01至12</li>" in html and "<li>走访：sha256:9f2c</li>" in html
+    assert "<li>学习：未附佐证</li>" in html
