@@ -309,6 +309,9 @@ class SemanticCheck:
         from evalkit.definition.assessment_sources import source_problems
 
         yield from source_problems(self.doc)  # sources: 自评 and 考评
+        from evalkit.definition.run_refs import from_run_problems
+
+        yield from from_run_problems(self.doc)  # from_run: a result file or a stored run
 
     def indicator_problems(self) -> Iterable[Problem]:
         seen: dict[str, int] = {}

@@ -11,6 +11,16 @@ one). An indicator of the scorecard says where its values come from::
 folder; `field` is `total`, `rank`, `items_total`, `grade_position` (1 for the best band), `dimensions.ID`
 or `items.ID` (the item's score). A unit the other run did not assess has no value (the item's
 missing-data policy applies).
+
+A run kept in a history store (`evalkit run --store`) is named instead of a file::
+
+      - {id: party_rank, name: 党建考核排名, direction: lower,
+         from_run: {store: $EVALKIT_STORE, scorecard: party-building, period: "2025", run: latest, field: rank}}
+
+`store` is the store's path (relative to the scorecard's folder) or `$EVALKIT_STORE` (the default: the
+environment variable); `run` a run id, or `latest` (the default): the latest run of `scorecard` for
+`period` (default: this scorecard's period). `evalkit.evaluate()` fills these values in for data given
+in memory too, unless the data gives the indicator itself.
 """
 
 from __future__ import annotations
@@ -71,18 +81,55 @@ def run_values(result: Mapping[str, Any], field: str, unit_ids: Sequence[str], s
     return out
 
 
-def with_run_values(scorecard: Scorecard, data: Any, base: str | Path | None = None) -> Any:
-    """The data set with every `from_run` indicator's values read from its result file."""
+def run_result(spec: Mapping[str, Any], indicator: str, folder: Path, period: str) -> tuple[Mapping[str, Any], str]:
+    """The result a `from_run` names (a file, or a run of a history store) and where it came from."""
+    if "file" in spec:
+        path = folder / spec["file"]
+        return read_result(path), str(path)
+    import os
+
+    from evalkit.store.history import ENV_VAR, StoreError, load_run
+
+    store = spec.get("store", "$" + ENV_VAR)
+    if store == "$" + ENV_VAR:
+        store = os.environ.get(ENV_VAR) or ""
+        if not store:
+            raise StoreError(Problem(f"the indicator {indicator!r} takes its values from a run of the history store "
+                                     f"${ENV_VAR}, which is not set", path=f"indicator {indicator!r}, from_run.store",
+                                     expected=f"store: PATH in the scorecard, or ${ENV_VAR} set", found="neither"))
+    path = folder / str(store)
+    which: int | str | tuple[str, str] = spec.get("run", "latest")
+    if which == "latest":
+        if "scorecard" not in spec:
+            raise DataError(Problem(f"the indicator {indicator!r} takes the latest stored run, and does not say of "
+                                    "which scorecard", path=f"indicator {indicator!r}, from_run",
+                                    expected="from_run.scorecard: the other assessment's scorecard id, or run: N",
+                                    found="no scorecard"))
+        which = (str(spec["scorecard"]), str(spec.get("period", period)))
+    result = load_run(path, which)
+    return result, f"{path} (run {which if not isinstance(which, tuple) else ' '.join(which)})"
+
+
+def with_run_values(scorecard: Scorecard, data: Any, base: str | Path | None = None, only_absent: bool = False) -> Any:
+    """The data set with every `from_run` indicator's values read from its result (a file or a stored run).
+
+    With `only_absent` an indicator the data already has a column for is left as it is (what
+    `evalkit.evaluate()` does for data given in memory); otherwise such a column is an error."""
     specs = [(spec["id"], spec["from_run"]) for spec in scorecard.raw.get("indicators", []) if "from_run" in spec]
+    if only_absent:
+        specs = [(indicator, spec) for indicator, spec in specs
+                 if indicator not in data.columns or np.isnan(data.columns[indicator]).all()]
     if not specs:
         return data
     folder = Path(base) if base is not None else (Path(scorecard.source).parent if scorecard.source else Path("."))
     columns = dict(data.columns)
+    period = data.period or scorecard.period
     for indicator, spec in specs:
-        path = folder / spec["file"]
         if indicator in columns and not np.isnan(columns[indicator]).all():
-            raise DataError(Problem(f"the values of {indicator!r} come from another run ({spec['file']}), and the data "
+            where = spec.get("file") or "a stored run"
+            raise DataError(Problem(f"the values of {indicator!r} come from another run ({where}), and the data "
                                     "gives them too", source="data", expected="the indicator in one place only",
                                     found="values in the data files"))
-        columns[indicator] = run_values(read_result(path), spec["field"], data.units.ids, source=str(path))
+        result, source = run_result(spec, indicator, folder, period)
+        columns[indicator] = run_values(result, spec["field"], data.units.ids, source=source)
     return attrs.evolve(data, columns=columns)

@@ -69,6 +69,9 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
     final_rounding = Rounding(scorecard.rounding_decimals, scorecard.rounding_mode)
     rounding = stage_rounding(scorecard, final_rounding)  # the steps before the total
     n = len(data.units)
+    from evalkit.io.runs import with_run_values
+
+    data = with_run_values(scorecard, data, only_absent=True)  # from_run values the data does not give
     data, lacking_evidence = apply_evidence(scorecard, data)  # 佐证: values without it flagged or not counted
     no_data = no_data_mask(data.columns, n)
     data, derived_reasons = with_derived(scorecard, data)
