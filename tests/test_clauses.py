@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import attrs
 import jsonschema
+import numpy as np
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -15,6 +17,7 @@ from hypothesis import strategies as st
 import evalkit
 from evalkit.cli import main
 from evalkit.errors import DataError, DefinitionError
+from evalkit.io.data import DataSet, Units
 
 RESULT_SCHEMA = json.loads((Path(evalkit.__file__).parent / "schemas" / "result.schema.json").read_text(encoding="utf-8"))
 
@@ -260,3 +263,61 @@ def test_the_markdown_html_and_xlsx_reports_name_each_clause_that_applied(tmp_pa
         {"id": "m", "indicator": "meetings", "max_points": 10, "rule": {"name": "linear", "params": {"lower": 0, "upper": 12}}}]}),
         {"meetings": DATA["meetings"]})
     assert "扣分明细" not in render_markdown(plain, ReportOptions(lang="zh"))
+
+
+EVIDENCE_CARD = {
+    "id": "ev-clauses", "name": "换届", "period": "2025",
+    "indicators": [{"id": "late", "name": "未按期换届"}, {"id": "short", "name": "缺额"}],
+    "dimensions": [{"id": "org", "name": "组织建设", "max_points": 10, "indicators": ["late", "short"],
+                    "rule": {"name": "clauses", "params": {"clauses": [
+                        {"id": "late", "text": "不按期换届", "flag": "late", "points": 5, "evidence": "required"},
+                        {"id": "short", "text": "每缺1名", "count": "short", "points": 1, "evidence": "required",
+                         "without_evidence": "flag"}]}}}]}
+
+
+def evidence_run(tmp_path, rows: str):
+    (tmp_path / "sc.yaml").write_text(yaml.safe_dump(EVIDENCE_CARD, allow_unicode=True), encoding="utf-8")
+    (tmp_path / "u.csv").write_text("id,name\na,A\nb,B\n", encoding="utf-8")
+    (tmp_path / "d.csv").write_text("unit,indicator,period,value,佐证\n" + rows, encoding="utf-8")
+    return evalkit.evaluate_files(evalkit.InputFiles(tmp_path / "sc.yaml", units=tmp_path / "u.csv",
+                                                     data=[tmp_path / "d.csv"]))
+
+
+def test_a_data_driven_clause_requiring_evidence_is_not_counted_or_flagged_without_it(tmp_path):
+    ev = evidence_run(tmp_path, "a,late,2025,1,县委组织部通报〔2025〕3号\na,short,2025,2,\n"
+                                "b,late,2025,1,\nb,short,2025,1,花名册\n")
+    # a: the late election has its evidence (5 off); 2 short without evidence are flagged, still 2 off: 3
+    # b: the late election has no evidence and the clause is not_counted (0 off); 1 short with evidence: 9
+    assert (ev.unit("a").total, ev.unit("b").total) == (3, 9)
+    a, b = ev.unit_dict("a")["items"]["org"], ev.unit_dict("b")["items"]["org"]
+    assert a["clauses"][1]["without_evidence"] == "flag" and "without_evidence" not in a["clauses"][0]
+    assert a["evidence"] == {"late": "县委组织部通报〔2025〕3号"}
+    assert b["clauses"][-1] == {"id": "late", "text": {"zh": "不按期换届"}, "kind": "deduct", "occurrences": 0,
+                                "points": 0, "without_evidence": "not_counted"}
+    assert "每缺1名（2 次，每次扣 1 分，共扣 2 分）（未附佐证，已标记）" in "\n".join(ev.explain("a"))
+    assert "不按期换届（未附佐证，按规定不计）；得 9 分" in "\n".join(ev.explain("b"))
+    jsonschema_validate(ev.to_dict())
+    from evalkit.reporters.base import ReportOptions
+    from evalkit.reporters.markdown import render_markdown
+
+    md = render_markdown(ev, ReportOptions(lang="zh"))
+    assert "未附佐证，按规定不计" in md and "未附佐证（已标记）" in md
+
+
+def jsonschema_validate(doc):
+    schema = json.loads((Path(evalkit.__file__).parent / "schemas" / "result.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(doc, schema)
+
+
+@settings(max_examples=30, deadline=None)
+@given(late=st.sampled_from([0, 1]), short=st.integers(min_value=0, max_value=12))
+def test_a_value_without_required_evidence_never_lowers_the_item_when_it_is_not_counted(late, short):
+    sc = evalkit.load_scorecard(EVIDENCE_CARD)
+    units = Units.from_ids(["a"])
+    with_ev = DataSet.from_columns(units, {"late": [late], "short": [short]}, period="2025")
+    with_ev = attrs.evolve(with_ev, evidence={"late": np.asarray(["doc"], dtype=object),
+                                              "short": np.asarray(["doc"], dtype=object)})
+    without = DataSet.from_columns(units, {"late": [late], "short": [short]}, period="2025")
+    supported = evalkit.evaluate(sc, with_ev).unit("a").total
+    bare = evalkit.evaluate(sc, without).unit("a").total
+    assert bare >= supported and bare == max(0, 10 - short)  # late is not counted, short is flagged but counted

@@ -34,6 +34,8 @@ LABELS = {
     "deduct": ("扣分", "deduction"),
     "add": ("加分", "addition"),
     "yes": ("是", "yes"),
+    "flagged": ("未附佐证（已标记）", "no evidence (flagged)"),
+    "not_counted": ("未附佐证，按规定不计", "no evidence: not counted"),
 }
 
 
@@ -75,11 +77,17 @@ def clause_rows(ev: Evaluation, lang: str) -> list[ClauseRow]:
         for item, breakdown, missing in found:
             if missing[i]:  # scored by the item's missing-data policy, not by its clauses
                 continue
+            unsupported = dict(breakdown.without_evidence(i))
             for clause, occ, moved in breakdown.applied(i):
+                notes = by_record.get((uid, clause.id), []) + ([text("flagged", lang)] if clause in unsupported else [])
                 rows.append(ClauseRow(rank=ranks[i], unit=uid, name=ev.units.names[i], item=item.name.text(lang) or item.id,
                                       clause=clause.text.text(lang) or clause.id, kind=text(clause.kind, lang),
                                       occurrences=occ, points=moved, capped=breakdown.capped(i, clause),
-                                      records="; ".join(by_record.get((uid, clause.id), []))))
+                                      records="; ".join(notes)))
+            for clause in (c for c, what in unsupported.items() if what == "not_counted"):
+                rows.append(ClauseRow(rank=ranks[i], unit=uid, name=ev.units.names[i], item=item.name.text(lang) or item.id,
+                                      clause=clause.text.text(lang) or clause.id, kind=text(clause.kind, lang),
+                                      occurrences=0, points=0, capped=False, records=text("not_counted", lang)))
     return rows
 
 

@@ -32,6 +32,7 @@ CONDITIONS = {"below": np.less, "above": np.greater, "at_least": np.greater_equa
 CONDITION_WORDS = {"below": ("低于", "below"), "above": ("高于", "above"), "at_least": ("不低于", "at least"),
                    "at_most": ("不高于", "at most"), "equals": ("等于", "equal to")}
 SOURCES = ("flag", "count", "when", "discretionary")
+EVIDENCE_PREFIX = "@evidence:"  # column key of an indicator's evidence marks (1 given, 0 not) for clauses requiring it
 DISCRETIONARY_PREFIX = "@discretionary:"  # column key of a discretionary clause's recorded points: prefix + item/clause
 
 _TEXT = {"oneOf": [{"type": "string", "minLength": 1},
@@ -59,7 +60,13 @@ CLAUSE_SCHEMA: dict[str, Any] = {
                    "description": "Points per occurrence (the most one record may give, for a discretionary clause)."},
         "cap": {"type": "number", "exclusiveMinimum": 0, "description": "The most this clause moves the item (限扣)."},
         "evidence": {"enum": ["required", "optional"], "default": "optional",
-                     "description": "Whether a record for this clause must name its evidence (佐证)."},
+                     "description": "Whether the clause needs evidence (佐证): a record for a discretionary clause must name "
+                                    "it; for a clause on an indicator, the value that makes the clause apply needs the "
+                                    "data's evidence column (see without_evidence)."},
+        "without_evidence": {"enum": ["not_counted", "flag"], "default": "not_counted",
+                             "description": "With evidence: required on an indicator's clause, what a value that makes "
+                                            "the clause apply without evidence does: not_counted (the clause does not "
+                                            "apply) or flag (it applies, flagged in results and reports)."},
     },
     "oneOf": [{"required": [k]} for k in SOURCES],
 }
@@ -80,6 +87,7 @@ class Clause:
     points: float
     cap: float | None
     evidence: str
+    without_evidence: str = "not_counted"
 
     def moved(self, occurrences: np.ndarray) -> np.ndarray:
         """Points this clause moves for every unit: occurrences x points, at most its cap."""
@@ -103,6 +111,13 @@ class Breakdown:
     claimed: np.ndarray  # before each clause's cap
     start: float
     raw: np.ndarray  # start - deductions + additions, before it is kept within 0..max_points
+    unsupported: np.ndarray | None = None  # (units, clauses): the value made the clause apply, without its evidence
+
+    def without_evidence(self, index: int) -> list[tuple[Clause, str]]:
+        """The clauses whose applying value had no evidence for unit `index`: (clause, "flag" | "not_counted")."""
+        if self.unsupported is None:
+            return []
+        return [(c, c.without_evidence) for k, c in enumerate(self.clauses) if self.unsupported[index, k]]
 
     def applied(self, index: int) -> list[tuple[Clause, float, float]]:
         """The clauses that moved unit `index`'s points: (clause, occurrences, points moved)."""
@@ -193,7 +208,8 @@ class ClausesRule(Rule):
                 id=spec["id"], text=Label.of(spec.get("text", spec["id"])), kind=spec.get("kind", "deduct"), source=source,
                 column=inputs.index(name) if name is not None else -1, indicator=name, comparison=comparison,
                 threshold=float(spec["when"][comparison]) if comparison else None, points=float(spec["points"]),
-                cap=None if spec.get("cap") is None else float(spec["cap"]), evidence=spec.get("evidence", "optional")))
+                cap=None if spec.get("cap") is None else float(spec["cap"]), evidence=spec.get("evidence", "optional"),
+                without_evidence=spec.get("without_evidence", "not_counted")))
         return Prepared(clauses=tuple(clauses), start=float(params.get("start", max_points)))
 
     def breakdown(self, values: np.ndarray, ctx: RuleContext) -> Breakdown:
@@ -204,6 +220,7 @@ class ClausesRule(Rule):
         occurrences = np.zeros((n, len(p.clauses)))
         moved = np.zeros((n, len(p.clauses)))
         claimed = np.zeros((n, len(p.clauses)))
+        unsupported = np.zeros((n, len(p.clauses)), dtype=bool)
         with np.errstate(invalid="ignore"):
             for k, clause in enumerate(p.clauses):
                 if clause.source == "discretionary":
@@ -223,12 +240,20 @@ class ClausesRule(Rule):
                     assert clause.comparison is not None and clause.threshold is not None
                     held = CONDITIONS[clause.comparison](column, clause.threshold)
                     occ = np.where(np.isnan(column), np.nan, held.astype(np.float64))
+                if clause.evidence == "required":  # the value that makes the clause apply needs its evidence
+                    marks = ctx.columns.get(EVIDENCE_PREFIX + str(clause.indicator))
+                    given = np.zeros(n, dtype=bool) if marks is None else np.asarray(marks) != 0
+                    lacking = (occ > 0) & ~given
+                    unsupported[:, k] = lacking
+                    if clause.without_evidence == "not_counted":
+                        occ = np.where(lacking, 0.0, occ)
                 occurrences[:, k] = occ
                 claimed[:, k] = occ * clause.points
                 moved[:, k] = clause.moved(occ)
         sign = np.array([1.0 if c.kind == "add" else -1.0 for c in p.clauses])
         raw = p.start + moved @ sign if len(p.clauses) else np.full(n, p.start)
-        return Breakdown(clauses=p.clauses, occurrences=occurrences, moved=moved, claimed=claimed, start=p.start, raw=raw)
+        return Breakdown(clauses=p.clauses, occurrences=occurrences, moved=moved, claimed=claimed, start=p.start, raw=raw,
+                         unsupported=unsupported if unsupported.any() else None)
 
     def score(self, values: np.ndarray, ctx: RuleContext) -> np.ndarray:
         result = self.breakdown(values, ctx)
@@ -240,13 +265,19 @@ class ClausesRule(Rule):
         if result is None:
             return super().explain(value, points, ctx, index)
         applied = result.applied(index)
-        if not applied:
+        unsupported = dict(result.without_evidence(index))
+        dropped = [c for c, what in unsupported.items() if what == "not_counted"]
+        if not applied and not dropped:
             return Label(zh=f"无扣分情形，得 {fmt(points)} 分", en=f"no clause applies: {fmt(points)} points")
         zh_parts, en_parts = [], []
         for clause, occ, moved in applied:
             capped = result.capped(index, clause)
-            zh_parts.append(clause_words(clause, occ, moved, "zh", capped))
-            en_parts.append(clause_words(clause, occ, moved, "en", capped))
+            flagged = clause in unsupported
+            zh_parts.append(clause_words(clause, occ, moved, "zh", capped) + ("（未附佐证，已标记）" if flagged else ""))
+            en_parts.append(clause_words(clause, occ, moved, "en", capped) + (" (no evidence, flagged)" if flagged else ""))
+        for clause in dropped:
+            zh_parts.append(f"{clause.text.text('zh')}（未附佐证，按规定不计）")
+            en_parts.append(f"{clause.text.text('en')} (no evidence: not counted)")
         zh_end = f"得 {fmt(points)} 分"
         en_end = f"{fmt(points)} points"
         if result.raw[index] < 0:

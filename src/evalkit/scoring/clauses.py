@@ -21,7 +21,7 @@ import numpy as np
 
 from evalkit.definition.model import Item, Label, Scorecard
 from evalkit.rules.base import fmt
-from evalkit.rules.clauses import DISCRETIONARY_PREFIX, Breakdown, Clause, ClausesRule
+from evalkit.rules.clauses import DISCRETIONARY_PREFIX, EVIDENCE_PREFIX, Breakdown, Clause, ClausesRule, clause_indicator
 from evalkit.scoring.rounding import json_number
 
 if TYPE_CHECKING:
@@ -96,6 +96,21 @@ def with_discretionary(scorecard: Scorecard, data: DataSet, records: Sequence[Ad
     return attrs.evolve(data, columns=columns)
 
 
+def with_clause_evidence(scorecard: Scorecard, data: DataSet) -> DataSet:
+    """The data with, per indicator read by a clause with `evidence: required`, a column of evidence marks
+    (1 where the value has an evidence reference, 0 where not) that the clauses rule reads."""
+    wanted = {clause_indicator(spec) for item in scorecard.items() if item.rule == "clauses"
+              for spec in item.params.get("clauses", []) if spec.get("evidence") == "required"} - {None}
+    if not wanted:
+        return data
+    columns = dict(data.columns)
+    n = len(data.units)
+    for indicator in sorted(str(w) for w in wanted):
+        refs = data.evidence.get(indicator)
+        columns[EVIDENCE_PREFIX + indicator] = np.zeros(n) if refs is None else np.asarray(refs != "", dtype=np.float64)
+    return attrs.evolve(data, columns=columns)
+
+
 def breakdown_of(result: ItemResult) -> Breakdown | None:
     """The clause breakdown the rule kept for an item (None for an item of another rule)."""
     if not isinstance(result.rule, ClausesRule):
@@ -125,9 +140,15 @@ def clause_entries(result: ItemResult, rows: np.ndarray, unit_ids: Sequence[str]
                                      "points": _num(moved)}
             if found.capped(i, c):
                 entry["capped"] = True
+            if found.unsupported is not None and found.unsupported[i, found.clauses.index(c)]:
+                entry["without_evidence"] = "flag"
             if c.source == "discretionary" and unit_ids:
                 entry["records"] = by_unit.get((unit_ids[i], c.id), [])
             entries.append(entry)
+        for c, what in found.without_evidence(i):
+            if what == "not_counted":  # the value would have made the clause apply: said, with no points
+                entries.append({"id": c.id, "text": c.text.to_dict(), "kind": c.kind, "occurrences": 0, "points": 0,
+                                "without_evidence": "not_counted"})
         out.append(entries)
     return out
 

@@ -23,7 +23,7 @@ from evalkit.plugins.manager import Registry
 from evalkit.rules.base import Rule, RuleContext, fmt
 from evalkit.scoring.adjustments import AdjustmentRecord, grade_overrides
 from evalkit.scoring.adjustments import apply as apply_adjustments
-from evalkit.scoring.clauses import discretionary_records, with_discretionary
+from evalkit.scoring.clauses import discretionary_records, with_clause_evidence, with_discretionary
 from evalkit.scoring.evidence import apply_evidence
 from evalkit.scoring.grading import NO_GRADE, grade_indexes
 from evalkit.scoring.missing import no_data_mask
@@ -76,6 +76,7 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
     no_data = no_data_mask(data.columns, n)
     data, derived_reasons = with_derived(scorecard, data)
     data = with_discretionary(scorecard, data, adjustments)  # 酌情 records: one column per discretionary clause
+    data = with_clause_evidence(scorecard, data)  # 佐证 marks for clauses whose applying value needs evidence
     item_results: dict[str, ItemResult] = {}
     problems: list[Problem] = []
     scored: dict[str, tuple] = {}
