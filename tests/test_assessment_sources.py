@@ -124,3 +124,15 @@ def test_sources_are_in_the_scorecard_schema(capsys):
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert schema["properties"]["sources"]["properties"]["combine"]["enum"] == ["weights", "override"]
+
+
+def test_the_evidence_of_every_source_is_kept(folder):
+    data = folder / "data.csv"
+    lines = data.read_text(encoding="utf-8").splitlines()
+    lines[0] += ",佐证"
+    lines = [lines[0]] + [line + ("," + ("自评材料" if "自评" in line else "考评记录") if line.startswith("b,meetings") else ",")
+                          for line in lines[1:]]
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ev = evalkit.evaluate_files(evalkit.InputFiles(folder / "scorecard.yaml", units=folder / "units.csv", data=[data]))
+    assert ev.unit_dict("b")["items"]["m"]["evidence"] == {"meetings": "自评材料; 考评记录"}
+    assert "evidence" not in ev.unit_dict("a")["items"]["m"]

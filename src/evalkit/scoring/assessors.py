@@ -90,7 +90,18 @@ def combine_values(sources: Mapping[str, DataSet], weights: Mapping[str, float] 
             for row in stack[::-1]:  # the first source in the list is applied last, so it wins
                 out = np.where(np.isnan(row), out, row)
             columns[indicator] = out
-    return attrs.evolve(first, columns=columns)
+    evidence: dict[str, np.ndarray] = {}
+    for indicator in sorted({k for s in names for k in sources[s].evidence}):  # 佐证: every source's reference
+        refs = np.full(n, "", dtype=object)
+        for s in names:
+            given = sources[s].evidence.get(indicator)
+            if given is None:
+                continue
+            for i in np.flatnonzero(given != ""):
+                if given[i] not in str(refs[i]).split("; "):
+                    refs[i] = f"{refs[i]}; {given[i]}" if refs[i] else str(given[i])
+        evidence[indicator] = refs
+    return attrs.evolve(first, columns=columns, evidence=evidence)
 
 
 def evaluate_sources(scorecard: Scorecard, sources: Mapping[str, DataSet], *, weights: Mapping[str, float] | None = None,
