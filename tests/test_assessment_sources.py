@@ -136,3 +136,19 @@ def test_the_evidence_of_every_source_is_kept(folder):
     ev = evalkit.evaluate_files(evalkit.InputFiles(folder / "scorecard.yaml", units=folder / "units.csv", data=[data]))
     assert ev.unit_dict("b")["items"]["m"]["evidence"] == {"meetings": "自评材料; 考评记录"}
     assert "evidence" not in ev.unit_dict("a")["items"]["m"]
+
+
+def test_evaluate_takes_one_data_set_per_declared_source():
+    from evalkit.errors import DataError
+    from evalkit.io.data import DataSet, Units
+
+    sc = evalkit.load_scorecard(EXAMPLE / "scorecard.yaml")
+    units = Units.from_ids(["a", "b"])
+    own = DataSet.from_columns(units, {"meetings": [12, 12], "study": [40, 40]}, period="2025")
+    superior = DataSet.from_columns(units, {"meetings": [12, 6], "study": [40, 20]}, period="2025")
+    ev = evalkit.evaluate(sc, {"self": own, "superior": superior})
+    assert ev.unit("b").total == 65 and ev.to_dict()["units"][1]["self_overrated"] is True
+    with pytest.raises(DataError, match="one set of values"):
+        evalkit.evaluate(sc, own)
+    with pytest.raises(DataError, match="not the scorecard's"):
+        evalkit.evaluate(sc, {"self": own, "group": superior})

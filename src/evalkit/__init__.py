@@ -70,11 +70,33 @@ def evaluate(scorecard: Scorecard, data: DataSet | Mapping[str, Any] | Any, unit
     ``{indicator: array}`` aligned with `units` (a list of unit ids, Units with names and types, or a
     units DataFrame). NaN, None and NA mean "no value". `adjustments` are bonus,
     deduction and veto records: dicts with unit, item, points, reason, evidence, authority.
-    `progress(done, total)` is called after each item is scored.
+    `progress(done, total)` is called after each item is scored. A scorecard that declares assessment
+    sources (`sources:`, 自评与考评) takes ``{source id: DataSet}``: their combined values are scored.
     """
+    from evalkit.definition.assessment_sources import sources_spec
     from evalkit.io.frames import align_columns, frame_unit_ids, is_frame, is_records, unit_ids_of
     from evalkit.scoring.adjustments import records_from
     from evalkit.scoring.engine import evaluate as run
+
+    spec = sources_spec(scorecard.raw)  # 自评与考评: {source id: DataSet} when the scorecard declares sources:
+    if isinstance(data, Mapping) and data and all(isinstance(v, DataSet) for v in data.values()):
+        if spec is None:
+            raise DataError(Problem("the data is one DataSet per assessment source, and the scorecard declares no "
+                                    "sources:", source="data", expected="a sources: block, or evaluate_sources(..., "
+                                    "weights=...)", found="sources " + ", ".join(map(str, data))))
+        unknown = [str(k) for k in data if k not in spec.ids]
+        missing = [k for k in spec.ids if k not in data]
+        if unknown or missing:
+            raise DataError(Problem("the data's assessment sources are not the scorecard's", source="data",
+                                    expected="one DataSet for each of " + ", ".join(spec.ids),
+                                    found=", ".join(unknown) + " unknown" if unknown else ", ".join(missing) + " missing"))
+        from evalkit.scoring.assessors import evaluate_declared
+
+        return evaluate_declared(scorecard, spec, data, adjustments=tuple(adjustments), progress=progress).combined
+    if spec is not None:
+        raise DataError(Problem("the scorecard declares assessment sources (sources:), and the data is one set of values",
+                                source="data", expected="{" + ", ".join(f"{s!r}: DataSet" for s in spec.ids) + "}",
+                                found=type(data).__name__))
 
     if units is not None and not isinstance(units, Units) and (is_frame(units) or is_records(units)):
         units = load_units(units)  # a units table in memory: id, name, type, parent
