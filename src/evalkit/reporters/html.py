@@ -172,6 +172,9 @@ def render_html(evaluation: Evaluation, options: ReportOptions) -> str:
     from evalkit.reporters.rewards import reward_html
 
     w(reward_html(ev, lang))  # 考核结果运用, when the scorecard declares rewards
+    from evalkit.reporters.rectification import register_html
+
+    w(register_html(ev, options, lang))  # 整改台账, for a stored run with register entries
 
     # Tier transitions, benchmarks, targets
     if extras is not None:

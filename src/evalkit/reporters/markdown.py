@@ -125,6 +125,9 @@ def render_markdown(evaluation: Evaluation, options: ReportOptions) -> str:
     from evalkit.reporters.rewards import reward_lines
 
     lines += reward_lines(ev, lang)
+    from evalkit.reporters.rectification import register_lines
+
+    lines += register_lines(ev, options, lang)  # 整改台账, for a stored run with register entries
     lines += markdown_section(ev, lang, md)  # 扣分明细: the clauses of clause items that applied
     extras = extras_of(options)
     if extras is not None:

@@ -82,6 +82,9 @@ def render_xlsx(evaluation: Evaluation, options: ReportOptions) -> bytes:
     from evalkit.reporters.rewards import add_reward_sheet
 
     add_reward_sheet(book, evaluation, lang)  # 考核结果运用, when the scorecard declares rewards
+    from evalkit.reporters.rectification import add_register_sheet
+
+    add_register_sheet(book, evaluation, options, lang)  # 整改台账, for a stored run with register entries
     _clauses(book, evaluation, lang)
     extras = extras_of(options)
     if extras is not None:
