@@ -205,3 +205,22 @@ def test_a_run_with_record_sources_is_not_recomputed_without_them(tmp_path):
                   files=[("scorecard", "s.yaml", b"id: x\n")])
     with pytest.raises(Exception, match="record sources"):
         recompute_run(tmp_path / "h.db", 1)
+
+
+def test_how_the_files_were_read_is_kept_with_the_run(capsys, tmp_path):
+    """--encoding, --sheet and --wide change how the kept files are read: stored with the run, given back to recompute."""
+    from evalkit.store.archive import materialize
+
+    db = tmp_path / "h.db"
+    quick = ROOT / "examples" / "quickstart"
+    data = tmp_path / "data.csv"
+    data.write_bytes((quick / "data.csv").read_text(encoding="utf-8").encode("gbk"))
+    args = ["run", quick / "scorecard.yaml", "--data", data, "--units", quick / "units.csv", "--store", db, "--format", "csv"]
+    assert cli(capsys, *args, "--encoding", "gbk", "--sheet", "*")[0] == 0
+    assert cli(capsys, *args)[0] == 0  # read without the options: other inputs, another run
+    with Store.open(db) as store:
+        assert [r["id"] for r in store.runs()] == [1, 2]
+        given = materialize(store, 1, tmp_path / "one")
+        plain = materialize(store, 2, tmp_path / "two")
+    assert given["encoding"] == "gbk" and given["sheets"] == ("*",) and "encoding" not in plain
+    assert recompute_run(db, 1).diff.to_dict()["units"] == []  # read as it was read: no unit changes
