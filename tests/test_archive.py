@@ -224,3 +224,43 @@ def test_how_the_files_were_read_is_kept_with_the_run(capsys, tmp_path):
         plain = materialize(store, 2, tmp_path / "two")
     assert given["encoding"] == "gbk" and given["sheets"] == ("*",) and "encoding" not in plain
     assert recompute_run(db, 1).diff.to_dict()["units"] == []  # read as it was read: no unit changes
+
+
+def test_diff_lists_quota_places_apart(capsys, tmp_path):
+    """examples/civil-servants: 优秀 for at most 20 % of each 部门 (floor), so 县委办公室's 14 people have 2 places,
+    held by GWY009 and GWY005; GWY010 (94.47) is cut to 称职 by the quota. When GWY005's work targets drop, GWY010
+    takes the place with its own values unchanged: a quota place (名额变化), listed apart from GWY005's change."""
+    example = ROOT / "examples" / "civil-servants"
+    data = tmp_path / "data.csv"
+    text = (example / "data.csv").read_text(encoding="utf-8")
+    assert "GWY005,task_completion,2025," in text
+    lines = [ln if not ln.startswith("GWY005,task_completion,2025,") else "GWY005,task_completion,2025,40"
+             for ln in text.splitlines()]
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    db = tmp_path / "h.db"
+    base = ["run", example / "scorecard.yaml", "--units", example / "units.csv", "--adjustments",
+            example / "adjustments.csv", "--store", db, "--format", "csv"]
+    assert cli(capsys, *base, "--data", example / "data.csv")[0] == 0
+    assert cli(capsys, *base, "--data", data)[0] == 0
+    code, out, _ = cli(capsys, "diff", "1", "2", "--store", db, "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["quota_places"] == {"units": ["GWY010"], "moved_by": ["GWY005"]}
+    gwy010 = next(u for u in doc["units"] if u["unit"] == "GWY010")
+    assert gwy010["fields"]["grade"] == {"before": "competent", "after": "excellent"} and gwy010["quota"] == "excellent"
+    assert gwy010["quota_place"] and "total" not in gwy010["fields"] and not gwy010["items"]
+    gwy005 = next(u for u in doc["units"] if u["unit"] == "GWY005")
+    assert not gwy005["quota_place"] and gwy005["why"].startswith("its own values changed")
+    code, out, _ = cli(capsys, "diff", "1", "2", "--store", db)
+    assert "quota places (名额变化): 1 units changed grade only because GWY005 moved the quota line" in out
+    assert "GWY010 " in out and "grade competent → excellent (quota of excellent)" in out
+    assert out.index("GWY005") < out.index("quota places")
+
+
+def test_a_grade_moved_by_another_scheme_is_no_quota_place():
+    doc = json.loads((ROOT / "examples" / "civil-servants" / "expected.json").read_text(encoding="utf-8"))
+    other = json.loads(json.dumps(doc))
+    other["grades"][0]["min"] = 99  # the scheme's band moved: grades change, but no unit's place was taken
+    unit = next(u for u in other["units"] if u["id"] == "GWY009")
+    unit["grade"] = "competent"
+    diff = diff_results(doc, other)
+    assert [c.unit for c in diff.units] == ["GWY009"] and diff.quota_places == ()
