@@ -264,3 +264,38 @@ def test_a_grade_moved_by_another_scheme_is_no_quota_place():
     unit["grade"] = "competent"
     diff = diff_results(doc, other)
     assert [c.unit for c in diff.units] == ["GWY009"] and diff.quota_places == ()
+
+
+def test_a_review_kept_in_the_store_is_named_by_the_run_that_reads_it(capsys, tmp_path):
+    """examples/reviews: `evalkit review --format csv --store` keeps the definition, ballots and units; the run that
+    reads the review's output as data names the review record, and its kept ballots are the ballots given."""
+    import hashlib
+
+    import jsonschema
+
+    from evalkit.definition.schemas import base_schema
+    from evalkit.store.appeals import records
+
+    reviews, quick = ROOT / "examples" / "reviews", ROOT / "examples" / "quickstart"
+    db, out = tmp_path / "h.db", tmp_path / "review.csv"
+    code, _, err = cli(capsys, "review", reviews / "review.yaml", "--ballots", reviews / "ballots.csv", "--units",
+                       quick / "units.csv", "--format", "csv", "-o", out, "--store", db)
+    assert code == 0 and "the review's inputs are kept as record 1" in err
+    assert cli(capsys, "run", reviews / "scorecard.yaml", "--data", out, "--units", quick / "units.csv", "--store", db,
+               "--format", "csv")[0] == 0
+    record = run_record(db, 1)
+    assert record.made_by == (("data", 1),) and record.to_dict()["made_by"] == [{"role": "data", "review": 1}]
+    code, text, _ = cli(capsys, "history", "show", "1", "--store", db)
+    assert "data: review.csv" in text and "the output of review record 1 (its definition and ballots are kept)" in text
+    with Store.open(db) as store:
+        (kept,) = records(store, "review")
+        from evalkit.store import ledger
+
+        ballots = next(f for f in kept.body["files"] if f["role"] == "ballots.1")
+        assert ledger.get_blob(store.conn, ballots["sha256"]) == (reviews / "ballots.csv").read_bytes()
+    assert kept.body["output_sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    jsonschema.Draft202012Validator(base_schema("records.schema.json")).validate(kept.to_dict())
+    assert verify_store(db).ok
+    code, _, err = cli(capsys, "review", reviews / "review.yaml", "--ballots", reviews / "ballots.csv", "--units",
+                       quick / "units.csv", "--store", db)
+    assert code == 64 and "use it with --format csv" in err

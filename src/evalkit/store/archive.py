@@ -70,6 +70,7 @@ class RunRecord:
     units: int
     records: tuple[tuple[int, str], ...] = ()  # (record id, kind): publication, appeals, decisions, rectification
     not_kept: tuple[str, ...] = ()  # what went in that the store does not keep, each said precisely
+    made_by: tuple[tuple[str, int], ...] = ()  # (role, review record id): kept files an `evalkit review --store` wrote
 
 
     def to_dict(self) -> dict[str, Any]:
@@ -78,7 +79,8 @@ class RunRecord:
                 "plugins": None if self.plugins is None else [list(p) for p in self.plugins],
                 "files": [f.to_dict() for f in self.files], "fingerprint": self.fingerprint, "units": self.units,
                 "supersedes": self.supersedes, "appeal": self.appeal, "superseded_by": list(self.superseded_by),
-                "records": [{"id": r, "kind": k} for r, k in self.records], "not_kept": list(self.not_kept)}
+                "records": [{"id": r, "kind": k} for r, k in self.records], "not_kept": list(self.not_kept),
+                "made_by": [{"role": role, "review": r} for role, r in self.made_by]}
 
     def text(self) -> str:
         lines = [f"run {self.id}: {self.scorecard_id} {self.scorecard_version or ''} period {self.period}, {self.units} units",
@@ -88,8 +90,11 @@ class RunRecord:
         if not self.files:
             lines.append("  inputs: not kept (stored before schema version 3)")
         lines += [f"  not kept: {what}" for what in self.not_kept]
+        made = dict(self.made_by)
         for f in self.files:
-            lines.append(f"  {f.role}: {f.name} ({f.size if f.size is not None else 'MISSING'} bytes, sha256 {f.sha256[:12]})")
+            lines.append(f"  {f.role}: {f.name} ({f.size if f.size is not None else 'MISSING'} bytes, sha256 {f.sha256[:12]})"
+                         + (f", the output of review record {made[f.role]} (its definition and ballots are kept)"
+                            if f.role in made else ""))
         if self.supersedes is not None:
             lines.append(f"  supersedes run {self.supersedes}" + (f" after appeal {self.appeal}" if self.appeal else ""))
         if self.superseded_by:
@@ -115,6 +120,10 @@ def run_record(store: StoreLike, run: int | str) -> RunRecord:
         later = tuple(r for (r,) in conn.execute("SELECT id FROM runs WHERE supersedes = ? ORDER BY id", (run_id,)))
         kept = tuple((int(r), str(k)) for r, k in conn.execute("SELECT id, kind FROM records WHERE run_id = ? ORDER BY id",
                                                               (run_id,)))
+        from evalkit.store.provenance import review_outputs
+
+        outputs = review_outputs(opened)
+        made_by = tuple((f.role, outputs[f.sha256][-1].id) for f in files if f.sha256 in outputs)
         inputs = conn.execute("SELECT inputs FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
         options = stored_json(opened.path, run_id, "inputs", inputs).get("options", {}) if inputs else {}
     finally:
@@ -124,7 +133,7 @@ def run_record(store: StoreLike, run: int | str) -> RunRecord:
     return RunRecord(id=run_id, scorecard_id=row[0], scorecard_version=row[1], period=row[2], stored_at=row[3],
                      evalkit_version=row[4], plugins=plugins, files=files, fingerprint=row[6], supersedes=row[7],
                      appeal=row[8], superseded_by=later, units=row[9], records=kept,
-                     not_kept=not_kept(files, options, plugins))
+                     not_kept=not_kept(files, options, plugins), made_by=made_by)
 
 
 def not_kept(files: tuple[KeptFile, ...], options: Mapping[str, Any], plugins: tuple[tuple[str, str], ...] | None) -> tuple[str, ...]:
