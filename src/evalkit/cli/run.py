@@ -123,12 +123,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from evalkit.reporters.render import reporter_for, run_report
 
     registry = registry_from(args)
-    reporter_for(args.format, registry)  # an unknown format is a usage error before any work
+    reporter = reporter_for(args.format, registry)  # an unknown format is a usage error before any work
     _check_extras(args)
     extras = extras_request(args)
     check_output(args, extras.files())
     pending = prepare_run_store(args)  # None unless --store or $EVALKIT_STORE; checks the store before any work
-    if pending is not None:  # a stored run's report shows its rectification register entries (xlsx, html, markdown)
+    if pending is not None and "rectification" in reporter.extras:  # a stored run's report shows its register
         import attrs
 
         extras = attrs.evolve(extras, rectification=pending.path)

@@ -73,7 +73,8 @@ def _names(names: Iterable[str]) -> tuple[str, ...]:
 class Reporter:
     """An output format: its --format name, default file ending and render function.
 
-    `extras` names the kinds of `ReportOptions.extras` the format shows (a subset of EXTRA_KINDS);
+    `extras` names the kinds of `ReportOptions.extras` the format shows (a subset of EXTRA_KINDS, and
+    "rectification" for a format that shows a stored run's register: `evalkit run --store` reads it only then);
     the default, none, is what every reporter written before extras existed declares.
     """
 

@@ -379,4 +379,4 @@ def _adjustments_table(ev: Evaluation, order: list[int], lang: str) -> str:
 
 HTML_REPORTER = Reporter(name="html", extension=".html", render=render_html,
                          description="Self-contained HTML report: ranking, charts and every unit's explanation (opens offline)",
-                         extras=("transitions", "benchmarks", "targets"))
+                         extras=("transitions", "benchmarks", "targets", "rectification"))

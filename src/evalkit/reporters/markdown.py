@@ -240,4 +240,4 @@ def extra_sections(ev: Evaluation, extras: ReportExtras, lang: str) -> list[str]
 
 MARKDOWN_REPORTER = Reporter(name="markdown", extension=".md", render=render_markdown,
                              description="Markdown for publishing (公示): ranking, grade distribution, adjustments",
-                             extras=("transitions", "benchmarks", "targets"))
+                             extras=("transitions", "benchmarks", "targets", "rectification"))

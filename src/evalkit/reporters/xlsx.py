@@ -307,4 +307,4 @@ def _about(book: Workbook, ev: Evaluation, lang: str, extras: ReportExtras | Non
 
 XLSX_REPORTER = Reporter(name="xlsx", extension=".xlsx", render=render_xlsx,
                          description="Excel workbook: summary, item detail, explanations, grade distribution, scorecard",
-                         extras=("transitions", "benchmarks", "targets"))
+                         extras=("transitions", "benchmarks", "targets", "rectification"))
