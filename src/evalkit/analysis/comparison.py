@@ -145,7 +145,7 @@ def compare_report(inputs: Sequence[str | os.PathLike[str]] = (), *, scorecard: 
     rect = rectification(after, bottom=bottom, weakest=weakest) if rectify or bottom else None
     register = None
     if rect is not None and path is not None and (store or runs or scorecard_id):
-        register = stored_register(path, runs[1] if runs else (str(scorecard_id), str((periods or ["", ""])[1])))
+        register = stored_register(path, runs[1] if runs else (str(scorecard_id), str((periods or ["", ""])[1]))) or None
     return ComparisonReport(comparison=comparison, rectification=rect, after=after, decimals=decimals, register=register)
 
 
@@ -166,7 +166,8 @@ def register_text(entry: Mapping[str, Any] | None, zh: bool) -> str:
 
 def stored_register(path: str, after: Any) -> dict[str, dict[str, Any]]:
     """Unit -> {entry, run, owner, deadline, status} of its register entry as seen from the stored run AFTER
-    (evalkit.store.rectification.entries_for_run)."""
+    (evalkit.store.rectification.entries_for_run); empty when no unit has one (the list is then printed as for
+    result files, without register lines)."""
     from evalkit.store.history import Store
     from evalkit.store.rectification import entries_for_run
 
