@@ -226,3 +226,12 @@ def report_entries_none(db):
 
     assert stored_report_entries(db.parent / "missing.db", "county-organs-254", "2025", []) is None
     return stored_report_entries(db, "county-organs-254", "2030", ["JG001"])
+
+
+def test_a_report_into_a_new_or_empty_store_has_no_register(capsys, tmp_path):
+    for db in (tmp_path / "new.db", tmp_path / "empty.db"):
+        if db.name == "empty.db":
+            db.touch()
+        code, out, err = cli(capsys, "run", COUNTY / "scorecard.yaml", "--data", COUNTY / "data.csv", "--units",
+                             COUNTY / "units.csv", "--period", "2024", "--format", "markdown", "--store", db)
+        assert code == 0 and "stored as run 1" in err and "整改台账" not in out

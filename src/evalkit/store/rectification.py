@@ -369,7 +369,7 @@ def report_entries(store: Store, scorecard_id: str, period: str, units: Sequence
 
 def stored_report_entries(path: str | os.PathLike, scorecard_id: str, period: str, units: Sequence[str]) -> Register | None:
     """`report_entries` of the store at `path`; None when there is no store there yet or it has no such entries."""
-    if not os.path.exists(path):
+    if not os.path.exists(path) or os.path.getsize(path) == 0:  # no store yet: the run makes it
         return None
     with Store.open(path, create=False) as store:
         found = report_entries(store, scorecard_id, period, units)
