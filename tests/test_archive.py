@@ -205,3 +205,97 @@ def test_a_run_with_record_sources_is_not_recomputed_without_them(tmp_path):
                   files=[("scorecard", "s.yaml", b"id: x\n")])
     with pytest.raises(Exception, match="record sources"):
         recompute_run(tmp_path / "h.db", 1)
+
+
+def test_how_the_files_were_read_is_kept_with_the_run(capsys, tmp_path):
+    """--encoding, --sheet and --wide change how the kept files are read: stored with the run, given back to recompute."""
+    from evalkit.store.archive import materialize
+
+    db = tmp_path / "h.db"
+    quick = ROOT / "examples" / "quickstart"
+    data = tmp_path / "data.csv"
+    data.write_bytes((quick / "data.csv").read_text(encoding="utf-8").encode("gbk"))
+    args = ["run", quick / "scorecard.yaml", "--data", data, "--units", quick / "units.csv", "--store", db, "--format", "csv"]
+    assert cli(capsys, *args, "--encoding", "gbk", "--sheet", "*")[0] == 0
+    assert cli(capsys, *args)[0] == 0  # read without the options: other inputs, another run
+    with Store.open(db) as store:
+        assert [r["id"] for r in store.runs()] == [1, 2]
+        given = materialize(store, 1, tmp_path / "one")
+        plain = materialize(store, 2, tmp_path / "two")
+    assert given["encoding"] == "gbk" and given["sheets"] == ("*",) and "encoding" not in plain
+    assert recompute_run(db, 1).diff.to_dict()["units"] == []  # read as it was read: no unit changes
+
+
+def test_diff_lists_quota_places_apart(capsys, tmp_path):
+    """examples/civil-servants: 优秀 for at most 20 % of each 部门 (floor), so 县委办公室's 14 people have 2 places,
+    held by GWY009 and GWY005; GWY010 (94.47) is cut to 称职 by the quota. When GWY005's work targets drop, GWY010
+    takes the place with its own values unchanged: a quota place (名额变化), listed apart from GWY005's change."""
+    example = ROOT / "examples" / "civil-servants"
+    data = tmp_path / "data.csv"
+    text = (example / "data.csv").read_text(encoding="utf-8")
+    assert "GWY005,task_completion,2025," in text
+    lines = [ln if not ln.startswith("GWY005,task_completion,2025,") else "GWY005,task_completion,2025,40"
+             for ln in text.splitlines()]
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    db = tmp_path / "h.db"
+    base = ["run", example / "scorecard.yaml", "--units", example / "units.csv", "--adjustments",
+            example / "adjustments.csv", "--store", db, "--format", "csv"]
+    assert cli(capsys, *base, "--data", example / "data.csv")[0] == 0
+    assert cli(capsys, *base, "--data", data)[0] == 0
+    code, out, _ = cli(capsys, "diff", "1", "2", "--store", db, "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["quota_places"] == {"units": ["GWY010"], "moved_by": ["GWY005"]}
+    gwy010 = next(u for u in doc["units"] if u["unit"] == "GWY010")
+    assert gwy010["fields"]["grade"] == {"before": "competent", "after": "excellent"} and gwy010["quota"] == "excellent"
+    assert gwy010["quota_place"] and "total" not in gwy010["fields"] and not gwy010["items"]
+    gwy005 = next(u for u in doc["units"] if u["unit"] == "GWY005")
+    assert not gwy005["quota_place"] and gwy005["why"].startswith("its own values changed")
+    code, out, _ = cli(capsys, "diff", "1", "2", "--store", db)
+    assert "quota places (名额变化): 1 units changed grade only because GWY005 moved the quota line" in out
+    assert "GWY010 " in out and "grade competent → excellent (quota of excellent)" in out
+    assert out.index("GWY005") < out.index("quota places")
+
+
+def test_a_grade_moved_by_another_scheme_is_no_quota_place():
+    doc = json.loads((ROOT / "examples" / "civil-servants" / "expected.json").read_text(encoding="utf-8"))
+    other = json.loads(json.dumps(doc))
+    other["grades"][0]["min"] = 99  # the scheme's band moved: grades change, but no unit's place was taken
+    unit = next(u for u in other["units"] if u["id"] == "GWY009")
+    unit["grade"] = "competent"
+    diff = diff_results(doc, other)
+    assert [c.unit for c in diff.units] == ["GWY009"] and diff.quota_places == ()
+
+
+def test_a_review_kept_in_the_store_is_named_by_the_run_that_reads_it(capsys, tmp_path):
+    """examples/reviews: `evalkit review --format csv --store` keeps the definition, ballots and units; the run that
+    reads the review's output as data names the review record, and its kept ballots are the ballots given."""
+    import hashlib
+
+    import jsonschema
+
+    from evalkit.definition.schemas import base_schema
+    from evalkit.store.appeals import records
+
+    reviews, quick = ROOT / "examples" / "reviews", ROOT / "examples" / "quickstart"
+    db, out = tmp_path / "h.db", tmp_path / "review.csv"
+    code, _, err = cli(capsys, "review", reviews / "review.yaml", "--ballots", reviews / "ballots.csv", "--units",
+                       quick / "units.csv", "--format", "csv", "-o", out, "--store", db)
+    assert code == 0 and "the review's inputs are kept as record 1" in err
+    assert cli(capsys, "run", reviews / "scorecard.yaml", "--data", out, "--units", quick / "units.csv", "--store", db,
+               "--format", "csv")[0] == 0
+    record = run_record(db, 1)
+    assert record.made_by == (("data", 1),) and record.to_dict()["made_by"] == [{"role": "data", "review": 1}]
+    code, text, _ = cli(capsys, "history", "show", "1", "--store", db)
+    assert "data: review.csv" in text and "the output of review record 1 (its definition and ballots are kept)" in text
+    with Store.open(db) as store:
+        (kept,) = records(store, "review")
+        from evalkit.store import ledger
+
+        ballots = next(f for f in kept.body["files"] if f["role"] == "ballots.1")
+        assert ledger.get_blob(store.conn, ballots["sha256"]) == (reviews / "ballots.csv").read_bytes()
+    assert kept.body["output_sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    jsonschema.Draft202012Validator(base_schema("records.schema.json")).validate(kept.to_dict())
+    assert verify_store(db).ok
+    code, _, err = cli(capsys, "review", reviews / "review.yaml", "--ballots", reviews / "ballots.csv", "--units",
+                       quick / "units.csv", "--store", db)
+    assert code == 64 and "use it with --format csv" in err

@@ -101,3 +101,51 @@ def test_values_from_a_source_and_a_data_file_must_not_overlap(install_plugin, t
     assert main(args) == 3
     assert "is given in two data files" in capsys.readouterr().err
     assert main(["run", str(tmp_path / "card.yaml"), "--units", str(SAMPLES / "units.csv")]) == 64
+
+
+def test_a_stored_run_keeps_its_record_sources_and_recomputes_from_them(install_plugin, tmp_path, capsys):
+    """The org plugin's sample records are kept with the run (issue 16): recomputed from the store alone, byte for
+    byte, after the records folder is gone."""
+    import shutil
+
+    from evalkit.store.archive import recompute_run, run_record
+
+    install_plugin(ORG)
+    (tmp_path / "card.yaml").write_text(CARD, encoding="utf-8")
+    records = tmp_path / "records"
+    shutil.copytree(SAMPLES, records)
+    db = tmp_path / "h.db"
+    args = ["run", str(tmp_path / "card.yaml"), "--records", f"org={records}", "--units", str(SAMPLES / "units.csv"),
+            "--store", str(db), "--format", "json", "-o", str(tmp_path / "out.json")]
+    assert main(args) == 0
+    record = run_record(db, 1)
+    roles = [f.role for f in record.files]
+    assert sorted(r for r in roles if r.startswith("records:")) == sorted(
+        f"records:org:{p.name}" for p in SAMPLES.iterdir() if p.is_file())
+    assert not any("record source" in n for n in record.not_kept)
+    shutil.rmtree(records)
+    again = recompute_run(db, 1)
+    assert again.identical and again.to_dict()["not_kept"] == list(record.not_kept)
+    assert len(record.not_kept) == 1 and record.not_kept[0].startswith("the code of the plugins ")
+    assert "evalkit.plugins.builtins" not in record.not_kept[0]  # evalkit's own code goes with its version
+    # changed records are other inputs: a second run, not the first again
+    shutil.copytree(SAMPLES, records)
+    (records / "study.csv").write_text((SAMPLES / "study.csv").read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert main(args) == 0 and "stored as run 2" in capsys.readouterr().err
+
+
+def test_a_run_stored_with_record_source_names_only_says_which(tmp_path):
+    import json
+
+    from evalkit.store.archive import recompute_run, run_record
+    from evalkit.store.history import Store
+
+    doc = json.loads((ROOT / "examples" / "hvbp" / "expected.json").read_text(encoding="utf-8"))
+    with Store.open(tmp_path / "h.db") as store:
+        store.add(doc, inputs={"options": {"period": "2025", "records": ["org=/data/org", "tax=/data/tax"]}},
+                  files=[("scorecard", "s.yaml", b"id: x\n")])
+    assert [n for n in run_record(tmp_path / "h.db", 1).not_kept if "record source" in n] == [
+        "the files of the record source --records org=/data/org (only its name and folder were noted)",
+        "the files of the record source --records tax=/data/tax (only its name and folder were noted)"]
+    with pytest.raises(Exception, match="org=/data/org, tax=/data/tax"):
+        recompute_run(tmp_path / "h.db", 1)

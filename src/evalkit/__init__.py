@@ -52,8 +52,10 @@ from evalkit.store.appeals import appeal_list, decide, file_appeal, publish  # e
 from evalkit.store.archive import recompute_run, run_record, verify_store  # evalkit history show|recompute|verify
 from evalkit.store.diff import diff_results  # evalkit diff
 from evalkit.store.history import Store  # evalkit run --store
+from evalkit.store.provenance import keep_review  # evalkit review --store
 from evalkit.store.rectification import check_entries, open_entries, update_entries  # evalkit rectify
 from evalkit.store.rectification import register as rectification_register
+from evalkit.store.rectification import report_entries as rectification_report_entries  # the reports' 整改台账
 from evalkit.store.trends import read_history  # evalkit history
 
 __version__ = "0.1.0"
@@ -179,6 +181,7 @@ __all__ = [
     "file_appeal",
     "fuzzy_from_files",
     "hookimpl",
+    "keep_review",
     "limits",
     "load_data",
     "load_inputs",
@@ -195,6 +198,7 @@ __all__ = [
     "read_history",
     "recompute_run",
     "rectification_register",
+    "rectification_report_entries",
     "render_report",
     "review",
     "rollup_files",

@@ -70,6 +70,7 @@ class ComparisonReport:
     rectification: Rectification | None
     after: Mapping[str, Any]  # the later result document (names and weakest items for the text)
     decimals: int = 1
+    register: Mapping[str, Mapping[str, Any]] | None = None  # unit -> its register entry (AFTER a stored run)
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -80,6 +81,9 @@ class ComparisonReport:
         doc = self.comparison.to_dict(self.decimals)
         if self.rectification is not None:
             doc["rectification"] = self.rectification.to_dict()
+            if self.register is not None:
+                for u in doc["rectification"]["units"]:
+                    u["register"] = dict(self.register[u["id"]]) if u["id"] in self.register else None
         return doc
 
     def default_lang(self) -> str:
@@ -89,7 +93,7 @@ class ComparisonReport:
     def to_text(self, lang: str | None = None, list_units: bool = False) -> str:
         """The text report: matrix, shares per starting tier, moves, units not compared, rectification list."""
         return render_text(self.comparison, self.rectification, lang or self.default_lang(), self.decimals, list_units,
-                           self.after)
+                           self.after, self.register)
 
 
 def comparison_store(store: str | None, runs: Sequence[Any] | None = None, scorecard_id: str | None = None) -> str | None:
@@ -139,7 +143,38 @@ def compare_report(inputs: Sequence[str | os.PathLike[str]] = (), *, scorecard: 
         raise UsageError("evalkit compare: --marked-among needs --marked KIND:N")
     comparison = compare(before, after, marked, allow_different_scorecards=allow_different_scorecards, sources=names)
     rect = rectification(after, bottom=bottom, weakest=weakest) if rectify or bottom else None
-    return ComparisonReport(comparison=comparison, rectification=rect, after=after, decimals=decimals)
+    register = None
+    if rect is not None and path is not None and (store or runs or scorecard_id):
+        register = stored_register(path, runs[1] if runs else (str(scorecard_id), str((periods or ["", ""])[1]))) or None
+    return ComparisonReport(comparison=comparison, rectification=rect, after=after, decimals=decimals, register=register)
+
+
+REGISTER_STATUS_ZH = {"open": "待整改", "in_progress": "整改中", "done": "已完成待核验", "closed": "已销号",
+                      "overdue": "逾期"}
+
+
+def register_text(entry: Mapping[str, Any] | None, zh: bool) -> str:
+    """One unit's register entry in a line (compare --rectify on stored runs)."""
+    if entry is None:
+        return "整改台账：无条目" if zh else "register: no entry"
+    if zh:
+        return (f"整改台账 #{entry['entry']}（运行 {entry['run']}）：责任人 {entry['owner'] or '—'}，"
+                f"整改时限 {entry['deadline']}，状态 {REGISTER_STATUS_ZH.get(entry['status'], entry['status'])}")
+    return (f"register entry {entry['entry']} (run {entry['run']}): owner {entry['owner'] or '—'}, "
+            f"deadline {entry['deadline']}, status {entry['status']}")
+
+
+def stored_register(path: str, after: Any) -> dict[str, dict[str, Any]]:
+    """Unit -> {entry, run, owner, deadline, status} of its register entry as seen from the stored run AFTER
+    (evalkit.store.rectification.entries_for_run); empty when no unit has one (the list is then printed as for
+    result files, without register lines)."""
+    from evalkit.store.history import Store
+    from evalkit.store.rectification import entries_for_run
+
+    with Store.open(path, create=False) as opened:
+        found = entries_for_run(opened, after)
+    return {unit: {"entry": e.id, "run": e.run, "owner": e.owner, "deadline": e.deadline, "status": e.status}
+            for unit, e in found.items()}
 
 
 def _files(inputs: Sequence[str], data: str | None, units: str | None, periods: Sequence[str] | None,
@@ -259,8 +294,9 @@ def _scorecard_name(side: Mapping[str, Any], lang: str) -> str:
 
 
 def render_text(comparison: Comparison, rect: Rectification | None, lang: str, decimals: int, list_units: bool,
-                after_doc: Mapping[str, Any] | None = None) -> str:
-    """The text report of a comparison (and a rectification list) in the label language."""
+                after_doc: Mapping[str, Any] | None = None, register: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+    """The text report of a comparison (and a rectification list, with each unit's register entry when AFTER is a
+    stored run) in the label language."""
     t = TEXT[lang]
     b, a = comparison.before, comparison.after
     pb, pa = str(b["period"]), str(a["period"])
@@ -335,4 +371,6 @@ def render_text(comparison: Comparison, rect: Rectification | None, lang: str, d
             out.append(f"  {t['rank']} {u['rank']}  {u['id']} {u['name']}"
                        + (f"（{grade}，{u['total']} 分）{t['weakest']}：{items}" if zh
                           else f" ({grade}, {u['total']}): {t['weakest']}: {items}"))
+            if register is not None:
+                out.append("    " + register_text(register.get(u["id"]), zh))
     return "\n".join(out) + "\n"

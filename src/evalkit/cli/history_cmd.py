@@ -66,7 +66,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     elif isinstance(result, IndicatorTrend):
         content = indicator_trend_table(args, result)
     elif isinstance(result, UnitTrend):
-        content = unit_trend_table(args, result, grade_labels(path, result.rows, args.lang))
+        content = unit_trend_table(args, result, grade_labels(path, result.rows, args.lang)) + unit_register(result)
     else:
         content = run_table(args, result)
     emit(args, content, f"{len(result)} rows, format {args.format}")
@@ -79,13 +79,26 @@ def run_table(args: argparse.Namespace, result: Any) -> str:
     if not result.runs:
         return "no runs stored yet\n"
     table = Table(title=f"evalkit history · {result.path}")
+    register = bool(result.rectification)  # the register columns, once any entry was opened
     for head, right in (("Run", True), ("Stored (UTC)", False), ("Scorecard", False), ("Version", False),
-                        ("Period", False), ("Units", True), ("Fingerprint", False)):
+                        ("Period", False), ("Units", True), ("Fingerprint", False),
+                        *((("Open", True), ("Closed", True), ("Overdue", True)) if register else ())):
         table.add_column(head, justify="right" if right else "left")
     for r in result.runs:
+        counts = [str(n) for n in result.counts(r["id"]).values()] if register else []
         table.add_row(str(r["id"]), r["stored_at"], text(r["scorecard_id"]), text(r["scorecard_version"] or ""),
-                      text(r["period"]), str(r["units"]), r["fingerprint"][:12])
-    return render(args, table)
+                      text(r["period"]), str(r["units"]), r["fingerprint"][:12], *counts)
+    out = render(args, table)
+    if register:
+        out += "Open, Closed, Overdue: rectification register entries opened from the run (evalkit rectify list)\n"
+    return out
+
+
+def unit_register(result: Any) -> str:
+    """The unit's rectification register entries, below its trend ("" when it has none)."""
+    from evalkit.store.rectification import Register
+
+    return "\n" + Register(result.entries).text() if result.entries else ""
 
 
 HEADS = {"Period": "期间", "Scorecard": "考核方案", "Run": "运行", "Total": "总分", "Change": "变化", "Rank": "排名",

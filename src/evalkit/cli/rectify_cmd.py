@@ -45,6 +45,7 @@ def add_commands(sub: Any, plugin_options: argparse.ArgumentParser) -> None:
     check.add_argument("--date", metavar="DATE", help="today, for the deadlines (default today)")
     listing = actions.add_parser("list", parents=[common], help="the register as it stands")
     listing.add_argument("--status", choices=("open", "in_progress", "done", "closed", "overdue"))
+    listing.add_argument("--unit", metavar="ID", help="only this unit's entries")
     p.set_defaults(handler=cmd_rectify)
 
 
@@ -68,6 +69,6 @@ def cmd_rectify(args: argparse.Namespace) -> int:
         elif args.action == "check":
             result = rectification.check_entries(store, args.run, args.date)
         else:
-            result = rectification.register(store, args.status)
+            result = rectification.register(store, args.status, args.unit)
     emit(args, json_text(result.to_dict()) if args.format == "json" else result.text(), f"rectify {args.action}")
     return 0

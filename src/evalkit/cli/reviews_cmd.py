@@ -39,6 +39,9 @@ def add_commands(sub: Any, plugin_options: argparse.ArgumentParser) -> None:
                              "group's; a scorecard must declare every indicator its data holds)")
     review.add_argument("--merge-with", metavar="DATA",
                         help="with --format csv: write the rows of the long-format DATA file, then the review's rows")
+    review.add_argument("--store", metavar="PATH",
+                        help="with --format csv: keep the definition, ballots and units in this history store and record "
+                             "the output's SHA-256, so that a run reading it as data names the review (evalkit history show)")
     output_options(review, ("table", "csv", "json"))
     review.set_defaults(handler=cmd_review)
 
@@ -91,6 +94,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     from evalkit.reviews.data_rows import review_data_csv
     from evalkit.reviews.review import review
 
+    if args.store and args.format != "csv":
+        raise UsageError("--store keeps the review that a run reads as data: use it with --format csv")
     if (args.merge_with or args.indicators) and args.format != "csv":
         raise UsageError(f"{'--merge-with' if args.merge_with else '--indicators'} is about long-format rows: "
                          "use it with --format csv")
@@ -105,6 +110,14 @@ def cmd_review(args: argparse.Namespace) -> int:
         text = review_data_csv(result, args.indicators, args.merge_with, registry)
     else:
         text = _review_table(args, result, _lang(args, result.definition.name))
+    if args.store:  # checked before it is written: a store that cannot be used exits before the output
+        from evalkit.store.history import Store
+        from evalkit.store.provenance import keep_review
+
+        with Store.open(args.store) as store:
+            kept = keep_review(store, text.encode("utf-8"), args.definition, args.ballots, args.units, args.merge_with,
+                               args.period)
+        print(f"evalkit: the review's inputs are kept as record {kept.id} in {args.store}", file=sys.stderr)
     emit(args, text, f"{len(result.units)} units, format {args.format}")
     return 0
 

@@ -12,6 +12,10 @@ evalkit.reporters.report_extras.ExtrasRequest:
 - --targets FILE and/or --plan FILE: improvement targets assessed at the run's period, as
   `evalkit targets` assesses them with its default tolerance and trajectory (evalkit.analysis.targets).
 
+With --store (or $EVALKIT_STORE), the xlsx, html and markdown reports also show the rectification register
+entries of the run's scorecard and period kept in the store (整改台账; `ReportExtras.rectification`), when
+there are any: rendered again after `evalkit rectify open`, the same run's report lists them.
+
 Errors in these inputs exit as their own commands do (3 for invalid data, 2 for an invalid plan). The
 table, json and csv formats do not show them (a warning says so); without these options every format's
 output is what it was before they existed.
@@ -119,11 +123,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from evalkit.reporters.render import reporter_for, run_report
 
     registry = registry_from(args)
-    reporter_for(args.format, registry)  # an unknown format is a usage error before any work
+    reporter = reporter_for(args.format, registry)  # an unknown format is a usage error before any work
     _check_extras(args)
     extras = extras_request(args)
     check_output(args, extras.files())
     pending = prepare_run_store(args)  # None unless --store or $EVALKIT_STORE; checks the store before any work
+    if pending is not None and "rectification" in reporter.extras:  # a stored run's report shows its register
+        import attrs
+
+        extras = attrs.evolve(extras, rectification=pending.path)
     to_terminal = args.output is None and sys.stdout.isatty()
     # one bar for every stage that can take a while: reading, scoring, extras, rendering, writing the file
     with LazyProgress(STAGES["reading"], enabled=sys.stderr.isatty()) as progress:

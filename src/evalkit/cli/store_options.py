@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-from evalkit.store.history import ENV_VAR, PendingRun, StoredRun, pending_run, run_files, store_path
+from evalkit.store.history import ENV_VAR, PendingRun, StoredRun, pending_run, read_options, run_files, store_path
 
 
 def add_store_options(parser: argparse.ArgumentParser) -> None:
@@ -26,9 +26,10 @@ def prepare_run_store(args: argparse.Namespace) -> PendingRun | None:
     path = store_path(getattr(args, "store", None), getattr(args, "no_store", False))
     if path is None:
         return None
-    records = getattr(args, "records", None)  # record sources are not kept: noted, so recompute can say so
-    return pending_run(path, run_files(args.scorecard, args.data, args.units, getattr(args, "adjustments", None)),
-                       {"records": list(records)} if records else None)
+    records = getattr(args, "records", None) or ()  # the record sources' files are kept as inputs too
+    return pending_run(path, run_files(args.scorecard, args.data, args.units, getattr(args, "adjustments", None), records),
+                       read_options(getattr(args, "wide", None), getattr(args, "encoding", None),
+                                    getattr(args, "sheet", None) or (), records))
 
 
 def save_run(pending: PendingRun, evaluation: Any, registry: Any = None) -> StoredRun:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from evalkit.analysis.targets import Assessment
     from evalkit.analysis.transitions import Comparison
     from evalkit.scoring.evaluation import Evaluation
+    from evalkit.store.rectification import Register
 
 EXTRA_KINDS = ("transitions", "benchmarks", "targets")
 
@@ -34,12 +35,16 @@ class ReportExtras:
       evaluation's data: per unit and indicator the value, the peers' median and top-decile mean and the
       gaps to them (positive = better than the benchmark);
     - `targets`: `evalkit.analysis.targets.assess(targets, data, indicators)` at the evaluation's period: per
-      target the baseline, target, expected value on the trajectory, actual value, progress and status.
+      target the baseline, target, expected value on the trajectory, actual value, progress and status;
+    - `rectification`: the rectification register entries of a stored run (`evalkit.store.rectification.
+      report_entries`): xlsx, html and markdown show them in a section of their own (整改台账). It is not one of
+      EXTRA_KINDS: it comes with the store (`evalkit run --store`), not asked for, and no format is warned about.
     """
 
     transitions: Comparison | None = None
     benchmarks: Benchmarks | None = None
     targets: Assessment | None = None
+    rectification: Register | None = None
 
     def kinds(self) -> tuple[str, ...]:
         """The extras present, in EXTRA_KINDS order."""
@@ -68,7 +73,8 @@ def _names(names: Iterable[str]) -> tuple[str, ...]:
 class Reporter:
     """An output format: its --format name, default file ending and render function.
 
-    `extras` names the kinds of `ReportOptions.extras` the format shows (a subset of EXTRA_KINDS);
+    `extras` names the kinds of `ReportOptions.extras` the format shows (a subset of EXTRA_KINDS, and
+    "rectification" for a format that shows a stored run's register: `evalkit run --store` reads it only then);
     the default, none, is what every reporter written before extras existed declares.
     """
 

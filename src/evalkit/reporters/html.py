@@ -180,6 +180,9 @@ def render_html(evaluation: Evaluation, options: ReportOptions) -> str:
     from evalkit.reporters.rewards import reward_html
 
     w(reward_html(ev, lang))  # 考核结果运用, when the scorecard declares rewards
+    from evalkit.reporters.rectification import register_html
+
+    w(register_html(ev, options, lang))  # 整改台账, for a stored run with register entries
 
     # Tier transitions, benchmarks, targets
     if extras is not None:
@@ -385,4 +388,4 @@ def _adjustments_table(ev: Evaluation, order: list[int], lang: str) -> str:
 
 HTML_REPORTER = Reporter(name="html", extension=".html", render=render_html,
                          description="Self-contained HTML report: ranking, charts and every unit's explanation (opens offline)",
-                         extras=("transitions", "benchmarks", "targets"))
+                         extras=("transitions", "benchmarks", "targets", "rectification"))

@@ -126,6 +126,9 @@ def render_markdown(evaluation: Evaluation, options: ReportOptions) -> str:
     from evalkit.reporters.rewards import reward_lines
 
     lines += reward_lines(ev, lang)
+    from evalkit.reporters.rectification import register_lines
+
+    lines += register_lines(ev, options, lang)  # 整改台账, for a stored run with register entries
     lines += markdown_section(ev, lang, md)  # 扣分明细: the clauses of clause items that applied
     lines += assessor_section(ev, lang, md)  # 自评与考评: each source's total and 自评虚高
     extras = extras_of(options)
@@ -239,4 +242,4 @@ def extra_sections(ev: Evaluation, extras: ReportExtras, lang: str) -> list[str]
 
 MARKDOWN_REPORTER = Reporter(name="markdown", extension=".md", render=render_markdown,
                              description="Markdown for publishing (公示): ranking, grade distribution, adjustments",
-                             extras=("transitions", "benchmarks", "targets"))
+                             extras=("transitions", "benchmarks", "targets", "rectification"))

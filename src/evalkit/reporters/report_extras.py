@@ -29,7 +29,9 @@ class ExtrasRequest:
     - `benchmarks`: every indicator the items read that has values in the period, against its peers (`peer_group`:
       all, type, parent, level or a column of the units file);
     - `targets` (a table) and/or `plan` (a YAML/JSON plan): improvement targets assessed at the run's period;
-      a targets row replaces the plan's for the same unit and indicator.
+      a targets row replaces the plan's for the same unit and indicator;
+    - `rectification`: a history store (`evalkit run --store`): the register entries of the run's scorecard and
+      period (opened from a stored run of it, or closed/flagged by one) and the open entries of its units.
     """
 
     compare_with: str | None = None
@@ -40,10 +42,11 @@ class ExtrasRequest:
     peer_group: str | None = None
     targets: str | None = None
     plan: str | None = None
+    rectification: str | None = None
 
     def __bool__(self) -> bool:
         """Whether any extra is asked for."""
-        return bool(self.compare_with or self.benchmarks or self.targets or self.plan)
+        return bool(self.compare_with or self.benchmarks or self.targets or self.plan or self.rectification)
 
     def files(self) -> tuple[str, ...]:
         """The files the request reads (an output must not be one of them)."""
@@ -120,4 +123,10 @@ def compute_report_extras(evaluation: Evaluation, data: DataSet, request: Extras
             if request.targets:
                 targets = targets.merged(read_targets(read_table(request.targets, registry), data, indicators))
             assessment = assess(targets, data, indicators, evaluation.period)
-    return ReportExtras(transitions=transitions, benchmarks=benchmarks, targets=assessment)
+    register = None
+    if request.rectification:
+        from evalkit.store.rectification import stored_report_entries
+
+        register = stored_report_entries(request.rectification, str(scorecard.id), str(evaluation.period),
+                                         list(evaluation.units.ids))
+    return ReportExtras(transitions=transitions, benchmarks=benchmarks, targets=assessment, rectification=register)

@@ -85,6 +85,9 @@ def render_xlsx(evaluation: Evaluation, options: ReportOptions) -> bytes:
     from evalkit.reporters.rewards import add_reward_sheet
 
     add_reward_sheet(book, evaluation, lang)  # 考核结果运用, when the scorecard declares rewards
+    from evalkit.reporters.rectification import add_register_sheet
+
+    add_register_sheet(book, evaluation, options, lang)  # 整改台账, for a stored run with register entries
     _clauses(book, evaluation, lang)
     _assessors(book, evaluation, lang, points)
     extras = extras_of(options)
@@ -321,4 +324,4 @@ def _about(book: Workbook, ev: Evaluation, lang: str, extras: ReportExtras | Non
 
 XLSX_REPORTER = Reporter(name="xlsx", extension=".xlsx", render=render_xlsx,
                          description="Excel workbook: summary, item detail, explanations, grade distribution, scorecard",
-                         extras=("transitions", "benchmarks", "targets"))
+                         extras=("transitions", "benchmarks", "targets", "rectification"))

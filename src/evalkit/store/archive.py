@@ -17,6 +17,7 @@ import json
 import os
 import sqlite3
 import tempfile
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +69,8 @@ class RunRecord:
     superseded_by: tuple[int, ...]
     units: int
     records: tuple[tuple[int, str], ...] = ()  # (record id, kind): publication, appeals, decisions, rectification
+    not_kept: tuple[str, ...] = ()  # what went in that the store does not keep, each said precisely
+    made_by: tuple[tuple[str, int], ...] = ()  # (role, review record id): kept files an `evalkit review --store` wrote
 
 
     def to_dict(self) -> dict[str, Any]:
@@ -76,7 +79,8 @@ class RunRecord:
                 "plugins": None if self.plugins is None else [list(p) for p in self.plugins],
                 "files": [f.to_dict() for f in self.files], "fingerprint": self.fingerprint, "units": self.units,
                 "supersedes": self.supersedes, "appeal": self.appeal, "superseded_by": list(self.superseded_by),
-                "records": [{"id": r, "kind": k} for r, k in self.records]}
+                "records": [{"id": r, "kind": k} for r, k in self.records], "not_kept": list(self.not_kept),
+                "made_by": [{"role": role, "review": r} for role, r in self.made_by]}
 
     def text(self) -> str:
         lines = [f"run {self.id}: {self.scorecard_id} {self.scorecard_version or ''} period {self.period}, {self.units} units",
@@ -85,8 +89,12 @@ class RunRecord:
                                   (", ".join(f"{n} {v}" for n, v in self.plugins) or "none"))]
         if not self.files:
             lines.append("  inputs: not kept (stored before schema version 3)")
+        lines += [f"  not kept: {what}" for what in self.not_kept]
+        made = dict(self.made_by)
         for f in self.files:
-            lines.append(f"  {f.role}: {f.name} ({f.size if f.size is not None else 'MISSING'} bytes, sha256 {f.sha256[:12]})")
+            lines.append(f"  {f.role}: {f.name} ({f.size if f.size is not None else 'MISSING'} bytes, sha256 {f.sha256[:12]})"
+                         + (f", the output of review record {made[f.role]} (its definition and ballots are kept)"
+                            if f.role in made else ""))
         if self.supersedes is not None:
             lines.append(f"  supersedes run {self.supersedes}" + (f" after appeal {self.appeal}" if self.appeal else ""))
         if self.superseded_by:
@@ -112,13 +120,38 @@ def run_record(store: StoreLike, run: int | str) -> RunRecord:
         later = tuple(r for (r,) in conn.execute("SELECT id FROM runs WHERE supersedes = ? ORDER BY id", (run_id,)))
         kept = tuple((int(r), str(k)) for r, k in conn.execute("SELECT id, kind FROM records WHERE run_id = ? ORDER BY id",
                                                               (run_id,)))
+        from evalkit.store.provenance import review_outputs
+
+        outputs = review_outputs(opened)
+        made_by = tuple((f.role, outputs[f.sha256][-1].id) for f in files if f.sha256 in outputs)
+        inputs = conn.execute("SELECT inputs FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
+        options = stored_json(opened.path, run_id, "inputs", inputs).get("options", {}) if inputs else {}
     finally:
         if close:
             opened.close()
     plugins = None if row[5] is None else tuple((str(n), str(v)) for n, v in json.loads(row[5]))
     return RunRecord(id=run_id, scorecard_id=row[0], scorecard_version=row[1], period=row[2], stored_at=row[3],
                      evalkit_version=row[4], plugins=plugins, files=files, fingerprint=row[6], supersedes=row[7],
-                     appeal=row[8], superseded_by=later, units=row[9], records=kept)
+                     appeal=row[8], superseded_by=later, units=row[9], records=kept,
+                     not_kept=not_kept(files, options, plugins), made_by=made_by)
+
+
+def not_kept(files: tuple[KeptFile, ...], options: Mapping[str, Any], plugins: tuple[tuple[str, str], ...] | None) -> tuple[str, ...]:
+    """What went into a run that the store does not keep: every input of a run stored without them, the files of
+    record sources stored before they were kept, and the plugins' code (only their names and versions are kept)."""
+    out = []
+    if not files:
+        out.append("every input file (scorecard, data, units, adjustments): the run was stored before schema version 3 "
+                   "or from a result document")
+    kept = {f.role.split(":")[1] for f in files if f.role.startswith("records:")}
+    if not options.get("records_kept"):
+        out += [f"the files of the record source --records {r} (only its name and folder were noted)"
+                for r in not_kept_sources(options, kept)]
+    outside = [(n, v) for n, v in plugins or () if not n.startswith("evalkit.plugins.builtins.")]  # evalkit's own
+    if outside:
+        out.append("the code of the plugins " + ", ".join(f"{n} {v}" for n, v in outside)
+                   + " (their names and versions are kept; recompute uses the plugins installed now)")
+    return tuple(out)
 
 
 show_run = run_record
@@ -134,6 +167,7 @@ def materialize(store: Store, run_id: int, folder: Path, replace: dict[str, tupl
         raise StoreError(Problem(f"run {run_id} has no kept inputs (it was stored before schema version 3, or from a "
                                  "result document); it cannot be recomputed", source=store.path))
     args: dict[str, Any] = {"data": []}
+    sources: dict[str, Path] = {}
     for role, name, sha in rows:
         if replace and role in replace:
             name, data = replace[role]
@@ -142,7 +176,12 @@ def materialize(store: Store, run_id: int, folder: Path, replace: dict[str, tupl
             if kept is None:
                 raise StoreError(Problem(f"run {run_id}: the kept {role} file {name} is missing or damaged", source=store.path))
             data = kept
-        if role.startswith("scorecard:"):
+        if role.startswith("records:"):  # a record source's file: FOLDER rebuilt under records/NAME
+            _, source, inner = role.split(":", 2)
+            base = folder / "records" / source
+            target = base / name if inner == "." else base.joinpath(*inner.split("/"))
+            sources[source] = target if inner == "." else base
+        elif role.startswith("scorecard:"):
             target = folder / "scorecard" / name
             args["scorecard"] = str(folder / "scorecard")
         else:
@@ -158,11 +197,30 @@ def materialize(store: Store, run_id: int, folder: Path, replace: dict[str, tupl
     args["data"] = [p for _, p in sorted(args["data"], key=lambda rp: (len(rp[0]), rp[0]))]
     options = stored_json(store.path, run_id, "inputs", store.conn.execute(
         "SELECT inputs FROM runs WHERE id = ?", (run_id,)).fetchone()[0]).get("options", {})
-    if options.get("records"):
-        raise StoreError(Problem(f"run {run_id} read record sources ({', '.join(map(str, options['records']))}), which the "
-                                 "store does not keep; it cannot be recomputed from the store", source=store.path))
+    missing = not_kept_sources(options, sources)
+    if missing and options.get("records_kept"):  # kept, but the folder was empty: an empty folder again
+        for name in (r.partition("=")[0] for r in missing):
+            sources[name] = folder / "records" / name
+            sources[name].mkdir(parents=True, exist_ok=True)
+        missing = []
+    if missing:
+        raise StoreError(Problem(f"run {run_id} read record sources whose files the store does not keep "
+                                 f"({', '.join(missing)}; stored before evalkit kept them); it cannot be recomputed "
+                                 "from the store", source=store.path))
+    names = [str(r).partition("=")[0] for r in options.get("records", ())]
+    args["records"] = [(n, str(sources[n])) for n in names]
     args["period"] = options.get("period")
+    for key in ("wide", "encoding"):
+        if options.get(key) is not None:
+            args[key] = options[key]
+    if options.get("sheets"):
+        args["sheets"] = tuple(options["sheets"])
     return args
+
+
+def not_kept_sources(options: Mapping[str, Any], kept: Collection[str]) -> list[str]:
+    """The record sources (NAME=FOLDER as given) of a run's options whose files are not among the kept ones."""
+    return [str(r) for r in options.get("records", ()) if str(r).partition("=")[0] not in kept]
 
 
 @attrs.frozen
@@ -174,17 +232,20 @@ class Recomputation:
     diff: ResultDiff
     stored_versions: dict[str, Any]
     current_versions: dict[str, Any]
+    not_kept: tuple[str, ...] = ()  # what went in that the store does not keep (`RunRecord.not_kept`)
 
     def to_dict(self) -> dict[str, Any]:
         return {"run": self.run, "identical": self.identical, "diff": self.diff.to_dict(),
-                "stored_versions": self.stored_versions, "current_versions": self.current_versions}
+                "stored_versions": self.stored_versions, "current_versions": self.current_versions,
+                "not_kept": list(self.not_kept)}
 
     def text(self) -> str:
+        notes = "".join(f"  not kept: {what}\n" for what in self.not_kept)
         if self.identical:
-            return f"run {self.run}: recomputed from the kept inputs; the result is identical, byte for byte\n"
+            return f"run {self.run}: recomputed from the kept inputs; the result is identical, byte for byte\n" + notes
         versions = ("" if self.stored_versions == self.current_versions else
                     f"  versions then: {self.stored_versions}; now: {self.current_versions}\n")
-        return f"run {self.run}: recomputed from the kept inputs; the result DIFFERS\n" + versions + self.diff.text()
+        return f"run {self.run}: recomputed from the kept inputs; the result DIFFERS\n" + versions + notes + self.diff.text()
 
 
 def recompute_run(store: StoreLike, run: int | str, registry: Registry | None = None) -> Recomputation:
@@ -214,7 +275,8 @@ def recompute_run(store: StoreLike, run: int | str, registry: Registry | None = 
                          diff=diff_results(stored, now, f"run {run_id} (stored)", f"run {run_id} (recomputed)"),
                          stored_versions={"evalkit": record.evalkit_version,
                                           "plugins": None if record.plugins is None else [list(p) for p in record.plugins]},
-                         current_versions={"evalkit": __version__, "plugins": [[p.name, p.version] for p in registry.plugins]})
+                         current_versions={"evalkit": __version__, "plugins": [[p.name, p.version] for p in registry.plugins]},
+                         not_kept=record.not_kept)
 
 
 @attrs.frozen

@@ -772,11 +772,13 @@ def kept_files(files: Mapping[str, str | None]) -> list[tuple[str, str, bytes]]:
 
 
 def run_files(scorecard: str | os.PathLike, data: str | os.PathLike | Sequence[str | os.PathLike], units: str | os.PathLike,
-              adjustments: str | os.PathLike | None = None) -> dict[str, str | None]:
+              adjustments: str | os.PathLike | None = None,
+              records: Sequence[str | tuple[str, str]] = ()) -> dict[str, str | None]:
     """The input files of a run by role, as the fingerprint names them.
 
     A folder of scheme versions counts every file in it ("scorecard:<name>"); several data files are
-    "data", "data.2", ... (one file: "data").
+    "data", "data.2", ... (one file: "data"); a record source NAME=FOLDER every file under FOLDER
+    ("records:NAME:<path in FOLDER>", or "records:NAME:." when FOLDER is a file), so that it is kept too.
     """
     paths = [data] if isinstance(data, (str, os.PathLike)) else list(data or ())
     files: dict[str, str | None] = {"units": str(units), "adjustments": str(adjustments) if adjustments else None}
@@ -785,7 +787,38 @@ def run_files(scorecard: str | os.PathLike, data: str | os.PathLike | Sequence[s
     else:
         files["scorecard"] = str(scorecard)
     files.update({"data" if k == 0 else f"data.{k + 1}": str(path) for k, path in enumerate(paths)})
+    for source in records:
+        name, folder = source if isinstance(source, tuple) else str(source).partition("=")[::2]
+        files.update(record_files(name, folder))
     return files
+
+
+def record_files(name: str, folder: str | os.PathLike) -> dict[str, str | None]:
+    """The files of the record source NAME=FOLDER by role: "records:NAME:<posix path in FOLDER>" for every regular
+    file under FOLDER (hidden ones too: a source may read them), "records:NAME:." when FOLDER is one file."""
+    root = Path(folder)
+    if root.is_file():
+        return {f"records:{name}:.": str(root)}
+    if not root.is_dir():
+        return {}  # the source reports a missing folder itself, when the run reads it
+    return {f"records:{name}:{p.relative_to(root).as_posix()}": str(p) for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def read_options(wide: bool | None = None, encoding: str | None = None, sheets: Sequence[str] = (),
+                 records: Sequence[str | tuple[str, str]] = ()) -> dict[str, Any]:
+    """The options of a run that change how its kept files are read, as stored with it (only those given, so that a
+    run without them keeps the fingerprint it always had): recompute reads the files the same way."""
+    out: dict[str, Any] = {}
+    if records:
+        out["records"] = [s if isinstance(s, str) else f"{s[0]}={s[1]}" for s in records]
+        out["records_kept"] = True  # the sources' files are kept (runs stored before this have the names only)
+    if wide is not None:
+        out["wide"] = bool(wide)
+    if encoding:
+        out["encoding"] = str(encoding)
+    if sheets:
+        out["sheets"] = [str(x) for x in sheets]
+    return out
 
 
 def pending_run(path: str | None, files: Mapping[str, str | None], options: Mapping[str, Any] | None = None) -> PendingRun | None:
@@ -798,5 +831,6 @@ def pending_run(path: str | None, files: Mapping[str, str | None], options: Mapp
 
 __all__ = ["APPLICATION_ID", "ENV_VAR", "MIGRATIONS", "SCHEMA_VERSION", "IndicatorTrendRow", "PendingRun", "RunNotFound",
            "RunRow", "Store", "StoreError", "StoredRun", "UnitTrendRow", "check_cells", "check_store",
-           "input_fingerprint", "kept_files", "load_run", "pending_run", "run_files", "scorecard_hash", "store_path",
+           "input_fingerprint", "kept_files", "load_run", "pending_run", "read_options", "record_files", "run_files",
+           "scorecard_hash", "store_path",
            "stored_json"]

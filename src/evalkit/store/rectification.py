@@ -104,8 +104,8 @@ class Register:
         return "\n".join(lines or ["the rectification register is empty"]) + "\n"
 
 
-def register(store: Store, status: str | None = None) -> Register:
-    """Every entry as it stands now, oldest first (only those with `status`, when given)."""
+def register(store: Store, status: str | None = None, unit: str | None = None) -> Register:
+    """Every entry as it stands now, oldest first (only those with `status`, of `unit`, when given)."""
     updates: dict[int, list[Record]] = {}
     for u in records(store, "rectification_update"):
         updates.setdefault(int(u.body["entry"]), []).append(u)
@@ -118,7 +118,7 @@ def register(store: Store, status: str | None = None) -> Register:
                       weak_items=tuple(r.body["weak_items"]), measures=str(fields["measures"]), owner=str(fields["owner"]),
                       deadline=str(fields["deadline"]), status=str(fields["status"]), period=r.body.get("period"),
                       updates=tuple(updates.get(r.id, ())), missed_targets=tuple(r.body.get("missed_targets", ())))
-        if status is None or entry.status == status:
+        if (status is None or entry.status == status) and (unit is None or entry.unit == unit):
             out.append(entry)
     return Register(tuple(out))
 
@@ -313,5 +313,69 @@ def check_entries(store: Store, run: int | str, today: str | datetime.date | Non
                     f"run {run_id}: {closed} entries closed, {overdue} flagged overdue")
 
 
-__all__ = ["DEFAULT_STANDARD", "STATUSES", "Entry", "Register", "check_entries", "open_entries", "register",
-           "update_entries", "weak_items"]
+def checked_by(entry: Entry) -> int | None:
+    """The run whose check last changed the entry (closed it or flagged it overdue), None when none did."""
+    for u in reversed(entry.updates):
+        if u.body.get("checked_run") is not None:
+            return int(u.body["checked_run"])
+    return None
+
+
+def count_of(status: str) -> str:
+    """The column a status is counted in: open (open, in_progress, done), closed or overdue."""
+    return status if status in ("closed", "overdue") else "open"
+
+
+def run_counts(store: Store) -> dict[int, dict[str, int]]:
+    """Run id -> the entries opened from it, counted as open (open, in progress, done), closed and overdue."""
+    out: dict[int, dict[str, int]] = {}
+    for e in register(store).entries:
+        if e.run is not None:
+            counts = out.setdefault(e.run, {"open": 0, "closed": 0, "overdue": 0})
+            counts[count_of(e.status)] += 1
+    return out
+
+
+def unit_entries(store: Store, unit: str) -> Register:
+    """Every register entry of `unit`, oldest first."""
+    entries = register(store, unit=unit).entries
+    return Register(entries, f"{len(entries)} register entries of unit {unit}")
+
+
+def entries_for_run(store: Store, run: int | str) -> dict[str, Entry]:
+    """Unit -> its register entry as seen from `run`: the one opened from the run, else the last one the run's check
+    closed or flagged, else the unit's last entry not closed (units with none are left out)."""
+    run_id = store.run_id(run)
+    out: dict[str, Entry] = {}
+    rank: dict[str, int] = {}
+    for e in register(store).entries:
+        level = 3 if e.run == run_id else 2 if checked_by(e) == run_id else 1 if e.status != "closed" else 0
+        if level and level >= rank.get(e.unit, 0):
+            out[e.unit], rank[e.unit] = e, level
+    return out
+
+
+def report_entries(store: Store, scorecard_id: str, period: str, units: Sequence[str]) -> Register:
+    """The entries a report of `scorecard_id` at `period` shows: those opened from a stored run of that scorecard and
+    period or closed/flagged by one, and every entry of the report's units not closed yet; by unit, then id."""
+    same = {r["id"] for r in store.runs(scorecard_id=scorecard_id) if str(r["period"]) == str(period)}
+    wanted = set(units)
+    chosen = [e for e in register(store).entries
+              if e.run in same or checked_by(e) in same or (e.unit in wanted and e.status != "closed")]
+    order = {u: k for k, u in enumerate(units)}
+    chosen.sort(key=lambda e: (order.get(e.unit, len(order)), e.unit, e.id))
+    return Register(tuple(chosen), f"{len(chosen)} register entries for {scorecard_id} {period}")
+
+
+def stored_report_entries(path: str | os.PathLike, scorecard_id: str, period: str, units: Sequence[str]) -> Register | None:
+    """`report_entries` of the store at `path`; None when there is no store there yet or it has no such entries."""
+    if not os.path.exists(path) or os.path.getsize(path) == 0:  # no store yet: the run makes it
+        return None
+    with Store.open(path, create=False) as store:
+        found = report_entries(store, scorecard_id, period, units)
+    return found if found.entries else None
+
+
+__all__ = ["DEFAULT_STANDARD", "STATUSES", "Entry", "Register", "check_entries", "checked_by", "count_of",
+           "entries_for_run", "open_entries", "register", "report_entries", "run_counts", "stored_report_entries",
+           "unit_entries", "update_entries", "weak_items"]

@@ -9,13 +9,16 @@ StoreError (exit 6) naming the table, row and column, not a traceback.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from evalkit.io.csv_text import csv_number, csv_text
 from evalkit.store.history import IndicatorTrendRow, RunRow, Store, UnitTrendRow
+
+if TYPE_CHECKING:
+    from evalkit.store.rectification import Entry
 
 RUN_FIELDS = ("id", "stored_at", "scorecard_id", "scorecard_version", "period", "units", "fingerprint", "scorecard_hash",
               "evalkit_version")
@@ -29,19 +32,31 @@ def _cells(rows: Sequence[Any], keys: Sequence[str]) -> list[list[Any]]:
     return [[csv_number(r[k]) if isinstance(r[k], float) else ("" if r[k] is None else r[k]) for k in keys] for r in rows]
 
 
+REGISTER_COUNTS = ("open", "closed", "overdue")
+
+
 @attrs.frozen
 class RunList:
-    """The runs kept in a store (without their results), oldest first."""
+    """The runs kept in a store (without their results), oldest first, each with the rectification register entries
+    opened from it counted as open (open, in progress, done), closed and overdue (`rectification`)."""
 
     path: str
     runs: tuple[RunRow, ...]
+    rectification: Mapping[int, Mapping[str, int]] = attrs.field(factory=dict)
+
+    def counts(self, run: int) -> dict[str, int]:
+        """The run's register entries: {"open": n, "closed": n, "overdue": n}."""
+        found = self.rectification.get(run, {})
+        return {k: int(found.get(k, 0)) for k in REGISTER_COUNTS}
 
     def to_dict(self) -> list[dict[str, Any]]:
-        """The JSON the command prints: a list of runs."""
-        return [dict(r) for r in self.runs]
+        """The JSON the command prints: a list of runs, each with its register counts."""
+        return [{**dict(r), "rectification": self.counts(r["id"])} for r in self.runs]
 
     def to_csv(self) -> str:
-        return csv_text([["" if r[k] is None else r[k] for k in RUN_FIELDS] for r in self.runs], RUN_FIELDS)  # type: ignore[literal-required]  # RUN_FIELDS are RunRow's keys
+        head = (*RUN_FIELDS, *(f"rectification_{k}" for k in REGISTER_COUNTS))
+        return csv_text([["" if r[k] is None else r[k] for k in RUN_FIELDS]  # type: ignore[literal-required]  # RUN_FIELDS are RunRow's keys
+                         + list(self.counts(r["id"]).values()) for r in self.runs], head)
 
     def __len__(self) -> int:
         return len(self.runs)
@@ -53,10 +68,15 @@ class UnitTrend:
 
     unit: str
     rows: tuple[UnitTrendRow, ...]
+    entries: tuple[Entry, ...] = ()
 
     def to_dict(self) -> list[dict[str, Any]]:
-        """The JSON the command prints: a list of periods."""
+        """The JSON the command prints: a list of periods (the register entries are `register()`)."""
         return [dict(r) for r in self.rows]
+
+    def register(self) -> list[dict[str, Any]]:
+        """The unit's rectification register entries (`history --unit U --format json` prints them beside the rows)."""
+        return [e.to_dict() for e in self.entries]
 
     def to_csv(self) -> str:
         return csv_text(_cells(self.rows, UNIT_TREND_FIELDS), UNIT_TREND_FIELDS)
@@ -124,6 +144,9 @@ def read_history(path: str | os.PathLike, *, run: int | str | None = None, unit:
         if indicator:
             return IndicatorTrend(indicator=indicator, unit=unit,
                                   rows=tuple(store.indicator_trend(indicator, unit=unit, scorecard_id=scorecard_id)))
+        from evalkit.store.rectification import run_counts, unit_entries
+
         if unit:
-            return UnitTrend(unit=unit, rows=tuple(store.unit_trend(unit, scorecard_id=scorecard_id)))
-        return RunList(path=str(path), runs=tuple(store.runs(scorecard_id=scorecard_id)))
+            return UnitTrend(unit=unit, rows=tuple(store.unit_trend(unit, scorecard_id=scorecard_id)),
+                             entries=unit_entries(store, unit).entries)
+        return RunList(path=str(path), runs=tuple(store.runs(scorecard_id=scorecard_id)), rectification=run_counts(store))
