@@ -32,6 +32,7 @@ from evalkit.analysis.transitions import (
     rectification,
 )
 from evalkit.errors import UsageError
+from evalkit.io.safe_text import terminal_text
 
 if TYPE_CHECKING:
     from evalkit.plugins.manager import Registry
@@ -335,4 +336,4 @@ def render_text(comparison: Comparison, rect: Rectification | None, lang: str, d
             out.append(f"  {t['rank']} {u['rank']}  {u['id']} {u['name']}"
                        + (f"（{grade}，{u['total']} 分）{t['weakest']}：{items}" if zh
                           else f" ({grade}, {u['total']}): {t['weakest']}: {items}"))
-    return "\n".join(out) + "\n"
+    return terminal_text("\n".join(out)) + "\n"  # names from files send no escape sequence

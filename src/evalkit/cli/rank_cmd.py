@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from evalkit.cli.common import check_output, emit, number_in, render
+from evalkit.cli.common import check_output, emit, number_in, plain_lines, render
 from evalkit.cli.formats import BILINGUAL, output_options
 from evalkit.cli.methods_output import print_notice, report_text, reversal_lines
 from evalkit.methods.rank_report import EXTRA_COLUMNS, RANK_METHODS, SCORE_NAMES, rank_units
@@ -101,4 +101,4 @@ def rank_text(args: argparse.Namespace, doc: dict) -> str:
     rr = doc.get("rank_reversal")
     if rr is not None:
         lines.extend(reversal_lines(rr, doc["units"], "the same weights"))
-    return render(args, table) + "\n".join(lines) + "\n"
+    return render(args, table) + plain_lines(lines)
