@@ -526,3 +526,100 @@ def test_the_alias_limit_and_a_bad_limit_variable(qs, tmp_path):
             "EVALKIT_MAX_YAML_ALIASES", f"{path}:7")
     refused(evalkit("validate", qs[0], env={"EVALKIT_MAX_FILE_MB": "lots"}), 64, "EVALKIT_MAX_FILE_MB",
             "whole number")
+
+
+class _Terminal:
+    """Standard output that says it is a terminal, so tables are drawn in colour as they would be there."""
+
+    def __init__(self) -> None:
+        import io
+
+        self.buffer = io.StringIO()
+
+    def write(self, text: str) -> int:
+        return self.buffer.write(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _terminal_outputs(folder: Path, names: list[str]) -> dict[str, str]:
+    """What table, explain, compare, history, review and benchmarks print to a colour terminal when the
+    quickstart's units have `names`."""
+    import contextlib
+
+    from evalkit.cli import main
+
+    scorecard, data, units = corpus.quickstart(folder)
+    lines = units.read_text(encoding="utf-8").splitlines()
+    rows = [lines[0]]
+    for k, line in enumerate(lines[1:]):
+        uid, _name, *rest = line.split(",")
+        rows.append(",".join([uid, '"' + names[k % len(names)].replace('"', '""') + '"', *rest]))
+    units.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    store, result = folder / "history.db", folder / "r.json"
+    inputs = [scorecard, "--data", data, "--units", units]
+    commands = {
+        "run": ["run", *inputs, "--store", store, "--format", "json", "-o", result],
+        "table": ["run", *inputs, "--no-store"],
+        "explain": ["explain", *inputs, "U01"],
+        "compare": ["compare", result, result, "--list-units", "--rectify"],
+        "history": ["history", "--store", store, "--unit", "U01"],
+        "review": ["review", corpus.ROOT / "examples" / "reviews" / "review.yaml", "--ballots",
+                   corpus.ROOT / "examples" / "reviews" / "ballots.csv", "--units", units],
+        "benchmarks": ["benchmarks", *inputs, "--unit", "U01"],
+        "sensitivity": ["sensitivity", *inputs, "--samples", "20"],
+    }
+    out = {}
+    for what, args in commands.items():
+        terminal = _Terminal()
+        with contextlib.redirect_stdout(terminal), contextlib.redirect_stderr(_Terminal()):  # type: ignore[type-var]
+            code = main([str(a) for a in args])
+        assert code == 0, (what, code)
+        out[what] = terminal.buffer.getvalue()
+    return out
+
+
+_SGR_ONLY = __import__("re").compile("\x1b\\[[0-9;]*m")
+
+
+def test_property_no_escape_or_markup_from_a_name_reaches_a_colour_terminal(tmp_path, monkeypatch):
+    """Names with ESC sequences (a colour among them), C1 controls and rich markup, through every text report
+    drawn for a colour terminal: the output is exactly what names already made visible (\\x1b) give, so no
+    ESC of a name reaches standard output and only rich's own colours are there; markup is shown as written."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from evalkit.io.safe_text import terminal_text
+
+    monkeypatch.setenv("COLUMNS", "160")
+    pieces = st.sampled_from(["\x1b[31m", "\x1b[0m", "\x1b[2J", "\x1b]8;;http://x\x1b\\", "\x9b1m", "\x00", "[red]",
+                              "[/red]", "[bold]", "[/]", ":smile:", "县委", "办", "a", " ", "\\", "["])
+    name = st.lists(pieces, min_size=1, max_size=6).map("".join).map(lambda s: "u" + s)
+    count = iter(range(10**6))
+
+    @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(name, min_size=1, max_size=4))
+    def check(names: list[str]) -> None:
+        k = next(count)
+        hostile = _terminal_outputs(_fresh(tmp_path / f"h{k}"), names)
+        shown = _terminal_outputs(_fresh(tmp_path / f"s{k}"), [terminal_text(n) for n in names])
+        for what, text in hostile.items():
+            if what == "run":
+                continue
+            assert _SGR_ONLY.sub("", text).count("\x1b") == 0, what
+            assert "\x9b" not in text and "\x00" not in text, what
+            assert text.replace(str(tmp_path / f"h{k}"), "") == shown[what].replace(str(tmp_path / f"s{k}"), ""), what
+
+    check()
+    table = _terminal_outputs(_fresh(tmp_path / "markup"), ["[red]标记[/red]"])
+    for what in ("table", "explain", "compare", "history", "review", "benchmarks", "sensitivity"):
+        assert "[red]标记[/red]" in _SGR_ONLY.sub("", table[what]), what
+
+
+def _fresh(folder: Path) -> Path:
+    folder.mkdir()
+    return folder
