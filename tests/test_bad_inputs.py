@@ -623,3 +623,81 @@ def test_property_no_escape_or_markup_from_a_name_reaches_a_colour_terminal(tmp_
 def _fresh(folder: Path) -> Path:
     folder.mkdir()
     return folder
+
+
+# 6. a history store edited by hand: history --run, history --unit and compare --runs say so (exit 6) --------------
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding two runs of the quickstart (the second with its adjustments)."""
+    import contextlib
+    import io
+
+    from evalkit.cli import main
+
+    folder = tmp_path_factory.mktemp("store")
+    scorecard, data, units = corpus.quickstart(folder)
+    store = folder / "history.db"
+    for extra in ([], ["--adjustments", corpus.QUICKSTART / "adjustments.csv"]):
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = main([str(a) for a in ["run", scorecard, "--data", data, "--units", units, "--store", store,
+                                          "--format", "json", "-o", folder / "r.json", *extra]])
+        assert code == 0
+    return store
+
+
+STORE_READS = {"run 1": ("history", "--run", "1"), "run 2": ("history", "--run", "2"),
+               "unit": ("history", "--unit", "U01"), "compare": ("compare", "--runs", "1", "2")}
+
+
+@pytest.mark.parametrize(("edit", "refusing", "words"), [
+    ("UPDATE runs SET result = '{not json' WHERE id = 1", ("run 1", "compare"), "run 1, column result is not valid JSON"),
+    ("UPDATE runs SET result = x'00ff' WHERE id = 1", ("run 1", "compare"), "does not hold JSON text"),
+    ("UPDATE runs SET result = 42 WHERE id = 1", ("run 1", "compare"), "is not a JSON object"),
+    ("UPDATE runs SET result = '[1, 2]' WHERE id = 2", ("run 2", "unit", "compare"), "is not a JSON object"),
+    ("UPDATE runs SET result = '{\"units\": \"none\"}' WHERE id = 2", ("run 2", "unit", "compare"),
+     "column result is not an evalkit result"),
+    ("UPDATE runs SET result = json_set(result, '$.units', 'none') WHERE id = 2", ("compare",),
+     "column result holds a result evalkit never stores"),
+    ("UPDATE runs SET result = json_set(result, '$.grades[0]', 7) WHERE id = 2", ("unit", "compare"),
+     "run 2, column result"),
+    ("UPDATE runs SET units = 'ten'", ("unit",), "column of"),
+    ("UPDATE unit_results SET total = 'eighty' WHERE unit = 'U01'", ("unit",), "column total"),
+    ("UPDATE unit_results SET rank = 'first' WHERE unit = 'U01'", ("unit",), "column rank"),
+    ("UPDATE unit_results SET name = x'00ff' WHERE unit = 'U01'", ("unit",), "column name"),
+    ("DELETE FROM unit_results WHERE unit = 'U02' AND run_id = 2", ("unit",), "holds 11 rows of run 2"),
+    ("DELETE FROM runs WHERE id = 1", ("run 1", "compare"), "run 1 was stored and has been removed"),
+    ("DELETE FROM schema_version WHERE version = (SELECT max(version) FROM schema_version)", tuple(STORE_READS),
+     "table schema_version lists migrations up to 2"),
+])
+def test_a_hand_edited_store_is_a_store_error_for_every_read(two_runs, tmp_path, capsys, edit, refusing, words):
+    """Each hand edit (the store's append-only triggers dropped first, as a person editing it would) makes the
+    reads that meet it exit 6 naming the table, the row and the column; the reads that do not meet it still work."""
+    import sqlite3
+
+    from evalkit.cli import main
+
+    store = tmp_path / "edited.db"
+    store.write_bytes(two_runs.read_bytes())
+    with contextlib_closing(sqlite3.connect(store)) as conn:
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            conn.execute(f"DROP TRIGGER {name}")
+        conn.execute(edit)
+        conn.commit()
+    for what, (command, *args) in STORE_READS.items():
+        capsys.readouterr()
+        code = main([command, "--store", str(store), *args])
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and "internal error" not in err, err
+        if what in refusing:
+            assert code == 6, (what, code, err)
+            assert err.startswith(f"evalkit: history store: {store}") and "changed outside evalkit" in err, err
+            assert words in err, (what, err)
+        else:
+            assert code == 0, (what, code, err)
+
+
+def contextlib_closing(conn):  # type: ignore[no-untyped-def]
+    import contextlib
+
+    return contextlib.closing(conn)
