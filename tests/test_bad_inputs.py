@@ -701,3 +701,31 @@ def contextlib_closing(conn):  # type: ignore[no-untyped-def]
     import contextlib
 
     return contextlib.closing(conn)
+
+
+def test_stale_temp_files_of_the_earlier_naming_scheme_are_swept_too(tmp_path):
+    """Earlier versions wrote tempfile.mkstemp(prefix=".NAME.", suffix=".tmp") beside -o NAME: a killed write left
+    .out.xlsx.k2j4_9az.tmp (issue 12). The next write to NAME removes such a file when it is clearly evalkit's:
+    that exact pattern, a private regular file, unchanged for a minute. Anything else is left alone."""
+    import tempfile
+
+    from evalkit.io.output import write_atomic
+
+    out = tmp_path / "out.xlsx"
+    fd, old = tempfile.mkstemp(prefix=".out.xlsx.", suffix=".tmp", dir=tmp_path)  # exactly what they did
+    os.write(fd, b"PK half a workbook")
+    os.close(fd)
+    stale = time.time() - 3600
+    os.utime(old, (stale, stale))
+    keep = {".out.xlsx.notmine.tmp": 0o600, ".out.xlsx.abcd1234.tmp.bak": 0o600, ".other.xlsx.abcd1234.tmp": 0o600,
+            ".out.xlsx.abcd5678.tmp": 0o644}  # wrong length, wrong suffix, another target, not private
+    for name, mode in keep.items():
+        (tmp_path / name).write_bytes(b"x")
+        os.chmod(tmp_path / name, mode)
+        os.utime(tmp_path / name, (stale, stale))
+    fd, fresh = tempfile.mkstemp(prefix=".out.xlsx.", suffix=".tmp", dir=tmp_path)  # a write under way now
+    os.close(fd)
+    write_atomic(out, b"new")
+    assert out.read_bytes() == b"new"
+    assert not Path(old).exists() and Path(fresh).exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*keep, "out.xlsx", Path(fresh).name])
