@@ -729,3 +729,11 @@ def test_stale_temp_files_of_the_earlier_naming_scheme_are_swept_too(tmp_path):
     assert out.read_bytes() == b"new"
     assert not Path(old).exists() and Path(fresh).exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*keep, "out.xlsx", Path(fresh).name])
+
+
+def test_dash_as_an_input_is_refused_saying_standard_input_is_not_read(qs, tmp_path):
+    scorecard, data, units = qs
+    done = evalkit("run", scorecard, "--data", "-", "--units", units, "--no-store", cwd=tmp_path,
+                   stdin=data.read_bytes())
+    refused(done, 5, "not from standard input")
+    refused(evalkit("validate", "-", cwd=tmp_path, stdin=scorecard.read_bytes()), 5, "not from standard input")
