@@ -41,7 +41,7 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
     p.add_argument("--units", metavar="FILE", help="units file (id, name, ...): names for the table; every unit must be in both files")
     p.add_argument("--normalization", metavar="NAME",
                    help="saw: minmax (default), max, sum, max_complement or vector_complement; topsis: vector "
-                        "(default) or any of saw's; grey: minmax (default) or max")
+                        "(default) or any of saw's; grey: minmax (default) or any other of saw's")
     p.add_argument("--entropy-shift", type=number_in(0, float("inf")), metavar="C",
                    help="entropy weights: add C to every (normalised or raw) value before the proportions (平移)")
     p.add_argument("--v", type=number_in(0, 1), help="VIKOR: weight of group utility S against regret R (default 0.5)")
