@@ -299,3 +299,17 @@ def test_a_review_kept_in_the_store_is_named_by_the_run_that_reads_it(capsys, tm
     code, _, err = cli(capsys, "review", reviews / "review.yaml", "--ballots", reviews / "ballots.csv", "--units",
                        quick / "units.csv", "--store", db)
     assert code == 64 and "use it with --format csv" in err
+
+
+def test_a_run_of_gbk_data_is_recomputed_byte_for_byte(capsys, tmp_path, monkeypatch):
+    """The result's note names the data file as the run was given it, not the copy recompute reads."""
+    quick = ROOT / "examples" / "quickstart"
+    text = (ROOT / "docs" / "examples" / "data-zh.csv").read_text(encoding="utf-8-sig")
+    (tmp_path / "data.csv").write_bytes(text.encode("gb18030"))
+    monkeypatch.chdir(tmp_path)
+    code, _, err = cli(capsys, "run", quick / "scorecard.yaml", "--data", "data.csv", "--units", quick / "units.csv",
+                       "--store", "s.db", "--format", "json", "-o", "r.json")
+    assert code == 0 and "GB18030" in err
+    assert any("data.csv: read as GB18030" in note for note in json.loads((tmp_path / "r.json").read_text())["notes"])
+    again = recompute_run(tmp_path / "s.db", 1)
+    assert again.identical, again.diff.to_dict()

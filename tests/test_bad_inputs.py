@@ -526,3 +526,214 @@ def test_the_alias_limit_and_a_bad_limit_variable(qs, tmp_path):
             "EVALKIT_MAX_YAML_ALIASES", f"{path}:7")
     refused(evalkit("validate", qs[0], env={"EVALKIT_MAX_FILE_MB": "lots"}), 64, "EVALKIT_MAX_FILE_MB",
             "whole number")
+
+
+class _Terminal:
+    """Standard output that says it is a terminal, so tables are drawn in colour as they would be there."""
+
+    def __init__(self) -> None:
+        import io
+
+        self.buffer = io.StringIO()
+
+    def write(self, text: str) -> int:
+        return self.buffer.write(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _terminal_outputs(folder: Path, names: list[str]) -> dict[str, str]:
+    """What table, explain, compare, history, review and benchmarks print to a colour terminal when the
+    quickstart's units have `names`."""
+    import contextlib
+
+    from evalkit.cli import main
+
+    scorecard, data, units = corpus.quickstart(folder)
+    lines = units.read_text(encoding="utf-8").splitlines()
+    rows = [lines[0]]
+    for k, line in enumerate(lines[1:]):
+        uid, _name, *rest = line.split(",")
+        rows.append(",".join([uid, '"' + names[k % len(names)].replace('"', '""') + '"', *rest]))
+    units.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    store, result = folder / "history.db", folder / "r.json"
+    inputs = [scorecard, "--data", data, "--units", units]
+    commands = {
+        "run": ["run", *inputs, "--store", store, "--format", "json", "-o", result],
+        "table": ["run", *inputs, "--no-store"],
+        "explain": ["explain", *inputs, "U01"],
+        "compare": ["compare", result, result, "--list-units", "--rectify"],
+        "history": ["history", "--store", store, "--unit", "U01"],
+        "review": ["review", corpus.ROOT / "examples" / "reviews" / "review.yaml", "--ballots",
+                   corpus.ROOT / "examples" / "reviews" / "ballots.csv", "--units", units],
+        "benchmarks": ["benchmarks", *inputs, "--unit", "U01"],
+        "sensitivity": ["sensitivity", *inputs, "--samples", "20"],
+    }
+    out = {}
+    for what, args in commands.items():
+        terminal = _Terminal()
+        with contextlib.redirect_stdout(terminal), contextlib.redirect_stderr(_Terminal()):  # type: ignore[type-var]
+            code = main([str(a) for a in args])
+        assert code == 0, (what, code)
+        out[what] = terminal.buffer.getvalue()
+    return out
+
+
+_SGR_ONLY = __import__("re").compile("\x1b\\[[0-9;]*m")
+
+
+def test_property_no_escape_or_markup_from_a_name_reaches_a_colour_terminal(tmp_path, monkeypatch):
+    """Names with ESC sequences (a colour among them), C1 controls and rich markup, through every text report
+    drawn for a colour terminal: the output is exactly what names already made visible (\\x1b) give, so no
+    ESC of a name reaches standard output and only rich's own colours are there; markup is shown as written."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from evalkit.io.safe_text import terminal_text
+
+    monkeypatch.setenv("COLUMNS", "160")
+    pieces = st.sampled_from(["\x1b[31m", "\x1b[0m", "\x1b[2J", "\x1b]8;;http://x\x1b\\", "\x9b1m", "\x00", "[red]",
+                              "[/red]", "[bold]", "[/]", ":smile:", "县委", "办", "a", " ", "\\", "["])
+    name = st.lists(pieces, min_size=1, max_size=6).map("".join).map(lambda s: "u" + s)
+    count = iter(range(10**6))
+
+    @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(name, min_size=1, max_size=4))
+    def check(names: list[str]) -> None:
+        k = next(count)
+        hostile = _terminal_outputs(_fresh(tmp_path / f"h{k}"), names)
+        shown = _terminal_outputs(_fresh(tmp_path / f"s{k}"), [terminal_text(n) for n in names])
+        for what, text in hostile.items():
+            if what == "run":
+                continue
+            assert _SGR_ONLY.sub("", text).count("\x1b") == 0, what
+            assert "\x9b" not in text and "\x00" not in text, what
+            assert text.replace(str(tmp_path / f"h{k}"), "") == shown[what].replace(str(tmp_path / f"s{k}"), ""), what
+
+    check()
+    table = _terminal_outputs(_fresh(tmp_path / "markup"), ["[red]标记[/red]"])
+    for what in ("table", "explain", "compare", "history", "review", "benchmarks", "sensitivity"):
+        assert "[red]标记[/red]" in _SGR_ONLY.sub("", table[what]), what
+
+
+def _fresh(folder: Path) -> Path:
+    folder.mkdir()
+    return folder
+
+
+# 6. a history store edited by hand: history --run, history --unit and compare --runs say so (exit 6) --------------
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding two runs of the quickstart (the second with its adjustments)."""
+    import contextlib
+    import io
+
+    from evalkit.cli import main
+
+    folder = tmp_path_factory.mktemp("store")
+    scorecard, data, units = corpus.quickstart(folder)
+    store = folder / "history.db"
+    for extra in ([], ["--adjustments", corpus.QUICKSTART / "adjustments.csv"]):
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = main([str(a) for a in ["run", scorecard, "--data", data, "--units", units, "--store", store,
+                                          "--format", "json", "-o", folder / "r.json", *extra]])
+        assert code == 0
+    return store
+
+
+STORE_READS = {"run 1": ("history", "--run", "1"), "run 2": ("history", "--run", "2"),
+               "unit": ("history", "--unit", "U01"), "compare": ("compare", "--runs", "1", "2")}
+
+
+@pytest.mark.parametrize(("edit", "refusing", "words"), [
+    ("UPDATE runs SET result = '{not json' WHERE id = 1", ("run 1", "compare"), "run 1, column result is not valid JSON"),
+    ("UPDATE runs SET result = x'00ff' WHERE id = 1", ("run 1", "compare"), "does not hold JSON text"),
+    ("UPDATE runs SET result = 42 WHERE id = 1", ("run 1", "compare"), "is not a JSON object"),
+    ("UPDATE runs SET result = '[1, 2]' WHERE id = 2", ("run 2", "unit", "compare"), "is not a JSON object"),
+    ("UPDATE runs SET result = '{\"units\": \"none\"}' WHERE id = 2", ("run 2", "unit", "compare"),
+     "column result is not an evalkit result"),
+    ("UPDATE runs SET result = json_set(result, '$.units', 'none') WHERE id = 2", ("compare",),
+     "column result holds a result evalkit never stores"),
+    ("UPDATE runs SET result = json_set(result, '$.grades[0]', 7) WHERE id = 2", ("unit", "compare"),
+     "run 2, column result"),
+    ("UPDATE runs SET units = 'ten'", ("unit",), "column of"),
+    ("UPDATE unit_results SET total = 'eighty' WHERE unit = 'U01'", ("unit",), "column total"),
+    ("UPDATE unit_results SET rank = 'first' WHERE unit = 'U01'", ("unit",), "column rank"),
+    ("UPDATE unit_results SET name = x'00ff' WHERE unit = 'U01'", ("unit",), "column name"),
+    ("DELETE FROM unit_results WHERE unit = 'U02' AND run_id = 2", ("unit",), "holds 11 rows of run 2"),
+    ("DELETE FROM runs WHERE id = 1", ("run 1", "compare"), "run 1 was stored and has been removed"),
+    ("DELETE FROM schema_version WHERE version = (SELECT max(version) FROM schema_version)", tuple(STORE_READS),
+     "table schema_version lists migrations up to 2"),
+])
+def test_a_hand_edited_store_is_a_store_error_for_every_read(two_runs, tmp_path, capsys, edit, refusing, words):
+    """Each hand edit (the store's append-only triggers dropped first, as a person editing it would) makes the
+    reads that meet it exit 6 naming the table, the row and the column; the reads that do not meet it still work."""
+    import sqlite3
+
+    from evalkit.cli import main
+
+    store = tmp_path / "edited.db"
+    store.write_bytes(two_runs.read_bytes())
+    with contextlib_closing(sqlite3.connect(store)) as conn:
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            conn.execute(f"DROP TRIGGER {name}")
+        conn.execute(edit)
+        conn.commit()
+    for what, (command, *args) in STORE_READS.items():
+        capsys.readouterr()
+        code = main([command, "--store", str(store), *args])
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and "internal error" not in err, err
+        if what in refusing:
+            assert code == 6, (what, code, err)
+            assert err.startswith(f"evalkit: history store: {store}") and "changed outside evalkit" in err, err
+            assert words in err, (what, err)
+        else:
+            assert code == 0, (what, code, err)
+
+
+def contextlib_closing(conn):  # type: ignore[no-untyped-def]
+    import contextlib
+
+    return contextlib.closing(conn)
+
+
+def test_stale_temp_files_of_the_earlier_naming_scheme_are_swept_too(tmp_path):
+    """Earlier versions wrote tempfile.mkstemp(prefix=".NAME.", suffix=".tmp") beside -o NAME: a killed write left
+    .out.xlsx.k2j4_9az.tmp (issue 12). The next write to NAME removes such a file when it is clearly evalkit's:
+    that exact pattern, a private regular file, unchanged for a minute. Anything else is left alone."""
+    import tempfile
+
+    from evalkit.io.output import write_atomic
+
+    out = tmp_path / "out.xlsx"
+    fd, old = tempfile.mkstemp(prefix=".out.xlsx.", suffix=".tmp", dir=tmp_path)  # exactly what they did
+    os.write(fd, b"PK half a workbook")
+    os.close(fd)
+    stale = time.time() - 3600
+    os.utime(old, (stale, stale))
+    keep = {".out.xlsx.notmine.tmp": 0o600, ".out.xlsx.abcd1234.tmp.bak": 0o600, ".other.xlsx.abcd1234.tmp": 0o600,
+            ".out.xlsx.abcd5678.tmp": 0o644}  # wrong length, wrong suffix, another target, not private
+    for name, mode in keep.items():
+        (tmp_path / name).write_bytes(b"x")
+        os.chmod(tmp_path / name, mode)
+        os.utime(tmp_path / name, (stale, stale))
+    fd, fresh = tempfile.mkstemp(prefix=".out.xlsx.", suffix=".tmp", dir=tmp_path)  # a write under way now
+    os.close(fd)
+    write_atomic(out, b"new")
+    assert out.read_bytes() == b"new"
+    assert not Path(old).exists() and Path(fresh).exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*keep, "out.xlsx", Path(fresh).name])
+
+
+def test_dash_as_an_input_is_refused_saying_standard_input_is_not_read(qs, tmp_path):
+    scorecard, data, units = qs
+    done = evalkit("run", scorecard, "--data", "-", "--units", units, "--no-store", cwd=tmp_path,
+                   stdin=data.read_bytes())
+    refused(done, 5, "not from standard input")
+    refused(evalkit("validate", "-", cwd=tmp_path, stdin=scorecard.read_bytes()), 5, "not from standard input")

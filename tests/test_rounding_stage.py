@@ -94,3 +94,19 @@ def test_full_marks_on_the_domains_a_unit_has_is_the_full_total_at_stage_total(p
     data = {k: [100.0 if p else NAN] for k, p in zip("abcd", present)}
     ev = evalkit.evaluate(_scorecard({"stage": "total"}), data, units=["U"])
     assert ev.totals[0] == 100
+
+
+def test_sensitivity_gives_a_unit_with_nothing_to_score_no_total_as_the_run_does():
+    """U3 has every item re-weighted away: the run's total is null and it has no grade; sensitivity says the
+    same in every draw (total, range null; no grade with probability 1; last place), not a total of 0."""
+    from evalkit.io.data import DataSet
+
+    data = DataSet.from_columns(UNITS, DATA, period="2025")
+    report = evalkit.sensitivity_of(_scorecard(), data, settings=evalkit.sensitivity_settings(samples=50))
+    doc = json.loads(json.dumps(report.to_dict(), allow_nan=False))
+    u3 = next(u for u in doc["units"] if u["id"] == "U3")
+    assert (u3["total"], u3["total_min"], u3["total_max"], u3["grade"]) == (None, None, None, None)
+    assert u3["grade_probability"] == {"top": 0.0, "rest": 0.0, "no_grade": 1.0}
+    assert u3["rank_min"] == u3["rank_max"] == 4
+    u4 = next(u for u in doc["units"] if u["id"] == "U4")
+    assert u4["total"] == 50 and u4["grade_probability"]["no_grade"] == 0.0

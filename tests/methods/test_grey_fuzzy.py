@@ -151,3 +151,27 @@ def test_fuzzy_unnormalised_membership_is_the_raw_vector():
     np.testing.assert_allclose(result.scores, [90.5], atol=1e-12)
     assert result.normalized is False
     assert fuzzy_evaluation(W, BALLOTS, operator="weighted_average", normalize=False).normalized is True
+
+
+@pytest.mark.parametrize(("normalization", "expected"), [
+    # worked by hand from Deng's coefficient (rho 0.5, two-level min and max) on pymcdm's normalisations:
+    # max_complement: [.25 .5 1] and 1 - [.5 .25 1]; reference (1, .75); Delta_max .75
+    ("max_complement", [(1 / 3 + 0.6) / 2, (3 / 7 + 1) / 2, (1 + 1 / 3) / 2]),
+    # sum: [2 4 8] / 14 and (1/x) / sum(1/x) = [2 4 1] / 7; reference (4/7, 4/7); Delta_max 3/7
+    ("sum", [(1 / 3 + 3 / 7) / 2, (3 / 7 + 1) / 2, (1 + 1 / 3) / 2]),
+])
+def test_grey_relational_with_the_other_directed_normalisations(normalization, expected):
+    X = [[2, 10], [4, 5], [8, 20]]
+    g = grey_relational(X, [0.5, 0.5], ["higher", "lower"], normalization=normalization,
+                                return_coefficients=True)
+    assert g.scores == pytest.approx(expected, abs=1e-12)
+    assert g.normalization == normalization and g.delta_min == 0
+
+
+def test_grey_relational_vector_complement_reference_is_the_column_best():
+    X = np.array([[3.0, 4.0], [4.0, 3.0]])
+    g = grey_relational(X, [0.5, 0.5], ["higher", "lower"], normalization="vector_complement",
+                                return_coefficients=True)
+    # x / ||x|| = [.6 .8] and 1 - [.8 .6] = [.2 .4]; reference (.8, .4); Delta = [[.2 .2] [0 0]]
+    assert g.delta == pytest.approx(np.array([[0.2, 0.2], [0.0, 0.0]]))
+    assert g.scores == pytest.approx([1 / 3, 1.0])

@@ -130,3 +130,23 @@ def test_json_result_carries_achievement_and_improvement_points():
     assert details == {"threshold": 0.5, "benchmark": 0.9, "baseline": 0.6, "achievement": 7.25, "improvement": 6.167}
     _, ev = run([0.8], [0.6], threshold=0.5, benchmark=0.9)
     assert ev.unit_dict("h0")["items"]["i"]["details"]["achievement"] == 7
+
+
+@pytest.mark.parametrize(("method", "threshold"), [
+    # baseline 1 2 3 4 (even count): numpy.percentile(q=50) gives 2.5 (linear, the default, = numpy.median),
+    # 2 (lower, inverted_cdf: H&F definition 1), 3 (higher), 2.5 (midpoint, hazen)
+    ("linear", 2.5), ("lower", 2.0), ("higher", 3.0), ("inverted_cdf", 2.0), ("midpoint", 2.5), ("hazen", 2.5),
+])
+def test_the_median_method_of_the_achievement_threshold_is_selectable(method, threshold):
+    baseline = np.array([1.0, 2.0, 3.0, 4.0])
+    at, bm = baseline_thresholds(baseline, np.zeros(4, dtype=int), True, method)
+    assert at.tolist() == [threshold] * 4 and bm.tolist() == [4.0] * 4
+    # through the scorecard: h1 (baseline 2, current 2) reaches a threshold of 2 (1 point: 9 x 0 + 0.5, half up)
+    # but not one of 2.5 or 3 (0 points; no improvement on its own baseline)
+    points, _ = run([2.0, 2.0, 2.0, 2.0], baseline, median_method=method)
+    assert points[1] == (1 if threshold == 2.0 else 0)
+
+
+def test_an_unknown_median_method_is_a_definition_error():
+    with pytest.raises(evalkit.DefinitionError, match="median_method"):
+        run([1.0], [1.0], median_method="median")

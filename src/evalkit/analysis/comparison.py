@@ -31,7 +31,8 @@ from evalkit.analysis.transitions import (
     read_result,
     rectification,
 )
-from evalkit.errors import UsageError
+from evalkit.errors import DataError, Problem, UsageError
+from evalkit.io.safe_text import terminal_text
 
 if TYPE_CHECKING:
     from evalkit.plugins.manager import Registry
@@ -208,7 +209,7 @@ def _stored(asked: str, path: str | None, inputs: Sequence[str], data: str | Non
             periods: Sequence[str] | None, runs: Sequence[Any] | None,
             scorecard_id: str | None) -> tuple[dict, dict, tuple[str, str]]:
     """(before document, after document, names) from two runs of a history store (evalkit.store.history.load_run)."""
-    from evalkit.store.history import ENV_VAR, Store, load_run
+    from evalkit.store.history import ENV_VAR, Store
 
     if path is None:
         raise UsageError(f"evalkit compare: {asked} reads runs from a history store: give --store PATH or set {ENV_VAR}")
@@ -246,8 +247,22 @@ def _stored(asked: str, path: str | None, inputs: Sequence[str], data: str | Non
         if ids[0] == ids[1]:
             raise UsageError(f"evalkit compare: --runs names run {ids[0]} twice; give two different runs")
         names = (f"{path} run {ids[0]}", f"{path} run {ids[1]}")
-        docs = [check_result(load_run(opened, i), name) for i, name in zip(ids, names)]
+        docs = [_stored_result(opened, i, name) for i, name in zip(ids, names)]
     return docs[0], docs[1], names
+
+
+def _stored_result(store: Any, run_id: int, name: str) -> dict[str, Any]:
+    """A stored run's result, checked as a file's would be; a result evalkit never stores is a hand edit (exit 6)."""
+    from evalkit.store.history import StoreError, load_run
+
+    try:
+        return check_result(load_run(store, run_id), name)
+    except DataError as exc:
+        first = exc.problems[0]
+        raise StoreError(Problem(f"the history store was changed outside evalkit: table runs, run {run_id}, column result "
+                                 f"holds a result evalkit never stores ({first.message}); it was left as it is",
+                                 source=str(store.path), path=first.path, expected=first.expected,
+                                 found=first.found)) from None
 
 
 def evaluate_periods(scorecard: str | Path, data: str | Path, units: str | Path, periods: Sequence[str],
@@ -373,4 +388,4 @@ def render_text(comparison: Comparison, rect: Rectification | None, lang: str, d
                           else f" ({grade}, {u['total']}): {t['weakest']}: {items}"))
             if register is not None:
                 out.append("    " + register_text(register.get(u["id"]), zh))
-    return "\n".join(out) + "\n"
+    return terminal_text("\n".join(out)) + "\n"  # names from files send no escape sequence

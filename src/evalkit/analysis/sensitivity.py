@@ -293,9 +293,11 @@ def _totals(V: np.ndarray, A: np.ndarray | None, tree: Group, draws: list[np.nda
             return num, None
         return _ratio(num, den), any_available
 
-    value, _ = value_of(tree)
+    value, some = value_of(tree)
     if scale != 1.0:
         value *= scale
+    if some is not None and not some.all():
+        value[:, ~some] = np.nan  # nothing to score: no total, as in the run (evalkit.scoring.engine)
     return value
 
 
@@ -316,6 +318,7 @@ def batch_ranks(totals: Any, ties: str = "min", *, tie_order: Any = None, higher
         raise DataError(Problem("totals must be a 2-D array (draws, units)", path="totals", found=f"shape {T.shape}"))
     B, n = T.shape
     key = np.negative(T) if higher_is_better else T.copy()
+    key[np.isnan(key)] = np.inf  # a unit without a total ranks last, tied with any other without one
     perm = None
     if ties == "ordinal" and tie_order is not None:
         perm = np.asarray(tie_order, dtype=np.intp)
@@ -727,6 +730,11 @@ def _round_to(x: float, decimals: int) -> float:
     return float(round_array(float(x), decimals))
 
 
+def _total_or_none(x: float, decimals: int) -> float | None:
+    """`_round_to`, or None for a unit with nothing to score (its total is null in the run too)."""
+    return _round_to(x, decimals) if np.isfinite(x) else None
+
+
 @attrs.frozen(eq=False)
 class SensitivityReport:
     """The scored scorecard, the weights perturbed, every unit's rank range and grade odds, and the reversal check."""
@@ -743,7 +751,8 @@ class SensitivityReport:
         evaluation, result, lang = self.evaluation, self.result, self.lang
         sc = evaluation.scorecard
         bands = sc.grading.bands if sc.grading else ()
-        none_possible = bool(bands) and bool(bands[-1].min > 0 or sc.gates or sc.vetoes)
+        none_possible = bool(bands) and bool(bands[-1].min > 0 or sc.gates or sc.vetoes
+                                             or not np.isfinite(evaluation.totals).all())
         grade_keys = [b.grade for b in bands] + (["no_grade"] if none_possible else [])
         units = []
         d = sc.rounding_decimals
@@ -751,11 +760,12 @@ class SensitivityReport:
             grade = evaluation.grade_of(i)
             row: dict[str, Any] = {
                 "id": evaluation.units.ids[i], "name": evaluation.units.names[i], "rank": int(evaluation.ranks[i]),
-                "total": _round_to(evaluation.totals[i], d), "grade": grade.grade if grade else None,
+                "total": _total_or_none(evaluation.totals[i], d), "grade": grade.grade if grade else None,
                 "rank_min": int(result.rank_min[i]), "rank_max": int(result.rank_max[i]),
                 "rank_p05": int(result.rank_p05[i]), "rank_median": int(result.rank_median[i]),
                 "rank_p95": int(result.rank_p95[i]),
-                "total_min": _round_to(result.total_min[i], d), "total_max": _round_to(result.total_max[i], d)}
+                "total_min": _total_or_none(result.total_min[i], d),
+                "total_max": _total_or_none(result.total_max[i], d)}
             if result.grade_probability is not None and result.modal_grade is not None \
                     and result.modal_probability is not None and result.fragile is not None:
                 probs = result.grade_probability[i]

@@ -251,6 +251,56 @@ def render(args: argparse.Namespace, *renderables: Any) -> str:
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=width,
                       color_system="standard" if color else None)
     for renderable in renderables:
-        console.print(renderable)
-    text = terminal_output(buffer.getvalue())  # names from files send no escape sequence (evalkit.io.safe_text)
+        console.print(neutral(renderable))
+    text = terminal_output(buffer.getvalue())  # what rich wrote: its colours pass, nothing else (evalkit.io.safe_text)
     return text if color else "".join(line.rstrip() + "\n" for line in text.splitlines())
+
+
+def neutral(renderable: Any) -> Any:
+    """`renderable` with text from files made inert before rich styles it: every control character (ESC, C1, NUL)
+    shown as \\xNN, and a plain string's rich markup ("[red]x[/red]") shown as written, not applied.
+
+    A string becomes a `Text` (no markup); a `Text` keeps its styles; a table's title, caption, headers and cells
+    are made neutral in place. The styles evalkit's own code gives (grade colours, bold headers) still apply."""
+    from rich.table import Table
+    from rich.text import Span, Text
+
+    from evalkit.io.safe_text import terminal_text
+
+    if isinstance(renderable, str):
+        return Text(terminal_text(renderable))
+    if isinstance(renderable, Text):
+        plain = renderable.plain
+        if terminal_text(plain) == plain:
+            return renderable
+        ends = [0]  # where each character of `plain` ends in the neutral text
+        for ch in plain:
+            ends.append(ends[-1] + len(terminal_text(ch)))
+        out = Text(terminal_text(plain), style=renderable.style, justify=renderable.justify,
+                   overflow=renderable.overflow, no_wrap=renderable.no_wrap, end=renderable.end)
+        out.spans = [Span(ends[s.start], ends[s.end], s.style) for s in renderable.spans]
+        return out
+    if isinstance(renderable, Table):
+        if isinstance(renderable.title, (str, Text)):  # a plain title keeps the style rich gives titles
+            renderable.title = _styled(neutral(renderable.title), renderable.title_style or "table.title")
+        if isinstance(renderable.caption, (str, Text)):
+            renderable.caption = _styled(neutral(renderable.caption), renderable.caption_style or "table.caption")
+        for column in renderable.columns:
+            column.header = neutral(column.header)
+            column.footer = neutral(column.footer)
+            column._cells = [neutral(cell) for cell in column._cells]
+    return renderable
+
+
+def plain_lines(lines: Iterable[str]) -> str:
+    """Lines of plain text printed after a table, with every control character from files shown as \\xNN."""
+    from evalkit.io.safe_text import terminal_text
+
+    return terminal_text("\n".join(lines)) + "\n"
+
+
+def _styled(text: Any, style: Any) -> Any:
+    """A title or caption Text with the style rich gives a plain string one, unless it has its own."""
+    if not text.style and not text.spans:
+        text.style = style
+    return text

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from evalkit.cli.common import check_output, emit, number_in, render
+from evalkit.cli.common import check_output, emit, number_in, plain_lines, render
 from evalkit.cli.formats import BILINGUAL, output_options
 from evalkit.cli.methods_output import print_notice, report_text
 from evalkit.methods import FUZZY_OPERATORS
@@ -128,7 +128,7 @@ def fuzzy_text(args: argparse.Namespace, doc: dict) -> str:
         lines.append("得分 score = Σ_k b_k v_k, 等次分值 grade values: " + ", ".join(f"{g} {v:g}" for g, v in doc["grade_values"].items()))
     else:
         lines.append("no score or rank: give --grade-values V1,V2,... (one number per grade) to score the units")
-    return render(args, table) + "\n".join(lines) + "\n"
+    return render(args, table) + plain_lines(lines)
 
 
 def cmd_delphi(args: argparse.Namespace) -> int:
@@ -172,4 +172,4 @@ def delphi_text(args: argparse.Namespace, doc: dict) -> str:
     lines = [kendall,
              f"满分 full mark {doc['full_mark']:g}; CV = std / |mean|; Kendall's W ranks each expert's scores "
              "(ties: average ranks, tie-corrected); chi2 = m (n - 1) W"]
-    return render(args, table) + "\n".join(lines) + "\n"
+    return render(args, table) + plain_lines(lines)

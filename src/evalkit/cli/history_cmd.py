@@ -116,12 +116,20 @@ def grade_labels(path: Any, rows: Any, lang: str | None) -> tuple[str, dict[tupl
         stored = read_history(path, run=run)
         assert isinstance(stored, StoredResult)
         doc = stored.document
-        if chosen is None:
-            name = (doc.get("scorecard", {}).get("name") or {}).get("zh") or ""
-            chosen = "zh" if name and not name.isascii() else "en"
-        for band in doc.get("grades", []):
-            label = band.get("label") or {}
-            labels[(run, band["grade"])] = label.get(chosen) or label.get("zh") or label.get("en") or band["grade"]
+        try:
+            if chosen is None:
+                name = (doc.get("scorecard", {}).get("name") or {}).get("zh") or ""
+                chosen = "zh" if name and not name.isascii() else "en"
+            for band in doc.get("grades", []):
+                label = band.get("label") or {}
+                labels[(run, band["grade"])] = str(label.get(chosen) or label.get("zh") or label.get("en") or band["grade"])
+        except (AttributeError, KeyError, TypeError):
+            from evalkit.errors import Problem
+            from evalkit.store.history import StoreError
+
+            raise StoreError(Problem(f"the history store was changed outside evalkit: table runs, run {run}, column result "
+                                     "holds a scorecard or grade bands evalkit never writes; it was left as it is",
+                                     source=str(path))) from None
     return chosen or "en", labels
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from evalkit.cli.common import check_output, emit, number_in, render
+from evalkit.cli.common import check_output, emit, number_in, plain_lines, render
 from evalkit.cli.formats import BILINGUAL, output_options
 from evalkit.cli.methods_output import print_notice, report_text, reversal_lines
 from evalkit.methods.rank_report import EXTRA_COLUMNS, RANK_METHODS, SCORE_NAMES, rank_units
@@ -41,7 +41,7 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
     p.add_argument("--units", metavar="FILE", help="units file (id, name, ...): names for the table; every unit must be in both files")
     p.add_argument("--normalization", metavar="NAME",
                    help="saw: minmax (default), max, sum, max_complement or vector_complement; topsis: vector "
-                        "(default) or any of saw's; grey: minmax (default) or max")
+                        "(default) or any of saw's; grey: minmax (default) or any other of saw's")
     p.add_argument("--entropy-shift", type=number_in(0, float("inf")), metavar="C",
                    help="entropy weights: add C to every (normalised or raw) value before the proportions (平移)")
     p.add_argument("--v", type=number_in(0, 1), help="VIKOR: weight of group utility S against regret R (default 0.5)")
@@ -101,4 +101,4 @@ def rank_text(args: argparse.Namespace, doc: dict) -> str:
     rr = doc.get("rank_reversal")
     if rr is not None:
         lines.extend(reversal_lines(rr, doc["units"], "the same weights"))
-    return render(args, table) + "\n".join(lines) + "\n"
+    return render(args, table) + plain_lines(lines)

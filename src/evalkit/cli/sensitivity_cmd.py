@@ -10,7 +10,7 @@ import math
 from typing import TYPE_CHECKING
 
 from evalkit.analysis.sensitivity import SAMPLING_MODES, sensitivity_of, sensitivity_settings
-from evalkit.cli.common import check_output, emit, input_options, load_inputs, number_in, render, whole_number_in
+from evalkit.cli.common import check_output, emit, input_options, load_inputs, number_in, plain_lines, render, whole_number_in
 from evalkit.cli.formats import output_options
 from evalkit.cli.methods_output import json_text, reversal_lines
 
@@ -119,4 +119,4 @@ def sensitivity_text(args: argparse.Namespace, doc: dict, lang: str) -> str:
     lines.append(("排序逆转：" if zh else "Rank reversal: ") + rr["note"])
     if "checked" in rr:
         lines.extend(reversal_lines(rr["checked"], doc["units"], "re-scored" if not zh else "重新计分"))
-    return render(args, table) + "\n".join(lines) + "\n"
+    return render(args, table) + plain_lines(lines)

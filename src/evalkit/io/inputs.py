@@ -25,6 +25,9 @@ _ENDING_HINTS = {
 
 def read_table(path: str | Path, registry: Registry) -> Table:
     """Read any supported file into a Table; the loader is picked by the file's ending."""
+    from evalkit.io.limits import check_not_stdin
+
+    check_not_stdin(path)
     path = Path(path)
     try:
         exists, is_dir = path.exists(), path.is_dir()

@@ -98,6 +98,15 @@ def file_kind(mode: int) -> str | None:
     return "not a regular file"
 
 
+def check_not_stdin(path: str | Path) -> None:
+    """FileAccessError for `-` as an input: inputs are read more than once and their kind comes from their
+    ending, so standard input is not read (docs/security.md says why)."""
+    if str(path) == "-":
+        raise FileAccessError(Problem("evalkit reads inputs from files, not from standard input", source="-",
+                                      expected="a file name (save standard input to a file first)",
+                                      found="- (standard input)"))
+
+
 def check_input_file(path: str | Path, limit: Limits | None = None) -> int:
     """Before reading `path`: it must be a regular file (after following links) within the size limit.
 
@@ -106,6 +115,7 @@ def check_input_file(path: str | Path, limit: Limits | None = None) -> int:
     """
     limit = limit or limits()
     source = str(path)
+    check_not_stdin(path)
     try:
         info = os.stat(path)  # follows links: a link is judged by what it points to
     except FileNotFoundError:

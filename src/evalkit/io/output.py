@@ -90,6 +90,41 @@ def sweep_stale_temps(path: str | Path) -> list[Path]:
         except OSError:
             continue
         removed.append(directory / name)
+    return removed + _sweep_old_scheme(directory, path.name)
+
+
+OLD_SCHEME_AGE = 60.0  # seconds: an older temporary file of the earlier naming scheme is a killed write's
+
+
+def _sweep_old_scheme(directory: Path, name: str) -> list[Path]:
+    """Remove temporary files of the naming scheme earlier evalkit versions used (tempfile.mkstemp beside the
+    target: .NAME.XXXXXXXX.tmp, eight characters of [a-z0-9_]) when they are clearly evalkit's and stale: a
+    regular file of this user, private (mode 600, as mkstemp made it and a killed write left it), unchanged for
+    OLD_SCHEME_AGE seconds. They carry no process id, so age stands in for "its process is gone"."""
+    import re
+    import time
+
+    pattern = re.compile(re.escape(f".{name}.") + r"[a-z0-9_]{8}\.tmp")
+    removed = []
+    try:
+        names = [n for n in os.listdir(directory) if pattern.fullmatch(n)]
+    except OSError:
+        return []
+    now = time.time()
+    for found in names:
+        candidate = directory / found
+        try:
+            info = os.lstat(candidate)
+        except OSError:
+            continue
+        if not stat.S_ISREG(info.st_mode) or stat.S_IMODE(info.st_mode) != 0o600 \
+                or (hasattr(os, "getuid") and info.st_uid != os.getuid()) or now - info.st_mtime < OLD_SCHEME_AGE:
+            continue
+        try:
+            os.unlink(candidate)
+        except OSError:
+            continue
+        removed.append(candidate)
     return removed
 
 

@@ -2,9 +2,11 @@
 
 Conventions:
 
-- Normalise each column by its direction: ``"minmax"`` (default; 1 = best, constant column 1) or
-  ``"max"`` (x / max, lower-is-better min / x, values > 0).
-- Reference series x0_j = the best normalised value of column j (its maximum; 1 for both normalisations).
+- Normalise each column by its direction: ``"minmax"`` (default; 1 = best, constant column 1),
+  ``"max"`` (x / max, lower-is-better min / x, values > 0), or the other directed normalisations of
+  :mod:`evalkit.methods.normalize`: ``"sum"`` (x / sum x; lower (1/x) / sum(1/x)), ``"max_complement"``
+  (lower 1 - x / max) and ``"vector_complement"`` (x / ||x||; lower 1 - x / ||x||), as pymcdm offers them.
+- Reference series x0_j = the best normalised value of column j (its maximum: 1 for minmax and max).
 - Delta_ij = |x0_j - y_ij|; Delta_min and Delta_max are taken over ALL units and criteria (Deng's
   two-level minimum and maximum). Coefficient xi_ij = (Delta_min + rho Delta_max) / (Delta_ij + rho
   Delta_max), rho = 0.5 by default, rho in (0, 1]. If Delta_max = 0 (every unit is ideal everywhere),
@@ -21,11 +23,11 @@ import attrs
 import numpy as np
 
 from .arrays import as_direction, as_matrix, as_weights, check_choice, check_fraction, competition_rank, readonly, result_to_dict
-from .normalize import max_normalize, minmax_normalize
+from .normalize import DIRECTED_NORMALIZATIONS, directed_normalize
 
 __all__ = ["GREY_NORMALIZATIONS", "GreyResult", "grey_relational"]
 
-GREY_NORMALIZATIONS = ("minmax", "max")
+GREY_NORMALIZATIONS = DIRECTED_NORMALIZATIONS  # minmax, max, sum, max_complement, vector_complement
 
 
 @attrs.frozen(eq=False)
@@ -70,7 +72,7 @@ def grey_relational(
     w = as_weights(weights, m)
     higher = as_direction(direction, m)
     rho = check_fraction(rho, "rho", 0.0, 1.0, open_low=True)
-    Y = minmax_normalize(A, higher) if normalization == "minmax" else max_normalize(A, higher)
+    Y = directed_normalize(A, higher, normalization)
     reference = Y.max(axis=0)
     delta = np.subtract(reference, Y, out=Y)  # >= 0 because the reference is the column maximum
     delta_matrix = delta + 0.0 if return_coefficients else None

@@ -120,10 +120,11 @@ def _table(title: str, header: list[str], rows: list[list[str]], styles: list[st
 
 def _rich(title: str, header: list[str], rows: list[list[str]], styles: list[str | None], numeric: list[bool], width: int,
           color: bool, grade_column: int, whole: list[bool] | None = None) -> str:
-    table = Table(title=title, show_lines=False)
-    for k, name in enumerate(header):
+    table = Table(title=Text(title, style="table.title"), show_lines=False)  # Text, not markup, like the cells
+    for k, text in enumerate(header):
+        name = Text(text)
         if whole is not None and whole[k]:
-            needed = max([cell_len(name)] + [cell_len(row[k]) for row in rows])
+            needed = max([cell_len(text)] + [cell_len(row[k]) for row in rows])
             table.add_column(name, justify="right" if numeric[k] else "left", no_wrap=True, min_width=needed)
             continue
         table.add_column(name, justify="right" if numeric[k] else "left", no_wrap=whole is None and k < 2,

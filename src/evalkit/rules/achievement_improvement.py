@@ -39,8 +39,12 @@ from evalkit.rules.percentile import PEER_GROUP_SCHEMA
 from evalkit.scoring.rounding import round_array
 
 
-def baseline_thresholds(baseline: np.ndarray, groups: np.ndarray, higher_is_better: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Per unit: the peers' baseline median (AT) and the mean of their best decile (BM)."""
+def baseline_thresholds(baseline: np.ndarray, groups: np.ndarray, higher_is_better: bool,
+                        median_method: str = "linear") -> tuple[np.ndarray, np.ndarray]:
+    """Per unit: the peers' baseline median (AT) and the mean of their best decile (BM).
+
+    `median_method` is numpy.percentile's method for the median (evalkit.analysis.benchmarks.QUANTILE_METHODS;
+    linear, the default, is the mean of the two middle values for an even count, as numpy.median)."""
     size = int(groups.max()) + 1 if groups.size else 0
     threshold = np.full(size, np.nan)
     benchmark = np.full(size, np.nan)
@@ -52,7 +56,8 @@ def baseline_thresholds(baseline: np.ndarray, groups: np.ndarray, higher_is_bett
         values = baseline[order[bounds[group]:bounds[group + 1]]]
         if values.size == 0:
             continue
-        threshold[group] = np.median(values)
+        threshold[group] = np.median(values) if median_method == "linear" else \
+            np.percentile(values, 50, method=median_method)  # type: ignore[call-overload]
         top = math.ceil(values.size / 10)
         best = -np.partition(-values, top - 1)[:top] if higher_is_better else np.partition(values, top - 1)[:top]
         benchmark[group] = best.mean()
@@ -72,6 +77,10 @@ class AchievementImprovementRule(Rule):
             "peer_group": PEER_GROUP_SCHEMA,
             "threshold": {"type": "number", "description": "Achievement threshold, instead of the peers' baseline median."},
             "benchmark": {"type": "number", "description": "Benchmark, instead of the mean of the peers' best baseline decile."},
+            "median_method": {"type": "string", "default": "linear",
+                              "description": "numpy.percentile's method for the peers' baseline median (AT): linear "
+                                             "(default, the mean of the two middle values), lower, higher, nearest, "
+                                             "midpoint, inverted_cdf, weibull, hazen, median_unbiased, ..."},
             "point_rounding": {"enum": ["whole", "thousandths", "none"], "default": "whole",
                                "description": "whole: achievement and improvement points rounded half up to whole points, "
                                               "as CMS did at first; thousandths: to 3 decimals, as the later CMS programmes; "
@@ -80,6 +89,12 @@ class AchievementImprovementRule(Rule):
     }
 
     def check(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Iterable[ParamProblem]:
+        from evalkit.analysis.benchmarks import QUANTILE_METHODS
+
+        method = params.get("median_method", "linear")
+        if method not in QUANTILE_METHODS:
+            yield ParamProblem(("median_method",), "not a numpy quantile method",
+                               expected="one of " + ", ".join(QUANTILE_METHODS), found=repr(method))
         if ("threshold" in params) != ("benchmark" in params):
             given = "threshold" if "threshold" in params else "benchmark"
             yield ParamProblem((given,), "give both threshold and benchmark, or neither",
@@ -94,6 +109,7 @@ class AchievementImprovementRule(Rule):
     def prepare(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Any:
         return {"baseline_period": str(params["baseline_period"]), "peer_group": params.get("peer_group", "all"),
                 "threshold": params.get("threshold"), "benchmark": params.get("benchmark"),
+                "median_method": params.get("median_method", "linear"),
                 "whole": params.get("point_rounding", "whole") == "whole",
                 "thousandths": params.get("point_rounding", "whole") == "thousandths"}
 
@@ -105,7 +121,8 @@ class AchievementImprovementRule(Rule):
         if p["threshold"] is not None:
             at, bm = np.full(n, float(p["threshold"])), np.full(n, float(p["benchmark"]))
         else:
-            at, bm = baseline_thresholds(baseline, ctx.peer_groups(p["peer_group"]), ctx.higher_is_better)
+            at, bm = baseline_thresholds(baseline, ctx.peer_groups(p["peer_group"]), ctx.higher_is_better,
+                                         p.get("median_method", "linear"))
         sign = 1.0 if ctx.higher_is_better else -1.0  # fold the direction into the differences
         with np.errstate(invalid="ignore", divide="ignore"):
             achievement = 9.0 * (sign * (values - at)) / (sign * (bm - at)) + 0.5

@@ -30,6 +30,7 @@ from evalkit.store.history import Store, StoreError, stored_json
 
 if TYPE_CHECKING:
     from evalkit.plugins.manager import Registry
+    from evalkit.scoring.evaluation import Evaluation
 
 StoreLike = str | os.PathLike | Store
 
@@ -266,6 +267,7 @@ def recompute_run(store: StoreLike, run: int | str, registry: Registry | None = 
         with tempfile.TemporaryDirectory(prefix="evalkit-recompute-") as folder:
             args = materialize(opened, run_id, Path(folder))
             evaluation = evaluate_files(InputFiles(**args), registry)
+            evaluation = _at_stored_paths(opened, run_id, Path(folder), evaluation)
             text = evaluation.to_json()
     finally:
         if close:
@@ -277,6 +279,26 @@ def recompute_run(store: StoreLike, run: int | str, registry: Registry | None = 
                                           "plugins": None if record.plugins is None else [list(p) for p in record.plugins]},
                          current_versions={"evalkit": __version__, "plugins": [[p.name, p.version] for p in registry.plugins]},
                          not_kept=record.not_kept)
+
+
+def _at_stored_paths(store: Store, run_id: int, folder: Path, evaluation: Evaluation) -> Evaluation:
+    """The evaluation's notes name the files where the run read them, not where recompute put their copies
+    (a note such as "data.csv: read as GB18030 text" carries the path it was given)."""
+    if not evaluation.notes:
+        return evaluation
+    described = stored_json(store.path, run_id, "inputs", store.conn.execute(
+        "SELECT inputs FROM runs WHERE id = ?", (run_id,)).fetchone()[0]).get("files", {})
+    moved = {}
+    for role, name in store.conn.execute("SELECT role, name FROM run_files WHERE run_id = ?", (run_id,)).fetchall():
+        original = (described.get(role) or {}).get("path") if isinstance(described, dict) else None
+        if ":" not in role and isinstance(original, str):
+            moved[str(folder / role / name)] = original
+    notes = []
+    for note in evaluation.notes:
+        for copy, original in sorted(moved.items(), key=lambda kv: -len(kv[0])):
+            note = note.replace(copy, original)
+        notes.append(note)
+    return attrs.evolve(evaluation, notes=tuple(notes))
 
 
 @attrs.frozen

@@ -444,10 +444,23 @@ class Store:
                     self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 for migration in MIGRATIONS:
                     if migration.version > version:
-                        migration.apply(self.conn)
+                        self._apply(migration, version, tables)
                         self.conn.execute("INSERT INTO schema_version (version, description, applied_at, evalkit_version) "
                                           "VALUES (?, ?, ?, ?)",
                                           (migration.version, migration.description, _now(), _evalkit_version()))
+
+    def _apply(self, migration: Any, version: int, tables: set) -> None:
+        """Run one migration; StoreError when its tables are there already though schema_version does not list it
+        (a row of schema_version was removed by hand)."""
+        try:
+            migration.apply(self.conn)
+        except sqlite3.OperationalError as exc:
+            if "already exists" not in str(exc) or not tables:
+                raise
+            raise StoreError(Problem("the history store was changed outside evalkit: table schema_version lists "
+                                     f"migrations up to {version}, but the tables of migration {migration.version} are "
+                                     f"there ({exc}); it was left as it is", source=self.path,
+                                     expected=f"schema version {SCHEMA_VERSION}", found=f"schema version {version}")) from None
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[None]:
@@ -552,9 +565,31 @@ class Store:
                 raise RunNotFound(Problem("a run is given by its number", source=self.path, expected="a run id such as 3",
                                           found=repr(which))) from None
             if self.conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
+                self._check_not_removed(run_id)
                 raise RunNotFound(Problem(f"no run {run_id} in the history store", source=self.path,
                                           expected="one of " + self._listing()))
             return run_id
+
+    def _check_not_removed(self, run_id: int) -> None:
+        """StoreError when run `run_id` was stored once and is gone: evalkit never removes a run (the store is
+        append-only), so a run id below the highest ever given that is missing was deleted by hand."""
+        seq = self.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'runs'").fetchone()
+        if seq is not None and isinstance(seq[0], int) and 1 <= run_id <= seq[0]:
+            raise StoreError(Problem(f"the history store was changed outside evalkit: table runs, run {run_id} was "
+                                     "stored and has been removed (evalkit never removes a run); it was left as it is",
+                                     source=self.path, expected=f"run {run_id}", found="no row"))
+
+    def _check_unit_counts(self) -> None:
+        """StoreError when a run's unit rows are not as many as the units it records: a row of table unit_results
+        was removed (or added) by hand."""
+        sql = ("SELECT r.id, r.units, (SELECT count(*) FROM unit_results u WHERE u.run_id = r.id) AS n FROM runs r "
+               f"WHERE r.id IN ({self._LATEST}) AND typeof(r.units) = 'integer' AND r.units != n")
+        with _sqlite_errors(self.path):
+            row = self.conn.execute(sql).fetchone()
+        if row is not None:
+            raise StoreError(Problem(f"the history store was changed outside evalkit: table unit_results holds {row[2]} "
+                                     f"rows of run {row[0]}, which scored {row[1]} units; it was left as it is",
+                                     source=self.path, expected=f"{row[1]} rows", found=f"{row[2]} rows"))
 
     def _listing(self) -> str:
         runs = self.runs()
@@ -568,7 +603,13 @@ class Store:
         run_id = self.run_id(which)
         with _sqlite_errors(self.path):
             text = self.conn.execute("SELECT result FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
-        return stored_json(self.path, run_id, "result", text)
+        doc = stored_json(self.path, run_id, "result", text)
+        if "evalkit_result" not in doc:
+            raise StoreError(Problem(f"the history store was changed outside evalkit: table runs, run {run_id}, column "
+                                     "result is not an evalkit result; it was left as it is", source=self.path,
+                                     expected="an object with the key 'evalkit_result'",
+                                     found="an object with " + (", ".join(repr(k) for k in list(doc)[:5]) or "no key")))
+        return doc
 
     def inputs(self, run_id: int) -> dict[str, Any]:
         """The inputs a run was stored with: each file's SHA-256, size and path, and the options."""
@@ -588,6 +629,7 @@ class Store:
                + " ORDER BY r.scorecard_id, r.period")
         with _sqlite_errors(self.path):
             rows = self.conn.execute(sql, (unit, scorecard_id) if scorecard_id else (unit,)).fetchall()
+        self._check_unit_counts()
         out: list[UnitTrendRow] = []
         previous: dict[str, UnitTrendRow] = {}
         kinds = {"period": "text", "scorecard_id": "text", "scorecard_version": "text?", "run": "int", "of": "int",
