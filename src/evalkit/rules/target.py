@@ -65,7 +65,7 @@ class TargetRule(Rule):
     def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         p = ctx.params
         if "target" in p:
-            target_text = fmt(p["target"])
+            target_text = fmt(p["target"], exact=True)
         else:
             target_text = f"{fmt(ctx.column(p['target_indicator'])[index])} ({p['target_indicator']})"
         cap = ctx.params["cap"]
