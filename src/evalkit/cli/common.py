@@ -128,11 +128,13 @@ STAGES = {"reading": "读取数据 reading", "scoring": "计分 scoring", "extra
 def evaluate_files(args: argparse.Namespace, registry: Registry | None = None) -> Evaluation:
     """Score the files named by the input options, with a progress bar on a terminal if it takes a while."""
     from evalkit.cli import registry_from
+    from evalkit.io.progress import reading_progress
     from evalkit.scoring.files import load_inputs as load
 
     registry = registry if registry is not None else registry_from(args)
     with LazyProgress(STAGES["reading"], enabled=sys.stderr.isatty()) as progress:
-        inputs = load(input_files_of(args), registry, warn)
+        with reading_progress(progress.update if progress.enabled else None):  # rows read, on a terminal only
+            inputs = load(input_files_of(args), registry, warn)
         progress.stage(STAGES["scoring"])
         return inputs.evaluate(progress.update)
 
