@@ -115,6 +115,10 @@ def _table(title: str, header: list[str], rows: list[list[str]], styles: list[st
         return _rich(title, head, body, shown, right, width, color, g)
     # too wide: numbers, ids and grades keep their width; the unit's name and the notes wrap
     whole = [right[k] or columns[k] in (1, grade_column) for k in range(len(columns))]
+    if len(rows) >= FAST_ROWS:
+        wrapped = _wrapped(title, head, body, shown, right, width, color, g, whole)
+        if wrapped is not None:
+            return wrapped
     return _rich(title, head, body, shown, right, width, color, g, whole)
 
 
@@ -192,6 +196,114 @@ def _direct(title: str, header: list[str], rows: list[list[str]], styles: list[s
         if start and row[g]:
             cells[g] = f" {start}{fit(row[g], g)}{end} "
         out.append("│" + "│".join(cells) + "│")
+    out.append(line("└", "─", "┴", "┘"))
+    return "\n".join(out) + "\n"
+
+
+_FOLD_TOKEN = re.compile(r"\s+|[\x21-\x7e]+|.")  # spaces, a run of ASCII (a word, a number), one other character
+
+
+def fold(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` cells: breaks at spaces or between Chinese characters, inside a
+    run of ASCII only when the run alone is wider than the line."""
+    if cell_len(text) <= width:
+        return [text]
+    lines: list[str] = []
+    current = ""
+    for token in _FOLD_TOKEN.findall(text):
+        if token.isspace():
+            if current and cell_len(current) + cell_len(token) <= width:
+                current += token
+            elif current:
+                lines.append(current.rstrip())
+                current = ""
+            continue
+        n = cell_len(token)
+        if cell_len(current) + n <= width:
+            current += token
+            continue
+        if current:
+            lines.append(current.rstrip())
+            current = ""
+        while n > width:  # a run of ASCII wider than the line: folded by characters
+            k = 1
+            while k < len(token) and cell_len(token[:k + 1]) <= width:
+                k += 1
+            lines.append(token[:k])
+            token = token[k:]
+            n = cell_len(token)
+        current = token
+    if current or not lines:
+        lines.append(current.rstrip())
+    return lines
+
+
+def _wrapped(title: str, header: list[str], rows: list[list[str]], styles: list[str | None], numeric: list[bool],
+             width: int, color: bool, grade_column: int, whole: list[bool]) -> str | None:
+    """A table wider than the terminal laid out directly (rich takes about half a second per thousand rows
+    for this; this, a twentieth of that): the `whole` columns (numbers, ids, grades) keep their widest
+    cell's width, the others (the unit's name, the notes) share what is left and fold their text. Column
+    widths are measured once, in terminal cells. None when rich must lay it out (even one Chinese
+    character a line would not fit, or a cell holds a control character)."""
+    columns = len(header)
+    natural = [cell_len(h) for h in header]
+    for row in rows:
+        for k, cell in enumerate(row):
+            n = cell_len(cell)
+            if n > natural[k]:
+                natural[k] = n
+    folding = [k for k in range(columns) if not whole[k]]
+    room = width - (3 * columns + 1) - sum(natural[k] for k in range(columns) if whole[k])
+    if not folding or room < 2 * len(folding):
+        return None
+    if any(_CONTROL.search(cell) for row in rows for cell in row) or any(_CONTROL.search(t) for t in (title, *header)):
+        return None
+    widths = list(natural)
+    cap = max(natural[k] for k in folding)
+    while sum(min(natural[k], cap) for k in folding) > room:  # the widest folding columns give way first
+        cap -= 1
+    for k in folding:
+        widths[k] = max(min(natural[k], cap), 2)
+    total = sum(widths) + 3 * columns + 1
+
+    def ansi(style: str | None) -> tuple[str, str]:
+        if not color or not style:
+            return "", ""
+        start, end = Style.parse(style).render("\0", color_system=ColorSystem.STANDARD).split("\0")
+        return start, end
+
+    def fit(text: str, k: int) -> str:
+        pad = " " * (widths[k] - cell_len(text))
+        return pad + text if numeric[k] else text + pad
+
+    def line(left: str, fill: str, cross: str, right: str) -> str:
+        return left + cross.join(fill * (w + 2) for w in widths) + right
+
+    def block(cells: list[str]) -> list[list[str]]:
+        """The cells of one row as lines: folded where the column folds, blank below the others."""
+        parts = [fold(cell, widths[k]) if not whole[k] else [cell] for k, cell in enumerate(cells)]
+        height = max(len(p) for p in parts)
+        return [[p[i] if i < len(p) else "" for p in parts] for i in range(height)]
+
+    italic, bold = ansi("italic"), ansi("bold")
+    out = []
+    for piece in fold(title, total):
+        left = (total - cell_len(piece)) // 2
+        out.append(f"{italic[0]}{' ' * left}{piece}{' ' * (total - left - cell_len(piece))}{italic[1]}")
+    out.append(line("┏", "━", "┳", "┓"))
+    sp = f"{bold[0]} {bold[1]}" if bold[0] else " "
+    for cells in block(header):
+        out.append("┃" + "┃".join(f"{sp}{bold[0]}{fit(h, k)}{bold[1]}{sp}" for k, h in enumerate(cells)) + "┃")
+    out.append(line("┡", "━", "╇", "┩"))
+    codes = {style: ansi(style) for style in set(styles)}
+    g = grade_column
+    for row, style in zip(rows, styles):
+        start, end = codes[style]
+        for n, cells in enumerate(block(row)):
+            texts = [f" {fit(cell, k)} " for k, cell in enumerate(cells)]
+            if start and n == 0 and g >= 0 and row[g]:
+                texts[g] = f" {start}{fit(row[g], g)}{end} "
+            out.append("│" + "│".join(texts) + "│")
     out.append(line("└", "─", "┴", "┘"))
     return "\n".join(out) + "\n"
 
