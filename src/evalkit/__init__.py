@@ -30,6 +30,7 @@ from evalkit.errors import DataError, DefinitionError, EvalkitError, FileAccessE
 from evalkit.io.data import DataSet, Units
 from evalkit.io.inputs import load_data, load_units
 from evalkit.io.limits import Limits, check_input_file, limits
+from evalkit.io.progress import reading_progress
 from evalkit.io.safe_text import spreadsheet_text, terminal_text
 from evalkit.io.sources import Source
 from evalkit.io.table import Loader, Table
@@ -170,6 +171,7 @@ __all__ = [
     "plugin_inventory",
     "publish",
     "rank_units",
+    "reading_progress",
     "read_history",
     "recompute_run",
     "rectification_register",

@@ -56,3 +56,14 @@ def test_a_large_wrapped_table_fits_and_keeps_numbers_whole(columns):
     assert set(by_id) == set(ev.units.ids)  # every id whole, on its own line
     for uid, pieces in by_id.items():
         assert "".join(pieces) == ev.units.names[ev.units.index[uid]].replace(" ", "")
+
+
+@given(st.text(alphabet=st.one_of(st.characters(min_codepoint=0x20, max_codepoint=0x7e),
+                                  st.characters(min_codepoint=0x3000, max_codepoint=0x303f),
+                                  st.characters(min_codepoint=0x4e00, max_codepoint=0x9fff),
+                                  st.characters(min_codepoint=0xff00, max_codepoint=0xffef),
+                                  st.characters(min_codepoint=0x300, max_codepoint=0x36f)), max_size=30))
+def test_cells_of_measures_as_rich_does(text):
+    from evalkit.reporters.table import cells_of
+
+    assert cells_of(text) == cell_len(text)

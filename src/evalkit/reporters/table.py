@@ -3,6 +3,7 @@ by the position of their band, from green (the best) to red (the worst), whateve
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from typing import TYPE_CHECKING
@@ -34,6 +35,21 @@ def grade_style(position: int, count: int) -> str:
     if position >= count - 1:
         return GRADE_STYLES[last]
     return GRADE_STYLES[min(max(int(position * last / (count - 1)), 1), last - 1)]
+
+
+_COMMON_CJK = re.compile(r"[\x20-\x7e\u3000-\u3029\u3030-\u303e\u4e00-\u9fff\uff01-\uff60]*")  # printable ASCII, CJK, full-width forms
+_WIDE = re.compile(r"[^\x20-\x7e]")
+
+
+def cells_of(text: str) -> int:
+    """The terminal cells `text` takes, as rich measures them: its length when printable ASCII (terminal_text
+    escaped the rest); for text of ASCII and common Chinese characters and punctuation (two cells each)
+    its length plus the number of those characters, counted in C; else rich's measure."""
+    if text.isascii():
+        return len(text)
+    if _COMMON_CJK.fullmatch(text):
+        return len(text) + len(_WIDE.findall(text))
+    return cell_len(text)
 
 
 FAST_ROWS = 200  # from this many rows on, a table that fits the width is laid out directly (see _direct)
@@ -82,7 +98,7 @@ def render_table(evaluation: Evaluation, options: ReportOptions) -> str:
 
 def _natural(header: list[str], rows: list[list[str]], columns: list[int]) -> int:
     """The width of a table of these columns when no cell wraps."""
-    widths = [max([cell_len(header[k])] + [cell_len(row[k]) for row in rows]) for k in columns]
+    widths = [max([cells_of(header[k])] + [cells_of(row[k]) for row in rows]) for k in columns]
     return sum(widths) + 3 * len(widths) + 1
 
 
@@ -206,36 +222,38 @@ _FOLD_TOKEN = re.compile(r"\s+|[\x21-\x7e]+|.")  # spaces, a run of ASCII (a wor
 def fold(text: str, width: int) -> list[str]:
     """`text` in lines of at most `width` cells: breaks at spaces or between Chinese characters, inside a
     run of ASCII only when the run alone is wider than the line."""
-    if cell_len(text) <= width:
+    if cells_of(text) <= width:
         return [text]
     lines: list[str] = []
-    current = ""
+    current, used = "", 0  # the line being filled and its width in cells, kept as it grows
     for token in _FOLD_TOKEN.findall(text):
+        n = token_cells(token)
         if token.isspace():
-            if current and cell_len(current) + cell_len(token) <= width:
-                current += token
+            if current and used + n <= width:
+                current, used = current + token, used + n
             elif current:
                 lines.append(current.rstrip())
-                current = ""
+                current, used = "", 0
             continue
-        n = cell_len(token)
-        if cell_len(current) + n <= width:
-            current += token
+        if used + n <= width:
+            current, used = current + token, used + n
             continue
         if current:
             lines.append(current.rstrip())
-            current = ""
         while n > width:  # a run of ASCII wider than the line: folded by characters
-            k = 1
-            while k < len(token) and cell_len(token[:k + 1]) <= width:
-                k += 1
-            lines.append(token[:k])
-            token = token[k:]
-            n = cell_len(token)
-        current = token
+            lines.append(token[:width])
+            token = token[width:]
+            n = len(token)
+        current, used = token, n
     if current or not lines:
         lines.append(current.rstrip())
     return lines
+
+
+@functools.lru_cache(maxsize=4096)
+def token_cells(token: str) -> int:
+    """cells_of for the short tokens fold works with (one character, a word), remembered."""
+    return cells_of(token)
 
 
 def _wrapped(title: str, header: list[str], rows: list[list[str]], styles: list[str | None], numeric: list[bool],
@@ -246,10 +264,10 @@ def _wrapped(title: str, header: list[str], rows: list[list[str]], styles: list[
     widths are measured once, in terminal cells. None when rich must lay it out (even one Chinese
     character a line would not fit, or a cell holds a control character)."""
     columns = len(header)
-    natural = [cell_len(h) for h in header]
+    natural = [cells_of(h) for h in header]
     for row in rows:
         for k, cell in enumerate(row):
-            n = cell_len(cell)
+            n = cells_of(cell)
             if n > natural[k]:
                 natural[k] = n
     folding = [k for k in range(columns) if not whole[k]]
@@ -273,7 +291,7 @@ def _wrapped(title: str, header: list[str], rows: list[list[str]], styles: list[
         return start, end
 
     def fit(text: str, k: int) -> str:
-        pad = " " * (widths[k] - cell_len(text))
+        pad = " " * (widths[k] - cells_of(text))
         return pad + text if numeric[k] else text + pad
 
     def line(left: str, fill: str, cross: str, right: str) -> str:
@@ -288,8 +306,8 @@ def _wrapped(title: str, header: list[str], rows: list[list[str]], styles: list[
     italic, bold = ansi("italic"), ansi("bold")
     out = []
     for piece in fold(title, total):
-        left = (total - cell_len(piece)) // 2
-        out.append(f"{italic[0]}{' ' * left}{piece}{' ' * (total - left - cell_len(piece))}{italic[1]}")
+        left = (total - cells_of(piece)) // 2
+        out.append(f"{italic[0]}{' ' * left}{piece}{' ' * (total - left - cells_of(piece))}{italic[1]}")
     out.append(line("┏", "━", "┳", "┓"))
     sp = f"{bold[0]} {bold[1]}" if bold[0] else " "
     for cells in block(header):
