@@ -83,3 +83,21 @@ def test_percentile_names_the_units_peer_group_not_the_attribute_id():
     ev = evalkit.evaluate(evalkit.load_scorecard(card(rule=rule)), {"rate": {"u": 1, "v": 2}}, units=units)
     text = "\n".join(ev.explain("u", "zh"))
     assert "同类（群团组织）" in text and "（type）" not in text
+
+
+def test_a_units_own_target_is_named_by_its_indicators_name():
+    card = evalkit.load_scorecard({
+        "id": "t", "name": "T", "period": "2025",
+        "indicators": [{"id": "recruited", "name": "发展党员数"}, {"id": "recruitment_plan", "name": {"zh": "发展党员计划数", "en": "plan"}}],
+        "dimensions": [{"id": "d", "name": "发展党员", "indicator": "recruited", "max_points": 10,
+                        "rule": {"name": "target", "params": {"target_indicator": "recruitment_plan"}}}]})
+    ev = evalkit.evaluate(card, {"recruited": {"u": 1}, "recruitment_plan": {"u": 2}})
+    zh, en = "\n".join(ev.explain("u", "zh")), "\n".join(ev.explain("u", "en"))
+    assert "目标 2（发展党员计划数）" in zh and "recruitment_plan" not in zh
+    assert "target 2 (plan)" in en
+
+
+def test_why_a_derived_value_is_missing_names_the_indicator():
+    derived = [{"id": "rate", "name": {"zh": "办结率", "en": "closure rate"}, "formula": "a / b"}]
+    ev = evalkit.evaluate(evalkit.load_scorecard(card(derived=derived)), {"a": {"u": 0}, "b": {"u": 0}})
+    assert "（办结率：" in "\n".join(ev.explain("u", "zh"))

@@ -51,6 +51,7 @@ class RuleContext:
     history: Mapping[str, Mapping[str, np.ndarray]] = attrs.field(factory=dict, repr=False)  # other periods' columns
     decimals: int | None = None  # the scorecard's declared decimals: numbers in explanations are shown at them
     rounding: str = "half_up"  # and rounded by its declared mode
+    catalogue: Mapping[str, Indicator] = attrs.field(factory=dict, repr=False)  # every indicator of the scorecard, by id
     _memo: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False, alias="_memo")
 
     def remember(self, key: str, compute: Callable[[], Any]) -> Any:
@@ -78,6 +79,11 @@ class RuleContext:
             return fmt(value, exact=True)
         with displaying(self.decimals, self.rounding):
             return fmt(value)
+
+    def indicator_name(self, indicator_id: str, lang: str = "zh") -> str:
+        """An indicator's name in `lang` for explanations (its id when the scorecard does not name it)."""
+        known = self.catalogue.get(indicator_id)
+        return (known.name.text(lang) or indicator_id) if known is not None else indicator_id
 
     def peer_group_name(self, by: str, index: int, lang: str = "zh") -> str:
         """The peer group of unit number `index` in words: 全部单位, or its type / attribute value (群团组织),

@@ -448,7 +448,9 @@ class Evaluation:
         if codes is None or codes[self.units.index[unit_id]] == OK:
             return ""
         text = REASONS[int(codes[self.units.index[unit_id]])][lang if lang in ("zh", "en") else "en"]
-        return f"（{indicator}：{text}）" if lang == "zh" else f" ({indicator}: {text})"
+        known = self.scorecard.indicators.get(indicator)
+        name = (known.name.text(lang) or indicator) if known is not None else indicator  # a name, not an id
+        return f"（{name}：{text}）" if lang == "zh" else f" ({name}: {text})"
 
     def _quota_group(self, quota: Quota, i: int) -> tuple[str | None, int, int]:
         """The quota group of unit i (None for all units), its size and the number of places it had."""
