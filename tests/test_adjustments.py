@@ -95,7 +95,7 @@ def test_gates_force_and_cap_grades_and_say_why():
     assert [c.id for c in weak.grade_changes] == ["weak", "no_top"]
     doc = next(x for x in ev.to_dict()["units"] if x["id"] == "u0")
     assert doc["grade_from_bands"] == "advanced" and doc["grade"] == "lagging"
-    assert "门槛「满意度门槛」：sat < 60，等次定为 后进" in "\n".join(ev.explain("u0", "zh"))
+    assert "门槛「满意度门槛」：满意度 < 60，等次定为 后进" in "\n".join(ev.explain("u0", "zh"))
 
 
 def test_result_with_adjustments_validates_against_the_schema():

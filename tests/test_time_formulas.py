@@ -95,8 +95,8 @@ def test_a_clause_flag_from_a_consecutive_formula_scores_across_periods():
     ev = evalkit.evaluate(card, data)
     points = {u: ev.unit(u).items["dev"].points for u in "abcd"}
     assert points == {"a": 4, "b": 8, "c": 10, "d": 0}  # d: history unknown, the item's missing policy (zero) applies
-    assert "none_three_years：缺少往期数据" in ev.explanation("d", lang="zh").text()
-    assert "none_three_years: no value for an earlier period" in ev.explanation("d", lang="en").text()
+    assert "连续三年未发展党员：缺少往期数据" in ev.explanation("d", lang="zh").text()
+    assert "连续三年未发展党员: no value for an earlier period" in ev.explanation("d", lang="en").text()
     assert {u: ev.unit(u).items["trend"].value for u in "abcd"} == {"a": 0, "b": 0, "c": 1, "d": 0}
 
 

@@ -30,6 +30,7 @@ from evalkit.errors import DataError, DefinitionError, EvalkitError, FileAccessE
 from evalkit.io.data import DataSet, Units
 from evalkit.io.inputs import load_data, load_units
 from evalkit.io.limits import Limits, check_input_file, limits
+from evalkit.io.progress import reading_progress
 from evalkit.io.safe_text import spreadsheet_text, terminal_text
 from evalkit.io.sources import Source
 from evalkit.io.table import Loader, Table
@@ -196,6 +197,7 @@ __all__ = [
     "publish",
     "rank_units",
     "read_history",
+    "reading_progress",
     "recompute_run",
     "rectification_register",
     "rectification_report_entries",

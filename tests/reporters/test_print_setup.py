@@ -32,3 +32,19 @@ def test_printing_the_html_opens_every_unit_section(quickstart_eval):
     assert "d.open=true" in head and 'addEventListener("afterprint"' in head
     sections = re.findall(r'<details class="unit"', html)
     assert len(sections) == len(quickstart_eval.units)  # every unit's section is a <details> the handler opens
+
+
+def test_the_raw_value_column_is_shown_at_the_declared_decimals_and_stored_exactly():
+    """Issue 18: the item sheet's value column read 73.85424492862509; it now shows the scorecard's decimals
+    by the cell's number format, and the cell keeps the exact value."""
+    import evalkit
+
+    card = evalkit.load_scorecard({
+        "id": "v", "name": "V", "period": "2025", "indicators": [{"id": "x", "name": "X"}],
+        "dimensions": [{"id": "d", "name": "D", "indicator": "x", "max_points": 10,
+                        "rule": {"name": "linear", "params": {"lower": 0, "upper": 100}}}]})
+    ev = evalkit.evaluate(card, {"x": {"u": 73.85424492862509}})
+    book = openpyxl.load_workbook(io.BytesIO(render_xlsx(ev, ReportOptions(lang="zh"))))
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row
+             if isinstance(c.value, float) and abs(c.value - 73.85424492862509) < 1e-12]
+    assert cells and all(c.value == 73.85424492862509 and c.number_format == "0.00" for c in cells)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import io
 import math
+import re
 import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -128,11 +129,13 @@ STAGES = {"reading": "读取数据 reading", "scoring": "计分 scoring", "extra
 def evaluate_files(args: argparse.Namespace, registry: Registry | None = None) -> Evaluation:
     """Score the files named by the input options, with a progress bar on a terminal if it takes a while."""
     from evalkit.cli import registry_from
+    from evalkit.io.progress import reading_progress
     from evalkit.scoring.files import load_inputs as load
 
     registry = registry if registry is not None else registry_from(args)
     with LazyProgress(STAGES["reading"], enabled=sys.stderr.isatty()) as progress:
-        inputs = load(input_files_of(args), registry, warn)
+        with reading_progress(progress.update if progress.enabled else None):  # rows read, on a terminal only
+            inputs = load(input_files_of(args), registry, warn)
         progress.stage(STAGES["scoring"])
         return inputs.evaluate(progress.update)
 
@@ -237,6 +240,63 @@ def emit(args: argparse.Namespace, content: str | bytes, what: str, progress: La
         sys.stdout.write(content)
 
 
+NUMBER_CELL = re.compile(r"^[-+]?[\d,]*\.?\d+%?$|^[-+]?\d+/\d+$|^-$|^$")
+
+
+def fit_table(renderable: Any, width: int) -> Any:
+    """A rich Table that is wider than `width` made to fit without cutting a number: columns of numbers keep
+    their numbers' width (their heading folds), every other column folds its text (a name over two lines)
+    instead of ending in "…". Anything else, and a table that fits, is returned as it is."""
+    from rich.cells import cell_len
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    if not isinstance(renderable, Table):
+        return renderable
+    if Console(width=10_000, file=io.StringIO()).measure(renderable).maximum <= width:
+        return renderable
+    for column in renderable.columns:
+        cells = [c.plain if isinstance(c, Text) else str(c) for c in column.cells]
+        column.overflow = "fold"
+        if cells and all(NUMBER_CELL.match(c.strip()) for c in cells) and any(c.strip() for c in cells):
+            header = column.header.plain if isinstance(column.header, Text) else str(column.header)
+            # the numbers' width, and room for two Chinese characters of the heading per line
+            column.width = max(max(cell_len(c) for c in cells), min(cell_len(header), 4))
+            column.no_wrap = False
+    return renderable
+
+
+FOLD_TOKEN = re.compile(r"\s+|[\x21-\x7e]+|.")  # spaces, runs of ASCII (numbers, ids: never split), one other character
+
+
+def fold_lines(text: str, width: int | None) -> str:
+    """Plain text whose lines are wider than `width` folded, the rest indented under the line's start: breaks
+    fall at spaces or between Chinese characters, never inside a run of ASCII (a number, an id, 93.3)."""
+    from rich.cells import cell_len
+
+    if not width or all(cell_len(line) <= width for line in text.splitlines()):
+        return text
+    out = []
+    for line in text.splitlines():
+        if cell_len(line) <= width:
+            out.append(line)
+            continue
+        indent = line[:len(line) - len(line.lstrip())]
+        hang = indent + "    " if cell_len(indent) + 4 < width // 2 else indent
+        current = indent
+        for token in FOLD_TOKEN.findall(line.lstrip()):
+            if cell_len(current) + cell_len(token) > width and current.strip():
+                out.append(current.rstrip())
+                current = hang
+                if token.isspace():
+                    continue
+            current += token
+        if current.strip():
+            out.append(current.rstrip())
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
 def render(args: argparse.Namespace, *renderables: Any) -> str:
     """Rich tables as text: sized for the terminal, with colour, there; 200 columns, plain, elsewhere."""
     from rich.console import Console
@@ -251,7 +311,7 @@ def render(args: argparse.Namespace, *renderables: Any) -> str:
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=width,
                       color_system="standard" if color else None)
     for renderable in renderables:
-        console.print(neutral(renderable))
+        console.print(fit_table(neutral(renderable), width))
     text = terminal_output(buffer.getvalue())  # what rich wrote: its colours pass, nothing else (evalkit.io.safe_text)
     return text if color else "".join(line.rstrip() + "\n" for line in text.splitlines())
 

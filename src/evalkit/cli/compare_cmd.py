@@ -28,7 +28,7 @@ import argparse
 import sys
 from typing import Any
 
-from evalkit.cli.common import check_output, emit, whole_number_in
+from evalkit.cli.common import check_output, emit, fold_lines, whole_number_in
 from evalkit.cli.formats import output_options
 
 
@@ -136,7 +136,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
         content = json_text(report.to_dict())
     else:
-        content = report.to_text(args.lang, args.list_units)
+        from evalkit.cli.formats import output_width
+
+        # lines wider than the terminal (or $COLUMNS) fold at spaces: no number is cut
+        content = fold_lines(report.to_text(args.lang, args.list_units), output_width(args.output is None and sys.stdout.isatty()))
     emit(args, content, f"{len(report.comparison.moves)} units compared, format {args.format}")
     return 0
 

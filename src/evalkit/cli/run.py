@@ -40,6 +40,7 @@ from evalkit.cli.common import (
 )
 from evalkit.cli.formats import output_options, output_width
 from evalkit.errors import UsageError
+from evalkit.io.progress import reading_progress
 
 if TYPE_CHECKING:
     from evalkit.analysis.transitions import MarkedRule
@@ -134,7 +135,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         extras = attrs.evolve(extras, rectification=pending.path)
     to_terminal = args.output is None and sys.stdout.isatty()
     # one bar for every stage that can take a while: reading, scoring, extras, rendering, writing the file
-    with LazyProgress(STAGES["reading"], enabled=sys.stderr.isatty()) as progress:
+    with LazyProgress(STAGES["reading"], enabled=sys.stderr.isatty()) as progress, \
+            reading_progress(progress.update if progress.enabled else None):  # rows read, on a terminal only
         report = run_report(input_files_of(args), args.format, lang=args.lang, color=to_terminal,
                             width=output_width(to_terminal), extras=extras,
                             registry=registry, progress=progress.update,
@@ -156,7 +158,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from evalkit.scoring.files import explain_files
 
     check_output(args)
-    with LazyProgress(STAGES["reading"], enabled=sys.stderr.isatty()) as progress:
+    with LazyProgress(STAGES["reading"], enabled=sys.stderr.isatty()) as progress, \
+            reading_progress(progress.update if progress.enabled else None):
         explanation = explain_files(input_files_of(args), args.unit, args.lang, registry_from(args),
                                     progress=progress.update, warn=warn)
     content = (json.dumps(explanation.to_dict(), ensure_ascii=False, indent=1) if args.format == "json"

@@ -7,10 +7,21 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from typing import TYPE_CHECKING
 
 from evalkit.analysis.sensitivity import SAMPLING_MODES, sensitivity_of, sensitivity_settings
-from evalkit.cli.common import check_output, emit, input_options, load_inputs, number_in, plain_lines, render, whole_number_in
+from evalkit.cli.common import (
+    check_output,
+    emit,
+    fold_lines,
+    input_options,
+    load_inputs,
+    number_in,
+    plain_lines,
+    render,
+    whole_number_in,
+)
 from evalkit.cli.formats import output_options
 from evalkit.cli.methods_output import json_text, reversal_lines
 
@@ -119,4 +130,7 @@ def sensitivity_text(args: argparse.Namespace, doc: dict, lang: str) -> str:
     lines.append(("排序逆转：" if zh else "Rank reversal: ") + rr["note"])
     if "checked" in rr:
         lines.extend(reversal_lines(rr["checked"], doc["units"], "re-scored" if not zh else "重新计分"))
-    return render(args, table) + plain_lines(lines)
+    from evalkit.cli.formats import output_width
+
+    width = output_width(not getattr(args, "output", None) and sys.stdout.isatty())
+    return render(args, table) + fold_lines(plain_lines(lines), width)  # long notes fold at spaces

@@ -14,6 +14,7 @@ from typing import Any
 
 from evalkit.errors import DataError, EvalkitError, FileAccessError, Problem
 from evalkit.io.limits import Limits, check_input_file, limits, over_limit
+from evalkit.io.progress import counted, listening
 from evalkit.io.table import Loader, PercentCell, Table, UnsavedFormula
 
 _QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')  # literal text, escaped characters, [colours] in a number format
@@ -134,6 +135,7 @@ def _read_cells(openpyxl: ModuleType, path: Path, data_only: bool,
     try:
         sheet = workbook.worksheets[0]
         title = sheet.title
+        declared = (getattr(sheet, "max_row", None) or 0) if only is None and listening() is not None else 0
         if hasattr(sheet, "reset_dimensions"):
             sheet.reset_dimensions()  # never trust <dimension>: it can be shorter (rows lost) or far larger
         seen = 0
@@ -149,7 +151,8 @@ def _read_cells(openpyxl: ModuleType, path: Path, data_only: bool,
             return formulas, title, set(), len(workbook.worksheets)
         rows: list[tuple[int, list[Any]]] = []
         maybe_formula: set[tuple[int, int]] = set()
-        for n, row in enumerate(sheet.iter_rows(), start=1):
+        # rows read are reported to a progress bar when one listens, against the sheet's declared size
+        for n, row in enumerate(counted(sheet.iter_rows(), declared), start=1):
             seen += len(row)
             if seen > cells:
                 raise _too_many_cells(path, cells, n)

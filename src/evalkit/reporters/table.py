@@ -3,6 +3,7 @@ by the position of their band, from green (the best) to red (the worst), whateve
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from typing import TYPE_CHECKING
@@ -34,6 +35,21 @@ def grade_style(position: int, count: int) -> str:
     if position >= count - 1:
         return GRADE_STYLES[last]
     return GRADE_STYLES[min(max(int(position * last / (count - 1)), 1), last - 1)]
+
+
+_COMMON_CJK = re.compile(r"[\x20-\x7e\u3000-\u3029\u3030-\u303e\u4e00-\u9fff\uff01-\uff60]*")  # printable ASCII, CJK, full-width forms
+_WIDE = re.compile(r"[^\x20-\x7e]")
+
+
+def cells_of(text: str) -> int:
+    """The terminal cells `text` takes, as rich measures them: its length when printable ASCII (terminal_text
+    escaped the rest); for text of ASCII and common Chinese characters and punctuation (two cells each)
+    its length plus the number of those characters, counted in C; else rich's measure."""
+    if text.isascii():
+        return len(text)
+    if _COMMON_CJK.fullmatch(text):
+        return len(text) + len(_WIDE.findall(text))
+    return cell_len(text)
 
 
 FAST_ROWS = 200  # from this many rows on, a table that fits the width is laid out directly (see _direct)
@@ -82,7 +98,7 @@ def render_table(evaluation: Evaluation, options: ReportOptions) -> str:
 
 def _natural(header: list[str], rows: list[list[str]], columns: list[int]) -> int:
     """The width of a table of these columns when no cell wraps."""
-    widths = [max([cell_len(header[k])] + [cell_len(row[k]) for row in rows]) for k in columns]
+    widths = [max([cells_of(header[k])] + [cells_of(row[k]) for row in rows]) for k in columns]
     return sum(widths) + 3 * len(widths) + 1
 
 
@@ -115,6 +131,10 @@ def _table(title: str, header: list[str], rows: list[list[str]], styles: list[st
         return _rich(title, head, body, shown, right, width, color, g)
     # too wide: numbers, ids and grades keep their width; the unit's name and the notes wrap
     whole = [right[k] or columns[k] in (1, grade_column) for k in range(len(columns))]
+    if len(rows) >= FAST_ROWS:
+        wrapped = _wrapped(title, head, body, shown, right, width, color, g, whole)
+        if wrapped is not None:
+            return wrapped
     return _rich(title, head, body, shown, right, width, color, g, whole)
 
 
@@ -193,6 +213,116 @@ def _direct(title: str, header: list[str], rows: list[list[str]], styles: list[s
         if start and row[g]:
             cells[g] = f" {start}{fit(row[g], g)}{end} "
         out.append("│" + "│".join(cells) + "│")
+    out.append(line("└", "─", "┴", "┘"))
+    return "\n".join(out) + "\n"
+
+
+_FOLD_TOKEN = re.compile(r"\s+|[\x21-\x7e]+|.")  # spaces, a run of ASCII (a word, a number), one other character
+
+
+def fold(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` cells: breaks at spaces or between Chinese characters, inside a
+    run of ASCII only when the run alone is wider than the line."""
+    if cells_of(text) <= width:
+        return [text]
+    lines: list[str] = []
+    current, used = "", 0  # the line being filled and its width in cells, kept as it grows
+    for token in _FOLD_TOKEN.findall(text):
+        n = token_cells(token)
+        if token.isspace():
+            if current and used + n <= width:
+                current, used = current + token, used + n
+            elif current:
+                lines.append(current.rstrip())
+                current, used = "", 0
+            continue
+        if used + n <= width:
+            current, used = current + token, used + n
+            continue
+        if current:
+            lines.append(current.rstrip())
+        while n > width:  # a run of ASCII wider than the line: folded by characters
+            lines.append(token[:width])
+            token = token[width:]
+            n = len(token)
+        current, used = token, n
+    if current or not lines:
+        lines.append(current.rstrip())
+    return lines
+
+
+@functools.lru_cache(maxsize=4096)
+def token_cells(token: str) -> int:
+    """cells_of for the short tokens fold works with (one character, a word), remembered."""
+    return cells_of(token)
+
+
+def _wrapped(title: str, header: list[str], rows: list[list[str]], styles: list[str | None], numeric: list[bool],
+             width: int, color: bool, grade_column: int, whole: list[bool]) -> str | None:
+    """A table wider than the terminal laid out directly (rich takes about half a second per thousand rows
+    for this; this, a twentieth of that): the `whole` columns (numbers, ids, grades) keep their widest
+    cell's width, the others (the unit's name, the notes) share what is left and fold their text. Column
+    widths are measured once, in terminal cells. None when rich must lay it out (even one Chinese
+    character a line would not fit, or a cell holds a control character)."""
+    columns = len(header)
+    natural = [cells_of(h) for h in header]
+    for row in rows:
+        for k, cell in enumerate(row):
+            n = cells_of(cell)
+            if n > natural[k]:
+                natural[k] = n
+    folding = [k for k in range(columns) if not whole[k]]
+    room = width - (3 * columns + 1) - sum(natural[k] for k in range(columns) if whole[k])
+    if not folding or room < 2 * len(folding):
+        return None
+    if any(_CONTROL.search(cell) for row in rows for cell in row) or any(_CONTROL.search(t) for t in (title, *header)):
+        return None
+    widths = list(natural)
+    cap = max(natural[k] for k in folding)
+    while sum(min(natural[k], cap) for k in folding) > room:  # the widest folding columns give way first
+        cap -= 1
+    for k in folding:
+        widths[k] = max(min(natural[k], cap), 2)
+    total = sum(widths) + 3 * columns + 1
+
+    def ansi(style: str | None) -> tuple[str, str]:
+        if not color or not style:
+            return "", ""
+        start, end = Style.parse(style).render("\0", color_system=ColorSystem.STANDARD).split("\0")
+        return start, end
+
+    def fit(text: str, k: int) -> str:
+        pad = " " * (widths[k] - cells_of(text))
+        return pad + text if numeric[k] else text + pad
+
+    def line(left: str, fill: str, cross: str, right: str) -> str:
+        return left + cross.join(fill * (w + 2) for w in widths) + right
+
+    def block(cells: list[str]) -> list[list[str]]:
+        """The cells of one row as lines: folded where the column folds, blank below the others."""
+        parts = [fold(cell, widths[k]) if not whole[k] else [cell] for k, cell in enumerate(cells)]
+        height = max(len(p) for p in parts)
+        return [[p[i] if i < len(p) else "" for p in parts] for i in range(height)]
+
+    italic, bold = ansi("italic"), ansi("bold")
+    out = []
+    for piece in fold(title, total):
+        left = (total - cells_of(piece)) // 2
+        out.append(f"{italic[0]}{' ' * left}{piece}{' ' * (total - left - cells_of(piece))}{italic[1]}")
+    out.append(line("┏", "━", "┳", "┓"))
+    sp = f"{bold[0]} {bold[1]}" if bold[0] else " "
+    for cells in block(header):
+        out.append("┃" + "┃".join(f"{sp}{bold[0]}{fit(h, k)}{bold[1]}{sp}" for k, h in enumerate(cells)) + "┃")
+    out.append(line("┡", "━", "╇", "┩"))
+    codes = {style: ansi(style) for style in set(styles)}
+    g = grade_column
+    for row, style in zip(rows, styles):
+        start, end = codes[style]
+        for n, cells in enumerate(block(row)):
+            texts = [f" {fit(cell, k)} " for k, cell in enumerate(cells)]
+            if start and n == 0 and g >= 0 and row[g]:
+                texts[g] = f" {start}{fit(row[g], g)}{end} "
+            out.append("│" + "│".join(texts) + "│")
     out.append(line("└", "─", "┴", "┘"))
     return "\n".join(out) + "\n"
 

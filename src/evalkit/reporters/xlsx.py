@@ -142,7 +142,8 @@ def _items(book: Workbook, ev: Evaluation, order: list[int], lang: str, points: 
     with_evidence = has_evidence(ev)  # 佐证: the references of the values, where the data has them
     if with_evidence:
         keys += ("evidence",)
-    styles = {"rank": INT, "value": GENERAL, "points": points, "max_points": points, "share": points, "score": points}
+    # The raw value is stored exactly and shown at the scorecard's decimals (73.85, not 73.85424492862509).
+    styles = {"rank": INT, "value": points, "points": points, "max_points": points, "share": points, "score": points}
     columns = [Column(label(k, lang), styles.get(k, TEXT), max_width=40 if k in ("dimension", "item") else 60.0)
                for k in keys]
     paths = item_paths(ev.scorecard, lang)

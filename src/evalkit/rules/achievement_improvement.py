@@ -156,9 +156,12 @@ class AchievementImprovementRule(Rule):
         parts = ctx.remember("components", lambda: self.components(ctx.column(ctx.indicator.id), ctx))
         c = {k: v[index] for k, v in parts.items()}
         base = fmt(c["baseline"])  # "n/a" when the unit has no baseline value
+        # The rule's own figure: achievement and improvement points as the rule rounds them (thousandths keeps
+        # 6.167 even where the scorecard declares 2 decimals), so they are written exactly.
+        ach, imp = fmt(c["achievement"], exact=True), fmt(c["improvement"], exact=True)
         return Label(
             zh=f"实际值 {fmt(value)}；达标线（基期同类中位数）{fmt(c['threshold'])}，标杆（基期前 10% 均值）{fmt(c['benchmark'])}，"
-               f"本单位基期值 {base}；达标分 {fmt(c['achievement'])}，改进分 {fmt(c['improvement'])}，取高，得 {fmt(points)} 分",
+               f"本单位基期值 {base}；达标分 {ach}，改进分 {imp}，取高，得 {fmt(points)} 分",
             en=f"value {fmt(value)}; achievement threshold (peers' baseline median) {fmt(c['threshold'])}, benchmark "
                f"(mean of the best baseline decile) {fmt(c['benchmark'])}, own baseline {base}; achievement "
-               f"{fmt(c['achievement'])}, improvement {fmt(c['improvement'])}, the higher counts: {fmt(points)} points")
+               f"{ach}, improvement {imp}, the higher counts: {fmt(points)} points")

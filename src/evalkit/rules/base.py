@@ -10,13 +10,20 @@ only has a per-value formula can use `scalar_rule`, which lifts it (slowly) to t
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterable, Mapping
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 
 import attrs
 import numpy as np
 
 from evalkit.definition.model import Indicator, Label
+from evalkit.scoring.rounding import round_array
+
+# The scorecard's declared decimals and rounding mode while a rule explains a point (see `displaying`);
+# None outside explanations, where fmt writes up to 6 decimals.
+DISPLAY: contextvars.ContextVar[tuple[int, str] | None] = contextvars.ContextVar("evalkit_display", default=None)
 
 
 @attrs.frozen
@@ -42,6 +49,9 @@ class RuleContext:
     indicators: tuple[Indicator, ...] = ()  # every input indicator, for rules with inputs = "many"
     units: Any = attrs.field(default=None, repr=False)  # evalkit.io.data.Units: types and attributes for peer groups
     history: Mapping[str, Mapping[str, np.ndarray]] = attrs.field(factory=dict, repr=False)  # other periods' columns
+    decimals: int | None = None  # the scorecard's declared decimals: numbers in explanations are shown at them
+    rounding: str = "half_up"  # and rounded by its declared mode
+    catalogue: Mapping[str, Indicator] = attrs.field(factory=dict, repr=False)  # every indicator of the scorecard, by id
     _memo: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False, alias="_memo")
 
     def remember(self, key: str, compute: Callable[[], Any]) -> Any:
@@ -63,6 +73,31 @@ class RuleContext:
             return group_codes(None, len(self.unit_ids))
         return self.units.group_codes(by)
 
+    def fmt(self, value: float | None, exact: bool = False) -> str:
+        """A number of this item's explanation at the scorecard's declared decimals (`fmt` with `displaying`)."""
+        if exact or self.decimals is None:
+            return fmt(value, exact=True)
+        with displaying(self.decimals, self.rounding):
+            return fmt(value)
+
+    def indicator_name(self, indicator_id: str, lang: str = "zh") -> str:
+        """An indicator's name in `lang` for explanations (its id when the scorecard does not name it)."""
+        known = self.catalogue.get(indicator_id)
+        return (known.name.text(lang) or indicator_id) if known is not None else indicator_id
+
+    def peer_group_name(self, by: str, index: int, lang: str = "zh") -> str:
+        """The peer group of unit number `index` in words: 全部单位, or its type / attribute value (群团组织),
+        never the attribute's id; the parent group names the parent unit."""
+        if by == "all" or self.units is None:
+            return "全部单位" if lang == "zh" else "all units"
+        value = self.units.attribute(by)[index]
+        if value is None or value == "":
+            return group_word(by, lang) + ("（空）" if lang == "zh" else " (blank)")
+        if by == "parent":
+            names = dict(zip(self.units.ids, self.units.names))
+            value = names.get(str(value), value)
+        return str(value)
+
     def column(self, indicator_id: str, period: str | None = None) -> np.ndarray:
         """All units' values of an indicator (NaN where missing), of this period or of a baseline period."""
         columns = self.columns if period is None or str(period) == self.period else self.history.get(str(period), {})
@@ -71,15 +106,51 @@ class RuleContext:
         return columns[indicator_id]
 
 
-def fmt(value: float | None) -> str:
-    """A number as a person writes it: 95, 0.5, 12.25 (no trailing zeros, no exponent)."""
+def fmt(value: float | None, exact: bool = False) -> str:
+    """A number as a person writes it: 95, 0.5, 12.25 (no trailing zeros, no exponent).
+
+    Inside `displaying(decimals, mode)` (while a rule explains a point) the number is rounded to the
+    scorecard's declared decimals by its declared mode, as the JSON shows scores: 41.594828 -> 41.59.
+    A non-zero number that would read 0 at those decimals keeps two significant digits (0.0012, not 0),
+    the one case where an explanation shows more digits than declared. `exact=True` writes up to 6
+    decimals whatever is displayed (for figures a rule needs to show as written).
+    """
     if value is None:
         return "n/a"
     number = float(value)
     if number != number:  # NaN, without numpy's per-call overhead (this runs for every explained point)
         return "n/a"
+    display = None if exact else DISPLAY.get()
+    if display is not None and number not in (float("inf"), float("-inf")):
+        decimals, mode = display
+        rounded = float(round_array(number, decimals, mode))
+        if rounded == 0 and number != 0 and decimals <= 6:
+            text = f"{float(f'{number:.2g}'):.{max(decimals, 6)}f}".rstrip("0").rstrip(".")
+        else:
+            text = f"{rounded:.{max(decimals, 0)}f}".rstrip("0").rstrip(".") if decimals else f"{rounded:.0f}"
+        return "0" if text == "-0" else text
     text = f"{number:.6f}".rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
+
+
+@contextlib.contextmanager
+def displaying(decimals: int | None, mode: str = "half_up") -> Iterator[None]:
+    """Within the block, `fmt` shows numbers at `decimals` rounded by `mode` (None: as written, up to 6)."""
+    token = DISPLAY.set(None if decimals is None else (int(decimals), mode))
+    try:
+        yield
+    finally:
+        DISPLAY.reset(token)
+
+
+GROUP_WORDS = {"all": ("全部单位", "all units"), "type": ("单位类型", "unit type"), "parent": ("上级单位", "parent unit"),
+               "level": ("层级", "level")}
+
+
+def group_word(by: str, lang: str = "zh") -> str:
+    """An attribute that forms peer groups or quota groups in words (type -> 单位类型); other attributes by name."""
+    words = GROUP_WORDS.get(by)
+    return (words[0] if lang == "zh" else words[1]) if words else by
 
 
 class Rule(abc.ABC):

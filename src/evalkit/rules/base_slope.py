@@ -102,16 +102,16 @@ class BaseSlopeRule(Rule):
     def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         p = ctx.params
         steps = float(self.steps(np.array([value], dtype=np.float64), p, ctx.higher_is_better)[0])
-        ref, base, step = fmt(p["reference"]), fmt(p["base"]), fmt(p["step"])
+        ref, base, step = fmt(p["reference"], exact=True), fmt(p["base"], exact=True), fmt(p["step"], exact=True)
         whole_zh, whole_en = ("（只计整档）", " (whole steps only)") if p["whole"] else ("", "")
-        caps_zh = f"，得分限 {fmt(p['min'])} 至 {fmt(p['max'])} 分"
-        caps_en = f", points held within {fmt(p['min'])} to {fmt(p['max'])}"
+        caps_zh = f"，得分限 {fmt(p['min'], exact=True)} 至 {fmt(p['max'], exact=True)} 分"
+        caps_en = f", points held within {fmt(p['min'], exact=True)} to {fmt(p['max'], exact=True)}"
         if steps > 0:
-            move_zh = f"优于基准 {fmt(steps)} 档{whole_zh}，每档加 {fmt(p['above'])} 分"
-            move_en = f"{fmt(steps)} steps better{whole_en} at {fmt(p['above'])} each"
+            move_zh = f"优于基准 {fmt(steps)} 档{whole_zh}，每档加 {fmt(p['above'], exact=True)} 分"
+            move_en = f"{fmt(steps)} steps better{whole_en} at {fmt(p['above'], exact=True)} each"
         elif steps < 0:
-            move_zh = f"差于基准 {fmt(-steps)} 档{whole_zh}，每档扣 {fmt(p['below'])} 分"
-            move_en = f"{fmt(-steps)} steps worse{whole_en} at {fmt(p['below'])} off each"
+            move_zh = f"差于基准 {fmt(-steps)} 档{whole_zh}，每档扣 {fmt(p['below'], exact=True)} 分"
+            move_en = f"{fmt(-steps)} steps worse{whole_en} at {fmt(p['below'], exact=True)} off each"
         else:
             move_zh, move_en = f"按基准计{whole_zh}", f"at the reference{whole_en}"
         return Label(zh=f"实际值 {fmt(value)}，基准值 {ref} 得基础分 {base} 分（每档 {step}）；{move_zh}{caps_zh}，得 {fmt(points)} 分",

@@ -298,10 +298,10 @@ def clause_words(clause: Clause, occurrences: float, moved: float, lang: str, ca
         core = (f"{text}（{fmt(occurrences)} 条记录，酌情{verb} {fmt(moved)} 分" if zh
                 else f"{text} ({fmt(occurrences)} record{'' if occurrences == 1 else 's'}, discretionary: {fmt(moved)} {verb}")
     elif clause.source == "count":
-        core = (f"{text}（{fmt(occurrences)} 次，每次{verb} {fmt(clause.points)} 分，共{verb} {fmt(moved)} 分" if zh
-                else f"{text} ({fmt(occurrences)} × {fmt(clause.points)} {verb}: {fmt(moved)}")
+        core = (f"{text}（{fmt(occurrences)} 次，每次{verb} {fmt(clause.points, exact=True)} 分，共{verb} {fmt(moved)} 分" if zh
+                else f"{text} ({fmt(occurrences)} × {fmt(clause.points, exact=True)} {verb}: {fmt(moved)}")
     else:
         core = f"{text}（{verb} {fmt(moved)} 分" if zh else f"{text} ({fmt(moved)} {verb}"
     if capped:
-        core += f"，本条最多{verb} {fmt(clause.cap)} 分" if zh else f", this clause at most {fmt(clause.cap)}"
+        core += f"，本条最多{verb} {fmt(clause.cap, exact=True)} 分" if zh else f", this clause at most {fmt(clause.cap, exact=True)}"
     return core + ("）" if zh else ")")

@@ -51,7 +51,7 @@ class LinearRule(Rule):
 
     def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         p = ctx.params
-        lo, hi = fmt(p["lower"]), fmt(p["upper"])
+        lo, hi = fmt(p["lower"], exact=True), fmt(p["upper"], exact=True)
         if ctx.higher_is_better:
             return Label(zh=f"实际值 {fmt(value)} 在 {lo}（0 分）至 {hi}（满分 {fmt(ctx.max_points)}）之间线性计分，得 {fmt(points)} 分",
                          en=f"value {fmt(value)} scored linearly from {lo} (0 points) to {hi} (full {fmt(ctx.max_points)}): {fmt(points)} points")

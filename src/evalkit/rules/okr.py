@@ -54,10 +54,10 @@ class OkrRule(Rule):
 
     def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         p = ctx.params
-        zh = f"OKR 得分 {fmt(value)}（满分 {fmt(p['scale'])}），按比例得 {fmt(points)} 分"
-        en = f"OKR score {fmt(value)} out of {fmt(p['scale'])}, in proportion: {fmt(points)} points"
+        zh = f"OKR 得分 {fmt(value)}（满分 {fmt(p['scale'], exact=True)}），按比例得 {fmt(points)} 分"
+        en = f"OKR score {fmt(value)} out of {fmt(p['scale'], exact=True)}, in proportion: {fmt(points)} points"
         if p["pass_mark"] is not None:
-            mark = fmt(p["pass_mark"])
+            mark = fmt(p["pass_mark"], exact=True)
             if value >= p["pass_mark"]:
                 zh += f"；达到成功线 {mark}"
                 en += f"; meets the pass mark {mark}"

@@ -89,5 +89,5 @@ class PassFailRule(Rule):
             return Label(zh=f"{'是' if passed else '否'}（{fmt(value)}），{zh_word}，得 {fmt(points)} 分",
                          en=f"{'yes' if passed else 'no'} ({fmt(value)}): {en_word}, {fmt(points)} points")
         sign_zh, sign_en = ("≥", ">=") if ctx.higher_is_better else ("≤", "<=")
-        return Label(zh=f"实际值 {fmt(value)}，{sign_zh} {fmt(t)} 为达标：{zh_word}，得 {fmt(points)} 分",
-                     en=f"value {fmt(value)}, pass when {sign_en} {fmt(t)}: {en_word}, {fmt(points)} points")
+        return Label(zh=f"实际值 {fmt(value)}，{sign_zh} {fmt(t, exact=True)} 为达标：{zh_word}，得 {fmt(points)} 分",
+                     en=f"value {fmt(value)}, pass when {sign_en} {fmt(t, exact=True)}: {en_word}, {fmt(points)} points")

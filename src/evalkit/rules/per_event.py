@@ -57,7 +57,7 @@ class PerEventRule(Rule):
     def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         p = ctx.params
         if p["mode"] == "deduct":
-            return Label(zh=f"{fmt(value)} 次，每次扣 {fmt(p['per_event'])} 分，最多扣 {fmt(p['cap'])} 分，得 {fmt(points)} 分",
-                         en=f"{fmt(value)} events at {fmt(p['per_event'])} off each, at most {fmt(p['cap'])} off: {fmt(points)} points")
-        return Label(zh=f"{fmt(value)} 次，每次加 {fmt(p['per_event'])} 分，最多 {fmt(p['cap'])} 分，得 {fmt(points)} 分",
-                     en=f"{fmt(value)} events at {fmt(p['per_event'])} each, at most {fmt(p['cap'])}: {fmt(points)} points")
+            return Label(zh=f"{fmt(value)} 次，每次扣 {fmt(p['per_event'], exact=True)} 分，最多扣 {fmt(p['cap'], exact=True)} 分，得 {fmt(points)} 分",
+                         en=f"{fmt(value)} events at {fmt(p['per_event'], exact=True)} off each, at most {fmt(p['cap'], exact=True)} off: {fmt(points)} points")
+        return Label(zh=f"{fmt(value)} 次，每次加 {fmt(p['per_event'], exact=True)} 分，最多 {fmt(p['cap'], exact=True)} 分，得 {fmt(points)} 分",
+                     en=f"{fmt(value)} events at {fmt(p['per_event'], exact=True)} each, at most {fmt(p['cap'], exact=True)}: {fmt(points)} points")

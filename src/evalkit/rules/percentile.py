@@ -64,6 +64,6 @@ class PercentileRule(Rule):
 
     def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         pct = ctx.remember("percentiles", lambda: self.percentiles(ctx.column(ctx.indicator.id), ctx))[index]
-        group = ctx.params["peer_group"]
-        return Label(zh=f"实际值 {fmt(value)} 在同类（{group}）中处于第 {fmt(pct)} 百分位（{ctx.params['definition']} 定义），得 {fmt(points)} 分",
-                     en=f"value {fmt(value)} is at percentile {fmt(pct)} among peers ({group}, {ctx.params['definition']} definition): {fmt(points)} points")
+        zh_group, en_group = (ctx.peer_group_name(ctx.params["peer_group"], index, lang) for lang in ("zh", "en"))
+        return Label(zh=f"实际值 {fmt(value)} 在同类（{zh_group}）中处于第 {fmt(pct)} 百分位（{ctx.params['definition']} 定义），得 {fmt(points)} 分",
+                     en=f"value {fmt(value)} is at percentile {fmt(pct)} among peers ({en_group}, {ctx.params['definition']} definition): {fmt(points)} points")

@@ -120,16 +120,16 @@ class ShortfallRule(Rule):
         short = self.shortfalls(np.array([value], dtype=np.float64), p, ctx.higher_is_better)[0]
         parts = [(s, pp, w) for s, pp, w in zip(p["starts"], p["per_point"], short) if w > 0]
         off = sum(w * pp for _, pp, w in parts)
-        std = fmt(p["standard"])
+        std = fmt(p["standard"], exact=True)
         if not parts:
             side_zh = "达到" if ctx.higher_is_better else "未超过"
             side_en = "meets" if ctx.higher_is_better else "stays within"
             return Label(zh=f"实际值 {fmt(value)} {side_zh}标准 {std}，不扣分，得 {fmt(points)} 分",
                          en=f"value {fmt(value)} {side_en} the standard {std}: nothing off, {fmt(points)} points")
         word_zh, word_en = ("低于", "below") if ctx.higher_is_better else ("高于", "above")
-        zh = "；".join(f"{word_zh} {fmt(s)} 的 {fmt(w)} 个点每点扣 {fmt(pp)} 分" for s, pp, w in parts)
-        en = "; ".join(f"{fmt(w)} points {word_en} {fmt(s)} at {fmt(pp)} off each" for s, pp, w in parts)
-        capped_zh = f"，扣分封顶 {fmt(p['cap'])} 分" if off > p["cap"] else ""
-        capped_en = f", capped at {fmt(p['cap'])} off" if off > p["cap"] else ""
+        zh = "；".join(f"{word_zh} {fmt(s, exact=True)} 的 {fmt(w)} 个点每点扣 {fmt(pp, exact=True)} 分" for s, pp, w in parts)
+        en = "; ".join(f"{fmt(w)} points {word_en} {fmt(s, exact=True)} at {fmt(pp, exact=True)} off each" for s, pp, w in parts)
+        capped_zh = f"，扣分封顶 {fmt(p['cap'], exact=True)} 分" if off > p["cap"] else ""
+        capped_en = f", capped at {fmt(p['cap'], exact=True)} off" if off > p["cap"] else ""
         return Label(zh=f"实际值 {fmt(value)}，标准 {std}：{zh}，共扣 {fmt(off)} 分{capped_zh}，得 {fmt(points)} 分",
                      en=f"value {fmt(value)} against the standard {std}: {en}; {fmt(off)} off in all{capped_en}: {fmt(points)} points")

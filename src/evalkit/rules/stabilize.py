@@ -79,14 +79,14 @@ class StabilizeRule(Rule):
 
     def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         p = ctx.params
-        band = f"[{fmt(p['low'])}, {fmt(p['high'])}]"
+        band = f"[{fmt(p['low'], exact=True)}, {fmt(p['high'], exact=True)}]"
         if p["low"] <= value <= p["high"]:
             return Label(zh=f"实际值 {fmt(value)} 在区间 {band} 内，得满分 {fmt(points)} 分",
                          en=f"value {fmt(value)} is inside the band {band}: full {fmt(points)} points")
         under = value < p["low"]
         distance = p["low"] - value if under else value - p["high"]
         if p["per_unit_outside"] is not None:
-            how_zh, how_en = f"每单位扣 {fmt(p['per_unit_outside'])} 分", f"{fmt(p['per_unit_outside'])} off per unit"
+            how_zh, how_en = f"每单位扣 {fmt(p['per_unit_outside'], exact=True)} 分", f"{fmt(p['per_unit_outside'], exact=True)} off per unit"
         else:
             zero = p["zero_below"] if under else p["zero_above"]
             how_zh, how_en = f"至 {fmt(zero)} 降为 0 分", f"falling to 0 at {fmt(zero)}"

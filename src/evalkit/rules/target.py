@@ -65,11 +65,13 @@ class TargetRule(Rule):
     def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         p = ctx.params
         if "target" in p:
-            target_text = fmt(p["target"])
-        else:
-            target_text = f"{fmt(ctx.column(p['target_indicator'])[index])} ({p['target_indicator']})"
+            target_zh = target_en = fmt(p["target"], exact=True)
+        else:  # the unit's own target, named by its indicator's name (not its id)
+            own = fmt(ctx.column(p["target_indicator"])[index])
+            target_zh = f"{own}（{ctx.indicator_name(p['target_indicator'], 'zh')}）"
+            target_en = f"{own} ({ctx.indicator_name(p['target_indicator'], 'en')})"
         cap = ctx.params["cap"]
-        ceiling_zh = "封顶满分" if cap == 1 else f"完成率 {fmt(cap * 100)}% 封顶"
-        ceiling_en = "capped at full" if cap == 1 else f"counted up to {fmt(cap * 100)} % of the target"
-        return Label(zh=f"实际值 {fmt(value)}，目标 {target_text}，完成率计分（{ceiling_zh}），得 {fmt(points)} 分",
-                     en=f"actual {fmt(value)} against target {target_text}, scored by attainment ({ceiling_en}): {fmt(points)} points")
+        ceiling_zh = "封顶满分" if cap == 1 else f"完成率 {fmt(cap * 100, exact=True)}% 封顶"
+        ceiling_en = "capped at full" if cap == 1 else f"counted up to {fmt(cap * 100, exact=True)} % of the target"
+        return Label(zh=f"实际值 {fmt(value)}，目标 {target_zh}，完成率计分（{ceiling_zh}），得 {fmt(points)} 分",
+                     en=f"actual {fmt(value)} against target {target_en}, scored by attainment ({ceiling_en}): {fmt(points)} points")

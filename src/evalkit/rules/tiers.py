@@ -100,5 +100,5 @@ class TiersRule(Rule):
             return Label(zh=f"实际值 {fmt(value)} 未达到任何档次，得 {fmt(points)} 分",
                          en=f"value {fmt(value)} reaches no tier: {fmt(points)} points")
         t, _ = reached[-1] if ctx.higher_is_better else reached[0]
-        return Label(zh=f"实际值 {fmt(value)} {word_zh} {fmt(t)}，该档得 {fmt(points)} 分",
-                     en=f"value {fmt(value)} {word_en} {fmt(t)}: that tier earns {fmt(points)} points")
+        return Label(zh=f"实际值 {fmt(value)} {word_zh} {fmt(t, exact=True)}，该档得 {fmt(points)} 分",
+                     en=f"value {fmt(value)} {word_en} {fmt(t, exact=True)}: that tier earns {fmt(points)} points")

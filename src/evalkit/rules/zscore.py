@@ -61,5 +61,5 @@ class ZScoreRule(Rule):
 
     def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         z = ctx.remember("zscores", lambda: self.zscores(ctx.column(ctx.indicator.id), ctx))[index]
-        return Label(zh=f"实际值 {fmt(value)} 的同类标准分 z = {fmt(z)}（{fmt(ctx.params['z_low'])} 得 0 分，{fmt(ctx.params['z_high'])} 得满分），得 {fmt(points)} 分",
-                     en=f"value {fmt(value)} has z = {fmt(z)} among peers (0 points at {fmt(ctx.params['z_low'])}, full at {fmt(ctx.params['z_high'])}): {fmt(points)} points")
+        return Label(zh=f"实际值 {fmt(value)} 的同类标准分 z = {fmt(z)}（{fmt(ctx.params['z_low'], exact=True)} 得 0 分，{fmt(ctx.params['z_high'], exact=True)} 得满分），得 {fmt(points)} 分",
+                     en=f"value {fmt(value)} has z = {fmt(z)} among peers (0 points at {fmt(ctx.params['z_low'], exact=True)}, full at {fmt(ctx.params['z_high'], exact=True)}): {fmt(points)} points")

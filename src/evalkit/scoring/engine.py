@@ -257,7 +257,9 @@ def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Regis
         prepared = rule.prepare(item.params, item.max_points, subject)
         ctx = RuleContext(params=prepared, max_points=item.max_points, indicator=indicator, unit_ids=data.units.ids,
                           period=data.period or scorecard.period, columns=data.columns, indicators=inputs,
-                          units=data.units, history=data.history)
+                          units=data.units, history=data.history,
+                          decimals=scorecard.rounding_decimals, rounding=scorecard.rounding_mode,
+                          catalogue=scorecard.indicators)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             points = rule.score(values.copy(), ctx)
     except EvalkitError:

@@ -16,7 +16,7 @@ import numpy as np
 
 from evalkit.definition.model import Band, Dimension, Item, Quota, Scorecard, Veto
 from evalkit.io.data import Units
-from evalkit.rules.base import fmt
+from evalkit.rules.base import displaying, fmt, group_word
 from evalkit.scoring.adjustments import Adjusted, changes_for
 from evalkit.scoring.assessment import Assessment
 from evalkit.scoring.clauses import clause_entries, record_lines
@@ -400,16 +400,20 @@ class Evaluation:
                 if absent:
                     why = (f"无数据，{policy}" if zh else f"no value: {policy}") + self._derived_reason(node.indicator, unit_id, lang)
                 else:  # a value the rule could not score (an unlisted code, a zero target): the rule says why
-                    said = r.rule.explain(value, s.points, r.context, self.units.index[unit_id]).text(lang)
+                    with displaying(sc.rounding_decimals, sc.rounding_mode):  # 41.59, not 41.594828
+                        said = r.rule.explain(value, s.points, r.context, self.units.index[unit_id]).text(lang)
                     why = f"{said}；无法计分，{policy}" if zh else f"{said}; it cannot be scored: {policy}"
             else:
-                why = r.rule.explain(value, s.points, r.context, self.units.index[unit_id]).text(lang)
+                with displaying(sc.rounding_decimals, sc.rounding_mode):  # 41.59, not 41.594828
+                    why = r.rule.explain(value, s.points, r.context, self.units.index[unit_id]).text(lang)
             d, mode = sc.rounding_decimals, sc.rounding_mode
             share, counted = _at(s.share, d, mode), _at(s.score, d, mode)  # 13.33, not 13.333333
             weight = (f"权重 {share} 分，计入 {counted} 分" if zh else f"worth {share} of the total: counts {counted}") \
                 if not _same(s.share, node.max_points) and not (s.missing and node.missing == "reweight") else ""
             rule = (r.rule.title.zh or node.rule) if zh else node.rule  # Chinese words in Chinese text: [线性插值]
             lines.append(f"{pad}{node.name.text(lang)} [{rule}]: {why}" + (f"; {weight}" if weight else ""))
+            if not s.missing and node.indicator in sc.derived:  # 综合得分 = a + b = 12 + 30 = 42
+                lines.extend(self._formula_lines(node.indicator, unit_id, lang, pad + "  "))
             if self.clause_records:
                 lines.extend(record_lines(self.clause_records, node, unit_id, sc, lang, pad))
             if self.lacking_evidence:
@@ -425,6 +429,24 @@ class Evaluation:
             lines.extend(self.assessment.lines(self.units.index[unit_id], lang))
         return lines
 
+    def _formula_lines(self, indicator: str, unit_id: str, lang: str, pad: str, depth: int = 0) -> list[str]:
+        """A derived indicator's value as formula = inputs = value, then its derived inputs the same way."""
+        from evalkit.scoring.derivation import formula_line
+
+        sc = self.scorecard
+        columns = next((r.context.columns for r in self.items.values()), {})
+        i = self.units.index[unit_id]
+        expression = sc.derived[indicator]
+        known = sc.indicators.get(indicator)
+        label = known.name.text(lang) if known is not None and known.name.text(lang) else indicator
+        with displaying(sc.rounding_decimals, sc.rounding_mode):
+            lines = [pad + formula_line(label, indicator, expression, columns, i, fmt)]
+        if depth < 3:
+            for name in sorted(expression.names):
+                if name in sc.derived:
+                    lines.extend(self._formula_lines(name, unit_id, lang, pad + "  ", depth + 1))
+        return lines
+
     def _derived_reason(self, indicator: str, unit_id: str, lang: str) -> str:
         """Why a derived indicator has no value for a unit (division by zero, a missing input)."""
         from evalkit.definition.expressions import OK, REASONS
@@ -433,7 +455,9 @@ class Evaluation:
         if codes is None or codes[self.units.index[unit_id]] == OK:
             return ""
         text = REASONS[int(codes[self.units.index[unit_id]])][lang if lang in ("zh", "en") else "en"]
-        return f"（{indicator}：{text}）" if lang == "zh" else f" ({indicator}: {text})"
+        known = self.scorecard.indicators.get(indicator)
+        name = (known.name.text(lang) or indicator) if known is not None else indicator  # a name, not an id
+        return f"（{name}：{text}）" if lang == "zh" else f" ({name}: {text})"
 
     def _quota_group(self, quota: Quota, i: int) -> tuple[str | None, int, int]:
         """The quota group of unit i (None for all units), its size and the number of places it had."""
@@ -489,16 +513,18 @@ class Evaluation:
                 cond = f"< {_fmt(gate.below)}" if gate.below is not None else f"> {_fmt(gate.above)}"
                 verb = ("定为" if gate.effect == "force_grade" else "最高为") if zh else \
                     ("sets the grade to" if gate.effect == "force_grade" else "caps the grade at")
-                lines.append(f"门槛「{gate.name.text(lang)}」：{gate.indicator} {cond}，等次{verb} {grade}" if zh
-                             else f"gate '{gate.name.text(lang)}': {gate.indicator} {cond} {verb} {grade}")
+                known = sc.indicators.get(gate.indicator)
+                what = known.name.text(lang) if known is not None and known.name.text(lang) else gate.indicator  # a name, not an id
+                lines.append(f"门槛「{gate.name.text(lang)}」：{what} {cond}，等次{verb} {grade}" if zh
+                             else f"gate '{gate.name.text(lang)}': {what} {cond} {verb} {grade}")
             elif change.by == "quota":
                 quota = next(q for q in sc.quotas if q.grade == change.id)
                 held = _band_label(sc, change.id, lang)
                 to = _band_label(sc, change.grade, lang) if change.grade else ("无等次" if zh else "no grade")
                 group, size, seats = self._quota_group(quota, self.units.index[u.id])
                 limit = f"{fmt(quota.share * 100)}%" if quota.share is not None else f"{quota.count}"
-                where_zh = "全部单位" if group is None else f"{quota.per}「{group}」"
-                where_en = "all units" if group is None else f"{quota.per} {group!r}"
+                where_zh = "全部单位" if group is None else f"{group_word(quota.per, 'zh')}「{group}」"  # 单位类型「群团组织」
+                where_en = "all units" if group is None else f"{group_word(quota.per, 'en')} {group!r}"
                 ties_zh = {"exclude": "名额线上同分者一并调整", "include": "名额线上同分者一并保留",
                            "id": "同分按编号先后"}[quota.ties]
                 ties_en = {"exclude": "units tied at the cut all move down", "include": "units tied at the cut all stay",
