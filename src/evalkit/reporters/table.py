@@ -163,6 +163,19 @@ def _rich(title: str, header: list[str], rows: list[list[str]], styles: list[str
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
+def ansi_codes(style: str | None, color: bool) -> tuple[str, str]:
+    """The escape codes that start and end `style` on a colour terminal; none without colour."""
+    if not color or not style:
+        return "", ""
+    start, end = Style.parse(style).render("\0", color_system=ColorSystem.STANDARD).split("\0")
+    return start, end
+
+
+def border(widths: list[int], left: str, fill: str, cross: str, right: str) -> str:
+    """A horizontal rule of a box-drawn table whose columns have `widths` (one space of padding each side)."""
+    return left + cross.join(fill * (w + 2) for w in widths) + right
+
+
 def _direct(title: str, header: list[str], rows: list[list[str]], styles: list[str | None], numeric: list[bool], width: int,
             color: bool, grade_column: int) -> str | None:
     """The table rich draws when every cell fits on one line, written directly (rich takes about half a
@@ -182,30 +195,21 @@ def _direct(title: str, header: list[str], rows: list[list[str]], styles: list[s
     if any(_CONTROL.search(cell) for row in rows for cell in row) or any(_CONTROL.search(t) for t in (title, *header)):
         return None
 
-    def ansi(style: str | None) -> tuple[str, str]:
-        if not color or not style:
-            return "", ""
-        start, end = Style.parse(style).render("\0", color_system=ColorSystem.STANDARD).split("\0")
-        return start, end
-
     def fit(text: str, k: int) -> str:
         pad = " " * (widths[k] - cell_len(text))
         return pad + text if numeric[k] else text + pad
 
-    def line(left: str, fill: str, cross: str, right: str) -> str:
-        return left + cross.join(fill * (w + 2) for w in widths) + right
-
-    italic, bold = ansi("italic"), ansi("bold")
+    italic, bold = ansi_codes("italic", color), ansi_codes("bold", color)
     left = (total - cell_len(title)) // 2
     out = [f"{italic[0]}{' ' * left}{title}{' ' * (total - left - cell_len(title))}{italic[1]}",
-           line("┏", "━", "┳", "┓")]
+           border(widths, "┏", "━", "┳", "┓")]
     if bold[0]:
         sp = f"{bold[0]} {bold[1]}"
         out.append("┃" + "┃".join(f"{sp}{bold[0]}{fit(h, k)}{bold[1]}{sp}" for k, h in enumerate(header)) + "┃")
     else:
         out.append("┃" + "┃".join(f" {fit(h, k)} " for k, h in enumerate(header)) + "┃")
-    out.append(line("┡", "━", "╇", "┩"))
-    codes = {style: ansi(style) for style in set(styles)}
+    out.append(border(widths, "┡", "━", "╇", "┩"))
+    codes = {style: ansi_codes(style, color) for style in set(styles)}
     g = grade_column
     for row, style in zip(rows, styles):
         start, end = codes[style]
@@ -213,7 +217,7 @@ def _direct(title: str, header: list[str], rows: list[list[str]], styles: list[s
         if start and row[g]:
             cells[g] = f" {start}{fit(row[g], g)}{end} "
         out.append("│" + "│".join(cells) + "│")
-    out.append(line("└", "─", "┴", "┘"))
+    out.append(border(widths, "└", "─", "┴", "┘"))
     return "\n".join(out) + "\n"
 
 
@@ -285,18 +289,9 @@ def _wrapped(title: str, header: list[str], rows: list[list[str]], styles: list[
         widths[k] = max(min(natural[k], cap), 2)
     total = sum(widths) + 3 * columns + 1
 
-    def ansi(style: str | None) -> tuple[str, str]:
-        if not color or not style:
-            return "", ""
-        start, end = Style.parse(style).render("\0", color_system=ColorSystem.STANDARD).split("\0")
-        return start, end
-
     def fit(text: str, k: int) -> str:
         pad = " " * (widths[k] - cells_of(text))
         return pad + text if numeric[k] else text + pad
-
-    def line(left: str, fill: str, cross: str, right: str) -> str:
-        return left + cross.join(fill * (w + 2) for w in widths) + right
 
     def block(cells: list[str]) -> list[list[str]]:
         """The cells of one row as lines: folded where the column folds, blank below the others."""
@@ -304,17 +299,17 @@ def _wrapped(title: str, header: list[str], rows: list[list[str]], styles: list[
         height = max(len(p) for p in parts)
         return [[p[i] if i < len(p) else "" for p in parts] for i in range(height)]
 
-    italic, bold = ansi("italic"), ansi("bold")
+    italic, bold = ansi_codes("italic", color), ansi_codes("bold", color)
     out = []
     for piece in fold(title, total):
         left = (total - cells_of(piece)) // 2
         out.append(f"{italic[0]}{' ' * left}{piece}{' ' * (total - left - cells_of(piece))}{italic[1]}")
-    out.append(line("┏", "━", "┳", "┓"))
+    out.append(border(widths, "┏", "━", "┳", "┓"))
     sp = f"{bold[0]} {bold[1]}" if bold[0] else " "
     for cells in block(header):
         out.append("┃" + "┃".join(f"{sp}{bold[0]}{fit(h, k)}{bold[1]}{sp}" for k, h in enumerate(cells)) + "┃")
-    out.append(line("┡", "━", "╇", "┩"))
-    codes = {style: ansi(style) for style in set(styles)}
+    out.append(border(widths, "┡", "━", "╇", "┩"))
+    codes = {style: ansi_codes(style, color) for style in set(styles)}
     g = grade_column
     for row, style in zip(rows, styles):
         start, end = codes[style]
@@ -323,7 +318,7 @@ def _wrapped(title: str, header: list[str], rows: list[list[str]], styles: list[
             if start and n == 0 and g >= 0 and row[g]:
                 texts[g] = f" {start}{fit(row[g], g)}{end} "
             out.append("│" + "│".join(texts) + "│")
-    out.append(line("└", "─", "┴", "┘"))
+    out.append(border(widths, "└", "─", "┴", "┘"))
     return "\n".join(out) + "\n"
 
 
