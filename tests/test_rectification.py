@@ -199,9 +199,11 @@ def test_a_stored_runs_report_shows_its_register(capsys, checked, tmp_path, fmt)
         statuses = {r[0]: r[-1] for r in rows[1:]}
         assert sorted(statuses) == sorted(e.id for e in entries)
         assert sorted(statuses.values()) == sorted({"closed": "已销号", "overdue": "逾期"}[e.status] for e in entries)
+        assert all(str(r[3]).startswith(("等次：", "排名后", "有指标", "未达")) for r in rows[1:])  # reasons in Chinese
     else:
         text = out_file.read_text(encoding="utf-8")
         assert "整改台账" in text and text.count("已销号") == 8 and text.count("逾期") == 7
+        assert "grade " not in text.split("整改台账", 1)[1] and "等次：" in text  # the stored English codes are not shown
     code, _, _ = cli(capsys, *args[:-1], tmp_path / f"plain.{fmt}", "--no-store")
     if fmt != "xlsx":
         assert "整改台账" not in (tmp_path / f"plain.{fmt}").read_text(encoding="utf-8")

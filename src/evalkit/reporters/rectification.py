@@ -5,6 +5,7 @@ Nothing when there are none."""
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,24 @@ if TYPE_CHECKING:
 STATUS_ZH = {"open": "待整改", "in_progress": "整改中", "done": "已完成待核验", "closed": "已销号", "overdue": "逾期"}
 HEAD = {"en": ("Entry", "Run", "Unit", "Reasons", "Weak items", "Measures", "Owner", "Deadline", "Status"),
         "zh": ("编号", "运行", "单位", "列入原因", "薄弱指标", "整改措施", "责任人", "整改时限", "状态")}
+
+
+def reason_text(reason: str, ev: Evaluation, lang: str) -> str:
+    """A stored reason (evalkit.store.rectification writes them as fixed English phrases) in the report's
+    language: 'grade lagging' -> 等次：后进; the grade code becomes its label in either language."""
+    bands = {band.grade: band.label.text(lang) for band in ev.scorecard.grading.bands} if ev.scorecard.grading else {}
+    if m := re.fullmatch(r"grade (.+)", reason):
+        label = bands.get(m.group(1), m.group(1))
+        return f"等次：{label}" if lang == "zh" else f"grade {label}"
+    if lang != "zh":
+        return reason
+    if m := re.fullmatch(r"in the bottom (.+)", reason):
+        return f"排名后 {m.group(1)}"
+    if m := re.fullmatch(r"items below (.+) of their points", reason):
+        return f"有指标得分低于其分值的 {m.group(1)}"
+    if m := re.fullmatch(r"missed targets: (.+)", reason):
+        return f"未达改进目标：{m.group(1)}"
+    return reason
 
 
 def entries_of(options: ReportOptions | object) -> Register | None:
@@ -41,7 +60,7 @@ def register_rows(ev: Evaluation, register: Register, lang: str) -> tuple[tuple[
         weak = ("；" if zh else "; ").join(f"{items.get(w['item']) or w['item']} {w['points']}/{w['max_points']}"
                                           for w in e.weak_items)
         rows.append([str(e.id), "" if e.run is None else str(e.run), f"{names.get(e.unit) or e.name or ''} ({e.unit})",
-                     ("；" if zh else "; ").join(e.reasons), weak, e.measures, e.owner, e.deadline,
+                     ("；" if zh else "; ").join(reason_text(r, ev, lang) for r in e.reasons), weak, e.measures, e.owner, e.deadline,
                      STATUS_ZH.get(e.status, e.status) if zh else e.status.replace("_", " ")])
     return HEAD["zh" if zh else "en"], rows
 
