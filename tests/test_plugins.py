@@ -42,7 +42,7 @@ def test_builtins_are_registered_through_the_hooks():
     registry = registry_with()
     assert {"linear", "tiers", "target", "per_event"} <= set(registry.rules)
     assert registry.owner("rules", "linear") == "evalkit.plugins.builtins.rules"
-    assert set(registry.loaders) == {"csv", "json", "xlsx"}
+    assert set(registry.loaders) == {"csv", "json", "xlsx", "parquet"}
     assert set(registry.reporters) == {"table", "json", "csv", "xlsx", "html", "markdown"}
 
 

@@ -293,6 +293,25 @@ def np_isnan(value: float) -> bool:
     return value != value
 
 
+def test_parquet_is_a_registered_loader_so_units_files_can_be_parquet_too(tmp_path, reference):
+    pq = pytest.importorskip("pyarrow.parquet")
+    pa = pytest.importorskip("pyarrow")
+    pd = pytest.importorskip("pandas")
+    units = evalkit.load_units(UNITS)
+    frame = pd.read_csv(UNITS, dtype=str, keep_default_na=False, encoding="utf-8-sig")  # every column: id, name, type, parent
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "units.parquet")
+    assert "parquet" in evalkit.default_registry().loaders
+    from_parquet = evalkit.load_units(tmp_path / "units.parquet")
+    assert from_parquet.ids == units.ids and from_parquet.names == units.names
+    rows = long_rows()
+    pq.write_table(pa.table({"unit": [r["unit"] for r in rows], "indicator": [r["indicator"] for r in rows],
+                             "period": [r["period"] for r in rows],
+                             "value": [float(r["value"]) if r["value"] else None for r in rows]}), tmp_path / "data.parquet")
+    evaluation = evalkit.evaluate_files(evalkit.InputFiles(SCORECARD, units=tmp_path / "units.parquet",
+                                                           data=[tmp_path / "data.parquet"]))
+    assert same(evaluation, reference)
+
+
 def test_parquet_without_pyarrow_names_the_extra(tmp_path, monkeypatch):
     import sys
 

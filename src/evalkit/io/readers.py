@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.errors import DataError, Problem
-from evalkit.io.table import PercentCell, Table, header_key
+from evalkit.io.table import Loader, PercentCell, Table, header_key
 
 HeaderTest = Callable[[Sequence[str]], bool]  # does this row of header texts hold the columns wanted?
 ALL_SHEETS = "*"
@@ -50,6 +50,9 @@ def read_tables(path: str | Path, registry: Any, encoding: str | None = None, sh
 
 def read_parquet(path: Path) -> Table:
     """A Parquet file as a Table, column by column through pyarrow (installed with `pip install evalkit[parquet]`)."""
+    from evalkit.io.limits import check_input_file
+
+    check_input_file(path)  # a regular file within the size limit, like every input
     try:
         import pyarrow.parquet as pq
     except ImportError:
@@ -67,6 +70,9 @@ def read_parquet(path: Path) -> Table:
     return Table(source=str(path), columns=table.columns, rows=table.rows,
                  row_numbers=tuple(n + 1 for n in table.row_numbers), row_style="row")
 
+
+PARQUET_LOADER = Loader(name="parquet", extensions=(".parquet",), read=read_parquet,
+                        description="Parquet file (columnar; needs pyarrow: pip install 'evalkit[parquet]')")
 
 _QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')  # literal text, escaped characters, [colours] in a number format
 
