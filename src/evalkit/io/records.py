@@ -18,7 +18,6 @@ here works on whole columns (numpy arrays): nothing loops over units in Python. 
 from __future__ import annotations
 
 import csv
-import io
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -257,14 +256,11 @@ def long_rows(values: Mapping[str, Mapping[str, float]], period: Any) -> list[tu
 
 def write_long_csv(values: Mapping[str, Mapping[str, float]], period: Any, path: str | os.PathLike) -> Path:
     """Write the long-format CSV that `evalkit run --data` reads; the file is replaced atomically."""
+    from evalkit.io.csv_text import csv_text
     from evalkit.io.output import write_atomic
-    from evalkit.io.safe_text import spreadsheet_row
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(spreadsheet_row(("unit", "indicator", "period", "value")))
-    writer.writerows(spreadsheet_row(r) for r in long_rows(values, period))
-    write_atomic(Path(path), buffer.getvalue())
+    text = csv_text(long_rows(values, period), ("unit", "indicator", "period", "value"), bom=False, lineterminator="\n")
+    write_atomic(Path(path), text)
     return Path(path)
 
 

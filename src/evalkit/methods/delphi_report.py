@@ -7,14 +7,12 @@ mean of 0, Kendall's W of one item) are null in the JSON document.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from pathlib import Path
 
 import attrs
 
-from evalkit.io.safe_text import spreadsheet_row
+from evalkit.io.csv_text import csv_text
 from evalkit.methods.delphi import DelphiResult, delphi_round
 from evalkit.methods.inputs import DelphiScores, read_delphi_scores
 from evalkit.plugins.manager import Registry, registry_or_default
@@ -55,13 +53,9 @@ class DelphiReport:
 
     def to_csv(self) -> str:
         """One row per item (item, mean, std, cv, full_mark_rate), with a BOM so that Excel shows Chinese names."""
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(spreadsheet_row(["item", "mean", "std", "cv", "full_mark_rate"]))
-        for it in self.to_dict()["items"]:
-            writer.writerow(spreadsheet_row([it["item"], repr(it["mean"]), repr(it["std"]), "" if it["cv"] is None else repr(it["cv"]),
-                             repr(it["full_mark_rate"])]))
-        return "\ufeff" + buffer.getvalue()
+        rows = ([it["item"], repr(it["mean"]), repr(it["std"]), "" if it["cv"] is None else repr(it["cv"]),
+                 repr(it["full_mark_rate"])] for it in self.to_dict()["items"])
+        return csv_text(rows, ["item", "mean", "std", "cv", "full_mark_rate"])
 
 
 def delphi_from_file(path: str | Path, registry: Registry | None, full_mark: float, *, ddof: int = 1) -> DelphiReport:

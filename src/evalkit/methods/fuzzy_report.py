@@ -9,8 +9,6 @@ come from a weights file or an AHP matrix file; they must sum to 1 or 100 unless
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,7 @@ import attrs
 import numpy as np
 
 from evalkit.errors import DefinitionError, Problem, describe
-from evalkit.io.safe_text import spreadsheet_row
+from evalkit.io.csv_text import csv_text
 from evalkit.io.table import header_key, parse_number
 from evalkit.methods.fuzzy import FuzzyResult, fuzzy_evaluation, membership_matrix
 from evalkit.methods.inputs import FUZZY_GRADES, Ballots, read_ballots
@@ -140,14 +138,12 @@ class FuzzyReport:
     def to_csv(self) -> str:
         """One row per unit: [rank,] unit, name, grade[, score] and the membership of each grade; with a BOM."""
         doc = self.to_dict()
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
         scored = doc["grade_values"] is not None
-        writer.writerow(spreadsheet_row((["rank"] if scored else []) + ["unit", "name", "grade"] + (["score"] if scored else []) + doc["grades"]))
-        for u in doc["units"]:
-            writer.writerow(spreadsheet_row(([u["rank"]] if scored else []) + [u["unit"], u["name"], u["grade"]]
-                            + ([repr(u["score"])] if scored else []) + [repr(u["membership"][g]) for g in doc["grades"]]))
-        return "\ufeff" + buffer.getvalue()  # a BOM so that Excel shows Chinese names
+        header = (["rank"] if scored else []) + ["unit", "name", "grade"] + (["score"] if scored else []) + doc["grades"]
+        rows = (([u["rank"]] if scored else []) + [u["unit"], u["name"], u["grade"]]
+                + ([repr(u["score"])] if scored else []) + [repr(u["membership"][g]) for g in doc["grades"]]
+                for u in doc["units"])
+        return csv_text(rows, header)
 
 
 def fuzzy_from_files(ballots: str | Path, registry: Registry | None = None, *, weights: str | Sequence[float] | None = None,

@@ -8,8 +8,6 @@ in turn, the others ranked again with the same weights, and the pairs whose orde
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,7 +17,7 @@ import attrs
 import numpy as np
 
 from evalkit.errors import DataError, DefinitionError, Problem, UsageError, describe
-from evalkit.io.safe_text import spreadsheet_row
+from evalkit.io.csv_text import csv_text
 from evalkit.methods.arrays import to_list
 from evalkit.methods.grey import grey_relational
 from evalkit.methods.matrix_input import DecisionMatrix, read_matrix
@@ -202,13 +200,10 @@ class RankReport:
     def to_csv(self) -> str:
         """rank, unit, name, score and the method's extra columns; with a BOM, as `evalkit run --format csv`."""
         doc = self.to_dict()
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
         extras = [k for k in doc["units"][0] if k not in ("rank", "unit", "name", "score")] if doc["units"] else []
-        writer.writerow(spreadsheet_row(["rank", "unit", "name", "score", *extras]))
-        for row in doc["units"]:
-            writer.writerow(spreadsheet_row([row["rank"], row["unit"], row["name"], repr(row["score"]), *(repr(row[k]) for k in extras)]))
-        return "\ufeff" + buffer.getvalue()  # a BOM so that Excel shows Chinese names
+        rows = ([row["rank"], row["unit"], row["name"], repr(row["score"]), *(repr(row[k]) for k in extras)]
+                for row in doc["units"])
+        return csv_text(rows, ["rank", "unit", "name", "score", *extras])
 
 
 def rank_units(data: str | Path, registry: Registry | None, method: str, *, weights: str | Sequence[float] | None = None,

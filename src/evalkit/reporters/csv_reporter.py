@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import TYPE_CHECKING
 
-from evalkit.io.safe_text import spreadsheet_row
+from evalkit.io.csv_text import csv_text
 from evalkit.reporters.base import Reporter, ReportOptions
 from evalkit.reporters.summary import summary_header, summary_rows
 
@@ -15,11 +13,7 @@ if TYPE_CHECKING:
 
 
 def render_csv(evaluation: Evaluation, options: ReportOptions) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(spreadsheet_row(summary_header(evaluation, options.lang)))
-    writer.writerows(spreadsheet_row(row) for row in summary_rows(evaluation, options.lang))
-    return "\ufeff" + buffer.getvalue()
+    return csv_text(summary_rows(evaluation, options.lang), summary_header(evaluation, options.lang))
 
 
 CSV_REPORTER = Reporter(name="csv", extension=".csv", render=render_csv,
