@@ -14,6 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
 
+@pytest.fixture(autouse=True)
+def no_default_store(monkeypatch):
+    """No test stores into, or reads, a history store named by the environment ($EVALKIT_STORE)."""
+    monkeypatch.delenv("EVALKIT_STORE", raising=False)
+
+
 @pytest.fixture
 def quickstart():
     """Paths of the quickstart example: (scorecard, data, units)."""

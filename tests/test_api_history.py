@@ -27,11 +27,6 @@ REVIEWS = ROOT / "examples" / "reviews"
 FILES = (EXAMPLE / "scorecard.yaml", "--data", EXAMPLE / "data.csv", "--units", EXAMPLE / "units.csv")
 
 
-@pytest.fixture(autouse=True)
-def no_default_store(monkeypatch):
-    monkeypatch.delenv("EVALKIT_STORE", raising=False)
-
-
 def cli(capsys, *args) -> tuple[int, str, str]:
     code = main([str(a) for a in args])
     out, err = capsys.readouterr()

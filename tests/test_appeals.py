@@ -13,28 +13,16 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from evalkit.cli import main
 from evalkit.definition.schemas import base_schema
 from evalkit.store import appeals
 from evalkit.store.appeals import AppealRefused, Correction, add_working_days, correct_data
 from evalkit.store.archive import run_record, verify_store
 from evalkit.store.history import Store
+from tests.storekit import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "targets"
 CLI = [sys.executable, "-c", "from evalkit.cli import run; run()"]
-
-
-@pytest.fixture(autouse=True)
-def no_default_store(monkeypatch):
-    monkeypatch.delenv("EVALKIT_STORE", raising=False)
-
-
-def cli(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
 
 
 @pytest.fixture

@@ -14,26 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from evalkit.cli import main
 from evalkit.store.archive import recompute_run, run_record, verify_store
 from evalkit.store.diff import diff_results
 from evalkit.store.history import SCHEMA_VERSION, Store
+from tests.storekit import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "targets"
 CLI = [sys.executable, "-c", "from evalkit.cli import run; run()"]
-
-
-@pytest.fixture(autouse=True)
-def no_default_store(monkeypatch):
-    monkeypatch.delenv("EVALKIT_STORE", raising=False)
-
-
-def cli(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
 
 
 def targets_run(period, *extra):

@@ -53,11 +53,6 @@ def stored(tmp_path_factory):
     return db, files
 
 
-@pytest.fixture(autouse=True)
-def no_default_store(monkeypatch):
-    monkeypatch.delenv("EVALKIT_STORE", raising=False)
-
-
 def run(capsys, *args):
     code = main([str(a) for a in args])
     out, err = capsys.readouterr()

@@ -15,21 +15,10 @@ from evalkit.store.archive import verify_store
 from evalkit.store.history import Store
 from evalkit.store.rectification import check_entries, open_entries, register, report_entries
 from evalkit.store.trends import read_history
+from tests.storekit import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNTY = ROOT / "examples" / "county-254"
-
-
-@pytest.fixture(autouse=True)
-def no_default_store(monkeypatch):
-    monkeypatch.delenv("EVALKIT_STORE", raising=False)
-
-
-def cli(capsys, *args):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
 
 
 @pytest.fixture(scope="module")

@@ -304,10 +304,11 @@ def _drinks():
 @pytest.mark.parametrize(("table", "decimals", "published"), [("saaty_2005", 3, 0.022), ("donegan_dodd", 4, 0.0235)])
 def test_ri_tables_reproduce_ahpy(table, decimals, published):
     r = ahp(_drinks(), ri_table=table)
-    assert round(r.cr, decimals) == pytest.approx(published, abs=1e-12)
+    assert abs(r.cr - published) <= 0.5 * 10.0 ** -decimals + 1e-12  # the source prints CR to `decimals` places
     weights = dict(zip(_DRINKS, r.weights))
     # AHPy's weights at 4 decimals (precision=4): water 0.3268, soda 0.1896, coffee 0.1775, milk 0.1288
-    assert [round(weights[d], 4) for d in ("water", "soda", "coffee", "milk")] == [0.3268, 0.1896, 0.1775, 0.1288]
+    published = [0.3268, 0.1896, 0.1775, 0.1288]
+    assert [weights[d] for d in ("water", "soda", "coffee", "milk")] == pytest.approx(published, abs=0.5e-4 + 1e-12)
 
 
 def test_tummala_ling_table_is_pymcdms():

@@ -98,7 +98,7 @@ OLD_SCHEME_AGE = 60.0  # seconds: an older temporary file of the earlier naming 
 
 def _sweep_old_scheme(directory: Path, name: str) -> list[Path]:
     """Remove temporary files of the naming scheme earlier evalkit versions used (tempfile.mkstemp beside the
-    target: .NAME.XXXXXXXX.tmp, eight characters of [a-z0-9_]) when they are clearly evalkit's and stale: a
+    target: ".NAME." + eight characters of [a-z0-9_] + ".tmp") when they are clearly evalkit's and stale: a
     regular file of this user, private (mode 600, as mkstemp made it and a killed write left it), unchanged for
     OLD_SCHEME_AGE seconds. They carry no process id, so age stands in for "its process is gone"."""
     import re
