@@ -22,25 +22,29 @@ if TYPE_CHECKING:
     from evalkit.plugins.manager import Registry
 
 EXIT_INTERNAL = 70
-COMMAND_MODULES = (
-    "evalkit.cli.run",
-    "evalkit.cli.definitions",
-    "evalkit.cli.inventory",
-    "evalkit.cli.compare_cmd",
-    "evalkit.cli.ahp_cmd",
-    "evalkit.cli.rank_cmd",
-    "evalkit.cli.sensitivity_cmd",
-    "evalkit.cli.fuzzy_delphi_cmd",
-    "evalkit.cli.reviews_cmd",
-    "evalkit.cli.benchmarks_cmd",
-    "evalkit.cli.targets_cmd",
-    "evalkit.cli.history_cmd",
-    "evalkit.cli.archive_cmd",
-    "evalkit.cli.appeal_cmd",
-    "evalkit.cli.rectify_cmd",
-    "evalkit.cli.new_plugin",
-    "evalkit.cli.template_cmd",
-)
+# Each command -> the module that adds it (its add_commands): only the module of the command given is
+# imported, so that a command does not pay for importing the others (tests/test_cli_startup.py checks
+# that this table is what the modules add). `evalkit`, `evalkit --help` and an unknown command import them all.
+COMMANDS = {
+    "run": "evalkit.cli.run", "explain": "evalkit.cli.run",
+    "validate": "evalkit.cli.definitions", "schema": "evalkit.cli.definitions",
+    "plugins": "evalkit.cli.inventory", "rules": "evalkit.cli.inventory",
+    "compare": "evalkit.cli.compare_cmd",
+    "ahp": "evalkit.cli.ahp_cmd",
+    "rank": "evalkit.cli.rank_cmd",
+    "sensitivity": "evalkit.cli.sensitivity_cmd",
+    "fuzzy": "evalkit.cli.fuzzy_delphi_cmd", "delphi": "evalkit.cli.fuzzy_delphi_cmd",
+    "review": "evalkit.cli.reviews_cmd", "rollup": "evalkit.cli.reviews_cmd",
+    "benchmarks": "evalkit.cli.benchmarks_cmd",
+    "targets": "evalkit.cli.targets_cmd",
+    "history": "evalkit.cli.history_cmd",
+    "diff": "evalkit.cli.archive_cmd",
+    "appeal": "evalkit.cli.appeal_cmd",
+    "rectify": "evalkit.cli.rectify_cmd",
+    "new-plugin": "evalkit.cli.new_plugin",
+    "template": "evalkit.cli.template_cmd",
+}
+COMMAND_MODULES = tuple(dict.fromkeys(COMMANDS.values()))  # in the order `evalkit --help` lists them
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,7 +54,21 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_modules(argv: Sequence[str] | None) -> tuple[str, ...]:
+    """The modules `argv` needs: its command's; none for `evalkit --version`; all for help or an unknown command."""
+    if argv is None:
+        return COMMAND_MODULES
+    words = [arg for arg in argv if not arg.startswith("-")]  # the top-level options take no values
+    if words:
+        module = COMMANDS.get(words[0])
+        return (module,) if module is not None else COMMAND_MODULES
+    if "--version" in argv and "-h" not in argv and "--help" not in argv:
+        return ()
+    return COMMAND_MODULES
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or, given the command line, of only what it needs (command_modules)."""
     import importlib
 
     parser = _Parser(prog="evalkit", description="Score, grade and explain assessments of organisations.")
@@ -64,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="load only these installed or directory plugins (repeatable); built-ins always load")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = False  # `evalkit` alone prints the help (exit 0)
-    for name in COMMAND_MODULES:
+    for name in command_modules(argv):
         importlib.import_module(name).add_commands(sub, plugin_options)
     return parser
 
@@ -84,8 +102,10 @@ def registry_from(args: argparse.Namespace) -> Registry:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
     try:
-        parser = build_parser()
+        parser = build_parser(argv)
         args, unknown = parser.parse_known_args(argv)
         if unknown:  # name the command the arguments were given to, not only `evalkit`
             prog = f"evalkit {args.command}" if args.command else "evalkit"

@@ -258,23 +258,53 @@ Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:float", _YAML12_FLOAT, lis
 Yaml12Loader.add_constructor("tag:yaml.org,2002:int", Yaml12Loader.construct_yaml_int)
 
 
-def parse_yaml(text: str, source: str | None = None) -> Document:
+CSafeLoader = getattr(yaml, "CSafeLoader", None)  # PyYAML's parser in C (libyaml), when PyYAML was built with it
+
+
+def parse_yaml(text: str, source: str | None = None, c_parser: bool | None = None) -> Document:
     """YAML (1.2 core schema, safe) into a Document with the line of every value.
 
     Refused with the line: unknown tags (!!python/..., !custom), a key given twice in one mapping (a key that
     overrides one brought in by a merge key << is fine), lone surrogates, aliases or nesting over the limits,
     an alias that contains itself, and a document that aliases expand past the node limit (a "billion laughs").
+
+    The text is parsed by libyaml (PyYAML's C parser) when PyYAML has it, about ten times faster than its
+    Python parser, and by the Python parser otherwise (`c_parser=False` always, `True` only when present).
+    Both give the same nodes, resolved and built here by the same code; whenever the C parser refuses the
+    text, or the document goes over the alias or nesting limits, the Python parser reads it again, so every
+    message is the Python parser's, word for word (tests/test_yaml_parsers.py compares the two).
     """
     from evalkit.io.limits import limits
 
     if not text.strip():
         raise DefinitionError(Problem("the file is empty", source=source, expected="a YAML mapping"))
     limit = limits()
+    node = None
+    if c_parser is not False and CSafeLoader is not None:
+        node = _c_compose(text, limit.yaml_aliases, limit.depth)
+    if node is None:
+        node = _python_compose(text, source, limit.yaml_aliases, limit.depth)
+    if node is None:
+        raise DefinitionError(Problem("the file holds no data", source=source, expected="a YAML mapping"))
+    _check_expansion(node, source, limit.yaml_nodes)
+    lines: dict = {}
+    texts: dict = {}
+    problems: list[Problem] = []
+    constructor = Yaml12Loader("")
+    data = _build(node, (), lines, problems, constructor, source, texts, {})
+    if problems:
+        raise DefinitionError(problems)
+    return Document(data=data, source=source, lines=lines, texts=texts)
+
+
+def _python_compose(text: str, source: str | None, max_aliases: int, max_depth: int) -> yaml.Node | None:
+    """The document's node graph from PyYAML's Python parser; its errors as DefinitionErrors with the line."""
     loader = None
     try:
         loader = Yaml12Loader(text)
-        loader.max_aliases, loader.max_depth = limit.yaml_aliases, limit.depth
-        node = loader.get_single_node()
+        loader.max_aliases, loader.max_depth = max_aliases, max_depth
+        node: yaml.Node | None = loader.get_single_node()
+        return node
     except yaml.reader.ReaderError as exc:
         before = text[: exc.position]
         line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
@@ -290,17 +320,56 @@ def parse_yaml(text: str, source: str | None = None) -> Document:
     finally:
         if loader is not None:
             loader.dispose()
+
+
+class _CYaml12Loader(*((CSafeLoader,) if CSafeLoader is not None else ())):  # type: ignore[misc]
+    """libyaml's parser and composer with Yaml12Loader's resolvers (YAML 1.2 core schema)."""
+
+    yaml_implicit_resolvers = Yaml12Loader.yaml_implicit_resolvers
+
+
+def _c_compose(text: str, max_aliases: int, max_depth: int) -> yaml.Node | None:
+    """The document's node graph from libyaml, as Yaml12Loader composes it; None when libyaml refuses the text or
+    the graph goes over the alias or nesting limits (the Python parser then reads it and says why)."""
+    try:
+        loader = _CYaml12Loader(text)
+        try:
+            node: yaml.Node | None = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except Exception:  # a YAML error, or text libyaml cannot take (a lone surrogate): the Python parser says why
+        return None
     if node is None:
-        raise DefinitionError(Problem("the file holds no data", source=source, expected="a YAML mapping"))
-    _check_expansion(node, source, limit.yaml_nodes)
-    lines: dict = {}
-    texts: dict = {}
-    problems: list[Problem] = []
-    constructor = Yaml12Loader("")
-    data = _build(node, (), lines, problems, constructor, source, texts, {})
-    if problems:
-        raise DefinitionError(problems)
-    return Document(data=data, source=source, lines=lines, texts=texts)
+        return None  # no document: the Python parser finds the same
+    return node if _as_python_composes(node, max_aliases, max_depth) else None
+
+
+def _as_python_composes(root: yaml.Node, max_aliases: int, max_depth: int) -> bool:
+    """Check the limits Yaml12Loader checks while composing, on libyaml's graph, and make its nodes the same.
+
+    Walked in document order, a node met again is an alias (*name), and a node's depth is its nesting in the
+    text, as Yaml12Loader.compose_node counts them. libyaml marks a plain scalar with style '' where PyYAML's
+    Python parser leaves None: set to None, so the nodes are the same.
+    """
+    seen: set[int] = set()
+    aliases = 0
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > max_depth:
+            return False
+        if id(node) in seen:
+            aliases += 1
+            if aliases > max_aliases:
+                return False
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            if node.style == "":
+                node.style = None
+            continue
+        stack.extend((child, depth + 1) for child in reversed(_children(node)))
+    return True
 
 
 def _check_expansion(root: yaml.Node, source: str | None, most: int) -> None:

@@ -24,6 +24,7 @@ import pluggy
 
 from evalkit.errors import PluginError, Problem
 from evalkit.plugins import hookspecs
+from evalkit.plugins.schema_check import SchemaChecks, check_schema
 
 if TYPE_CHECKING:
     from evalkit.definition.model import Indicator
@@ -204,6 +205,7 @@ def build_registry(plugins: Plugins) -> Registry:
     ``pm.enable_tracing`` see every one of them.
     """
     pm = plugins.manager
+    checks = SchemaChecks()  # a plugin rule's params schema is checked once per install (evalkit.plugins.schema_check)
     tables: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
     owners: dict[tuple[str, str], str] = {}
     problems: list[Problem] = []
@@ -216,7 +218,7 @@ def build_registry(plugins: Plugins) -> Registry:
             callers.setdefault(impl.plugin_name, impl.plugin)
         for plugin_name, plugin in callers.items():
             call = pm.subset_hook_caller(hook_name, remove_plugins=[impl.plugin for impl in plain if impl.plugin is not plugin])
-            register = _registrar(kind, plugin_name, tables[kind], owners, problems, hook_name, wrappers)
+            register = _registrar(kind, plugin_name, tables[kind], owners, problems, hook_name, wrappers, checks)
             try:
                 returned = call(register=register)
             except Exception as exc:
@@ -228,6 +230,7 @@ def build_registry(plugins: Plugins) -> Registry:
                     problems.append(Problem(f"plugin {plugin_name!r}: {hook_name} returned {type(value).__name__}; "
                                             "a register hook calls register(...) for each thing and returns nothing",
                                             expected="register(thing) calls", found=f"a returned {type(value).__name__}"))
+    checks.save()
     if problems:
         raise PluginError(problems)
     return Registry(plugins=plugins.infos(), owners=owners, **tables)
@@ -262,7 +265,7 @@ def _calling_wrapper(wrappers: dict[CodeType | None, str]) -> str | None:
 
 def _registrar(kind: str, plugin_name: str, table: dict[str, Any], owners: dict[tuple[str, str], str],
                problems: list[Problem], hook_name: str = "", wrappers: dict[CodeType | None, str] | None = None,
-               ) -> Callable[[Any], None]:
+               checks: SchemaChecks | None = None) -> Callable[[Any], None]:
     from evalkit.definition.model import Indicator
     from evalkit.io.sources import Source
     from evalkit.io.table import Loader
@@ -287,7 +290,8 @@ def _registrar(kind: str, plugin_name: str, table: dict[str, Any], owners: dict[
                                     expected=f"an instance of evalkit.{expected_type.__name__}", found=type(thing).__name__))
             return
         name = thing.id if kind == "indicators" else thing.name
-        if kind == "rules" and not _valid_schema(thing.params_schema):
+        if kind == "rules" and plugin_name not in BUILTIN_MODULES and not (
+                checks.valid(thing.params_schema) if checks is not None else check_schema(thing.params_schema)):
             problems.append(Problem(f"plugin {plugin_name!r} registered rule {name!r} with a params_schema that is not "
                                     "a valid JSON Schema", expected="a draft 2020-12 schema", found=repr(thing.params_schema)[:80]))
             return
@@ -311,16 +315,6 @@ def _registrar(kind: str, plugin_name: str, table: dict[str, Any], owners: dict[
         owners[(kind, name)] = plugin_name
 
     return register
-
-
-def _valid_schema(schema: Any) -> bool:
-    import jsonschema
-
-    try:
-        jsonschema.Draft202012Validator.check_schema(schema)
-    except jsonschema.SchemaError:
-        return False
-    return isinstance(schema, dict)
 
 
 def default_registry(**options: Any) -> Registry:
