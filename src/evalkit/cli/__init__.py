@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -127,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as exc:  # a bug, not bad input: say so plainly
         if os.environ.get("EVALKIT_DEBUG"):
+            import traceback
+
             traceback.print_exc()
         print(f"evalkit: internal error: {type(exc).__name__}: {exc}\n"
               "This is a bug in evalkit or a plugin; set EVALKIT_DEBUG=1 to see the traceback.", file=sys.stderr)

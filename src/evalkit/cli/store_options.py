@@ -7,10 +7,14 @@ The store itself is `evalkit.store.history` (a plain library); this module only 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from evalkit.store.history import ENV_VAR, PendingRun, StoredRun, pending_run, read_options, run_files, store_path
+if TYPE_CHECKING:
+    from evalkit.store.history import PendingRun, StoredRun
+
+ENV_VAR = "EVALKIT_STORE"  # evalkit.store.history.ENV_VAR; the store is imported only when a run is stored
 
 
 def add_store_options(parser: argparse.ArgumentParser) -> None:
@@ -23,6 +27,10 @@ def add_store_options(parser: argparse.ArgumentParser) -> None:
 
 def prepare_run_store(args: argparse.Namespace) -> PendingRun | None:
     """None unless --store or $EVALKIT_STORE names a store; the store is checked before any work."""
+    if getattr(args, "no_store", False) or not (getattr(args, "store", None) or os.environ.get(ENV_VAR)):
+        return None  # no store: evalkit.store.history (and sqlite3) are not imported
+    from evalkit.store.history import pending_run, read_options, run_files, store_path
+
     path = store_path(getattr(args, "store", None), getattr(args, "no_store", False))
     if path is None:
         return None

@@ -13,11 +13,9 @@ import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import jsonschema
-from jsonschema.exceptions import best_match
 
 from evalkit.definition.documents import Document, json_path, load_document
 from evalkit.definition.model import (
@@ -38,6 +36,9 @@ from evalkit.definition.schemas import scorecard_schema
 from evalkit.errors import DefinitionError, FileAccessError, Problem, describe
 from evalkit.plugins.manager import Registry
 from evalkit.rules.base import fmt
+
+if TYPE_CHECKING:
+    import jsonschema
 
 WEIGHT_TOTALS = (1.0, 100.0)  # siblings' weights sum to 1 (fractions) or 100 (percent)
 DEFAULT_ITEM_SCALE = 100.0  # an item under weights scores on 0..100 unless it says otherwise
@@ -142,8 +143,6 @@ def resolve_ahp(document: Document) -> tuple[Document, list[Problem], list[Probl
     does not match the children, an inconsistent matrix under on_inconsistent: error), the warnings
     (inconsistent under on_inconsistent: warn) and the AhpResult of each node ("$" for the top level).
     """
-    from evalkit.methods.ahp import ahp, worst_judgement
-
     data = copy.deepcopy(document.data)
     resolved = Document(data=data, source=document.source, lines=document.lines, texts=document.texts)
     problems: list[Problem] = []
@@ -156,6 +155,8 @@ def resolve_ahp(document: Document) -> tuple[Document, list[Problem], list[Probl
         spec = owner.get("ahp")
         if spec is None:
             continue
+        from evalkit.methods.ahp import ahp, worst_judgement  # only for a scorecard with an ahp matrix
+
         here = path + ("ahp",)
         weighted = [i for i, c in enumerate(children) if "weight" in c]
         if weighted:
@@ -200,6 +201,13 @@ def _repath(document: Document, base: tuple, problem: Problem) -> Problem:
 
 
 def schema_problems(document: Document, schema: dict) -> list[Problem]:
+    from evalkit.definition.schema_cache import known_valid, remember_valid
+
+    digest = known_valid(document.data, schema)  # validated before: jsonschema is not even imported
+    if digest is None:
+        return []
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(schema)
     problems: list[Problem] = []
     errors = sorted(validator.iter_errors(document.data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
@@ -207,6 +215,8 @@ def schema_problems(document: Document, schema: dict) -> list[Problem]:
         for problem in _problems_from_error(document, error):
             if problem not in problems:  # one `required` error per missing key would say the same thing twice
                 problems.append(problem)
+    if not problems:
+        remember_valid(digest)
     return problems
 
 
@@ -229,6 +239,8 @@ def _problems_from_error(document: Document, error: jsonschema.ValidationError) 
 
 def _problem_from_error(document: Document, error: jsonschema.ValidationError) -> Problem:
     if error.validator in ("anyOf", "oneOf") and error.context:
+        from jsonschema.exceptions import best_match
+
         deeper = best_match(error.context)
         if deeper is not None and len(deeper.absolute_path) > len(error.absolute_path):
             error = deeper

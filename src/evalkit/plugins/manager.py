@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import importlib.metadata
 import importlib.util
 import sys
 from collections.abc import Callable, Iterable
@@ -22,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import pluggy
 
+from evalkit.definition.schema_cache import SchemaChecks, check_schema
 from evalkit.errors import PluginError, Problem
 from evalkit.plugins import hookspecs
-from evalkit.plugins.schema_check import SchemaChecks, check_schema
+from evalkit.plugins.discovery import distribution_version, entry_points_possible
 
 if TYPE_CHECKING:
     from evalkit.definition.model import Indicator
@@ -112,8 +112,10 @@ def load_plugins(
         if module_name not in blocked:
             pm.register(importlib.import_module(module_name), name=module_name)
             origins[module_name] = PluginInfo(name=module_name, version=_own_version(), origin="builtin")
-    if entry_points:
-        for ep in sorted(importlib.metadata.entry_points(group="evalkit"), key=lambda e: e.name):
+    if entry_points and entry_points_possible():  # importlib.metadata only when a package may declare a plugin
+        from importlib.metadata import entry_points as installed_entry_points
+
+        for ep in sorted(installed_entry_points(group="evalkit"), key=lambda e: e.name):
             if ep.name in blocked or (allowed is not None and ep.name not in allowed) or pm.has_plugin(ep.name):
                 continue
             try:
@@ -157,6 +159,11 @@ def _register(pm: pluggy.PluginManager, plugin: Any, name: str, problems: list[P
 
 
 def _own_version() -> str | None:
+    found = distribution_version("evalkit")  # read as importlib.metadata would, without importing it
+    if found is not None:
+        return found
+    import importlib.metadata
+
     try:
         return importlib.metadata.version("evalkit")
     except importlib.metadata.PackageNotFoundError:
@@ -205,7 +212,7 @@ def build_registry(plugins: Plugins) -> Registry:
     ``pm.enable_tracing`` see every one of them.
     """
     pm = plugins.manager
-    checks = SchemaChecks()  # a plugin rule's params schema is checked once per install (evalkit.plugins.schema_check)
+    checks = SchemaChecks()  # a plugin rule's params schema is checked once per install (evalkit.definition.schema_cache)
     tables: dict[str, dict[str, Any]] = {kind: {} for kind in KINDS}
     owners: dict[tuple[str, str], str] = {}
     problems: list[Problem] = []
