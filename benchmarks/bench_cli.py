@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import in_command, markdown_table, mib, paired, seconds_text, verdict  # noqa: E402
+from harness import in_command, markdown_table, mib, paired, seconds_text, verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_SECONDS = 0.2

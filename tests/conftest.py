@@ -20,6 +20,17 @@ def no_default_store(monkeypatch):
     monkeypatch.delenv("EVALKIT_STORE", raising=False)
 
 
+@pytest.fixture(scope="session")
+def cache_home(tmp_path_factory):
+    return tmp_path_factory.mktemp("cache-home")
+
+
+@pytest.fixture(autouse=True)
+def own_cache_dir(monkeypatch, cache_home):
+    """The schema cache (evalkit.definition.schema_cache) of the tests is theirs, never the user's ~/.cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
+
+
 @pytest.fixture
 def quickstart():
     """Paths of the quickstart example: (scorecard, data, units)."""

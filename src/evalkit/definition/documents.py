@@ -259,6 +259,9 @@ Yaml12Loader.add_constructor("tag:yaml.org,2002:int", Yaml12Loader.construct_yam
 
 
 CSafeLoader = getattr(yaml, "CSafeLoader", None)  # PyYAML's parser in C (libyaml), when PyYAML was built with it
+# what libyaml reads otherwise than PyYAML's Python parser (see _c_compose): a tab, a byte-order mark, the
+# Unicode line breaks, a block scalar's header with a comment right after it (|#), anything that may be a tag (!x)
+_C_DIFFERS = re.compile("[\t\ufeff\x85\u2028\u2029]|[|>][-+0-9]*#|(?:^|[\\s,\\[\\]{}])!", re.MULTILINE)
 
 
 def parse_yaml(text: str, source: str | None = None, c_parser: bool | None = None) -> Document:
@@ -280,8 +283,8 @@ def parse_yaml(text: str, source: str | None = None, c_parser: bool | None = Non
         raise DefinitionError(Problem("the file is empty", source=source, expected="a YAML mapping"))
     limit = limits()
     node = None
-    if c_parser is not False and CSafeLoader is not None:
-        node = _c_compose(text, limit.yaml_aliases, limit.depth)
+    if c_parser is not False and CSafeLoader is not None and text.endswith("\n") and not _C_DIFFERS.search(text):
+        node = _c_compose(text, limit.yaml_aliases, limit.depth)  # see _c_compose on what it is not given
     if node is None:
         node = _python_compose(text, source, limit.yaml_aliases, limit.depth)
     if node is None:
@@ -327,10 +330,27 @@ class _CYaml12Loader(*((CSafeLoader,) if CSafeLoader is not None else ())):  # t
 
     yaml_implicit_resolvers = Yaml12Loader.yaml_implicit_resolvers
 
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode and implicit == (False, False):
+            # only a scalar with the non-specific tag "!" gets here so: libyaml calls it not implicit where the
+            # Python parser calls an empty one implicit (null); leave the text to the Python parser
+            raise yaml.YAMLError("the non-specific tag '!'")
+        return super().resolve(kind, value, implicit)
+
 
 def _c_compose(text: str, max_aliases: int, max_depth: int) -> yaml.Node | None:
     """The document's node graph from libyaml, as Yaml12Loader composes it; None when libyaml refuses the text or
-    the graph goes over the alias or nesting limits (the Python parser then reads it and says why)."""
+    the graph goes over the alias or nesting limits (the Python parser then reads it and says why).
+
+    Not called for a text with a tab: libyaml takes a tab as white space where the YAML spec allows it
+    (``a:\tb``, ``a\t``), PyYAML's Python scanner refuses some of those, and what evalkit accepts does not change.
+    Nor for a text with a byte-order mark after its start (libyaml drops it, Python keeps it in the value),
+    the Unicode line breaks NEL, LS and PS, a block scalar header with a comment right after it (``|#``,
+    which libyaml takes and Python refuses), or anything that may be a tag (``!x``: the two check a tag's
+    syntax differently, and evalkit refuses tags anyway); nor for one whose last line has no line break:
+    there the two parsers can place an empty value (``---`` at the very end) on different lines. Scorecards
+    have none of these, so that costs little; tests/test_cli_startup.py compares the parsers on generated texts.
+    """
     try:
         loader = _CYaml12Loader(text)
         try:
