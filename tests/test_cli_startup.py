@@ -47,11 +47,11 @@ def python(code: str, env: dict[str, str] | None = None) -> str:
     return done.stdout
 
 
-def imported_after(code: str, env: dict[str, str] | None = None) -> set[str]:
-    """The heavy modules in sys.modules after running `code` in a fresh interpreter."""
+def imported_after(code: str, env: dict[str, str] | None = None, names: tuple[str, ...] = HEAVY) -> set[str]:
+    """Those of `names` (the heavy modules) in sys.modules after running `code` in a fresh interpreter."""
     out = python(code + "\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))", env)
     modules = set(json.loads(out.strip().splitlines()[-1]))
-    return {name for name in HEAVY if name in modules}
+    return {name for name in names if name in modules}
 
 
 # import evalkit ----------------------------------------------------------------------------------------------
@@ -402,3 +402,28 @@ def test_installed_plugins_are_found_without_importlib_metadata_only_when_none_i
     assert python(code, env).split()[0] == "[True,"
     listed = python("from evalkit.cli import main\nmain(['plugins', '--format', 'json'])", env)
     assert any(p["name"] == "fake" and p["version"] == "1.0" for p in json.loads(listed))
+
+
+# the reporters imported when they render -----------------------------------------------------------------------
+
+def test_the_deferred_reporters_declare_what_their_modules_do(registry):
+    from evalkit.plugins.builtins.reporters import DEFERRED
+
+    for name, (module, attribute, *_declared) in DEFERRED.items():
+        own = getattr(importlib.import_module(module), attribute)
+        registered = registry.reporters[name]
+        assert (registered.name, registered.extension, registered.description, registered.extras) == \
+            (own.name, own.extension, own.description, own.extras), name
+
+
+def test_a_deferred_reporter_renders_what_its_module_renders(registry):
+    from evalkit.reporters.markdown import MARKDOWN_REPORTER
+
+    inputs = evalkit.InputFiles(scorecard=QUICK / "scorecard.yaml", data=[QUICK / "data.csv"], units=QUICK / "units.csv",
+                                adjustments=QUICK / "adjustments.csv")
+    evaluation = evalkit.evaluate_files(inputs)
+    options = evalkit.ReportOptions(lang="en")
+    assert registry.reporters["markdown"].render(evaluation, options) == MARKDOWN_REPORTER.render(evaluation, options)
+    deferred = ("evalkit.reporters.xlsx", "evalkit.reporters.html", "evalkit.reporters.markdown", "zipfile")
+    code = "from evalkit.cli import main\nimport contextlib, io\nwith contextlib.redirect_stdout(io.StringIO()):\n"
+    assert imported_after(code + "    main(['rules'])", names=deferred) == set()
