@@ -7,16 +7,18 @@ result, benchmark gaps and target status (`ReportExtras`), the figures `evalkit 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from evalkit.analysis.transitions import MarkedRule
 from evalkit.definition.model import Indicator, Item, Scorecard
 from evalkit.io.data import DataSet
 from evalkit.plugins.manager import Registry
 from evalkit.reporters.base import ReportExtras
 from evalkit.scoring.evaluation import Evaluation
+
+if TYPE_CHECKING:
+    from evalkit.analysis.transitions import MarkedRule  # imported when a report compares (a run starts without it)
 
 
 @attrs.frozen
@@ -54,6 +56,8 @@ class ExtrasRequest:
 
     def marked_rule(self) -> MarkedRule | None:
         """The MarkedRule to apply, with `marked_among` in place of its own when given (None: none declared)."""
+        from evalkit.analysis.transitions import MarkedRule
+
         marked = self.marked
         if isinstance(marked, str):
             marked = MarkedRule.parse(marked)
