@@ -424,6 +424,7 @@ def test_a_deferred_reporter_renders_what_its_module_renders(registry):
     evaluation = evalkit.evaluate_files(inputs)
     options = evalkit.ReportOptions(lang="en")
     assert registry.reporters["markdown"].render(evaluation, options) == MARKDOWN_REPORTER.render(evaluation, options)
-    deferred = ("evalkit.reporters.xlsx", "evalkit.reporters.html", "evalkit.reporters.markdown", "zipfile")
+    deferred = ("evalkit.reporters.xlsx", "evalkit.reporters.html", "evalkit.reporters.markdown", "zipfile", "rich")
     code = "from evalkit.cli import main\nimport contextlib, io\nwith contextlib.redirect_stdout(io.StringIO()):\n"
-    assert imported_after(code + "    main(['rules'])", names=deferred) == set()
+    card = str(QUICK / "scorecard.yaml")
+    assert imported_after(code + f"    main(['validate', {card!r}])", names=deferred) == set()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import json
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -19,6 +19,11 @@ if TYPE_CHECKING:
 
 @cache
 def _load(name: str) -> str:
+    beside = Path(__file__).resolve().parent.parent / "schemas" / name  # installed as files: no importlib.resources
+    if beside.is_file():
+        return beside.read_text(encoding="utf-8")
+    from importlib import resources  # inside a zip, say
+
     return resources.files("evalkit").joinpath("schemas").joinpath(name).read_text(encoding="utf-8")
 
 

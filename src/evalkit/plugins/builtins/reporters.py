@@ -1,8 +1,8 @@
 """Registers the built-in reporters (terminal table, JSON, CSV, Excel, HTML, Markdown).
 
-The Excel, HTML and Markdown reporters' modules (and the zip writer, charts and page parts they import)
-are imported when one of them renders, not when a command registers them: most commands print a table
-or JSON, and importing those modules was a good part of every start. Their name, file ending,
+The table, Excel, HTML and Markdown reporters' modules (and rich, the zip writer, the charts and page
+parts they import) are imported when one of them renders, not when a command registers them: a command
+renders one format, and importing all of them was a good part of every start. Their name, file ending,
 description and extras are repeated below; tests/test_cli_startup.py checks they are the modules' own.
 """
 
@@ -16,7 +16,6 @@ from evalkit.plugins.hookspecs import hookimpl
 from evalkit.reporters.base import Reporter
 from evalkit.reporters.csv_reporter import CSV_REPORTER
 from evalkit.reporters.json_reporter import JSON_REPORTER
-from evalkit.reporters.table import TABLE_REPORTER
 
 if TYPE_CHECKING:
     from evalkit.reporters.base import ReportOptions
@@ -24,6 +23,8 @@ if TYPE_CHECKING:
 
 ALL_EXTRAS = ("transitions", "benchmarks", "targets", "rectification")
 DEFERRED = {  # name -> (module, its Reporter, file ending, description, extras)
+    "table": ("evalkit.reporters.table", "TABLE_REPORTER", ".txt",
+              "Results table for the terminal (rank, unit, dimensions, total, grade)", ()),
     "xlsx": ("evalkit.reporters.xlsx", "XLSX_REPORTER", ".xlsx",
              "Excel workbook: summary, item detail, explanations, grade distribution, scorecard", ALL_EXTRAS),
     "html": ("evalkit.reporters.html", "HTML_REPORTER", ".html",
@@ -52,6 +53,6 @@ def deferred_reporters() -> tuple[Reporter, ...]:
 @hookimpl
 def evalkit_register_reporters(register: Callable[[Reporter], None]) -> None:
     """Register the built-in reporters."""
-    xlsx, html, markdown = deferred_reporters()
-    for reporter in (TABLE_REPORTER, JSON_REPORTER, CSV_REPORTER, xlsx, html, markdown):
+    table, xlsx, html, markdown = deferred_reporters()
+    for reporter in (table, JSON_REPORTER, CSV_REPORTER, xlsx, html, markdown):
         register(reporter)
