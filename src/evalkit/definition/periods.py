@@ -8,7 +8,10 @@ to 2025 covers every quarter of those years.
 from __future__ import annotations
 
 import re
-from fractions import Fraction
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 _PERIOD_FORMS = (
     (re.compile(r"^(\d+)$"), 1),
@@ -35,6 +38,8 @@ def period_position(period: str) -> tuple[int, int]:
 
 def period_span(period: str) -> tuple[Fraction, Fraction]:
     """The start and end of a period in years, exactly: '2025Q3' -> (2025 1/2, 2025 3/4)."""
+    from fractions import Fraction  # imported on use: fractions imports decimal, a cost at every start
+
     per_year, position = period_position(period)
     start = Fraction(position, per_year)
     return start, start + Fraction(1, per_year)
