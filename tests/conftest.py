@@ -6,13 +6,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-import evalkit
-
-# pytester's in-process runs unload the modules first imported during them, and evalkit imports its public
-# names on first use: load them all now, so that every class (evalkit.Rule, numpy's) exists once in this process
-for _name in evalkit.__all__:
-    getattr(evalkit, _name)
-
 settings.register_profile("ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))

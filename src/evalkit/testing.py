@@ -63,6 +63,19 @@ if TYPE_CHECKING:
     from evalkit.scoring.evaluation import Evaluation
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """With pytester in use, import all of evalkit's public names before the first test runs.
+
+    `import evalkit` imports each public name on first use, and pytester's in-process runs unload the
+    modules first imported during them: evalkit's classes (evalkit.Rule, ...) would then exist twice.
+    """
+    if session.config.pluginmanager.has_plugin("pytester"):
+        import evalkit
+
+        for name in evalkit.__all__:
+            getattr(evalkit, name)
+
+
 @pytest.fixture
 def evalkit_plugin_manager() -> Plugins:
     """The built-in plugins only, loaded as the host loads them (no installed entry points)."""
