@@ -78,9 +78,9 @@ def settle_format(args: argparse.Namespace, to_terminal: bool | None = None) -> 
 
 def output_width(to_terminal: bool) -> int | None:
     """The width to lay tables out in: the terminal's; elsewhere $COLUMNS when set (None: the reporter's default)."""
-    import shutil
-
     if to_terminal:
+        import shutil  # only here: shutil imports the compression modules, a cost at every start
+
         return shutil.get_terminal_size().columns
     text = os.environ.get("COLUMNS", "")
     return int(text) if text.isdigit() and int(text) > 0 else None
