@@ -20,8 +20,9 @@ computation once on 10 units, untimed, so that the copy-on-write of the pages a 
 - evalkit: ``DataSet.from_columns(units, columns, copy=False)`` then ``evalkit.evaluate(scorecard,
   data)``: building the data set is inside the measured work, so any copy of the input it made would
   count (``copy=False`` makes none: the arrays are used through read-only views);
-- numpy: the same rule formulas written directly in numpy, in place with ``out=`` and one set of
-  reused buffers: item points and contributions with the same half-up rounding at 2 decimals (snap
+- numpy: the same rule formulas written directly in numpy, in place with ``out=``: each item's points
+  into an array of its own (kept, as the evaluation keeps them: they are part of the output), the
+  contributions into one reused buffer, with the same half-up rounding at 2 decimals (snap
   ``x * 100`` to 6 decimals, then floor(+0.5)), sub-dimension and dimension totals, the total, rank
   with one argsort (ties: min), grade with searchsorted.
 
@@ -31,7 +32,7 @@ parent + the input arrays) / the input arrays, i.e. the input counted once plus 
 added. The goal is the issue's: evaluate within 1.3x of numpy's time (and at most 5 ms at 10^3),
 peak over the input at most 3x.
 
-The script checks that evalkit's totals, dimension scores, ranks and grades equal the numpy ones
+The script checks that evalkit's totals, dimension scores, ranks, grades and item points equal the numpy ones
 bit for bit (SHA-256 of each array, computed in the children), so the baseline is the same computation.
 """
 
@@ -166,12 +167,12 @@ def round_half_up(x: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 
 def numpy_scores(sc: dict, columns: dict[str, np.ndarray]):
-    """Points, roll-up, rank and grade written directly in numpy; returns (totals, dims, ranks, grades)."""
+    """Points, roll-up, rank and grade written directly in numpy; returns (totals, dims, ranks, grades, item points)."""
     directions = {i["id"]: i["direction"] for i in sc["indicators"]}
     total_points = 100.0
     dim_total = float(sum(d["weight"] for d in sc["dimensions"]))
     n = len(next(iter(columns.values())))
-    pts = np.empty(n)
+    points = {}
     score = np.empty(n)
     totals = np.zeros(n)
     dims = {}
@@ -189,6 +190,7 @@ def numpy_scores(sc: dict, columns: dict[str, np.ndarray]):
             sub_acc = dims[sub["id"]] = np.zeros(n)
             for item, amount_i in zip(items, item_amounts):
                 v = columns[item["indicator"]]
+                pts = points[item["id"]] = np.empty(n)  # kept: the item points are part of the output
                 m = float(item.get("max_points", 100.0))
                 rule, p = item["rule"]["name"], item["rule"]["params"]
                 if rule == "linear":
@@ -236,17 +238,17 @@ def numpy_scores(sc: dict, columns: dict[str, np.ndarray]):
     ranks[order] = start
     mins = np.array(sorted(m for m, _ in BANDS), dtype=np.float64)
     grades = len(BANDS) - np.searchsorted(mins, totals, side="right")  # index, highest band first
-    return totals, dims, ranks, grades
+    return totals, dims, ranks, grades, points
 
 
 # --------------------------------------------------------------------------------------------------
 # Measuring
 
 
-def digest(totals, dims, ranks, grades) -> dict[str, str]:
+def digest(totals, dims, ranks, grades, points) -> dict[str, str]:
     """SHA-256 of every checked array (no copy of them), for the bit-for-bit check across processes."""
     arrays = {"totals": totals, "ranks": np.asarray(ranks, dtype=np.int64), "grades": np.asarray(grades, dtype=np.int64),
-              **{f"dimension {k}": v for k, v in dims.items()}}
+              **{f"dimension {k}": v for k, v in dims.items()}, **{f"points of {k}": v for k, v in points.items()}}
     return {k: hashlib.sha256(memoryview(np.ascontiguousarray(v))).hexdigest() for k, v in arrays.items()}
 
 
@@ -275,14 +277,14 @@ def measure(n: int, rounds: int, seed: int, missing: float, scorecard, sc_dict: 
         seconds = time.perf_counter() - start
         grades = np.where(evaluation.grades >= 0, evaluation.grades, len(BANDS))
         return seconds, digest(evaluation.totals, {k: evaluation.dimensions[k] for k in sorted(evaluation.dimensions)},
-                      evaluation.ranks, grades)
+                               evaluation.ranks, grades, {k: r.points for k, r in sorted(evaluation.items.items())})
 
     def run_numpy():
         numpy_scores(sc_dict, warm)
         start = time.perf_counter()
-        totals, dims, ranks, grades = numpy_scores(sc_dict, columns)
+        totals, dims, ranks, grades, points = numpy_scores(sc_dict, columns)
         seconds = time.perf_counter() - start
-        return seconds, digest(totals, {k: dims[k] for k in sorted(dims)}, ranks, grades)
+        return seconds, digest(totals, {k: dims[k] for k in sorted(dims)}, ranks, grades, dict(sorted(points.items())))
 
     gc.collect()
     gc.freeze()  # the parent's objects out of the children's collections: no copy-on-write of the whole heap
@@ -320,7 +322,7 @@ def main(argv=None) -> int:
     print(f"evalkit.evaluate vs tuned numpy: 50 indicators (float64), 50 items in 3 levels, missing {args.missing:g}, "
           f"seed {args.seed}, medians of {args.rounds} interleaved rounds; numpy {np.__version__}, "
           f"Python {sys.version.split()[0]}")
-    print("totals, dimension scores, ranks and grades equal bit for bit at every size\n")
+    print("totals, dimension scores, ranks, grades and item points equal bit for bit at every size\n")
     print(markdown_table(["units", "input", "evalkit", "numpy", "time ratio", f"goal {GOAL_TIME_RATIO:g}x",
                           "evalkit peak", "numpy peak", "evalkit peak / input", "numpy peak / input",
                           f"goal {GOAL_MEMORY_RATIO:g}x"], rows))

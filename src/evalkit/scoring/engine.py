@@ -71,12 +71,16 @@ class ItemResult:
 
 
 def contribution(points: np.ndarray, factor: np.ndarray | float, rounding: Callable[..., np.ndarray],
-                 out: np.ndarray | None = None) -> np.ndarray:
-    """An item's rounded contribution to the total: its points times share / max_points."""
+                 out: np.ndarray | None = None, high: float | None = None) -> np.ndarray:
+    """An item's rounded contribution to the total: its points times share / max_points.
+
+    `high`: a bound the caller knows the contributions stay under (they are never negative)."""
     if _is_one(factor):
         return points
     product = np.multiply(points, factor, out=out)
-    return rounding(product, out=product) if rounding is not _exact else product
+    if rounding is _exact:
+        return product
+    return rounding(product, out=product, bounds=None if high is None else (0.0, high))
 
 
 def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
@@ -185,6 +189,7 @@ def _roll_up(scorecard: Scorecard, items: Mapping[str, ItemResult], registry: Re
     deducts = {leaf.id: registry.rules[leaf.rule].deducts(leaf.params) for node in dims if node.deduction_cap is not None
                for leaf in _leaves(node)}
     factors = {item_id: r.share / r.item.max_points for item_id, r in items.items()}
+    highs = {item_id: _contribution_bound(r.item.max_points, factors[item_id]) for item_id, r in items.items()}
     block = block or BLOCK
     scratch = np.empty(min(block, n))
 
@@ -192,7 +197,8 @@ def _roll_up(scorecard: Scorecard, items: Mapping[str, ItemResult], registry: Re
         return value[lo:hi] if isinstance(value, np.ndarray) else value
 
     def score_of(item_id: str, lo: int, hi: int, out: np.ndarray) -> np.ndarray:
-        return contribution(items[item_id].points[lo:hi], part(factors[item_id], lo, hi), rounding, out=out)
+        return contribution(items[item_id].points[lo:hi], part(factors[item_id], lo, hi), rounding, out=out,
+                            high=highs[item_id])
 
     def roll(node: Dimension, lo: int, hi: int) -> np.ndarray:
         acc = scores[node.id][lo:hi]
@@ -228,6 +234,15 @@ def _roll_up(scorecard: Scorecard, items: Mapping[str, ItemResult], registry: Re
     return scores, restored
 
 
+def _contribution_bound(max_points: float, factor: np.ndarray | float) -> float | None:
+    """A bound on points (0..max_points) times `factor`, or None where the factor could be negative."""
+    low, high = (factor, factor) if not isinstance(factor, np.ndarray) else \
+        (np.fmin.reduce(factor, axis=None), np.fmax.reduce(factor, axis=None)) if factor.size else (0.0, 0.0)
+    if not (low >= 0.0 and high < np.inf):
+        return None
+    return float(max_points) * float(high) * (1.0 + 1e-9) + 1e-300
+
+
 def _walk_dimensions(nodes: Sequence[Node]) -> Iterator[Dimension]:
     for node in nodes:
         if isinstance(node, Dimension):
@@ -244,7 +259,7 @@ def stage_rounding(scorecard: Scorecard, rounding: Rounding) -> Callable[..., np
     return rounding
 
 
-def _exact(values: Any, out: np.ndarray | None = None) -> np.ndarray:
+def _exact(values: Any, out: np.ndarray | None = None, bounds: Any = None) -> np.ndarray:
     result = np.asarray(values, dtype=np.float64)
     if out is None or out is result:
         return result
@@ -351,7 +366,7 @@ def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Regis
     points, points_nan = _checked_points(points, item, owner, n, owned)
     if n and not points_nan and not np.isnan(np.min(values)):  # every value given and scored
         missing = np.zeros(n, dtype=bool)
-        return values, rounding(points, out=points), missing, ctx
+        return values, rounding(points, out=points, bounds=(0.0, item.max_points)), missing, ctx
     missing = np.isnan(values) if values.ndim == 1 else np.isnan(values).any(axis=1)
     missing |= np.isnan(points)
     if missing.any():
@@ -362,7 +377,7 @@ def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Regis
                                            indicator=item.indicator))
             return None
         np.copyto(points, 0.0, where=missing)
-    return values, rounding(points, out=points), missing, ctx
+    return values, rounding(points, out=points, bounds=(0.0, item.max_points)), missing, ctx
 
 
 def _rule_points(rule: Rule, values: np.ndarray, ctx: RuleContext) -> Any:

@@ -29,8 +29,9 @@ class Rounding:
     decimals: int = attrs.field(default=2, validator=[attrs.validators.instance_of(int), attrs.validators.ge(0), attrs.validators.le(10)])
     mode: str = attrs.field(default="half_up", validator=attrs.validators.in_(MODES))
 
-    def __call__(self, values: np.ndarray | float, out: np.ndarray | None = None) -> np.ndarray:
-        return round_array(values, self.decimals, self.mode, out=out)
+    def __call__(self, values: np.ndarray | float, out: np.ndarray | None = None,
+                 bounds: tuple[float, float] | None = None) -> np.ndarray:
+        return round_array(values, self.decimals, self.mode, out=out, bounds=bounds)
 
 
 _LIMIT = 2.0 ** 52  # from here on every float64 is a whole number
@@ -38,7 +39,7 @@ _SNAP = 10.0 ** _SNAP_DECIMALS
 
 
 def round_array(values: np.ndarray | float, decimals: int = 2, mode: str = "half_up",
-                out: np.ndarray | None = None) -> np.ndarray:
+                out: np.ndarray | None = None, bounds: tuple[float, float] | None = None) -> np.ndarray:
     """Round every element by the declared rule; NaN stays NaN.
 
     `out` (a float64 array of the same shape, `values` itself allowed) receives the result, so that a
@@ -46,7 +47,8 @@ def round_array(values: np.ndarray | float, decimals: int = 2, mode: str = "half
     2**52 in magnitude (every score) take a path of in-place ufuncs; anything else takes the general
     formula. Both give the same bits: snap ``x * 10**decimals`` to 6 decimals as ``np.round`` does
     (multiply by 1e6, rint, divide), apply the mode to the magnitude, restore the sign, divide, and
-    turn -0.0 into 0.0.
+    turn -0.0 into 0.0. `bounds` (low, high), from a caller that knows every value (NaN aside) lies
+    between them, saves looking for the extremes.
     """
     x = np.asarray(values, dtype=np.float64)
     if mode not in MODES:
@@ -54,8 +56,11 @@ def round_array(values: np.ndarray | float, decimals: int = 2, mode: str = "half
     scale = 10.0 ** decimals
     if x.ndim == 0 or x.size == 0:
         return _into(_round_general(x, scale, mode), out)
-    lo = np.fmin.reduce(x, axis=None)  # NaN ignored; NaN only when every element is NaN
-    hi = np.fmax.reduce(x, axis=None)
+    if bounds is not None:
+        lo, hi = bounds
+    else:
+        lo = np.fmin.reduce(x, axis=None)  # NaN ignored; NaN only when every element is NaN
+        hi = np.fmax.reduce(x, axis=None)
     if not (float(lo) * scale > -_LIMIT and float(hi) * scale < _LIMIT):  # x * scale is monotone: its extremes are these
         return _into(_round_general(x, scale, mode), out)
     result = np.multiply(x, scale, out=out)
