@@ -88,7 +88,7 @@ class TiersRule(Rule):
             idx = np.searchsorted(thresholds, values, side="left")
             table[:-1], table[-1] = points, p["otherwise"]
         out = table[idx]
-        if values.size and np.isnan(np.min(values)):
+        if values.size and np.isnan(np.minimum.reduce(values, axis=None)):
             out[np.isnan(values)] = np.nan
         return out
 

@@ -364,7 +364,7 @@ def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Regis
     refs = _holders(points)  # counted here, where only this frame holds a fresh result
     owned = _owned(points, refs)
     points, points_nan = _checked_points(points, item, owner, n, owned)
-    if n and not points_nan and not np.isnan(np.min(values)):  # every value given and scored
+    if n and not points_nan and not np.isnan(np.minimum.reduce(values, axis=None)):  # every value given and scored
         missing = np.zeros(n, dtype=bool)
         return values, rounding(points, out=points, bounds=(0.0, item.max_points)), missing, ctx
     missing = np.isnan(values) if values.ndim == 1 else np.isnan(values).any(axis=1)
@@ -425,13 +425,13 @@ def _checked_points(points: Any, item: Item, owner: str, n: int, owned: bool = F
         raise PluginError(Problem(f"{where} returned values that are not numbers", found=str(points.dtype))) from None
     owned = owned or converted is not points
     points = converted
-    low = np.min(points) if n else np.nan
+    low = np.minimum.reduce(points) if n else np.nan
     if np.isnan(low):  # some (or no) points: check the numbers there are
         finite = points[~np.isnan(points)]
         low, high = (finite.min(), finite.max()) if finite.size else (0.0, 0.0)
         has_nan = bool(n)
     else:
-        high, has_nan = np.max(points), False
+        high, has_nan = np.maximum.reduce(points), False
     if low < -_TOLERANCE or high > item.max_points + _TOLERANCE:
         raise PluginError(Problem(f"{where} returned points outside the item's range",
                                   expected=f"0 to {fmt(item.max_points)}", found=f"{fmt(low)} to {fmt(high)}"))
