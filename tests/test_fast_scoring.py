@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import math
+import weakref
 from typing import ClassVar
 
 import attrs
@@ -106,6 +107,15 @@ def test_values_past_2_to_the_52_are_left_as_they_are(value):
     assert out[0] == value and out[1] == 1.01 and not np.signbit(out[2]) and np.isnan(out[3])
 
 
+def test_the_general_formula_is_taken_only_past_2_to_the_52(monkeypatch):
+    from evalkit.scoring import rounding
+    calls = []
+    general = rounding._round_general
+    monkeypatch.setattr(rounding, "_round_general", lambda x, scale, mode: calls.append(x.size) or general(x, scale, mode))
+    assert round_array(np.array([1.005, 99.995, math.nan]), 2)[:2].tolist() == [1.01, 100.0] and calls == []
+    assert round_array(np.array([1.005, 2.0**53]), 2).tolist() == [1.01, 2.0**53] and calls == [2]
+
+
 def test_scalars_round_as_before():
     assert round_array(2.675, 2) == 2.68 and round_array(-2.5, 0, "half_even") == -2.0
     assert not np.signbit(round_array(-0.001, 2))
@@ -195,13 +205,30 @@ class KeepsItsResult(Rule):
         return out
 
 
-def one_item_card(rule):
+def one_item_card(rule, rounding=None):
     registry = evalkit.default_registry()
     registry = attrs.evolve(registry, rules={**registry.rules, rule.name: rule})
     return evalkit.load_scorecard({"id": "c", "name": "C", "period": "1", "indicators": [{"id": "x", "name": "X"}],
+                                   **({"rounding": rounding} if rounding else {}),
                                    "dimensions": [{"id": "d", "name": "D", "children": [
-                                       {"id": "i", "indicator": "x", "max_points": 100, "rule": {"name": rule.name}}]}]},
+                                       {"id": "i", "indicator": "x", "max_points": 100, "rule": {"name": rule.name}},
+                                       {"id": "j", "indicator": "x", "max_points": 100,
+                                        "rule": {"name": "linear", "params": {"lower": 0, "upper": 100}}}]}]},
                                   registry=registry)
+
+
+class NegativeZero(Rule):
+    name = "negative_zero"
+
+    def score(self, values, ctx):
+        return np.full(values.shape, -0.0)  # in range, so not clipped
+
+
+@pytest.mark.parametrize("rounding", [None, {"decimals": 2, "stage": "total"}, {"decimals": 0, "mode": "up"}])
+def test_points_never_keep_a_negative_zero(rounding):
+    ev = evalkit.evaluate(one_item_card(NegativeZero(), rounding), {"x": {"a": 50.0, "b": 81.0}})
+    for array in (ev.items["i"].points, ev.items["i"].score, ev.dimensions["d"], ev.totals):
+        assert not np.signbit(array).any()
 
 
 def test_a_rule_that_writes_into_its_input_gets_a_copy():
@@ -217,6 +244,23 @@ def test_a_result_the_rule_keeps_is_not_changed_in_place():
     ev = evalkit.evaluate(card, {"x": {"a": 50.0, "b": 81.0}})
     assert ev.items["i"].points.tolist() == [50.0, 81.0]
     assert KeepsItsResult.kept["last"].tolist() == [50.004, 81.004]
+
+
+class RemembersItsResult(Rule):
+    name = "remembers_result"
+    made: ClassVar[list] = []
+
+    def score(self, values, ctx):
+        out = np.clip(values, 0.0, ctx.max_points) + 0.004
+        self.made.append(weakref.ref(out))  # not a reference: the engine may take the array over
+        return out
+
+
+def test_a_fresh_result_becomes_the_points_without_a_copy():
+    card = one_item_card(RemembersItsResult())
+    ev = evalkit.evaluate(card, {"x": {"a": 50.0, "b": 81.0}})
+    assert ev.items["i"].points is RemembersItsResult.made[-1]()  # rounded in place
+    assert ev.items["i"].points.tolist() == [50.0, 81.0]
 
 
 def test_from_columns_without_copy_uses_the_array_read_only():

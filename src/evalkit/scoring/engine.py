@@ -113,12 +113,13 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
     problems: list[Problem] = []
     scored: dict[str, tuple] = {}
     items = scorecard.items()
-    for done, item in enumerate(items, start=1):
-        outcome = _score_item(item, scorecard, data, registry, problems, rounding)
-        if outcome is not None:
-            scored[item.id] = outcome
-        if progress is not None:
-            progress(done, len(items))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # rules meet NaN and inf: theirs to handle
+        for done, item in enumerate(items, start=1):
+            outcome = _score_item(item, scorecard, data, registry, problems, rounding, checked=True)
+            if outcome is not None:
+                scored[item.id] = outcome
+            if progress is not None:
+                progress(done, len(items))
     if problems:
         raise DataError(problems)
 
@@ -322,7 +323,7 @@ def _period_key(period: str) -> tuple:
 
 
 def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Registry, problems: list[Problem],
-                rounding: Callable[..., np.ndarray] | None = None
+                rounding: Callable[..., np.ndarray] | None = None, checked: bool = False
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, RuleContext] | None:
     rule = registry.rules[item.rule]
     owner = registry.owner("rules", item.rule)
@@ -354,8 +355,11 @@ def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Regis
                           units=data.units, history=data.history,
                           decimals=scorecard.rounding_decimals, rounding=scorecard.rounding_mode,
                           catalogue=scorecard.indicators)
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if checked:  # the caller has set np.errstate
             points = _rule_points(rule, values, ctx)
+        else:
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                points = _rule_points(rule, values, ctx)
     except EvalkitError:
         raise  # a rule may report bad input itself (e.g. an unknown peer-group attribute)
     except Exception as exc:
@@ -437,8 +441,8 @@ def _checked_points(points: Any, item: Item, owner: str, n: int, owned: bool = F
                                   expected=f"0 to {fmt(item.max_points)}", found=f"{fmt(low)} to {fmt(high)}"))
     if not owned:
         return np.clip(points, 0.0, item.max_points), has_nan
-    if has_nan or not (low > 0.0 and high <= item.max_points):  # (clip also turns -0.0 into 0.0)
-        np.clip(points, 0.0, item.max_points, out=points)
+    if low < 0.0 or high > item.max_points:  # within the tolerance: clipped. (A -0.0 that clip would make 0.0
+        np.clip(points, 0.0, item.max_points, out=points)  # is made 0.0 by the rounding, or by the rounding for display)
     return points, has_nan
 
 
