@@ -183,6 +183,7 @@ def test_an_item_score_is_derived_from_its_points_as_the_engine_sums_it():
     assert r.stored_score is None  # derived, not stored
     assert same_bits(r.score, round_array(r.points * (r.share / r.item.max_points), 2))
     assert r.score is r.score  # computed once
+    assert list(ev.dimensions) == ["discipline", "sub", "work"]  # each dimension after those under it, as before
 
 
 # --- rules see their input read-only ------------------------------------------------------------------------

@@ -5,7 +5,8 @@ policy -> round item points -> share each item's points out of the total along t
 or max_points, re-normalised per unit where items were dropped) -> dimension totals -> bonus,
 deductions and score vetoes (`evalkit.scoring.adjustments`) -> grade from bands -> gates and grade vetoes ->
 quotas (`evalkit.scoring.quotas`) -> rank.
-There is no Python loop over units; the loops here run over the items of the scorecard.
+There is no Python loop over units; the loops here run over the items of the scorecard, and the roll-up
+over blocks of units (`BLOCK`), so that its temporaries stay small and in the processor's cache.
 """
 
 from __future__ import annotations
@@ -245,10 +246,11 @@ def _contribution_bound(max_points: float, factor: np.ndarray | float) -> float 
 
 
 def _walk_dimensions(nodes: Sequence[Node]) -> Iterator[Dimension]:
+    """Every dimension, each after the dimensions under it (the order their scores are completed in)."""
     for node in nodes:
         if isinstance(node, Dimension):
-            yield node
             yield from _walk_dimensions(node.children)
+            yield node
 
 
 def stage_rounding(scorecard: Scorecard, rounding: Rounding) -> Callable[..., np.ndarray]:
