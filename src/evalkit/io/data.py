@@ -233,8 +233,10 @@ class DataSet:
                     problems.append(Problem("a column must have one value per unit", source="data", path=json_path((indicator,)),
                                             expected=f"{n} values", found=f"shape {arr.shape}"))
                     continue
-                if arr.size and -np.inf < np.fmin.reduce(arr) and np.fmax.reduce(arr) < np.inf:
-                    pass  # finite, or NaN (no value), everywhere: nothing to report
+                with np.errstate(over="ignore", invalid="ignore"):
+                    total = np.add.reduce(arr)
+                if np.isfinite(total):
+                    pass  # a finite sum: no infinity, no NaN (one pass over the column)
                 elif (bad := np.isinf(arr)).any():
                     first = int(np.flatnonzero(bad)[0])
                     problems.append(Problem("the value is not usable", source="data", path=json_path((indicator, first)),
