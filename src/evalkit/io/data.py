@@ -183,12 +183,15 @@ class DataSet:
 
     @classmethod
     def from_columns(cls, units: Units | Sequence[str], columns: Mapping[str, Any], period: str | None = None,
-                     history: Mapping[str, Mapping[str, Any]] | None = None) -> DataSet:
+                     history: Mapping[str, Mapping[str, Any]] | None = None, copy: bool = True) -> DataSet:
         """Build from in-memory columns: {indicator: array aligned with units} or {indicator: {unit: value}}.
 
         Values are checked as file cells are: numbers (or number text), None or NaN for "no value";
         infinity, text that is not a number and unknown units are reported with their JSON path.
         `history` gives other periods' columns the same way: {period: {indicator: ...}}.
+        Numeric arrays are copied, so the caller's arrays stay theirs; with ``copy=False`` a contiguous
+        float64 array is used as it is, through a read-only view (no second copy of large data; the data
+        set then sees what the caller later writes into it).
         """
         if not isinstance(units, Units):
             units = Units.from_ids(units)
@@ -221,13 +224,20 @@ class DataSet:
                         continue
                     arr[index[str(uid)]] = check(indicator, str(uid), value)
             elif isinstance(values, np.ndarray) and values.dtype.kind in "fiub":
-                arr = np.array(values, dtype=np.float64)  # a copy: the caller's array stays theirs
+                if copy:
+                    arr = np.array(values, dtype=np.float64)  # a copy: the caller's array stays theirs
+                else:
+                    arr = np.ascontiguousarray(values, dtype=np.float64).view()
+                    arr.flags.writeable = False
                 if arr.shape != (n,):
                     problems.append(Problem("a column must have one value per unit", source="data", path=json_path((indicator,)),
                                             expected=f"{n} values", found=f"shape {arr.shape}"))
                     continue
-                bad = np.isinf(arr)
-                if bad.any():
+                with np.errstate(over="ignore", invalid="ignore"):
+                    total = np.add.reduce(arr)
+                if np.isfinite(total):
+                    pass  # a finite sum: no infinity, no NaN (one pass over the column)
+                elif (bad := np.isinf(arr)).any():
                     first = int(np.flatnonzero(bad)[0])
                     problems.append(Problem("the value is not usable", source="data", path=json_path((indicator, first)),
                                             expected="a finite number", found=f"{arr[first]} for unit {units.ids[first]!r}"))
@@ -245,7 +255,7 @@ class DataSet:
             out[indicator] = np.ascontiguousarray(arr)
         if problems:
             raise DataError(problems[:MAX_PROBLEMS])
-        past = {str(p): cls.from_columns(units, cols, period=str(p)).columns for p, cols in (history or {}).items()}
+        past = {str(p): cls.from_columns(units, cols, period=str(p), copy=copy).columns for p, cols in (history or {}).items()}
         return cls(units=units, columns=out, period=period, history=past)
 
 

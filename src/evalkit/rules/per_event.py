@@ -51,8 +51,9 @@ class PerEventRule(Rule):
 
     def score(self, values: np.ndarray, ctx: RuleContext) -> np.ndarray:
         p = ctx.params
-        moved = np.minimum(values * p["per_event"], p["cap"])
-        return ctx.max_points - moved if p["mode"] == "deduct" else moved
+        moved = np.multiply(values, p["per_event"])
+        np.minimum(moved, p["cap"], out=moved)
+        return np.subtract(ctx.max_points, moved, out=moved) if p["mode"] == "deduct" else moved
 
     def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:
         p = ctx.params

@@ -88,7 +88,8 @@ class TiersRule(Rule):
             idx = np.searchsorted(thresholds, values, side="left")
             table[:-1], table[-1] = points, p["otherwise"]
         out = table[idx]
-        out[np.isnan(values)] = np.nan
+        if values.size and np.isnan(np.minimum.reduce(values, axis=None)):
+            out[np.isnan(values)] = np.nan
         return out
 
     def explain(self, value: float, points: float, ctx: RuleContext, index: int) -> Label:

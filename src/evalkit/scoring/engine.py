@@ -5,11 +5,13 @@ policy -> round item points -> share each item's points out of the total along t
 or max_points, re-normalised per unit where items were dropped) -> dimension totals -> bonus,
 deductions and score vetoes (`evalkit.scoring.adjustments`) -> grade from bands -> gates and grade vetoes ->
 quotas (`evalkit.scoring.quotas`) -> rank.
-There is no Python loop over units; the loops here run over the items of the scorecard.
+There is no Python loop over units; the loops here run over the items of the scorecard, and the roll-up
+over blocks of units (`BLOCK`), so that its temporaries stay small and in the processor's cache.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -39,16 +41,47 @@ _TOLERANCE = 1e-9  # slack allowed on a rule's [0, max_points] before it is a pl
 
 @attrs.frozen
 class ItemResult:
-    """One item for all units: raw values, rule points, share of the total and flags."""
+    """One item for all units: raw values, rule points, share of the total and flags.
+
+    The contribution to the total (`score`) is derived from the points on first use when it was not
+    given: ``points`` where the item's factor (share / max_points) is one, else
+    ``rounding(points * factor)``, the very expression the engine sums. An evaluation keeps no second
+    array per item that it can recompute.
+    """
 
     item: Item
     values: np.ndarray  # raw indicator values, NaN where missing
     points: np.ndarray  # rounded points on the item's own scale (0..max_points)
     share: np.ndarray | float  # the item's weight on the total's scale, per unit when re-weighted
-    score: np.ndarray  # rounded contribution to the total: points / max_points * share
-    missing: np.ndarray  # True where the unit had no value or the rule could not score it
-    rule: Rule = attrs.field(repr=False)
-    context: RuleContext = attrs.field(repr=False)
+    stored_score: np.ndarray | None = attrs.field(alias="score", repr=False, eq=False)  # None: derived
+    missing: np.ndarray = attrs.field(kw_only=True)  # True where the unit had no value or the rule could not score it
+    rule: Rule = attrs.field(repr=False, kw_only=True)
+    context: RuleContext = attrs.field(repr=False, kw_only=True)
+    score_rounding: Callable[..., np.ndarray] | None = attrs.field(default=None, repr=False, eq=False, kw_only=True)
+    _cache: list = attrs.field(factory=list, init=False, repr=False, eq=False)
+
+    @property
+    def score(self) -> np.ndarray:
+        """Rounded contribution to the total: points / max_points * share."""
+        if self.stored_score is not None:
+            return self.stored_score
+        if not self._cache:
+            self._cache.append(contribution(self.points, self.share / self.item.max_points,
+                                            self.score_rounding or _exact))
+        return self._cache[0]
+
+
+def contribution(points: np.ndarray, factor: np.ndarray | float, rounding: Callable[..., np.ndarray],
+                 out: np.ndarray | None = None, high: float | None = None) -> np.ndarray:
+    """An item's rounded contribution to the total: its points times share / max_points.
+
+    `high`: a bound the caller knows the contributions stay under (they are never negative)."""
+    if _is_one(factor):
+        return points
+    product = np.multiply(points, factor, out=out)
+    if rounding is _exact:
+        return product
+    return rounding(product, out=product, bounds=None if high is None else (0.0, high))
 
 
 def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
@@ -81,48 +114,24 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
     problems: list[Problem] = []
     scored: dict[str, tuple] = {}
     items = scorecard.items()
-    for done, item in enumerate(items, start=1):
-        outcome = _score_item(item, scorecard, data, registry, problems)
-        if outcome is not None:
-            scored[item.id] = outcome
-        if progress is not None:
-            progress(done, len(items))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # rules meet NaN and inf: theirs to handle
+        for done, item in enumerate(items, start=1):
+            outcome = _score_item(item, scorecard, data, registry, problems, rounding, checked=True)
+            if outcome is not None:
+                scored[item.id] = outcome
+            if progress is not None:
+                progress(done, len(items))
     if problems:
         raise DataError(problems)
 
     shares, scorable = _shares(scorecard, scored, n)
-    dimension_scores: dict[str, np.ndarray] = {}
-    totals = np.zeros(n)
-    for item in scorecard.items():
+    for item in items:
         values, points, missing, ctx = scored[item.id]
-        share = shares[item.id]
-        factor = share / item.max_points
-        score = points if _is_one(factor) else rounding(points * factor)
-        item_results[item.id] = ItemResult(item=item, values=values, points=points, share=share, score=score,
-                                           missing=missing, rule=registry.rules[item.rule], context=ctx)
-    restored: dict[str, np.ndarray] = {}
-
-    def roll_up(node: Dimension) -> np.ndarray:
-        """A dimension's score: its children's scores added, then its deduction cap (限扣) applied."""
-        acc = np.zeros(n)
-        for child in node.children:
-            acc += np.nan_to_num(roll_up(child)) if isinstance(child, Dimension) else item_results[child.id].score
-        acc = rounding(acc)
-        if node.deduction_cap is not None:
-            # Only deductions (per-event deduct, shortfall) count against the cap; points an ordinary
-            # item did not earn are not deductions.
-            lost = np.zeros(n)
-            for leaf in _leaves(node):
-                if registry.rules[leaf.rule].deducts(leaf.params):
-                    lost += shares[leaf.id] - item_results[leaf.id].score
-            restored[node.id] = rounding(np.maximum(lost - node.deduction_cap, 0.0))
-            acc = rounding(acc + restored[node.id])
-        dimension_scores[node.id] = np.where(_reweighted_away(node, item_results), np.nan, acc)
-        return acc
-
-    for node in scorecard.dimensions:
-        if isinstance(node, Dimension):
-            roll_up(node)
+        item_results[item.id] = ItemResult(item=item, values=values, points=points, share=shares[item.id], score=None,
+                                           missing=missing, rule=registry.rules[item.rule], context=ctx,
+                                           score_rounding=rounding)
+    dimension_scores, restored = _roll_up(scorecard, item_results, registry, rounding, n)
+    totals = np.zeros(n)
     for node in scorecard.dimensions:
         totals += np.nan_to_num(dimension_scores[node.id]) if isinstance(node, Dimension) else item_results[node.id].score
     totals = final_rounding(totals)
@@ -159,12 +168,92 @@ def grade_totals(final: np.ndarray, scorecard: Scorecard, units: Units, columns:
     band_grades = grade_indexes(final, scorecard.grading) if scorecard.grading else np.full(n, NO_GRADE, dtype=np.int64)
     grades, grade_masks = grade_overrides(band_grades, scorecard, columns, veto_masks, hits=hits)
     if scorecard.quotas:
-        grades, moved = apply_quotas(grades, final, units.ids, scorecard, units.attribute)
+        grades, moved = apply_quotas(grades, final, units.ids, scorecard, units.attribute, codes=units.group_codes)
         grade_masks = {**grade_masks, **moved}
     return band_grades, grades, grade_masks
 
 
-def stage_rounding(scorecard: Scorecard, rounding: Rounding) -> Callable[[Any], np.ndarray]:
+BLOCK = 1 << 15  # units per block of the roll-up: a block's few arrays stay in the processor's cache
+
+
+def _roll_up(scorecard: Scorecard, items: Mapping[str, ItemResult], registry: Registry,
+             rounding: Callable[..., np.ndarray], n: int, block: int | None = None
+             ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Every dimension's score, and the points its deduction cap (限扣) restored, for all units.
+
+    A dimension's score is its children's scores added in order and rounded, then its cap applied;
+    every step is per unit, so the units are taken in blocks: the item contributions are computed
+    into one reused buffer and added, never kept, and no temporary is larger than a block.
+    """
+    dims = list(_walk_dimensions(scorecard.dimensions))
+    scores = {node.id: np.empty(n) for node in dims}
+    restored = {node.id: np.empty(n) for node in dims if node.deduction_cap is not None}
+    deducts = {leaf.id: registry.rules[leaf.rule].deducts(leaf.params) for node in dims if node.deduction_cap is not None
+               for leaf in _leaves(node)}
+    factors = {item_id: r.share / r.item.max_points for item_id, r in items.items()}
+    highs = {item_id: _contribution_bound(r.item.max_points, factors[item_id]) for item_id, r in items.items()}
+    block = block or BLOCK
+    scratch = np.empty(min(block, n))
+
+    def part(value: np.ndarray | float, lo: int, hi: int) -> np.ndarray | float:
+        return value[lo:hi] if isinstance(value, np.ndarray) else value
+
+    def score_of(item_id: str, lo: int, hi: int, out: np.ndarray) -> np.ndarray:
+        return contribution(items[item_id].points[lo:hi], part(factors[item_id], lo, hi), rounding, out=out,
+                            high=highs[item_id])
+
+    def roll(node: Dimension, lo: int, hi: int) -> np.ndarray:
+        acc = scores[node.id][lo:hi]
+        acc.fill(0.0)
+        buffer = scratch[:hi - lo]
+        for child in node.children:
+            acc += roll(child, lo, hi) if isinstance(child, Dimension) else score_of(child.id, lo, hi, buffer)
+        rounding(acc, out=acc)
+        if node.deduction_cap is not None:
+            # Only deductions (per-event deduct, shortfall) count against the cap; points an ordinary
+            # item did not earn are not deductions.
+            lost = np.zeros(hi - lo)
+            for leaf in _leaves(node):
+                if deducts[leaf.id]:
+                    lost += part(items[leaf.id].share, lo, hi) - score_of(leaf.id, lo, hi, buffer)
+            back = restored[node.id][lo:hi]
+            np.subtract(lost, node.deduction_cap, out=back)
+            np.maximum(back, 0.0, out=back)
+            rounding(back, out=back)
+            acc += back
+            rounding(acc, out=acc)
+        return acc
+
+    for lo in range(0, n, block):
+        hi = min(lo + block, n)
+        for node in scorecard.dimensions:
+            if isinstance(node, Dimension):
+                roll(node, lo, hi)
+    for node in dims:
+        gone = _reweighted_away(node, items)
+        if gone.any():
+            scores[node.id][gone] = np.nan
+    return scores, restored
+
+
+def _contribution_bound(max_points: float, factor: np.ndarray | float) -> float | None:
+    """A bound on points (0..max_points) times `factor`, or None where the factor could be negative."""
+    low, high = (factor, factor) if not isinstance(factor, np.ndarray) else \
+        (np.fmin.reduce(factor, axis=None), np.fmax.reduce(factor, axis=None)) if factor.size else (0.0, 0.0)
+    if not (low >= 0.0 and high < np.inf):
+        return None
+    return float(max_points) * float(high) * (1.0 + 1e-9) + 1e-300
+
+
+def _walk_dimensions(nodes: Sequence[Node]) -> Iterator[Dimension]:
+    """Every dimension, each after the dimensions under it (the order their scores are completed in)."""
+    for node in nodes:
+        if isinstance(node, Dimension):
+            yield from _walk_dimensions(node.children)
+            yield node
+
+
+def stage_rounding(scorecard: Scorecard, rounding: Rounding) -> Callable[..., np.ndarray]:
     """The rounding of the steps before the total: the declared one (``rounding.stage: item``, the default),
     or none at all (``stage: total``: contributions are summed unrounded, only the total is rounded, as
     CMS HVBP computes its Total Performance Score)."""
@@ -173,8 +262,12 @@ def stage_rounding(scorecard: Scorecard, rounding: Rounding) -> Callable[[Any], 
     return rounding
 
 
-def _exact(values: Any) -> np.ndarray:
-    return np.asarray(values, dtype=np.float64)
+def _exact(values: Any, out: np.ndarray | None = None, bounds: Any = None) -> np.ndarray:
+    result = np.asarray(values, dtype=np.float64)
+    if out is None or out is result:
+        return result
+    out[...] = result
+    return out
 
 
 def shown_rounded(items: Mapping[str, ItemResult], dimensions: Mapping[str, np.ndarray], rounding: Rounding
@@ -231,8 +324,9 @@ def _period_key(period: str) -> tuple:
         return (0, 0, period)
 
 
-def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Registry,
-                problems: list[Problem]) -> tuple[np.ndarray, np.ndarray, np.ndarray, RuleContext] | None:
+def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Registry, problems: list[Problem],
+                rounding: Callable[..., np.ndarray] | None = None, checked: bool = False
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, RuleContext] | None:
     rule = registry.rules[item.rule]
     owner = registry.owner("rules", item.rule)
     indicator = scorecard.indicators[item.indicator]
@@ -241,17 +335,20 @@ def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Regis
         values = np.column_stack([data.column(name) for name in item.indicators])
     else:
         values = data.column(item.indicator)
-    rounding = stage_rounding(scorecard, Rounding(scorecard.rounding_decimals, scorecard.rounding_mode))
+    if rounding is None:
+        rounding = stage_rounding(scorecard, Rounding(scorecard.rounding_decimals, scorecard.rounding_mode))
+    n = len(values)
     if rule.value_range is not None:
         low, high = rule.value_range
-        bad = np.asarray((values < low) | (values > high))
-        if bad.ndim == 2:
-            bad = np.asarray(bad.any(axis=1))
-        if bad.any():
-            problems.extend(_unit_problems(f"values of {item.indicator!r} outside what rule {item.rule!r} accepts",
-                                           data, bad, values, expected=f"values from {fmt(low)} to {fmt(high)}",
-                                           indicator=item.indicator))
-            return None
+        if not (values.size and np.fmin.reduce(values, axis=None) >= low and np.fmax.reduce(values, axis=None) <= high):
+            bad = np.asarray((values < low) | (values > high))
+            if bad.ndim == 2:
+                bad = np.asarray(bad.any(axis=1))
+            if bad.any():
+                problems.extend(_unit_problems(f"values of {item.indicator!r} outside what rule {item.rule!r} accepts",
+                                               data, bad, values, expected=f"values from {fmt(low)} to {fmt(high)}",
+                                               indicator=item.indicator))
+                return None
     try:
         subject: Any = inputs if rule.inputs == "many" else indicator  # Rule.prepare's documented tuple case
         prepared = rule.prepare(item.params, item.max_points, subject)
@@ -260,14 +357,22 @@ def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Regis
                           units=data.units, history=data.history,
                           decimals=scorecard.rounding_decimals, rounding=scorecard.rounding_mode,
                           catalogue=scorecard.indicators)
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            points = rule.score(values.copy(), ctx)
+        if checked:  # the caller has set np.errstate
+            points = _rule_points(rule, values, ctx)
+        else:
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                points = _rule_points(rule, values, ctx)
     except EvalkitError:
         raise  # a rule may report bad input itself (e.g. an unknown peer-group attribute)
     except Exception as exc:
         raise PluginError(Problem(f"rule {item.rule!r} from plugin {owner!r} failed on item {item.id!r}: "
                                   f"{type(exc).__name__}: {exc}")) from exc
-    points = _checked_points(points, item, owner, len(values))
+    refs = _holders(points)  # counted here, where only this frame holds a fresh result
+    owned = _owned(points, refs)
+    points, points_nan = _checked_points(points, item, owner, n, owned)
+    if n and not points_nan and not np.isnan(np.minimum.reduce(values, axis=None)):  # every value given and scored
+        missing = np.zeros(n, dtype=bool)
+        return values, rounding(points, out=points, bounds=(0.0, item.max_points)), missing, ctx
     missing = np.isnan(values) if values.ndim == 1 else np.isnan(values).any(axis=1)
     missing |= np.isnan(points)
     if missing.any():
@@ -277,24 +382,70 @@ def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Regis
                                            expected="a value for every unit, or missing: zero / reweight",
                                            indicator=item.indicator))
             return None
-        points = np.where(missing, 0.0, points)
-    return values, rounding(points), missing, ctx
+        np.copyto(points, 0.0, where=missing)
+    return values, rounding(points, out=points, bounds=(0.0, item.max_points)), missing, ctx
 
 
-def _checked_points(points: Any, item: Item, owner: str, n: int) -> np.ndarray:
+def _rule_points(rule: Rule, values: np.ndarray, ctx: RuleContext) -> Any:
+    """The rule's points for `values`, given to it read-only: no copy of the input is made for it. A rule
+    that writes into its input (allowed before) is given a copy of its own."""
+    view = values.view()
+    view.flags.writeable = False
+    try:
+        return rule.score(view, ctx)
+    except ValueError as exc:
+        if "read-only" not in str(exc):
+            raise
+    return rule.score(values.copy(), ctx)
+
+
+def _holders(array: Any) -> int:
+    """References to `array`, counted from a function its one holder calls with it."""
+    return sys.getrefcount(array)
+
+
+def _calibrated() -> int:
+    fresh = np.empty(1)  # held by this frame alone, as a rule's fresh result is by _score_item's
+    return _holders(fresh)
+
+
+_FRESH_REFS = _calibrated()
+
+
+def _owned(points: Any, refs: int) -> bool:
+    """Whether nobody but the engine holds `points` (a rule's fresh result), so it may be changed in place."""
+    return (isinstance(points, np.ndarray) and refs <= _FRESH_REFS and points.base is None and points.flags.owndata
+            and points.flags.writeable and points.flags.c_contiguous)
+
+
+def _checked_points(points: Any, item: Item, owner: str, n: int, owned: bool = False) -> tuple[np.ndarray, bool]:
+    """The rule's points as a float64 array of the engine's own (clipped to 0..max_points), and whether
+    any is NaN; a PluginError for a wrong shape, type or range."""
     where = f"rule {item.rule!r} from plugin {owner!r} (item {item.id!r})"
     if not isinstance(points, np.ndarray) or points.shape != (n,):
         found = f"shape {points.shape}" if isinstance(points, np.ndarray) else type(points).__name__
         raise PluginError(Problem(f"{where} returned the wrong thing", expected=f"a numpy array of {n} points", found=found))
     try:
-        points = points.astype(np.float64, copy=False)
+        converted = points.astype(np.float64, copy=False)
     except (TypeError, ValueError):
         raise PluginError(Problem(f"{where} returned values that are not numbers", found=str(points.dtype))) from None
-    finite = points[~np.isnan(points)]
-    if finite.size and (finite.min() < -_TOLERANCE or finite.max() > item.max_points + _TOLERANCE):
+    owned = owned or converted is not points
+    points = converted
+    low = np.minimum.reduce(points) if n else np.nan
+    if np.isnan(low):  # some (or no) points: check the numbers there are
+        finite = points[~np.isnan(points)]
+        low, high = (finite.min(), finite.max()) if finite.size else (0.0, 0.0)
+        has_nan = bool(n)
+    else:
+        high, has_nan = np.maximum.reduce(points), False
+    if low < -_TOLERANCE or high > item.max_points + _TOLERANCE:
         raise PluginError(Problem(f"{where} returned points outside the item's range",
-                                  expected=f"0 to {fmt(item.max_points)}", found=f"{fmt(finite.min())} to {fmt(finite.max())}"))
-    return np.clip(points, 0.0, item.max_points)
+                                  expected=f"0 to {fmt(item.max_points)}", found=f"{fmt(low)} to {fmt(high)}"))
+    if not owned:
+        return np.clip(points, 0.0, item.max_points), has_nan
+    if low < 0.0 or high > item.max_points:  # within the tolerance: clipped. (A -0.0 that clip would make 0.0
+        np.clip(points, 0.0, item.max_points, out=points)  # is made 0.0 by the rounding, or by the rounding for display)
+    return points, has_nan
 
 
 def _unit_problems(message: str, data: DataSet, mask: np.ndarray, values: np.ndarray, expected: str,

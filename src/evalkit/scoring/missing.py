@@ -83,6 +83,8 @@ def no_data_mask(columns: Mapping[str, np.ndarray], n: int) -> np.ndarray:
         values = np.asarray(column)
         if values.dtype.kind != "f" or values.shape[:1] != (n,):
             continue
+        if n and not np.isnan(np.minimum.reduce(values, axis=None)):  # a column with a value for every unit: no unit lacks data
+            return np.zeros(n, dtype=bool)
         finite = ~np.isnan(values)
         has |= finite if finite.ndim == 1 else finite.any(axis=tuple(range(1, finite.ndim)))
     return ~has

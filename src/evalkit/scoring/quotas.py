@@ -49,51 +49,79 @@ def round_snap(x: float) -> float:
     return float(round_array(x, 9))
 
 
+def places_of(share: float, group_sizes: np.ndarray, rounding: str = "floor") -> np.ndarray:
+    """`places` for many groups at once: the same snapping and rounding, element by element."""
+    snapped = round_array(share * group_sizes.astype(np.float64), 9)
+    if rounding == "floor":
+        return np.floor(snapped).astype(np.int64)
+    if rounding == "ceil":
+        return np.ceil(snapped).astype(np.int64)
+    return np.floor(snapped + 0.5).astype(np.int64)
+
+
 def apply_quotas(grades: np.ndarray, totals: np.ndarray, unit_ids: Sequence[str], scorecard: Scorecard,
-                 attribute: Callable[[str], Sequence[Any]]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+                 attribute: Callable[[str], Sequence[Any]],
+                 codes: Callable[[str], np.ndarray] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Move units beyond each grade's quota down one grade at a time; return grades and who was moved.
 
     `attribute(name)` gives the per-unit values of a units attribute ("type", a units-file column)
-    for quotas declared per group.
+    for quotas declared per group; `codes(name)`, where given, its int group codes instead (e.g.
+    `Units.group_codes`, built once per units list).
     """
     final = grades.copy()
     moved: dict[str, np.ndarray] = {}
     n = final.shape[0]
-    ids = np.asarray(unit_ids, dtype=object).astype(str)
     by_grade = {q.grade: q for q in scorecard.quotas}
     bands = scorecard.grading.bands if scorecard.grading else ()
+    ids: np.ndarray | None = None
     for index, band in enumerate(bands):
         quota = by_grade.get(band.grade)
         if quota is None:
             continue
-        groups = group_codes(None if quota.per == "all" else attribute(quota.per), n)
-        mask = np.zeros(n, dtype=bool)
+        if quota.per == "all":
+            groups = group_codes(None, n)
+        else:
+            groups = codes(quota.per) if codes is not None else group_codes(attribute(quota.per), n)
         sizes = np.bincount(groups)
         holders = np.flatnonzero(final == index)
-        # Holders sorted once by group, then best total, then id; each group is a slice (no scan per group).
-        holders = holders[np.lexsort((ids[holders], -totals[holders], groups[holders]))]
-        bounds = np.searchsorted(groups[holders], np.arange(sizes.size + 1))
-        for group in np.flatnonzero(np.diff(bounds)):
-            order = holders[bounds[group]:bounds[group + 1]]
-            if quota.count is not None:
-                allowed = quota.count
-            else:
-                assert quota.share is not None  # the schema asks for share or count
-                allowed = places(quota.share, int(sizes[group]), quota.rounding)
-            if order.size <= allowed:
-                continue
-            keep = _kept(order, totals, allowed, quota.ties)
-            mask[np.setdiff1d(order, keep)] = True
+        # Holders sorted once by group, then best total (then id, where ties are broken by id): each group is
+        # a run of this order. Under the other tie rules who keeps the grade depends on totals alone.
+        if quota.ties == "id":
+            if ids is None:
+                ids = np.asarray(unit_ids, dtype=object).astype(str)
+            holders = holders[np.lexsort((ids[holders], -totals[holders], groups[holders]))]
+        else:
+            holders = holders[np.lexsort((-totals[holders], groups[holders]))]
+        group = groups[holders]
+        held = np.bincount(group, minlength=sizes.size)
+        start = np.cumsum(held) - held
+        if quota.count is not None:
+            allowed = np.full(sizes.size, quota.count, dtype=np.int64)
+        else:
+            assert quota.share is not None  # the schema asks for share or count
+            allowed = places_of(quota.share, sizes, quota.rounding)
+        kept = _kept_in_groups(totals[holders], group, start, held, allowed, quota.ties)
+        mask = np.zeros(n, dtype=bool)
+        mask[holders[~kept]] = True
         next_grade = index + 1 if index + 1 < len(bands) else NO_GRADE
         final = np.where(mask, next_grade, final)
         moved[f"quota:{band.grade}"] = mask
     return final, moved
 
 
-def _kept(order: np.ndarray, totals: np.ndarray, allowed: int, ties: str) -> np.ndarray:
-    if ties == "id" or allowed == 0:
-        return order[:allowed]
-    cut = totals[order[allowed]]  # the best total among those beyond the places
+def _kept_in_groups(total: np.ndarray, group: np.ndarray, start: np.ndarray, held: np.ndarray, allowed: np.ndarray,
+                    ties: str) -> np.ndarray:
+    """Per holder (sorted by group, best first): whether it keeps the grade. A group with no more holders
+    than places keeps them all; else the first `allowed`, with the tie rule at the cut."""
+    position = np.arange(group.size) - start[group]
+    places_here = allowed[group]
+    over = held[group] > places_here
+    first = position < places_here
+    if ties == "id":
+        return ~over | first
+    at = start[group] + np.minimum(places_here, np.maximum(held[group] - 1, 0))  # (inside the group)
     if ties == "exclude":
-        return order[:allowed][totals[order[:allowed]] > cut]
-    return order[totals[order] >= totals[order[allowed - 1]]]  # include: everyone tied with the last place
+        cut = total[at]  # the best total among those beyond the places
+        return ~over | (first & (total > cut))
+    last = total[np.maximum(at - 1, start[group])]  # include: everyone tied with the last place
+    return ~over | ((places_here > 0) & (total >= last))

@@ -25,8 +25,9 @@ def rank(scores: np.ndarray, unit_ids: Sequence[str], ties: str = "min", higher_
     n = x.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    key = -x if higher_is_better else x.copy()
-    key = np.where(np.isnan(key), np.inf, key)
+    key = np.negative(x) if higher_is_better else x.copy()
+    if np.isnan(np.minimum.reduce(key)):
+        np.copyto(key, np.inf, where=np.isnan(key))
     ranks = np.empty(n, dtype=np.int64)
     if ties == "ordinal":
         # lexsort: the last key is primary; ties go by unit id, never by the order of input rows.
@@ -42,7 +43,7 @@ def rank(scores: np.ndarray, unit_ids: Sequence[str], ties: str = "min", higher_
     if ties == "dense":
         ranks[order] = np.cumsum(new_group)
     else:
-        positions = np.arange(1, n + 1)
-        group_start = np.maximum.accumulate(np.where(new_group, positions, 0))
-        ranks[order] = group_start
+        group_start = np.arange(1, n + 1)
+        group_start *= new_group  # a group's first position, 0 inside a group
+        ranks[order] = np.maximum.accumulate(group_start, out=group_start)
     return ranks
