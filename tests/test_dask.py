@@ -5,18 +5,21 @@ compared (totals, item points and contributions, dimension scores, grades, ranks
 
 from __future__ import annotations
 
+import json
+import sys
+
 import numpy as np
 import pytest
 
 pytest.importorskip("distributed")
 pytest.importorskip("dask.dataframe")
 
-import dask.dataframe as dd  # noqa: E402
-import pandas as pd  # noqa: E402
+import dask.dataframe as dd
+import pandas as pd
 
-import evalkit  # noqa: E402
-from evalkit.scoring.distributed import evaluate_dask, global_rules, result_frame  # noqa: E402
-from tests.conftest import EXAMPLES  # noqa: E402
+import evalkit
+from evalkit.scoring.distributed import evaluate_dask, global_rules, result_frame
+from tests.conftest import EXAMPLES
 
 
 @pytest.fixture(scope="session")
@@ -202,6 +205,47 @@ def test_results_written_as_partitioned_parquet(client, tmp_path):
     back = pd.read_parquet(tmp_path / "out" / "units")
     same_results(result_frame(evalkit.evaluate(scorecard, frame)), back)
     assert len(list((tmp_path / "out" / "units").glob("*.parquet"))) == 3
-    import json
 
     assert json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8")) == run.to_dict()
+
+
+def parquet_inputs(tmp_path, name="quickstart"):
+    base = EXAMPLES / name
+    data = tmp_path / "data.parquet"
+    read_csv(base / "data.csv").to_parquet(data)
+    return base, data
+
+
+def test_cli_engine_dask_writes_the_in_memory_results(client, tmp_path, capsys):
+    from evalkit.cli import main
+    from evalkit.scoring.files import InputFiles, evaluate_files
+
+    base, data = parquet_inputs(tmp_path)
+    argv = [str(base / "scorecard.yaml"), "--data", str(data), "--units", str(base / "units.csv"),
+            "--adjustments", str(base / "adjustments.csv")]
+    out = tmp_path / "out"
+    assert main(["run", *argv, "--engine", "dask", "--scheduler", client.scheduler.address, "-o", str(out)]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary == json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["units"] == 12 and summary["engine"] == "dask"
+    files = InputFiles(base / "scorecard.yaml", units=base / "units.csv", data=[data], adjustments=base / "adjustments.csv")
+    same_results(result_frame(evaluate_files(files)), pd.read_parquet(out / "units"))
+
+
+def test_cli_engine_dask_usage(tmp_path, capsys, monkeypatch):
+    from evalkit.cli import main
+
+    base, data = parquet_inputs(tmp_path)
+    argv = ["run", str(base / "scorecard.yaml"), "--data", str(data), "--units", str(base / "units.csv")]
+    assert main([*argv, "--engine", "dask"]) == 64  # no -o DIRECTORY
+    assert "-o DIRECTORY" in capsys.readouterr().err
+    assert main([*argv, "--scheduler", "tcp://127.0.0.1:1"]) == 64  # --scheduler without --engine dask
+    assert "goes with --engine dask" in capsys.readouterr().err
+    assert main([*argv, "--engine", "dask", "--format", "html", "-o", str(tmp_path / "o")]) == 64
+    assert "--format" in capsys.readouterr().err
+    csv_argv = ["run", str(base / "scorecard.yaml"), "--data", str(base / "data.csv"), "--units", str(base / "units.csv")]
+    assert main([*csv_argv, "--engine", "dask", "-o", str(tmp_path / "o")]) == 64
+    assert "reads Parquet data files" in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if evalkit[dask] were not installed
+    assert main([*argv, "--engine", "dask", "-o", str(tmp_path / "o")]) == 64
+    assert "pip install 'evalkit[dask]'" in capsys.readouterr().err

@@ -14,7 +14,7 @@ Plugins implement the hooks in `evalkit.plugins.hookspecs` with `@evalkit.hookim
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 # Every command's work, callable from Python: each returns a result whose to_dict() is the command's JSON.
 from evalkit.analysis.benchmarks import benchmark_report  # evalkit benchmarks
@@ -46,6 +46,7 @@ from evalkit.reviews import load_review, review  # evalkit review
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, scalar_rule
 from evalkit.scoring.adjustments import AdjustmentRecord
 from evalkit.scoring.assessors import AssessedEvaluation, combine_values, evaluate_sources  # 自评 and 考评 combined
+from evalkit.scoring.distributed import DistributedEvaluation, evaluate_dask, evaluate_parquet, is_dask_frame  # --engine dask
 from evalkit.scoring.evaluation import Evaluation, Explanation, UnitResult
 from evalkit.scoring.files import InputFiles, evaluate_files, explain_files, load_inputs  # evalkit run / explain
 from evalkit.scoring.rounding import Rounding, round_array
@@ -73,9 +74,15 @@ def evaluate(scorecard: Scorecard, data: DataSet | Mapping[str, Any] | Any, unit
     ``{indicator: array}`` aligned with `units` (a list of unit ids, Units with names and types, or a
     units DataFrame). NaN, None and NA mean "no value". `adjustments` are bonus,
     deduction and veto records: dicts with unit, item, points, reason, evidence, authority.
-    `progress(done, total)` is called after each item is scored. A scorecard that declares assessment
+    `progress(done, total)` is called after each item is scored. A Dask DataFrame is scored on Dask
+    (``pip install 'evalkit[dask]'``) and gives a `DistributedEvaluation` (per-unit results as a Dask
+    DataFrame and a summary) with the in-memory results, bit for bit; see docs/dask.md. A scorecard that declares assessment
     sources (`sources:`, 自评与考评) takes ``{source id: DataSet}``: their combined values are scored.
     """
+    if is_dask_frame(data):  # a Dask DataFrame: scored partition by partition (evalkit[dask]), see docs/dask.md
+        if units is not None and not isinstance(units, Units):
+            units = load_units(units) if not isinstance(units, (list, tuple)) else Units.from_ids(units)
+        return cast(Evaluation, evaluate_dask(scorecard, data, units=units, period=period, adjustments=adjustments))
     from evalkit.definition.assessment_sources import sources_spec
     from evalkit.io.frames import align_columns, frame_unit_ids, is_frame, is_records, unit_ids_of
     from evalkit.scoring.adjustments import records_from
@@ -135,6 +142,7 @@ __all__ = [
     "DataError",
     "DataSet",
     "DefinitionError",
+    "DistributedEvaluation",
     "EvalkitError",
     "Evaluation",
     "Explanation",
@@ -176,7 +184,9 @@ __all__ = [
     "delphi_from_file",
     "diff_results",
     "evaluate",
+    "evaluate_dask",
     "evaluate_files",
+    "evaluate_parquet",
     "evaluate_sources",
     "explain_files",
     "file_appeal",

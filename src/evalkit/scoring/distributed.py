@@ -99,9 +99,10 @@ def grade_codes(grades: np.ndarray, bands: Sequence[Any]) -> list[str | None]:
 
 def result_frame(evaluation: Any) -> Any:
     """`result_columns` as a pandas DataFrame."""
-    import pandas as pd
+    import importlib
 
-    return pd.DataFrame(result_columns(evaluation))
+    pandas = importlib.import_module("pandas")  # a dependency of dask.dataframe (no stubs are installed for it)
+    return pandas.DataFrame(result_columns(evaluation))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -437,13 +438,8 @@ def _score_globally(scorecard: Scorecard, captured: list[dict[str, dict[str, Any
         names = list(dict.fromkeys(k for e in entries for k in e["columns"]))
         periods = list(dict.fromkeys(p for e in entries for p in e["history"]))
 
-        def joined(get: Callable[[dict[str, Any]], np.ndarray | None]) -> np.ndarray:
-            pieces = [get(e) for e in entries]
-            return np.concatenate([p if p is not None else np.full(length, np.nan)
-                                   for p, length in zip(pieces, lengths)])
-
-        columns = {name: joined(lambda e, name=name: e["columns"].get(name)) for name in names}
-        history = {p: {name: joined(lambda e, p=p, name=name: e["history"].get(p, {}).get(name))
+        columns = {name: _joined([e["columns"].get(name) for e in entries], lengths) for name in names}
+        history = {p: {name: _joined([e["history"].get(p, {}).get(name) for e in entries], lengths)
                        for name in dict.fromkeys(k for e in entries for k in e["history"].get(p, {}))}
                    for p in periods}
         values = np.concatenate([e["values"] for e in entries])
@@ -471,6 +467,11 @@ def _score_globally(scorecard: Scorecard, captured: list[dict[str, dict[str, Any
     return out
 
 
+def _joined(pieces: Sequence[np.ndarray | None], lengths: Sequence[int]) -> np.ndarray:
+    """One column from its partitions' pieces; a partition without the column has no values there (NaN)."""
+    return np.concatenate([p if p is not None else np.full(length, np.nan) for p, length in zip(pieces, lengths)])
+
+
 def _summary(scorecard: Scorecard, period: str, totals: np.ndarray, grades: np.ndarray, ranks: np.ndarray,
              moved: Mapping[str, np.ndarray], partitions: int) -> dict[str, Any]:
     bands = scorecard.grading.bands if scorecard.grading else ()
@@ -485,3 +486,40 @@ def _summary(scorecard: Scorecard, period: str, totals: np.ndarray, grades: np.n
                   "mean": float(scored.mean()) if scored.size else None, "no_total": int(totals.shape[0] - scored.size)},
         "quota_moves": {key: int(np.count_nonzero(mask)) for key, mask in moved.items()},
     }
+
+
+def evaluate_parquet(files: Any, registry: Any = None, scheduler: str | None = None, workers: int | None = None,
+                     output: str | Path | None = None, warn: Callable[[str], None] | None = None) -> DistributedEvaluation:
+    """`evalkit run --engine dask`: the run's files (`evalkit.scoring.files.InputFiles`, data in Parquet) scored
+    on Dask (`scheduler` address, or a local cluster of `workers` processes, or Dask's threads); with `output`,
+    the per-unit results written there as partitioned Parquet beside summary.json."""
+    require_dask()
+    from evalkit.definition.scorecard import load_scorecard, scorecard_in_force
+    from evalkit.io.dask_io import dask_client, read_parquet_frame
+    from evalkit.io.inputs import load_units_noted
+    from evalkit.plugins.manager import default_registry
+    from evalkit.scoring.adjustments import read_adjustments
+
+    if files.records or files.sheets:
+        raise UsageError("--engine dask reads Parquet --data files; --records and --sheet are for the in-memory engine")
+    registry = registry if registry is not None else default_registry()
+    if Path(files.scorecard).is_dir():
+        scorecard = scorecard_in_force(files.scorecard, files.period, registry)
+    else:
+        scorecard = load_scorecard(files.scorecard, registry)
+    units, notes = load_units_noted(files.units, registry)
+    for note in (*(str(p) for p in scorecard.warnings), *notes):
+        if warn is not None:
+            warn(note)
+    records: tuple[Any, ...] = ()
+    if files.adjustments:
+        from evalkit.io.readers import read_tables
+
+        (table, *_), _notes = read_tables(files.adjustments, registry)
+        records = tuple(read_adjustments(table, units.ids, scorecard))
+    frame = read_parquet_frame(files.data)
+    with dask_client(scheduler, workers):
+        result = evaluate_dask(scorecard, frame, units=units, period=files.period, adjustments=records)
+        if output is not None:
+            result.to_parquet(output)
+    return result
