@@ -18,7 +18,7 @@ import dask.dataframe as dd
 import pandas as pd
 
 import evalkit
-from evalkit.scoring.distributed import evaluate_dask, global_rules, result_frame
+from evalkit.scoring.distributed import evaluate_dask, fast_wide_data, global_rules, result_frame
 from tests.conftest import EXAMPLES
 
 
@@ -161,7 +161,17 @@ def test_wide_frame_and_units_from_the_ids(client):
     long = read_csv(EXAMPLES / "quickstart" / "data.csv")
     wide = long.pivot(index="unit", columns="indicator", values="value").reset_index()
     wide.columns.name = None
+    units = evalkit.Units.from_ids(sorted(wide["unit"]))
+    assert fast_wide_data(wide, units, scorecard, None) is not None  # read straight into columns
     check(scorecard, wide, npartitions=2)
+    wide["missed_meetings"] = -1.0  # per_event counts are never negative: the general path's message
+    with pytest.raises(evalkit.DataError) as in_memory:
+        evalkit.evaluate(scorecard, wide)
+    with pytest.raises(evalkit.DataError) as on_dask:
+        evaluate_dask(scorecard, dd.from_pandas(wide, npartitions=1))
+    assert str(on_dask.value) == str(in_memory.value)
+    wide["unit"] = " " + wide["unit"]  # ids as the reader trims them: not the plain case
+    assert fast_wide_data(wide, units, scorecard, None) is None
 
 
 def test_plugin_rule_without_the_attribute_is_scored_on_all_units(client, tmp_path):

@@ -223,9 +223,53 @@ def frame_ids(frame: Any, column: str) -> list[str]:
 
 
 def _evaluate_part(scorecard: Scorecard, frame: Any, units: Units, period: str | None, records: Sequence[Any]) -> Any:
+    """One partition scored as `evalkit.evaluate` scores a pandas frame. A clean wide partition (a unit column
+    of trimmed ids given once, float columns headed by indicator ids) is read straight into columns; when
+    that reading or the scoring fails, the partition is read and scored again the general way, so every
+    message is the in-memory one."""
     from evalkit import evaluate
 
+    data = fast_wide_data(frame, units, scorecard, period)
+    if data is not None:
+        from evalkit.scoring.adjustments import records_from
+        from evalkit.scoring.engine import evaluate as run
+
+        try:
+            return run(scorecard, data, scorecard.registry, records_from(records, units.ids, scorecard))
+        except EvalkitError:
+            pass  # the general path below reports it, with the file-like messages of the frame reader
     return evaluate(scorecard, frame, units=units, period=period, adjustments=records)
+
+
+def fast_wide_data(frame: Any, units: Units, scorecard: Scorecard, period: str | None) -> Any:
+    """A wide pandas partition as a DataSet without a Python object per cell, or None when it is anything but
+    plain: one unit column of ids as the units have them, each once; every other column a number column
+    headed by the id of a given (not derived) indicator, with no infinity."""
+    from evalkit.io.data import DataSet
+
+    try:
+        column = unit_column(frame)
+    except DataError:
+        return None
+    names = [str(c) for c in frame.columns if str(c) != column]
+    if len(names) + 1 != len(frame.columns) or not names:
+        return None
+    if any(n not in scorecard.indicators or n in scorecard.derived or frame[n].dtype.kind not in "fiu" for n in names):
+        return None
+    ids = frame[column].tolist()
+    index = units.index
+    if not all(type(u) is str and u in index for u in ids) or len(set(ids)) != len(ids):
+        return None
+    rows = np.fromiter((index[u] for u in ids), dtype=np.int64, count=len(ids))
+    columns: dict[str, np.ndarray] = {}
+    for name in names:
+        values = frame[name].to_numpy(dtype=np.float64, na_value=np.nan)
+        if np.isinf(values).any():
+            return None
+        out = np.full(len(units), np.nan)
+        out[rows] = values
+        columns[name] = out
+    return DataSet(units=units, columns=columns, period=period or scorecard.period)
 
 
 def capture_task(frame: Any, units: Units, ids: Sequence[str], scorecard: Scorecard, rules: Sequence[str],
