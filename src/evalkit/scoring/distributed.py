@@ -209,7 +209,7 @@ def partition_units(units: Units, ids: Sequence[str]) -> Units:
     """The units of one partition, in the order given (their attributes kept)."""
     index = units.index
     pos = [index[u] for u in ids]
-    return Units(ids=tuple(ids), names=tuple(units.names[i] for i in pos), types=tuple(units.types[i] for i in pos),
+    return Units(ids=tuple(str(u) for u in ids), names=tuple(units.names[i] for i in pos), types=tuple(units.types[i] for i in pos),
                  parents=tuple(units.parents[i] for i in pos),
                  attributes={k: tuple(v[i] for i in pos) for k, v in units.attributes.items()})
 
@@ -297,7 +297,7 @@ def _rule_names(points: Mapping[str, Any]) -> list[str]:
     return [json.loads(key)[0] for key in points]
 
 
-def finish_task(frame: Any, ranks: np.ndarray, grades: np.ndarray, codes: list[str | None],
+def finish_task(frame: Any, ranks: np.ndarray, grades: np.ndarray, codes: np.ndarray,
                 masks: Mapping[str, np.ndarray]) -> Any:
     """Phase 3 on one partition: the global ranks and quota grades put in."""
     frame = frame.copy()
@@ -384,7 +384,8 @@ def evaluate_dask(scorecard: Scorecard, frame: Any, units: Units | None = None, 
         units = Units.from_ids(sorted(present))
     else:
         known = set(units.ids)
-        leftover = [u for u in units.ids if u not in set(present)]
+        given = set(present)
+        leftover = [u for u in units.ids if u not in given]
         # ids the units do not know stay in their partition, whose reader reports them as in memory
         ids = [[u for u in part if u in known] for part in ids]
         if leftover:  # units without data rows are scored (with no values) in the first partition
@@ -397,6 +398,8 @@ def evaluate_dask(scorecard: Scorecard, frame: Any, units: Units | None = None, 
     for record in records:
         part_records[where[record.unit]].append(record)
     units_d = delayed(units, pure=True)
+    # ids travel as object arrays: dask looks into every element of a list argument, not into an array
+    id_arrays = [np.asarray(part, dtype=object) for part in ids]
     scorecard_d = delayed(scorecard, pure=True)
     lengths = [len(p) for p in ids]
 
@@ -404,13 +407,13 @@ def evaluate_dask(scorecard: Scorecard, frame: Any, units: Units | None = None, 
     points: list[dict[str, np.ndarray]] = [{} for _ in ids]
     if rules:
         captured = dask.compute(*[delayed(capture_task)(p, units_d, i, scorecard_d, rules, period, r)
-                                  for p, i, r in zip(parts, ids, part_records)])
+                                  for p, i, r in zip(parts, id_arrays, part_records)])
         everyone = partition_units(units, present)
         for key, column_points in _score_globally(scorecard, list(captured), everyone, lengths).items():
             for i, piece in enumerate(column_points):
                 points[i][key] = piece
     scored = dask.persist(*[delayed(score_task)(p, units_d, i, scorecard_d, pts, period, r)
-                            for p, i, pts, r in zip(parts, ids, points, part_records)])
+                            for p, i, pts, r in zip(parts, id_arrays, points, part_records)])
     gathered = dask.compute(*[delayed(_summary_columns)(s) for s in scored])
     totals = np.concatenate([g[0] for g in gathered]) if gathered else np.zeros(0)
     grades = np.concatenate([g[1] for g in gathered]) if gathered else np.zeros(0, dtype=np.int64)
@@ -428,7 +431,7 @@ def evaluate_dask(scorecard: Scorecard, frame: Any, units: Units | None = None, 
     finished = []
     for k, s in enumerate(scored):
         cut = slice(int(bounds[k]), int(bounds[k + 1]))
-        finished.append(delayed(finish_task)(s, ranks[cut], grades[cut], grade_codes(grades[cut], bands) if moved else [],
+        finished.append(delayed(finish_task)(s, ranks[cut], grades[cut], np.asarray(grade_codes(grades[cut], bands) if moved else [], dtype=object),
                                              {key: mask[cut] for key, mask in moved.items()}))
     import dask.dataframe as dd
 
