@@ -22,6 +22,7 @@ largest child process, as the kernel reports it). Run from the repository root:
 from __future__ import annotations
 
 import argparse
+import functools
 import resource
 import sys
 import tempfile
@@ -32,7 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_scoring import build_scorecard, generate_columns
-from harness import MiB, in_child, paired
+from harness import MiB, Paired, in_child, paired
 
 ROWS_PER_FILE = 250_000
 
@@ -108,6 +109,28 @@ def same(expected_path: Path, got_path: Path) -> None:
             assert x.astype(str).tolist() == y.astype(str).tolist(), f"{got_path}: {column} differs"
 
 
+CONTENDERS = ("memory", "memory, columns", "dask, 1 worker", "dask, 2 workers")
+
+
+def measure(n: int, rounds: int) -> Paired:
+    """The four contenders on N units, interleaved; their results checked equal afterwards."""
+    with tempfile.TemporaryDirectory(prefix="bench_dask_") as tmp:
+        folder = Path(tmp)
+        scorecard, units, files = write_inputs(n, folder)
+        outs = {name: folder / f"out-{k}" for k, name in enumerate(CONTENDERS)}
+        work = {
+            "memory": lambda: in_memory(scorecard, units, files, outs["memory"]),
+            "memory, columns": lambda: in_memory_columns(scorecard, files, outs["memory, columns"]),
+            "dask, 1 worker": lambda: on_dask(scorecard, units, files, outs["dask, 1 worker"], 1),
+            "dask, 2 workers": lambda: on_dask(scorecard, units, files, outs["dask, 2 workers"], 2),
+        }
+        result = paired({name: functools.partial(in_child, w) for name, w in work.items()}, rounds=rounds, warmup=False)
+        same(outs["memory"], outs["memory, columns"])
+        same(outs["memory"], outs["dask, 1 worker"] / "units")
+        same(outs["memory"], outs["dask, 2 workers"] / "units")
+        return result
+
+
 def children_peak() -> int:
     return int(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) * 1024
 
@@ -118,23 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are shown (default 3)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
-    rows = []
-    for n in sizes:
-        with tempfile.TemporaryDirectory(prefix="bench_dask_") as tmp:
-            folder = Path(tmp)
-            scorecard, units, files = write_inputs(n, folder)
-            outs = {name: folder / f"out-{k}" for k, name in enumerate(("memory", "columns", "dask1", "dask2"))}
-            contenders = {
-                "memory": lambda: in_child(lambda: in_memory(scorecard, units, files, outs["memory"])),
-                "memory, columns": lambda: in_child(lambda: in_memory_columns(scorecard, files, outs["columns"])),
-                "dask, 1 worker": lambda: in_child(lambda: on_dask(scorecard, units, files, outs["dask1"], 1)),
-                "dask, 2 workers": lambda: in_child(lambda: on_dask(scorecard, units, files, outs["dask2"], 2)),
-            }
-            result = paired(contenders, rounds=args.rounds, warmup=False)
-            same(outs["memory"], outs["columns"])
-            same(outs["memory"], outs["dask1"] / "units")
-            same(outs["memory"], outs["dask2"] / "units")
-            rows.append((n, result))
+    rows = [(n, measure(n, args.rounds)) for n in sizes]
+    contenders = CONTENDERS
     per = 1_000_000
     print(f"| units | {' | '.join(f'{name} s per 10^6' for name in contenders)} | "
           f"{' | '.join(f'{name} peak MiB' for name in contenders)} | dask 2 workers / memory |")

@@ -272,24 +272,24 @@ def fast_wide_data(frame: Any, units: Units, scorecard: Scorecard, period: str |
     return DataSet(units=units, columns=columns, period=period or scorecard.period)
 
 
-def capture_task(frame: Any, units: Units, ids: Sequence[str], scorecard: Scorecard, rules: Sequence[str],
+def capture_task(frame: Any, units: Units, scorecard: Scorecard, rules: Sequence[str],
                  period: str | None, records: Sequence[Any]) -> dict[str, Any]:
     """Phase 1 on one partition: the prepared input columns of the items whose rules need all units."""
     captured: dict[str, dict[str, Any]] = {}
     hook = _capture(captured)
     registry = scorecard.registry.rules
     _evaluate_part(_with_rules(scorecard, {r: stand_in(registry[r], hook) for r in rules}), frame,
-                   partition_units(units, ids), period, records)
+                   units, period, records)
     return captured
 
 
-def score_task(frame: Any, units: Units, ids: Sequence[str], scorecard: Scorecard, points: Mapping[str, np.ndarray],
+def score_task(frame: Any, units: Units, scorecard: Scorecard, points: Mapping[str, np.ndarray],
                period: str | None, records: Sequence[Any]) -> Any:
     """Phase 2 on one partition: every result but ranks and quotas, as a pandas frame of `result_columns`."""
     registry = scorecard.registry.rules
     hook = _precomputed(points)
     rules = {name: stand_in(registry[name], hook) for name in set(_rule_names(points))}
-    evaluation = _evaluate_part(_with_rules(scorecard, rules), frame, partition_units(units, ids), period, records)
+    evaluation = _evaluate_part(_with_rules(scorecard, rules), frame, units, period, records)
     return result_frame(evaluation)
 
 
@@ -397,23 +397,23 @@ def evaluate_dask(scorecard: Scorecard, frame: Any, units: Units | None = None, 
     part_records: list[list[Any]] = [[] for _ in ids]
     for record in records:
         part_records[where[record.unit]].append(record)
-    units_d = delayed(units, pure=True)
-    # ids travel as object arrays: dask looks into every element of a list argument, not into an array
-    id_arrays = [np.asarray(part, dtype=object) for part in ids]
+    # each task gets its partition's units (one copy of each unit in the graph, never the whole list per task),
+    # wrapped in a delayed object so that dask does not look into its tuples element by element
+    part_units = [delayed(partition_units(units, part), pure=True) for part in ids]
     scorecard_d = delayed(scorecard, pure=True)
     lengths = [len(p) for p in ids]
 
     rules = sorted(global_rules(scorecard))
     points: list[dict[str, np.ndarray]] = [{} for _ in ids]
     if rules:
-        captured = dask.compute(*[delayed(capture_task)(p, units_d, i, scorecard_d, rules, period, r)
-                                  for p, i, r in zip(parts, id_arrays, part_records)])
+        captured = dask.compute(*[delayed(capture_task)(p, u, scorecard_d, rules, period, r)
+                                  for p, u, r in zip(parts, part_units, part_records)])
         everyone = partition_units(units, present)
         for key, column_points in _score_globally(scorecard, list(captured), everyone, lengths).items():
             for i, piece in enumerate(column_points):
                 points[i][key] = piece
-    scored = dask.persist(*[delayed(score_task)(p, units_d, i, scorecard_d, pts, period, r)
-                            for p, i, pts, r in zip(parts, id_arrays, points, part_records)])
+    scored = dask.persist(*[delayed(score_task)(p, u, scorecard_d, pts, period, r)
+                            for p, u, pts, r in zip(parts, part_units, points, part_records)])
     gathered = dask.compute(*[delayed(_summary_columns)(s) for s in scored])
     totals = np.concatenate([g[0] for g in gathered]) if gathered else np.zeros(0)
     grades = np.concatenate([g[1] for g in gathered]) if gathered else np.zeros(0, dtype=np.int64)
@@ -453,7 +453,8 @@ def _by_unit(frame: Any, column: str) -> tuple[list[Any], list[list[str]]]:
 
     for attempt in (0, 1):
         parts = frame.to_delayed()
-        ids = [list(i) for i in dask.compute(*[dask.delayed(frame_ids)(p, column) for p in parts])]
+        # only the unit column is read here (Parquet columns are projected), the rest when the partition is scored
+        ids = [list(i) for i in dask.compute(*[dask.delayed(frame_ids)(p, column) for p in frame[[column]].to_delayed()])]
         seen: dict[str, int] = {}
         split = None
         for k, part in enumerate(ids):
