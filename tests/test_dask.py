@@ -10,6 +10,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("distributed")
 pytest.importorskip("dask.dataframe")
@@ -259,3 +261,19 @@ def test_cli_engine_dask_usage(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if evalkit[dask] were not installed
     assert main([*argv, "--engine", "dask", "-o", str(tmp_path / "o")]) == 64
     assert "pip install 'evalkit[dask]'" in capsys.readouterr().err
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 2**16), npartitions=st.integers(1, 6), ties=st.sampled_from(["min", "dense", "ordinal"]))
+def test_any_partitioning_gives_the_in_memory_results(tmp_path_factory, seed, npartitions, ties):
+    """Property: however the rows are split into partitions (a unit's rows spread over several), the Dask
+    engine gives the in-memory results (Dask's synchronous scheduler, no cluster: quick)."""
+    import dask
+
+    path = tmp_path_factory.mktemp("peers") / "peers.yaml"
+    path.write_text(PEERS.replace("QUOTA_TIES", "exclude").replace("TIES", ties), encoding="utf-8")
+    scorecard = evalkit.load_scorecard(path)
+    frame, units = peer_data(seed, n=48)
+    frame = frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    with dask.config.set(scheduler="sync"):
+        check(scorecard, frame, npartitions=npartitions, units=units)

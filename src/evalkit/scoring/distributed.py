@@ -468,7 +468,9 @@ def _by_unit(frame: Any, column: str) -> tuple[list[Any], list[list[str]]]:
             kept = [(p, i) for p, i in zip(parts, ids) if i]
             return [p for p, _ in kept], [i for _, i in kept]
         if attempt == 0:
-            frame = frame.shuffle(on=column)
+            # p2p needs the distributed scheduler; with a client made but another scheduler in use, by tasks
+            on_cluster = dask.config.get("scheduler", None) == "dask.distributed"
+            frame = frame.shuffle(on=column, shuffle_method="p2p" if on_cluster else "tasks")
     raise DataError(Problem(f"the rows of unit {split!r} are in several partitions after shuffling by unit",
                             source="dask DataFrame", column=column, expected="one unit id per unit"))
 
