@@ -14,7 +14,7 @@ Plugins implement the hooks in `evalkit.plugins.hookspecs` with `@evalkit.hookim
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:  # for type checkers; at run time each name is imported on first use (__getattr__ below)
     # Every command's work, callable from Python: each returns a result whose to_dict() is the command's JSON.
@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # for type checkers; at run time each name is imported on fir
     from evalkit.scoring.assessors import AssessedEvaluation, combine_values, evaluate_sources  # 自评 and 考评 combined
     from evalkit.scoring.evaluation import Evaluation, Explanation, UnitResult
     from evalkit.scoring.files import InputFiles, evaluate_files, explain_files, load_inputs  # evalkit run / explain
+    from evalkit.scoring.distributed import DistributedEvaluation, evaluate_dask, evaluate_parquet  # --engine dask
     from evalkit.scoring.rounding import Rounding, round_array
     from evalkit.store.appeals import appeal_list, decide, file_appeal, publish  # evalkit appeal
     from evalkit.store.archive import recompute_run, run_record, verify_store  # evalkit history show|recompute|verify
@@ -71,6 +72,7 @@ _LAZY: dict[str, str] = {
     "AssessedEvaluation": "evalkit.scoring.assessors",
     "DataError": "evalkit.errors",
     "DataSet": "evalkit.io.data",
+    "DistributedEvaluation": "evalkit.scoring.distributed",
     "DefinitionError": "evalkit.errors",
     "EvalkitError": "evalkit.errors",
     "Evaluation": "evalkit.scoring.evaluation",
@@ -112,7 +114,9 @@ _LAZY: dict[str, str] = {
     "default_registry": "evalkit.plugins.manager",
     "delphi_from_file": "evalkit.methods",
     "diff_results": "evalkit.store.diff",
+    "evaluate_dask": "evalkit.scoring.distributed",
     "evaluate_files": "evalkit.scoring.files",
+    "evaluate_parquet": "evalkit.scoring.distributed",
     "evaluate_sources": "evalkit.scoring.assessors",
     "explain_files": "evalkit.scoring.files",
     "file_appeal": "evalkit.store.appeals",
@@ -185,14 +189,22 @@ def evaluate(scorecard: Scorecard, data: DataSet | Mapping[str, Any] | Any, unit
     ``{indicator: array}`` aligned with `units` (a list of unit ids, Units with names and types, or a
     units DataFrame). NaN, None and NA mean "no value". `adjustments` are bonus,
     deduction and veto records: dicts with unit, item, points, reason, evidence, authority.
-    `progress(done, total)` is called after each item is scored. A scorecard that declares assessment
+    `progress(done, total)` is called after each item is scored. A Dask DataFrame is scored on Dask
+    (``pip install 'evalkit[dask]'``) and gives a `DistributedEvaluation` (per-unit results as a Dask
+    DataFrame and a summary) with the in-memory results, bit for bit; see docs/dask.md. A scorecard that declares assessment
     sources (`sources:`, 自评与考评) takes ``{source id: DataSet}``: their combined values are scored.
     """
+    from evalkit.io.data import DataSet, Units
+    from evalkit.io.inputs import load_data, load_units
+    from evalkit.scoring.distributed import evaluate_dask, is_dask_frame
+
+    if is_dask_frame(data):  # a Dask DataFrame: scored partition by partition (evalkit[dask]), see docs/dask.md
+        if units is not None and not isinstance(units, Units):
+            units = load_units(units) if not isinstance(units, (list, tuple)) else Units.from_ids(units)
+        return cast(Evaluation, evaluate_dask(scorecard, data, units=units, period=period, adjustments=adjustments))
     from evalkit.definition.assessment_sources import sources_spec
     from evalkit.errors import DataError, Problem
-    from evalkit.io.data import DataSet, Units
     from evalkit.io.frames import align_columns, frame_unit_ids, is_frame, is_records, unit_ids_of
-    from evalkit.io.inputs import load_data, load_units
     from evalkit.scoring.adjustments import records_from
     from evalkit.scoring.engine import evaluate as run
 
@@ -250,6 +262,7 @@ __all__ = [
     "DataError",
     "DataSet",
     "DefinitionError",
+    "DistributedEvaluation",
     "EvalkitError",
     "Evaluation",
     "Explanation",
@@ -291,7 +304,9 @@ __all__ = [
     "delphi_from_file",
     "diff_results",
     "evaluate",
+    "evaluate_dask",
     "evaluate_files",
+    "evaluate_parquet",
     "evaluate_sources",
     "explain_files",
     "file_appeal",

@@ -57,6 +57,9 @@ def add_commands(sub: argparse._SubParsersAction, plugin_options: argparse.Argum
     from evalkit.cli.store_options import add_store_options
 
     add_store_options(run)  # --store PATH / --no-store: keep the run in the history store (evalkit.store.history)
+    from evalkit.cli.dask_cmd import add_engine_options
+
+    add_engine_options(run)  # --engine dask [--scheduler ADDRESS | --workers N] (dask imported only when used)
     extras = run.add_argument_group(
         "report extras", "shown by --format xlsx, html and markdown: tier transitions, benchmark gaps, target status")
     extras.add_argument("--compare-with", metavar="BEFORE.json",
@@ -119,6 +122,11 @@ def extras_request(args: argparse.Namespace) -> ExtrasRequest:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from evalkit.cli.dask_cmd import check_engine, cmd_run_dask
+
+    check_engine(args)
+    if args.engine == "dask":
+        return cmd_run_dask(args)
     from evalkit.cli import registry_from
     from evalkit.cli.store_options import prepare_run_store, save_run
     from evalkit.reporters.render import reporter_for, run_report

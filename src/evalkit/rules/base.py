@@ -168,6 +168,10 @@ class Rule(abc.ABC):
     # "one": the item names one `indicator` and score() gets a 1-d array; "many": the item names
     # `indicators` and score() gets a 2-d array, one column per indicator in the order given.
     inputs: ClassVar[str] = "one"
+    # True: a unit's points depend only on that unit's own values (its columns and baseline periods), so a
+    # distributed run may score each partition of units alone. False (the default, always exact): the rule
+    # may read other units (peer groups, percentiles, ranks), and a distributed run scores it on all units.
+    unit_local: ClassVar[bool] = False
 
     def check(self, params: Mapping[str, Any], max_points: float, indicator: Indicator) -> Iterable[ParamProblem]:
         """Checks the schema cannot express; return problems, never raise."""

@@ -34,6 +34,7 @@ _DIGITS = 9  # steps are rounded to this many decimals before `whole` floors the
 
 class BaseSlopeRule(Rule):
     name = "base_slope"
+    unit_local = True  # scores each unit from its own values
     title = Label(zh="基础分加减分", en="Base plus slope")
     description = "Base points at a reference value, plus/minus points per step better/worse than it, capped."
     params_schema: ClassVar[dict[str, Any]] = {

@@ -143,6 +143,7 @@ def clause_indicator(spec: Mapping[str, Any]) -> str | None:
 
 class ClausesRule(Rule):
     name = "clauses"
+    unit_local = True  # scores each unit from its own values
     title = Label(zh="评分细则（逐条扣分）", en="Clauses")
     description = ("The item's scoring clauses one by one: each a flag, a count or a condition on one of the item's "
                    "indicators, with points per occurrence and an optional cap; starts at max_points, never below zero.")

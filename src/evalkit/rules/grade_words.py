@@ -35,6 +35,7 @@ _DENSE_SPAN = 1000  # codes spanning fewer whole numbers than this are looked up
 
 class GradeWordsRule(Rule):
     name = "grade_words"
+    unit_local = True  # scores each unit from its own values
     title = Label(zh="等次折分", en="Grade words to points")
     description = "Grade codes (excellent, competent ...) to points on the item's scale; an unlisted code is missing."
     params_schema: ClassVar[dict[str, Any]] = {

@@ -18,6 +18,7 @@ from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 
 class LinearRule(Rule):
     name = "linear"
+    unit_local = True  # scores each unit from its own values
     title = Label(zh="线性插值", en="Linear between thresholds")
     description = "Points rise linearly from 0 at one threshold to max_points at the other (QOF form), clamped."
     params_schema: ClassVar[dict[str, Any]] = {

@@ -23,6 +23,7 @@ from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 
 class OkrRule(Rule):
     name = "okr"
+    unit_local = True  # scores each unit from its own values
     title = Label(zh="OKR 评分", en="OKR score")
     description = "An OKR score of 0..1 (or 0..100) times max_points, clamped; optional pass mark shown in explain."
     params_schema: ClassVar[dict[str, Any]] = {

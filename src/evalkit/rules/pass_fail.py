@@ -28,6 +28,7 @@ from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 
 class PassFailRule(Rule):
     name = "pass_fail"
+    unit_local = True  # scores each unit from its own values
     title = Label(zh="达标计分", en="Pass or fail")
     description = "Yes/no: 1 (or value past a threshold) earns pass_points, 0 earns fail_points; other flags missing."
     params_schema: ClassVar[dict[str, Any]] = {

@@ -18,6 +18,7 @@ from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 
 class PerEventRule(Rule):
     name = "per_event"
+    unit_local = True  # scores each unit from its own values
     title = Label(zh="按次扣分", en="Per event")
     description = "Points off (or on) per occurrence, capped: '0.5 off per missed meeting, at most 5'."
     params_schema: ClassVar[dict[str, Any]] = {

@@ -25,6 +25,7 @@ STATISTICS_BUREAU_WEIGHTS = (100, 80, 60, 30, 0)
 
 class SatisfactionIndexRule(Rule):
     name = "satisfaction_index"
+    unit_local = True  # scores each unit from its own values
     title = Label(zh="满意度指数", en="Satisfaction index")
     description = "Weighted mean of ballot categories (default 100/80/60/30/0), scaled to max_points."
     inputs = "many"

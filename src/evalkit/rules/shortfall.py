@@ -29,6 +29,7 @@ from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 
 class ShortfallRule(Rule):
     name = "shortfall"
+    unit_local = True  # scores each unit from its own values
     title = Label(zh="差额分段扣分", en="Shortfall from a standard")
     description = "Points off per point short of a standard, steeper in bands further below (piecewise, capped)."
     params_schema: ClassVar[dict[str, Any]] = {

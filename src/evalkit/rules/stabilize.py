@@ -30,6 +30,7 @@ from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 
 class StabilizeRule(Rule):
     name = "stabilize"
+    unit_local = True  # scores each unit from its own values
     title = Label(zh="区间稳定", en="Within a band")
     description = "Full points inside [low, high], falling linearly with the distance outside it on either side."
     params_schema: ClassVar[dict[str, Any]] = {

@@ -21,6 +21,7 @@ from evalkit.rules.base import Rule, RuleContext, fmt
 
 class TargetRule(Rule):
     name = "target"
+    unit_local = True  # scores each unit from its own values
     title = Label(zh="目标完成率", en="Target attainment")
     description = "Points in proportion to actual / target, capped at full points; shared or per-unit target."
     params_schema: ClassVar[dict[str, Any]] = {

@@ -20,6 +20,7 @@ from evalkit.rules.base import ParamProblem, Rule, RuleContext, fmt
 
 class TiersRule(Rule):
     name = "tiers"
+    unit_local = True  # scores each unit from its own values
     title = Label(zh="分档计分", en="Tiers")
     description = "Ordered thresholds to points: the best threshold a value reaches sets its points."
     params_schema: ClassVar[dict[str, Any]] = {

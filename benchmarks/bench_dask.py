@@ -1,0 +1,161 @@
+"""The Dask engine against the in-memory engine: seconds per 10^6 units, on a LocalCluster of 1 and 2 workers.
+
+For each size N it writes the data once as wide Parquet files (N units x 50 indicators, the scorecard of
+bench_scoring.py, one file per 250,000 units) with a units file, then measures, interleaved
+(`harness.paired`), each in its own forked process (`harness.in_child`, peak RSS of that process):
+
+- ``memory``: what ``evalkit run`` does in memory: `evaluate_files` on the Parquet files, then the per-unit
+  results (`evalkit.scoring.distributed.result_frame`) written as one Parquet file;
+- ``memory, columns``: the best a user could write in memory: pandas reads the Parquet files, the columns
+  go into `DataSet.from_columns`, `evalkit.evaluate`, the same results written;
+- ``dask, 1 worker`` / ``dask, 2 workers``: ``evalkit run --engine dask --workers W`` (`evaluate_parquet`): a
+  LocalCluster of W worker processes started (its start is counted), the files scored by partition, the
+  results written as partitioned Parquet with summary.json.
+
+After the rounds it checks that the four results are the same, bit for bit (every column of every unit).
+The peak of a Dask run is the client process's (the workers' own peaks are printed beside it from the
+largest child process, as the kernel reports it). Run from the repository root:
+
+    .venv/bin/python benchmarks/bench_dask.py --sizes 100000,1000000 --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import resource
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_scoring import build_scorecard, generate_columns
+from harness import MiB, Paired, in_child, paired
+
+ROWS_PER_FILE = 250_000
+
+
+def write_inputs(n: int, folder: Path) -> tuple[Path, Path, list[Path]]:
+    import pandas as pd
+    import yaml
+
+    scorecard = folder / "scorecard.yaml"
+    scorecard.write_text(yaml.safe_dump(build_scorecard(), allow_unicode=True), encoding="utf-8")
+    ids = np.array([f"U{i:07d}" for i in range(n)], dtype=object)
+    units = folder / "units.csv"
+    pd.DataFrame({"id": ids, "name": ids}).to_csv(units, index=False)
+    columns = generate_columns(n, 20250101, 0.02)
+    data_dir = folder / "data"
+    data_dir.mkdir()
+    files = []
+    for k, start in enumerate(range(0, n, ROWS_PER_FILE)):
+        part = slice(start, min(n, start + ROWS_PER_FILE))
+        path = data_dir / f"part-{k:03d}.parquet"
+        pd.DataFrame({"unit": ids[part], **{name: values[part] for name, values in columns.items()}}).to_parquet(path)
+        files.append(path)
+    return scorecard, units, files
+
+
+def in_memory(scorecard: Path, units: Path, files: list[Path], out: Path) -> int:
+    from evalkit.scoring.distributed import result_frame
+    from evalkit.scoring.files import InputFiles, evaluate_files
+
+    evaluation = evaluate_files(InputFiles(str(scorecard), units=str(units), data=[str(f) for f in files]))
+    result_frame(evaluation).to_parquet(out)
+    return len(evaluation.units)
+
+
+def in_memory_columns(scorecard: Path, files: list[Path], out: Path) -> int:
+    import pandas as pd
+
+    import evalkit
+    from evalkit.scoring.distributed import result_frame
+
+    frame = pd.read_parquet(files)
+    card = evalkit.load_scorecard(scorecard)
+    ids = frame.pop("unit").tolist()
+    data = evalkit.DataSet.from_columns(evalkit.Units.from_ids(ids),
+                                        {name: frame[name].to_numpy() for name in frame.columns})
+    evaluation = evalkit.evaluate(card, data)
+    result_frame(evaluation).to_parquet(out)
+    return len(evaluation.units)
+
+
+def on_dask(scorecard: Path, units: Path, files: list[Path], out: Path, workers: int) -> int:
+    from evalkit.scoring.distributed import evaluate_parquet
+    from evalkit.scoring.files import InputFiles
+
+    result = evaluate_parquet(InputFiles(str(scorecard), units=str(units), data=[str(f) for f in files]),
+                              workers=workers, output=out)
+    return int(result.summary["units"])
+
+
+def same(expected_path: Path, got_path: Path) -> None:
+    import pandas as pd
+
+    a = pd.read_parquet(expected_path).sort_values("unit").reset_index(drop=True)
+    b = pd.read_parquet(got_path).sort_values("unit").reset_index(drop=True)
+    assert list(a.columns) == list(b.columns), f"{got_path}: other columns"
+    for column in a.columns:
+        x, y = a[column], b[column]
+        if x.dtype.kind == "f":
+            assert np.array_equal(x.to_numpy(), y.to_numpy(), equal_nan=True), f"{got_path}: {column} differs"
+            finite = ~np.isnan(x.to_numpy())
+            assert (x.to_numpy()[finite].view(np.int64) == y.to_numpy()[finite].view(np.int64)).all(), column
+        else:
+            assert x.astype(str).tolist() == y.astype(str).tolist(), f"{got_path}: {column} differs"
+
+
+CONTENDERS = ("memory", "memory, columns", "dask, 1 worker", "dask, 2 workers")
+
+
+def measure(n: int, rounds: int) -> Paired:
+    """The four contenders on N units, interleaved; their results checked equal afterwards."""
+    with tempfile.TemporaryDirectory(prefix="bench_dask_") as tmp:
+        folder = Path(tmp)
+        scorecard, units, files = write_inputs(n, folder)
+        outs = {name: folder / f"out-{k}" for k, name in enumerate(CONTENDERS)}
+        work = {
+            "memory": lambda: in_memory(scorecard, units, files, outs["memory"]),
+            "memory, columns": lambda: in_memory_columns(scorecard, files, outs["memory, columns"]),
+            "dask, 1 worker": lambda: on_dask(scorecard, units, files, outs["dask, 1 worker"], 1),
+            "dask, 2 workers": lambda: on_dask(scorecard, units, files, outs["dask, 2 workers"], 2),
+        }
+        result = paired({name: functools.partial(in_child, w) for name, w in work.items()}, rounds=rounds, warmup=False)
+        same(outs["memory"], outs["memory, columns"])
+        same(outs["memory"], outs["dask, 1 worker"] / "units")
+        same(outs["memory"], outs["dask, 2 workers"] / "units")
+        return result
+
+
+def children_peak() -> int:
+    return int(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) * 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000", help="numbers of units, comma-separated")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are shown (default 3)")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rows = [(n, measure(n, args.rounds)) for n in sizes]
+    contenders = CONTENDERS
+    per = 1_000_000
+    print(f"| units | {' | '.join(f'{name} s per 10^6' for name in contenders)} | "
+          f"{' | '.join(f'{name} peak MiB' for name in contenders)} | dask 2 workers / memory |")
+    print("|---" * (2 * len(contenders) + 2) + "|")
+    for n, result in rows:
+        times = [result.seconds(name) * per / n for name in contenders]
+        peaks = [result.peak(name) / MiB for name in contenders]
+        print(f"| {n:,} | {' | '.join(f'{t:.2f}' for t in times)} | {' | '.join(f'{p:.0f}' for p in peaks)} | "
+              f"{result.ratio('dask, 2 workers', 'memory'):.2f} |")
+    print(f"\nmedians of {args.rounds} interleaved rounds; every result equal to the in-memory one, bit for bit; "
+          f"largest child process (a Dask worker included) {children_peak() / MiB:.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
