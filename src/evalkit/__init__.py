@@ -48,9 +48,9 @@ if TYPE_CHECKING:  # for type checkers; at run time each name is imported on fir
     from evalkit.rules.base import ParamProblem, Rule, RuleContext, scalar_rule
     from evalkit.scoring.adjustments import AdjustmentRecord
     from evalkit.scoring.assessors import AssessedEvaluation, combine_values, evaluate_sources  # 自评 and 考评 combined
+    from evalkit.scoring.distributed import DistributedEvaluation, evaluate_dask, evaluate_parquet  # --engine dask
     from evalkit.scoring.evaluation import Evaluation, Explanation, UnitResult
     from evalkit.scoring.files import InputFiles, evaluate_files, explain_files, load_inputs  # evalkit run / explain
-    from evalkit.scoring.distributed import DistributedEvaluation, evaluate_dask, evaluate_parquet  # --engine dask
     from evalkit.scoring.rounding import Rounding, round_array
     from evalkit.store.appeals import appeal_list, decide, file_appeal, publish  # evalkit appeal
     from evalkit.store.archive import recompute_run, run_record, verify_store  # evalkit history show|recompute|verify
