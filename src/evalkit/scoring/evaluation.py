@@ -199,7 +199,7 @@ class Evaluation:
         """The JSON result: scorecard, the definition of every item, and every unit's points."""
         units = self._unit_entries(self.order().tolist())
         head = self.head_dict(units)
-        tail = {k: head.pop(k) for k in ("rewards", "notes", "assessment_sources") if k in head}
+        tail: dict[str, Any] = {k: head.pop(k) for k in ("rewards", "notes", "assessment_sources") if k in head}
         return {**head, "units": units, **tail}
 
     def head_dict(self, units: list[dict[str, Any]] | None = None) -> dict[str, Any]:

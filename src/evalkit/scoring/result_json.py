@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from evalkit.scoring.evaluation import Evaluation
 
 BLOCK = 20_000  # units encoded at a time
-_encode = json.encoder.encode_basestring  # type: ignore[attr-defined]  # the C encoder json.dumps(ensure_ascii=False) uses
+_encode = json.encoder.encode_basestring  # the C encoder json.dumps(ensure_ascii=False) uses
 
 
 def _texts(values: Sequence[Any]) -> list[str]:
