@@ -11,9 +11,9 @@ import csv
 import io
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, BinaryIO
 
-from evalkit.io.safe_text import spreadsheet_row
+from evalkit.io.safe_text import spreadsheet_column, spreadsheet_row
 from evalkit.scoring.rounding import json_number
 
 
@@ -33,3 +33,33 @@ def csv_number(value: float | int | None) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return ""
     return f"{json_number(value):.12g}"
+
+
+def write_csv_columns(handle: BinaryIO, header: Sequence[str] | None, blocks: Iterable[Sequence[Sequence[Any]]], *,
+                      bom: bool = True, lineterminator: str = "\r\n") -> None:
+    """Write a CSV to a binary `handle` from blocks of columns: the same bytes `csv_text` gives for the same
+    rows, encoded as UTF-8, without building the rows in Python.
+
+    Each block is a list of columns of one length (the next rows of the table). Every column goes through
+    `spreadsheet_column` (formula prefixes and control characters, as `spreadsheet_text`, worked out per
+    distinct text), then csv's C writer writes the block's rows in one call."""
+    text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=False)
+    try:
+        if bom:
+            text.write("\ufeff")
+        writer = csv.writer(text, lineterminator=lineterminator)
+        if header is not None:
+            writer.writerow(spreadsheet_row(header))
+        for columns in blocks:
+            writer.writerows(zip(*(spreadsheet_column(column) for column in columns)))
+        text.flush()
+    finally:
+        text.detach()  # the handle stays open: it belongs to the caller
+
+
+def csv_columns_text(header: Sequence[str] | None, blocks: Iterable[Sequence[Sequence[Any]]], *, bom: bool = True,
+                     lineterminator: str = "\r\n") -> str:
+    """`write_csv_columns` as text: the same as `csv_text` of the rows the columns hold."""
+    buffer = io.BytesIO()
+    write_csv_columns(buffer, header, blocks, bom=bom, lineterminator=lineterminator)
+    return buffer.getvalue().decode("utf-8")

@@ -16,6 +16,7 @@ the terminal table, `evalkit explain` and the other text reports. The xlsx write
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -58,6 +59,28 @@ def unquote_spreadsheet_text(text: str) -> str:
 def spreadsheet_row(cells: Any) -> list[Any]:
     """Every cell of a CSV row through `spreadsheet_text`."""
     return [spreadsheet_text(cell) for cell in cells]
+
+
+_LINE_START_RISKY = re.compile("(?:\\A|\n)[=+\\-@\t\r]")  # a text (or a line of one) that starts like a formula
+
+
+def spreadsheet_column(cells: Sequence[Any]) -> Sequence[Any]:
+    """`spreadsheet_text` of every cell of a column, worked out once per distinct text.
+
+    A column of texts is checked as a whole first (one scan in C for control characters and formula
+    prefixes): when nothing in it needs protecting, it is returned as it is. Otherwise every distinct
+    text goes through `spreadsheet_text` once and the results are spread back over the column. A column
+    with other cells (numbers, None) goes through `spreadsheet_text` cell by cell."""
+    try:
+        joined = "\n".join(cells)
+    except TypeError:  # numbers or None among the cells (1 and True would be one dict key): cell by cell
+        return list(map(spreadsheet_text, cells))
+    if _CONTROL_KEEP_CR.search(joined) is None and _LINE_START_RISKY.search(joined) is None:
+        return cells
+    safe = {cell: spreadsheet_text(cell) for cell in dict.fromkeys(cells)}
+    if all(k is v for k, v in safe.items()):
+        return cells
+    return list(map(safe.__getitem__, cells))
 
 
 _SGR = re.compile("(\x1b\\[[0-9;]*m)")  # a colour or style sequence, what rich writes for a terminal
