@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any, BinaryIO
 
-from evalkit.io.safe_text import spreadsheet_column, spreadsheet_row
+from evalkit.io.safe_text import spreadsheet_column_joined, spreadsheet_row
 from evalkit.scoring.rounding import json_number
 
 
@@ -42,7 +42,8 @@ def write_csv_columns(handle: BinaryIO, header: Sequence[str] | None, blocks: It
 
     Each block is a list of columns of one length (the next rows of the table). Every column goes through
     `spreadsheet_column` (formula prefixes and control characters, as `spreadsheet_text`, worked out per
-    distinct text), then csv's C writer writes the block's rows in one call."""
+    distinct text), then the block's rows are written in one call: joined with commas when no cell needs
+    quotes (csv would write them the same), else by csv's C writer."""
     text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=False)
     try:
         if bom:
@@ -51,7 +52,7 @@ def write_csv_columns(handle: BinaryIO, header: Sequence[str] | None, blocks: It
         if header is not None:
             writer.writerow(spreadsheet_row(header))
         for columns in blocks:
-            writer.writerows(zip(*(spreadsheet_column(column) for column in columns)))
+            _write_block(text, writer, columns, lineterminator)
         text.flush()
     finally:
         text.detach()  # the handle stays open: it belongs to the caller
@@ -63,3 +64,22 @@ def csv_columns_text(header: Sequence[str] | None, blocks: Iterable[Sequence[Seq
     buffer = io.BytesIO()
     write_csv_columns(buffer, header, blocks, bom=bom, lineterminator=lineterminator)
     return buffer.getvalue().decode("utf-8")
+
+
+_QUOTED = (",", '"', "\r")  # what makes csv's writer (excel dialect, QUOTE_MINIMAL) quote a cell, with line feeds
+
+
+def _write_block(text: io.TextIOWrapper, writer: Any, columns: Sequence[Sequence[Any]], lineterminator: str) -> None:
+    safe = [spreadsheet_column_joined(column) for column in columns]
+    rows = zip(*(column for column, _ in safe))
+    plain = len(safe) > 1 and all(
+        joined is not None and joined.count("\n") == len(column) - 1
+        and not any(q in joined for q in (*_QUOTED, *lineterminator.replace("\n", "")))
+        for column, joined in safe)
+    if not plain:  # quotes, line breaks, non-text cells, or one column (csv writes an empty single cell as "")
+        writer.writerows(rows)
+        return
+    lines = list(map(",".join, rows))
+    if lines:
+        text.write(lineterminator.join(lines))
+        text.write(lineterminator)

@@ -26,19 +26,26 @@ import numpy as np
 from evalkit.scoring.rounding import json_number
 
 
+def _distinct(values: Any) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """The distinct float64 bit patterns of `values` (as floats) and where each element's is."""
+    x = np.ascontiguousarray(values, dtype=np.float64)
+    bits, inverse = np.unique(x.reshape(-1).view(np.int64), return_inverse=True)
+    return bits.view(np.float64), inverse.reshape(-1), x.shape
+
+
+def _spread(texts: list[str], inverse: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    column = np.empty(len(texts), dtype=object)
+    column[:] = texts
+    return column[inverse].reshape(shape)
+
+
 def texts_by_value(values: Any, text: Callable[[float], str]) -> np.ndarray:
     """`text(x)` for every element of `values` (float64, any shape), as an object array of the same shape.
 
     `text` is called once per distinct bit pattern, never per element.
     """
-    x = np.ascontiguousarray(values, dtype=np.float64)
-    if x.size == 0:
-        return np.empty(x.shape, dtype=object)
-    bits, inverse = np.unique(x.reshape(-1).view(np.int64), return_inverse=True)
-    distinct = bits.view(np.float64).tolist()
-    texts = np.empty(len(distinct), dtype=object)
-    texts[:] = [text(v) for v in distinct]
-    return texts[inverse.reshape(-1)].reshape(x.shape)
+    distinct, inverse, shape = _distinct(values)
+    return _spread([text(v) for v in distinct.tolist()], inverse, shape)
 
 
 def json_number_text(x: float) -> str:
@@ -71,10 +78,24 @@ def fixed_text(decimals: int) -> Callable[[float], str]:
 
 
 def json_texts(values: Any) -> np.ndarray:
-    """`json_number_text` of every element (object array)."""
-    return texts_by_value(values, json_number_text)
+    """`json_number_text` of every element (object array), worked out per distinct value in C: whole
+    numbers below 2**53 through int's str, other finite numbers through float's repr, NaN as null."""
+    distinct, inverse, shape = _distinct(values)
+    if np.isinf(distinct).any():
+        raise ValueError("Out of range float values are not JSON compliant: inf")
+    whole = (np.floor(distinct) == distinct) & (np.abs(distinct) < 2.0**53)
+    texts = np.empty(len(distinct), dtype=object)
+    texts[whole] = list(map(str, distinct[whole].astype(np.int64).tolist()))
+    rest = ~whole
+    texts[rest] = list(map(repr, distinct[rest].tolist()))
+    texts[np.isnan(distinct)] = "null"
+    return texts[inverse].reshape(shape)
 
 
 def fixed_texts(values: Any, decimals: int) -> np.ndarray:
-    """`fixed_text(decimals)` of every element (object array)."""
-    return texts_by_value(values, fixed_text(decimals))
+    """`fixed_text(decimals)` of every element (object array), worked out per distinct value in C."""
+    distinct, inverse, shape = _distinct(values)
+    texts = np.empty(len(distinct), dtype=object)
+    texts[:] = list(map(f"{{:.{decimals}f}}".format, distinct.tolist()))
+    texts[np.isnan(distinct)] = ""
+    return texts[inverse].reshape(shape)

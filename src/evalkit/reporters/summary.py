@@ -34,20 +34,30 @@ def summary_rows(evaluation: Evaluation, lang: str) -> Iterator[list[str]]:
 def summary_blocks(evaluation: Evaluation, lang: str, block: int = BLOCK) -> Iterator[list[Sequence[str]]]:
     """`summary_columns` for the units in rank order, `block` units at a time."""
     order = evaluation.order()
+    texts = _unit_texts(evaluation)
     for start in range(0, len(order), block):
-        yield summary_columns(evaluation, lang, order[start:start + block])
+        yield summary_columns(evaluation, lang, order[start:start + block], texts)
 
 
-def summary_columns(evaluation: Evaluation, lang: str, rows: np.ndarray) -> list[Sequence[str]]:
+def _unit_texts(evaluation: Evaluation) -> tuple[np.ndarray, np.ndarray]:
+    """The units' ids and names as object arrays, to be taken by position."""
+    ids = np.empty(len(evaluation.units.ids), dtype=object)
+    ids[:] = evaluation.units.ids
+    names = np.empty(len(ids), dtype=object)
+    names[:] = evaluation.units.names
+    return ids, names
+
+
+def summary_columns(evaluation: Evaluation, lang: str, rows: np.ndarray,
+                    texts: tuple[np.ndarray, np.ndarray] | None = None) -> list[Sequence[str]]:
     """The summary's columns (texts) for the units at positions `rows`: rank, id, name, each top dimension's
     score, the net of adjustments when there were any, total and grade. Numbers are formatted once per
-    distinct value (`evalkit.io.number_text.fixed_texts`), with the scorecard's decimals."""
+    distinct value (`evalkit.io.number_text.fixed_texts`), with the scorecard's decimals. `texts` are
+    the units' ids and names as object arrays (`summary_blocks` makes them once for all blocks)."""
     d = evaluation.scorecard.rounding_decimals
-    positions = rows.tolist()
-    ids, names = evaluation.units.ids, evaluation.units.names
+    ids, names = texts if texts is not None else _unit_texts(evaluation)
     ranks = np.asarray(evaluation.ranks)[rows]
-    columns: list[Sequence[str]] = [list(map(str, ranks.astype(np.int64).tolist())),
-                                    [ids[i] for i in positions], [names[i] for i in positions]]
+    columns: list[Sequence[str]] = [list(map(str, ranks.astype(np.int64).tolist())), ids[rows].tolist(), names[rows].tolist()]
     for n in evaluation.scorecard.dimensions:
         scores = evaluation.dimensions[n.id] if isinstance(n, Dimension) else evaluation.items[n.id].score
         columns.append(fixed_texts(np.asarray(scores)[rows], d).tolist())

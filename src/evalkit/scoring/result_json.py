@@ -45,95 +45,93 @@ def _plain(x: float) -> float | int | None:
     return int(x) if x.is_integer() and abs(x) < 2**53 else x
 
 
-def _column(texts: Sequence[str]) -> np.ndarray:
-    out = np.empty(len(texts), dtype=object)
-    out[:] = texts
-    return out
-
-
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
 
-def _objects(parts: list[Any], n: int) -> np.ndarray:
-    """Concatenate `parts` (str constants and object arrays of n texts) element-wise into one object array."""
-    out = np.empty(n, dtype=object)
-    out[:] = ""
-    for part in parts:
-        out = out + part
-    return out
-
-
-def _item_entries(ev: Evaluation, r: ItemResult, rows: np.ndarray) -> np.ndarray:
-    """The text `"item": {"value": ..., "points": ..., ...}` of one item for the units at `rows`."""
-    n = len(rows)
+def _item_parts(ev: Evaluation, r: ItemResult, rows: np.ndarray) -> list[Any]:
+    """The pieces of `"item": {"value": ..., "points": ..., ...}` of one item for the units at `rows`:
+    constant texts (str) and columns (lists of texts, one per unit)."""
     values = np.asarray(r.values)[rows]
     if values.ndim == 1:
-        value_text = json_texts(values)
+        value_text: list[str] = json_texts(values).tolist()
     else:
-        cells = json_texts(values)
-        value_text = _column(["[" + ", ".join(row) + "]" for row in cells.tolist()])
+        value_text = ["[" + ", ".join(row) + "]" for row in json_texts(values).tolist()]
+    parts: list[Any] = [_encode(r.item.id) + ': {"value": ', value_text, ', "points": ', json_texts(r.points[rows]).tolist()]
     if isinstance(r.share, np.ndarray):
-        share_text: Any = json_texts(r.share[rows])
+        parts += [', "weight": ', json_texts(r.share[rows]).tolist(), ', "score": ']
     else:
-        share_text = json_texts(np.asarray([r.share], dtype=np.float64))[0]
+        parts.append(', "weight": ' + json_texts(np.asarray([r.share], dtype=np.float64))[0] + ', "score": ')
+    parts.append(json_texts(r.score[rows]).tolist())
     flag = "missing_reweighted" if r.item.missing == "reweight" else "missing_scored_zero"
-    tail = np.where(np.asarray(r.missing)[rows], f', "missing": "{flag}"', "").astype(object)
-    parts: list[Any] = [_encode(r.item.id) + ': {"value": ', value_text, ', "points": ', json_texts(r.points[rows]),
-                        ', "weight": ', share_text, ', "score": ', json_texts(r.score[rows]), tail]
+    missing = np.asarray(r.missing)[rows]
+    if missing.any():
+        parts.append(np.where(missing, f', "missing": "{flag}"', "").tolist())
     clauses = clause_entries(r, rows, ev.units.ids, ev.clause_records)
     if clauses is not None:
-        parts.append(_column([', "clauses": ' + _dumps(c) for c in clauses]))
+        parts.append([', "clauses": ' + _dumps(c) for c in clauses])
     if ev.evidence or ev.lacking_evidence:
         found = [evidence_entry(r.item, i, ev.evidence, ev.lacking_evidence, ev.scorecard) for i in rows.tolist()]
-        parts.append(_column([", " + _dumps(d)[1:-1] if d else "" for d in found]))
+        parts.append([", " + _dumps(d)[1:-1] if d else "" for d in found])
     details = r.rule.details(r.values, r.context)
     if details:
         parts.append(', "details": {')
         for k, (key, column) in enumerate(details.items()):
             column_text = texts_by_value(np.asarray(column, dtype=np.float64)[rows], json_statistic_text)
-            parts += [(", " if k else "") + _encode(key) + ": ", column_text]
+            parts += [(", " if k else "") + _encode(key) + ": ", column_text.tolist()]
         parts.append("}")
     parts.append("}")
-    return _objects(parts, n)
+    return parts
 
 
-def unit_lines(ev: Evaluation, rows: np.ndarray) -> list[str]:
-    """``json.dumps(unit, ensure_ascii=False)`` of the units at `rows` (positions), in that order."""
+def _joined(parts: list[Any], n: int) -> list[str]:
+    """Join `parts` (constant texts and columns of n texts) into n texts, one join per unit."""
+    columns: list[Any] = []
+    constant = ""
+    for part in parts:
+        if isinstance(part, str):
+            constant += part
+            continue
+        if constant:
+            columns.append(itertools.repeat(constant, n))
+            constant = ""
+        columns.append(part)
+    if constant:
+        columns.append(itertools.repeat(constant, n))
+    return list(map("".join, zip(*columns)))
+
+
+def unit_lines(ev: Evaluation, rows: np.ndarray, indent: str = "") -> list[str]:
+    """``json.dumps(unit, ensure_ascii=False)`` of the units at `rows` (positions), in that order, each after `indent`."""
     n = len(rows)
     if n == 0:
         return []
     units = ev.units
-    ids = [units.ids[i] for i in rows.tolist()]  # (a list of positions: Units keeps tuples)
+    positions = rows.tolist()
     bands = ev.scorecard.grading.bands if ev.scorecard.grading else ()
     codes = np.asarray(_texts([b.grade for b in bands]) + ["null"], dtype=object)
     grades = np.asarray(ev.grades)[rows]
-    grade_text = codes[np.where((grades >= 0) & (grades < len(bands)), grades, len(bands))]
+    grade_text = codes[np.where((grades >= 0) & (grades < len(bands)), grades, len(bands))].tolist()
     ranks = np.asarray(ev.ranks)[rows]
     rank_text = list(map(str, ranks.tolist())) if ranks.dtype.kind in "iu" else [_dumps(x) for x in ranks.tolist()]
-    positions = rows.tolist()
-    parts: list[Any] = ['{"id": ', _column(_texts(ids)),
-                        ', "name": ', _column(_texts([units.names[i] for i in positions])),
-                        ', "type": ', _column(_texts([units.types[i] for i in positions])),
-                        ', "rank": ', _column(rank_text),
-                        ', "total": ', json_texts(ev.totals[rows]), ', "grade": ', grade_text, ', "dimensions": {']
+    parts: list[Any] = [indent + '{"id": ', _texts([units.ids[i] for i in positions]),
+                        ', "name": ', _texts([units.names[i] for i in positions]),
+                        ', "type": ', _texts([units.types[i] for i in positions]),
+                        ', "rank": ', rank_text, ', "total": ', json_texts(ev.totals[rows]).tolist(),
+                        ', "grade": ', grade_text, ', "dimensions": {']
     for k, (key, scores) in enumerate(ev.dimensions.items()):
-        parts += [(", " if k else "") + _encode(key) + ": ", json_texts(scores[rows])]
+        parts += [(", " if k else "") + _encode(key) + ": ", json_texts(scores[rows]).tolist()]
     parts.append('}, "items": {')
-    head = _objects(parts, n)
-    entries = [_item_entries(ev, r, rows) for r in ev.items.values()]
-    tails = _unit_tails(ev, rows)
-    separators = itertools.repeat(", ")
-    columns: list[Any] = [head]
-    for k, entry in enumerate(entries):
+    for k, r in enumerate(ev.items.values()):
         if k:
-            columns.append(separators)
-        columns.append(entry)
-    columns.append(tails)
-    return list(map("".join, zip(*columns)))
+            parts.append(", ")
+        parts += _item_parts(ev, r, rows)
+    tails = _unit_tails(ev, rows)
+    parts.append(tails if isinstance(tails, list) else "}}")
+    return _joined(parts, n)
 
 
-def _unit_tails(ev: Evaluation, rows: np.ndarray) -> list[str] | itertools.repeat[str]:
+def _unit_tails(ev: Evaluation, rows: np.ndarray) -> list[str] | None:
     """The end of each unit's line: "}" after the items, with the keys only some scorecards have."""
     sc = ev.scorecard
     has_extras = ev.adjusted is not None or bool(sc.gates or sc.vetoes or sc.quotas)
@@ -142,7 +140,7 @@ def _unit_tails(ev: Evaluation, rows: np.ndarray) -> list[str] | itertools.repea
     for v in restored.values():
         capped_any |= v > 0
     if not has_extras and ev.assessment is None and not capped_any.any():
-        return itertools.repeat("}}")
+        return None
     tails = []
     for j, i in enumerate(rows.tolist()):
         extra: dict[str, Any] = {}
@@ -169,8 +167,8 @@ def json_chunks(ev: Evaluation, block: int = BLOCK) -> Iterator[str]:
     yield head_text(ev)
     order = ev.order()
     for start in range(0, len(order), block):
-        lines = unit_lines(ev, order[start:start + block])
-        yield ("",  ",\n")[start > 0] + ",\n".join("  " + line for line in lines)
+        lines = unit_lines(ev, order[start:start + block], indent="  ")
+        yield ("", ",\n")[start > 0] + ",\n".join(lines)
     yield "\n ]\n}\n"
 
 
