@@ -81,6 +81,8 @@ def write_report(evaluation: Evaluation, format: str, path: str | Path, options:
     with atomic_file(path) as handle:
         try:
             reporter.write(evaluation, options, handle)
+        except OSError:  # the file could not be written (disk full): a FileAccessError from atomic_file
+            raise
         except Exception as exc:  # a reporter is a plugin: name it; atomic_file removes what it wrote
             raise PluginError(Problem(f"reporter {reporter.name!r} from plugin {owner!r} failed: "
                                       f"{type(exc).__name__}: {exc}")) from exc

@@ -162,8 +162,9 @@ def head_text(ev: Evaluation) -> str:
     return text[:-2] + ',\n "missing_data": ' + json.dumps(missing, ensure_ascii=False) + ',\n "units": [\n'
 
 
-def json_chunks(ev: Evaluation, block: int = BLOCK) -> Iterator[str]:
-    """The JSON result (`Evaluation.to_json`) in pieces: the head, then one piece per block of units."""
+def json_chunks(ev: Evaluation, block: int | None = None) -> Iterator[str]:
+    """The JSON result (`Evaluation.to_json`) in pieces: the head, then one piece per `block` units (BLOCK)."""
+    block = block or BLOCK
     yield head_text(ev)
     order = ev.order()
     for start in range(0, len(order), block):
@@ -172,7 +173,7 @@ def json_chunks(ev: Evaluation, block: int = BLOCK) -> Iterator[str]:
     yield "\n ]\n}\n"
 
 
-def write_json(ev: Evaluation, handle: BinaryIO, block: int = BLOCK) -> None:
+def write_json(ev: Evaluation, handle: BinaryIO, block: int | None = None) -> None:
     """Write the JSON result to a binary `handle` (UTF-8), one block of units at a time."""
     for chunk in json_chunks(ev, block):
         handle.write(chunk.encode("utf-8"))
