@@ -40,7 +40,7 @@ from evalkit.plugins.inventory import plugin_inventory, rule_inventory  # evalki
 from evalkit.plugins.manager import Registry, build_registry, default_registry, load_plugins
 from evalkit.plugins.scaffold import new_plugin  # evalkit new-plugin
 from evalkit.reporters.base import Reporter, ReportOptions
-from evalkit.reporters.render import render_report, run_report  # evalkit run (reports)
+from evalkit.reporters.render import render_report, run_report, write_report  # evalkit run (reports)
 from evalkit.reporters.report_extras import ExtrasRequest, compute_report_extras  # --compare-with, --benchmarks, --targets
 from evalkit.reviews import load_review, review  # evalkit review
 from evalkit.rules.base import ParamProblem, Rule, RuleContext, scalar_rule
@@ -208,6 +208,7 @@ __all__ = [
     "rule_inventory",
     "run_record",
     "run_report",
+    "write_report",
     "run_rollup",
     "scalar_rule",
     "sensitivity_of",

@@ -19,7 +19,7 @@ import attrs
 import numpy as np
 
 from evalkit.definition.model import Indicator, Label
-from evalkit.scoring.rounding import round_array
+from evalkit.scoring.scalar_rounding import round_number
 
 # The scorecard's declared decimals and rounding mode while a rule explains a point (see `displaying`);
 # None outside explanations, where fmt writes up to 6 decimals.
@@ -123,7 +123,7 @@ def fmt(value: float | None, exact: bool = False) -> str:
     display = None if exact else DISPLAY.get()
     if display is not None and number not in (float("inf"), float("-inf")):
         decimals, mode = display
-        rounded = float(round_array(number, decimals, mode))
+        rounded = round_number(number, decimals, mode)  # float(round_array(...)) without numpy for one value
         if rounded == 0 and number != 0 and decimals <= 6:
             text = f"{float(f'{number:.2g}'):.{max(decimals, 6)}f}".rstrip("0").rstrip(".")
         else:

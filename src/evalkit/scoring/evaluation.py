@@ -566,9 +566,9 @@ def score_text(value: float | None, decimals: int) -> str:
 
 def _at(value: float, decimals: int, mode: str = "half_up") -> str:
     """A number at the scorecard's declared decimals and rounding mode, trailing zeros dropped."""
-    from evalkit.scoring.rounding import round_array
+    from evalkit.scoring.scalar_rounding import round_number
 
-    return score_text(float(round_array(float(value), decimals, mode)), decimals)
+    return score_text(round_number(float(value), decimals, mode), decimals)
 
 
 def _fmt(value: float | None) -> str:
