@@ -208,7 +208,6 @@ __all__ = [
     "rule_inventory",
     "run_record",
     "run_report",
-    "write_report",
     "run_rollup",
     "scalar_rule",
     "sensitivity_of",
@@ -219,4 +218,5 @@ __all__ = [
     "validate",
     "validate_file",
     "verify_store",
+    "write_report",
 ]

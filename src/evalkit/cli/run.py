@@ -137,7 +137,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # one bar for every stage that can take a while: reading, scoring, extras, rendering, writing the file
     with LazyProgress(STAGES["reading"], enabled=sys.stderr.isatty()) as progress, \
             reading_progress(progress.update if progress.enabled else None):  # rows read, on a terminal only
-        # json and csv are streamed into the -o file as they are made, never held whole
+        # json, csv and xlsx are streamed into the -o file as they are made, never held whole
         to_file = bool(args.output) and args.output != "-" and reporter.write is not None
         report = run_report(input_files_of(args), args.format, lang=args.lang, color=to_terminal,
                             width=output_width(to_terminal), extras=extras,

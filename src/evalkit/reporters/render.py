@@ -63,7 +63,7 @@ def write_report(evaluation: Evaluation, format: str, path: str | Path, options:
                  registry: Registry | None = None) -> None:
     """Write the report of `evaluation` in `format` to the file `path`, atomically.
 
-    A format whose reporter can stream (json, csv) is written as it is made, without holding the whole
+    A format whose reporter can stream (json, csv, xlsx) is written as it is made, without holding the whole
     output; any other is rendered (`render_report`), then written. Either way the file appears only when it
     is complete: on any failure nothing is left at `path` (an existing file stays as it was). A reporter that
     fails is a PluginError naming its plugin, as in `render_report`.
