@@ -320,3 +320,37 @@ def test_the_streamed_json_is_written_into_the_file_not_built_whole(tmp_path, mo
     assert sizes[0] is not None
     assert not (tmp_path / "r.json").exists()
     assert leftovers(tmp_path) == []
+
+
+# ------------------------------------------------------------------------------------------------
+# one number rounded without numpy; the workbook saved into a file
+
+
+@given(st.one_of(st.floats(width=64), values, st.integers(-10**9, 10**9).map(lambda k: k / 1000 + 0.0005)),
+       st.integers(0, 10), st.sampled_from(["half_up", "half_even", "down", "up"]))
+def test_round_number_is_round_array_bit_for_bit(x, decimals, mode):
+    from evalkit.scoring.scalar_rounding import round_number
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        expected = float(round_array(x, decimals, mode))
+    got = round_number(x, decimals, mode)
+    assert (got != got and expected != expected) or np.float64(got).tobytes() == np.float64(expected).tobytes()
+
+
+def test_round_number_refuses_an_unknown_mode():
+    from evalkit.scoring.scalar_rounding import round_number
+
+    with pytest.raises(ValueError, match="unknown rounding mode"):
+        round_number(1.5, 0, "nearest")
+
+
+def test_xlsx_streamed_into_a_file_is_the_rendered_workbook(tmp_path, monkeypatch):
+    from evalkit.reporters import xlsx_writer
+
+    monkeypatch.setattr(xlsx_writer, "_ROWS_PER_WRITE", 7)  # rows reach the sheet's temporary file in many pieces
+    files = InputFiles(QUICK / "scorecard.yaml", units=QUICK / "units.csv", data=QUICK / "data.csv",
+                       adjustments=QUICK / "adjustments.csv")
+    evaluation = evaluate_files(files)
+    write_report(evaluation, "xlsx", tmp_path / "r.xlsx")
+    assert (tmp_path / "r.xlsx").read_bytes() == render_report(evaluation, "xlsx")
+    assert leftovers(tmp_path) == []
