@@ -7,6 +7,7 @@ inputs (units in rank order, ties by id; keys in a fixed order; numbers already 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
@@ -564,6 +565,7 @@ def score_text(value: float | None, decimals: int) -> str:
     return "0" if text == "-0" else text
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same few shares and scores, unit after unit
 def _at(value: float, decimals: int, mode: str = "half_up") -> str:
     """A number at the scorecard's declared decimals and rounding mode, trailing zeros dropped."""
     from evalkit.scoring.scalar_rounding import round_number
