@@ -282,7 +282,7 @@ def test_a_failure_mid_write_keeps_the_old_file(tmp_path):
     assert leftovers(tmp_path) == []
 
 
-def test_a_reporter_failing_after_writing_part_of_the_report_leaves_no_file(tmp_path):
+def test_a_reporter_failing_after_writing_part_of_the_report_leaves_no_file(tmp_path, monkeypatch):
     evaluation = evaluate_files(InputFiles(QUICK / "scorecard.yaml", units=QUICK / "units.csv", data=QUICK / "data.csv"))
 
     def half_then_fail(ev, options, handle):
@@ -290,7 +290,8 @@ def test_a_reporter_failing_after_writing_part_of_the_report_leaves_no_file(tmp_
         raise ValueError("lost the second half")
 
     registry = evalkit.default_registry()
-    registry.reporters["half"] = Reporter(name="half", extension=".json", render=lambda ev, o: "", write=half_then_fail)
+    monkeypatch.setitem(registry.reporters, "half",  # the shared registry: taken out again after the test
+                        Reporter(name="half", extension=".json", render=lambda ev, o: "", write=half_then_fail))
     target = tmp_path / "r.json"
     with pytest.raises(PluginError, match="lost the second half"):
         write_report(evaluation, "half", target, registry=registry)
