@@ -34,8 +34,8 @@ _encode = json.encoder.encode_basestring  # the C encoder json.dumps(ensure_asci
 
 
 def _texts(values: Sequence[Any]) -> list[str]:
-    """JSON text of each str-or-None value (ids, names, types, grade codes)."""
-    return ["null" if v is None else _encode(v) for v in values]
+    """JSON text of each value (ids, names, types, grade codes: text or None; anything else as json.dumps has it)."""
+    return [_encode(v) if type(v) is str else "null" if v is None else _dumps(v) for v in values]
 
 
 def _plain(x: float) -> float | int | None:
