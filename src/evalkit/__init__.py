@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # for type checkers; at run time each name is imported on fir
     from evalkit.plugins.manager import Registry, build_registry, default_registry, load_plugins
     from evalkit.plugins.scaffold import new_plugin  # evalkit new-plugin
     from evalkit.reporters.base import Reporter, ReportOptions
-    from evalkit.reporters.render import render_report, run_report  # evalkit run (reports)
+    from evalkit.reporters.render import render_report, run_report, write_report  # evalkit run (reports)
     from evalkit.reporters.report_extras import ExtrasRequest, compute_report_extras  # --compare-with, --benchmarks, --targets
     from evalkit.reviews import load_review  # evalkit review
     from evalkit.reviews.review import review
@@ -158,6 +158,7 @@ _LAZY: dict[str, str] = {
     "validate": "evalkit.definition.scorecard",
     "validate_file": "evalkit.definition.validation",
     "verify_store": "evalkit.store.archive",
+    "write_report": "evalkit.reporters.render",
 }
 
 
@@ -348,4 +349,5 @@ __all__ = [
     "validate",
     "validate_file",
     "verify_store",
+    "write_report",
 ]

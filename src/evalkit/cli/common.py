@@ -215,18 +215,23 @@ def _flat(names: Iterable[str | list[str] | tuple[str, ...] | None]) -> list[str
     return out
 
 
-def emit(args: argparse.Namespace, content: str | bytes, what: str, progress: LazyProgress | None = None) -> None:
+def emit(args: argparse.Namespace, content: str | bytes, what: str, progress: LazyProgress | None = None,
+         write: Callable[[str], None] | None = None) -> None:
     """Write to -o atomically (saying so on stderr), or to standard output.
 
     With `progress`, writing the file is a stage of its bar (shown when the run has taken over a second),
-    and the bar is gone before "wrote FILE" is printed."""
+    and the bar is gone before "wrote FILE" is printed. `write(path)`, when given, writes the file instead
+    of `content` (a report streamed into it, `evalkit.reporters.render.Report.write`)."""
     from evalkit.io.output import write_atomic
 
     output = getattr(args, "output", None)
     if output and output != "-":
         if progress is not None:
             progress.stage(STAGES["writing"])
-        write_atomic(output, content)
+        if write is not None:
+            write(output)
+        else:
+            write_atomic(output, content)
         if progress is not None:
             progress.__exit__()
         print(f"wrote {output} ({what})", file=sys.stderr)

@@ -145,10 +145,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     # one bar for every stage that can take a while: reading, scoring, extras, rendering, writing the file
     with LazyProgress(STAGES["reading"], enabled=sys.stderr.isatty()) as progress, \
             reading_progress(progress.update if progress.enabled else None):  # rows read, on a terminal only
+        # json, csv and xlsx are streamed into the -o file as they are made, never held whole
+        to_file = bool(args.output) and args.output != "-" and reporter.write is not None
         report = run_report(input_files_of(args), args.format, lang=args.lang, color=to_terminal,
                             width=output_width(to_terminal), extras=extras,
                             registry=registry, progress=progress.update,
-                            stage=lambda name: progress.stage(STAGES.get(name, name)), warn=warn)
+                            stage=lambda name: progress.stage(STAGES.get(name, name)), warn=warn, render=not to_file)
         if pending is not None:
             save_run(pending, report.evaluation, registry)
         missing = report.evaluation.missing_data()
@@ -157,7 +159,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
             note = missing.summary(args.lang or default_lang(report.evaluation.scorecard))
             print(f"evalkit: note: {note}", file=sys.stderr)
-        emit(args, report.content, f"{len(report.evaluation.units)} units, format {args.format}", progress)
+        emit(args, b"" if to_file else report.content, f"{len(report.evaluation.units)} units, format {args.format}",
+             progress, write=report.write if to_file else None)
     return 0
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from evalkit.errors import FileAccessError, Problem, UsageError
 
@@ -168,15 +169,30 @@ def write_atomic(path: str | Path, content: str | bytes) -> None:
     The temporary file is named .NAME.evalkit-tmp-PID, so a write killed before it could clean up leaves a
     file the next write to the same path removes (`sweep_stale_temps`).
     """
-    check_writable(path)
-    path = _target(path)
-    directory = path.parent if str(path.parent) else Path(".")
     if isinstance(content, str):
         data = content.encode("utf-8")
     elif isinstance(content, (bytes, bytearray, memoryview)):
         data = bytes(content)
     else:
         raise TypeError(f"write_atomic needs str or bytes, not {type(content).__name__}")
+    with atomic_file(path) as handle:
+        handle.write(data)
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | Path) -> Iterator[BinaryIO]:
+    """A binary file to stream an output into, put in place of `path` only when the block ends without error.
+
+    The same guarantees as `write_atomic`: the content goes to .NAME.evalkit-tmp-PID beside `path`, is
+    flushed to disk and renamed over `path` at the end; if the block raises, the temporary file is removed,
+    an existing file at `path` is left as it was, and the error goes on (an OSError as a FileAccessError)::
+
+        with atomic_file("result.json") as handle:
+            evaluation.write_json(handle)
+    """
+    check_writable(path)
+    path = _target(path)
+    directory = path.parent if str(path.parent) else Path(".")
     sweep_stale_temps(path)
     tmp = temp_name(path)
     try:
@@ -184,8 +200,8 @@ def write_atomic(path: str | Path, content: str | bytes) -> None:
     except OSError as exc:
         raise FileAccessError(Problem(f"cannot write here: {exc.strerror or exc}", source=str(path))) from None
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, _mode_for(path))  # created private (0o600); results are for sharing

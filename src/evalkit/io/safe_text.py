@@ -16,6 +16,7 @@ the terminal table, `evalkit explain` and the other text reports. The xlsx write
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -58,6 +59,39 @@ def unquote_spreadsheet_text(text: str) -> str:
 def spreadsheet_row(cells: Any) -> list[Any]:
     """Every cell of a CSV row through `spreadsheet_text`."""
     return [spreadsheet_text(cell) for cell in cells]
+
+
+def spreadsheet_column(cells: Sequence[Any]) -> Sequence[Any]:
+    """`spreadsheet_text` of every cell of a column, worked out once per distinct text.
+
+    A column of texts is checked as a whole first (one scan in C for control characters, and a search
+    for each formula prefix at the start of a text): when nothing in it needs protecting, it is returned as
+    it is. Otherwise every distinct text goes through `spreadsheet_text` once and the results are spread
+    back over the column. A column with other cells (numbers, None) goes through `spreadsheet_text` cell by
+    cell."""
+    return spreadsheet_column_joined(cells)[0]
+
+
+def spreadsheet_column_joined(cells: Sequence[Any]) -> tuple[Sequence[Any], str | None]:
+    """`spreadsheet_column(cells)`, and the cells joined by line feeds when the column is all text and was
+    left unchanged (None otherwise): what a writer can search once for characters it must quote."""
+    try:
+        joined = "\n".join(cells)
+    except TypeError:  # numbers or None among the cells (1 and True would be one dict key): cell by cell
+        return list(map(spreadsheet_text, cells)), None
+    if not _needs_protection(joined):
+        return cells, joined
+    safe = {cell: spreadsheet_text(cell) for cell in dict.fromkeys(cells)}
+    if all(k is v for k, v in safe.items()):
+        return cells, joined
+    return list(map(safe.__getitem__, cells)), None
+
+
+def _needs_protection(joined: str) -> bool:
+    """Whether any of the line-feed-joined texts has a control character or starts with a formula prefix
+    (a false alarm for a line inside a text is fine: the caller then checks text by text)."""
+    return joined.startswith(FORMULA_PREFIXES) or any("\n" + p in joined for p in FORMULA_PREFIXES) \
+        or _CONTROL_KEEP_CR.search(joined) is not None
 
 
 _SGR = re.compile("(\x1b\\[[0-9;]*m)")  # a colour or style sequence, what rich writes for a terminal

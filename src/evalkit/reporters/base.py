@@ -11,7 +11,7 @@ extras were asked for that the chosen format does not show.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import attrs
 
@@ -76,6 +76,10 @@ class Reporter:
     `extras` names the kinds of `ReportOptions.extras` the format shows (a subset of EXTRA_KINDS, and
     "rectification" for a format that shows a stored run's register: `evalkit run --store` reads it only then);
     the default, none, is what every reporter written before extras existed declares.
+
+    `write`, when a format has it, streams the same bytes `render` returns into a binary file handle
+    (UTF-8 for text formats) without holding the whole output: `evalkit.reporters.render.write_report`
+    and `evalkit run -o FILE` use it. A reporter without it is rendered, then written.
     """
 
     name: str
@@ -83,3 +87,4 @@ class Reporter:
     render: Callable[[Evaluation, ReportOptions], str | bytes]
     description: str = ""
     extras: tuple[str, ...] = attrs.field(default=(), converter=_names)
+    write: Callable[[Evaluation, ReportOptions, BinaryIO], None] | None = None

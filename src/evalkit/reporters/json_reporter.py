@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from evalkit.reporters.base import Reporter, ReportOptions
 
@@ -14,5 +14,10 @@ def render_json(evaluation: Evaluation, options: ReportOptions) -> str:
     return evaluation.to_json()
 
 
+def write_json(evaluation: Evaluation, options: ReportOptions, handle: BinaryIO) -> None:
+    """The same bytes as `render_json`, streamed a block of units at a time."""
+    evaluation.write_json(handle)
+
+
 JSON_REPORTER = Reporter(name="json", extension=".json", render=render_json,
-                         description="Full result with every item's value, rule, points and weight")
+                         description="Full result with every item's value, rule, points and weight", write=write_json)

@@ -14,6 +14,7 @@ and those plugins add)::
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import attrs
 
@@ -24,7 +25,7 @@ from evalkit.reporters.report_extras import ExtrasRequest, compute_report_extras
 from evalkit.scoring.evaluation import Evaluation, default_lang
 from evalkit.scoring.files import InputFiles, Progress, Warn, load_inputs
 
-__all__ = ["Report", "default_lang", "render_report", "reporter_for", "run_report"]
+__all__ = ["Report", "default_lang", "render_report", "reporter_for", "run_report", "write_report"]
 
 
 def reporter_for(format: str, registry: Registry) -> Reporter:
@@ -58,26 +59,78 @@ def render_report(evaluation: Evaluation, format: str, options: ReportOptions | 
     return content
 
 
-@attrs.frozen(eq=False)
+def write_report(evaluation: Evaluation, format: str, path: str | Path, options: ReportOptions | None = None,
+                 registry: Registry | None = None) -> None:
+    """Write the report of `evaluation` in `format` to the file `path`, atomically.
+
+    A format whose reporter can stream (json, csv, xlsx) is written as it is made, without holding the whole
+    output; any other is rendered (`render_report`), then written. Either way the file appears only when it
+    is complete: on any failure nothing is left at `path` (an existing file stays as it was). A reporter that
+    fails is a PluginError naming its plugin, as in `render_report`.
+    """
+    from evalkit.io.output import atomic_file, write_atomic
+
+    registry = registry if registry is not None else evaluation.scorecard.registry
+    reporter = reporter_for(format, registry)
+    if options is None:
+        options = ReportOptions(lang=default_lang(evaluation.scorecard))
+    if reporter.write is None:
+        write_atomic(path, render_report(evaluation, format, options, registry))
+        return
+    owner = registry.owner("reporters", reporter.name)
+    with atomic_file(path) as handle:
+        try:
+            reporter.write(evaluation, options, handle)
+        except OSError:  # the file could not be written (disk full): a FileAccessError from atomic_file
+            raise
+        except Exception as exc:  # a reporter is a plugin: name it; atomic_file removes what it wrote
+            raise PluginError(Problem(f"reporter {reporter.name!r} from plugin {owner!r} failed: "
+                                      f"{type(exc).__name__}: {exc}")) from exc
+
+
+@attrs.define(eq=False)
 class Report:
-    """One run's report: the evaluation, the extras computed for it and the rendered content."""
+    """One run's report: the evaluation, the extras computed for it and the report itself.
+
+    `content` is the rendered report; `run_report(..., render=False)` leaves it to be made when first read,
+    or streamed straight into a file by `write`."""
 
     evaluation: Evaluation
     format: str
-    content: str | bytes
+    rendered: str | bytes | None = attrs.field(default=None, alias="content")
     extras: ReportExtras | None = None
     warnings: tuple[str, ...] = ()
+    options: ReportOptions | None = None
+    registry: Registry | None = None
+
+    @property
+    def content(self) -> str | bytes:
+        """The report as text, or bytes for binary formats (rendered on first use)."""
+        if self.rendered is None:
+            self.rendered = render_report(self.evaluation, self.format, self.options, self.registry)
+        return self.rendered
+
+    def write(self, path: str | Path) -> None:
+        """Write the report to `path` atomically, streamed for the formats that can (`write_report`)."""
+        if self.rendered is not None:
+            from evalkit.io.output import write_atomic
+
+            write_atomic(path, self.rendered)
+        else:
+            write_report(self.evaluation, self.format, path, self.options, self.registry)
 
 
 def run_report(files: InputFiles, format: str = "table", *, lang: str | None = None, color: bool = False,
                width: int | None = None, extras: ExtrasRequest | None = None, registry: Registry | None = None,
                progress: Progress | None = None, stage: Callable[[str], None] | None = None,
-               warn: Warn | None = None) -> Report:
+               warn: Warn | None = None, render: bool = True) -> Report:
     """Read and score the files of a run, compute the extras asked for and render the report (`evalkit run`).
 
     `lang` defaults to the scorecard's language. `stage(name)` is told "reading", "scoring", "extras" and
     "rendering" as the run gets there, `progress(done, total)` the items scored; `warn` receives each warning
     as it arises (a scorecard's, the comparison's, extras the format does not show), in that order.
+    With `render=False` the report is not rendered here: `Report.write(path)` streams it into a file
+    (json and csv without holding the whole output), or `Report.content` renders it when first read.
     """
     if registry is None:
         from evalkit.plugins.manager import default_registry
@@ -109,8 +162,11 @@ def run_report(files: InputFiles, format: str = "table", *, lang: str | None = N
         if missing:
             note(f"--format {reporter.name} does not show {', '.join(missing)}; "
                  "xlsx, html and markdown do (or see evalkit compare, benchmarks and targets)")
-    if stage is not None:
-        stage("rendering")
     options = ReportOptions(lang=lang or default_lang(evaluation.scorecard), color=color, width=width, extras=computed)
-    content = render_report(evaluation, reporter.name, options, registry)
-    return Report(evaluation=evaluation, format=reporter.name, content=content, extras=computed, warnings=tuple(said))
+    report = Report(evaluation=evaluation, format=reporter.name, extras=computed, warnings=tuple(said), options=options,
+                    registry=registry)
+    if render:
+        if stage is not None:
+            stage("rendering")
+        report.content  # noqa: B018  (rendered now: a failing reporter fails the run here)
+    return report

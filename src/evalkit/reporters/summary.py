@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from evalkit.definition.model import Dimension
-from evalkit.reporters.common import points_text  # 72.60, not 72.6; empty for no total
+from evalkit.io.number_text import fixed_texts  # 72.60, not 72.6; empty for no total (common.points_text)
+from evalkit.reporters.common import points_text  # noqa: F401  (re-exported: evalkit.cli.sensitivity_cmd reads it here)
 from evalkit.scoring.rounding import round_array
 
 if TYPE_CHECKING:
     from evalkit.scoring.evaluation import Evaluation
+
+BLOCK = 100_000  # units formatted at a time
 
 
 def summary_header(evaluation: Evaluation, lang: str) -> list[str]:
@@ -22,13 +27,45 @@ def summary_header(evaluation: Evaluation, lang: str) -> list[str]:
 
 def summary_rows(evaluation: Evaluation, lang: str) -> Iterator[list[str]]:
     """One list of cells (text) per unit, in rank order."""
-    tops = evaluation.scorecard.dimensions
+    columns = summary_columns(evaluation, lang, evaluation.order())
+    return map(list, zip(*columns))
+
+
+def summary_blocks(evaluation: Evaluation, lang: str, block: int = BLOCK) -> Iterator[list[Sequence[str]]]:
+    """`summary_columns` for the units in rank order, `block` units at a time."""
+    order = evaluation.order()
+    texts = _unit_texts(evaluation)
+    for start in range(0, len(order), block):
+        yield summary_columns(evaluation, lang, order[start:start + block], texts)
+
+
+def _unit_texts(evaluation: Evaluation) -> tuple[np.ndarray, np.ndarray]:
+    """The units' ids and names as object arrays, to be taken by position."""
+    ids = np.empty(len(evaluation.units.ids), dtype=object)
+    ids[:] = evaluation.units.ids
+    names = np.empty(len(ids), dtype=object)
+    names[:] = evaluation.units.names
+    return ids, names
+
+
+def summary_columns(evaluation: Evaluation, lang: str, rows: np.ndarray,
+                    texts: tuple[np.ndarray, np.ndarray] | None = None) -> list[Sequence[str]]:
+    """The summary's columns (texts) for the units at positions `rows`: rank, id, name, each top dimension's
+    score, the net of adjustments when there were any, total and grade. Numbers are formatted once per
+    distinct value (`evalkit.io.number_text.fixed_texts`), with the scorecard's decimals. `texts` are
+    the units' ids and names as object arrays (`summary_blocks` makes them once for all blocks)."""
     d = evaluation.scorecard.rounding_decimals
-    for i in evaluation.order():
-        grade = evaluation.grade_of(int(i))
-        scores = [points_text(evaluation.dimensions[n.id][i] if isinstance(n, Dimension) else evaluation.items[n.id].score[i], d)
-                  for n in tops]
-        if evaluation.adjusted is not None and evaluation.items_total is not None:  # net bonus minus deductions, vetoes
-            scores.append(points_text(round_array(evaluation.totals[i] - evaluation.items_total[i], d), d))
-        yield ([str(int(evaluation.ranks[i])), evaluation.units.ids[i], evaluation.units.names[i]] + scores
-               + [points_text(evaluation.totals[i], d), grade.label.text(lang) if grade else ""])
+    ids, names = texts if texts is not None else _unit_texts(evaluation)
+    ranks = np.asarray(evaluation.ranks)[rows]
+    columns: list[Sequence[str]] = [list(map(str, ranks.astype(np.int64).tolist())), ids[rows].tolist(), names[rows].tolist()]
+    for n in evaluation.scorecard.dimensions:
+        scores = evaluation.dimensions[n.id] if isinstance(n, Dimension) else evaluation.items[n.id].score
+        columns.append(fixed_texts(np.asarray(scores)[rows], d).tolist())
+    if evaluation.adjusted is not None and evaluation.items_total is not None:  # net bonus minus deductions, vetoes
+        columns.append(fixed_texts(round_array(evaluation.totals[rows] - evaluation.items_total[rows], d), d).tolist())
+    columns.append(fixed_texts(evaluation.totals[rows], d).tolist())
+    bands = evaluation.scorecard.grading.bands if evaluation.scorecard.grading else ()
+    labels = np.asarray([b.label.text(lang) for b in bands] + [""], dtype=object)
+    grades = np.asarray(evaluation.grades)[rows]
+    columns.append(labels[np.where((grades >= 0) & (grades < len(bands)), grades, len(bands))].tolist())
+    return columns

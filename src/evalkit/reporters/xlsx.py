@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
@@ -70,6 +70,17 @@ def points_format(decimals: int) -> str:
 
 
 def render_xlsx(evaluation: Evaluation, options: ReportOptions) -> bytes:
+    return workbook(evaluation, options).to_bytes()
+
+
+def write_xlsx(evaluation: Evaluation, options: ReportOptions, handle: BinaryIO) -> None:
+    """The same bytes as `render_xlsx`, written into `handle` a sheet at a time (the rows of each sheet
+    wait in a temporary file, not in memory)."""
+    workbook(evaluation, options).save(handle)
+
+
+def workbook(evaluation: Evaluation, options: ReportOptions) -> Workbook:
+    """The report's sheets, ready to be saved."""
     lang = options.lang
     sc = evaluation.scorecard
     book = Workbook(title=f"{sc.name.text(lang)} · {evaluation.period}", language="zh-CN" if lang == "zh" else "en")
@@ -96,7 +107,7 @@ def render_xlsx(evaluation: Evaluation, options: ReportOptions) -> bytes:
 
         add_extra_sheets(book, evaluation, extras, order, lang, points)
     _about(book, evaluation, lang, extras)
-    return book.to_bytes()
+    return book
 
 
 def _grade_styles(evaluation: Evaluation) -> list[Style]:
@@ -325,4 +336,4 @@ def _about(book: Workbook, ev: Evaluation, lang: str, extras: ReportExtras | Non
 
 XLSX_REPORTER = Reporter(name="xlsx", extension=".xlsx", render=render_xlsx,
                          description="Excel workbook: summary, item detail, explanations, grade distribution, scorecard",
-                         extras=("transitions", "benchmarks", "targets", "rectification"))
+                         extras=("transitions", "benchmarks", "targets", "rectification"), write=write_xlsx)

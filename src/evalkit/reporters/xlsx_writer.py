@@ -19,9 +19,11 @@ import io
 import itertools
 import math
 import re
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import IO, Any, BinaryIO
 
 import attrs
 
@@ -106,7 +108,7 @@ class Workbook:
         self.title = title
         self.creator = creator
         self.language = language
-        self._sheets: list[tuple[str, str, str | None]] = []  # (name, xml, autofilter ref)
+        self._sheets: list[tuple[str, _SheetXml, str | None]] = []  # (name, xml, autofilter ref)
         self._strings: dict[str, int] = {}
         self._string_refs = 0
         self._styles: dict[Style, int] = {DEFAULT_STYLE: 0}
@@ -167,6 +169,7 @@ class Workbook:
             style = self.style_index(attrs.evolve(header_style, quote=True)) if is_risky(c.header) else header_index
             cells.append(self._text_cell(f"{letters[k]}1", c.header, style))
         append(f'<row r="1">{"".join(cells)}</row>')
+        body = _Spool()
         r = 1
         strings = self._strings
         refs = 0
@@ -230,6 +233,11 @@ class Workbook:
                         widths[k] = len(text)
                     parts.append(f'{starts.get((k, style)) or start(k, style)}{r}"><v>{text}</v></c>')
             append(f'<row r="{r}">{"".join(parts)}</row>')
+            if len(out) >= _ROWS_PER_WRITE:
+                body.write("".join(out))
+                out.clear()
+        body.write("".join(out))
+        out.clear()
         self._string_refs += refs
         last = f"{letters[-1]}{r}" if columns else "A1"
         ref = f"A1:{last}"
@@ -239,18 +247,20 @@ class Workbook:
         selected = "" if self._sheets else ' tabSelected="1"'
         # Printing: landscape A4, every column on one page's width, the header row repeated on every page
         # (the print titles are defined in the workbook, see _workbook).
-        xml = (f'{_HEAD}<worksheet xmlns="{_NS}" xmlns:r="{_REL_NS}">'
-               '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
-               f'<dimension ref="{ref}"/>'
-               f'<sheetViews><sheetView{selected} workbookViewId="0">{_pane(*freeze)}</sheetView></sheetViews>'
-               f'<sheetFormatPr defaultRowHeight="15"/>'
-               + (f"<cols>{cols}</cols>" if cols else "")
-               + f"<sheetData>{''.join(out)}</sheetData>"
-               + (f'<autoFilter ref="{ref}"/>' if autofilter and columns else "")
-               + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-               + '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
-               + "</worksheet>")
-        self._sheets.append((name, xml, ref if autofilter and columns else None))
+        head = (f'{_HEAD}<worksheet xmlns="{_NS}" xmlns:r="{_REL_NS}">'
+                '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+                f'<dimension ref="{ref}"/>'
+                f'<sheetViews><sheetView{selected} workbookViewId="0">{_pane(*freeze)}</sheetView></sheetViews>'
+                f'<sheetFormatPr defaultRowHeight="15"/>'
+                + (f"<cols>{cols}</cols>" if cols else "")
+                + "<sheetData>")
+        tail = ("</sheetData>"
+                + (f'<autoFilter ref="{ref}"/>' if autofilter and columns else "")
+                + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+                + '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+                + "</worksheet>")
+        self._sheets.append((name, _SheetXml(head.encode("utf-8"), body, tail.encode("utf-8")),
+                             ref if autofilter and columns else None))
 
     def _text_cell(self, ref: str, text: str, style: int) -> str:
         s = f' s="{style}"' if style else ""
@@ -259,9 +269,18 @@ class Workbook:
     # ---------------------------------------------------------------------------------------------
 
     def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        self.save(buffer)
+        return buffer.getvalue()
+
+    def save(self, handle: BinaryIO) -> None:
+        """Write the .xlsx file (the bytes of `to_bytes`) to a seekable binary `handle`, a sheet at a time.
+
+        The sheets' rows wait in temporary files (in memory up to a few MiB each) until the workbook is
+        saved, so a workbook of millions of rows is never one string in memory."""
         if not self._sheets:
             raise ValueError("a workbook needs at least one sheet")
-        parts = [
+        parts: list[tuple[str, str | _SheetXml]] = [
             ("[Content_Types].xml", self._content_types()),
             ("_rels/.rels", self._root_rels()),
             ("docProps/app.xml", self._app()),
@@ -272,15 +291,18 @@ class Workbook:
         ]
         parts += [(f"xl/worksheets/sheet{k + 1}.xml", xml) for k, (_, xml, _) in enumerate(self._sheets)]
         parts.append(("xl/sharedStrings.xml", self._shared_strings()))
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, text in parts:
+        with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, content in parts:
                 info = zipfile.ZipInfo(name, date_time=FIXED_DATE)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.create_system = 0  # the same bytes whatever system writes the file
                 info.external_attr = 0
-                archive.writestr(info, text.encode("utf-8"), compresslevel=6)
-        return buffer.getvalue()
+                if isinstance(content, str):
+                    archive.writestr(info, content.encode("utf-8"), compresslevel=6)
+                else:  # what writestr does, with the sheet's rows copied from their temporary file
+                    info.file_size = content.size  # decides zip64 as writestr would, before anything is written
+                    with archive.open(info, "w") as entry:
+                        content.copy_to(entry)
 
     def _content_types(self) -> str:
         sheets = "".join(
@@ -405,6 +427,41 @@ class Workbook:
             else f"<si><t>{xml_text(s)}</t></si>" for s in self._strings)
         return (f'{_HEAD}<sst xmlns="{_NS}" count="{self._string_refs}" uniqueCount="{len(self._strings)}">'
                 f"{items}</sst>")
+
+
+_ROWS_PER_WRITE = 20_000  # rows of XML joined and moved to the sheet's temporary file at a time
+
+
+class _Spool:
+    """A sheet's rows as UTF-8: in memory up to 8 MiB, then in a temporary file."""
+
+    def __init__(self) -> None:
+        self.file = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115  (closed when the workbook is dropped)
+        self.size = 0
+
+    def write(self, text: str) -> None:
+        data = text.encode("utf-8")
+        self.file.write(data)
+        self.size += len(data)
+
+
+@attrs.frozen(eq=False)
+class _SheetXml:
+    """A sheet's XML: the part before its rows, the rows (spooled), the part after them."""
+
+    head: bytes
+    body: _Spool
+    tail: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.head) + self.body.size + len(self.tail)
+
+    def copy_to(self, out: IO[bytes]) -> None:
+        out.write(self.head)
+        self.body.file.seek(0)
+        shutil.copyfileobj(self.body.file, out, 1 << 20)
+        out.write(self.tail)
 
 
 def text_width(text: str) -> int:

@@ -19,7 +19,7 @@ import attrs
 import numpy as np
 
 from evalkit.definition.model import Indicator, Label
-from evalkit.scoring.rounding import round_array
+from evalkit.scoring.scalar_rounding import display_text
 
 # The scorecard's declared decimals and rounding mode while a rule explains a point (see `displaying`);
 # None outside explanations, where fmt writes up to 6 decimals.
@@ -122,13 +122,7 @@ def fmt(value: float | None, exact: bool = False) -> str:
         return "n/a"
     display = None if exact else DISPLAY.get()
     if display is not None and number not in (float("inf"), float("-inf")):
-        decimals, mode = display
-        rounded = float(round_array(number, decimals, mode))
-        if rounded == 0 and number != 0 and decimals <= 6:
-            text = f"{float(f'{number:.2g}'):.{max(decimals, 6)}f}".rstrip("0").rstrip(".")
-        else:
-            text = f"{rounded:.{max(decimals, 0)}f}".rstrip("0").rstrip(".") if decimals else f"{rounded:.0f}"
-        return "0" if text == "-0" else text
+        return display_text(number, *display)  # rounded by the declared rule; worked out once per value
     text = f"{number:.6f}".rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
 

@@ -7,9 +7,9 @@ inputs (units in rank order, ties by id; keys in a fixed order; numbers already 
 
 from __future__ import annotations
 
-import json
+import functools
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 import attrs
 import numpy as np
@@ -198,6 +198,16 @@ class Evaluation:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON result: scorecard, the definition of every item, and every unit's points."""
+        units = self._unit_entries(self.order().tolist())
+        head = self.head_dict(units)
+        tail: dict[str, Any] = {k: head.pop(k) for k in ("rewards", "notes", "assessment_sources") if k in head}
+        return {**head, "units": units, **tail}
+
+    def head_dict(self, units: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """Every key of `to_dict()` but "units", in its order: what the JSON result holds before the units.
+
+        `units` are the unit entries when they were built already (the rewards are shared out over them);
+        without them the rewards are computed from each unit's id, rank, grade and total alone."""
         sc = self.scorecard
         item_defs = []
         for node, _depth, parent in sc.walk():
@@ -213,7 +223,6 @@ class Evaluation:
                 })
         dim_defs = [{"id": node.id, "name": node.name.to_dict(), "parent": parent.id if parent else None, "level": depth + 1}
                     for node, depth, parent in sc.walk() if isinstance(node, Dimension)]
-        units = self._unit_entries(self.order().tolist())
         return {
             "evalkit_result": RESULT_FORMAT,
             "scorecard": {"id": sc.id, "name": sc.name.to_dict(), "version": sc.version, "period": self.period,
@@ -227,13 +236,12 @@ class Evaluation:
             "dimensions": dim_defs,
             "items": item_defs,
             "missing_data": self.missing_data().to_dict(),
-            "units": units,
             **self._rewards_entry(units),
             **({"notes": list(self.notes)} if self.notes else {}),
             **({"assessment_sources": self.assessment.to_dict()} if self.assessment is not None else {}),
         }
 
-    def _rewards_entry(self, units: list[dict[str, Any]]) -> dict[str, Any]:
+    def _rewards_entry(self, units: list[dict[str, Any]] | None) -> dict[str, Any]:
         """{"rewards": ...} when the scorecard declares what grades bring (evalkit.analysis.rewards), else {}."""
         allocation = self.rewards(units)
         return {} if allocation is None else {"rewards": allocation.to_dict()}
@@ -246,7 +254,15 @@ class Evaluation:
         scheme = reward_scheme(self.scorecard.raw)
         if scheme is None:
             return None
-        return allocate(scheme, units if units is not None else self._unit_entries(self.order().tolist()))
+        return allocate(scheme, units if units is not None else self._reward_entries())
+
+    def _reward_entries(self) -> list[dict[str, Any]]:
+        """What `allocate` reads of each unit's JSON entry (id, rank, grade, total), in report order."""
+        bands = self.scorecard.grading.bands if self.scorecard.grading else ()
+        order = self.order().tolist()
+        grades, ranks, totals = self.grades.tolist(), self.ranks.tolist(), self.totals.tolist()
+        return [{"id": self.units.ids[i], "rank": ranks[i], "total": _num(totals[i]),
+                 "grade": bands[grades[i]].grade if 0 <= grades[i] < len(bands) else None} for i in order]
 
     def unit_dict(self, unit_id: str) -> dict[str, Any]:
         """One unit's entry of `to_dict()["units"]`, built without the other units; KeyError if not assessed."""
@@ -290,7 +306,7 @@ class Evaluation:
             if capped:
                 unit["deduction_caps"] = capped
             if has_extras:
-                unit.update(self._adjustments_of(i))
+                unit.update(self.adjustments_of(i))
             if self.assessment is not None:
                 unit.update(self.assessment.unit_entry(i))
             units.append(unit)
@@ -311,7 +327,7 @@ class Evaluation:
         return (r.item.id, values, [_num(x) for x in r.points[rows].tolist()], shares, [_num(x) for x in r.score[rows].tolist()],
                 r.missing[rows].tolist(), flag, details)
 
-    def _adjustments_of(self, i: int) -> dict[str, Any]:
+    def adjustments_of(self, i: int) -> dict[str, Any]:
         """Bonus, deductions, vetoes and grade changes of unit i, only for scorecards that have them."""
         sc = self.scorecard
         out: dict[str, Any] = {}
@@ -346,14 +362,18 @@ class Evaluation:
         """The JSON result with one unit per line: readable, diffable, and fast for 100,000 units.
 
         (Indenting every unit would use the json module's pure-Python encoder, several times slower.)
+        Built as `write_json` streams it: column by column, a block of units at a time.
         """
-        doc = self.to_dict()
-        units = doc.pop("units")
-        missing = doc.pop("missing_data")
-        head = json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False)
-        head = head[:-2] + ',\n "missing_data": ' + json.dumps(missing, ensure_ascii=False) + "\n}"
-        rows = ",\n".join("  " + json.dumps(unit, ensure_ascii=False, allow_nan=False) for unit in units)
-        return head[:-2] + ',\n "units": [\n' + rows + "\n ]\n}\n"
+        from evalkit.scoring.result_json import json_chunks
+
+        return "".join(json_chunks(self))
+
+    def write_json(self, handle: BinaryIO) -> None:
+        """Write `to_json()` to a binary file `handle` as UTF-8, a block of units at a time, without
+        holding the whole document (`evalkit.io.output.atomic_file` gives such a handle)."""
+        from evalkit.scoring.result_json import write_json
+
+        write_json(self, handle)
 
     def explanation(self, unit_id: str, lang: str | None = None, source: str | None = None) -> Explanation:
         """Every point of one unit explained (`evalkit explain`); lang defaults to the scorecard's language.
@@ -545,11 +565,12 @@ def score_text(value: float | None, decimals: int) -> str:
     return "0" if text == "-0" else text
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same few shares and scores, unit after unit
 def _at(value: float, decimals: int, mode: str = "half_up") -> str:
     """A number at the scorecard's declared decimals and rounding mode, trailing zeros dropped."""
-    from evalkit.scoring.rounding import round_array
+    from evalkit.scoring.scalar_rounding import round_number
 
-    return score_text(float(round_array(float(value), decimals, mode)), decimals)
+    return score_text(round_number(float(value), decimals, mode), decimals)
 
 
 def _fmt(value: float | None) -> str:
