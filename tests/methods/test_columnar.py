@@ -1,0 +1,255 @@
+"""The columnar path of `evalkit rank` and `evalkit review`: the same results and the same messages as the
+exact, row-by-row path, for generated files; odd input is left to the exact path (and keeps its message)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from evalkit.errors import DataError
+from evalkit.io.csv_text import csv_text
+from evalkit.io.data import Units
+from evalkit.io.inputs import read_table
+from evalkit.methods.columnar_input import PYTHON_SPACES, read_csv_columns
+from evalkit.methods.matrix_input import decision_matrix, fast_matrix, read_matrix
+from evalkit.methods.rank_report import RANK_METHODS, rank_units
+from evalkit.plugins.manager import default_registry
+from evalkit.reviews.ballots import fast_ballots, read_ballots
+from evalkit.reviews.definition import load_review
+from evalkit.reviews.review import review
+
+from ..conftest import EXAMPLES
+
+REGISTRY = default_registry()
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def write(folder: str, name: str, text: str, bom: bool = False) -> Path:
+    path = Path(folder) / name
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    return path
+
+
+def outcome(work):
+    """A result, or the problems of the DataError it raised (each as its dict)."""
+    try:
+        return "ok", work()
+    except DataError as exc:
+        return "error", [p.to_dict() for p in exc.problems]
+
+
+def same_matrix(a, b) -> None:
+    assert (a.source, a.units, a.names, a.criteria) == (b.source, b.units, b.names, b.criteria)
+    assert a.values.shape == b.values.shape and a.values.tobytes() == b.values.tobytes()  # bit for bit
+
+
+def test_python_spaces_are_what_strip_removes():
+    assert set(PYTHON_SPACES) == {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
+
+
+# ------------------------------------------------------------------------------------------------
+# Decision matrices
+
+PLAIN_NUMBERS = st.one_of(
+    st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).map(repr),
+    st.integers(-10**6, 10**6).map(str),
+    st.sampled_from(["+5", "5.", ".5", "-.25", "1e5", "1E+05", "2.5e-3", "007", "-0", "0.1", "123456789012345678901"]),
+)
+ODD_NUMBERS = st.sampled_from(["", " 5", "5 ", "1,234.5", "９５", "95%", "abc", "-", "nan", "inf", "1e309", "#N/A", "\u22125"])
+IDS = st.one_of(st.from_regex(r"[A-Z][0-9]{1,4}", fullmatch=True), st.sampled_from(["县委办", "ｕ１", " U7", "U8 ", "甲\u3000"]))
+NAMES = st.one_of(st.just(""), st.sampled_from(["组织部", "Ｆｕｌｌ", "a b", "e\u0301", "西区 "]), st.text("xyz中", max_size=3))
+
+
+@st.composite
+def matrices(draw, odd: bool):
+    m = draw(st.integers(1, 4))
+    n = draw(st.integers(1, 12))
+    cells = st.one_of(PLAIN_NUMBERS, ODD_NUMBERS) if odd else PLAIN_NUMBERS
+    ids = draw(st.lists(IDS, min_size=n, max_size=n, unique=not odd))
+    with_names = draw(st.booleans())
+    header = ["unit"] + (["名称"] if with_names else []) + [f"c{j}" for j in range(m)]
+    rows = [[uid] + ([draw(NAMES)] if with_names else []) + [draw(cells) for _ in range(m)] for uid in ids]
+    return header, rows, draw(st.booleans()), draw(st.sampled_from(["\n", "\r\n"]))
+
+
+def csv_body(header, rows, newline) -> str:
+    return newline.join(",".join(r) for r in [header, *rows]) + newline
+
+
+@SETTINGS
+@given(matrices(odd=False))
+def test_clean_matrices_read_column_by_column_as_row_by_row(case):
+    header, rows, bom, newline = case
+    assume(all("," not in c and '"' not in c for r in rows for c in r))
+    with tempfile.TemporaryDirectory() as folder:
+        path = write(folder, "m.csv", csv_body(header, rows, newline), bom)
+        exact = outcome(lambda: decision_matrix(read_table(path, REGISTRY)))
+        fast = fast_matrix(path, REGISTRY)
+        if exact[0] == "ok":
+            assert fast is not None or any(not c or c != c.strip() for r in rows for c in r[:1])
+            if fast is not None:
+                same_matrix(fast, exact[1])
+        else:
+            assert fast is None
+        got = outcome(lambda: read_matrix(path, REGISTRY))
+        assert got[0] == exact[0]
+        if got[0] == "ok":
+            same_matrix(got[1], exact[1])
+        else:
+            assert got[1] == exact[1]
+
+
+@SETTINGS
+@given(matrices(odd=True))
+def test_odd_matrices_get_the_exact_messages(case):
+    header, rows, bom, newline = case
+    with tempfile.TemporaryDirectory() as folder:
+        path = write(folder, "m.csv", csv_body(header, rows, newline), bom)
+        exact = outcome(lambda: decision_matrix(read_table(path, REGISTRY)))
+        got = outcome(lambda: read_matrix(path, REGISTRY))
+        assert got[0] == exact[0]
+        if got[0] == "ok":
+            same_matrix(got[1], exact[1])
+        else:
+            assert got[1] == exact[1]
+
+
+def test_a_bad_cell_falls_back_to_the_exact_message(tmp_path):
+    path = write(str(tmp_path), "m.csv", "unit,c1,c2\nU1,3,4\nU2,abc,5\n")
+    assert read_csv_columns(path, REGISTRY) is not None  # the file itself is clean CSV ...
+    assert fast_matrix(path, REGISTRY) is None  # ... but a cell is not a number: the exact path reports it
+    with pytest.raises(DataError) as info:
+        read_matrix(path, REGISTRY)
+    (problem,) = info.value.problems
+    assert (problem.message, problem.row, problem.column, problem.expected) == ("the value is not a number", 3, "c1", "a number")
+
+
+@pytest.mark.parametrize("text", ['unit,c1\n"U1",3\n', "unit,c1\nU1,3\n\nU2,4\n", "unit,c1\nU1,3,\n", "unit,,c1\nU1,2,3\n",
+                                  "unit,c1\r\nU1,3\r\n", "unit\tc1\nU1\t3\n"])
+def test_files_the_columnar_reader_leaves_alone_or_reads_alike(tmp_path, text):
+    path = write(str(tmp_path), "m.csv", text)
+    exact = outcome(lambda: decision_matrix(read_table(path, REGISTRY)))
+    got = outcome(lambda: read_matrix(path, REGISTRY))
+    assert got[0] == exact[0]
+    if got[0] == "ok":
+        same_matrix(got[1], exact[1])
+    else:
+        assert got[1] == exact[1]
+
+
+# ------------------------------------------------------------------------------------------------
+# Rank reports: JSON and CSV written column by column, byte for byte as the document
+
+
+def legacy_csv(report) -> str:
+    doc = report.to_dict()
+    extras = [k for k in doc["units"][0] if k not in ("rank", "unit", "name", "score")]
+    rows = ([row["rank"], row["unit"], row["name"], repr(row["score"]), *(repr(row[k]) for k in extras)] for row in doc["units"])
+    return csv_text(rows, ["rank", "unit", "name", "score", *extras])
+
+
+@SETTINGS
+@given(st.integers(2, 15), st.integers(1, 4), st.sampled_from(RANK_METHODS), st.integers(0, 2**32 - 1),
+       st.sampled_from(["U{}", "单位{}", "=X{}", "a,{}", "-{}"]), st.booleans())
+def test_rank_output_written_by_columns_is_the_document(n, m, method, seed, id_format, ties):
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 4, (n, m)) if ties else np.round(rng.uniform(-50, 100, (n, m)), 3)
+    names = ["甲", "", "Zed", "+1"]
+    lines = ["unit,name," + ",".join(f"c{j}" for j in range(m))]
+    lines += [f"{id_format.format(i)},{names[i % 4]}," + ",".join(repr(float(x)) for x in X[i]) for i in range(n)]
+    with tempfile.TemporaryDirectory() as folder:
+        path = write(folder, "x.csv", "\n".join(lines) + "\n")
+        try:
+            report = rank_units(path, REGISTRY, method, weights="entropy" if seed % 3 == 0 else ",".join(["1"] * m),
+                                normalize_weights=True)
+        except DataError:
+            return  # e.g. VIKOR or entropy on a degenerate matrix; not about the output
+        assert report.json_text() == json.dumps(report.to_dict(), ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+        assert report.to_csv() == legacy_csv(report)
+
+
+# ------------------------------------------------------------------------------------------------
+# Ballots
+
+REVIEW = load_review(EXAMPLES / "reviews" / "review.yaml")
+UNIT_IDS = [f"U{k:02d}" for k in range(1, 9)]
+GROUP_NAMES = {"leaders": ["领导点评", "leaders", "ＬＥＡＤＥＲＳ"], "members": ["党员互评", "members"], "public": ["群众评议", "public"]}
+GRADES = ["优秀", "良好", "一般", "较差", "excellent", "good"]
+CATEGORIES = ["非常满意", "满意", "基本满意", "不太满意", "不满意"]
+
+
+@st.composite
+def ballot_files(draw, odd: bool):
+    rows = []
+    for group, n_raters in (("leaders", 4), ("members", 5), ("public", 4)):
+        for r in range(draw(st.integers(0, n_raters))):
+            rater_unit = draw(st.sampled_from(["", *UNIT_IDS]))
+            for uid in draw(st.lists(st.sampled_from(UNIT_IDS), max_size=8, unique=True)):
+                if uid == rater_unit and not odd:
+                    continue
+                name = draw(st.sampled_from(GROUP_NAMES[group]))
+                if group == "public":
+                    score, grade = "", draw(st.sampled_from(CATEGORIES))
+                elif draw(st.booleans()):
+                    score, grade = draw(st.sampled_from(["95", "90", "88.5", "60", "100", "0", "72.25", "1e1"])), ""
+                else:
+                    score, grade = "", draw(st.sampled_from(GRADES))
+                if odd and draw(st.integers(0, 9)) == 0:
+                    score, grade, uid = draw(st.sampled_from([("101", "", uid), ("x", "", uid), ("", "", uid), ("80", "优秀", uid),
+                                                                ("80", "", "U99"), ("", "棒", uid), (" 80", "", uid)]))
+                rows.append([name, f"{group[0]}{r}", rater_unit, uid, score, grade, draw(st.sampled_from(["2025", "2025", "2024", ""]))])
+    assume(rows)
+    if odd and draw(st.booleans()):
+        rows.append(list(draw(st.sampled_from(rows))))  # a duplicate ballot
+    split = draw(st.integers(0, len(rows)))
+    return rows[:split], rows[split:]
+
+
+HEADER = ["评议组", "评议人", "评议人单位", "被评单位", "分数", "等次", "年度"]
+
+
+def review_outcome(paths, period="2025"):
+    try:
+        result = review(REVIEW, paths, UNIT_IDS, period=period, registry=REGISTRY)
+    except DataError as exc:
+        return "error", [p.to_dict() for p in exc.problems]
+    return "ok", (result.to_dict(), result.notices())
+
+
+@SETTINGS
+@given(st.booleans().flatmap(lambda odd: st.tuples(st.just(odd), ballot_files(odd))))
+def test_ballots_read_column_by_column_review_as_row_by_row(case):
+    odd, files = case
+    with tempfile.TemporaryDirectory() as folder:
+        paths = [write(folder, f"b{k}.csv", "\n".join(",".join(r) for r in [HEADER, *rows]) + "\n")
+                 for k, rows in enumerate(files) if rows]
+        assume(paths)
+        fast = review_outcome([str(p) for p in paths])
+        exact = review_outcome([read_table(p, REGISTRY) for p in paths])  # Tables always take the exact path
+        assert fast == exact
+        if not odd and exact[0] == "ok":  # clean files: the columnar path is taken and gives the exact path's columns
+            units = Units.from_ids(UNIT_IDS)
+            fast_read = fast_ballots([str(p) for p in paths], REVIEW, units, REGISTRY, "2025")
+            exact_read = read_ballots([read_table(p, REGISTRY) for p in paths], REVIEW, units, "2025")
+            assert fast_read is not None
+            for field in ("unit", "group", "ballot", "score", "category", "excellent"):
+                a, b = getattr(fast_read, field), getattr(exact_read, field)
+                assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), field
+            assert fast_read.raters == exact_read.raters and list(fast_read.where) == list(exact_read.where)
+            assert (fast_read.other_periods, fast_read.period, fast_read.skipped) == (exact_read.other_periods, "2025", ())
+
+
+def test_a_bad_ballot_falls_back_and_is_reported_as_before(tmp_path):
+    path = write(str(tmp_path), "b.csv", "评议组,评议人,评议人单位,被评单位,分数,等次\n领导点评,L1,,U01,94,\n领导点评,L1,,U02,105,\n")
+    units = review(REVIEW, [read_table(path, REGISTRY)], ["U01", "U02"]).units
+    assert fast_ballots([str(path)], REVIEW, units, REGISTRY) is None
+    result = review(REVIEW, [str(path)], ["U01", "U02"], registry=REGISTRY)
+    (problem,) = result.skipped
+    assert (problem.message, problem.row, problem.column, problem.found) == ("the score is out of range", 3, "分数", "105")
