@@ -9,8 +9,9 @@ It only takes what it reads exactly as the exact path would, and says "no" (None
 so the caller then reads the file the exact way and every message stays the same:
 
 - the file is a ``.csv`` or ``.tsv`` read by evalkit's own CSV loader (a plugin's loader is never bypassed),
-  UTF-8 with or without BOM, no NUL byte, no quote character anywhere, no blank first line, no empty
-  header cell, and every record with as many cells as the header (an empty line is such a record);
+  UTF-8 with or without BOM, no NUL byte, no quote character but in a quoted empty cell ("", as polars
+  writes an empty text), no blank first line, no empty header cell, and every record with as many cells
+  as the header (an empty line is such a record);
 - `texts` gives a column as `cell_text` would (trimmed, NFKC), checked for the whole column at once;
 - `numbers` gives a column as `parse_number` would, and only when every cell is plain number text
   (no spaces, no thousands commas, no full-width digits, nothing empty) with a finite value.
@@ -20,6 +21,7 @@ Row numbers are those of the exact path: the header is row 1, the k-th record be
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -87,7 +89,7 @@ def _columns(path: Path, raw: bytes) -> CsvColumns | None:
     import pyarrow as pa
     import pyarrow.csv as pv
 
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw or b'"' in raw:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw:
         return None
     start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     end = raw.find(b"\n", start)
@@ -95,7 +97,7 @@ def _columns(path: Path, raw: bytes) -> CsvColumns | None:
         return None  # a header alone: the exact path says what is missing
     line = raw[start:end]
     line = line[:-1] if line.endswith(b"\r") else line
-    if b"\r" in line:
+    if b"\r" in line or b'"' in line:
         return None
     header = line.decode("utf-8")
     if not header.strip():
@@ -104,7 +106,11 @@ def _columns(path: Path, raw: bytes) -> CsvColumns | None:
     columns = tuple(cell.strip() for cell in header.split(delimiter))
     if not all(columns):
         return None
-    body = memoryview(raw)[end + 1:]
+    body: Any = memoryview(raw)[end + 1:]
+    if raw.find(b'"', end) >= 0:
+        body = _without_empty_quotes(raw[end + 1:], delimiter.encode())
+        if body is None:
+            return None
     names = [f"f{k}" for k in range(len(columns))]
     table = pv.read_csv(
         pa.BufferReader(pa.py_buffer(body)),
@@ -116,6 +122,14 @@ def _columns(path: Path, raw: bytes) -> CsvColumns | None:
         return None
     arrays = tuple(table.column(k).combine_chunks() for k in range(len(names)))
     return CsvColumns(source=str(path), columns=columns, arrays=arrays, rows=table.num_rows)
+
+
+def _without_empty_quotes(body: bytes, delimiter: bytes) -> bytes | None:
+    """The body with every quoted empty cell ("", as polars writes an empty text) made an empty cell, as
+    the csv module reads it; None when any other quote is left (a quoted text is read the exact way)."""
+    d = re.escape(delimiter)
+    cleaned = re.sub(b'(?<![^' + d + b'\n\r])""(?![^' + d + b'\n\r])', b"", body)
+    return None if b'"' in cleaned else cleaned
 
 
 def _plain_text(values: list[str], array: Any) -> bool:
