@@ -64,7 +64,7 @@ PLAIN_NUMBERS = st.one_of(
 )
 ODD_NUMBERS = st.sampled_from(["", " 5", "5 ", "1,234.5", "９５", "95%", "abc", "-", "nan", "inf", "1e309", "#N/A", "\u22125"])
 IDS = st.one_of(st.from_regex(r"[A-Z][0-9]{1,4}", fullmatch=True), st.sampled_from(["县委办", "ｕ１", " U7", "U8 ", "甲\u3000"]))
-NAMES = st.one_of(st.just(""), st.sampled_from(["组织部", "Ｆｕｌｌ", "a b", "e\u0301", "西区 "]), st.text("xyz中", max_size=3))
+NAMES = st.one_of(st.just(""), st.sampled_from(["组织部", "Ｆｕｌｌ", "a b", "e\u0301", "西区 ", '""']), st.text("xyz中", max_size=3))
 
 
 @st.composite
@@ -87,7 +87,7 @@ def csv_body(header, rows, newline) -> str:
 @given(matrices(odd=False))
 def test_clean_matrices_read_column_by_column_as_row_by_row(case):
     header, rows, bom, newline = case
-    assume(all("," not in c and '"' not in c for r in rows for c in r))
+    assume(all("," not in c for r in rows for c in r))
     with tempfile.TemporaryDirectory() as folder:
         path = write(folder, "m.csv", csv_body(header, rows, newline), bom)
         exact = outcome(lambda: decision_matrix(read_table(path, REGISTRY)))
@@ -213,7 +213,8 @@ def ballot_files(draw, odd: bool):
                 if odd and draw(st.integers(0, 9)) == 0:
                     score, grade, uid = draw(st.sampled_from([("101", "", uid), ("x", "", uid), ("", "", uid), ("80", "优秀", uid),
                                                                 ("80", "", "U99"), ("", "棒", uid), (" 80", "", uid)]))
-                rows.append([name, f"{group[0]}{r}", rater_unit, uid, score, grade, draw(st.sampled_from(["2025", "2025", "2024", ""]))])
+                row = [name, f"{group[0]}{r}", rater_unit, uid, score, grade, draw(st.sampled_from(["2025", "2025", "2024", ""]))]
+                rows.append([c or draw(st.sampled_from(["", '""'])) for c in row])  # polars writes an empty text as ""
     assume(rows)
     if odd and draw(st.booleans()):
         rows.append(list(draw(st.sampled_from(rows))))  # a duplicate ballot

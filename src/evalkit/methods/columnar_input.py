@@ -21,7 +21,6 @@ Row numbers are those of the exact path: the header is row 1, the k-th record be
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -126,10 +125,19 @@ def _columns(path: Path, raw: bytes) -> CsvColumns | None:
 
 def _without_empty_quotes(body: bytes, delimiter: bytes) -> bytes | None:
     """The body with every quoted empty cell ("", as polars writes an empty text) made an empty cell, as
-    the csv module reads it; None when any other quote is left (a quoted text is read the exact way)."""
-    d = re.escape(delimiter)
-    cleaned = re.sub(b'(?<![^' + d + b'\n\r])""(?![^' + d + b'\n\r])', b"", body)
-    return None if b'"' in cleaned else cleaned
+    the csv module reads it; None when any other quote is left (a quoted text is read the exact way).
+
+    A delimiter, two quotes and a delimiter (or a line end) is always an empty cell: a quote that opens a
+    cell with text is never followed by a quote and a delimiter, so a cell with text keeps its quotes."""
+    d, q = delimiter, b'""'
+    for _ in range(2):  # ,"","", : the first pass takes every other one
+        body = body.replace(d + q + d, d + d)
+    body = body.replace(d + q + b"\n", d + b"\n").replace(d + q + b"\r", d + b"\r").replace(b"\n" + q + d, b"\n" + d)
+    if body.startswith(q + d):
+        body = body[2:]
+    if body.endswith(d + q):
+        body = body[:-2]
+    return None if b'"' in body else body
 
 
 def _plain_text(values: list[str], array: Any) -> bool:
