@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import in_command, markdown_table, mib, paired, seconds_text, verdict  # noqa: E402
+from harness import in_command, markdown_table, mib, paired, seconds_text, verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 EVALKIT = str(Path(sys.executable).parent / "evalkit")

@@ -263,3 +263,58 @@ def test_a_bad_ballot_falls_back_and_is_reported_as_before(tmp_path):
     result = review(REVIEW, [str(path)], ["U01", "U02"], registry=REGISTRY)
     (problem,) = result.skipped
     assert (problem.message, problem.row, problem.column, problem.found) == ("the score is out of range", 3, "分数", "105")
+
+
+# ------------------------------------------------------------------------------------------------
+# Roll-up tables (long format: unit, indicator, period, value)
+
+
+def read_part_outcome(path, indicator, period):
+    from evalkit.analysis.period_rollup import RollupPart, read_part
+    from evalkit.definition.model import Label
+    from evalkit.errors import DefinitionError
+
+    part = RollupPart(id="p", name=Label(zh="p"), group="p", share=1.0, file=str(path), indicator=indicator, period=period)
+    try:
+        got = read_part(part, registry=REGISTRY)
+    except (DataError, DefinitionError) as exc:
+        return "error", [p.to_dict() for p in exc.problems]
+    return "ok", (got.values, got.period, got.scale, got.source)
+
+
+@st.composite
+def long_tables(draw):
+    rows = []
+    for uid in draw(st.lists(st.sampled_from(["U1", "U2", "U3", "Ｕ4", " U5", ""]), min_size=1, max_size=6)):
+        rows.append([uid, draw(st.sampled_from(["review_score", "other", " review_score"])),
+                     draw(st.sampled_from(["2025", "2025", "2024", "", '""'])), draw(st.one_of(PLAIN_NUMBERS, st.sampled_from(["", '""', "x"])))])
+    return rows, draw(st.sampled_from([None, "2025"]))
+
+
+@SETTINGS
+@given(long_tables())
+def test_rollup_tables_read_column_by_column_as_row_by_row(case):
+    import unittest.mock
+
+    from evalkit.methods import columnar_input
+
+    rows, period = case
+    with tempfile.TemporaryDirectory() as folder:
+        path = write(folder, "r.csv", "\n".join(",".join(r) for r in [["unit", "indicator", "period", "value"], *rows]) + "\n")
+        got = read_part_outcome(path, "review_score", period)
+        with unittest.mock.patch.object(columnar_input, "read_csv_columns", lambda *_args: None):
+            exact = read_part_outcome(path, "review_score", period)
+    assert got == exact
+
+
+def test_a_clean_rollup_table_is_read_column_by_column(tmp_path):
+    from evalkit.analysis.period_rollup import RollupPart, read_part
+    from evalkit.definition.model import Label
+
+    path = write(str(tmp_path), "r.csv", "unit,indicator,period,value\nU1,review_score,2025,91.5\nU2,review_score,2025,\nU1,x,2025,1\n")
+    part = RollupPart(id="p", name=Label(zh="p"), group="p", share=1.0, file=str(path), indicator="review_score")
+    from evalkit.analysis import period_rollup
+
+    fast = period_rollup._fast_table(path, part, REGISTRY)
+    assert fast is not None and fast.values == {"U1": 91.5, "U2": None} and fast.period == "2025"
+    assert read_part(part, registry=REGISTRY).values == fast.values

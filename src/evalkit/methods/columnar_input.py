@@ -32,7 +32,7 @@ from evalkit.errors import EvalkitError
 from evalkit.io.table import Table, cell_text
 from evalkit.plugins.manager import Registry
 
-__all__ = ["PYTHON_SPACES", "CsvColumns", "numbers", "optional_numbers", "primitive", "read_csv_columns", "texts"]
+__all__ = ["PYTHON_SPACES", "CsvColumns", "numbers", "optional_numbers", "primitive", "read_csv_columns", "text_codes", "texts"]
 
 # Every character str.strip() removes (str.isspace), as an RE2 class; tests check it against Python.
 PYTHON_SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
@@ -158,6 +158,18 @@ def texts(array: Any) -> list[str]:
     if not values or _plain_text(values, array):
         return values
     return [cell_text(v) for v in values]
+
+
+def text_codes(array: Any, rows: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
+    """For the `rows` (default all) of a text column: each cell's position among the distinct cell texts
+    (`cell_text`), and those texts. The column is dictionary-encoded in C; only its distinct values are read
+    in Python, so this is the way to read a column of codes (units, indicators, groups, periods)."""
+    encoded = array.dictionary_encode()
+    seen: dict[str, int] = {}
+    remap = np.array([seen.setdefault(cell_text(v), len(seen)) for v in encoded.dictionary.to_pylist()] or [0],
+                     dtype=np.int64)
+    codes = primitive(encoded.indices, np.int32)
+    return remap[codes if rows is None else codes[rows]], list(seen)
 
 
 def numbers(array: Any) -> np.ndarray | None:

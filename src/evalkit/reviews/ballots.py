@@ -398,18 +398,6 @@ def fast_ballots(paths: Sequence[Any], definition: ReviewDefinition, units: Unit
                    other_periods=sum(p["other"] for p in parts), period=period)
 
 
-def _codes(array: Any, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """For the `rows` of a text column: each cell's position among the distinct cell texts (`cell_text`), and
-    those texts. The column is dictionary-encoded in C; only its distinct values are read in Python."""
-    from evalkit.methods.columnar_input import primitive
-
-    encoded = array.dictionary_encode()
-    seen: dict[str, int] = {}
-    remap = np.array([seen.setdefault(cell_text(v), len(seen)) for v in encoded.dictionary.to_pylist()] or [0],
-                     dtype=np.int64)
-    return remap[primitive(encoded.indices, np.int32)[rows]], list(seen)
-
-
 def _present(codes: np.ndarray, size: int) -> list[int]:
     """The distinct codes that occur."""
     return np.flatnonzero(np.bincount(codes, minlength=size)).tolist()
@@ -418,7 +406,7 @@ def _present(codes: np.ndarray, size: int) -> list[int]:
 def _fast_file(columns: Any, period: str | None, definition: ReviewDefinition, units: Units, marks: _Marks,
                raters: dict[str, int]) -> dict[str, Any] | None:
     """One file's good rows as columns, or None at the first thing the exact path would report or refuse."""
-    from evalkit.methods.columnar_input import optional_numbers
+    from evalkit.methods.columnar_input import optional_numbers, text_codes
 
     try:
         reader = RowReader(columns.header_table(), BALLOT_COLUMNS, required=("group", "rater", "rater_unit", "unit"),
@@ -431,7 +419,7 @@ def _fast_file(columns: Any, period: str | None, definition: ReviewDefinition, u
     n = columns.rows
     rows = np.arange(n)
     if "period" in at:
-        period_codes, found_texts = _codes(columns.arrays[at["period"]], rows)
+        period_codes, found_texts = text_codes(columns.arrays[at["period"]], rows)
         found = set(found_texts) - {""}
         if (period is None and len(found) > 1) or (period is not None and found and period not in found):
             return None
@@ -440,7 +428,7 @@ def _fast_file(columns: Any, period: str | None, definition: ReviewDefinition, u
             rows = np.flatnonzero(counted[period_codes])
 
     def column(key: str) -> tuple[np.ndarray, list[str]]:
-        return _codes(columns.arrays[at[key]], rows)
+        return text_codes(columns.arrays[at[key]], rows)
 
     group_codes, group_texts = column("group")
     group_of = np.array([marks.group_of.get(fold_word(t), -1) if t else -1 for t in group_texts] or [0], dtype=np.int64)
