@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import in_command, markdown_table, mib, paired, seconds_text, verdict
+from harness import Paired, in_command, markdown_table, mib, paired, seconds_text, verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 EVALKIT = str(Path(sys.executable).parent / "evalkit")
@@ -110,7 +110,7 @@ def rank_baseline(data: str, method: str, out: str) -> None:
     df = pl.read_csv(data, schema_overrides={"unit": pl.String, "name": pl.String})
     units, names = df["unit"].to_numpy().astype(object), df["name"].to_numpy().astype(object)
     X = np.ascontiguousarray(df.select(pl.exclude("unit", "name")).to_numpy(), dtype=np.float64)
-    n, m = X.shape
+    m = X.shape[1]
     w = np.full(m, 1.0 / m)
     extras: list[np.ndarray] = []
     higher = True
@@ -214,10 +214,15 @@ def same_review(a: Path, b: Path) -> None:
 # ------------------------------------------------------------------------------------------------
 
 
-def row(label: str, size: int, result, ours: str, base: str) -> list[str]:
+def row(label: str, size: int, result: Paired, ours: str, base: str) -> list[str]:
     ratio, memory = result.ratio(ours, base), result.memory_ratio(ours, base)
     return [label, f"{size:,}", seconds_text(result.seconds(ours)), seconds_text(result.seconds(base)), f"{ratio:.2f}",
             mib(result.peak(ours)), mib(result.peak(base)), f"{memory:.2f}", verdict(ratio, GOAL)]
+
+
+def commands(ours: list[str], baseline: list[str], rounds: int) -> Paired:
+    """evalkit's command and the baseline's, paired and interleaved."""
+    return paired({"evalkit": lambda: in_command(ours), "baseline": lambda: in_command(baseline)}, rounds=rounds)
 
 
 def main() -> None:
@@ -246,21 +251,17 @@ def main() -> None:
             weights = ",".join(["1"] * CRITERIA)
             for method in args.methods.split(","):
                 ours, theirs = folder / f"evalkit_{method}.csv", folder / f"baseline_{method}.csv"
-                result = paired({
-                    "evalkit": lambda: in_command([EVALKIT, "rank", str(data), "--method", method, "--weights", weights,
-                                                   "--normalize-weights", "--format", "csv", "-o", str(ours)]),
-                    "baseline": lambda: in_command([sys.executable, me, "--baseline-rank", str(data), method, str(theirs)]),
-                }, rounds=args.rounds)
+                result = commands([EVALKIT, "rank", str(data), "--method", method, "--weights", weights, "--normalize-weights",
+                                   "--format", "csv", "-o", str(ours)],
+                                  [sys.executable, me, "--baseline-rank", str(data), method, str(theirs)], args.rounds)
                 same_ranking(ours, theirs)
                 rows.append(row(f"rank --method {method}", size, result, "evalkit", "baseline"))
         for ballots in (int(b) for b in args.ballots.split(",") if b and int(b) > 0):
             path, units = write_ballots(folder, ballots)
             ours, theirs = folder / "evalkit_review.csv", folder / "baseline_review.csv"
-            result = paired({
-                "evalkit": lambda: in_command([EVALKIT, "review", str(REVIEW), "--ballots", str(path), "--units", str(units),
-                                               "--format", "csv", "-o", str(ours)]),
-                "baseline": lambda: in_command([sys.executable, me, "--baseline-review", str(path), str(units), str(theirs)]),
-            }, rounds=args.rounds)
+            result = commands([EVALKIT, "review", str(REVIEW), "--ballots", str(path), "--units", str(units), "--format", "csv",
+                               "-o", str(ours)],
+                              [sys.executable, me, "--baseline-review", str(path), str(units), str(theirs)], args.rounds)
             same_review(ours, theirs)
             rows.append(row("review", ballots, result, "evalkit", "baseline"))
     print(markdown_table(["work", "size", "evalkit", "polars + numpy", "ratio", "evalkit peak", "baseline peak",
