@@ -318,3 +318,25 @@ def test_a_clean_rollup_table_is_read_column_by_column(tmp_path):
     fast = period_rollup._fast_table(path, part, REGISTRY)
     assert fast is not None and fast.values == {"U1": 91.5, "U2": None} and fast.period == "2025"
     assert read_part(part, registry=REGISTRY).values == fast.values
+
+
+# ------------------------------------------------------------------------------------------------
+# Numbers as text: pyarrow's shortest digits, written as Python's repr()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.floats(1e-4, 1e16), st.floats(-1e16, -1e-4)), max_size=30))
+def test_float_texts_are_repr(values):
+    from evalkit.methods.columnar_output import float_texts
+
+    assert float_texts(np.array(values, dtype=np.float64)) == [repr(float(x)) for x in values]
+
+
+def test_float_texts_are_repr_for_any_bit_pattern():
+    from evalkit.methods.columnar_output import float_texts
+
+    rng = np.random.default_rng(20261204)
+    values = np.concatenate([rng.integers(0, 2**63, 200_000, dtype=np.uint64).view(np.float64),  # every magnitude
+                             rng.uniform(-100, 100, 200_000), np.round(rng.uniform(0, 100, 100_000), 2),
+                             rng.uniform(0, 1, 100_000) * 1e-3, [1e-4, 1e16, 9.999999999999999e15, 0.0001000000000000001]])
+    assert float_texts(values) == [repr(float(x)) for x in values.tolist()]

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["indented_json", "json_rows", "json_rows_by_key", "part_mark", "plain_csv", "plain_texts"]
+__all__ = ["float_texts", "indented_json", "json_rows", "json_rows_by_key", "part_mark", "plain_csv", "plain_texts"]
 
 _UNSAFE = re.compile('[\x01-\x1f\x7f-\x9f,"]')  # controls, and what CSV quotes (comma, quote, line breaks)
 _FORMULA_START = re.compile("(?:^|\x00)[=+\\-@]")  # safe_text.FORMULA_PREFIXES (tab and CR are controls)
@@ -30,14 +30,41 @@ def part_mark(key: str) -> str:
     return f"\x00evalkit-part:{key}\x00"
 
 
-def _encoded(column: Sequence[Any]) -> list[str]:
-    if not column:
+def float_texts(values: Any) -> list[str]:
+    """``[repr(float(x)) for x in values]``, formatted in C++ by pyarrow: its shortest round-trip digits are
+    Python's, and where the two may write them differently (a whole number: "100" for "100.0"; below 1e-4
+    or from 1e16 on, where Python switches to an exponent; any text pyarrow writes with an exponent; NaN,
+    infinity) the value is written by repr()."""
+    import pyarrow as pa
+
+    x = np.ascontiguousarray(values, dtype=np.float64)
+    if x.size == 0:
         return []
+    import pyarrow.compute as pc
+
+    from evalkit.methods.columnar_input import primitive
+
+    arrow = pa.Array.from_buffers(pa.float64(), x.size, [None, pa.py_buffer(x)]).cast(pa.string())
+    texts: list[str] = arrow.to_pylist()
+    magnitude = np.abs(x)
+    with np.errstate(invalid="ignore"):
+        by_repr = ~((magnitude >= 1e-4) & (magnitude < 1e16)) | (x == np.floor(x))
+    by_repr |= primitive(pc.match_substring(arrow, "e").cast(pa.uint8()), np.uint8).astype(bool)
+    for i in np.flatnonzero(by_repr).tolist():
+        texts[i] = repr(float(x[i]))
+    return texts
+
+
+def _encoded(column: Sequence[Any]) -> list[str]:
+    if len(column) == 0:
+        return []
+    if isinstance(column, np.ndarray):
+        return float_texts(column) if column.dtype.kind == "f" else list(map(int.__repr__, column.tolist()))
     first = column[0]
     if isinstance(first, str):
         return list(map(encode_basestring, column))
     if isinstance(first, float):
-        return list(map(float.__repr__, column))
+        return float_texts(column)
     return list(map(int.__repr__, column))
 
 
@@ -59,7 +86,7 @@ def json_rows_by_key(keys: Sequence[str], matrix: np.ndarray, depth: int) -> str
     if n == 0:
         return "{}"
     entry, value = " " * (depth + 1), " " * (depth + 2)
-    flat = list(map(float.__repr__, np.asarray(matrix, dtype=np.float64).ravel().tolist()))
+    flat = float_texts(np.asarray(matrix, dtype=np.float64).ravel())
     names = list(map(encode_basestring, keys))
     if m == 0:
         rows = [f"{entry}{name}: []" for name in names]
@@ -90,7 +117,7 @@ def plain_texts(values: Sequence[str]) -> bool:
     return _UNSAFE.search(joined) is None and _FORMULA_START.search(joined) is None
 
 
-def plain_csv(header: Sequence[str], texts: Sequence[Sequence[Any]], floats: Sequence[Sequence[float]]) -> str | None:
+def plain_csv(header: Sequence[str], texts: Sequence[Sequence[Any]], floats: Sequence[Any]) -> str | None:
     """`csv_text(rows, header)` (BOM, CRLF) of rows made of the `texts` columns (str or int cells) and then the
     `floats` columns written as repr(); None when a text needs the exact writer (quoting, formula, control)."""
     columns: list[list[str]] = []
@@ -101,6 +128,6 @@ def plain_csv(header: Sequence[str], texts: Sequence[Sequence[Any]], floats: Seq
         columns.append(cells)
     if not plain_texts(list(header)):
         return None
-    columns += [list(map(float.__repr__, column)) for column in floats]
+    columns += [float_texts(column) for column in floats]
     lines = [",".join(header), *map(",".join, zip(*columns))]
     return "\ufeff" + "\r\n".join(lines) + "\r\n"

@@ -235,7 +235,7 @@ class RankReport:
                 return text + "\n"
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=1, allow_nan=False) + "\n"
 
-    def _unit_columns(self) -> tuple[list[str], list[list]] | None:
+    def _unit_columns(self) -> tuple[list[str], list[Any]] | None:
         """The units table in rank order as columns (rank, unit, name, score, extras); None when a score is not finite."""
         result, order = self.result, self._order()
         figures = [result.scores] + [getattr(result, key) for key, _ in EXTRA_COLUMNS.get(self.method, ())]
@@ -244,7 +244,7 @@ class RankReport:
         units = np.asarray(self.matrix.units, dtype=object)[order].tolist()
         names = np.asarray(self.names, dtype=object)[order].tolist()
         keys = ["rank", "unit", "name", "score", *(key for key, _ in EXTRA_COLUMNS.get(self.method, ()))]
-        return keys, [result.rank[order].tolist(), units, names, *((f[order] + 0.0).tolist() for f in figures)]
+        return keys, [result.rank[order].tolist(), units, names, *(f[order] + 0.0 for f in figures)]
 
     def to_csv(self) -> str:
         """rank, unit, name, score and the method's extra columns; with a BOM, as `evalkit run --format csv`."""
