@@ -9,7 +9,7 @@ alone), paired and interleaved by `harness.paired`, medians of the rounds:
   weights by ``evalkit rank DATA --method M --weights ... --format csv -o OUT``. The baseline
   (``--baseline-rank``, this file) reads the CSV with polars, computes the method in numpy with evalkit's
   conventions (default normalisation, v = 0.5, rho = 0.5, competition ranks, ties by unit id) and writes the
-  same CSV (BOM, CRLF, rank, unit, name, score and the method's extra columns as repr()).
+  same table with polars' CSV writer (BOM, CRLF; its numbers are the same floats, written by polars).
 - review: ``evalkit review examples/reviews/review.yaml --ballots B --units U --format csv -o OUT`` on B ballots
   for B/100 units (5 leaders with a trimmed mean, 47 members with a mean and an excellent quota of a third,
   48 public raters with satisfaction words). The baseline (``--baseline-review``) reads the ballots with
@@ -137,10 +137,9 @@ def rank_baseline(data: str, method: str, out: str) -> None:
     rank = competition_rank(score, higher)
     order = np.lexsort((units.astype(str), rank))
     header = {"topsis": ["d_best", "d_worst"], "vikor": ["s", "r"]}.get(method, [])
-    columns = [rank[order].astype(str).tolist(), units[order].tolist(), names[order].tolist()]
-    columns += [list(map(repr, (f[order] + 0.0).tolist())) for f in [score, *extras]]
-    lines = [",".join(["rank", "unit", "name", "score", *header]), *map(",".join, zip(*columns))]
-    Path(out).write_text("\ufeff" + "\r\n".join(lines) + "\r\n", encoding="utf-8", newline="")
+    table = {"rank": rank[order], "unit": units[order], "name": names[order]}
+    table |= {key: f[order] + 0.0 for key, f in zip(["score", *header], [score, *extras])}
+    pl.DataFrame(table).write_csv(out, include_bom=True, line_terminator="\r\n")
 
 
 def half_up(x: np.ndarray) -> np.ndarray:
