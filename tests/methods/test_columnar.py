@@ -340,3 +340,52 @@ def test_float_texts_are_repr_for_any_bit_pattern():
                              rng.uniform(-100, 100, 200_000), np.round(rng.uniform(0, 100, 100_000), 2),
                              rng.uniform(0, 1, 100_000) * 1e-3, [1e-4, 1e16, 9.999999999999999e15, 0.0001000000000000001]])
     assert float_texts(values) == [repr(float(x)) for x in values.tolist()]
+
+
+# ------------------------------------------------------------------------------------------------
+# Fuzzy ballots (unit, criterion, grade and a count, or one row per ballot)
+
+
+@st.composite
+def fuzzy_files(draw, odd: bool):
+    units = draw(st.lists(st.sampled_from(["U1", "U2", "县委办", "Ｕ3"] + ([" U1", ""] if odd else [])), min_size=1, max_size=3, unique=True))
+    criteria = draw(st.lists(st.sampled_from(["政治建设", "思想", "c3"]), min_size=1, max_size=3, unique=True))
+    counted = draw(st.booleans())
+    grade_words = ["优秀", "良好", "一般", "较差"] + (["棒", ""] if odd else [])
+    rows = []
+    for uid in units:
+        for c in criteria:
+            if counted:
+                for grade in draw(st.lists(st.sampled_from(grade_words), min_size=1, max_size=4, unique=not odd)):
+                    count = draw(st.sampled_from(["0", "3", "12", "2.5", '""'] + (["-1", "x", ""] if odd else [])))
+                    rows.append([uid, draw(st.sampled_from(["", "名称"])) if odd else "", c, grade, count])
+            else:
+                for b in range(draw(st.integers(1, 3))):
+                    rows.append([uid, "", c, draw(st.sampled_from(grade_words)), draw(st.sampled_from([f"B{b}", "", '""']))])
+    draw(st.randoms()).shuffle(rows)
+    header = ["单位", "名称", "指标", "等次", "票数" if counted else "票号"]
+    return header, rows
+
+
+@SETTINGS
+@given(st.booleans().flatmap(lambda odd: st.tuples(st.just(odd), fuzzy_files(odd))))
+def test_fuzzy_ballots_read_column_by_column_as_row_by_row(case):
+    from evalkit.methods.inputs import ballots_from_table, fast_ballots, read_ballots
+
+    odd, (header, rows) = case
+    with tempfile.TemporaryDirectory() as folder:
+        path = write(folder, "f.csv", "\n".join(",".join(r) for r in [header, *rows]) + "\n")
+        exact = outcome(lambda: ballots_from_table(read_table(path, REGISTRY)))
+        got = outcome(lambda: read_ballots(path, REGISTRY))
+        fast = fast_ballots(path, REGISTRY)
+    assert got[0] == exact[0]
+    if exact[0] == "error":
+        assert fast is None and got[1] == exact[1]
+        return
+    for read in (got[1], fast) if fast is not None else (got[1],):
+        e = exact[1]
+        assert (read.source, read.units, read.names, read.criteria, read.grades, read.counted, read.rows) == \
+            (e.source, e.units, e.names, e.criteria, e.grades, e.counted, e.rows)
+        assert read.counts.tobytes() == e.counts.tobytes()
+    if not odd:
+        assert fast is not None
