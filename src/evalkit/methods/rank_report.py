@@ -230,6 +230,10 @@ class RankReport:
             parts = {"units": json_rows(keys, values, depth=1)}
             parts |= {key: json_rows_by_key(units, matrix + 0.0, depth=2) for key, matrix in matrices.items()}
             doc = self._document(part_mark("units"), lambda key, matrix: None if matrix is None else part_mark(key))
+            proportions = getattr(self.derived, "proportions", None)  # entropy's p_ij, one row per unit
+            if "p" in doc.get("weights_detail", {}) and proportions is not None and np.isfinite(proportions).all():
+                doc["weights_detail"]["p"] = part_mark("p")
+                parts["p"] = json_rows_by_key(units, proportions + 0.0, depth=2)
             text = indented_json(doc, parts)
             if text is not None:
                 return text + "\n"
