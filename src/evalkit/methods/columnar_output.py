@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["float_texts", "indented_json", "json_rows", "json_rows_by_key", "part_mark", "plain_csv", "plain_texts"]
+__all__ = ["float_texts", "indented_json", "int_texts", "json_rows", "json_rows_by_key", "part_mark", "plain_csv", "plain_texts"]
 
 _UNSAFE = re.compile('[\x01-\x1f\x7f-\x9f,"]')  # controls, and what CSV quotes (comma, quote, line breaks)
-_FORMULA_START = re.compile("(?:^|\x00)[=+\\-@]")  # safe_text.FORMULA_PREFIXES (tab and CR are controls)
+_FORMULA_START = re.compile("\x00[=+\\-@]")  # safe_text.FORMULA_PREFIXES after a separator (tab and CR are controls)
 
 
 def part_mark(key: str) -> str:
@@ -55,11 +55,19 @@ def float_texts(values: Any) -> list[str]:
     return texts
 
 
+def int_texts(values: np.ndarray) -> list[str]:
+    """``[str(int(x)) for x in values]`` of an integer array, formatted by pyarrow."""
+    import pyarrow as pa
+
+    x = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), x.size, [None, pa.py_buffer(x)]).cast(pa.string()).to_pylist()
+
+
 def _encoded(column: Sequence[Any]) -> list[str]:
     if len(column) == 0:
         return []
     if isinstance(column, np.ndarray):
-        return float_texts(column) if column.dtype.kind == "f" else list(map(int.__repr__, column.tolist()))
+        return float_texts(column) if column.dtype.kind == "f" else int_texts(column)
     first = column[0]
     if isinstance(first, str):
         return list(map(encode_basestring, column))
@@ -111,8 +119,8 @@ def indented_json(doc: Any, parts: Mapping[str, str]) -> str | None:
 def plain_texts(values: Sequence[str]) -> bool:
     """Whether csv.writer and `spreadsheet_text` write every value as it is: no control character, no comma
     or quote, nothing that starts like a formula."""
-    joined = "\x00".join(values)
-    if joined.count("\x00") != max(len(values) - 1, 0):
+    joined = "\x00" + "\x00".join(values)
+    if joined.count("\x00") != len(values):
         return False
     return _UNSAFE.search(joined) is None and _FORMULA_START.search(joined) is None
 
@@ -122,12 +130,11 @@ def plain_csv(header: Sequence[str], texts: Sequence[Sequence[Any]], floats: Seq
     `floats` columns written as repr(); None when a text needs the exact writer (quoting, formula, control)."""
     columns: list[list[str]] = []
     for column in texts:
-        cells = _encoded(column) if column and not isinstance(column[0], str) else list(column)
+        cells = list(column) if len(column) and isinstance(column[0], str) else _encoded(column)
         if not plain_texts(cells):
             return None
         columns.append(cells)
     if not plain_texts(list(header)):
         return None
     columns += [float_texts(column) for column in floats]
-    lines = [",".join(header), *map(",".join, zip(*columns))]
-    return "\ufeff" + "\r\n".join(lines) + "\r\n"
+    return "\ufeff" + ",".join(header) + "\r\n" + "".join(map("{}\r\n".format, map(",".join, zip(*columns))))

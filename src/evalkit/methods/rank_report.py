@@ -159,8 +159,12 @@ class RankReport:
 
     def _order(self) -> np.ndarray:
         """Units best first, ties by unit id."""
+        rank = np.asarray(self.result.rank)
+        order = np.argsort(rank, kind="stable")
+        if not (rank[order][1:] == rank[order][:-1]).any():
+            return order  # no tie: the unit ids decide nothing
         ids = np.asarray(self.matrix.units, dtype=object).astype(str)
-        return np.lexsort((ids, self.result.rank))
+        return np.lexsort((ids, rank))
 
     def _unit_rows(self) -> list[dict]:
         dm, result = self.matrix, self.result
@@ -248,7 +252,7 @@ class RankReport:
         units = np.asarray(self.matrix.units, dtype=object)[order].tolist()
         names = np.asarray(self.names, dtype=object)[order].tolist()
         keys = ["rank", "unit", "name", "score", *(key for key, _ in EXTRA_COLUMNS.get(self.method, ()))]
-        return keys, [result.rank[order].tolist(), units, names, *(f[order] + 0.0 for f in figures)]
+        return keys, [result.rank[order], units, names, *(f[order] + 0.0 for f in figures)]
 
     def to_csv(self) -> str:
         """rank, unit, name, score and the method's extra columns; with a BOM, as `evalkit run --format csv`."""
