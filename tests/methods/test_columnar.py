@@ -8,6 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -389,3 +390,74 @@ def test_fuzzy_ballots_read_column_by_column_as_row_by_row(case):
         assert read.counts.tobytes() == e.counts.tobytes()
     if not odd:
         assert fast is not None
+
+
+# ------------------------------------------------------------------------------------------------
+# Targets files (unit, indicator, baseline_period, baseline, target, due and optional columns)
+
+
+def targets_example():
+    import evalkit
+
+    folder = EXAMPLES / "targets"
+    scorecard = evalkit.load_scorecard(folder / "scorecard.yaml")
+    units = evalkit.load_units(folder / "units.csv", scorecard.registry)
+    return scorecard, evalkit.load_data(folder / "data.csv", units, scorecard)
+
+
+TARGETS_CARD, TARGETS_DATA = targets_example()
+
+
+@st.composite
+def target_files(draw):
+    header = ["unit", "indicator", "baseline_period", "baseline", "target", "due"]
+    extra = draw(st.lists(st.sampled_from(["trajectory", "steps", "tolerance"]), unique=True))
+    rows = []
+    for _ in range(draw(st.integers(1, 8))):
+        row = [draw(st.sampled_from(["P01", "P02", "B01", "B02", "B03", "B99", " B01"])),
+               draw(st.sampled_from(["recruitment", "meetings_rate", "satisfaction", "recruits"])),
+               draw(st.sampled_from(["2024", "2023", "2024Q1", "FY24", ""])), draw(st.sampled_from(["", "50", "60.5", '""', "x"])),
+               draw(st.sampled_from(["2", "80", "95.5", "", "two"])), draw(st.sampled_from(["2025", "2026", "2025Q2", "2023"]))]
+        row += [draw(st.sampled_from({"trajectory": ["", "linear", "stepped", "wavy"], "steps": ["", "1", "2", "2.5", "0"],
+                                      "tolerance": ["", "0.1", "0", "-1"]}[key])) for key in extra]
+        rows.append(row)
+    return header + extra, rows
+
+
+def targets_outcome(path, exact: bool):
+    import unittest.mock
+
+    from evalkit.analysis.targets import read_targets
+    from evalkit.methods import columnar_input
+
+    try:
+        if exact:
+            with unittest.mock.patch.object(columnar_input, "read_csv_columns", lambda *_args: None):
+                got = read_targets(read_table(path, REGISTRY), TARGETS_DATA, TARGETS_CARD.indicators)
+        else:
+            from evalkit.analysis.targets import fast_targets
+
+            got = fast_targets(path, REGISTRY, TARGETS_DATA, TARGETS_CARD.indicators)
+            if got is None:
+                return "fallback", None
+    except DataError as exc:
+        return "error", [p.to_dict() for p in exc.problems]
+    return "ok", [(k, v.tobytes() if isinstance(v, np.ndarray) else v) for k, v in attrs.asdict(got, recurse=False).items()
+                  if k != "units"]
+
+
+@SETTINGS
+@given(target_files())
+def test_targets_read_column_by_column_as_row_by_row(case):
+    header, rows = case
+    with tempfile.TemporaryDirectory() as folder:
+        path = write(folder, "t.csv", "\n".join(",".join(r) for r in [header, *rows]) + "\n")
+        exact = targets_outcome(path, exact=True)
+        fast = targets_outcome(path, exact=False)
+    if fast[0] != "fallback":
+        assert fast == exact
+
+
+def test_the_example_targets_are_read_column_by_column():
+    exact = targets_outcome(EXAMPLES / "targets" / "targets.csv", exact=True)
+    assert exact[0] == "ok" and targets_outcome(EXAMPLES / "targets" / "targets.csv", exact=False) == exact
