@@ -461,3 +461,56 @@ def test_targets_read_column_by_column_as_row_by_row(case):
 def test_the_example_targets_are_read_column_by_column():
     exact = targets_outcome(EXAMPLES / "targets" / "targets.csv", exact=True)
     assert exact[0] == "ok" and targets_outcome(EXAMPLES / "targets" / "targets.csv", exact=False) == exact
+
+
+# ------------------------------------------------------------------------------------------------
+# Delphi rounds (wide: expert and one column per item; long: expert, item, score)
+
+
+@st.composite
+def delphi_files(draw):
+    experts = draw(st.lists(st.sampled_from(["E1", "E2", "专家3", "Ｅ4", " E5", ""]), min_size=1, max_size=5))
+    items = draw(st.lists(st.sampled_from(["三会一课", "主题党日", "c3", "Item"]), min_size=1, max_size=3, unique=True))
+    scores = st.sampled_from(["1", "3", "5", "4.5", "6", "", "x", "-1"])
+    if draw(st.booleans()):
+        return [["专家", *items], *([e, *(draw(scores) for _ in items)] for e in experts)]
+    rows = [[e, i, draw(scores)] for e in experts for i in items if draw(st.integers(0, 9))]
+    draw(st.randoms()).shuffle(rows)
+    return [["专家", "指标", "评分"], *rows]
+
+
+@SETTINGS
+@given(delphi_files())
+def test_delphi_rounds_read_column_by_column_as_row_by_row(rows):
+    import unittest.mock
+
+    from evalkit.methods import columnar_input
+    from evalkit.methods.inputs import fast_delphi_scores, read_delphi_scores
+
+    def read(path):
+        return outcome(lambda: read_delphi_scores(path, REGISTRY, 5))
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = write(folder, "d.csv", "\n".join(",".join(r) for r in rows) + "\n")
+        got = read(path)
+        fast = fast_delphi_scores(path, REGISTRY, 5)
+        with unittest.mock.patch.object(columnar_input, "read_csv_columns", lambda *_args: None):
+            exact = read(path)
+    assert got[0] == exact[0]
+    if exact[0] == "error":
+        assert fast is None and got[1] == exact[1]
+        return
+    for result in (got[1], fast) if fast is not None else (got[1],):
+        e = exact[1]
+        assert (result.source, result.experts, result.items, result.layout) == (e.source, e.experts, e.items, e.layout)
+        assert result.scores.tobytes() == e.scores.tobytes()
+
+
+def test_the_example_delphi_round_is_read_column_by_column():
+    from evalkit.methods.inputs import delphi_scores_from_table, fast_delphi_scores
+
+    path = EXAMPLES / "ahp" / "delphi_round1.csv"
+    fast = fast_delphi_scores(path, REGISTRY, 5)
+    exact = delphi_scores_from_table(read_table(path, REGISTRY), 5)
+    assert fast is not None and (fast.experts, fast.items, fast.layout) == (exact.experts, exact.items, exact.layout)
+    assert fast.scores.tobytes() == exact.scores.tobytes()

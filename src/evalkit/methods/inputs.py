@@ -43,6 +43,7 @@ __all__ = [
     "cell_number",
     "delphi_scores_from_table",
     "fast_ballots",
+    "fast_delphi_scores",
     "raise_row_problems",
     "read_ballots",
     "read_delphi_scores",
@@ -339,10 +340,62 @@ class DelphiScores:
 
 
 def read_delphi_scores(path: str | Path, registry: Registry, full_mark: float) -> DelphiScores:
-    """Read and check a Delphi round's scores (wide or long; any format the registry's loaders read)."""
+    """Read and check a Delphi round's scores (wide or long; any format the registry's loaders read): a clean
+    CSV column by column (`fast_delphi_scores`), anything else row by row."""
     from evalkit.io.inputs import read_table
 
+    fast = fast_delphi_scores(path, registry, full_mark)
+    if fast is not None:
+        return fast
     return delphi_scores_from_table(read_table(path, registry), full_mark)
+
+
+def fast_delphi_scores(path: str | Path, registry: Registry, full_mark: float) -> DelphiScores | None:
+    """`delphi_scores_from_table` of a clean CSV read column by column (`evalkit.methods.columnar_input`); None
+    when the file is not one the columnar path reads exactly or when it has anything to report (read it exactly)."""
+    from evalkit.methods.columnar_input import numbers, read_csv_columns, text_codes, texts
+
+    columns = read_csv_columns(path, registry)
+    if columns is None:
+        return None
+    try:
+        reader, others = role_reader(columns.header_table(), {"expert": EXPERT_HEADERS, "item": ITEM_HEADERS,
+                                                              "score": SCORE_HEADERS}, empty="")
+    except DataError:
+        return None
+    at = reader.columns
+    long = "item" in at or "score" in at
+    if "expert" not in at or (long and ("item" not in at or "score" not in at or others)) or (not long and not others):
+        return None
+    if long:
+        expert, experts = text_codes(columns.arrays[at["expert"]])
+        item, items = text_codes(columns.arrays[at["item"]])
+        score = numbers(columns.arrays[at["score"]])
+        if "" in experts or "" in items or score is None or (score > full_mark).any():
+            return None
+        ordered = np.sort(expert * len(items) + item)
+        if (ordered[1:] == ordered[:-1]).any():
+            return None  # an expert scores an item twice
+        S = np.full((len(experts), len(items)), np.nan)
+        S[expert, item] = score
+        if np.isnan(S).any():
+            return None  # a missing score: the exact path names the expert and item
+        ids, names = experts, [str(name) for name in items]
+    else:
+        ids = texts(columns.arrays[at["expert"]])
+        if "" in ids or len(set(ids)) != len(ids):
+            return None
+        S = np.empty((columns.rows, len(others)))
+        for j, key in enumerate(others):
+            values = numbers(columns.arrays[int(key[1:])])
+            if values is None or (values > full_mark).any():
+                return None
+            S[:, j] = values
+        names = [reader.headers[key] for key in others]
+    if len(ids) < 2:
+        return None
+    return DelphiScores(source=columns.source, experts=tuple(ids), items=tuple(names), scores=S,
+                        layout="long" if long else "wide")
 
 
 def _score(row: Row, key: str, full_mark: float) -> float | None:
