@@ -339,6 +339,65 @@ def read_targets(table: Table, data: DataSet, indicators: Iterable[str], toleran
     return targets
 
 
+def fast_targets(path: str | Path, registry: Registry, data: DataSet, indicators: Iterable[str],
+                 tolerance: float = DEFAULT_TOLERANCE, trajectory: str = "linear", steps: int = 1) -> Targets | None:
+    """`read_targets` of a clean CSV read column by column (`evalkit.methods.columnar_input`); None when the
+    file is not one the columnar path reads exactly or when a row has anything to report (read it exactly)."""
+    from evalkit.methods.columnar_input import numbers, optional_numbers, read_csv_columns, text_codes
+
+    columns = read_csv_columns(path, registry)
+    if columns is None:
+        return None
+    try:
+        at = RowReader(columns.header_table(), TARGET_COLUMNS,
+                       required=("unit", "indicator", "baseline_period", "target", "due")).columns
+    except DataError:
+        return None
+    units, known, n = data.units, set(indicators), columns.rows
+
+    def texts(key: str) -> tuple[np.ndarray, list[str]]:
+        return text_codes(columns.arrays[at[key]])
+
+    unit, unit_ids = texts("unit")
+    position = np.array([units.index.get(u, -1) for u in unit_ids], dtype=np.int64)[unit]
+    indicator, indicator_ids = texts("indicator")
+    if (position < 0).any() or not set(indicator_ids) <= known:
+        return None  # an unknown unit or indicator: the exact path names the row
+    pair = position * len(indicator_ids) + indicator
+    ordered = np.sort(pair)
+    if (ordered[1:] == ordered[:-1]).any():
+        return None  # a second target for a unit and indicator
+    period, period_texts = texts("baseline_period")
+    due, due_texts = texts("due")
+    if "" in period_texts or "" in due_texts:
+        return None
+    target = numbers(columns.arrays[at["target"]])
+    if target is None:
+        return None
+    figures = {}
+    for key, default in (("baseline", math.nan), ("tolerance", tolerance), ("steps", steps)):
+        figures[key] = np.full(n, default, dtype=np.float64)
+        if key in at:
+            read = optional_numbers(columns.arrays[at[key]])
+            if read is None:
+                return None
+            figures[key][read[1]] = read[0][read[1]]
+    if not (figures["steps"] == np.floor(figures["steps"])).all():
+        return None  # steps that are not whole
+    ways = [trajectory] * n
+    if "trajectory" in at:
+        way, way_texts = texts("trajectory")
+        ways = [way_texts[k] or trajectory for k in way.tolist()]
+    made = Targets(units=units, unit=position, indicator=tuple(indicator_ids[k] for k in indicator.tolist()),
+                   baseline_period=tuple(period_texts[k] for k in period.tolist()), baseline=figures["baseline"],
+                   target=target, due=tuple(due_texts[k] for k in due.tolist()), trajectory=tuple(ways),
+                   steps=figures["steps"].astype(np.int64), tolerance=figures["tolerance"], source=("file",) * n)
+    where = [{"source": columns.source, "row": int(r), "column": None} for r in columns.row_numbers().tolist()]
+    check_targets(made, where)
+    _fill_baselines(made, data)
+    return made
+
+
 def _fill_baselines(targets: Targets, data: DataSet) -> None:
     """Empty baseline values from the data's baseline period (in place: the arrays are this module's own)."""
     empty = np.isnan(targets.baseline)
@@ -654,12 +713,18 @@ def assess_targets(scorecard: Scorecard, data: DataSet, *, targets: str | Path |
                                    decimals=scorecard.rounding_decimals, rounding_mode=scorecard.rounding_mode,
                                    source=str(plan) if isinstance(plan, (str, Path)) else "plan")
     if targets is not None:
+        explicit = None
         if not isinstance(targets, Table):
             from evalkit.io.inputs import read_table
             from evalkit.plugins.manager import default_registry
 
-            targets = read_table(targets, registry if registry is not None else default_registry())
-        explicit = read_targets(targets, data, known, tolerance=tolerance, trajectory=trajectory, steps=steps)
+            registry = registry if registry is not None else default_registry()
+            explicit = fast_targets(targets, registry, data, known, tolerance=tolerance, trajectory=trajectory, steps=steps)
+            if explicit is None:
+                targets = read_table(targets, registry)
+        if explicit is None:
+            assert isinstance(targets, Table)
+            explicit = read_targets(targets, data, known, tolerance=tolerance, trajectory=trajectory, steps=steps)
         chosen = chosen.merged(explicit)
     for option, wanted, present in (("--unit", units, data.units.index), ("--indicator", indicators, known)):
         unknown = [w for w in wanted or () if w not in present]

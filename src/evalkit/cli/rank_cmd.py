@@ -63,7 +63,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
                         units=args.units, normalization=args.normalization, v=args.v, rho=args.rho,
                         check_reversal=args.check_reversal, remove=args.remove, notify=print_notice,
                         entropy_shift=args.entropy_shift)
-    text = report_text(args, report, rank_text)
+    text = report.json_text() if args.format == "json" else report_text(args, report, rank_text)
     emit(args, text, f"{len(report.matrix.units)} units, format {args.format}")
     return 0
 

@@ -42,6 +42,8 @@ __all__ = [
     "ballots_from_table",
     "cell_number",
     "delphi_scores_from_table",
+    "fast_ballots",
+    "fast_delphi_scores",
     "raise_row_problems",
     "read_ballots",
     "read_delphi_scores",
@@ -156,9 +158,13 @@ class Ballots:
 
 
 def read_ballots(path: str | Path, registry: Registry, grades: Sequence[str] = FUZZY_GRADES) -> Ballots:
-    """Read and check a ballots file (any format the registry's loaders read) for fuzzy evaluation."""
+    """Read and check a ballots file (any format the registry's loaders read) for fuzzy evaluation: a clean
+    CSV column by column (`fast_ballots`), anything else row by row."""
     from evalkit.io.inputs import read_table
 
+    fast = fast_ballots(path, registry, grades)
+    if fast is not None:
+        return fast
     return ballots_from_table(read_table(path, registry), grades)
 
 
@@ -256,6 +262,68 @@ def ballots_from_table(table: Table, grades: Sequence[str] = FUZZY_GRADES) -> Ba
                    criteria=criterion_names, grades=grades, counts=counts, counted=counted, rows=len(table.rows))
 
 
+def fast_ballots(path: str | Path, registry: Registry, grades: Sequence[str] = FUZZY_GRADES) -> Ballots | None:
+    """`ballots_from_table` of a clean CSV read column by column (`evalkit.methods.columnar_input`); None when
+    the file is not one the columnar path reads exactly or when it has anything to report (read it exactly)."""
+    from evalkit.methods.columnar_input import numbers, read_csv_columns, text_codes
+
+    columns = read_csv_columns(path, registry)
+    if columns is None:
+        return None
+    grades = tuple(grades)
+    aliases = {"unit": UNIT_HEADERS, "name": NAME_HEADERS, "criterion": CRITERION_HEADERS, "grade": GRADE_HEADERS,
+               "count": COUNT_HEADERS, "ballot": BALLOT_HEADERS}
+    try:
+        reader, others = role_reader(columns.header_table(), aliases, empty="")
+    except DataError:
+        return None
+    at = reader.columns
+    if others or any(role not in at for role in ("unit", "criterion", "grade")) or ("count" in at and "ballot" in at):
+        return None
+    unit, units = text_codes(columns.arrays[at["unit"]])
+    criterion, criteria = text_codes(columns.arrays[at["criterion"]])
+    grade_code, grade_texts = text_codes(columns.arrays[at["grade"]])
+    grade_index = {header_key(g): k for k, g in enumerate(grades)}
+    grade_of = np.array([grade_index.get(header_key(t), -1) if t else -1 for t in grade_texts], dtype=np.int64)
+    if "" in units or "" in criteria or (grade_of < 0).any():
+        return None  # an empty or unknown cell: the exact path names its row
+    g = grade_of[grade_code]
+    counted = "count" in at
+    shape = (len(units), len(criteria), len(grades))
+    if counted:
+        count = numbers(columns.arrays[at["count"]])
+        if count is None or (count < 0).any():
+            return None
+        key = np.ravel_multi_index((unit, criterion, g), shape)
+    else:
+        count = np.ones(columns.rows)
+        key = np.empty(0, dtype=np.int64)
+        if "ballot" in at:
+            ballot, ballot_texts = text_codes(columns.arrays[at["ballot"]])
+            marked = np.array([bool(t) for t in ballot_texts], dtype=bool)[ballot]
+            key = np.ravel_multi_index((ballot[marked], unit[marked], criterion[marked]),
+                                       (len(ballot_texts), len(units), len(criteria)))
+    ordered = np.sort(key)
+    if (ordered[1:] == ordered[:-1]).any():
+        return None  # given twice
+    names = list(units)
+    if "name" in at:
+        name, name_texts = text_codes(columns.arrays[at["name"]])
+        named = np.array([bool(t) for t in name_texts], dtype=bool)[name]
+        pairs = np.unique(np.ravel_multi_index((unit[named], name[named]), (len(units), len(name_texts))))
+        owner = pairs // len(name_texts)
+        if (owner[1:] == owner[:-1]).any():
+            return None  # a unit with two names
+        for u, k in zip(owner.tolist(), (pairs % len(name_texts)).tolist()):
+            names[u] = name_texts[k]
+    counts = np.zeros(shape)
+    np.add.at(counts, (unit, criterion, g), count)
+    if (counts.sum(axis=2) <= 0).any():
+        return None  # a unit without votes on a criterion
+    return Ballots(source=columns.source, units=tuple(units), names=tuple(names), criteria=tuple(criteria), grades=grades,
+                   counts=counts, counted=counted, rows=columns.rows)
+
+
 # --------------------------------------------------------------------------------------------------
 # Delphi rounds
 
@@ -272,10 +340,62 @@ class DelphiScores:
 
 
 def read_delphi_scores(path: str | Path, registry: Registry, full_mark: float) -> DelphiScores:
-    """Read and check a Delphi round's scores (wide or long; any format the registry's loaders read)."""
+    """Read and check a Delphi round's scores (wide or long; any format the registry's loaders read): a clean
+    CSV column by column (`fast_delphi_scores`), anything else row by row."""
     from evalkit.io.inputs import read_table
 
+    fast = fast_delphi_scores(path, registry, full_mark)
+    if fast is not None:
+        return fast
     return delphi_scores_from_table(read_table(path, registry), full_mark)
+
+
+def fast_delphi_scores(path: str | Path, registry: Registry, full_mark: float) -> DelphiScores | None:
+    """`delphi_scores_from_table` of a clean CSV read column by column (`evalkit.methods.columnar_input`); None
+    when the file is not one the columnar path reads exactly or when it has anything to report (read it exactly)."""
+    from evalkit.methods.columnar_input import numbers, read_csv_columns, text_codes, texts
+
+    columns = read_csv_columns(path, registry)
+    if columns is None:
+        return None
+    try:
+        reader, others = role_reader(columns.header_table(), {"expert": EXPERT_HEADERS, "item": ITEM_HEADERS,
+                                                              "score": SCORE_HEADERS}, empty="")
+    except DataError:
+        return None
+    at = reader.columns
+    long = "item" in at or "score" in at
+    if "expert" not in at or (long and ("item" not in at or "score" not in at or others)) or (not long and not others):
+        return None
+    if long:
+        expert, experts = text_codes(columns.arrays[at["expert"]])
+        item, items = text_codes(columns.arrays[at["item"]])
+        score = numbers(columns.arrays[at["score"]])
+        if "" in experts or "" in items or score is None or (score > full_mark).any():
+            return None
+        ordered = np.sort(expert * len(items) + item)
+        if (ordered[1:] == ordered[:-1]).any():
+            return None  # an expert scores an item twice
+        S = np.full((len(experts), len(items)), np.nan)
+        S[expert, item] = score
+        if np.isnan(S).any():
+            return None  # a missing score: the exact path names the expert and item
+        ids, names = experts, [str(name) for name in items]
+    else:
+        ids = texts(columns.arrays[at["expert"]])
+        if "" in ids or len(set(ids)) != len(ids):
+            return None
+        S = np.empty((columns.rows, len(others)))
+        for j, key in enumerate(others):
+            values = numbers(columns.arrays[int(key[1:])])
+            if values is None or (values > full_mark).any():
+                return None
+            S[:, j] = values
+        names = [reader.headers[key] for key in others]
+    if len(ids) < 2:
+        return None
+    return DelphiScores(source=columns.source, experts=tuple(ids), items=tuple(names), scores=S,
+                        layout="long" if long else "wide")
 
 
 def _score(row: Row, key: str, full_mark: float) -> float | None:

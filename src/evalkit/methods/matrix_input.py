@@ -32,7 +32,7 @@ from evalkit.methods.inputs import (
 )
 from evalkit.plugins.manager import Registry
 
-__all__ = ["NAME_HEADERS", "UNIT_HEADERS", "DecisionMatrix", "decision_matrix", "read_matrix", "same_header"]
+__all__ = ["NAME_HEADERS", "UNIT_HEADERS", "DecisionMatrix", "decision_matrix", "fast_matrix", "read_matrix", "same_header"]
 
 
 @attrs.frozen(eq=False)
@@ -52,10 +52,59 @@ def same_header(a: str, b: str) -> bool:
 
 
 def read_matrix(path: str | Path, registry: Registry, criteria: Sequence[str] | None = None) -> DecisionMatrix:
-    """Read a wide table file through the registered loaders into a checked DecisionMatrix."""
+    """Read a wide table file through the registered loaders into a checked DecisionMatrix.
+
+    A clean CSV is read column by column (`fast_matrix`); anything else, and any file with a problem,
+    the exact way, row by row, so that every message names its row and column.
+    """
     from evalkit.io.inputs import read_table
 
+    fast = fast_matrix(path, registry, criteria)
+    if fast is not None:
+        return fast
     return decision_matrix(read_table(path, registry), criteria)
+
+
+def fast_matrix(path: str | Path, registry: Registry, criteria: Sequence[str] | None = None) -> DecisionMatrix | None:
+    """The DecisionMatrix of a clean CSV read column by column, as `decision_matrix` would build it; None when
+    the file is not one the columnar path reads exactly or when it has anything to report (read it exactly)."""
+    from evalkit.methods.columnar_input import numbers, read_csv_columns, texts
+
+    columns = read_csv_columns(path, registry)
+    if columns is None:
+        return None
+    table = columns.header_table()
+    try:
+        reader, others = role_reader(table, {"unit": UNIT_HEADERS, "name": NAME_HEADERS}, empty="", unnamed="")
+    except DataError:
+        return None
+    if "unit" not in reader.columns:
+        return None
+    if criteria is None:
+        keys = list(others)
+    else:
+        by_header = {header_key(reader.headers[key]): key for key in others}
+        keys = [by_header.get(header_key(name), "") for name in criteria]
+        if "" in keys or len(set(keys)) != len(keys):
+            return None
+    if not keys:
+        return None
+    units = texts(columns.arrays[reader.columns["unit"]])
+    if "" in units or len(set(units)) != len(units):
+        return None  # an empty or repeated unit: the exact path names the rows
+    X = np.empty((columns.rows, len(keys)))
+    for j, key in enumerate(keys):
+        values = numbers(columns.arrays[int(key[1:])])
+        if values is None:
+            return None
+        X[:, j] = values
+    names = units
+    if "name" in reader.columns:
+        names = texts(columns.arrays[reader.columns["name"]])
+        if "" in names:
+            names = [name or uid for name, uid in zip(names, units)]
+    return DecisionMatrix(source=columns.source, units=tuple(units), names=tuple(names),
+                          criteria=tuple(reader.headers[key] for key in keys), values=X)
 
 
 def decision_matrix(table: Table, criteria: Sequence[str] | None = None) -> DecisionMatrix:

@@ -8,6 +8,7 @@ in turn, the others ranked again with the same weights, and the pairs whose orde
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -156,22 +157,41 @@ class RankReport:
     notices: tuple[Notice, ...] = ()
     derived: Any = None  # EntropyWeights, CriticWeights or StdWeights when the weights came from the data
 
-    def to_dict(self) -> dict:
-        """The JSON document of `evalkit rank --format json`: units best first, ties by unit id."""
-        dm, result, method = self.matrix, self.result, self.method
-        ids = np.asarray(dm.units, dtype=object).astype(str)
-        order = np.lexsort((ids, result.rank))
-        extras = EXTRA_COLUMNS.get(method, ())
+    def _order(self) -> np.ndarray:
+        """Units best first, ties by unit id."""
+        rank = np.asarray(self.result.rank)
+        order = np.argsort(rank, kind="stable")
+        if not (rank[order][1:] == rank[order][:-1]).any():
+            return order  # no tie: the unit ids decide nothing
+        ids = np.asarray(self.matrix.units, dtype=object).astype(str)
+        return np.lexsort((ids, rank))
+
+    def _unit_rows(self) -> list[dict]:
+        dm, result = self.matrix, self.result
+        extras = EXTRA_COLUMNS.get(self.method, ())
         units = []
-        for i in order.tolist():
+        for i in self._order().tolist():
             row = {"rank": int(result.rank[i]), "unit": dm.units[i], "name": self.names[i], "score": float(result.scores[i]) + 0.0}
             for key, _ in extras:
                 row[key] = float(getattr(result, key)[i]) + 0.0
             units.append(row)
+        return units
+
+    def _by_unit_matrices(self) -> dict[str, np.ndarray]:
+        """The method's units x criteria figures that the JSON document lists per unit."""
+        result = self.result
+        if self.method == "topsis":
+            return {"weighted": result.weighted} if result.weighted is not None else {}
+        if self.method == "grey":
+            return {key: getattr(result, key) for key in ("delta", "coefficients") if getattr(result, key) is not None}
+        return {}
+
+    def _document(self, units: Any, by_unit: Callable[[str, np.ndarray | None], Any]) -> dict:
+        dm, result, method = self.matrix, self.result, self.method
         details: dict[str, Any] = {}
         if method == "topsis":
             details = {"ideal": to_list(result.ideal), "anti_ideal": to_list(result.anti_ideal),
-                       "weighted": _by_unit(result.weighted, dm.units)}
+                       "weighted": by_unit("weighted", result.weighted)}
         elif method == "vikor":
             details = {"v": result.v, "dq": result.dq, "f_best": to_list(result.f_best),
                        "f_worst": to_list(result.f_worst), "acceptable_advantage": result.acceptable_advantage,
@@ -179,7 +199,7 @@ class RankReport:
                        "compromise": [dm.units[k] for k in result.compromise.tolist()]}
         elif method == "grey":
             details = {"rho": result.rho, "delta_min": result.delta_min, "delta_max": result.delta_max,
-                       "delta": _by_unit(result.delta, dm.units), "coefficients": _by_unit(result.coefficients, dm.units)}
+                       "delta": by_unit("delta", result.delta), "coefficients": by_unit("coefficients", result.coefficients)}
         doc = {
             "method": method,
             "normalization": getattr(result, "normalization", None),
@@ -197,8 +217,53 @@ class RankReport:
             doc["rank_reversal"] = dict(self.reversal.to_dict(dm.units), weights="kept as used for the full ranking")
         return doc
 
+    def to_dict(self) -> dict:
+        """The JSON document of `evalkit rank --format json`: units best first, ties by unit id."""
+        return self._document(self._unit_rows(), lambda _key, matrix: _by_unit(matrix, self.matrix.units))
+
+    def json_text(self) -> str:
+        """``json.dumps(self.to_dict(), ensure_ascii=False, indent=1, allow_nan=False) + "\\n"``, what `evalkit rank
+        --format json` prints, with the per-unit parts written column by column (`evalkit.methods.columnar_output`)."""
+        from evalkit.methods.columnar_output import indented_json, json_rows, json_rows_by_key, part_mark
+
+        columns = self._unit_columns()
+        matrices = self._by_unit_matrices()
+        units = self.matrix.units
+        if columns is not None and len(set(units)) == len(units) and all(np.isfinite(m).all() for m in matrices.values()):
+            keys, values = columns
+            parts = {"units": json_rows(keys, values, depth=1)}
+            parts |= {key: json_rows_by_key(units, matrix + 0.0, depth=2) for key, matrix in matrices.items()}
+            doc = self._document(part_mark("units"), lambda key, matrix: None if matrix is None else part_mark(key))
+            proportions = getattr(self.derived, "proportions", None)  # entropy's p_ij, one row per unit
+            if "p" in doc.get("weights_detail", {}) and proportions is not None and np.isfinite(proportions).all():
+                doc["weights_detail"]["p"] = part_mark("p")
+                parts["p"] = json_rows_by_key(units, proportions + 0.0, depth=2)
+            text = indented_json(doc, parts)
+            if text is not None:
+                return text + "\n"
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+
+    def _unit_columns(self) -> tuple[list[str], list[Any]] | None:
+        """The units table in rank order as columns (rank, unit, name, score, extras); None when a score is not finite."""
+        result, order = self.result, self._order()
+        figures = [result.scores] + [getattr(result, key) for key, _ in EXTRA_COLUMNS.get(self.method, ())]
+        if any(not np.isfinite(f).all() for f in figures):
+            return None
+        units = np.asarray(self.matrix.units, dtype=object)[order].tolist()
+        names = np.asarray(self.names, dtype=object)[order].tolist()
+        keys = ["rank", "unit", "name", "score", *(key for key, _ in EXTRA_COLUMNS.get(self.method, ()))]
+        return keys, [result.rank[order], units, names, *(f[order] + 0.0 for f in figures)]
+
     def to_csv(self) -> str:
         """rank, unit, name, score and the method's extra columns; with a BOM, as `evalkit run --format csv`."""
+        from evalkit.methods.columnar_output import plain_csv
+
+        columns = self._unit_columns()
+        if columns is not None:
+            keys, values = columns
+            text = plain_csv(keys, values[:3], values[3:])
+            if text is not None:
+                return text
         doc = self.to_dict()
         extras = [k for k in doc["units"][0] if k not in ("rank", "unit", "name", "score")] if doc["units"] else []
         rows = ([row["rank"], row["unit"], row["name"], repr(row["score"]), *(repr(row[k]) for k in extras)]

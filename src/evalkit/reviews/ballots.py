@@ -102,7 +102,7 @@ class Ballots:
     category: np.ndarray  # intp: category position in a satisfaction group, -1 otherwise
     excellent: np.ndarray  # bool: counts towards an excellent quota
     raters: tuple[tuple[int, str], ...]  # (group position, rater id) of each ballot
-    where: tuple[dict, ...]  # location of each row, for reports
+    where: Sequence[dict]  # location of each row, for reports ({"source", "row"} or {"source", "path"})
     skipped: tuple[Problem, ...] = ()  # bad rows left out under bad_ballots: skip
     other_periods: int = 0  # rows of other periods, not counted
     period: str | None = None
@@ -330,3 +330,174 @@ def _mark(row: Row, g: int | None, definition: ReviewDefinition, marks: _Marks) 
 def _where_text(where: Mapping[str, Any], source: str) -> str:
     mark = f"row {where['row']}" if "row" in where else where.get("path", "?")
     return mark if where.get("source") == source else f"{where.get('source')} {mark}"
+
+
+# --------------------------------------------------------------------------------------------------
+# The columnar path: clean ballots files read column by column
+
+
+class RowPlaces(Sequence[dict]):
+    """Where each ballot row is, {"source", "row"} made on demand: a dict per row costs more than the counting."""
+
+    def __init__(self, sources: Sequence[str], file: np.ndarray, row: np.ndarray) -> None:
+        self._sources, self._file, self._row = tuple(sources), file, row
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        return {"source": self._sources[int(self._file[i])], "row": int(self._row[i])}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def fast_ballots(paths: Sequence[Any], definition: ReviewDefinition, units: Units, registry: Any,
+                 period: str | None = None) -> Ballots | None:
+    """`read_ballots` of clean CSV ballots files, read column by column; None when any file is not one the
+    columnar path reads exactly or any row has something to report (then read them the exact way)."""
+    from evalkit.methods.columnar_input import read_csv_columns
+
+    period = str(period) if period is not None else definition.period
+    marks = _Marks(definition)
+    parts = []
+    raters: dict[str, int] = {}
+    for path in paths:
+        columns = read_csv_columns(path, registry)
+        if columns is None:
+            return None
+        part = _fast_file(columns, period, definition, units, marks, raters)
+        if part is None:
+            return None
+        parts.append(part)
+    group = np.concatenate([p["group"] for p in parts])
+    rater = np.concatenate([p["rater"] for p in parts])
+    unit = np.concatenate([p["unit"] for p in parts])
+    n_raters, n_units = max(len(raters), 1), max(len(units), 1)
+    who = group.astype(np.int64) * n_raters + rater
+    ordered = np.sort(who * n_units + unit)
+    if (ordered[1:] == ordered[:-1]).any():
+        return None  # a duplicate ballot: the exact path names both rows
+    first_keys, first_at, inverse = np.unique(who, return_index=True, return_inverse=True)
+    by_first = np.argsort(first_at, kind="stable")
+    position = np.empty(first_keys.size, dtype=np.intp)
+    position[by_first] = np.arange(first_keys.size)
+    rater_names = list(raters)
+    return Ballots(unit=unit.astype(np.intp), group=group.astype(np.intp), ballot=position[inverse].reshape(-1),
+                   score=np.concatenate([p["score"] for p in parts]),
+                   category=np.concatenate([p["category"] for p in parts]).astype(np.intp),
+                   excellent=np.concatenate([p["excellent"] for p in parts]),
+                   raters=tuple((int(k // n_raters), rater_names[int(k % n_raters)]) for k in first_keys[by_first].tolist()),
+                   where=RowPlaces([p["source"] for p in parts],
+                                   np.concatenate([np.full(p["row"].size, k) for k, p in enumerate(parts)]),
+                                   np.concatenate([p["row"] for p in parts])),
+                   other_periods=sum(p["other"] for p in parts), period=period)
+
+
+def _present(codes: np.ndarray, size: int) -> list[int]:
+    """The distinct codes that occur."""
+    return np.flatnonzero(np.bincount(codes, minlength=size)).tolist()
+
+
+def _fast_file(columns: Any, period: str | None, definition: ReviewDefinition, units: Units, marks: _Marks,
+               raters: dict[str, int]) -> dict[str, Any] | None:
+    """One file's good rows as columns, or None at the first thing the exact path would report or refuse."""
+    from evalkit.methods.columnar_input import optional_numbers, text_codes
+
+    try:
+        reader = RowReader(columns.header_table(), BALLOT_COLUMNS, required=("group", "rater", "rater_unit", "unit"),
+                           other=(_DATA_ONLY_COLUMNS, _BALLOT_HINT))
+    except DataError:
+        return None
+    at = reader.columns
+    if "score" not in at and "grade" not in at:
+        return None
+    n = columns.rows
+    rows = np.arange(n)
+    if "period" in at:
+        period_codes, found_texts = text_codes(columns.arrays[at["period"]], rows)
+        found = set(found_texts) - {""}
+        if (period is None and len(found) > 1) or (period is not None and found and period not in found):
+            return None
+        if period is not None:
+            counted = np.array([t == "" or t == period for t in found_texts] or [True])
+            rows = np.flatnonzero(counted[period_codes])
+
+    def column(key: str) -> tuple[np.ndarray, list[str]]:
+        return text_codes(columns.arrays[at[key]], rows)
+
+    group_codes, group_texts = column("group")
+    group_of = np.array([marks.group_of.get(fold_word(t), -1) if t else -1 for t in group_texts] or [0], dtype=np.int64)
+    g = group_of[group_codes]
+    if (g < 0).any():
+        return None
+    rater_codes, rater_texts = column("rater")
+    if "" in rater_texts and rater_texts.index("") in _present(rater_codes, len(rater_texts)):
+        return None
+    rater_global = np.array([raters.setdefault(t, len(raters)) for t in rater_texts] or [0], dtype=np.int64)
+    unit_codes, unit_texts = column("unit")
+    unit_of = np.array([units.index.get(t, -1) if t else -1 for t in unit_texts] or [0], dtype=np.int64)
+    u = unit_of[unit_codes]
+    if (u < 0).any():
+        return None
+    own_codes, own_texts = column("rater_unit")
+    casefold_units = {uid.casefold() for uid in units.ids}
+    names = set(units.names)
+    own_of = np.full(max(len(own_texts), 1), -1, dtype=np.int64)
+    for k in _present(own_codes, len(own_texts)):
+        t = own_texts[k]
+        if t in units.index:
+            own_of[k] = units.index[t]
+        elif t and (t in names or t.casefold() in casefold_units):
+            return None  # a unit written by its name or in other case
+    if (own_of[own_codes] == u).any():
+        return None  # a rater rating their own unit
+    score, given = np.zeros(rows.size), np.zeros(rows.size, dtype=bool)
+    if "score" in at:
+        read = optional_numbers(columns.arrays[at["score"]])
+        if read is None:
+            return None
+        score, given = read[0][rows], read[1][rows]
+    if "grade" in at:
+        grade_codes, grade_texts = column("grade")
+    else:
+        grade_codes, grade_texts = np.zeros(rows.size, dtype=np.int64), [""]
+    has_grade = np.array([bool(t) for t in grade_texts] or [False])[grade_codes]
+    if (given == has_grade).any():
+        return None  # neither a score nor a grade, or both
+    category = np.full(rows.size, -1, dtype=np.int64)
+    excellent = np.zeros(rows.size, dtype=bool)
+    folded = [fold_word(t) for t in grade_texts]
+    low, high = definition.scale
+    for k, rater_group in enumerate(definition.groups):
+        mine = g == k
+        if not mine.any():
+            continue
+        if rater_group.aggregation == "satisfaction":
+            if given[mine].any():
+                return None
+            hits = [marks.category_of[k].get(f) for f in folded]
+            if any(hits[c] is None for c in _present(grade_codes[mine], len(grade_texts))):
+                return None
+            table = [(h[1], h[0]) if h is not None else (math.nan, -1) for h in hits]
+            score[mine] = np.array([t[0] for t in table])[grade_codes[mine]]
+            category[mine] = np.array([t[1] for t in table], dtype=np.int64)[grade_codes[mine]]
+            continue
+        words = [marks.grade_of.get(f) for f in folded]
+        worded = mine & ~given
+        if any(words[c] is None for c in _present(grade_codes[worded], len(grade_texts))):
+            return None
+        if worded.any():
+            score[worded] = np.array([w[0] if w is not None else math.nan for w in words])[grade_codes[worded]]
+            excellent[worded] = np.array([bool(w[1]) if w is not None else False for w in words])[grade_codes[worded]]
+        scored = mine & given
+        if ((score[scored] < low) | (score[scored] > high)).any():
+            return None
+        if definition.excellent_min_score is not None:
+            excellent[scored] = score[scored] >= definition.excellent_min_score
+    return {"source": columns.source, "group": g, "rater": rater_global[rater_codes], "unit": u, "score": score,
+            "category": category, "excellent": excellent, "row": columns.row_numbers()[rows], "other": int(n - rows.size)}

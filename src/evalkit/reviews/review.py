@@ -36,7 +36,7 @@ import numpy as np
 from evalkit.errors import Problem
 from evalkit.io.data import Units
 from evalkit.io.table import Table
-from evalkit.reviews.ballots import Ballots, VoidBallot, ballots_table, read_ballots
+from evalkit.reviews.ballots import Ballots, VoidBallot, ballots_table, fast_ballots, read_ballots
 from evalkit.reviews.definition import (
     AGGREGATIONS,
     FALLBACKS,
@@ -325,6 +325,11 @@ def review(definition: ReviewDefinition | str | Path | Mapping[str, Any],
         units = load_units(units, registry or default_registry())
     elif not isinstance(units, Units):
         units = Units.from_ids(units)
+    paths = [b for b in given if isinstance(b, (str, Path))]
+    if given and len(paths) == len(given):  # clean CSV files are read column by column; any other the exact way
+        fast = fast_ballots(paths, definition, units, registry or default_registry(), period)
+        if fast is not None:
+            return aggregate(fast, definition, units)
     rows = [b for b in given if isinstance(b, Mapping)]
     if given and len(rows) == len(given):
         tables = [ballots_table(rows)]

@@ -1,0 +1,140 @@
+"""The per-unit parts of the methods' JSON and CSV written column by column, byte for byte as before.
+
+`json.dumps(..., indent=1)` runs Python's pure-Python encoder (the C encoder only writes compact JSON), a
+generator call per value: at 10^6 units most of `evalkit rank --format json`. `csv.writer` with
+`evalkit.io.safe_text.spreadsheet_row` costs a Python call per cell. Here the long parts (a list of one
+object per unit, a mapping unit -> row of numbers) are formatted from whole columns with the same
+encoders json uses (`encode_basestring`, `float.__repr__`, `int.__repr__`) and spliced into the small
+rest of the document, which `json.dumps` still writes. Text that a spreadsheet could read as a formula,
+or that CSV must quote, is left to the exact writers: `plain_csv` then answers None.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from json.encoder import encode_basestring  # the C encoder json.dumps uses
+from typing import Any
+
+import numpy as np
+
+__all__ = ["float_texts", "indented_json", "int_texts", "json_rows", "json_rows_by_key", "part_mark", "plain_csv", "plain_texts"]
+
+_UNSAFE = re.compile('[\x01-\x1f\x7f-\x9f,"]')  # controls, and what CSV quotes (comma, quote, line breaks)
+_FORMULA_START = re.compile("\x00[=+\\-@]")  # safe_text.FORMULA_PREFIXES after a separator (tab and CR are controls)
+
+
+def part_mark(key: str) -> str:
+    """The placeholder a document holds where `indented_json` puts the part `key`."""
+    return f"\x00evalkit-part:{key}\x00"
+
+
+def float_texts(values: Any) -> list[str]:
+    """``[repr(float(x)) for x in values]``, formatted in C++ by pyarrow: its shortest round-trip digits are
+    Python's, and where the two may write them differently (a whole number: "100" for "100.0"; below 1e-4
+    or from 1e16 on, where Python switches to an exponent; any text pyarrow writes with an exponent; NaN,
+    infinity) the value is written by repr()."""
+    import pyarrow as pa
+
+    x = np.ascontiguousarray(values, dtype=np.float64)
+    if x.size == 0:
+        return []
+    import pyarrow.compute as pc
+
+    from evalkit.methods.columnar_input import primitive
+
+    arrow = pa.Array.from_buffers(pa.float64(), x.size, [None, pa.py_buffer(x)]).cast(pa.string())
+    texts: list[str] = arrow.to_pylist()
+    magnitude = np.abs(x)
+    with np.errstate(invalid="ignore"):
+        by_repr = ~((magnitude >= 1e-4) & (magnitude < 1e16)) | (x == np.floor(x))
+    by_repr |= primitive(pc.match_substring(arrow, "e").cast(pa.uint8()), np.uint8).astype(bool)
+    for i in np.flatnonzero(by_repr).tolist():
+        texts[i] = repr(float(x[i]))
+    return texts
+
+
+def int_texts(values: np.ndarray) -> list[str]:
+    """``[str(int(x)) for x in values]`` of an integer array, formatted by pyarrow."""
+    import pyarrow as pa
+
+    x = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), x.size, [None, pa.py_buffer(x)]).cast(pa.string()).to_pylist()
+
+
+def _encoded(column: Sequence[Any]) -> list[str]:
+    if len(column) == 0:
+        return []
+    if isinstance(column, np.ndarray):
+        return float_texts(column) if column.dtype.kind == "f" else int_texts(column)
+    first = column[0]
+    if isinstance(first, str):
+        return list(map(encode_basestring, column))
+    if isinstance(first, float):
+        return float_texts(column)
+    return list(map(int.__repr__, column))
+
+
+def json_rows(keys: Sequence[str], columns: Sequence[Sequence[Any]], depth: int) -> str:
+    """A JSON list of objects {key: column[i]} as ``json.dumps(indent=1)`` writes it as the value of a key
+    indented by `depth` spaces. Columns hold str, int or finite float values, one type per column."""
+    n = len(columns[0]) if columns else 0
+    if n == 0:
+        return "[]"
+    item, field = " " * (depth + 1), " " * (depth + 2)
+    template = (item + "{\n" + ",\n".join(f"{field}{encode_basestring(k).replace('%', '%%')}: %s" for k in keys)
+                + "\n" + item + "}")
+    return "[\n" + ",\n".join(map(template.__mod__, zip(*map(_encoded, columns)))) + "\n" + " " * depth + "]"
+
+
+def json_rows_by_key(keys: Sequence[str], matrix: np.ndarray, depth: int) -> str:
+    """A JSON object {keys[i]: matrix[i] as a list} as ``json.dumps(indent=1)`` writes it at `depth`."""
+    n, m = matrix.shape
+    if n == 0:
+        return "{}"
+    entry, value = " " * (depth + 1), " " * (depth + 2)
+    flat = float_texts(np.asarray(matrix, dtype=np.float64).ravel())
+    names = list(map(encode_basestring, keys))
+    if m == 0:
+        rows = [f"{entry}{name}: []" for name in names]
+    else:
+        sep = ",\n" + value
+        rows = [f"{entry}{name}: [\n{value}{sep.join(flat[i * m:(i + 1) * m])}\n{entry}]" for i, name in enumerate(names)]
+    return "{\n" + ",\n".join(rows) + "\n" + " " * depth + "}"
+
+
+def indented_json(doc: Any, parts: Mapping[str, str]) -> str | None:
+    """``json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False)`` with each `part_mark(key)` value
+    replaced by ``parts[key]``; None when a mark is not found exactly once (write the document exactly)."""
+    text = json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False)
+    for key, part in parts.items():
+        mark = encode_basestring(part_mark(key))
+        if text.count(mark) != 1:
+            return None
+        text = text.replace(mark, part, 1)
+    return text
+
+
+def plain_texts(values: Sequence[str]) -> bool:
+    """Whether csv.writer and `spreadsheet_text` write every value as it is: no control character, no comma
+    or quote, nothing that starts like a formula."""
+    joined = "\x00" + "\x00".join(values)
+    if joined.count("\x00") != len(values):
+        return False
+    return _UNSAFE.search(joined) is None and _FORMULA_START.search(joined) is None
+
+
+def plain_csv(header: Sequence[str], texts: Sequence[Sequence[Any]], floats: Sequence[Any]) -> str | None:
+    """`csv_text(rows, header)` (BOM, CRLF) of rows made of the `texts` columns (str or int cells) and then the
+    `floats` columns written as repr(); None when a text needs the exact writer (quoting, formula, control)."""
+    columns: list[list[str]] = []
+    for column in texts:
+        cells = list(column) if len(column) and isinstance(column[0], str) else _encoded(column)
+        if not plain_texts(cells):
+            return None
+        columns.append(cells)
+    if not plain_texts(list(header)):
+        return None
+    columns += [float_texts(column) for column in floats]
+    return "\ufeff" + ",".join(header) + "\r\n" + "".join(map("{}\r\n".format, map(",".join, zip(*columns))))
