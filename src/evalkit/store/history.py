@@ -30,7 +30,7 @@ Decisions:
   not SQLite, SQLite without the evalkit mark, or a newer schema version. A run id that is not in the
   store is a data error (3), as an unknown unit is.
 
-Schema version 3 (``schema_version`` lists the migrations applied, in order)::
+Schema version 4 (``schema_version`` lists the migrations applied, in order)::
 
     schema_version(version INTEGER PRIMARY KEY, description, applied_at, evalkit_version)
     runs(id INTEGER PRIMARY KEY AUTOINCREMENT, fingerprint TEXT UNIQUE, scorecard_id, scorecard_version,
@@ -42,7 +42,19 @@ Schema version 3 (``schema_version`` lists the migrations applied, in order)::
     records(id, kind, run_id, subject, at, body JSON)                     -- v3, publication, appeals, rectification
     ledger(seq, kind, ref, at, digest, prev, hash)                        -- v3, the hash chain (evalkit.store.ledger)
 
+    item_results index (run_id, indicator, unit) replaces (indicator, unit, run_id)    -- v4
+    ledger.digest of runs stored from v4 on: format 2, "2:" + hex (evalkit.store.columns)  -- v4
+
 From v3 on the store is append-only (triggers refuse UPDATE and DELETE).
+
+**Writing a large run** (v4): the unit and item rows come from the Evaluation's arrays, written with
+``executemany`` in blocks of units inside the run's one transaction; the JSON result is stored as text and never
+parsed again; the ledger digest (format 2) is taken from the same columns as they are written, not by reading
+them back. Durability is SQLite's default and is kept: the rollback journal (``journal_mode=DELETE``) and
+``synchronous=FULL``, so a committed run survives a crash or power loss and a killed writer leaves nothing
+half-written (no ``synchronous=OFF``, no ``journal_mode=OFF`` or ``MEMORY``). The only PRAGMA a write changes is
+``cache_size`` of its own connection (256 MiB, used only as pages are touched) for runs of over 100,000 item
+rows, so that the pages of the two item indexes being filled stay in memory until the commit.
 
 `load_run(store, run_id or (scorecard_id, period))` returns a stored result document (the latest run
 for a scorecard and period when several were stored, e.g. after a data correction).
@@ -65,15 +77,17 @@ import attrs
 from evalkit.errors import DataError, EvalkitError, FileAccessError, Problem
 from evalkit.scoring.rounding import json_number
 from evalkit.store import ledger
+from evalkit.store.columns import EvaluationRows, RunDigest, stored_run_digest
 
 if TYPE_CHECKING:
     from evalkit.definition.model import Scorecard
     from evalkit.plugins.manager import Registry
     from evalkit.scoring.evaluation import Evaluation
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 APPLICATION_ID = 0x45564B53  # "EVKS"
 BUSY_TIMEOUT = 60.0  # seconds a writer waits for another one
+LARGE_WRITE_CACHE_KIB = 256 * 1024  # page cache of a connection writing a large run (SQLite's default is 2 MiB)
 ENV_VAR = "EVALKIT_STORE"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 FINGERPRINT_FORMAT = 1
@@ -255,6 +269,13 @@ def _v3(conn: sqlite3.Connection) -> None:
     ledger.protect(conn)
 
 
+def _v4(conn: sqlite3.Connection) -> None:
+    # Trends look item rows up by run and indicator: (run_id, indicator, unit) keeps a new run's index entries
+    # together at the end of the index, where (indicator, unit, run_id) spread them among every earlier run's.
+    conn.execute("DROP INDEX IF EXISTS item_results_by_indicator")
+    conn.execute("CREATE INDEX IF NOT EXISTS item_results_by_run_indicator ON item_results (run_id, indicator, unit)")
+
+
 @attrs.frozen
 class Migration:
     version: int
@@ -267,12 +288,18 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "unit_results and item_results: per-unit rows for trends, filled from the stored results", _v2),
     Migration(3, "blobs, run_files, records and ledger: kept inputs, appeals and rectification, a hash chain; "
                  "append-only", _v3),
+    Migration(4, "runs digested column by column (ledger digest format 2) from now on; item_results indexed by "
+                 "(run_id, indicator, unit)", _v4),
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
 
 
-def _index_result(conn: sqlite3.Connection, run_id: int, doc: Mapping[str, Any]) -> None:
-    """The per-unit rows of one result document (a loop over units: storage, not scoring)."""
+def _index_result(conn: sqlite3.Connection, run_id: int, doc: Mapping[str, Any] | EvaluationRows) -> None:
+    """The per-unit rows of one result: from an Evaluation's columns (`EvaluationRows`, its digest taken as they are
+    written), or from a result document (a loop over units, for documents given as such and the v2 migration)."""
+    if isinstance(doc, EvaluationRows):
+        doc.write(conn, run_id)
+        return
     indicator_of = {item["id"]: item["indicator"] for item in doc.get("items", ())}
     units = doc.get("units", ())
     conn.executemany("INSERT INTO unit_results (run_id, unit, name, type, total, rank, grade) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -506,31 +533,49 @@ class Store:
         (`evalkit.store.archive.recompute`); `plugins` the (name, version) of the plugins loaded; `supersedes` the
         run this one replaces, after the decision on `appeal` (a record id).
         """
+        rows: EvaluationRows | None = None
         if isinstance(evaluation, Mapping):
             doc = dict(evaluation)
             text = json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
             sc_hash = hashlib.sha256(_canonical(doc.get("scorecard", {})).encode("utf-8")).hexdigest()
-        else:
+            scorecard = doc.get("scorecard", {})
+            sc_id, sc_version, period, units = scorecard.get("id", ""), scorecard.get("version"), scorecard.get("period", ""), \
+                len(doc.get("units", ()))
+        else:  # the rows come from the Evaluation's arrays: the JSON text is stored, never parsed again
             text = evaluation.to_json()
-            doc = json.loads(text)
             sc_hash = scorecard_hash(evaluation.scorecard)
+            rows = EvaluationRows(evaluation)
+            sc_id, sc_version, period, units = evaluation.scorecard.id, evaluation.scorecard.version, evaluation.period, rows.units
         if fingerprint is None:
             fingerprint = hashlib.sha256(b"evalkit result\0" + text.encode("utf-8")).hexdigest()
-        scorecard = doc.get("scorecard", {})
         with _sqlite_errors(self.path), self._write():
             row = self.conn.execute("SELECT id FROM runs WHERE fingerprint = ?", (fingerprint,)).fetchone()
             if row is not None:
                 return StoredRun(id=row[0], created=False)
+            if rows is not None and rows.units * max(len(rows.item_ids), 1) > 100_000:
+                self.conn.execute(f"PRAGMA cache_size = {-LARGE_WRITE_CACHE_KIB}")  # this connection only; see above
             cursor = self.conn.execute(
                 "INSERT INTO runs (fingerprint, scorecard_id, scorecard_version, scorecard_hash, period, stored_at, "
                 "evalkit_version, units, inputs, result, plugins, supersedes, appeal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (fingerprint, str(scorecard.get("id", "")), scorecard.get("version"), sc_hash, str(scorecard.get("period", "")),
-                 stored_at := _now(), _evalkit_version(), len(doc.get("units", ())), _canonical(inputs or {}), text,
+                (fingerprint, str(sc_id), sc_version, sc_hash, str(period),
+                 stored_at := _now(), _evalkit_version(), units, _canonical(inputs or {}), text,
                  None if plugins is None else _canonical([list(p) for p in plugins]), supersedes, appeal))
             run_id = int(cursor.lastrowid or 0)  # always set after an INSERT
-            _index_result(self.conn, run_id, doc)
             ledger.store_files(self.conn, run_id, files)
-            ledger.append(self.conn, "run", run_id, stored_at, ledger.run_digest(self.conn, run_id) or "")
+            if rows is None:
+                _index_result(self.conn, run_id, doc)
+                digest = stored_run_digest(self.conn, run_id) or ""
+            else:
+                # The run row as SQLite keeps it (its column affinities applied), the result text as it was given.
+                fields = [f if f != "result" else "NULL" for f in ledger.RUN_FIELDS]
+                kept = list(self.conn.execute(f"SELECT {', '.join(fields)} FROM runs WHERE id = ?", (run_id,)).fetchone())
+                kept[ledger.RUN_FIELDS.index("result")] = text
+                kept_files = self.conn.execute("SELECT role, name, sha256 FROM run_files WHERE run_id = ? ORDER BY role",
+                                               (run_id,)).fetchall()
+                rows.digest = RunDigest(kept, kept_files)
+                _index_result(self.conn, run_id, rows)
+                digest = rows.digest.hexdigest()
+            ledger.append(self.conn, "run", run_id, stored_at, digest)
             return StoredRun(id=run_id, created=True)
 
     # ---- reading
