@@ -66,6 +66,7 @@ import contextlib
 import datetime
 import hashlib
 import json
+import math
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -73,6 +74,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import attrs
+import numpy as np
 
 from evalkit.errors import DataError, EvalkitError, FileAccessError, Problem
 from evalkit.scoring.rounding import json_number
@@ -692,6 +694,43 @@ class Store:
             out.append(entry)
         return sorted(out, key=lambda e: (e["period"], e["scorecard_id"]))
 
+    # Every unit's total, rank and grade per period with the changes from its previous period of the same scorecard,
+    # in one statement (window functions); `bad` flags a row holding a cell of a type evalkit never writes.
+    UNITS_TREND_SQL = (
+        "SELECT r.period, r.scorecard_id, r.scorecard_version, r.id, u.unit, u.name, u.total, u.rank, r.units, u.grade, "
+        "u.total - lag(u.total) OVER w, "
+        "CASE WHEN lag(u.rank) OVER w AND u.rank THEN lag(u.rank) OVER w - u.rank END, "
+        "lag(u.grade) OVER w, "
+        "typeof(r.period) != 'text' OR typeof(r.scorecard_id) != 'text' OR typeof(r.scorecard_version) NOT IN ('text', 'null') "
+        "OR typeof(r.units) != 'integer' OR typeof(u.unit) != 'text' OR typeof(u.name) NOT IN ('text', 'null') "
+        "OR typeof(u.total) NOT IN ('real', 'integer', 'null') OR typeof(u.rank) NOT IN ('integer', 'null') "
+        "OR typeof(u.grade) NOT IN ('text', 'null') "
+        "FROM runs r JOIN unit_results u ON u.run_id = r.id "
+        f"WHERE r.id IN ({_LATEST}){{where}} "
+        "WINDOW w AS (PARTITION BY r.scorecard_id, u.unit ORDER BY r.period) "
+        "ORDER BY u.unit, r.period, r.scorecard_id")
+
+    def units_trend(self, scorecard_id: str | None = None) -> list[UnitTrendRow]:
+        """`unit_trend` of every unit at once (rows by unit, then period and scorecard): one SQL statement computes
+        the changes; Python only checks the cells' types (flagged by the statement) and shapes the rows."""
+        sql = self.UNITS_TREND_SQL.format(where=" AND r.scorecard_id = ?" if scorecard_id else "")
+        with _sqlite_errors(self.path):
+            rows = self.conn.execute(sql, (scorecard_id,) if scorecard_id else ()).fetchall()
+        self._check_unit_counts()
+        if not rows:
+            return []
+        columns = list(zip(*rows))
+        if any(columns[13]):
+            kinds = {"period": "text", "scorecard_id": "text", "scorecard_version": "text?", "run": "int", "unit": "text",
+                     "name": "text?", "total": "real?", "rank": "int?", "of": "int", "grade": "text?"}
+            row = rows[columns[13].index(1)]
+            check_cells(self.path, "runs and unit_results", f"run {row[3]!r}, unit {row[4]!r}",
+                        dict(zip(kinds, row[:4] + row[4:8] + (row[8], row[9]))), kinds)
+        changes = json_numbers(columns[10])
+        keys = ("period", "scorecard_id", "scorecard_version", "run", "unit", "name", "total", "rank", "of", "grade",
+                "total_change", "rank_change", "grade_before")
+        return [dict(zip(keys, row)) for row in zip(*columns[:10], changes, columns[11], columns[12])]  # type: ignore[misc]
+
     def indicator_trend(self, indicator: str, unit: str | None = None,
                         scorecard_id: str | None = None) -> list[IndicatorTrendRow]:
         """An indicator's value (and the points of the first item scoring it) per unit and period."""
@@ -718,6 +757,12 @@ class Store:
             out.append({"period": period, "scorecard_id": sc_id, "run": run_id, "unit": uid, "name": name,
                         "value": value, "points": points, "item": item})
         return out
+
+
+def json_numbers(values: Sequence[float | int | None]) -> list[float | int | None]:
+    """`json_number` of every value of a column at once (the same rounding: numpy's at 12 decimals)."""
+    array = np.round(np.array(values, dtype=np.float64), 12)
+    return [None if not math.isfinite(x) else (int(x) if x.is_integer() and abs(x) < 2**53 else x) for x in array.tolist()]
 
 
 def _diff(a: float | None, b: float | None) -> float | int | None:
