@@ -36,12 +36,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import evalkit  # noqa: E402
-from bench_scoring import build_scorecard, generate_columns  # noqa: E402
-from evalkit.io.data import DataSet, Units  # noqa: E402
-from evalkit.scoring.grading import NO_GRADE  # noqa: E402
-from evalkit.store.history import Store  # noqa: E402
-from harness import in_child, markdown_table, mib, paired, seconds_text, verdict  # noqa: E402
+from bench_scoring import build_scorecard, generate_columns
+from harness import in_child, markdown_table, mib, paired, seconds_text, verdict
+
+import evalkit
+from evalkit.io.data import DataSet, Units
+from evalkit.scoring.grading import NO_GRADE
+from evalkit.store.history import Store
 
 GOAL = 1.5
 TABLES = ("runs", "unit_results", "item_results")
@@ -132,6 +133,37 @@ def plain_trend(path: Path) -> int:
         conn.close()
 
 
+def measure(n: int, scorecard, folder: Path, ddl: list[str], rounds: int) -> list[list[str]]:
+    """The two table rows of size n: add one period, and the all-units trend over 3 periods."""
+    ev = evaluation(n, 1, "2025", scorecard)
+    ours, theirs = folder / f"add_evalkit_{n}.db", folder / f"add_sqlite_{n}.db"
+    add = paired({"evalkit": lambda: in_child(lambda: evalkit_add(ev, ours)),
+                  "sqlite3": lambda: in_child(lambda: plain_add(ev, theirs, ddl))}, rounds=rounds)
+    assert add.result("evalkit") == add.result("sqlite3"), \
+        f"different rows: evalkit {add.result('evalkit')}, sqlite3 {add.result('sqlite3')}"
+    to_json = in_child(ev.to_json)
+    trend_db = folder / f"trend_{n}.db"
+    trend_db.unlink(missing_ok=True)
+    with Store.open(trend_db) as store:  # 3 periods, untimed
+        for k, period in enumerate(("2023", "2024", "2025")):
+            store.add(evaluation(n, 10 + k, period, scorecard))
+    trend = paired({"evalkit": lambda: in_child(lambda: evalkit_trend(trend_db)),
+                    "sqlite3": lambda: in_child(lambda: plain_trend(trend_db))}, rounds=rounds)
+    assert trend.result("evalkit") == trend.result("sqlite3") == 3 * n
+    c = add.result("evalkit")
+    out = []
+    for what, result, note in ((f"add 1 period ({c[0]} run, {c[1]:,} unit rows, {c[2]:,} item rows; "
+                                f"to_json alone {seconds_text(to_json.seconds)})", add, "same rows"),
+                               (f"all-units trend, 3 periods ({3 * n:,} rows)", trend, "same row count")):
+        ratio = result.ratio("evalkit", "sqlite3")
+        out.append([f"{n:,}", what, seconds_text(result.seconds("evalkit")), seconds_text(result.seconds("sqlite3")),
+                    f"{ratio:.2f}", mib(result.peak("evalkit")), mib(result.peak("sqlite3")),
+                    f"{result.memory_ratio('evalkit', 'sqlite3'):.2f}", note, verdict(ratio, GOAL)])
+    for path in (ours, theirs, trend_db):
+        path.unlink(missing_ok=True)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,100000", help="units, comma-separated (x 50 items)")
@@ -145,33 +177,7 @@ def main() -> None:
           f"{args.rounds} rounds, medians; store files in {folder}\n")
     rows = []
     for n in (int(s) for s in args.sizes.split(",")):
-        ev = evaluation(n, 1, "2025", scorecard)
-        ours, theirs = folder / f"add_evalkit_{n}.db", folder / f"add_sqlite_{n}.db"
-        add = paired({"evalkit": lambda: in_child(lambda: evalkit_add(ev, ours)),
-                      "sqlite3": lambda: in_child(lambda: plain_add(ev, theirs, ddl))}, rounds=args.rounds)
-        same = add.result("evalkit") == add.result("sqlite3")
-        assert same, f"different rows: evalkit {add.result('evalkit')}, sqlite3 {add.result('sqlite3')}"
-        to_json = in_child(ev.to_json)
-        del ev
-        trend_db = folder / f"trend_{n}.db"
-        if trend_db.exists():
-            trend_db.unlink()
-        with Store.open(trend_db) as store:  # 3 periods, untimed
-            for k, period in enumerate(("2023", "2024", "2025")):
-                store.add(evaluation(n, 10 + k, period, scorecard))
-        trend = paired({"evalkit": lambda: in_child(lambda: evalkit_trend(trend_db)),
-                        "sqlite3": lambda: in_child(lambda: plain_trend(trend_db))}, rounds=args.rounds)
-        assert trend.result("evalkit") == trend.result("sqlite3") == 3 * n
-        c = add.result("evalkit")
-        for what, result, note in ((f"add 1 period ({c[0]} run, {c[1]:,} unit rows, {c[2]:,} item rows; "
-                                    f"to_json alone {seconds_text(to_json.seconds)})", add, "same rows"),
-                                   (f"all-units trend, 3 periods ({3 * n:,} rows)", trend, "same row count")):
-            ratio = result.ratio("evalkit", "sqlite3")
-            rows.append([f"{n:,}", what, seconds_text(result.seconds("evalkit")), seconds_text(result.seconds("sqlite3")),
-                         f"{ratio:.2f}", mib(result.peak("evalkit")), mib(result.peak("sqlite3")),
-                         f"{result.memory_ratio('evalkit', 'sqlite3'):.2f}", note, verdict(ratio, GOAL)])
-        for path in (ours, theirs, trend_db):
-            path.unlink(missing_ok=True)
+        rows += measure(n, scorecard, folder, ddl, args.rounds)
     print(markdown_table(["units", "work", "evalkit", "plain sqlite3", "ratio", "evalkit peak", "sqlite3 peak",
                           "memory ratio", "check", f"goal {GOAL}x"], rows))
     if not args.dir:

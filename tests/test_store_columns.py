@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 import evalkit
 from evalkit.io.data import DataSet, Units
+from evalkit.scoring.rounding import json_number
 from evalkit.store import columns, ledger
 from evalkit.store.archive import verify_store
 from evalkit.store.history import MIGRATIONS, SCHEMA_VERSION, Store, json_numbers
-from evalkit.scoring.rounding import json_number
 
 SCORECARD = {
     "evalkit": 1, "id": "cols", "name": "columns", "period": "2025",
