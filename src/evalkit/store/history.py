@@ -719,17 +719,15 @@ class Store:
         self._check_unit_counts()
         if not rows:
             return []
-        columns = list(zip(*rows))
-        if any(columns[13]):
+        if any(row[13] for row in rows):
             kinds = {"period": "text", "scorecard_id": "text", "scorecard_version": "text?", "run": "int", "unit": "text",
                      "name": "text?", "total": "real?", "rank": "int?", "of": "int", "grade": "text?"}
-            row = rows[columns[13].index(1)]
-            check_cells(self.path, "runs and unit_results", f"run {row[3]!r}, unit {row[4]!r}",
-                        dict(zip(kinds, row[:4] + row[4:8] + (row[8], row[9]))), kinds)
-        changes = json_numbers(columns[10])
-        keys = ("period", "scorecard_id", "scorecard_version", "run", "unit", "name", "total", "rank", "of", "grade",
-                "total_change", "rank_change", "grade_before")
-        return [dict(zip(keys, row)) for row in zip(*columns[:10], changes, columns[11], columns[12])]  # type: ignore[misc]
+            row = next(row for row in rows if row[13])
+            check_cells(self.path, "runs and unit_results", f"run {row[3]!r}, unit {row[4]!r}", dict(zip(kinds, row)), kinds)
+        changes = json_numbers([row[10] for row in rows])
+        return [{"period": r[0], "scorecard_id": r[1], "scorecard_version": r[2], "run": r[3], "unit": r[4], "name": r[5],
+                 "total": r[6], "rank": r[7], "of": r[8], "grade": r[9], "total_change": change, "rank_change": r[11],
+                 "grade_before": r[12]} for r, change in zip(rows, changes)]
 
     def indicator_trend(self, indicator: str, unit: str | None = None,
                         scorecard_id: str | None = None) -> list[IndicatorTrendRow]:
