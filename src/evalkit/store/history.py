@@ -52,9 +52,10 @@ From v3 on the store is append-only (triggers refuse UPDATE and DELETE).
 parsed again; the ledger digest (format 2) is taken from the same columns as they are written, not by reading
 them back. Durability is SQLite's default and is kept: the rollback journal (``journal_mode=DELETE``) and
 ``synchronous=FULL``, so a committed run survives a crash or power loss and a killed writer leaves nothing
-half-written (no ``synchronous=OFF``, no ``journal_mode=OFF`` or ``MEMORY``). The only PRAGMA a write changes is
-``cache_size`` of its own connection (256 MiB, used only as pages are touched) for runs of over 100,000 item
-rows, so that the pages of the two item indexes being filled stay in memory until the commit.
+half-written (no ``synchronous=OFF``, no ``journal_mode=OFF`` or ``MEMORY``, no WAL: the evalkit mark must stay
+in the main file). No PRAGMA is changed for a write: a larger ``cache_size`` did not make a measurable difference
+(the new run's index entries go to the ends of the indexes, (run_id, unit, item) and (run_id, indicator, unit), so
+few pages are hot at once) and would add its size to the writer's memory.
 
 `load_run(store, run_id or (scorecard_id, period))` returns a stored result document (the latest run
 for a scorecard and period when several were stored, e.g. after a data correction).
@@ -89,7 +90,6 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 4
 APPLICATION_ID = 0x45564B53  # "EVKS"
 BUSY_TIMEOUT = 60.0  # seconds a writer waits for another one
-LARGE_WRITE_CACHE_KIB = 256 * 1024  # page cache of a connection writing a large run (SQLite's default is 2 MiB)
 ENV_VAR = "EVALKIT_STORE"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 FINGERPRINT_FORMAT = 1
@@ -554,8 +554,6 @@ class Store:
             row = self.conn.execute("SELECT id FROM runs WHERE fingerprint = ?", (fingerprint,)).fetchone()
             if row is not None:
                 return StoredRun(id=row[0], created=False)
-            if rows is not None and rows.units * max(len(rows.item_ids), 1) > 100_000:
-                self.conn.execute(f"PRAGMA cache_size = {-LARGE_WRITE_CACHE_KIB}")  # this connection only; see above
             cursor = self.conn.execute(
                 "INSERT INTO runs (fingerprint, scorecard_id, scorecard_version, scorecard_hash, period, stored_at, "
                 "evalkit_version, units, inputs, result, plugins, supersedes, appeal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
