@@ -959,6 +959,6 @@ def pending_run(path: str | None, files: Mapping[str, str | None], options: Mapp
 
 __all__ = ["APPLICATION_ID", "ENV_VAR", "MIGRATIONS", "SCHEMA_VERSION", "IndicatorTrendRow", "PendingRun", "RunNotFound",
            "RunRow", "Store", "StoreError", "StoredRun", "UnitTrendRow", "check_cells", "check_store",
-           "input_fingerprint", "kept_files", "load_run", "pending_run", "read_options", "record_files", "run_files",
+           "input_fingerprint", "json_numbers", "kept_files", "load_run", "pending_run", "read_options", "record_files", "run_files",
            "scorecard_hash", "store_path",
            "stored_json"]
