@@ -184,3 +184,25 @@ def test_a_v3_store_migrates_to_v4_and_verify_catches_edits_of_old_and_new_runs(
     conn.close()
     check = verify_store(db)
     assert not check.ok and any(named in p for p in check.problems), check.problems
+
+
+def test_history_all_units_prints_every_units_trend(capsys, tmp_path):
+    from pathlib import Path
+
+    from tests.storekit import cli
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "targets"
+    db = tmp_path / "history.db"
+    for period in ("2024", "2025"):
+        assert cli(capsys, "run", example / "scorecard.yaml", "--data", example / "data.csv", "--units",
+                   example / "units.csv", "--period", period, "--store", db)[0] == 0
+    code, out, _ = cli(capsys, "history", "--store", db, "--all-units", "--format", "json")
+    everything = json.loads(out)
+    assert code == 0 and len(everything) == 20
+    for uid in sorted({row["unit"] for row in everything}):
+        code, out, _ = cli(capsys, "history", "--store", db, "--unit", uid, "--format", "json")
+        assert [row for row in everything if row["unit"] == uid] == json.loads(out)
+    code, out, _ = cli(capsys, "history", "--store", db, "--all-units", "--format", "csv")
+    assert code == 0 and out.count("\n") == 21
+    code, _, err = cli(capsys, "history", "--store", db, "--all-units", "--unit", "B07")
+    assert code == 64 and "--all-units" in err
