@@ -206,3 +206,14 @@ def test_history_all_units_prints_every_units_trend(capsys, tmp_path):
     assert code == 0 and out.count("\n") == 21
     code, _, err = cli(capsys, "history", "--store", db, "--all-units", "--unit", "B07")
     assert code == 64 and "--all-units" in err
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(), st.integers(), st.binary(max_size=3)), max_size=12), st.integers(1, 5))
+def test_a_text_column_hashes_the_same_in_any_blocks_and_no_two_columns_alike(values, block):
+    whole = columns._texts(values)
+    assert b"".join(columns._texts(values[k:k + block]) for k in range(0, len(values), block)) == whole
+    if all(v is None or isinstance(v, (str, int)) for v in values):
+        assert whole == b"".join(columns._text_cell(v) for v in values)
+        other = [*values[:-1], "x" if values and values[-1] != "x" else "y"] if values else ["z"]
+        assert columns._texts(other) != whole

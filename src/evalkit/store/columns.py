@@ -8,9 +8,10 @@ writes them, instead of reading every row back.
 **Digest format 2** (the ``ledger.digest`` of runs stored from schema v4 on: ``"2:"`` + 64 hex digits). It
 is the SHA-256 of a small canonical header (the format, the run row cell by cell, the kept files, the row
 counts) followed by one SHA-256 per column, in a fixed order: the ``unit_results`` columns (rows ordered by
-unit id) and the ``item_results`` columns (rows ordered by unit id, then item id). A text column hashes its
-cells as compact JSON, each followed by a comma; a number column (REAL, and the INTEGER rank) hashes the
-cells as float64 bytes, empty (NULL) as NaN, -0.0 as 0.0. Both encodings are the same however the rows are
+unit id) and the ``item_results`` columns (rows ordered by unit id, then item id). A text column hashes each
+cell as its UTF-8 bytes followed by a NUL (an empty cell, or one holding a NUL, as 0xFF, its JSON and a NUL:
+never the bytes of a text); a number column (REAL, and the INTEGER rank) hashes the cells as float64 bytes,
+empty (NULL) as NaN, -0.0 as 0.0. Both encodings are the same however the rows are
 split into blocks, so `evalkit history verify` recomputes the digest by reading the rows back in blocks
 (`stored_run_digest`) and compares. A cell of a type evalkit never writes there (text in a number column,
 a BLOB anywhere) hashes as a marker that no stored value gives, so the edit shows. Runs stored before v4
@@ -66,14 +67,27 @@ def _numbers(values: Any) -> bytes:
     return array.tobytes()
 
 
-def _texts(values: Sequence[Any]) -> bytes:
-    """Compact JSON of each cell followed by a comma: the same bytes however the column is split into blocks."""
-    if not values:
-        return b""
+def _text_cell(value: Any) -> bytes:
+    """One cell of a text column: its UTF-8 bytes and a NUL; anything else (empty, a NUL inside, a number, a BLOB)
+    as 0xFF (never in UTF-8), its JSON (no NUL: escaped) and a NUL, so no two cells read the same."""
+    if isinstance(value, str) and "\x00" not in value:
+        return value.encode("utf-8", "surrogatepass") + b"\x00"
     try:
-        return json.dumps(list(values), ensure_ascii=True, separators=(",", ":"), allow_nan=False)[1:-1].encode() + b","
-    except (TypeError, ValueError):  # a BLOB or a non-finite number where evalkit writes text
+        return b"\xff" + json.dumps(value, ensure_ascii=True, allow_nan=False).encode() + b"\x00"
+    except (TypeError, ValueError):  # a BLOB where evalkit writes text
         return _WRONG_TYPE
+
+
+def _texts(values: Sequence[Any]) -> bytes:
+    """A text column's cells, each encoded by `_text_cell` (the same bytes however the column is split in blocks);
+    a column of plain text, the usual case, in one join."""
+    try:
+        joined = "\x00".join(values)
+    except TypeError:  # an empty cell, or a value that is not text
+        return b"".join(map(_text_cell, values))
+    if joined.count("\x00") != max(len(values) - 1, 0):
+        return b"".join(map(_text_cell, values))
+    return (joined + "\x00").encode("utf-8", "surrogatepass") if values else b""
 
 
 class RunDigest:
