@@ -693,35 +693,39 @@ class Store:
         return sorted(out, key=lambda e: (e["period"], e["scorecard_id"]))
 
     # Every unit's total, rank and grade per period with the changes from its previous period of the same scorecard,
-    # in one statement (window functions); `bad` flags a row holding a cell of a type evalkit never writes.
+    # in one statement (window functions).
     UNITS_TREND_SQL = (
         "SELECT r.period, r.scorecard_id, r.scorecard_version, r.id, u.unit, u.name, u.total, u.rank, r.units, u.grade, "
         "u.total - lag(u.total) OVER w, "
         "CASE WHEN lag(u.rank) OVER w AND u.rank THEN lag(u.rank) OVER w - u.rank END, "
-        "lag(u.grade) OVER w, "
-        "typeof(r.period) != 'text' OR typeof(r.scorecard_id) != 'text' OR typeof(r.scorecard_version) NOT IN ('text', 'null') "
-        "OR typeof(r.units) != 'integer' OR typeof(u.unit) != 'text' OR typeof(u.name) NOT IN ('text', 'null') "
-        "OR typeof(u.total) NOT IN ('real', 'integer', 'null') OR typeof(u.rank) NOT IN ('integer', 'null') "
-        "OR typeof(u.grade) NOT IN ('text', 'null') "
+        "lag(u.grade) OVER w "
         "FROM runs r JOIN unit_results u ON u.run_id = r.id "
         f"WHERE r.id IN ({_LATEST}){{where}} "
         "WINDOW w AS (PARTITION BY r.scorecard_id, u.unit ORDER BY r.period) "
         "ORDER BY u.unit, r.period, r.scorecard_id")
+    # The first unit row of a latest run holding a cell of a type evalkit never writes (one scan, no sorting).
+    UNIT_CELLS_SQL = (
+        "SELECT run_id, unit, name, total, rank, grade FROM unit_results "
+        f"WHERE run_id IN ({_LATEST}) AND (typeof(unit) != 'text' OR typeof(name) NOT IN ('text', 'null') "
+        "OR typeof(total) NOT IN ('real', 'integer', 'null') OR typeof(rank) NOT IN ('integer', 'null') "
+        "OR typeof(grade) NOT IN ('text', 'null')) LIMIT 1")
 
     def units_trend(self, scorecard_id: str | None = None) -> list[UnitTrendRow]:
         """`unit_trend` of every unit at once (rows by unit, then period and scorecard): one SQL statement computes
-        the changes; Python only checks the cells' types (flagged by the statement) and shapes the rows."""
+        the changes; the cells' types are checked by one more (a StoreError, exit 6, names a hand-edited cell)."""
         sql = self.UNITS_TREND_SQL.format(where=" AND r.scorecard_id = ?" if scorecard_id else "")
+        run_kinds = {"id": "int", "period": "text", "scorecard_id": "text", "scorecard_version": "text?", "units": "int"}
+        unit_kinds = {"run_id": "int", "unit": "text", "name": "text?", "total": "real?", "rank": "int?", "grade": "text?"}
         with _sqlite_errors(self.path):
+            runs = self.conn.execute(f"SELECT id, period, scorecard_id, scorecard_version, units FROM runs "
+                                     f"WHERE id IN ({self._LATEST})").fetchall()
+            for run in runs:
+                check_cells(self.path, "runs", f"run {run[0]!r}", dict(zip(run_kinds, run)), run_kinds)
+            bad = self.conn.execute(self.UNIT_CELLS_SQL).fetchone()
+            if bad is not None:
+                check_cells(self.path, "unit_results", f"run {bad[0]!r}, unit {bad[1]!r}", dict(zip(unit_kinds, bad)), unit_kinds)
             rows = self.conn.execute(sql, (scorecard_id,) if scorecard_id else ()).fetchall()
         self._check_unit_counts()
-        if not rows:
-            return []
-        if any(row[13] for row in rows):
-            kinds = {"period": "text", "scorecard_id": "text", "scorecard_version": "text?", "run": "int", "unit": "text",
-                     "name": "text?", "total": "real?", "rank": "int?", "of": "int", "grade": "text?"}
-            row = next(row for row in rows if row[13])
-            check_cells(self.path, "runs and unit_results", f"run {row[3]!r}, unit {row[4]!r}", dict(zip(kinds, row)), kinds)
         changes = json_numbers([row[10] for row in rows])
         return [{"period": r[0], "scorecard_id": r[1], "scorecard_version": r[2], "run": r[3], "unit": r[4], "name": r[5],
                  "total": r[6], "rank": r[7], "of": r[8], "grade": r[9], "total_change": change, "rank_change": r[11],
