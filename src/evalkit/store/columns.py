@@ -46,8 +46,8 @@ _NONE = type(None)
 
 
 def _cell(value: Any) -> bytes:
-    """One cell of the run row, typed and length-prefixed (the result text is hashed as its UTF-8 bytes, not copied
-    into a JSON document)."""
+    """One cell of the run row, typed: text as the SHA-256 of its UTF-8 bytes (the result text is not copied into a
+    JSON document, nor encoded whole)."""
     if value is None:
         return b"N;"
     if isinstance(value, bool) or not isinstance(value, (int, float, str, bytes)):
@@ -56,8 +56,12 @@ def _cell(value: Any) -> bytes:
         return b"I%d;" % value
     if isinstance(value, float):
         return b"F" + repr(value).encode() + b";"
-    data = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value
-    return (b"T" if isinstance(value, str) else b"B") + b"%d:" % len(data) + data
+    if isinstance(value, bytes):
+        return b"B%d:" % len(value) + value
+    text = hashlib.sha256()  # the SHA-256 of the UTF-8 bytes, encoded a slice at a time: no copy of a large result
+    for start in range(0, len(value), 1 << 20):
+        text.update(value[start:start + (1 << 20)].encode("utf-8", "surrogatepass"))
+    return b"T" + text.digest()
 
 
 def _numbers(values: Any) -> bytes:
