@@ -147,6 +147,8 @@ def test_a_version_2_store_is_migrated_and_chained(tmp_path, capsys):
         conn.execute(f"DROP TABLE {table}")
     for column in ("plugins", "supersedes", "appeal"):
         conn.execute(f"ALTER TABLE runs DROP COLUMN {column}")
+    conn.execute("DROP INDEX item_results_by_run_indicator")  # and the v2 index again
+    conn.execute("CREATE INDEX item_results_by_indicator ON item_results (indicator, unit, run_id)")
     conn.execute("DELETE FROM schema_version WHERE version >= 3")
     conn.commit()
     conn.close()

@@ -275,7 +275,7 @@ def _v4(conn: sqlite3.Connection) -> None:
     # Trends look item rows up by run and indicator: (run_id, indicator, unit) keeps a new run's index entries
     # together at the end of the index, where (indicator, unit, run_id) spread them among every earlier run's.
     conn.execute("DROP INDEX IF EXISTS item_results_by_indicator")
-    conn.execute("CREATE INDEX IF NOT EXISTS item_results_by_run_indicator ON item_results (run_id, indicator, unit)")
+    conn.execute("CREATE INDEX item_results_by_run_indicator ON item_results (run_id, indicator, unit)")
 
 
 @attrs.frozen
