@@ -217,3 +217,19 @@ def test_a_text_column_hashes_the_same_in_any_blocks_and_no_two_columns_alike(va
         assert whole == b"".join(columns._text_cell(v) for v in values)
         other = [*values[:-1], "x" if values and values[-1] != "x" else "y"] if values else ["z"]
         assert columns._texts(other) != whole
+
+
+def test_a_unit_row_removed_by_hand_is_named_by_the_all_units_trend(tmp_path):
+    ids = ["U1", "U2"]
+    db = tmp_path / "s.db"
+    with Store.open(db) as store:
+        store.add(evaluate(ids, ids, {"a": [1, 2], "b": [3, 4], "good": [1, 1], "bad": [0, 0]}))
+    conn = sqlite3.connect(db)
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.execute("DELETE FROM unit_results WHERE unit = 'U2'")
+    conn.commit()
+    conn.close()
+    with Store.open(db) as store, pytest.raises(evalkit.EvalkitError) as caught:
+        store.units_trend()
+    assert caught.value.exit_code == 6 and "holds 1 rows of run 1, which scored 2 units" in str(caught.value)

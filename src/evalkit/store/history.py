@@ -72,7 +72,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, NoReturn, TypedDict
 
 import attrs
 import numpy as np
@@ -632,9 +632,12 @@ class Store:
         with _sqlite_errors(self.path):
             row = self.conn.execute(sql).fetchone()
         if row is not None:
-            raise StoreError(Problem(f"the history store was changed outside evalkit: table unit_results holds {row[2]} "
-                                     f"rows of run {row[0]}, which scored {row[1]} units; it was left as it is",
-                                     source=self.path, expected=f"{row[1]} rows", found=f"{row[2]} rows"))
+            self._unit_count_error(*row)
+
+    def _unit_count_error(self, run_id: int, units: int, found: int) -> NoReturn:
+        raise StoreError(Problem(f"the history store was changed outside evalkit: table unit_results holds {found} "
+                                 f"rows of run {run_id}, which scored {units} units; it was left as it is",
+                                 source=self.path, expected=f"{units} rows", found=f"{found} rows"))
 
     def _listing(self) -> str:
         runs = self.runs()
@@ -703,12 +706,14 @@ class Store:
         f"WHERE r.id IN ({_LATEST}){{where}} "
         "WINDOW w AS (PARTITION BY r.scorecard_id, u.unit ORDER BY r.period) "
         "ORDER BY u.unit, r.period, r.scorecard_id")
-    # The first unit row of a latest run holding a cell of a type evalkit never writes (one scan, no sorting).
-    UNIT_CELLS_SQL = (
-        "SELECT run_id, unit, name, total, rank, grade FROM unit_results "
-        f"WHERE run_id IN ({_LATEST}) AND (typeof(unit) != 'text' OR typeof(name) NOT IN ('text', 'null') "
-        "OR typeof(total) NOT IN ('real', 'integer', 'null') OR typeof(rank) NOT IN ('integer', 'null') "
-        "OR typeof(grade) NOT IN ('text', 'null')) LIMIT 1")
+    # A unit row holding a cell of a type evalkit never writes; per latest run, its unit rows counted and whether
+    # any is such a row (one scan, no sorting), then the first such row, to name it.
+    _BAD_UNIT_CELL = ("(typeof(unit) != 'text' OR typeof(name) NOT IN ('text', 'null') "
+                      "OR typeof(total) NOT IN ('real', 'integer', 'null') OR typeof(rank) NOT IN ('integer', 'null') "
+                      "OR typeof(grade) NOT IN ('text', 'null'))")
+    UNIT_ROWS_SQL = f"SELECT run_id, count(*), max({_BAD_UNIT_CELL}) FROM unit_results WHERE run_id IN ({_LATEST}) GROUP BY run_id"
+    UNIT_CELLS_SQL = (f"SELECT run_id, unit, name, total, rank, grade FROM unit_results WHERE run_id IN ({_LATEST}) "
+                      f"AND {_BAD_UNIT_CELL} LIMIT 1")
 
     def units_trend(self, scorecard_id: str | None = None) -> list[UnitTrendRow]:
         """`unit_trend` of every unit at once (rows by unit, then period and scorecard): one SQL statement computes
@@ -721,11 +726,14 @@ class Store:
                                      f"WHERE id IN ({self._LATEST})").fetchall()
             for run in runs:
                 check_cells(self.path, "runs", f"run {run[0]!r}", dict(zip(run_kinds, run)), run_kinds)
-            bad = self.conn.execute(self.UNIT_CELLS_SQL).fetchone()
-            if bad is not None:
-                check_cells(self.path, "unit_results", f"run {bad[0]!r}, unit {bad[1]!r}", dict(zip(unit_kinds, bad)), unit_kinds)
+            stats = {run_id: (n, bad) for run_id, n, bad in self.conn.execute(self.UNIT_ROWS_SQL)}
+            if any(bad for _, bad in stats.values()):
+                row = self.conn.execute(self.UNIT_CELLS_SQL).fetchone()
+                check_cells(self.path, "unit_results", f"run {row[0]!r}, unit {row[1]!r}", dict(zip(unit_kinds, row)), unit_kinds)
+            for run in runs:
+                if run[4] != stats.get(run[0], (0, 0))[0]:
+                    self._unit_count_error(run[0], run[4], stats.get(run[0], (0, 0))[0])
             rows = self.conn.execute(sql, (scorecard_id,) if scorecard_id else ()).fetchall()
-        self._check_unit_counts()
         changes = json_numbers([row[10] for row in rows])
         return [{"period": r[0], "scorecard_id": r[1], "scorecard_version": r[2], "run": r[3], "unit": r[4], "name": r[5],
                  "total": r[6], "rank": r[7], "of": r[8], "grade": r[9], "total_change": change, "rank_change": r[11],
