@@ -147,13 +147,15 @@ def test_a_version_2_store_is_migrated_and_chained(tmp_path, capsys):
         conn.execute(f"DROP TABLE {table}")
     for column in ("plugins", "supersedes", "appeal"):
         conn.execute(f"ALTER TABLE runs DROP COLUMN {column}")
-    conn.execute("DELETE FROM schema_version WHERE version = 3")
+    conn.execute("DROP INDEX item_results_by_run_indicator")  # and the v2 index again
+    conn.execute("CREATE INDEX item_results_by_indicator ON item_results (indicator, unit, run_id)")
+    conn.execute("DELETE FROM schema_version WHERE version >= 3")
     conn.commit()
     conn.close()
     check = verify_store(db)
     assert check.ok, check.problems
     with Store.open(db) as opened:
-        assert opened.schema_version == SCHEMA_VERSION == 3
+        assert opened.schema_version == SCHEMA_VERSION == 4
     code, _, err = cli(capsys, "history", "recompute", "1", "--store", db)
     assert code == 6 and "no kept inputs" in err
 

@@ -34,6 +34,7 @@ def add_commands(sub: Any, plugin_options: argparse.ArgumentParser) -> None:
     p.add_argument("--recompute", action="store_true", help="with verify: also re-score every run from its kept inputs")
     p.add_argument("--store", metavar="PATH", help=f"the history store (default ${ENV_VAR})")
     p.add_argument("--unit", metavar="ID", help="a unit's trend")
+    p.add_argument("--all-units", action="store_true", help="every unit's trend (total, rank and grade per period)")
     p.add_argument("--indicator", metavar="ID", help="an indicator's trend")
     p.add_argument("--scorecard", metavar="ID", help="only runs of this scorecard id")
     p.add_argument("--run", metavar="N", help="print the stored JSON result of run N")
@@ -43,7 +44,7 @@ def add_commands(sub: Any, plugin_options: argparse.ArgumentParser) -> None:
 
 def cmd_history(args: argparse.Namespace) -> int:
     from evalkit.store.history import ENV_VAR, store_path
-    from evalkit.store.trends import IndicatorTrend, StoredResult, UnitTrend, read_history
+    from evalkit.store.trends import IndicatorTrend, StoredResult, UnitsTrend, UnitTrend, read_history
 
     if getattr(args, "action", None):
         from evalkit.cli.archive_cmd import cmd_archive
@@ -52,10 +53,14 @@ def cmd_history(args: argparse.Namespace) -> int:
     path = store_path(args.store)
     if path is None:
         raise UsageError(f"evalkit history: no history store: give --store PATH or set {ENV_VAR}")
-    if args.run is not None and (args.unit or args.indicator):
-        raise UsageError("evalkit history: --run prints one stored result; it does not combine with --unit or --indicator")
+    if args.run is not None and (args.unit or args.indicator or args.all_units):
+        raise UsageError("evalkit history: --run prints one stored result; it does not combine with --unit, --all-units "
+                         "or --indicator")
+    if args.all_units and (args.unit or args.indicator):
+        raise UsageError("evalkit history: --all-units shows every unit's trend; it does not combine with --unit or --indicator")
     check_output(args, (path,))
-    result = read_history(path, run=args.run, unit=args.unit, indicator=args.indicator, scorecard_id=args.scorecard)
+    result = read_history(path, run=args.run, unit=args.unit, indicator=args.indicator, scorecard_id=args.scorecard,
+                          all_units=args.all_units)
     if isinstance(result, StoredResult):
         emit(args, json_text(result.to_dict()), f"run {args.run}")
         return 0
@@ -65,6 +70,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         content = result.to_csv()
     elif isinstance(result, IndicatorTrend):
         content = indicator_trend_table(args, result)
+    elif isinstance(result, UnitsTrend):
+        content = units_trend_table(args, result)
     elif isinstance(result, UnitTrend):
         content = unit_trend_table(args, result, grade_labels(path, result.rows, args.lang)) + unit_register(result)
     else:
@@ -153,6 +160,29 @@ def unit_trend_table(args: argparse.Namespace, result: Any,
             grade = f"{labels.get((r['run'], r['grade_before']), r['grade_before'])} → {grade}"
         table.add_row(text(r["period"]), text(r["scorecard_id"]), str(r["run"]), number(r["total"]),
                       number(r["total_change"], signed=True), f"{r['rank']}/{r['of']}" if r["rank"] else "", moved, text(grade))
+    return render(args, table)
+
+
+def moved_text(change: int | None) -> str:
+    return "" if change is None else ("=" if change == 0 else (f"↑{change}" if change > 0 else f"↓{-change}"))
+
+
+def units_trend_table(args: argparse.Namespace, result: Any) -> str:
+    from rich.table import Table
+
+    if not result.rows:
+        return "no runs stored yet\n"
+    table = Table(title="evalkit history · all units")
+    for head, right in (("ID", False), ("Unit", False), ("Period", False), ("Scorecard", False), ("Total", True),
+                        ("Change", True), ("Rank", True), ("Moved", True), ("Grade", False)):
+        table.add_column(head, justify="right" if right else "left")
+    for r in result.rows:
+        grade = r["grade"] or ""
+        if r["grade_before"] is not None and r["grade_before"] != r["grade"]:
+            grade = f"{r['grade_before']} → {grade}"
+        table.add_row(text(r["unit"]), text(r["name"] or ""), text(r["period"]), text(r["scorecard_id"]), number(r["total"]),
+                      number(r["total_change"], signed=True), f"{r['rank']}/{r['of']}" if r["rank"] else "",
+                      moved_text(r["rank_change"]), text(grade))
     return render(args, table)
 
 

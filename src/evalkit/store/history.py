@@ -30,7 +30,7 @@ Decisions:
   not SQLite, SQLite without the evalkit mark, or a newer schema version. A run id that is not in the
   store is a data error (3), as an unknown unit is.
 
-Schema version 3 (``schema_version`` lists the migrations applied, in order)::
+Schema version 4 (``schema_version`` lists the migrations applied, in order)::
 
     schema_version(version INTEGER PRIMARY KEY, description, applied_at, evalkit_version)
     runs(id INTEGER PRIMARY KEY AUTOINCREMENT, fingerprint TEXT UNIQUE, scorecard_id, scorecard_version,
@@ -42,7 +42,20 @@ Schema version 3 (``schema_version`` lists the migrations applied, in order)::
     records(id, kind, run_id, subject, at, body JSON)                     -- v3, publication, appeals, rectification
     ledger(seq, kind, ref, at, digest, prev, hash)                        -- v3, the hash chain (evalkit.store.ledger)
 
+    item_results index (run_id, indicator, unit) replaces (indicator, unit, run_id)    -- v4
+    ledger.digest of runs stored from v4 on: format 2, "2:" + hex (evalkit.store.columns)  -- v4
+
 From v3 on the store is append-only (triggers refuse UPDATE and DELETE).
+
+**Writing a large run** (v4): the unit and item rows come from the Evaluation's arrays, written with
+``executemany`` in blocks of units inside the run's one transaction; the JSON result is stored as text and never
+parsed again; the ledger digest (format 2) is taken from the same columns as they are written, not by reading
+them back. Durability is SQLite's default and is kept: the rollback journal (``journal_mode=DELETE``) and
+``synchronous=FULL``, so a committed run survives a crash or power loss and a killed writer leaves nothing
+half-written (no ``synchronous=OFF``, no ``journal_mode=OFF`` or ``MEMORY``, no WAL: the evalkit mark must stay
+in the main file). No PRAGMA is changed for a write: a larger ``cache_size`` did not make a measurable difference
+(the new run's index entries go to the ends of the indexes, (run_id, unit, item) and (run_id, indicator, unit), so
+few pages are hot at once) and would add its size to the writer's memory.
 
 `load_run(store, run_id or (scorecard_id, period))` returns a stored result document (the latest run
 for a scorecard and period when several were stored, e.g. after a data correction).
@@ -54,24 +67,27 @@ import contextlib
 import datetime
 import hashlib
 import json
+import math
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, NoReturn, TypedDict
 
 import attrs
+import numpy as np
 
 from evalkit.errors import DataError, EvalkitError, FileAccessError, Problem
 from evalkit.scoring.rounding import json_number
 from evalkit.store import ledger
+from evalkit.store.columns import EvaluationRows, RunDigest, stored_run_digest
 
 if TYPE_CHECKING:
     from evalkit.definition.model import Scorecard
     from evalkit.plugins.manager import Registry
     from evalkit.scoring.evaluation import Evaluation
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 APPLICATION_ID = 0x45564B53  # "EVKS"
 BUSY_TIMEOUT = 60.0  # seconds a writer waits for another one
 ENV_VAR = "EVALKIT_STORE"
@@ -255,6 +271,13 @@ def _v3(conn: sqlite3.Connection) -> None:
     ledger.protect(conn)
 
 
+def _v4(conn: sqlite3.Connection) -> None:
+    # Trends look item rows up by run and indicator: (run_id, indicator, unit) keeps a new run's index entries
+    # together at the end of the index, where (indicator, unit, run_id) spread them among every earlier run's.
+    conn.execute("DROP INDEX IF EXISTS item_results_by_indicator")
+    conn.execute("CREATE INDEX item_results_by_run_indicator ON item_results (run_id, indicator, unit)")
+
+
 @attrs.frozen
 class Migration:
     version: int
@@ -267,12 +290,18 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "unit_results and item_results: per-unit rows for trends, filled from the stored results", _v2),
     Migration(3, "blobs, run_files, records and ledger: kept inputs, appeals and rectification, a hash chain; "
                  "append-only", _v3),
+    Migration(4, "runs digested column by column (ledger digest format 2) from now on; item_results indexed by "
+                 "(run_id, indicator, unit)", _v4),
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
 
 
-def _index_result(conn: sqlite3.Connection, run_id: int, doc: Mapping[str, Any]) -> None:
-    """The per-unit rows of one result document (a loop over units: storage, not scoring)."""
+def _index_result(conn: sqlite3.Connection, run_id: int, doc: Mapping[str, Any] | EvaluationRows) -> None:
+    """The per-unit rows of one result: from an Evaluation's columns (`EvaluationRows`, its digest taken as they are
+    written), or from a result document (a loop over units, for documents given as such and the v2 migration)."""
+    if isinstance(doc, EvaluationRows):
+        doc.write(conn, run_id)
+        return
     indicator_of = {item["id"]: item["indicator"] for item in doc.get("items", ())}
     units = doc.get("units", ())
     conn.executemany("INSERT INTO unit_results (run_id, unit, name, type, total, rank, grade) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -506,17 +535,21 @@ class Store:
         (`evalkit.store.archive.recompute`); `plugins` the (name, version) of the plugins loaded; `supersedes` the
         run this one replaces, after the decision on `appeal` (a record id).
         """
+        rows: EvaluationRows | None = None
         if isinstance(evaluation, Mapping):
             doc = dict(evaluation)
             text = json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
             sc_hash = hashlib.sha256(_canonical(doc.get("scorecard", {})).encode("utf-8")).hexdigest()
-        else:
+            scorecard = doc.get("scorecard", {})
+            sc_id, sc_version, period, units = scorecard.get("id", ""), scorecard.get("version"), scorecard.get("period", ""), \
+                len(doc.get("units", ()))
+        else:  # the rows come from the Evaluation's arrays: the JSON text is stored, never parsed again
             text = evaluation.to_json()
-            doc = json.loads(text)
             sc_hash = scorecard_hash(evaluation.scorecard)
+            rows = EvaluationRows(evaluation)
+            sc_id, sc_version, period, units = evaluation.scorecard.id, evaluation.scorecard.version, evaluation.period, rows.units
         if fingerprint is None:
             fingerprint = hashlib.sha256(b"evalkit result\0" + text.encode("utf-8")).hexdigest()
-        scorecard = doc.get("scorecard", {})
         with _sqlite_errors(self.path), self._write():
             row = self.conn.execute("SELECT id FROM runs WHERE fingerprint = ?", (fingerprint,)).fetchone()
             if row is not None:
@@ -524,13 +557,25 @@ class Store:
             cursor = self.conn.execute(
                 "INSERT INTO runs (fingerprint, scorecard_id, scorecard_version, scorecard_hash, period, stored_at, "
                 "evalkit_version, units, inputs, result, plugins, supersedes, appeal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (fingerprint, str(scorecard.get("id", "")), scorecard.get("version"), sc_hash, str(scorecard.get("period", "")),
-                 stored_at := _now(), _evalkit_version(), len(doc.get("units", ())), _canonical(inputs or {}), text,
+                (fingerprint, str(sc_id), sc_version, sc_hash, str(period),
+                 stored_at := _now(), _evalkit_version(), units, _canonical(inputs or {}), text,
                  None if plugins is None else _canonical([list(p) for p in plugins]), supersedes, appeal))
             run_id = int(cursor.lastrowid or 0)  # always set after an INSERT
-            _index_result(self.conn, run_id, doc)
             ledger.store_files(self.conn, run_id, files)
-            ledger.append(self.conn, "run", run_id, stored_at, ledger.run_digest(self.conn, run_id) or "")
+            if rows is None:
+                _index_result(self.conn, run_id, doc)
+                digest = stored_run_digest(self.conn, run_id) or ""
+            else:
+                # The run row as SQLite keeps it (its column affinities applied), the result text as it was given.
+                fields = [f if f != "result" else "NULL" for f in ledger.RUN_FIELDS]
+                kept = list(self.conn.execute(f"SELECT {', '.join(fields)} FROM runs WHERE id = ?", (run_id,)).fetchone())
+                kept[ledger.RUN_FIELDS.index("result")] = text
+                kept_files = self.conn.execute("SELECT role, name, sha256 FROM run_files WHERE run_id = ? ORDER BY role",
+                                               (run_id,)).fetchall()
+                rows.digest = RunDigest(kept, kept_files)
+                _index_result(self.conn, run_id, rows)
+                digest = rows.digest.hexdigest()
+            ledger.append(self.conn, "run", run_id, stored_at, digest)
             return StoredRun(id=run_id, created=True)
 
     # ---- reading
@@ -587,9 +632,12 @@ class Store:
         with _sqlite_errors(self.path):
             row = self.conn.execute(sql).fetchone()
         if row is not None:
-            raise StoreError(Problem(f"the history store was changed outside evalkit: table unit_results holds {row[2]} "
-                                     f"rows of run {row[0]}, which scored {row[1]} units; it was left as it is",
-                                     source=self.path, expected=f"{row[1]} rows", found=f"{row[2]} rows"))
+            self._unit_count_error(*row)
+
+    def _unit_count_error(self, run_id: int, units: int, found: int) -> NoReturn:
+        raise StoreError(Problem(f"the history store was changed outside evalkit: table unit_results holds {found} "
+                                 f"rows of run {run_id}, which scored {units} units; it was left as it is",
+                                 source=self.path, expected=f"{units} rows", found=f"{found} rows"))
 
     def _listing(self) -> str:
         runs = self.runs()
@@ -647,6 +695,50 @@ class Store:
             out.append(entry)
         return sorted(out, key=lambda e: (e["period"], e["scorecard_id"]))
 
+    # Every unit's total, rank and grade per period with the changes from its previous period of the same scorecard,
+    # in one statement (window functions).
+    UNITS_TREND_SQL = (
+        "SELECT r.period, r.scorecard_id, r.scorecard_version, r.id, u.unit, u.name, u.total, u.rank, r.units, u.grade, "
+        "u.total - lag(u.total) OVER w, "
+        "CASE WHEN lag(u.rank) OVER w AND u.rank THEN lag(u.rank) OVER w - u.rank END, "
+        "lag(u.grade) OVER w "
+        "FROM runs r JOIN unit_results u ON u.run_id = r.id "
+        f"WHERE r.id IN ({_LATEST}){{where}} "
+        "WINDOW w AS (PARTITION BY r.scorecard_id, u.unit ORDER BY r.period) "
+        "ORDER BY u.unit, r.period, r.scorecard_id")
+    # A unit row holding a cell of a type evalkit never writes; per latest run, its unit rows counted and whether
+    # any is such a row (one scan, no sorting), then the first such row, to name it.
+    _BAD_UNIT_CELL = ("(typeof(unit) != 'text' OR typeof(name) NOT IN ('text', 'null') "
+                      "OR typeof(total) NOT IN ('real', 'integer', 'null') OR typeof(rank) NOT IN ('integer', 'null') "
+                      "OR typeof(grade) NOT IN ('text', 'null'))")
+    UNIT_ROWS_SQL = f"SELECT run_id, count(*), max({_BAD_UNIT_CELL}) FROM unit_results WHERE run_id IN ({_LATEST}) GROUP BY run_id"
+    UNIT_CELLS_SQL = (f"SELECT run_id, unit, name, total, rank, grade FROM unit_results WHERE run_id IN ({_LATEST}) "
+                      f"AND {_BAD_UNIT_CELL} LIMIT 1")
+
+    def units_trend(self, scorecard_id: str | None = None) -> list[UnitTrendRow]:
+        """`unit_trend` of every unit at once (rows by unit, then period and scorecard): one SQL statement computes
+        the changes; the cells' types are checked by one more (a StoreError, exit 6, names a hand-edited cell)."""
+        sql = self.UNITS_TREND_SQL.format(where=" AND r.scorecard_id = ?" if scorecard_id else "")
+        run_kinds = {"id": "int", "period": "text", "scorecard_id": "text", "scorecard_version": "text?", "units": "int"}
+        unit_kinds = {"run_id": "int", "unit": "text", "name": "text?", "total": "real?", "rank": "int?", "grade": "text?"}
+        with _sqlite_errors(self.path):
+            runs = self.conn.execute(f"SELECT id, period, scorecard_id, scorecard_version, units FROM runs "
+                                     f"WHERE id IN ({self._LATEST})").fetchall()
+            for run in runs:
+                check_cells(self.path, "runs", f"run {run[0]!r}", dict(zip(run_kinds, run)), run_kinds)
+            stats = {run_id: (n, bad) for run_id, n, bad in self.conn.execute(self.UNIT_ROWS_SQL)}
+            if any(bad for _, bad in stats.values()):
+                row = self.conn.execute(self.UNIT_CELLS_SQL).fetchone()
+                check_cells(self.path, "unit_results", f"run {row[0]!r}, unit {row[1]!r}", dict(zip(unit_kinds, row)), unit_kinds)
+            for run in runs:
+                if run[4] != stats.get(run[0], (0, 0))[0]:
+                    self._unit_count_error(run[0], run[4], stats.get(run[0], (0, 0))[0])
+            rows = self.conn.execute(sql, (scorecard_id,) if scorecard_id else ()).fetchall()
+        changes = json_numbers([row[10] for row in rows])
+        return [{"period": r[0], "scorecard_id": r[1], "scorecard_version": r[2], "run": r[3], "unit": r[4], "name": r[5],
+                 "total": r[6], "rank": r[7], "of": r[8], "grade": r[9], "total_change": change, "rank_change": r[11],
+                 "grade_before": r[12]} for r, change in zip(rows, changes)]
+
     def indicator_trend(self, indicator: str, unit: str | None = None,
                         scorecard_id: str | None = None) -> list[IndicatorTrendRow]:
         """An indicator's value (and the points of the first item scoring it) per unit and period."""
@@ -673,6 +765,12 @@ class Store:
             out.append({"period": period, "scorecard_id": sc_id, "run": run_id, "unit": uid, "name": name,
                         "value": value, "points": points, "item": item})
         return out
+
+
+def json_numbers(values: Sequence[float | int | None]) -> list[float | int | None]:
+    """`json_number` of every value of a column at once (the same rounding: numpy's at 12 decimals)."""
+    array = np.round(np.array(values, dtype=np.float64), 12)
+    return [None if not math.isfinite(x) else (int(x) if x.is_integer() and abs(x) < 2**53 else x) for x in array.tolist()]
 
 
 def _diff(a: float | None, b: float | None) -> float | int | None:
@@ -873,6 +971,6 @@ def pending_run(path: str | None, files: Mapping[str, str | None], options: Mapp
 
 __all__ = ["APPLICATION_ID", "ENV_VAR", "MIGRATIONS", "SCHEMA_VERSION", "IndicatorTrendRow", "PendingRun", "RunNotFound",
            "RunRow", "Store", "StoreError", "StoredRun", "UnitTrendRow", "check_cells", "check_store",
-           "input_fingerprint", "kept_files", "load_run", "pending_run", "read_options", "record_files", "run_files",
+           "input_fingerprint", "json_numbers", "kept_files", "load_run", "pending_run", "read_options", "record_files", "run_files",
            "scorecard_hash", "store_path",
            "stored_json"]

@@ -25,6 +25,8 @@ import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from evalkit.store.columns import DIGEST_PREFIX, stored_run_digest
+
 GENESIS = "0" * 64
 KEPT_TABLES = ("runs", "unit_results", "item_results", "blobs", "run_files", "records", "ledger")
 
@@ -119,7 +121,8 @@ RUN_FIELDS = ("fingerprint", "scorecard_id", "scorecard_version", "scorecard_has
 
 
 def run_digest(conn: sqlite3.Connection, run_id: int) -> str | None:
-    """The digest of a run as it is now: its row, its unit and item rows and its kept files (None: no such run)."""
+    """The digest (format 1: runs stored before schema v4) of a run as it is now: its row, its unit and item rows
+    and its kept files (None: no such run). Runs stored from v4 on: `evalkit.store.columns.stored_run_digest`."""
     row = conn.execute(f"SELECT {', '.join(RUN_FIELDS)} FROM runs WHERE id = ?", (run_id,)).fetchone()
     if row is None:
         return None
@@ -153,7 +156,10 @@ def check_chain(conn: sqlite3.Connection) -> list[str]:
                             "inserted or reordered")
         if link != link_hash(str(before), str(kind), int(ref), str(digest)):
             problems.append(f"ledger entry {seq} ({what}) does not hash to what it says")
-        now = run_digest(conn, ref) if kind == "run" else record_digest(conn, ref)
+        if kind == "run":
+            now = stored_run_digest(conn, ref) if str(digest).startswith(DIGEST_PREFIX) else run_digest(conn, ref)
+        else:
+            now = record_digest(conn, ref)
         if now is None:
             problems.append(f"{what} is in the ledger but missing from the store")
         elif now != digest:

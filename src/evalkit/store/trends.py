@@ -86,6 +86,23 @@ class UnitTrend:
 
 
 @attrs.frozen
+class UnitsTrend:
+    """Every unit's total, rank and grade per period (`Store.units_trend`): rows by unit, then period."""
+
+    rows: tuple[UnitTrendRow, ...]
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        """The JSON the command prints: a list of (unit, period) rows, the fields of `UnitTrend`'s."""
+        return [dict(r) for r in self.rows]
+
+    def to_csv(self) -> str:
+        return csv_text(_cells(self.rows, UNIT_TREND_FIELDS), UNIT_TREND_FIELDS)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@attrs.frozen
 class IndicatorTrend:
     """An indicator's value per unit and period (and the points of the first item scoring it)."""
 
@@ -128,12 +145,13 @@ class StoredResult:
         return self.document
 
 
-HistoryResult = RunList | UnitTrend | IndicatorTrend | StoredResult
+HistoryResult = RunList | UnitTrend | UnitsTrend | IndicatorTrend | StoredResult
 
 
 def read_history(path: str | os.PathLike, *, run: int | str | None = None, unit: str | None = None,
-                 indicator: str | None = None, scorecard_id: str | None = None) -> HistoryResult:
-    """Read a history store: run N's result, an indicator's trend (of one unit), a unit's trend, or the list of runs.
+                 indicator: str | None = None, scorecard_id: str | None = None, all_units: bool = False) -> HistoryResult:
+    """Read a history store: run N's result, an indicator's trend (of one unit), a unit's trend, every unit's trend
+    (`all_units`), or the list of runs.
 
     The store is never created: FileAccessError (exit 5) when it is missing or unreadable, StoreError (exit 6)
     when it is not an evalkit store or was changed by hand, RunNotFound (exit 3) for a run not in it.
@@ -144,6 +162,8 @@ def read_history(path: str | os.PathLike, *, run: int | str | None = None, unit:
         if indicator:
             return IndicatorTrend(indicator=indicator, unit=unit,
                                   rows=tuple(store.indicator_trend(indicator, unit=unit, scorecard_id=scorecard_id)))
+        if all_units:
+            return UnitsTrend(rows=tuple(store.units_trend(scorecard_id=scorecard_id)))
         from evalkit.store.rectification import run_counts, unit_entries
 
         if unit:
