@@ -38,6 +38,7 @@ from evalkit.io.table import Table, cell_text, find_columns
 # Set before pyarrow allocates anything; a process that chose its allocator keeps it.
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
+STRICT = False  # True: an unexpected exception in the column reader is raised rather than read exactly (tests)
 BLOCK = 1 << 24  # bytes scanned at a time, and pyarrow's CSV block size
 THREADS_FROM = 1 << 23  # files larger than this are parsed by pyarrow's threads (each thread reserves address space)
 _LINE_BLOCK = 1 << 16  # every aligned block this long holds a line end: no field reaches csv's 131,072 limit
@@ -205,7 +206,7 @@ def read_columnar(path: str | Path, positions: Iterable[int] | None = None, numb
         names = parquet_schema(path)
         if names is None:
             return None
-        return read_parquet_columns(path, names, range(len(names)) if positions is None else positions)
+        return read_parquet_columns(path, names, range(len(names)) if positions is None else {*positions, *numbers})
     if suffix not in (".csv", ".tsv"):
         return None
     found = plain_csv_header(path)
@@ -553,6 +554,16 @@ def fast_data(path: str | Path, units: Any, indicators: Mapping[str, Any], known
     """The DataSet of a plain CSV/TSV or Parquet data file read column by column, or None: then the file
     is read by the exact reader (`evalkit.io.wide.read_data_table`), which gives the same DataSet or
     the messages."""
+    try:
+        return _fast_data(path, units, indicators, known, period, require_period, wide)
+    except Exception:  # a bug here must not stop a run: the exact reader reads the file (tests set STRICT)
+        if STRICT:
+            raise
+        return None
+
+
+def _fast_data(path: str | Path, units: Any, indicators: Mapping[str, Any], known: Iterable[str], period: str | None,
+               require_period: bool, wide: bool | None) -> Any:
     from evalkit.errors import DataError
     from evalkit.io.data import OBSERVATION_COLUMNS, UNIT_COLUMNS
     from evalkit.io.wide import indicator_lookup, is_wide, wide_columns
@@ -604,6 +615,15 @@ def _header(path: str | Path) -> tuple[str, ...] | None:
 def fast_units(path: str | Path) -> Any:
     """The Units of a plain CSV/TSV or Parquet units file read column by column, or None: then the exact
     reader (`evalkit.io.data.read_units`) reads it, with the same result or the messages."""
+    try:
+        return _fast_units(path)
+    except Exception:  # as in fast_data
+        if STRICT:
+            raise
+        return None
+
+
+def _fast_units(path: str | Path) -> Any:
     from evalkit.errors import DataError
     from evalkit.io.data import OBSERVATION_COLUMNS, UNIT_COLUMNS, Units
 
