@@ -195,10 +195,12 @@ def read_parquet_columns(path: str | Path, header: Sequence[str], positions: Ite
                          num_rows=data.num_rows, first_row=1, kind="parquet")
 
 
-def read_columnar(path: str | Path, positions: Iterable[int] | None = None, numbers: Iterable[int] = ()) -> ColumnarTable | None:
+def read_columnar(path: str | Path, positions: Iterable[int] | None = None, numbers: Iterable[int] = (),
+                  codes: Iterable[int] = ()) -> ColumnarTable | None:
     """A plain CSV/TSV or a Parquet file as a ColumnarTable: the columns at `positions` (default all),
-    those at `numbers` read as float64 numbers (a CSV's empty cell is null); None when the file must be
-    read by the exact reader."""
+    those at `numbers` read as float64 numbers (a CSV's empty cell is null), those at `codes` (of a
+    CSV) dictionary-encoded as they are parsed (for columns of few distinct texts); None when the file
+    must be read by the exact reader."""
     import pyarrow as pa
 
     suffix = Path(path).suffix.lower()
@@ -214,8 +216,10 @@ def read_columnar(path: str | Path, positions: Iterable[int] | None = None, numb
         return None
     delimiter, header = found
     wanted = set(range(len(header)) if positions is None else positions) | set(numbers)
-    floats = set(numbers)
-    return read_csv_columns(path, delimiter, header, {k: pa.float64() if k in floats else pa.string() for k in wanted})
+    floats, coded = set(numbers), set(codes)
+    return read_csv_columns(path, delimiter, header, {k: pa.float64() if k in floats else
+                                                      pa.dictionary(pa.int32(), pa.string()) if k in coded else pa.string()
+                                                      for k in wanted})
 
 
 # --------------------------------------------------------------------------------------------------
@@ -259,18 +263,15 @@ def text_codes(column: Any) -> tuple[np.ndarray, list[str]] | None:
     import pyarrow.compute as pc
 
     kind = column.type
-    if pa.types.is_dictionary(kind):
-        if not _is_text(kind.value_type):
-            return None
-        column = column.cast(kind.value_type)
-        kind = column.type
+    if pa.types.is_dictionary(kind) and not _is_text(kind.value_type):
+        return None
     if _is_number(kind) and not pa.types.is_boolean(kind):
         numbers = _floats(column)
         distinct, inverse = np.unique(numbers, return_inverse=True)
         return _canonical(inverse.reshape(-1), _number_texts(distinct))
-    if not _is_text(kind):
+    if not _is_text(kind) and not pa.types.is_dictionary(kind):
         return None
-    encoded = pc.dictionary_encode(column) if column.num_chunks else column
+    encoded = column if pa.types.is_dictionary(kind) else pc.dictionary_encode(column)
     if encoded.num_chunks == 0:
         return np.zeros(0, dtype=np.int64), []
     dictionary = encoded.chunk(0).dictionary
@@ -279,7 +280,7 @@ def text_codes(column: Any) -> tuple[np.ndarray, list[str]] | None:
         dictionary = encoded.chunk(0).dictionary
     texts = _normalised(dictionary) + [""]
     null = len(texts) - 1
-    codes = np.concatenate([chunk.indices.fill_null(null).to_numpy(zero_copy_only=False) for chunk in encoded.chunks])
+    codes = _numpy(encoded.chunks, null, lambda chunk: chunk.indices)
     return _canonical(codes, texts)
 
 
@@ -290,8 +291,8 @@ def _canonical(codes: np.ndarray, texts: list[str]) -> tuple[np.ndarray, list[st
     remap = np.full(len(texts), -1, dtype=np.int64)
     for k in np.flatnonzero(used).tolist():
         remap[k] = position.setdefault(texts[k], len(position))
-    if len(position) == len(texts) and (remap == np.arange(len(texts))).all():
-        return codes, texts
+    if (remap[:len(position)] == np.arange(len(position))).all():  # unused texts at the end only, if any
+        return codes, texts[:len(position)]
     small = np.int32 if len(position) > 32000 else np.int16
     return remap.astype(small)[codes], list(position)
 
@@ -325,21 +326,20 @@ def unit_positions(column: Any, units: Any) -> np.ndarray | None:
         fixed = [index.get(t, -1) for t in _normalised(missing)]
         if min(fixed) < 0:
             return None
-        positions = pc.coalesce(positions, pa.array(fixed, type=pa.int32()).take(pc.index_in(column, value_set=missing)))
+        fixes = pa.Array.from_buffers(pa.int32(), len(fixed), [None, pa.py_buffer(np.asarray(fixed, dtype=np.int32))])
+        positions = pc.coalesce(positions, fixes.take(pc.index_in(column, value_set=missing)))
     if positions.num_chunks == 0:
         return np.zeros(0, dtype=np.int32)
-    return np.concatenate([c.to_numpy(zero_copy_only=False) for c in positions.chunks]).astype(np.int32, copy=False)
+    return _numpy(positions.chunks, -1).astype(np.int32, copy=False)
 
 
 def _id_array(units: Any) -> Any:
     """The units' ids as a pyarrow array (built once per Units), or None when an id is not in the form
     cell_text gives (then exact matching of cells would differ from the exact reader's)."""
-    import pyarrow as pa
-
     cached = _ID_ARRAYS.get(id(units))
     if cached is not None and cached[0] is units:
         return cached[1]
-    array = pa.array(units.ids, type=pa.string())
+    array = string_array(units.ids)
     if _normalised(array) != list(units.ids):
         array = None
     _ID_ARRAYS.clear()
@@ -350,6 +350,23 @@ def _id_array(units: Any) -> Any:
 _ID_ARRAYS: dict[int, tuple[Any, Any]] = {}
 
 
+def string_array(texts: Sequence[str]) -> Any:
+    """Python strings as one pyarrow string array, built from their UTF-8 bytes and offsets (pa.array on a
+    list would import pandas, when installed, to check what the list is)."""
+    import pyarrow as pa
+
+    joined = "".join(texts)
+    data = joined.encode("utf-8")
+    n = len(texts)
+    if len(data) == len(joined):
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    else:
+        lengths = np.fromiter((len(t.encode("utf-8")) for t in texts), dtype=np.int64, count=n)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]).cast(pa.string())
+
+
 def _floats(column: Any) -> np.ndarray:
     """A numeric column as one float64 array, null as NaN."""
     import pyarrow as pa
@@ -357,7 +374,20 @@ def _floats(column: Any) -> np.ndarray:
     if column.num_chunks == 0:
         return np.zeros(0, dtype=np.float64)
     column = column.cast(pa.float64())
-    return np.concatenate([c.fill_null(float("nan")).to_numpy(zero_copy_only=False) for c in column.chunks])
+    return _numpy(column.chunks, float("nan"))
+
+
+def _numpy(chunks: Sequence[Any], null: Any, part: Any = None) -> np.ndarray:
+    """The chunks (or `part(chunk)` of each) of a fixed-width pyarrow type as one numpy array (a copy),
+    nulls as `null`; read from the buffers (Array.to_numpy would import pandas for arrays with nulls)."""
+    pieces = []
+    for chunk in chunks:
+        array = part(chunk) if part is not None else chunk
+        if array.null_count:
+            array = array.fill_null(null)
+        dtype = np.dtype(array.type.to_pandas_dtype())
+        pieces.append(np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array), offset=array.offset * dtype.itemsize))
+    return np.concatenate(pieces) if pieces else np.zeros(0)
 
 
 def number_column(table: ColumnarTable, position: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -593,7 +623,7 @@ def _fast_data(path: str | Path, units: Any, indicators: Mapping[str, Any], know
         if "evidence" in cols:
             return None
         table = read_columnar(path, positions=[cols[k] for k in ("unit", "indicator", "period") if k in cols],
-                              numbers=[cols["value"]])
+                              numbers=[cols["value"]], codes=[cols[k] for k in ("indicator", "period") if k in cols])
         if table is None:
             return None
         headers = {key: header[pos] for key, pos in cols.items()}
