@@ -22,7 +22,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_scoring import BANDS, build_scorecard, round_half_up  # noqa: E402
+from bench_scoring import BANDS, build_scorecard, round_half_up
 
 
 def read_values(data: str, ids: pl.Series, indicators: list[str]) -> dict[str, np.ndarray]:
@@ -118,7 +118,7 @@ def main() -> int:
     else:
         frame = pl.DataFrame({
             "id": units["id"], "name": units["name"], "rank": ranks, "total": totals, "grade": labels[grades],
-            "dimensions": pl.DataFrame({k: v for k, v in dims.items()}).to_struct(),
+            "dimensions": pl.DataFrame(dims).to_struct(),
             "items": pl.DataFrame({k: pl.DataFrame({"value": v, "points": p, "weight": np.full(len(v), w), "score": s}).to_struct()
                                    for k, (v, p, s, w) in items.items()}).to_struct(),
         }).gather(order)

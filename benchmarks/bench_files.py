@@ -38,8 +38,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_scoring import build_scorecard, generate_columns, item_specs  # noqa: E402
-from harness import in_child, in_command, markdown_table, mib, paired, seconds_text, verdict  # noqa: E402
+from bench_scoring import build_scorecard, generate_columns, item_specs
+from harness import in_child, in_command, markdown_table, mib, paired, seconds_text, verdict
 
 GOAL_TIME = 2.0  # evalkit within 2x of the baseline
 GOAL_MEMORY = 2.0  # peak within 2x of the baseline's
@@ -60,7 +60,6 @@ def indicator_ids() -> list[str]:
 def generate(folder: Path, n: int, kinds: set[str]) -> dict[str, Path]:
     """The scorecard, units and data files for n units (made once; kept for later runs)."""
     import pyarrow as pa
-    import pyarrow.csv as pa_csv
     import pyarrow.parquet as pq
     import yaml
 

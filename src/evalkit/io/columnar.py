@@ -291,7 +291,7 @@ def _canonical(codes: np.ndarray, texts: list[str]) -> tuple[np.ndarray, list[st
     remap = np.full(len(texts), -1, dtype=np.int64)
     for k in np.flatnonzero(used).tolist():
         remap[k] = position.setdefault(texts[k], len(position))
-    if (remap[:len(position)] == np.arange(len(position))).all():  # unused texts at the end only, if any
+    if (remap[used] == np.flatnonzero(used)).all():  # codes already canonical (unused texts at the end only, if any)
         return codes, texts[:len(position)]
     small = np.int32 if len(position) > 32000 else np.int16
     return remap.astype(small)[codes], list(position)
@@ -441,12 +441,13 @@ def long_dataset(table: ColumnarTable, cols: Mapping[str, int], headers: Mapping
     n, n_ind = len(units), len(indicator_texts)
     current_codes = [c for c, p in enumerate(period_names) if p == "" or period is None or p == period]
     other_codes = [c for c, p in enumerate(period_names) if c not in current_codes]
-    one_code = len(period_names) == 1
 
     def rows_of(codes: list[int]) -> np.ndarray | None:
         """The rows of these period codes (None: every row)."""
-        if one_code:
+        if len(codes) == len(period_names):
             return None
+        if not codes:
+            return np.zeros(0, dtype=np.int64)
         return np.flatnonzero(np.isin(period_code, codes))
 
     def scatter(selected: np.ndarray | None, slot: np.ndarray) -> bool:
