@@ -68,6 +68,10 @@ class ColumnarTable:
         """The column at `position` (a pyarrow ChunkedArray); KeyError if it was not read."""
         return self.arrays[position]
 
+    def pop(self, position: int) -> Any:
+        """The column at `position`, let go of by the table (so that its memory goes once it is converted)."""
+        return self.arrays.pop(position)  # type: ignore[attr-defined]
+
     def header(self) -> Table:
         """The header alone, as a Table without rows, for `find_columns` and the shape tests."""
         return Table(source=self.source, columns=self.columns, rows=(), row_numbers=())
@@ -297,6 +301,13 @@ def _canonical(codes: np.ndarray, texts: list[str]) -> tuple[np.ndarray, list[st
     return remap.astype(small)[codes], list(position)
 
 
+def _small(found: tuple[np.ndarray, list[str]]) -> tuple[np.ndarray, list[str]]:
+    """Codes in the smallest integer type that holds them."""
+    codes, texts = found
+    kind = np.int8 if len(texts) < 2**7 else np.int16 if len(texts) < 2**15 else np.int32
+    return codes.astype(kind, copy=False), texts
+
+
 def unit_positions(column: Any, units: Any) -> np.ndarray | None:
     """Per row, the position of its unit (matched by `cell_text`, as the exact reader does); None if a
     cell is empty or names no unit (or the units' ids are not in normalised form)."""
@@ -417,21 +428,22 @@ def long_dataset(table: ColumnarTable, cols: Mapping[str, int], headers: Mapping
     n_rows = table.num_rows
     if n_rows == 0 or "evidence" in cols:
         return None
-    unit_pos = unit_positions(table.column(cols["unit"]), units)
-    got_indicators = text_codes(table.column(cols["indicator"]))
-    got_numbers = number_column(table, cols["value"])
-    if unit_pos is None or got_indicators is None or got_numbers is None:
-        return None
-    indicator_code, indicator_texts = got_indicators
-    if any(t not in known for t in indicator_texts):
+    got_indicators = text_codes(table.pop(cols["indicator"]))  # each column converted, then let go of
+    if got_indicators is None or any(t not in known for t in got_indicators[1]):
         return None  # an unknown or empty indicator
+    indicator_code, indicator_texts = _small(got_indicators)
     if "period" in cols:
-        got_periods = text_codes(table.column(cols["period"]))
+        got_periods = text_codes(table.pop(cols["period"]))
         if got_periods is None:
             return None
-        period_code, period_names = got_periods
+        period_code, period_names = _small(got_periods)
     else:
-        period_code, period_names = np.zeros(n_rows, dtype=np.int16), [""]
+        period_code, period_names = np.zeros(n_rows, dtype=np.int8), [""]
+    unit_pos = unit_positions(table.pop(cols["unit"]), units)
+    got_numbers = number_column(table, cols["value"])
+    if unit_pos is None or got_numbers is None:
+        return None
+    table.pop(cols["value"])
     values, empty = got_numbers
     found = {p for p in period_names if p}
     if period is None and len(found) > 1:
