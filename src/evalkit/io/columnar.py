@@ -165,6 +165,11 @@ def read_csv_columns(path: str | Path, delimiter: str, header: Sequence[str], ty
                                                   quoted_strings_can_be_null=False, check_utf8=True))
     except (pa.ArrowException, OSError, ValueError):
         return None
+    from evalkit.io.progress import listening
+
+    listener = listening()
+    if listener is not None:  # read at once: every line (the header included) reported at the end
+        listener(data.num_rows + 1, data.num_rows + 1)
     arrays = {k: data.column(names[k]) for k in sorted(types)}
     return ColumnarTable(source=str(path), columns=tuple(header), arrays=arrays, num_rows=data.num_rows, first_row=2,
                          kind="csv")
