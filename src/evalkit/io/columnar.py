@@ -197,7 +197,10 @@ def read_parquet_columns(path: str | Path, header: Sequence[str], positions: Ite
         import pyarrow.parquet as pq
 
         wanted = sorted(set(positions))
-        data = pq.read_table(path, columns=[header[k] for k in wanted], use_threads=os.path.getsize(path) > THREADS_FROM)
+        schema = pq.read_schema(path)
+        texts = [header[k] for k in wanted if _is_text(schema.field(header[k]).type)]
+        data = pq.read_table(path, columns=[header[k] for k in wanted], read_dictionary=texts,
+                             use_threads=os.path.getsize(path) > THREADS_FROM)
     except Exception:  # a damaged file: the exact reader words it
         return None
     return ColumnarTable(source=str(path), columns=tuple(header), arrays={k: data.column(i) for i, k in enumerate(wanted)},
@@ -269,7 +272,6 @@ def text_codes(column: Any) -> tuple[np.ndarray, list[str]] | None:
     """Per row, the code of its cell's text (`cell_text`: trimmed, NFKC) among the distinct texts, and
     those texts; None for a column of another type than text or numbers."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     kind = column.type
     if pa.types.is_dictionary(kind) and not _is_text(kind.value_type):
@@ -280,22 +282,39 @@ def text_codes(column: Any) -> tuple[np.ndarray, list[str]] | None:
         return _canonical(inverse.reshape(-1), _number_texts(distinct))
     if not _is_text(kind) and not pa.types.is_dictionary(kind):
         return None
-    encoded = column if pa.types.is_dictionary(kind) else pc.dictionary_encode(column)
-    if encoded.num_chunks == 0:
+    found = _dictionary(column)
+    if found is None:
         return np.zeros(0, dtype=np.int64), []
+    dictionary, codes, used = found
+    texts = _normalised(dictionary) + [""]
+    return _canonical(codes, texts, used)
+
+
+def _dictionary(column: Any) -> tuple[Any, np.ndarray, np.ndarray] | None:
+    """A text column dictionary-encoded: (its distinct strings, per row the code of its string (null: one past
+    the last), which codes occur); None for a column without chunks."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = column if pa.types.is_dictionary(column.type) else pc.dictionary_encode(column)
+    if encoded.num_chunks == 0:
+        return None
     dictionary = encoded.chunk(0).dictionary
     if any(not chunk.dictionary.equals(dictionary) for chunk in encoded.chunks[1:]):
         encoded = pa.table({"c": encoded}).unify_dictionaries().column("c")
         dictionary = encoded.chunk(0).dictionary
-    texts = _normalised(dictionary) + [""]
-    null = len(texts) - 1
-    codes = _numpy(encoded.chunks, null, lambda chunk: chunk.indices)
-    return _canonical(codes, texts)
+    null = len(dictionary)
+    indices = pa.chunked_array([chunk.indices for chunk in encoded.chunks])
+    used = np.zeros(null + 1, dtype=bool)
+    used[_numpy([pc.unique(indices)], null).astype(np.int64)] = True  # the distinct codes: few, found in C++
+    return dictionary, _numpy(encoded.chunks, null, lambda chunk: chunk.indices), used
 
 
-def _canonical(codes: np.ndarray, texts: list[str]) -> tuple[np.ndarray, list[str]]:
-    """Codes of equal texts made equal, unused texts dropped: (codes, distinct texts in order of first code)."""
-    used = np.bincount(codes, minlength=len(texts)) > 0 if len(codes) else np.zeros(len(texts), dtype=bool)
+def _canonical(codes: np.ndarray, texts: list[str], used: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
+    """Codes of equal texts made equal, unused texts dropped: (codes, distinct texts in order of first code).
+    `used` marks the codes that occur (counted from `codes` when not given)."""
+    if used is None:
+        used = np.bincount(codes, minlength=len(texts)) > 0 if len(codes) else np.zeros(len(texts), dtype=bool)
     position: dict[str, int] = {}
     remap = np.full(len(texts), -1, dtype=np.int64)
     for k in np.flatnonzero(used).tolist():
@@ -323,6 +342,16 @@ def unit_positions(column: Any, units: Any) -> np.ndarray | None:
     if ids is None:
         return None
     kind = column.type
+    if pa.types.is_dictionary(kind) and _is_text(kind.value_type):
+        encoded = _dictionary(column)
+        if encoded is None:
+            return np.zeros(0, dtype=np.int32)
+        dictionary, codes, used = encoded
+        index = units.index
+        at = np.asarray([index.get(t, -1) for t in _normalised(dictionary)] + [-1], dtype=np.int32)
+        if (at[used] < 0).any():
+            return None  # an empty cell or one that names no unit
+        return at[codes]
     if pa.types.is_dictionary(kind) or not _is_text(kind):
         found = text_codes(column)
         if found is None:
@@ -641,7 +670,7 @@ def _fast_data(path: str | Path, units: Any, indicators: Mapping[str, Any], know
         if "evidence" in cols:
             return None
         table = read_columnar(path, positions=[cols[k] for k in ("unit", "indicator", "period") if k in cols],
-                              numbers=[cols["value"]], codes=[cols[k] for k in ("indicator", "period") if k in cols])
+                              numbers=[cols["value"]], codes=[cols[k] for k in ("unit", "indicator", "period") if k in cols])
         if table is None:
             return None
         headers = {key: header[pos] for key, pos in cols.items()}
