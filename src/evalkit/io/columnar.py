@@ -250,17 +250,23 @@ def _is_number(kind: Any) -> bool:
     return bool(pa.types.is_integer(kind) or pa.types.is_floating(kind))
 
 
+def _clean(texts: Any) -> bool:
+    """Whether every string of a pyarrow array is its own cell_text: no null, ASCII, no whitespace around."""
+    import pyarrow.compute as pc
+
+    if texts.null_count:
+        return False
+    if not len(texts):
+        return True
+    odd = pc.or_(pc.invert(pc.string_is_ascii(texts)), pc.match_substring_regex(texts, _PADDED))
+    return not pc.any(odd).as_py()
+
+
 def _normalised(texts: Any) -> list[str]:
     """cell_text of every string of a pyarrow array (nulls as ''): Python only for the strings that are
     not ASCII or have whitespace around them."""
-    import pyarrow.compute as pc
-
     values = texts.to_pylist()
-    if len(texts) and texts.null_count == 0:
-        odd = pc.or_(pc.invert(pc.string_is_ascii(texts)), pc.match_substring_regex(texts, _PADDED))
-        if not pc.any(odd).as_py():
-            return values
-    return [cell_text(v) for v in values]
+    return values if _clean(texts) else [cell_text(v) for v in values]
 
 
 def _number_texts(values: np.ndarray) -> list[str]:
@@ -287,10 +293,11 @@ def text_codes(column: Any) -> tuple[np.ndarray, list[str]] | None:
         return np.zeros(0, dtype=np.int64), []
     dictionary, codes, used = found
     texts = _normalised(dictionary) + [""]
+    assert used is not None
     return _canonical(codes, texts, used)
 
 
-def _dictionary(column: Any) -> tuple[Any, np.ndarray, np.ndarray] | None:
+def _dictionary(column: Any, count: bool = True) -> tuple[Any, np.ndarray, np.ndarray | None] | None:
     """A text column dictionary-encoded: (its distinct strings, per row the code of its string (null: one past
     the last), which codes occur); None for a column without chunks."""
     import pyarrow as pa
@@ -304,9 +311,11 @@ def _dictionary(column: Any) -> tuple[Any, np.ndarray, np.ndarray] | None:
         encoded = pa.table({"c": encoded}).unify_dictionaries().column("c")
         dictionary = encoded.chunk(0).dictionary
     null = len(dictionary)
-    indices = pa.chunked_array([chunk.indices for chunk in encoded.chunks])
-    used = np.zeros(null + 1, dtype=bool)
-    used[_numpy([pc.unique(indices)], null).astype(np.int64)] = True  # the distinct codes: few, found in C++
+    used = None
+    if count:
+        indices = pa.chunked_array([chunk.indices for chunk in encoded.chunks])
+        used = np.zeros(null + 1, dtype=bool)
+        used[_numpy([pc.unique(indices)], null).astype(np.int64)] = True  # the distinct codes: few, found in C++
     return dictionary, _numpy(encoded.chunks, null, lambda chunk: chunk.indices), used
 
 
@@ -343,15 +352,17 @@ def unit_positions(column: Any, units: Any) -> np.ndarray | None:
         return None
     kind = column.type
     if pa.types.is_dictionary(kind) and _is_text(kind.value_type):
-        encoded = _dictionary(column)
+        encoded = _dictionary(column, count=False)
         if encoded is None:
             return np.zeros(0, dtype=np.int32)
-        dictionary, codes, used = encoded
-        index = units.index
-        at = np.asarray([index.get(t, -1) for t in _normalised(dictionary)] + [-1], dtype=np.int32)
-        if (at[used] < 0).any():
-            return None  # an empty cell or one that names no unit
-        return at[codes]
+        dictionary, codes, _ = encoded
+        if _clean(dictionary):  # matched in C++
+            at = np.append(_numpy([pc.index_in(dictionary.cast(pa.string()), value_set=ids)], -1), -1).astype(np.int32)
+        else:
+            index = units.index
+            at = np.asarray([index.get(t, -1) for t in _normalised(dictionary)] + [-1], dtype=np.int32)
+        positions = at[codes]
+        return None if (positions < 0).any() else positions  # an empty cell or one that names no unit
     if pa.types.is_dictionary(kind) or not _is_text(kind):
         found = text_codes(column)
         if found is None:
@@ -385,11 +396,16 @@ def _id_array(units: Any) -> Any:
     if cached is not None and cached[0] is units:
         return cached[1]
     array = string_array(units.ids)
-    if _normalised(array) != list(units.ids):
+    if not _clean(array) and _normalised(array) != list(units.ids):
         array = None
+    remember_ids(units, array)
+    return array
+
+
+def remember_ids(units: Any, array: Any) -> None:
+    """Keep `array` (the units' ids, a pyarrow string array, or None) for matching cells to these units."""
     _ID_ARRAYS.clear()
     _ID_ARRAYS[id(units)] = (units, array)
-    return array
 
 
 _ID_ARRAYS: dict[int, tuple[Any, Any]] = {}
@@ -701,6 +717,8 @@ def fast_units(path: str | Path) -> Any:
 
 
 def _fast_units(path: str | Path) -> Any:
+    import pyarrow as pa
+
     from evalkit.errors import DataError
     from evalkit.io.data import OBSERVATION_COLUMNS, UNIT_COLUMNS, Units
 
@@ -728,17 +746,23 @@ def _fast_units(path: str | Path) -> Any:
     names = texts[cols["name"]]
     types = texts[cols["type"]] if "type" in cols else empty
     parents = texts[cols["parent"]] if "parent" in cols else empty
-    if "" in ids or "" in names or len(set(ids)) != len(ids):
-        return None
     known_ids = set(ids)
+    if "" in known_ids or "" in names or len(known_ids) != len(ids):
+        return None
     if any(p and p not in known_ids for p in set(parents)):
         return None
     if any(parents) and _has_cycle(ids, parents):
         return None
     extra = {pos: name for pos, name in enumerate(header) if pos not in cols.values() and name.strip()}
-    return Units(ids=tuple(ids), names=tuple(names), types=tuple(t or None for t in types),
-                 parents=tuple(p or None for p in parents),
-                 attributes={name: tuple(texts[pos]) for pos, name in extra.items()})
+    units = Units(ids=tuple(ids), names=tuple(names), types=tuple(t or None for t in types),
+                  parents=tuple(p or None for p in parents),
+                  attributes={name: tuple(texts[pos]) for pos, name in extra.items()})
+    column = table.column(cols["id"])
+    if _is_text(column.type) and column.num_chunks:  # the ids as read, for matching the data's cells in C++
+        array = pa.concat_arrays(column.chunks).cast(pa.string())
+        if _clean(array):
+            remember_ids(units, array)
+    return units
 
 
 def _texts(column: Any) -> list[str] | None:
