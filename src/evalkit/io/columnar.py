@@ -316,7 +316,10 @@ def _dictionary(column: Any, count: bool = True) -> tuple[Any, np.ndarray, np.nd
         indices = pa.chunked_array([chunk.indices for chunk in encoded.chunks])
         used = np.zeros(null + 1, dtype=bool)
         used[_numpy([pc.unique(indices)], null).astype(np.int64)] = True  # the distinct codes: few, found in C++
-    return dictionary, _numpy(encoded.chunks, null, lambda chunk: chunk.indices), used
+        if used.sum() == 1 and not used[null]:  # one text on every row (a single period): no array of codes to copy
+            return dictionary, np.full(encoded.length(), int(np.flatnonzero(used)[0]), dtype=np.int8), used
+    small = np.int8 if null < 2**7 else np.int16 if null < 2**15 else np.int32
+    return dictionary, _numpy(encoded.chunks, null, lambda chunk: chunk.indices, small), used
 
 
 def _canonical(codes: np.ndarray, texts: list[str], used: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
@@ -438,17 +441,22 @@ def _floats(column: Any) -> np.ndarray:
     return _numpy(column.chunks, float("nan"))
 
 
-def _numpy(chunks: Sequence[Any], null: Any, part: Any = None) -> np.ndarray:
-    """The chunks (or `part(chunk)` of each) of a fixed-width pyarrow type as one numpy array (a copy),
-    nulls as `null`; read from the buffers (Array.to_numpy would import pandas for arrays with nulls)."""
-    pieces = []
-    for chunk in chunks:
-        array = part(chunk) if part is not None else chunk
+def _numpy(chunks: Sequence[Any], null: Any, part: Any = None, dtype: Any = None) -> np.ndarray:
+    """The chunks (or `part(chunk)` of each) of a fixed-width pyarrow type as one numpy array (a copy, of
+    `dtype` if given), nulls as `null`; read from the buffers (Array.to_numpy would import pandas for
+    arrays with nulls), each chunk copied into its place."""
+    arrays = [part(chunk) if part is not None else chunk for chunk in chunks]
+    if not arrays:
+        return np.zeros(0, dtype=dtype or np.float64)
+    kind = np.dtype(arrays[0].type.to_pandas_dtype())
+    out = np.empty(sum(len(a) for a in arrays), dtype=dtype or kind)
+    at = 0
+    for array in arrays:
         if array.null_count:
             array = array.fill_null(null)
-        dtype = np.dtype(array.type.to_pandas_dtype())
-        pieces.append(np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array), offset=array.offset * dtype.itemsize))
-    return np.concatenate(pieces) if pieces else np.zeros(0)
+        out[at:at + len(array)] = np.frombuffer(array.buffers()[1], dtype=kind, count=len(array), offset=array.offset * kind.itemsize)
+        at += len(array)
+    return out
 
 
 def number_column(table: ColumnarTable, position: int) -> tuple[np.ndarray, np.ndarray] | None:
