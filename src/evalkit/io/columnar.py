@@ -762,8 +762,7 @@ def _fast_units(path: str | Path) -> Any:
     if any(parents) and _has_cycle(ids, parents):
         return None
     extra = {pos: name for pos, name in enumerate(header) if pos not in cols.values() and name.strip()}
-    units = Units(ids=tuple(ids), names=tuple(names), types=tuple(t or None for t in types),
-                  parents=tuple(p or None for p in parents),
+    units = Units(ids=tuple(ids), names=tuple(names), types=_or_none(types), parents=_or_none(parents),
                   attributes={name: tuple(texts[pos]) for pos, name in extra.items()})
     column = table.column(cols["id"])
     if _is_text(column.type) and column.num_chunks:  # the ids as read, for matching the data's cells in C++
@@ -771,6 +770,15 @@ def _fast_units(path: str | Path) -> Any:
         if _clean(array):
             remember_ids(units, array)
     return units
+
+
+def _or_none(texts: list[str]) -> tuple[str | None, ...]:
+    """The texts, None for each empty one (as the units reader keeps a type or parent not given)."""
+    if not any(texts):
+        return (None,) * len(texts)
+    if "" not in texts:
+        return tuple(texts)
+    return tuple(t or None for t in texts)
 
 
 def _texts(column: Any) -> list[str] | None:
