@@ -248,3 +248,11 @@ def test_a_cycle_of_parents_is_reported_by_the_exact_reader(tmp_path: Path) -> N
     tree = write_csv(tmp_path / "t.csv", ["id", "name", "parent"], [("A", "a", ""), ("B", "b", "A"), ("C", "c", "B")])
     units = columnar.fast_units(tree)
     assert units is not None and units.parents == (None, "A", "B")
+
+
+def test_a_wide_file_of_every_unit_in_order(tmp_path: Path) -> None:
+    ids = list(UNITS.ids)
+    path = write_csv(tmp_path / "w.csv", ["unit", "a", "b"], [(u, f"{k}.5", str(10 * k)) for k, u in enumerate(ids)])
+    data = agree(path, "2025")
+    assert data is not None and data.columns["a"].tolist() == [0.5, 1.5, 2.5, 3.5, 4.5]
+    assert data.where("b", 4) == {"source": str(path), "row": 6, "column": "b"}

@@ -616,11 +616,20 @@ def wide_dataset(table: ColumnarTable, cols: Mapping[str, int], indicator_at: Ma
     is_current = np.asarray([p == "" or period is None or p == period for p in period_names], dtype=bool)
     current = is_current[period_code]
     # one row per unit and period: every current row is one period, every other row its own
-    group = np.where(current, 0, period_code.astype(np.int64) + 1)
-    key = group * n + positions
-    if len(np.unique(key)) != n_rows:
-        return None
+    all_current = bool(current.all())
+    if all_current:
+        seen = np.zeros(n, dtype=bool)
+        seen[positions] = True
+        if int(np.count_nonzero(seen)) != n_rows:
+            return None
+    else:
+        group = np.where(current, 0, period_code.astype(np.int64) + 1)
+        if len(np.unique(group * n + positions)) != n_rows:
+            return None
     rows_of = np.arange(table.first_row, table.first_row + n_rows, dtype=np.int64)
+    # every row current and every unit in file order (the usual export): values taken as they are
+    in_order = all_current and n_rows == n and bool((positions == np.arange(n)).all())
+    shared_where: np.ndarray | None = None  # the rows of a column without empty cells: the same for each
     columns: dict[str, np.ndarray] = {}
     origins: dict[str, Origin] = {}
     history: dict[str, dict[str, np.ndarray]] = {}
@@ -631,6 +640,21 @@ def wide_dataset(table: ColumnarTable, cols: Mapping[str, int], indicator_at: Ma
             return None
         values, empty = got_values
         have = ~empty
+        if all_current and not empty.any():
+            if shared_where is None:
+                if in_order:
+                    shared_where = rows_of
+                else:
+                    shared_where = np.full(n, -1, dtype=np.int64)
+                    shared_where[positions] = rows_of
+            if in_order:
+                arr = values  # a fresh array of this column's numbers
+            else:
+                arr = np.full(n, np.nan)
+                arr[positions] = values
+            columns[ind] = arr
+            origins[ind] = Origin(source=table.source, column=table.columns[pos], row_style="row", rows=shared_where)
+            continue
         take = have & current
         arr = np.full(n, np.nan)
         arr[positions[take]] = values[take]
