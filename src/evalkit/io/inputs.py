@@ -78,6 +78,12 @@ def load_units_noted(path: str | Path, registry: Registry | None = None,
         from evalkit.plugins.manager import default_registry
 
         registry = default_registry()
+    if _columnar(path, registry, encoding):  # a plain CSV or Parquet file: column by column, else None
+        from evalkit.io.columnar import fast_units
+
+        fast = fast_units(path)
+        if fast is not None:
+            return fast, []
     tables, notes = read_tables(path, registry, encoding=encoding,
                                 is_header=header_test([UNIT_COLUMNS["id"], UNIT_COLUMNS["name"]]))
     return read_units(tables[0]), notes
@@ -117,21 +123,52 @@ def load_data(data_paths: str | Path | Sequence[str | Path] | Any, units: Units 
                             lambda text: header_indicator(text, lookup) is not None)
     paths = [data_paths] if isinstance(data_paths, (str, Path)) else list(data_paths)
     paths = [f for p in paths for f in folder_files(p)]
-    tables: list[tuple[Table, list[str]]] = []
+    tables: list[tuple[str, Table | DataSet, list[str]]] = []
     for p in paths:
+        if not sheets and _columnar(p, registry, encoding):  # a plain CSV or Parquet file: column by column
+            from evalkit.io.columnar import fast_data
+
+            fast = fast_data(p, units, indicators, known, period, require_period=len(paths) == 1, wide=wide)
+            if fast is not None:
+                tables.append((str(p), fast, []))
+                continue
         found, notes = read_tables(p, registry, encoding=encoding, sheets=sheets, is_header=is_header)
-        tables += [(t, notes) for t in found]
+        tables += [(t.source, t, notes) for t in found]
     if len(tables) == 1:
-        table, notes = tables[0]
+        _, table, notes = tables[0]
+        if isinstance(table, DataSet):
+            return table
         return with_notes(read_data_table(table, units, indicators, known, period, wide=wide), notes)
     # With several files one may hold only other periods (a baseline year); the period must be somewhere.
-    sets = [(t.source, with_notes(read_data_table(t, units, indicators, known, period, require_period=False, wide=wide),
-                                  notes)) for t, notes in tables]
+    sets = [(source, t if isinstance(t, DataSet) else
+             with_notes(read_data_table(t, units, indicators, known, period, require_period=False, wide=wide), notes))
+            for source, t, notes in tables]
     merged = merge_data(sets)
     if not merged.columns and merged.history:
         raise DataError(Problem(f"no rows for period {period!r} in any data file", source=", ".join(map(str, paths)),
                                 expected=f"rows with period {period!r}", found="periods " + ", ".join(sorted(merged.history))))
     return merged
+
+
+def _columnar(path: str | Path, registry: Registry, encoding: str | None) -> bool:
+    """Whether the column reader may try the file: a .csv/.tsv read by the built-in CSV loader as UTF-8,
+    or a .parquet read by the built-in Parquet loader (a plugin's own loader for the ending reads it otherwise)."""
+    import codecs
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".tsv", ".parquet") or not path.is_file():
+        return False
+    if encoding is not None:
+        try:
+            if codecs.lookup(encoding).name != "utf-8":
+                return False
+        except LookupError:
+            return False  # the exact reader words the usage error
+    loader = registry.loader_for(path)
+    if suffix == ".parquet":
+        return loader is None or loader.name == "parquet"
+    return loader is not None and loader.name == "csv"
 
 
 def folder_files(path: str | Path) -> list[str | Path]:

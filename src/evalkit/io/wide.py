@@ -176,12 +176,8 @@ def _text_values(cells: Sequence[Any]) -> tuple[np.ndarray, np.ndarray] | None:
     return values, empty
 
 
-def read_wide(table: Table, units: Units, indicators: Mapping[str, Indicator], lookup: Mapping[str, str],
-              period: str | None, require_period: bool = True, numeric: Mapping[int, np.ndarray] | None = None) -> DataSet:
-    """Check a wide table (a unit column, an optional period column, a column per indicator) into a DataSet."""
-    cols = find_columns(table, {"unit": OBSERVATION_COLUMNS["unit"], "period": OBSERVATION_COLUMNS["period"]},
-                        required=("unit",), other=(UNIT_COLUMNS, "this looks like a units file"))
-    source = table.source
+def _indicator_columns(table: Table, cols: Mapping[str, int], lookup: Mapping[str, str]) -> tuple[dict[int, str], list[Problem]]:
+    """The indicator of each indicator column of a wide header (position -> id), and the problems of the header."""
     problems: list[Problem] = []
     skip = {header_key(a) for a in WIDE_OTHER_COLUMNS} | {header_key(a) for a in UNIT_COLUMNS["name"]}
     taken: dict[str, int] = {}
@@ -193,14 +189,31 @@ def read_wide(table: Table, units: Units, indicators: Mapping[str, Indicator], l
         ind = header_indicator(header, lookup)
         if ind is None:
             problems.append(Problem(unknown_text("indicator column", header, sorted(set(lookup.values())), hints),
-                                    source=source, column=header,
+                                    source=table.source, column=header,
                                     expected="a column per indicator, headed by its id or name", found=repr(header)))
         elif ind in taken:
-            problems.append(Problem(f"two columns hold the indicator {ind!r}", source=source, column=header,
+            problems.append(Problem(f"two columns hold the indicator {ind!r}", source=table.source, column=header,
                                     expected="one column per indicator", found=f"also column {table.columns[taken[ind]]!r}"))
         else:
             taken[ind] = pos
             indicator_at[pos] = ind
+    return indicator_at, problems
+
+
+def wide_columns(table: Table, cols: Mapping[str, int], lookup: Mapping[str, str]) -> dict[int, str] | None:
+    """The indicator of each indicator column of a wide header (position -> id); None if the header has a problem."""
+    indicator_at, problems = _indicator_columns(table, cols, lookup)
+    return None if problems else indicator_at
+
+
+def read_wide(table: Table, units: Units, indicators: Mapping[str, Indicator], lookup: Mapping[str, str],
+              period: str | None, require_period: bool = True, numeric: Mapping[int, np.ndarray] | None = None) -> DataSet:
+    """Check a wide table (a unit column, an optional period column, a column per indicator) into a DataSet."""
+    cols = find_columns(table, {"unit": OBSERVATION_COLUMNS["unit"], "period": OBSERVATION_COLUMNS["period"]},
+                        required=("unit",), other=(UNIT_COLUMNS, "this looks like a units file"))
+    source = table.source
+    indicator_at, problems = _indicator_columns(table, cols, lookup)
+    hints: dict[str, Any] = {}
     if problems:
         raise DataError(problems[:MAX_PROBLEMS])
     if not table.rows:
