@@ -143,11 +143,22 @@ def read_input_bytes(path: str | Path, limit: Limits | None = None) -> bytes:
         # O_NONBLOCK: a FIFO put in the file's place after the check cannot block the open
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as handle:
-            kind = file_kind(os.fstat(handle.fileno()).st_mode)
+            status = os.fstat(handle.fileno())
+            kind = file_kind(status.st_mode)
             if kind is not None:
                 raise FileAccessError(Problem("evalkit reads only regular files", source=str(path),
                                               expected="a regular file", found=kind))
-            raw = handle.read(most + 1)
+            # read() sets aside as many bytes as it is asked for: ask for what the file holds (one more,
+            # to see growth after the check), never the whole limit, which may be gigabytes
+            parts = [handle.read(min(most, status.st_size) + 1)]
+            read = len(parts[0])
+            while read > status.st_size and read <= most:  # the file grew after fstat: read on, up to the limit
+                part = handle.read(min(most + 1 - read, 1 << 20))
+                if not part:
+                    break
+                parts.append(part)
+                read += len(part)
+            raw = b"".join(parts) if len(parts) > 1 else parts[0]
     except OSError as exc:
         raise FileAccessError(Problem(f"cannot read the file: {exc.strerror or exc}", source=str(path))) from None
     if len(raw) > most:  # grew after the check
