@@ -428,3 +428,12 @@ def test_a_deferred_reporter_renders_what_its_module_renders(registry):
     code = "from evalkit.cli import main\nimport contextlib, io\nwith contextlib.redirect_stdout(io.StringIO()):\n"
     card = str(QUICK / "scorecard.yaml")
     assert imported_after(code + f"    main(['validate', {card!r}])", names=deferred) == set()
+
+
+def test_a_county_run_reads_its_csv_files_without_pyarrow(tmp_path):
+    """Files under SMALL_CSV_BYTES are read row by row (same DataSet), so pyarrow's import is not paid."""
+    code = ("from evalkit.cli import main\n"
+            f"main(['run', {str(QUICK / 'scorecard.yaml')!r}, '--data', {str(QUICK / 'data.csv')!r}, "
+            f"'--units', {str(QUICK / 'units.csv')!r}, '-o', {str(tmp_path / 'out.json')!r}])")
+    assert "pyarrow" not in imported_after(code)
+    assert (tmp_path / "out.json").stat().st_size > 0

@@ -24,6 +24,15 @@ from evalkit.io.readers import read_tables
 from evalkit.io.wide import read_data_table, with_notes
 from evalkit.plugins.manager import default_registry
 
+
+@pytest.fixture(autouse=True)
+def column_reader_for_small_files(monkeypatch):
+    """These files are small; the column reader must read them anyway (it leaves files under
+    evalkit.io.inputs.SMALL_CSV_BYTES to the row reader in normal use)."""
+    import evalkit.io.inputs
+
+    monkeypatch.setattr(evalkit.io.inputs, "SMALL_CSV_BYTES", 0)
+
 UNITS = Units.from_ids(["U1", "U2", "U3", "单位4", "101"], names=["甲", "乙", "丙", "丁", "戊"])
 KNOWN = {"a", "b", "c"}
 REGISTRY = default_registry()

@@ -29,6 +29,15 @@ from evalkit.reviews.review import review
 from ..conftest import EXAMPLES
 
 REGISTRY = default_registry()
+@pytest.fixture(autouse=True)
+def column_reader_for_small_files(monkeypatch):
+    """These files are small; the column reader must read them anyway (it leaves files under
+    evalkit.io.inputs.SMALL_CSV_BYTES to the row reader in normal use)."""
+    import evalkit.io.inputs
+
+    monkeypatch.setattr(evalkit.io.inputs, "SMALL_CSV_BYTES", 0)
+
+
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 

@@ -69,7 +69,13 @@ def _csv_loader_reads(path: Path, registry: Registry) -> bool:
 
 
 def read_csv_columns(path: str | Path, registry: Registry) -> CsvColumns | None:
-    """The file's columns when it is a clean CSV read by evalkit's CSV loader; None otherwise (read it exactly)."""
+    """The file's columns when it is a clean CSV read by evalkit's CSV loader; None otherwise (read it exactly).
+
+    A small file is read exactly too: that costs less than importing pyarrow."""
+    from evalkit.io.inputs import small_csv
+
+    if small_csv(path):
+        return None
     import pyarrow as pa
 
     path = Path(path)
