@@ -25,6 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_scoring import BANDS, build_scorecard, round_half_up
 
 
+def rounded(x: np.ndarray) -> np.ndarray:
+    """Half up at 2 decimals into a new array."""
+    return round_half_up(x, np.empty_like(x, dtype=np.float64))
+
+
 def read_values(data: str, ids: pl.Series, indicators: list[str]) -> dict[str, np.ndarray]:
     """One float64 array per indicator, aligned with the units (NaN where no value)."""
     frame = pl.read_parquet(data) if data.endswith(".parquet") else pl.read_csv(
@@ -74,16 +79,16 @@ def scores(sc: dict, columns: dict[str, np.ndarray]):  # type: ignore[no-untyped
                     pts = m - np.minimum(v * p["per_event"], p["cap"])
                 if np.isnan(v).any():
                     pts = np.where(np.isnan(v), 0.0, pts)
-                pts = round_half_up(pts)
+                pts = rounded(pts)
                 weight = sub_share * amount_i / float(sum(amounts))
-                score = round_half_up(pts * (weight / m))
+                score = rounded(pts * (weight / m))
                 items[item["id"]] = (v, pts, score, weight)
                 sub_acc += score
                 dim_acc += score
-            dims[sub["id"]] = round_half_up(sub_acc)
-        dims[dim["id"]] = round_half_up(dim_acc)
+            dims[sub["id"]] = rounded(sub_acc)
+        dims[dim["id"]] = rounded(dim_acc)
         top.append(dims[dim["id"]])
-    totals = round_half_up(np.sum(top, axis=0))
+    totals = rounded(np.sum(top, axis=0))
     order = np.argsort(-totals, kind="stable")
     sorted_totals = totals[order]
     new_group = np.ones(n, dtype=bool)

@@ -4,7 +4,7 @@ Run from the repository root:
 
     .venv/bin/python benchmarks/bench_files.py --sizes 100000 --rounds 3            # 10^5 units x 50
     .venv/bin/python benchmarks/bench_files.py --sizes 100000,1000000 --rounds 3    # issue 14, point 2
-    .venv/bin/python benchmarks/bench_files.py --sizes 0 --national --rounds 1      # point 3: 5*10^6, Parquet -> CSV
+    .venv/bin/python benchmarks/bench_files.py --sizes 0 --national --rounds 1      # point 3: 5*10^6, wide Parquet -> CSV
 
 The files are generated once per size (seeded) into FOLDER (default /tmp/evalkit-bench-files): the
 scorecard of bench_scoring.py (50 indicators, 3 levels), a units file (units.csv: id, name) and the
@@ -174,7 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of each contender (medians)")
     parser.add_argument("--kinds", default="long_csv,long_parquet,wide_parquet", help="data files to measure")
     parser.add_argument("--formats", default="csv,json", help="output formats to measure")
-    parser.add_argument("--national", action="store_true", help="also 5,000,000 units from the long Parquet file to CSV")
+    parser.add_argument("--national", action="store_true", help="also 5,000,000 units from a Parquet file to CSV")
+    parser.add_argument("--national-kind", default="wide_parquet", choices=("wide_parquet", "long_parquet"),
+                        help="the national file: wide (a column per indicator, 2 GB of values) or long (250 M rows)")
     args = parser.parse_args(argv)
     folder = Path(args.folder)
     scratch = folder / "out"
@@ -182,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     kinds = [k for k in args.kinds.split(",") if k]
     cases = [(int(s), k, f) for s in args.sizes.split(",") if int(s) > 0 for k in kinds for f in args.formats.split(",")]
     if args.national:
-        cases.append((NATIONAL, "long_parquet", "csv"))
+        cases.append((NATIONAL, args.national_kind, "csv"))
     rows = []
     version = subprocess.run([EVALKIT, "--version"], capture_output=True, text=True).stdout.strip()
     print(f"{version}; Python {sys.version.split()[0]}; {os.cpu_count()} CPUs; rounds {args.rounds}", file=sys.stderr)
