@@ -1,6 +1,6 @@
 """Multi-rater reviews on Dask give the in-memory `ReviewResult` bit for bit: ballots as a Dask DataFrame,
 counted on the session's LocalCluster of 2 worker processes (tests/test_dask.py), against `review` on the same
-rows as a list of dicts: every group aggregate, ballot count, status, weight, review score, satisfaction
+rows as one in-memory table (`frame_table` of the pandas frame): every group aggregate, ballot count, status, weight, review score, satisfaction
 category count, trimmed judge list, void ballot, skipped bad row and message, in the same order."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import dask.dataframe as dd
 import pandas as pd
 
 import evalkit
+from evalkit.io.frames import frame_table
 from evalkit.reviews.review import review
 from tests.conftest import EXAMPLES
 from tests.test_dask import client  # noqa: F401  (the session's LocalCluster)
@@ -41,12 +42,17 @@ def same_review(a, b) -> None:
 
 
 def example_frame() -> pd.DataFrame:
-    return pd.read_csv(EXAMPLES / "reviews" / "ballots.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    """The example ballots as pandas reads them: scores as numbers, NaN where a row has a grade word instead."""
+    return pd.read_csv(EXAMPLES / "reviews" / "ballots.csv", dtype={"被评单位": str, "评议人单位": str}, encoding="utf-8-sig")
+
+
+def table(frame: pd.DataFrame):
+    return frame_table(frame, "dask DataFrame")
 
 
 def test_example_review_counts_the_same_on_two_workers(client):  # noqa: F811
     frame = example_frame()
-    expected = review(REVIEW, frame.to_dict("records"), UNITS)
+    expected = review(REVIEW, table(frame), UNITS)
     assert len(expected.void) == 1 and len(expected.skipped) == 5  # the example has both (docs/reviews.md)
     for npartitions in (1, 3, 7):
         got = evalkit.review(REVIEW, dd.from_pandas(frame, npartitions=npartitions, sort=False), UNITS)
@@ -60,7 +66,7 @@ def test_bad_ballots_stop_gives_the_in_memory_error(client):  # noqa: F811
 
     stop = attrs.evolve(evalkit.load_review(REVIEW), bad_ballots="stop")
     with pytest.raises(evalkit.DataError) as in_memory:
-        review(stop, frame.to_dict("records"), UNITS)
+        review(stop, table(frame), UNITS)
     with pytest.raises(evalkit.DataError) as on_dask:
         review(stop, dd.from_pandas(frame, npartitions=4, sort=False), UNITS)
     assert str(on_dask.value) == str(in_memory.value)
@@ -75,12 +81,12 @@ def test_whole_file_checks_are_the_in_memory_ones(client):  # noqa: F811
     no_period = attrs.evolve(evalkit.load_review(REVIEW), period=None)
     for definition, period, message in [(no_period, None, "several periods"), (REVIEW, "2023", "no ballots for period")]:
         with pytest.raises(evalkit.DataError) as in_memory:
-            review(definition, frame.to_dict("records"), UNITS, period=period)
+            review(definition, table(frame), UNITS, period=period)
         with pytest.raises(evalkit.DataError) as on_dask:
             review(definition, dd.from_pandas(frame, npartitions=3, sort=False), UNITS, period=period)
         assert str(on_dask.value) == str(in_memory.value) and message in str(on_dask.value)
     # the definition's period 2025: rows of 2024 are counted as other periods
-    same_review(review("examples/reviews/review.yaml", frame.to_dict("records"), UNITS),
+    same_review(review("examples/reviews/review.yaml", table(frame), UNITS),
                 review(REVIEW, dd.from_pandas(frame, npartitions=3, sort=False), UNITS))
     with pytest.raises(evalkit.DataError) as on_dask:
         review(REVIEW, dd.from_pandas(frame.drop(columns=["分数", "等次"]), npartitions=2), UNITS)
@@ -111,13 +117,13 @@ def ballot_rows(draw):
             rated = draw(st.lists(st.sampled_from(UNIT_IDS + ["U99"]), min_size=1, max_size=6))  # repeats: duplicates
             for unit in rated:
                 row = {"rater_group": spelling if rater % 2 else group, "rater": f"R{rater}", "rater_unit": "",
-                       "unit": unit, "score": "", "grade": ""}
+                       "unit": unit, "score": None, "grade": None}
                 if group == "public":
                     row["grade"] = draw(st.sampled_from(CATEGORIES))
                 elif draw(st.booleans()):
                     row["grade"] = draw(st.sampled_from(["优秀", "良好", "差"]))
                 else:
-                    row["score"] = str(draw(st.sampled_from([60, 75.5, 80.1, 88.5, 90, 99.95, 100, 101])))
+                    row["score"] = draw(st.sampled_from([60, 75.5, 80.1, 88.5, 90, 99.95, 100, 101]))
                 rows.append(row)
     order = draw(st.permutations(range(len(rows))))
     return [rows[i] for i in order]
@@ -127,8 +133,8 @@ def ballot_rows(draw):
 @given(rows=ballot_rows(), npartitions=st.integers(1, 5), below=st.sampled_from(["reweight", "missing"]))
 def test_any_ballots_and_partitioning_give_the_in_memory_review(client, rows, npartitions, below):  # noqa: F811
     definition = evalkit.load_review(DEFINITION | {"below_minimum": below})
-    expected = review(definition, rows, UNIT_IDS) if rows else None
-    if expected is None:
+    if not rows:
         return
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)  # score: float64 with NaN where a grade is given; grade: text or None
+    expected = review(definition, table(frame), UNIT_IDS)
     same_review(expected, review(definition, dd.from_pandas(frame, npartitions=npartitions, sort=False), UNIT_IDS))

@@ -32,6 +32,7 @@ import numpy as np
 
 from evalkit.errors import DataError, Problem
 from evalkit.io.data import Units
+from evalkit.io.frames import frame_table
 from evalkit.io.table import RowReader, Table, cell_text, find_columns
 from evalkit.reviews.ballots import BALLOT_COLUMNS, Ballots, VoidBallot, check_ballot_table, read_ballots
 from evalkit.reviews.definition import ReviewDefinition, fold_word, label_texts
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from evalkit.plugins.manager import Registry
 
 POSITION, BALLOT = "_evalkit_position", "_evalkit_ballot"
-SOURCE = "<ballots>"  # where a row is, as for ballots given as a list of row dicts: $[i]
+SOURCE = "dask DataFrame"  # where a row is: $[i] in the whole frame
 ROW_COLUMNS = ("unit", "group", "score", "category")
 
 
@@ -69,28 +70,34 @@ def _group_spellings(definition: ReviewDefinition) -> dict[str, int]:
     return group_of
 
 
-def _table(part: Any, columns: Sequence[str], positions: Sequence[int], source: str) -> Table:
-    cells = [part[c].tolist() for c in columns]
-    return Table(source=source, columns=tuple(columns), rows=tuple(zip(*cells)) if cells else ((),) * len(positions),
-                 row_numbers=tuple(positions), row_style="index")
+def _table(part: Any, columns: Sequence[str], positions: Sequence[int], source: str, row_style: str) -> Table:
+    """A partition as the Table an in-memory reader makes of the same frame (`frame_table`: nulls empty), its rows
+    numbered by their position in the whole frame: ``$[i]``, or row i + 1 (a Parquet file's rows, as read_table)."""
+    table = frame_table(part[list(columns)].reset_index(drop=True), source)
+    first = 1 if row_style == "row" else 0
+    return Table(source=source, columns=table.columns, rows=table.rows, row_numbers=tuple(p + first for p in positions),
+                 row_style=row_style)
 
 
 def survey_task(part: Any, period_column: str | None) -> tuple[int, set[str]]:
     """A partition's length and its periods as text."""
-    periods = {cell_text(v) for v in part[period_column].tolist()} if period_column is not None else set()
+    if period_column is None:
+        return len(part), set()
+    periods = {cell_text(row[0]) for row in frame_table(part[[period_column]].reset_index(drop=True)).rows}
     return len(part), periods
 
 
-def keyed_task(part: Any, offset: int, columns: Sequence[str], group_of: Mapping[str, int], source: str) -> Any:
+def keyed_task(part: Any, offset: int, columns: Sequence[str], group_of: Mapping[str, int], source: str,
+               row_style: str) -> Any:
     """The partition with each row's position and ballot key (group position and rater, as `read_ballots` reads them)."""
     positions = list(range(offset, offset + len(part)))
-    reader = RowReader(_table(part, columns, positions, source), BALLOT_COLUMNS, required=())
+    reader = RowReader(_table(part, columns, positions, source, row_style), BALLOT_COLUMNS, required=())
     keys = [f"{group_of.get(fold_word(row.text('group')), -1)}\x1f{row.text('rater')}" for row in reader]
     return part.assign(**{POSITION: np.asarray(positions, dtype=np.int64), BALLOT: keys})
 
 
 def ballot_task(part: Any, columns: Sequence[str], definition: ReviewDefinition, units: Units, period: str | None,
-                source: str) -> tuple[Any, dict[str, Any]]:
+                source: str, row_style: str) -> tuple[Any, dict[str, Any]]:
     """Phase 1 on whole ballots: the counted rows (void ballots left out) and what to report."""
     pd = _pandas()
     if not len(part):
@@ -98,7 +105,7 @@ def ballot_task(part: Any, columns: Sequence[str], definition: ReviewDefinition,
             {"skipped": [], "void": [], "other_periods": 0}
     part = part.sort_values(POSITION, kind="stable")
     positions = part[POSITION].tolist()
-    table = _table(part, columns, positions, source)
+    table = _table(part, columns, positions, source, row_style)
     ballots = read_ballots([table], attrs.evolve(definition, bad_ballots="skip"), units, period, whole=False)
     void = void_ballots(ballots, definition)
     keep = ~void[ballots.ballot] if len(ballots.ballot) else np.zeros(0, dtype=bool)
@@ -127,9 +134,12 @@ def unit_task(part: Any, definition: ReviewDefinition) -> dict[str, Any] | None:
 
 
 def review_dask(definition: ReviewDefinition, ballots: Any, units: Units | Sequence[str] | str | Path,
-                period: str | None = None, registry: Registry | None = None, source: str = SOURCE) -> ReviewResult:
+                period: str | None = None, registry: Registry | None = None, source: str = SOURCE,
+                row_style: str = "index") -> ReviewResult:
     """A review of ballot rows given as a Dask DataFrame (the columns a ballots file has), counted on the Dask
-    scheduler in use: the result of `evalkit.reviews.review.review` on the same rows as a list of dicts."""
+    scheduler in use: the result of `evalkit.reviews.review.review` on the same rows as one table
+    (``frame_table(frame.compute(), source)``; nulls are empty cells). Rows are located as ``$[i]`` in the
+    whole frame, or with ``row_style="row"`` as row i + 1 (as the in-memory reader numbers a Parquet file's rows)."""
     from evalkit.scoring.distributed import require_dask
 
     require_dask()
@@ -154,7 +164,7 @@ def review_dask(definition: ReviewDefinition, ballots: Any, units: Units | Seque
     # the whole-file checks, on a table of the header and one row per period found (none when no rows at all)
     probe_rows = [tuple(p if c == period_column else None for c in columns) for p in (periods or [None])]
     probe = Table(source=source, columns=tuple(columns), rows=tuple(probe_rows) if sum(lengths) else (),
-                  row_numbers=tuple(range(len(probe_rows))) if sum(lengths) else (), row_style="index")
+                  row_numbers=tuple(range(len(probe_rows))) if sum(lengths) else (), row_style=row_style)
     check_ballot_table(probe, str(period) if period is not None else definition.period)
 
     token = uuid.uuid4().hex
@@ -163,10 +173,11 @@ def review_dask(definition: ReviewDefinition, ballots: Any, units: Units | Seque
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).tolist() if lengths else []
     pd = _pandas()
     meta = ballots._meta.assign(**{POSITION: pd.Series(dtype="int64"), BALLOT: pd.Series(dtype=object)})
-    keyed = dd.from_delayed([dask.delayed(keyed_task)(p, int(o), columns, _group_spellings(definition), source)
+    keyed = dd.from_delayed([dask.delayed(keyed_task)(p, int(o), columns, _group_spellings(definition), source, row_style)
                              for p, o in zip(parts, offsets)], meta=meta, verify_meta=False)
     keyed = keyed.shuffle(on=BALLOT, shuffle_method="tasks")  # object columns: no p2p (Arrow) shuffle
-    checked = [dask.delayed(ballot_task, nout=2)(p, columns, shared_definition, shared_units, period, source)
+    checked = [dask.delayed(ballot_task, nout=2)(p, columns, shared_definition, shared_units, period, source,
+                                                     row_style)
                for p in keyed.to_delayed()]
     row_meta = pd.DataFrame({c: np.zeros(0, dtype=np.float64 if c == "score" else np.int64) for c in ROW_COLUMNS})
     rows = dd.from_delayed([c[0] for c in checked], meta=row_meta, verify_meta=False)
