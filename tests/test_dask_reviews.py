@@ -138,3 +138,30 @@ def test_any_ballots_and_partitioning_give_the_in_memory_review(client, rows, np
     frame = pd.DataFrame(rows)  # score: float64 with NaN where a grade is given; grade: text or None
     expected = review(definition, table(frame), UNIT_IDS)
     same_review(expected, review(definition, dd.from_pandas(frame, npartitions=npartitions, sort=False), UNIT_IDS))
+
+
+def test_cli_review_engine_dask_prints_the_in_memory_review(client, tmp_path, capsys):  # noqa: F811
+    from evalkit.cli import main
+
+    ballots = tmp_path / "ballots.parquet"
+    example_frame().to_parquet(ballots, row_group_size=50)  # 5 row groups: 5 partitions
+    argv = ["review", str(REVIEW), "--ballots", str(ballots), "--units", str(UNITS), "--format", "json"]
+    assert main(argv) == 0
+    in_memory = capsys.readouterr()
+    assert main([*argv, "--engine", "dask", "--scheduler", client.scheduler.address]) == 0
+    on_dask = capsys.readouterr()
+    assert on_dask.out == in_memory.out and on_dask.err == in_memory.err
+    assert "row 221, column '被评单位': duplicate ballot" in on_dask.err and "(rows 117-127)" in on_dask.err
+
+
+def test_cli_review_engine_dask_usage(tmp_path, capsys):
+    from evalkit.cli import main
+
+    ballots = str(EXAMPLES / "reviews" / "ballots.csv")
+    base = ["review", str(REVIEW), "--units", str(UNITS)]
+    assert main([*base, "--ballots", ballots, "--workers", "2"]) == 64
+    assert "--workers goes with --engine dask" in capsys.readouterr().err
+    assert main([*base, "--ballots", ballots, "--ballots", ballots, "--engine", "dask"]) == 64
+    assert "one --ballots" in capsys.readouterr().err
+    assert main([*base, "--ballots", ballots, "--engine", "dask"]) == 64
+    assert "reads Parquet data files" in capsys.readouterr().err

@@ -220,3 +220,21 @@ def _assemble(definition: ReviewDefinition, units: Units, period: str | None, co
     return ReviewResult(definition=definition, units=units, period=period, values=values, counts=counts, status=status,
                         weights=weights, score=score, categories=categories, void=voids, skipped=skipped,
                         other_periods=other_periods, trimmed=dict(sorted(trimmed.items())))
+
+
+def review_parquet(definition: ReviewDefinition | str | Path | Mapping[str, Any], ballots: str | Path,
+                   units: Units | Sequence[str] | str | Path, period: str | None = None, registry: Registry | None = None,
+                   scheduler: str | None = None, workers: int | None = None) -> ReviewResult:
+    """`evalkit review --engine dask`: the ballots of one Parquet file (or a folder of them, one dataset) counted on
+    the Dask cluster at `scheduler`, on a local cluster of `workers` processes, or on Dask's threads. Rows are
+    located as the in-memory reader locates a Parquet file's rows (row i + 1 of the file, or of the folder)."""
+    from evalkit.io.dask_io import dask_client, read_parquet_frame
+    from evalkit.reviews.definition import load_review
+    from evalkit.scoring.distributed import require_dask
+
+    require_dask()
+    if not isinstance(definition, ReviewDefinition):
+        definition = load_review(definition)
+    frame = read_parquet_frame([ballots])
+    with dask_client(scheduler, workers):
+        return review_dask(definition, frame, units, period, registry, source=str(ballots), row_style="row")
