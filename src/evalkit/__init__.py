@@ -202,7 +202,7 @@ def evaluate(scorecard: Scorecard, data: DataSet | Mapping[str, Any] | Any, unit
     if is_dask_frame(data):  # a Dask DataFrame: scored partition by partition (evalkit[dask]), see docs/dask.md
         if units is not None and not isinstance(units, Units):
             units = load_units(units) if not isinstance(units, (list, tuple)) else Units.from_ids(units)
-        return cast(Evaluation, evaluate_dask(scorecard, data, units=units, period=period, adjustments=adjustments))
+        return cast("Evaluation", evaluate_dask(scorecard, data, units=units, period=period, adjustments=adjustments))
     from evalkit.definition.assessment_sources import sources_spec
     from evalkit.errors import DataError, Problem
     from evalkit.io.frames import align_columns, frame_unit_ids, is_frame, is_records, unit_ids_of
