@@ -89,7 +89,8 @@ def survey_task(part: Any, period_column: str | None) -> tuple[int, set[str]]:
 
 def keyed_task(part: Any, offset: int, columns: Sequence[str], group_of: Mapping[str, int], source: str,
                row_style: str) -> Any:
-    """The partition with each row's position and ballot key (group position and rater, as `read_ballots` reads them)."""
+    """The partition with each row's position and ballot key (group position and rater, as `read_ballots` reads them;
+    `columns` are the group and rater columns, read as the whole row would be)."""
     positions = list(range(offset, offset + len(part)))
     reader = RowReader(_table(part, columns, positions, source, row_style), BALLOT_COLUMNS, required=())
     keys = [f"{group_of.get(fold_word(row.text('group')), -1)}\x1f{row.text('rater')}" for row in reader]
@@ -173,7 +174,9 @@ def review_dask(definition: ReviewDefinition, ballots: Any, units: Units | Seque
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).tolist() if lengths else []
     pd = _pandas()
     meta = ballots._meta.assign(**{POSITION: pd.Series(dtype="int64"), BALLOT: pd.Series(dtype=object)})
-    keyed = dd.from_delayed([dask.delayed(keyed_task)(p, int(o), columns, _group_spellings(definition), source, row_style)
+    key_columns = [columns[found[k]] for k in ("group", "rater") if k in found]  # none missing, or read_ballots says so
+    keyed = dd.from_delayed([dask.delayed(keyed_task)(p, int(o), key_columns, _group_spellings(definition), source,
+                                                      row_style)
                              for p, o in zip(parts, offsets)], meta=meta, verify_meta=False)
     keyed = keyed.shuffle(on=BALLOT, shuffle_method="tasks")  # object columns: no p2p (Arrow) shuffle
     checked = [dask.delayed(ballot_task, nout=2)(p, columns, shared_definition, shared_units, period, source,
