@@ -165,3 +165,20 @@ def test_cli_review_engine_dask_usage(tmp_path, capsys):
     assert "one --ballots" in capsys.readouterr().err
     assert main([*base, "--ballots", ballots, "--engine", "dask"]) == 64
     assert "reads Parquet data files" in capsys.readouterr().err
+    assert main([*base, "--ballots", str(tmp_path), "--engine", "dask", "--format", "csv", "--store",
+                 str(tmp_path / "s.db")]) == 64
+    assert "give one Parquet file, not the folder" in capsys.readouterr().err
+    assert not (tmp_path / "s.db").exists()
+
+
+def test_cli_review_engine_dask_store_keeps_the_review(client, tmp_path, capsys):  # noqa: F811
+    from evalkit.cli import main
+
+    ballots = tmp_path / "ballots.parquet"
+    example_frame().to_parquet(ballots, row_group_size=80)
+    argv = ["review", str(REVIEW), "--ballots", str(ballots), "--units", str(UNITS), "--format", "csv"]
+    assert main([*argv, "-o", str(tmp_path / "memory.csv")]) == 0
+    assert main([*argv, "-o", str(tmp_path / "dask.csv"), "--engine", "dask", "--scheduler", client.scheduler.address,
+                 "--store", str(tmp_path / "s.db")]) == 0
+    assert "kept as record 1" in capsys.readouterr().err
+    assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "memory.csv").read_bytes()

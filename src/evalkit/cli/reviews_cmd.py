@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from evalkit.cli.common import check_output, emit, render
@@ -110,6 +111,9 @@ def cmd_review(args: argparse.Namespace) -> int:
         if len(args.ballots) != 1 or (args.scheduler is not None and args.workers is not None):
             raise UsageError("evalkit review --engine dask: one --ballots (a Parquet file, or a folder of them), and "
                              "--scheduler (a cluster's) or --workers (a local cluster), not both")
+        if args.store and Path(args.ballots[0]).is_dir():
+            raise UsageError("evalkit review --engine dask --store keeps the ballots file with the review: give one "
+                             f"Parquet file, not the folder {args.ballots[0]}")
         result = review_parquet(args.definition, args.ballots[0], args.units, args.period, registry,
                                 scheduler=args.scheduler, workers=args.workers)
     else:
