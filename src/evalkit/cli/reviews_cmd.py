@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from evalkit.cli.common import check_output, emit, render
@@ -43,6 +44,9 @@ def add_commands(sub: Any, plugin_options: argparse.ArgumentParser) -> None:
                         help="with --format csv: keep the definition, ballots and units in this history store and record "
                              "the output's SHA-256, so that a run reading it as data names the review (evalkit history show)")
     output_options(review, ("table", "csv", "json"))
+    from evalkit.cli.dask_cmd import add_engine_options
+
+    add_engine_options(review)  # --engine dask: one Parquet ballots file or folder, counted on Dask (docs/dask.md)
     review.set_defaults(handler=cmd_review)
 
     rollup = sub.add_parser(
@@ -101,7 +105,22 @@ def cmd_review(args: argparse.Namespace) -> int:
                          "use it with --format csv")
     check_output(args, [args.definition, args.units, args.merge_with, *args.ballots])
     registry = registry_from(args)
-    result = review(args.definition, args.ballots, args.units, period=args.period, registry=registry)
+    if args.engine == "dask":
+        from evalkit.reviews.distributed import review_parquet
+
+        if len(args.ballots) != 1 or (args.scheduler is not None and args.workers is not None):
+            raise UsageError("evalkit review --engine dask: one --ballots (a Parquet file, or a folder of them), and "
+                             "--scheduler (a cluster's) or --workers (a local cluster), not both")
+        if args.store and Path(args.ballots[0]).is_dir():
+            raise UsageError("evalkit review --engine dask --store keeps the ballots file with the review: give one "
+                             f"Parquet file, not the folder {args.ballots[0]}")
+        result = review_parquet(args.definition, args.ballots[0], args.units, args.period, registry,
+                                scheduler=args.scheduler, workers=args.workers)
+    else:
+        for option, value in (("--scheduler", args.scheduler), ("--workers", args.workers)):
+            if value is not None:
+                raise UsageError(f"evalkit review: {option} goes with --engine dask")
+        result = review(args.definition, args.ballots, args.units, period=args.period, registry=registry)
     for notice in result.notices():
         print(f"evalkit: {notice}", file=sys.stderr)
     if args.format == "json":

@@ -119,12 +119,14 @@ def ballots_table(rows: Sequence[Mapping[str, Any]], source: str = "<ballots>") 
 
 
 def read_ballots(tables: Table | Sequence[Table], definition: ReviewDefinition, units: Units,
-                 period: str | None = None) -> Ballots:
+                 period: str | None = None, *, whole: bool = True) -> Ballots:
     """Check every ballot row of every table and keep the good ones as columns.
 
     Under ``bad_ballots: stop`` any bad row raises one DataError listing all of them (from every file);
     under ``skip`` bad rows are left out and returned in `skipped`. A file that cannot be read as
-    ballots at all (missing columns, no rows, several periods and none chosen) always raises.
+    ballots at all (missing columns, no rows, several periods and none chosen) always raises. With
+    ``whole=False`` the tables are parts of the ballots (the Dask engine's partitions): the checks of rows and
+    periods over the whole file were made on the whole (`check_ballot_table`) and are not repeated.
     """
     if isinstance(tables, Table):
         tables = [tables]
@@ -148,7 +150,7 @@ def read_ballots(tables: Table | Sequence[Table], definition: ReviewDefinition, 
         name_units.setdefault(label, uid)
 
     for table in tables:
-        reader = _ballot_reader(table, period)
+        reader = _ballot_reader(table, period, whole)
         for row in reader:
             group, rater, uid, mark = _check_row(row, period, definition, units, marks, hints, name_units, casefold_units)
             problems.extend(reader.problems)  # collected here, so that a long run of bad rows never stops the reading
@@ -189,7 +191,13 @@ def read_ballots(tables: Table | Sequence[Table], definition: ReviewDefinition, 
 BALLOT_KEYS = ("group", "rater", "rater_unit", "unit", "score", "grade", "period")
 
 
-def _ballot_reader(table: Table, period: str | None) -> RowReader:
+def check_ballot_table(table: Table, period: str | None) -> dict[str, str]:
+    """The checks that refuse a whole ballots file (columns, no rows, periods), on a table holding its header and
+    at least its distinct periods; its headers by key ("group", "rater", ...)."""
+    return _ballot_reader(table, period).headers
+
+
+def _ballot_reader(table: Table, period: str | None, whole: bool = True) -> RowReader:
     """The reader of one ballots file, after the checks that refuse the whole file."""
     reader = RowReader(table, BALLOT_COLUMNS, required=("group", "rater", "rater_unit", "unit"),
                        other=(_DATA_ONLY_COLUMNS, _BALLOT_HINT))
@@ -198,6 +206,8 @@ def _ballot_reader(table: Table, period: str | None) -> RowReader:
                                 expected="a column named " + " or ".join(repr(a) for a in BALLOT_COLUMNS["score"]
                                                                          + BALLOT_COLUMNS["grade"]),
                                 found="columns " + ", ".join(repr(c) for c in table.columns)))
+    if not whole:
+        return reader
     if not table.rows:
         raise DataError(Problem("the ballots file has a header but no rows", source=table.source,
                                 expected="one row per rater and rated unit"))

@@ -288,7 +288,15 @@ def aggregate(ballots: Ballots, definition: ReviewDefinition, units: Units) -> R
         flat = np.bincount(unit[mine] * kc + ballots.category[keep][mine], minlength=n * kc)
         categories[g.id] = flat.reshape(n, kc)
 
-    void_list = []
+    return ReviewResult(definition=definition, units=units, period=ballots.period, values=values, counts=counts,
+                        status=status, weights=weights, score=score, categories=categories,
+                        void=void_list(ballots, definition, void), skipped=ballots.skipped,
+                        other_periods=ballots.other_periods, trimmed=trimmed_scores)
+
+
+def void_list(ballots: Ballots, definition: ReviewDefinition, void: np.ndarray) -> tuple[VoidBallot, ...]:
+    """The void ballots (`void_ballots`) for reporting, in ballot order: each one's rater, quota and rows."""
+    out = []
     by_ballot = np.argsort(ballots.ballot, kind="stable")
     bounds = np.searchsorted(ballots.ballot[by_ballot], np.arange(len(ballots.raters) + 1))
     for b in np.flatnonzero(void):  # reporting: one entry per void ballot
@@ -297,13 +305,11 @@ def aggregate(ballots: Ballots, definition: ReviewDefinition, units: Units) -> R
         rated = rows.size
         quota = definition.groups[k].quota
         allowed = quota.allowed(np.array([rated]))[0] if quota is not None else math.inf  # void only under a quota
-        void_list.append(VoidBallot(group=definition.groups[k].id, rater=rater,
+        out.append(VoidBallot(group=definition.groups[k].id, rater=rater,
                                     excellent=int(ballots.excellent[rows].sum()),
                                     allowed=int(allowed), rated=int(rated),
                                     rows=tuple(ballots.where[r] for r in rows)))
-    return ReviewResult(definition=definition, units=units, period=ballots.period, values=values, counts=counts,
-                        status=status, weights=weights, score=score, categories=categories, void=tuple(void_list),
-                        skipped=ballots.skipped, other_periods=ballots.other_periods, trimmed=trimmed_scores)
+    return tuple(out)
 
 
 def review(definition: ReviewDefinition | str | Path | Mapping[str, Any],
@@ -311,12 +317,17 @@ def review(definition: ReviewDefinition | str | Path | Mapping[str, Any],
            units: Units | Sequence[str] | str | Path, period: str | None = None,
            registry: Registry | None = None) -> ReviewResult:
     """Load what is needed and review: a definition (file, dict or loaded), ballot files or tables (or a
-    list of row dicts), and the units (Units, a list of ids, or a units file)."""
+    list of row dicts, or a Dask DataFrame of ballot rows: `evalkit.reviews.distributed.review_dask`), and the
+    units (Units, a list of ids, or a units file)."""
     from evalkit.io.inputs import load_units, read_table
     from evalkit.plugins.manager import default_registry
 
     if not isinstance(definition, ReviewDefinition):
         definition = load_review(definition)
+    if type(ballots).__module__.split(".")[0] == "dask":  # a Dask DataFrame: counted on its scheduler
+        from evalkit.reviews.distributed import review_dask
+
+        return review_dask(definition, ballots, units, period, registry)
     given = [ballots] if isinstance(ballots, (str, Path, Table)) else list(ballots)
     needs_registry = isinstance(units, (str, Path)) or any(isinstance(b, (str, Path)) for b in given)
     if needs_registry and registry is None:
