@@ -71,9 +71,14 @@ def _numbers(values: Any) -> bytes:
     return array.tobytes()
 
 
+_EMPTY_TEXT_CELL = b"\xffnull\x00"  # an empty (NULL) cell of a text column: 0xFF, its JSON and a NUL
+
+
 def _text_cell(value: Any) -> bytes:
     """One cell of a text column: its UTF-8 bytes and a NUL; anything else (empty, a NUL inside, a number, a BLOB)
     as 0xFF (never in UTF-8), its JSON (no NUL: escaped) and a NUL, so no two cells read the same."""
+    if value is None:
+        return _EMPTY_TEXT_CELL
     if isinstance(value, str) and "\x00" not in value:
         return value.encode("utf-8", "surrogatepass") + b"\x00"
     try:
@@ -88,6 +93,9 @@ def _texts(values: Sequence[Any]) -> bytes:
     try:
         joined = "\x00".join(values)
     except TypeError:  # an empty cell, or a value that is not text
+        empty = values.count(None)
+        if empty == len(values):  # a column left empty (a unit's type when the data gives none): no cell to encode
+            return _EMPTY_TEXT_CELL * empty
         return b"".join(map(_text_cell, values))
     if joined.count("\x00") != max(len(values) - 1, 0):
         return b"".join(map(_text_cell, values))
