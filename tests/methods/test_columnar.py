@@ -352,6 +352,41 @@ def test_float_texts_are_repr_for_any_bit_pattern():
     assert float_texts(values) == [repr(float(x)) for x in values.tolist()]
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789.+-eE x", max_size=6), min_size=1, max_size=8), st.integers(0, 3))
+def test_numbers_takes_exactly_plain_number_text(cells, skip):
+    """A column (sliced, so its buffers start with other cells) is read as numbers exactly when every cell
+    is parse_number's plain number text, the same regex the columnar reader used for every column."""
+    import re
+
+    import pyarrow as pa
+
+    from evalkit.methods.columnar_input import numbers
+
+    plain = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+    got = numbers(pa.array(["x"] * skip + cells)[skip:])
+    if all(plain.fullmatch(c) for c in cells) and all(np.isfinite(float(c)) for c in cells):
+        assert got is not None and got.tolist() == [float(c) for c in cells]
+    else:
+        assert got is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.text(alphabet="aZ9_单位 .=-", min_size=1, max_size=5),
+                          st.floats(allow_nan=False, allow_infinity=False)), min_size=1, max_size=20))
+def test_plain_csv_is_the_row_by_row_text(rows):
+    from evalkit.methods.columnar_output import plain_csv
+
+    ranks = np.array([r[0] for r in rows], dtype=np.int64)
+    texts = [r[1] for r in rows]
+    scores = np.array([r[2] for r in rows], dtype=np.float64)
+    got = plain_csv(["rank", "unit", "score"], [ranks, texts], [scores])
+    if any(t[0] in "=-" for t in texts):
+        assert got is None  # a formula-like text is left to the exact writer
+    else:
+        assert got == csv_text(([int(r), t, repr(float(x))] for r, t, x in zip(ranks, texts, scores)), ["rank", "unit", "score"])
+
+
 # ------------------------------------------------------------------------------------------------
 # Fuzzy ballots (unit, criterion, grade and a count, or one row per ballot)
 

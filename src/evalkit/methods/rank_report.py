@@ -160,6 +160,12 @@ class RankReport:
     def _order(self) -> np.ndarray:
         """Units best first, ties by unit id."""
         rank = np.asarray(self.result.rank)
+        n = rank.size
+        if n and rank.dtype.kind in "iu" and rank.min() >= 1 and rank.max() <= n:
+            order = np.zeros(n, dtype=np.int64)
+            order[rank - 1] = np.arange(n)
+            if (rank[order] == np.arange(1, n + 1)).all():
+                return order  # ranks 1..n each once: no tie, and no sort needed
         order = np.argsort(rank, kind="stable")
         if not (rank[order][1:] == rank[order][:-1]).any():
             return order  # no tie: the unit ids decide nothing

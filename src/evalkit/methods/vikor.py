@@ -92,7 +92,10 @@ def vikor(X: Any, weights: Any, direction: Any = None, v: float = 0.5) -> VikorR
     rank = competition_rank(q, higher_is_better=False)
     rank_s = competition_rank(s, higher_is_better=False)
     rank_r = competition_rank(r, higher_is_better=False)
-    order = np.argsort(q, kind="stable")
+    order = np.zeros(n, dtype=np.int64)
+    order[rank - 1] = np.arange(n)  # the inverse of the ranks when they are 1..n each once (no tie in q) ...
+    if not (rank[order] == np.arange(1, n + 1)).all():
+        order = np.argsort(q, kind="stable")  # ... else sort
     first, second = int(order[0]), int(order[1])
     dq = 1.0 / (n - 1)
     advantage = bool(q[second] - q[first] >= dq - _DQ_SLACK)
