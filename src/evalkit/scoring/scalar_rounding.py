@@ -27,6 +27,8 @@ def round_number(value: float, decimals: int = 2, mode: str = "half_up") -> floa
     scale = 10.0 ** decimals
     if abs(x) * scale >= 2.0 ** 52:  # whole already (and x * scale * 1e6 could overflow): left as it is
         return x + 0.0
+    # round() here is ties-to-even on purpose: it is numpy's rint, which round_array uses for the noise snap
+    # and for half_even; tests/test_columnar_writers.py checks this function equals round_array bit for bit
     snapped = round(x * scale * _SNAP) / _SNAP  # numpy's round(y, 6): rint(y * 1e6) / 1e6
     magnitude = abs(snapped)
     if mode == "half_up":
