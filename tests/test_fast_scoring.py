@@ -159,11 +159,12 @@ def test_blocked_roll_up_equals_one_block_over_all_units(n, block, data, missing
     card = capped_card(missing=missing)
     ids = [f"u{i}" for i in range(n)]
     whole = evalkit.evaluate(card, DataSet.from_columns(ids, cols, period="1"))
-    saved, engine.BLOCK = engine.BLOCK, block
+    saved, engine.BLOCK = (engine.BLOCK, engine.STACKED_UNITS), block
+    engine.STACKED_UNITS = 0  # item by item: the stacked path has one block
     try:
         blocked = evalkit.evaluate(card, DataSet.from_columns(ids, cols, period="1"))
     finally:
-        engine.BLOCK = saved
+        engine.BLOCK, engine.STACKED_UNITS = saved
     assert same_bits(blocked.totals, whole.totals)
     for key in whole.dimensions:
         assert same_bits(blocked.dimensions[key], whole.dimensions[key])
@@ -257,11 +258,22 @@ class RemembersItsResult(Rule):
         return out
 
 
-def test_a_fresh_result_becomes_the_points_without_a_copy():
+def test_a_fresh_result_becomes_the_points_without_a_copy(monkeypatch):
+    monkeypatch.setattr(engine, "STACKED_UNITS", 0)  # item by item, as for many units
     card = one_item_card(RemembersItsResult())
     ev = evalkit.evaluate(card, {"x": {"a": 50.0, "b": 81.0}})
     assert ev.items["i"].points is RemembersItsResult.made[-1]()  # rounded in place
     assert ev.items["i"].points.tolist() == [50.0, 81.0]
+
+
+def test_a_few_units_are_scored_into_the_engines_own_array():
+    card = one_item_card(RemembersItsResult())
+    ev = evalkit.evaluate(card, {"x": {"a": 50.0, "b": 81.0}})
+    points = ev.items["i"].points
+    assert points.tolist() == [50.0, 81.0] and points.base is not None  # a row of the engine's array
+    assert np.shares_memory(points, ev.items["j"].points.base)
+    made = RemembersItsResult.made[-1]()
+    assert made is None or made.tolist() == [50.004, 81.004]  # the rule's array: read, never changed
 
 
 def test_from_columns_without_copy_uses_the_array_read_only():

@@ -6,7 +6,7 @@ document, and `evalkit.scoring.engine` scores them. Being frozen, a Scorecard ca
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -209,6 +209,17 @@ class Scorecard:
     derived: Mapping[str, Any] = attrs.field(factory=dict)  # id -> Expression, in evaluation order
     warnings: tuple[Problem, ...] = ()  # Problems that do not stop a run (e.g. an AHP matrix accepted with a high CR)
     ahp: Mapping[str, Any] = attrs.field(factory=dict)  # node id ("$" for the top) -> AhpResult
+    # What is derived from this frozen scorecard alone (its items, the scoring plan), computed once: see `remember`.
+    _memo: dict[str, Any] = attrs.field(factory=dict, init=False, repr=False, eq=False)
+
+    def remember(self, key: str, compute: Callable[[], Any]) -> Any:
+        """`compute()` once per scorecard: for what follows from its frozen fields alone (attrs.evolve gives a
+        new scorecard, which computes it again)."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
 
     def in_force(self, period: str) -> bool:
         """Whether the scheme applies to `period` (see `effective` in the schema)."""
@@ -240,4 +251,5 @@ class Scorecard:
                 stack.extend((child, depth + 1, node) for child in reversed(node.children))
 
     def items(self) -> list[Item]:
-        return [node for node, _, _ in self.walk() if isinstance(node, Item)]
+        """Every item, depth first, in definition order (a new list each call)."""
+        return list(self.remember("items", lambda: tuple(node for node, _, _ in self.walk() if isinstance(node, Item))))

@@ -213,46 +213,46 @@ class DataSet:
                 return math.nan
             return math.nan if number is None else number
 
-        for indicator, values in columns.items():
-            indicator = str(indicator)
-            if isinstance(values, Mapping):
-                arr = np.full(n, np.nan)
-                for uid, value in values.items():
-                    if str(uid) not in index:
-                        problems.append(Problem("unknown unit", source="data", path=json_path((indicator, str(uid))),
-                                                expected="a unit in the units list", found=describe(uid)))
+        with np.errstate(over="ignore", invalid="ignore"):  # a column's sum may overflow: found as not finite
+            for indicator, values in columns.items():
+                indicator = str(indicator)
+                if isinstance(values, np.ndarray) and values.dtype.kind in "fiub":
+                    if copy:
+                        arr = np.array(values, dtype=np.float64)  # a copy: the caller's array stays theirs
+                    else:
+                        arr = np.ascontiguousarray(values, dtype=np.float64).view()
+                        arr.flags.writeable = False
+                    if arr.shape != (n,):
+                        problems.append(Problem("a column must have one value per unit", source="data", path=json_path((indicator,)),
+                                                expected=f"{n} values", found=f"shape {arr.shape}"))
                         continue
-                    arr[index[str(uid)]] = check(indicator, str(uid), value)
-            elif isinstance(values, np.ndarray) and values.dtype.kind in "fiub":
-                if copy:
-                    arr = np.array(values, dtype=np.float64)  # a copy: the caller's array stays theirs
-                else:
-                    arr = np.ascontiguousarray(values, dtype=np.float64).view()
-                    arr.flags.writeable = False
-                if arr.shape != (n,):
-                    problems.append(Problem("a column must have one value per unit", source="data", path=json_path((indicator,)),
-                                            expected=f"{n} values", found=f"shape {arr.shape}"))
-                    continue
-                with np.errstate(over="ignore", invalid="ignore"):
                     total = np.add.reduce(arr)
-                if np.isfinite(total):
-                    pass  # a finite sum: no infinity, no NaN (one pass over the column)
-                elif (bad := np.isinf(arr)).any():
-                    first = int(np.flatnonzero(bad)[0])
-                    problems.append(Problem("the value is not usable", source="data", path=json_path((indicator, first)),
-                                            expected="a finite number", found=f"{arr[first]} for unit {units.ids[first]!r}"))
-            elif isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-                problems.append(Problem("a column must be a list of values or a mapping of unit to value", source="data",
-                                        path=json_path((indicator,)), expected=f"{n} values", found=describe(values)))
-                continue
-            else:
-                values = list(values)
-                if len(values) != n:
-                    problems.append(Problem("a column must have one value per unit", source="data", path=json_path((indicator,)),
-                                            expected=f"{n} values", found=f"{len(values)}"))
+                    if math.isfinite(total):
+                        pass  # a finite sum: no infinity, no NaN (one pass over the column)
+                    elif (bad := np.isinf(arr)).any():
+                        first = int(np.flatnonzero(bad)[0])
+                        problems.append(Problem("the value is not usable", source="data", path=json_path((indicator, first)),
+                                                expected="a finite number", found=f"{arr[first]} for unit {units.ids[first]!r}"))
+                elif isinstance(values, Mapping):
+                    arr = np.full(n, np.nan)
+                    for uid, value in values.items():
+                        if str(uid) not in index:
+                            problems.append(Problem("unknown unit", source="data", path=json_path((indicator, str(uid))),
+                                                    expected="a unit in the units list", found=describe(uid)))
+                            continue
+                        arr[index[str(uid)]] = check(indicator, str(uid), value)
+                elif isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+                    problems.append(Problem("a column must be a list of values or a mapping of unit to value", source="data",
+                                            path=json_path((indicator,)), expected=f"{n} values", found=describe(values)))
                     continue
-                arr = np.array([check(indicator, i, v) for i, v in enumerate(values)], dtype=np.float64)
-            out[indicator] = np.ascontiguousarray(arr)
+                else:
+                    values = list(values)
+                    if len(values) != n:
+                        problems.append(Problem("a column must have one value per unit", source="data", path=json_path((indicator,)),
+                                                expected=f"{n} values", found=f"{len(values)}"))
+                        continue
+                    arr = np.array([check(indicator, i, v) for i, v in enumerate(values)], dtype=np.float64)
+                out[indicator] = np.ascontiguousarray(arr)
         if problems:
             raise DataError(problems[:MAX_PROBLEMS])
         past = {str(p): cls.from_columns(units, cols, period=str(p), copy=copy).columns for p, cols in (history or {}).items()}

@@ -48,7 +48,10 @@ class DiscretionaryTarget:
 
 def clause_items(scorecard: Scorecard) -> list[Item]:
     """The scorecard's items scored by the clauses rule."""
-    return [item for item in scorecard.items() if isinstance(scorecard.registry.rules.get(item.rule), ClausesRule)]
+    rules = scorecard.registry.rules
+    named = scorecard.remember("rule names", lambda: frozenset(item.rule for item in scorecard.items()))
+    clauses = {name for name in named if isinstance(rules.get(name), ClausesRule)}  # once per rule, not per item
+    return [item for item in scorecard.items() if item.rule in clauses] if clauses else []
 
 
 def discretionary_targets(scorecard: Scorecard) -> dict[str, DiscretionaryTarget]:

@@ -11,6 +11,7 @@ over blocks of units (`BLOCK`), so that its temporaries stay small and in the pr
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
-from evalkit.definition.model import Dimension, Item, Node, Scorecard
+from evalkit.definition.model import Dimension, Indicator, Item, Node, Scorecard
 from evalkit.errors import DataError, DefinitionError, EvalkitError, PluginError, Problem
 from evalkit.io.data import DataSet, Units
 from evalkit.plugins.manager import Registry
@@ -37,6 +38,65 @@ if TYPE_CHECKING:
     from evalkit.scoring.evaluation import Evaluation
 
 _TOLERANCE = 1e-9  # slack allowed on a rule's [0, max_points] before it is a plugin bug
+STACKED_UNITS = 4096  # up to this many units, every item's points are rows of one array (see _score_stacked)
+
+
+@attrs.frozen
+class Plan:
+    """What scoring needs from a scorecard and nothing else, worked out once per scorecard
+    (`scoring_plan`): a Scorecard is frozen, so none of this can change under it."""
+
+    items: tuple[Item, ...]  # depth first, in definition order
+    indicators: tuple[Indicator, ...]  # each item's indicator
+    inputs: tuple[tuple[Indicator, ...], ...]  # each item's input indicators
+    dimensions: tuple[Dimension, ...]  # every dimension, each after the dimensions under it
+    reweighted_dimensions: tuple[Dimension, ...]  # those whose every item may be re-weighted away
+    levels: tuple[tuple[Dimension, ...], ...]  # the dimensions by height: those with no dimension under them first
+    groups: tuple[tuple[Dimension, ...], ...]  # levels[0] in groups of at most group_rows items (a few units' roll-up)
+    group_rows: int
+    position: Mapping[str, int]  # item id -> its place in items
+    reweights: bool  # some item's missing-data policy is reweight: shares may differ per unit
+    shares: Mapping[str, float]  # each item's share of the total when no unit is re-weighted ({} if reweights)
+    factors: Mapping[str, float]  # share / max_points
+    highs: Mapping[str, float | None]  # a bound on each item's contribution (_contribution_bound)
+    max_points: float  # the largest item scale
+    rounding: Rounding  # the declared rounding
+
+
+def scoring_plan(scorecard: Scorecard) -> Plan:
+    """The scorecard's Plan, computed on first use and kept on the scorecard."""
+    plan: Plan = scorecard.remember("scoring plan", lambda: _plan(scorecard))
+    return plan
+
+
+def _plan(scorecard: Scorecard) -> Plan:
+    items = tuple(scorecard.items())
+    dims = tuple(_walk_dimensions(scorecard.dimensions))
+    reweights = any(item.missing == "reweight" for item in items)
+    shares: dict[str, float] = {}
+    if not reweights:
+        everyone = np.zeros(0, dtype=bool)  # nobody missing: every node available, scalar shares
+        shares = _shares(scorecard, {item.id: (None, None, everyone) for item in items}, 0)[0]  # type: ignore[assignment]
+    factors = {item.id: shares[item.id] / item.max_points for item in items if item.id in shares}
+    levels = _levels(dims)
+    # A few units' contributions are computed for a group of dimensions at a time: an eighth of the items at most
+    # (one dimension's items at least), so that they take little memory beside the points.
+    rows = max([len(items) // 8 + 1] + [len(d.children) for d in levels[0]] if levels else [1])
+    groups: list[tuple[Dimension, ...]] = []
+    for dim in levels[0] if levels else ():
+        if groups and sum(len(d.children) for d in groups[-1]) + len(dim.children) <= rows:
+            groups[-1] += (dim,)
+        else:
+            groups.append((dim,))
+    return Plan(items=items, indicators=tuple(scorecard.indicators[item.indicator] for item in items),
+                inputs=tuple(tuple(scorecard.indicators[name] for name in item.indicators) for item in items),
+                dimensions=dims,
+                reweighted_dimensions=tuple(d for d in dims if all(leaf.missing == "reweight" for leaf in _leaves(d))),
+                levels=levels, groups=tuple(groups), group_rows=rows, position={item.id: k for k, item in enumerate(items)},
+                reweights=reweights, shares=shares, factors=factors,
+                highs={item.id: _contribution_bound(item.max_points, factors[item.id]) for item in items if item.id in factors},
+                max_points=max((item.max_points for item in items), default=0.0),
+                rounding=Rounding(scorecard.rounding_decimals, scorecard.rounding_mode))
 
 
 @attrs.frozen
@@ -93,13 +153,14 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
     """
     from evalkit.scoring.evaluation import Evaluation
 
+    plan = scoring_plan(scorecard)
     period = data.period or scorecard.period
     if not scorecard.in_force(period):
         raise DefinitionError(Problem(f"scorecard {scorecard.id!r} is not in force for period {period!r}",
                                       source=scorecard.source, path="$.effective",
                                       expected=f"a period from {scorecard.effective_from or '…'} to {scorecard.effective_to or '…'}, "
                                       "or the scorecard in force then", found=period))
-    final_rounding = Rounding(scorecard.rounding_decimals, scorecard.rounding_mode)
+    final_rounding = plan.rounding
     rounding = stage_rounding(scorecard, final_rounding)  # the steps before the total
     n = len(data.units)
     from evalkit.io.runs import with_run_values
@@ -113,27 +174,40 @@ def evaluate(scorecard: Scorecard, data: DataSet, registry: Registry,
     item_results: dict[str, ItemResult] = {}
     problems: list[Problem] = []
     scored: dict[str, tuple] = {}
-    items = scorecard.items()
+    items = plan.items
+    stacked = None  # a few units: every item's points in the rows of one array (see _score_stacked)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # rules meet NaN and inf: theirs to handle
-        for done, item in enumerate(items, start=1):
-            outcome = _score_item(item, scorecard, data, registry, problems, rounding, checked=True)
-            if outcome is not None:
-                scored[item.id] = outcome
-            if progress is not None:
-                progress(done, len(items))
+        if 0 < n <= STACKED_UNITS and items:
+            scored, stacked = _score_stacked(plan, scorecard, data, registry, problems, rounding, progress)
+        else:
+            for done, item in enumerate(items, start=1):
+                outcome = _score_item(item, scorecard, data, registry, problems, rounding, checked=True)
+                if outcome is not None:
+                    scored[item.id] = outcome
+                if progress is not None:
+                    progress(done, len(items))
     if problems:
         raise DataError(problems)
 
-    shares, scorable = _shares(scorecard, scored, n)
+    shares: Mapping[str, np.ndarray | float]
+    scorable: np.ndarray | bool
+    if plan.reweights:
+        shares, scorable = _shares(scorecard, scored, n)
+    else:  # no item is ever re-weighted away: the shares are the scorecard's own (what _shares gives then)
+        shares, scorable = plan.shares, True
     for item in items:
         values, points, missing, ctx = scored[item.id]
         item_results[item.id] = ItemResult(item=item, values=values, points=points, share=shares[item.id], score=None,
                                            missing=missing, rule=registry.rules[item.rule], context=ctx,
                                            score_rounding=rounding)
-    dimension_scores, restored = _roll_up(scorecard, item_results, registry, rounding, n)
+    dimension_scores, restored = _roll_up(scorecard, item_results, registry, rounding, n, plan=plan, stacked=stacked)
     totals = np.zeros(n)
     for node in scorecard.dimensions:
-        totals += np.nan_to_num(dimension_scores[node.id]) if isinstance(node, Dimension) else item_results[node.id].score
+        if isinstance(node, Dimension):
+            score = dimension_scores[node.id]
+            totals += score if math.isfinite(np.add.reduce(score)) else np.nan_to_num(score)  # NaN: re-weighted away
+        else:
+            totals += item_results[node.id].score
     totals = final_rounding(totals)
     if rounding is not final_rounding:  # rounded only at the total: the parts are shown at the declared decimals
         item_results, dimension_scores = shown_rounded(item_results, dimension_scores, final_rounding)
@@ -177,21 +251,29 @@ BLOCK = 1 << 15  # units per block of the roll-up: a block's few arrays stay in 
 
 
 def _roll_up(scorecard: Scorecard, items: Mapping[str, ItemResult], registry: Registry,
-             rounding: Callable[..., np.ndarray], n: int, block: int | None = None
-             ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+             rounding: Callable[..., np.ndarray], n: int, block: int | None = None, plan: Plan | None = None,
+             stacked: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Every dimension's score, and the points its deduction cap (限扣) restored, for all units.
 
     A dimension's score is its children's scores added in order and rounded, then its cap applied;
     every step is per unit, so the units are taken in blocks: the item contributions are computed
-    into one reused buffer and added, never kept, and no temporary is larger than a block.
+    into one reused buffer and added, never kept, and no temporary is larger than a block. `stacked`
+    (every item's points as the rows of one array, in the plan's order, for a few units in one block):
+    all contributions are computed and rounded at once, the same bits with a few calls in all.
     """
-    dims = list(_walk_dimensions(scorecard.dimensions))
-    scores = {node.id: np.empty(n) for node in dims}
+    plan = plan or scoring_plan(scorecard)
+    dims = plan.dimensions
+    scores = {node.id: np.empty(n) for node in dims} if stacked is None or n > (block or BLOCK) else {}
     restored = {node.id: np.empty(n) for node in dims if node.deduction_cap is not None}
     deducts = {leaf.id: registry.rules[leaf.rule].deducts(leaf.params) for node in dims if node.deduction_cap is not None
                for leaf in _leaves(node)}
-    factors = {item_id: r.share / r.item.max_points for item_id, r in items.items()}
-    highs = {item_id: _contribution_bound(r.item.max_points, factors[item_id]) for item_id, r in items.items()}
+    factors: Mapping[str, np.ndarray | float]
+    highs: Mapping[str, float | None]
+    if plan.reweights:
+        factors = {item_id: r.share / r.item.max_points for item_id, r in items.items()}
+        highs = {item_id: _contribution_bound(r.item.max_points, factors[item_id]) for item_id, r in items.items()}
+    else:  # the scorecard's own shares: worked out once
+        factors, highs = plan.factors, plan.highs
     block = block or BLOCK
     scratch = np.empty(min(block, n))
 
@@ -202,6 +284,22 @@ def _roll_up(scorecard: Scorecard, items: Mapping[str, ItemResult], registry: Re
         return contribution(items[item_id].points[lo:hi], part(factors[item_id], lo, hi), rounding, out=out,
                             high=highs[item_id])
 
+    def capped(node: Dimension, acc: np.ndarray, lo: int, hi: int, buffer: np.ndarray) -> None:
+        """The points a dimension's deduction cap gives back, added to its rounded score `acc`."""
+        # Only deductions (per-event deduct, shortfall) count against the cap; points an ordinary
+        # item did not earn are not deductions.
+        lost = np.zeros(hi - lo)
+        for leaf in _leaves(node):
+            if deducts[leaf.id]:
+                lost += part(items[leaf.id].share, lo, hi) - score_of(leaf.id, lo, hi, buffer)
+        back = restored[node.id][lo:hi]
+        assert node.deduction_cap is not None  # only called for a dimension with a cap
+        np.subtract(lost, node.deduction_cap, out=back)
+        np.maximum(back, 0.0, out=back)
+        rounding(back, out=back)
+        acc += back
+        rounding(acc, out=acc)
+
     def roll(node: Dimension, lo: int, hi: int) -> np.ndarray:
         acc = scores[node.id][lo:hi]
         acc.fill(0.0)
@@ -210,30 +308,71 @@ def _roll_up(scorecard: Scorecard, items: Mapping[str, ItemResult], registry: Re
             acc += roll(child, lo, hi) if isinstance(child, Dimension) else score_of(child.id, lo, hi, buffer)
         rounding(acc, out=acc)
         if node.deduction_cap is not None:
-            # Only deductions (per-event deduct, shortfall) count against the cap; points an ordinary
-            # item did not earn are not deductions.
-            lost = np.zeros(hi - lo)
-            for leaf in _leaves(node):
-                if deducts[leaf.id]:
-                    lost += part(items[leaf.id].share, lo, hi) - score_of(leaf.id, lo, hi, buffer)
-            back = restored[node.id][lo:hi]
-            np.subtract(lost, node.deduction_cap, out=back)
-            np.maximum(back, 0.0, out=back)
-            rounding(back, out=back)
-            acc += back
-            rounding(acc, out=acc)
+            capped(node, acc, lo, hi, buffer)
         return acc
 
-    for lo in range(0, n, block):
-        hi = min(lo + block, n)
-        for node in scorecard.dimensions:
-            if isinstance(node, Dimension):
-                roll(node, lo, hi)
-    for node in dims:
+    if stacked is not None and n <= block:  # one block: contributions a group of dimensions at a time, levels at once
+        table = np.empty((len(dims), n))  # a row per dimension, level by level (those under others first)
+        rows: dict[str, np.ndarray] = {}
+        spare = np.empty((plan.group_rows, n))  # the contributions of one group's items
+        start = 0
+        for depth, level in enumerate(plan.levels):
+            if depth == 0:  # dimensions of items only: each one's items are consecutive rows of `stacked`
+                for group in plan.groups:
+                    _group_contributions(stacked, group, plan, factors, highs, rounding, spare)
+                    used = 0
+                    for dim in group:
+                        acc = rows[dim.id] = table[len(rows)]
+                        acc.fill(0.0)
+                        for child in dim.children:
+                            acc += stacked[plan.position[child.id]] if _is_one(factors[child.id]) else spare[used]
+                            used += 1
+            else:
+                for dim in level:
+                    acc = rows[dim.id] = table[len(rows)]
+                    acc.fill(0.0)
+                    for child in dim.children:
+                        acc += rows[child.id] if isinstance(child, Dimension) else score_of(child.id, 0, n, scratch)
+            done = table[start:len(rows)]
+            rounding(done, out=done)  # each row as roll() rounds it
+            for dim in level:
+                if dim.deduction_cap is not None:
+                    capped(dim, rows[dim.id], 0, n, scratch)
+            start = len(rows)
+        scores = {dim.id: rows[dim.id] for dim in dims}
+    else:
+        for lo in range(0, n, block):
+            hi = min(lo + block, n)
+            for node in scorecard.dimensions:
+                if isinstance(node, Dimension):
+                    roll(node, lo, hi)
+    for node in plan.reweighted_dimensions:
         gone = _reweighted_away(node, items)
         if gone.any():
             scores[node.id][gone] = np.nan
     return scores, restored
+
+
+def _group_contributions(stacked: np.ndarray, group: Sequence[Dimension], plan: Plan,
+                         factors: Mapping[str, np.ndarray | float], highs: Mapping[str, float | None],
+                         rounding: Callable[..., np.ndarray], out: np.ndarray) -> None:
+    """The rounded contributions (`contribution`, element for element) of the items of `group` (dimensions of
+    items only) into the first rows of `out`, in order: multiplied a dimension at a time, rounded at once."""
+    used = 0
+    bounds: list[float | None] = []
+    for dim in group:
+        first, count = plan.position[dim.children[0].id], len(dim.children)
+        shared = [factors[child.id] for child in dim.children]
+        if all(isinstance(f, float) for f in shared):
+            np.multiply(stacked[first:first + count], np.array(shared, dtype=np.float64)[:, None], out=out[used:used + count])
+        else:
+            for k, factor in enumerate(shared):
+                np.multiply(stacked[first + k], factor, out=out[used + k])
+        bounds += [highs[child.id] for child in dim.children]
+        used += count
+    if rounding is not _exact:
+        top = None if None in bounds else max(b for b in bounds if b is not None)
+        rounding(out[:used], out=out[:used], bounds=None if top is None else (0.0, top))
 
 
 def _contribution_bound(max_points: float, factor: np.ndarray | float) -> float | None:
@@ -243,6 +382,15 @@ def _contribution_bound(max_points: float, factor: np.ndarray | float) -> float 
     if not (low >= 0.0 and high < np.inf):
         return None
     return float(max_points) * float(high) * (1.0 + 1e-9) + 1e-300
+
+
+def _levels(dims: Sequence[Dimension]) -> tuple[tuple[Dimension, ...], ...]:
+    """`dims` (each after those under it) grouped by height: 0 for a dimension with items only, else one more
+    than the highest dimension under it; no dimension's score depends on another of its level."""
+    height: dict[str, int] = {}
+    for node in dims:
+        height[node.id] = 1 + max((height[c.id] for c in node.children if isinstance(c, Dimension)), default=-1)
+    return tuple(tuple(d for d in dims if height[d.id] == h) for h in range(max(height.values(), default=-1) + 1))
 
 
 def _walk_dimensions(nodes: Sequence[Node]) -> Iterator[Dimension]:
@@ -338,9 +486,13 @@ def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Regis
     if rounding is None:
         rounding = stage_rounding(scorecard, Rounding(scorecard.rounding_decimals, scorecard.rounding_mode))
     n = len(values)
+    complete = False  # known to have a value for every unit
     if rule.value_range is not None:
         low, high = rule.value_range
-        if not (values.size and np.fmin.reduce(values, axis=None) >= low and np.fmax.reduce(values, axis=None) <= high):
+        least = np.minimum.reduce(values, axis=None) if values.size else np.nan  # NaN where a value is missing
+        complete = least == least and least >= low and np.maximum.reduce(values, axis=None) <= high
+        if not complete and not (values.size and np.fmin.reduce(values, axis=None) >= low
+                                 and np.fmax.reduce(values, axis=None) <= high):
             bad = np.asarray((values < low) | (values > high))
             if bad.ndim == 2:
                 bad = np.asarray(bad.any(axis=1))
@@ -370,7 +522,7 @@ def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Regis
     refs = _holders(points)  # counted here, where only this frame holds a fresh result
     owned = _owned(points, refs)
     points, points_nan = _checked_points(points, item, owner, n, owned)
-    if n and not points_nan and not np.isnan(np.minimum.reduce(values, axis=None)):  # every value given and scored
+    if n and not points_nan and (complete or not np.isnan(np.minimum.reduce(values, axis=None))):  # all given and scored
         missing = np.zeros(n, dtype=bool)
         return values, rounding(points, out=points, bounds=(0.0, item.max_points)), missing, ctx
     missing = np.isnan(values) if values.ndim == 1 else np.isnan(values).any(axis=1)
@@ -384,6 +536,114 @@ def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Regis
             return None
         np.copyto(points, 0.0, where=missing)
     return values, rounding(points, out=points, bounds=(0.0, item.max_points)), missing, ctx
+
+
+def _score_stacked(plan: Plan, scorecard: Scorecard, data: DataSet, registry: Registry, problems: list[Problem],
+                   rounding: Callable[..., np.ndarray], progress: Callable[[int, int], None] | None
+                   ) -> tuple[dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, RuleContext]], np.ndarray]:
+    """`_score_item` for every item, for a few units: what `_score_item` does per item with a call per step
+    (range checks, rounding) is done here for all items at once, on one array whose rows are the items'
+    points, written by the engine from each rule's result (a rule's array is never changed). Same points,
+    same problems in the same order, the same first error raised. Returns the scored items and the array.
+    The caller has set np.errstate."""
+    items = plan.items
+    k, n = len(items), len(data.units)
+    stacked = np.empty((k, n))
+    given: list[tuple[np.ndarray, RuleContext, bool] | None] = [None] * k
+    refused: dict[int, list[Problem]] = {}  # item position -> its value problems
+    period = data.period or scorecard.period
+    done = 0
+    try:
+        for done, item in enumerate(items):
+            rule = registry.rules[item.rule]
+            if rule.inputs == "many":
+                values = np.column_stack([data.column(name) for name in item.indicators])
+            else:
+                values = data.column(item.indicator)
+            complete = False  # known to have a value for every unit
+            if rule.value_range is not None:
+                low, high = rule.value_range
+                least = np.minimum.reduce(values, axis=None) if values.size else np.nan  # NaN where a value is missing
+                complete = least == least and least >= low and np.maximum.reduce(values, axis=None) <= high
+                if not complete and not (values.size and np.fmin.reduce(values, axis=None) >= low
+                                         and np.fmax.reduce(values, axis=None) <= high):
+                    bad = np.asarray((values < low) | (values > high))
+                    if bad.ndim == 2:
+                        bad = np.asarray(bad.any(axis=1))
+                    if bad.any():
+                        refused[done] = _unit_problems(f"values of {item.indicator!r} outside what rule {item.rule!r} accepts",
+                                                       data, bad, values, expected=f"values from {fmt(low)} to {fmt(high)}",
+                                                       indicator=item.indicator)
+                        if progress is not None:
+                            progress(done + 1, k)
+                        continue
+            try:
+                subject: Any = plan.inputs[done] if rule.inputs == "many" else plan.indicators[done]
+                prepared = rule.prepare(item.params, item.max_points, subject)
+                ctx = RuleContext(params=prepared, max_points=item.max_points, indicator=plan.indicators[done],
+                                  unit_ids=data.units.ids, period=period, columns=data.columns, indicators=plan.inputs[done],
+                                  units=data.units, history=data.history, decimals=scorecard.rounding_decimals,
+                                  rounding=scorecard.rounding_mode, catalogue=scorecard.indicators)
+                points = _rule_points(rule, values, ctx)
+            except EvalkitError:
+                raise
+            except Exception as exc:
+                raise PluginError(Problem(f"rule {item.rule!r} from plugin {registry.owner('rules', item.rule)!r} failed on "
+                                          f"item {item.id!r}: {type(exc).__name__}: {exc}")) from exc
+            if type(points) is np.ndarray and points.dtype == np.float64 and points.shape == (n,):
+                stacked[done] = points
+            else:  # checked (and converted) as _checked_points does
+                stacked[done] = _points_array(points, item, registry.owner("rules", item.rule), n)
+            given[done] = (values, ctx, complete)
+            if progress is not None:
+                progress(done + 1, k)
+        done = k
+    finally:  # an item's points out of its range raise before any later item's error, as item by item
+        has_nan = _checked_rows(stacked, done, items, given, registry)
+    order: list[Problem] = []
+    scored: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, RuleContext]] = {}
+    none_missing = np.zeros((k, n), dtype=bool)
+    for row, item in enumerate(items):
+        entry = given[row]
+        if entry is None:
+            order.extend(refused[row])
+            continue
+        values, ctx, complete = entry
+        points = stacked[row]
+        if not has_nan[row] and (complete or (low := np.minimum.reduce(values, axis=None)) == low):  # all given and scored
+            scored[item.id] = (values, points, none_missing[row], ctx)
+            continue
+        missing = np.isnan(values) if values.ndim == 1 else np.isnan(values).any(axis=1)
+        missing |= np.isnan(points)
+        if missing.any():
+            if item.missing == "fail":
+                order.extend(_unit_problems(f"no value, or one its rule cannot score, for item {item.id!r} (indicator "
+                                            f"{item.indicator!r}) and its missing-data policy is 'fail'", data, missing, values,
+                                            expected="a value for every unit, or missing: zero / reweight",
+                                            indicator=item.indicator))
+                continue
+            np.copyto(points, 0.0, where=missing)
+        scored[item.id] = (values, points, missing, ctx)
+    if order:
+        problems.extend(order)
+    else:
+        rounding(stacked, out=stacked, bounds=(0.0, plan.max_points))
+    return scored, stacked
+
+
+def _checked_rows(stacked: np.ndarray, count: int, items: Sequence[Item], given: Sequence[Any], registry: Registry
+                  ) -> list[bool]:
+    """`_checked_points` for the first `count` rows of `stacked` (the rows of items given points): a PluginError
+    for the first out of its range, rows within the tolerance clipped in place; whether each has a NaN."""
+    lows = np.minimum.reduce(stacked[:count], axis=1).tolist() if count else []
+    highs = np.maximum.reduce(stacked[:count], axis=1).tolist() if count else []
+    has_nan = [False] * len(items)
+    for row in range(count):
+        item = items[row]
+        if given[row] is None or (lows[row] >= 0.0 and highs[row] <= item.max_points):
+            continue
+        has_nan[row] = _checked_points(stacked[row], item, registry.owner("rules", item.rule), stacked.shape[1], owned=True)[1]
+    return has_nan
 
 
 def _rule_points(rule: Rule, values: np.ndarray, ctx: RuleContext) -> Any:
@@ -416,6 +676,19 @@ def _owned(points: Any, refs: int) -> bool:
     """Whether nobody but the engine holds `points` (a rule's fresh result), so it may be changed in place."""
     return (isinstance(points, np.ndarray) and refs <= _FRESH_REFS and points.base is None and points.flags.owndata
             and points.flags.writeable and points.flags.c_contiguous)
+
+
+def _points_array(points: Any, item: Item, owner: str, n: int) -> np.ndarray:
+    """A rule's result as a float64 array of `n` points (not checked for range), or the PluginError
+    `_checked_points` raises for it."""
+    where = f"rule {item.rule!r} from plugin {owner!r} (item {item.id!r})"
+    if not isinstance(points, np.ndarray) or points.shape != (n,):
+        found = f"shape {points.shape}" if isinstance(points, np.ndarray) else type(points).__name__
+        raise PluginError(Problem(f"{where} returned the wrong thing", expected=f"a numpy array of {n} points", found=found))
+    try:
+        return points.astype(np.float64, copy=False)
+    except (TypeError, ValueError):
+        raise PluginError(Problem(f"{where} returned values that are not numbers", found=str(points.dtype))) from None
 
 
 def _checked_points(points: Any, item: Item, owner: str, n: int, owned: bool = False) -> tuple[np.ndarray, bool]:
