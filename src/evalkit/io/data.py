@@ -233,6 +233,8 @@ class DataSet:
                         first = int(np.flatnonzero(bad)[0])
                         problems.append(Problem("the value is not usable", source="data", path=json_path((indicator, first)),
                                                 expected="a finite number", found=f"{arr[first]} for unit {units.ids[first]!r}"))
+                    out[indicator] = arr  # contiguous already
+                    continue
                 elif isinstance(values, Mapping):
                     arr = np.full(n, np.nan)
                     for uid, value in values.items():

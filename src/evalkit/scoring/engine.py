@@ -649,8 +649,11 @@ def _checked_rows(stacked: np.ndarray, count: int, items: Sequence[Item], given:
 def _rule_points(rule: Rule, values: np.ndarray, ctx: RuleContext) -> Any:
     """The rule's points for `values`, given to it read-only: no copy of the input is made for it. A rule
     that writes into its input (allowed before) is given a copy of its own."""
-    view = values.view()
-    view.flags.writeable = False
+    if values.flags.writeable:
+        view = values.view()
+        view.flags.writeable = False
+    else:  # read-only already (DataSet.from_columns(copy=False) gives such views)
+        view = values
     try:
         return rule.score(view, ctx)
     except ValueError as exc:
