@@ -260,3 +260,16 @@ def test_reweighted_shares_are_not_taken_from_the_plan():
     ev = evalkit.evaluate(sc, {"missed": {"u": 1, "v": 0}, "late": {"u": 2}, "rate": {"u": 50, "v": 70},
                                "share": {"u": 5, "v": 1}})
     assert isinstance(ev.items["meetings"].share, np.ndarray)  # per unit: v's `reports` was re-weighted away
+
+
+def test_the_stacked_path_is_taken_for_a_few_units_only(monkeypatch):
+    calls = []
+    stacked = engine._score_stacked
+    monkeypatch.setattr(engine, "_score_stacked", lambda *args: calls.append(len(args[2].units)) or stacked(*args))
+    monkeypatch.setattr(engine, "STACKED_UNITS", 5)
+    sc = card()
+    for n in (5, 6):
+        ids = [f"u{i}" for i in range(n)]
+        evalkit.evaluate(sc, {"missed": dict.fromkeys(ids, 1.0), "late": dict.fromkeys(ids, 2.0),
+                              "rate": dict.fromkeys(ids, 50.0), "share": dict.fromkeys(ids, 5.0)})
+    assert calls == [5]  # six units: item by item
