@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 import evalkit
 from evalkit.cli import COMMAND_MODULES, COMMANDS, command_modules
-from evalkit.definition import documents, schema_cache
+from evalkit.definition import documents, schema_cache, yaml_reader
 from evalkit.definition.documents import parse_yaml
 from evalkit.errors import DefinitionError
 from evalkit.plugins.manager import build_registry, load_plugins
@@ -268,7 +268,7 @@ def test_fingerprints_tell_apart_what_jsonschema_tells_apart(value):
 
 # YAML: libyaml and the Python parser agree --------------------------------------------------------------------
 
-pytestmark_c = pytest.mark.skipif(documents.CSafeLoader is None, reason="PyYAML without libyaml")
+pytestmark_c = pytest.mark.skipif(yaml_reader.CSafeLoader is None, reason="PyYAML without libyaml")
 
 
 def _outcomes(text: str) -> tuple[object, object]:
@@ -363,13 +363,13 @@ def test_every_example_definition_reads_the_same_with_both_parsers():
 @pytestmark_c
 def test_the_c_parser_is_used_and_the_python_parser_says_why_when_it_refuses(monkeypatch):
     composed: list[str] = []
-    real = documents.Yaml12Loader.get_single_node
+    real = yaml_reader.Yaml12Loader.get_single_node
 
     def python_compose(self):  # type: ignore[no-untyped-def]
         composed.append("python")
         return real(self)
 
-    monkeypatch.setattr(documents.Yaml12Loader, "get_single_node", python_compose)
+    monkeypatch.setattr(yaml_reader.Yaml12Loader, "get_single_node", python_compose)
     parse_yaml("a: [1, 2]\n")
     assert composed == []  # libyaml composed it
     with pytest.raises(DefinitionError, match="not valid YAML"):
@@ -379,7 +379,7 @@ def test_the_c_parser_is_used_and_the_python_parser_says_why_when_it_refuses(mon
 
 def test_without_libyaml_the_python_parser_reads_everything(monkeypatch):
     expected = parse_yaml((QUICK / "scorecard.yaml").read_text(encoding="utf-8"), "card.yaml", c_parser=False)
-    monkeypatch.setattr(documents, "CSafeLoader", None)
+    monkeypatch.setattr(yaml_reader, "CSafeLoader", None)
     assert parse_yaml((QUICK / "scorecard.yaml").read_text(encoding="utf-8"), "card.yaml") == expected
 
 
