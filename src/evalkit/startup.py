@@ -6,8 +6,8 @@ modules take to import (15-20 ms a start). So the `evalkit` command (evalkit.cli
 imports a module that defines a class: attrs' `compile` then looks the source up in a table of code objects kept
 in the cache directory (evalkit.definition.schema_cache.cache_dir; one table per command), keyed by the exact
 source text attrs generated. The one part of that text that differs from process to process, the number attrs
-writes into a __hash__ (the hash of the class's name, salted per process), is taken out of the key and put back
-into the code object, so a class gets exactly the methods a compile would give it (tests/test_cli_startup.py
+writes into a __hash__ (the hash of the class's name, salted per process), is taken out of the key (its length is kept) and
+put back into the code object, so a class gets exactly the methods a compile would give it (tests/test_cli_startup.py
 compares them). A source not in the table is compiled as attrs would, and `save()` writes the table when it grew.
 
 A missing, unreadable or corrupted table, one written by another Python or attrs, or one that another user could
@@ -42,7 +42,7 @@ def install(group: str) -> bool:
     compiles = getattr(getattr(_make, "_compile_and_eval", None), "__code__", None)
     if compiles is None or "compile" not in compiles.co_names or "compile" in vars(_make):
         return False  # another attrs (or someone else's hook): leave it alone
-    _state.update(group=group, module=_make, table=None, new=0)
+    _state.update(group=group, module=_make, table=None, new=0, compiled=0, reused=0, resalted=0)
     _make.compile = cached_compile  # type: ignore[attr-defined]  # a module global: found before the built-in
     return True
 
@@ -55,11 +55,17 @@ def uninstall() -> None:
     _state.clear()
 
 
+def counts() -> dict[str, int]:
+    """This start's attrs sources: compiled (not in the table), reused (from the table) and, of those, resalted
+    (another process's hash salt put back); all 0 when nothing is installed."""
+    return {name: int(_state.get(name, 0)) for name in ("compiled", "reused", "resalted")}
+
+
 def cached_compile(source: Any, filename: Any, mode: Any, *args: Any, **kwargs: Any) -> CodeType:
     """`compile(source, filename, mode)`: from the table when attrs generated this source before."""
     if args or kwargs or mode != "exec" or not isinstance(source, str) or not isinstance(filename, str) \
             or not filename.startswith(PREFIX) or not filename.endswith(">"):
-        return builtins.compile(source, filename, mode, *args, **kwargs)  # type: ignore[no-any-return]
+        return builtins.compile(source, filename, mode, *args, **kwargs)
     salt = hash_salt(filename)
     text = str(salt)
     if source.count(text) > 1:
@@ -67,21 +73,26 @@ def cached_compile(source: Any, filename: Any, mode: Any, *args: Any, **kwargs: 
     salted = text in source
     from hashlib import sha256
 
-    keyed = source.replace(text, "{salt}") if salted else source
+    # the salt's length stays in the key: a salt of another length would move the columns in the code's positions
+    keyed = source.replace(text, f"{{salt:{len(text)}}}") if salted else source
     key = (filename, sha256(keyed.encode("utf-8", "surrogatepass")).hexdigest())  # the text itself, in 64 characters
     table = _table()
     found = table.get(key)
     if found is not None and (found[1] is not None) == salted:
         code, old = found
-        if old is None:
+        if old == salt or old is None:
+            _state["reused"] += 1
             return code
         fresh = with_constant(code, old, salt)
         if fresh is not None:
+            _state["reused"] += 1
+            _state["resalted"] += 1
             return fresh
     code = builtins.compile(source, filename, mode)
     table.pop(key, None)
     table[key] = (code, salt if salted else None)
-    _state["new"] += 1
+    _state["new"] += 1  # not yet written
+    _state["compiled"] += 1
     return code
 
 
@@ -112,25 +123,27 @@ def with_constant(code: CodeType, old: int, new: int) -> CodeType | None:
 
 
 def _path() -> Any:
-    from evalkit.definition.schema_cache import cache_dir
+    from evalkit.definition.schema_cache import cache_dir, installed_version
 
     directory = cache_dir()
-    if directory is None:
+    if directory is None or installed_version("attrs") == "?":
         return None
     group = "".join(c if c.isalnum() or c in "-_" else "_" for c in _state["group"])
     return directory / f"attrs-code-{group}.marshal"
 
 
 def _signature() -> list[str]:
-    import attr
+    """What the table's code depends on besides the source: the Python and the attrs (its version from its dist-info
+    directory: attr.__version__ would import importlib.metadata, the slowest import of all)."""
+    from evalkit.definition.schema_cache import installed_version
 
-    return [str(FORMAT), sys.version, sys.implementation.cache_tag or "", str(attr.__version__)]
+    return [str(FORMAT), sys.version, sys.implementation.cache_tag or "", installed_version("attrs")]
 
 
 def _table() -> dict[tuple[str, str], tuple[CodeType, int | None]]:
     if _state["table"] is None:
         _state["table"] = read_table(_path())
-    return _state["table"]  # type: ignore[no-any-return]
+    return _state["table"]
 
 
 def read_table(path: Any) -> dict[tuple[str, str], tuple[CodeType, int | None]]:

@@ -79,7 +79,6 @@ operation are missing, the reason of the leftmost one is kept.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple, NoReturn
@@ -939,6 +938,7 @@ def order(definitions: Mapping[str, Expression], known: Iterable[str],
         for used in sorted(expression.names):
             if used in definitions or used in known:
                 continue
+            import difflib  # here only: a suggestion for a mistake, not paid at every start
             close = difflib.get_close_matches(used, candidates, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             problems.append(Problem(
