@@ -24,8 +24,9 @@ import sys
 from types import CodeType
 from typing import Any
 
-FORMAT = 1
+FORMAT = 2
 MOST = 1000  # code objects kept in one table (the newest); one pushed out is compiled again
+PER_CLASS = 4  # sources kept per class: its salt's usual lengths (19 or 20 characters, 9 times in 10), older versions
 PREFIX = "<attrs generated "
 
 _state: dict[str, Any] = {}
@@ -77,23 +78,31 @@ def cached_compile(source: Any, filename: Any, mode: Any, *args: Any, **kwargs: 
     keyed = source.replace(text, f"{{salt:{len(text)}}}") if salted else source
     key = (filename, sha256(keyed.encode("utf-8", "surrogatepass")).hexdigest())  # the text itself, in 64 characters
     table = _table()
-    found = table.get(key)
+    found = table.pop(key, None)  # put back last: the entries used lately are the ones kept
     if found is not None and (found[1] is not None) == salted:
-        code, old = found
-        if old == salt or old is None:
+        table[key] = found
+        code = _code(found[0])
+        if code is not None and (found[1] is None or found[1] == salt):
             _state["reused"] += 1
             return code
-        fresh = with_constant(code, old, salt)
+        fresh = with_constant(code, found[1], salt) if code is not None and found[1] is not None else None
         if fresh is not None:
             _state["reused"] += 1
             _state["resalted"] += 1
             return fresh
     code = builtins.compile(source, filename, mode)
-    table.pop(key, None)
-    table[key] = (code, salt if salted else None)
+    table[key] = (marshal.dumps(code), salt if salted else None)
     _state["new"] += 1  # not yet written
     _state["compiled"] += 1
     return code
+
+
+def _code(stored: bytes) -> CodeType | None:
+    try:
+        code = marshal.loads(stored)
+    except (ValueError, EOFError, TypeError):
+        return None
+    return code if isinstance(code, CodeType) else None
 
 
 def hash_salt(filename: str) -> int:
@@ -140,13 +149,13 @@ def _signature() -> list[str]:
     return [str(FORMAT), sys.version, sys.implementation.cache_tag or "", installed_version("attrs")]
 
 
-def _table() -> dict[tuple[str, str], tuple[CodeType, int | None]]:
+def _table() -> dict[tuple[str, str], tuple[bytes, int | None]]:
     if _state["table"] is None:
         _state["table"] = read_table(_path())
     return _state["table"]
 
 
-def read_table(path: Any) -> dict[tuple[str, str], tuple[CodeType, int | None]]:
+def read_table(path: Any) -> dict[tuple[str, str], tuple[bytes, int | None]]:
     """The table in `path`: {} when missing, unreadable, not written by this Python and attrs, or writable by others."""
     if path is None:
         return {}
@@ -163,7 +172,7 @@ def read_table(path: Any) -> dict[tuple[str, str], tuple[CodeType, int | None]]:
             return {}
         for key, value in table.items():
             if not (isinstance(key, tuple) and len(key) == 2 and all(isinstance(k, str) for k in key)
-                    and isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], CodeType)
+                    and isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], bytes)
                     and (value[1] is None or type(value[1]) is int)):
                 return {}
         return table
@@ -180,7 +189,13 @@ def save() -> None:
         return
     import tempfile
 
-    kept = dict(list(_table().items())[-MOST:])
+    kept: dict[tuple[str, str], tuple[bytes, int | None]] = {}
+    per_class: dict[str, int] = {}
+    for key, value in reversed(list(_table().items())):  # the newest first: a class's last sources, salt lengths
+        per_class[key[0]] = per_class.get(key[0], 0) + 1
+        if per_class[key[0]] <= PER_CLASS and len(kept) < MOST:
+            kept[key] = value
+    kept = dict(reversed(list(kept.items())))
     try:
         data = marshal.dumps((_signature(), kept))
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -152,11 +152,15 @@ def _as_tuple(items: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(items)
 
 
+def _as_float(value: Any) -> float:
+    return float(value)
+
+
 @attrs.frozen
 class Number:
     """A literal number; negative numbers are `Negate(Number(...))`, as they are written."""
 
-    value: float = attrs.field(converter=float, validator=_finite_non_negative)
+    value: float = attrs.field(converter=_as_float, validator=_finite_non_negative)  # a function, not the built-in: attrs reads a built-in's signature with the tokenizer (ms at every start)
 
 
 @attrs.frozen
