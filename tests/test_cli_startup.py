@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import marshal
 import os
 import subprocess
 import sys
@@ -27,7 +28,7 @@ from hypothesis import strategies as st
 
 import evalkit
 from evalkit.cli import COMMAND_MODULES, COMMANDS, command_modules
-from evalkit.definition import documents, schema_cache
+from evalkit.definition import documents, schema_cache, yaml_reader
 from evalkit.definition.documents import parse_yaml
 from evalkit.errors import DefinitionError
 from evalkit.plugins.manager import build_registry, load_plugins
@@ -268,7 +269,7 @@ def test_fingerprints_tell_apart_what_jsonschema_tells_apart(value):
 
 # YAML: libyaml and the Python parser agree --------------------------------------------------------------------
 
-pytestmark_c = pytest.mark.skipif(documents.CSafeLoader is None, reason="PyYAML without libyaml")
+pytestmark_c = pytest.mark.skipif(yaml_reader.CSafeLoader is None, reason="PyYAML without libyaml")
 
 
 def _outcomes(text: str) -> tuple[object, object]:
@@ -363,13 +364,13 @@ def test_every_example_definition_reads_the_same_with_both_parsers():
 @pytestmark_c
 def test_the_c_parser_is_used_and_the_python_parser_says_why_when_it_refuses(monkeypatch):
     composed: list[str] = []
-    real = documents.Yaml12Loader.get_single_node
+    real = yaml_reader.Yaml12Loader.get_single_node
 
     def python_compose(self):  # type: ignore[no-untyped-def]
         composed.append("python")
         return real(self)
 
-    monkeypatch.setattr(documents.Yaml12Loader, "get_single_node", python_compose)
+    monkeypatch.setattr(yaml_reader.Yaml12Loader, "get_single_node", python_compose)
     parse_yaml("a: [1, 2]\n")
     assert composed == []  # libyaml composed it
     with pytest.raises(DefinitionError, match="not valid YAML"):
@@ -379,7 +380,7 @@ def test_the_c_parser_is_used_and_the_python_parser_says_why_when_it_refuses(mon
 
 def test_without_libyaml_the_python_parser_reads_everything(monkeypatch):
     expected = parse_yaml((QUICK / "scorecard.yaml").read_text(encoding="utf-8"), "card.yaml", c_parser=False)
-    monkeypatch.setattr(documents, "CSafeLoader", None)
+    monkeypatch.setattr(yaml_reader, "CSafeLoader", None)
     assert parse_yaml((QUICK / "scorecard.yaml").read_text(encoding="utf-8"), "card.yaml") == expected
 
 
@@ -437,3 +438,168 @@ def test_a_county_run_reads_its_csv_files_without_pyarrow(tmp_path):
             f"'--units', {str(QUICK / 'units.csv')!r}, '-o', {str(tmp_path / 'out.json')!r}])")
     assert "pyarrow" not in imported_after(code)
     assert (tmp_path / "out.json").stat().st_size > 0
+
+
+# a second start: no YAML parser, no jsonschema, no attrs compiling ---------------------------------------------
+
+QUICK_RUN = ["run", str(QUICK / "scorecard.yaml"), "--data", str(QUICK / "data.csv"), "--units", str(QUICK / "units.csv"),
+             "--adjustments", str(QUICK / "adjustments.csv")]
+# what a quickstart run must not import once the caches are warm (issue 14, point 7): each was part of every start
+NOT_ON_A_WARM_START = ("yaml", "jsonschema", "rich", "pyarrow", "openpyxl", "importlib.metadata", "evalkit.definition.yaml_reader",
+                       "evalkit.reporters.table", "evalkit.cli.definitions", "difflib")
+
+
+def cli_start(argv: list[str], cache: Path, env: dict[str, str] | None = None) -> dict:
+    """`evalkit ARGV` as the console script runs it (evalkit.cli.run), in a fresh interpreter with its own cache
+    directory: its exit code, what it printed, the modules it imported and how much attrs code it compiled. One hash seed
+    for all: under another, a hash salt of another length is compiled once more (see evalkit.startup)."""
+    code = ("import sys, json, contextlib, io\n"
+            f"sys.argv = ['evalkit', *{argv!r}]\n"
+            "out = io.StringIO()\n"
+            "from evalkit import cli, startup\n"
+            "with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):\n"
+            "    try:\n        cli.run()\n    except SystemExit as stop:\n        status = stop.code\n"
+            "compiled = startup.counts()['compiled']\n"
+            "print(json.dumps({'status': status, 'out': out.getvalue(), 'modules': sorted(sys.modules),"
+            " 'compiled': compiled}))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, XDG_CACHE_HOME=str(cache), PYTHONHASHSEED="0", **(env or {})))
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_warm_quickstart_run_imports_no_parser_nor_validator_and_compiles_nothing(tmp_path):
+    cold = cli_start([*QUICK_RUN, "--format", "json"], tmp_path / "cache")
+    assert cold["status"] == 0 and cold["compiled"] > 30  # the first start compiled attrs' methods ...
+    assert {"yaml", "jsonschema"} <= set(cold["modules"])  # ... parsed the YAML and validated the scorecard
+    warm = cli_start([*QUICK_RUN, "--format", "json"], tmp_path / "cache")
+    assert warm["compiled"] == 0
+    assert set(NOT_ON_A_WARM_START) & set(warm["modules"]) == set()
+    uncached = cli_start([*QUICK_RUN, "--format", "json"], tmp_path / "none", env={"EVALKIT_NO_CACHE": "1"})
+    assert uncached["compiled"] == 0 and "yaml" in uncached["modules"] and not (tmp_path / "none").exists()
+    assert warm["out"] == cold["out"] == uncached["out"] and json.loads(warm["out"])["units"]
+    table = cli_start(QUICK_RUN, tmp_path / "cache")  # the table format: rich is imported to render, nothing else
+    assert table["status"] == 0 and not set(NOT_ON_A_WARM_START) - {"rich", "evalkit.reporters.table"} & set(table["modules"])
+    assert table["out"] == cli_start(QUICK_RUN, tmp_path / "none", env={"EVALKIT_NO_CACHE": "1"})["out"]
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\xff garbage", b"\xe3" + b"\x00" * 64, marshal.dumps((["1"], {})),
+                                     marshal.dumps(([], {("f", "k"): ("not code", None)}))])
+def test_a_corrupted_attrs_code_table_changes_nothing(tmp_path, content):
+    expected = cli_start([*QUICK_RUN, "--format", "json"], tmp_path / "none", env={"EVALKIT_NO_CACHE": "1"})["out"]
+    cache = tmp_path / "cache"
+    (cache / "evalkit").mkdir(parents=True)
+    table = cache / "evalkit" / "attrs-code-run.marshal"
+    table.write_bytes(content)
+    first = cli_start([*QUICK_RUN, "--format", "json"], cache)
+    assert first["out"] == expected and first["compiled"] > 30  # read as an empty table, then written anew
+    assert cli_start([*QUICK_RUN, "--format", "json"], cache)["compiled"] == 0
+
+
+def test_an_attrs_code_table_others_could_write_is_not_used(tmp_path):
+    cache = tmp_path / "cache"
+    cli_start(["validate", str(QUICK / "scorecard.yaml")], cache)
+    table = cache / "evalkit" / "attrs-code-validate.marshal"
+    assert cli_start(["validate", str(QUICK / "scorecard.yaml")], cache)["compiled"] == 0
+    table.chmod(0o664)  # group-writable: its code is not run
+    assert cli_start(["validate", str(QUICK / "scorecard.yaml")], cache)["compiled"] > 0
+
+
+HASHED = ("import sys, json\nsys.argv = ['evalkit', 'run']\nfrom evalkit import cli, startup\n"
+          "from evalkit.definition.model import Label\n"
+          "label = Label(zh='甲', en='a')\n"  # (a None field would hash by its address, another in each process)
+          "print(json.dumps([hash(label), repr(label), label == Label(zh='甲', en='a'), startup.counts()]))\n"
+          "startup.save()\n")
+
+
+def test_cached_attrs_methods_are_the_methods_attrs_compiles(tmp_path):
+    """The per-process number in a class's __hash__ is put back: with the same PYTHONHASHSEED, a class from the
+    table hashes as the class compiled now, though the table was written under another seed."""
+    def start(seed: str, **env: str) -> list:
+        done = subprocess.run([sys.executable, "-c", HASHED], capture_output=True, text=True, timeout=120,
+                              env=dict(os.environ, XDG_CACHE_HOME=str(tmp_path), PYTHONHASHSEED=seed, **env))
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    written = start("1")
+    assert written[-1]["compiled"] > 0
+    from_table, compiled = start("2"), start("2", EVALKIT_NO_CACHE="1")
+    assert from_table[-1]["resalted"] > 0  # Label's salt has 20 characters under both seeds: taken from the table
+    assert from_table[:-1] == compiled[:-1] and from_table[0] != written[0]
+
+
+@given(st.integers(1, 19), st.booleans(), st.data())
+def test_the_salt_put_back_gives_the_code_a_compile_gives(digits, negative, data):
+    from evalkit import startup
+
+    def salt() -> int:  # a number of `digits` digits: attrs' salts of one length share a code object
+        value = data.draw(st.integers(10 ** (digits - 1), 10 ** digits - 1))
+        return -value if negative and value else value
+
+    old, new = salt(), salt()
+    source = ("def __hash__(self):\n        return hash((\n                {salt},\n                self.a,\n            ))\n"
+              "def __repr__(self):\n    return f'A(a={self.a!r}) {7}'\n")
+    code = compile(source.replace("{salt}", str(old)), "<attrs generated methods m.A>", "exec")
+    replaced = startup.with_constant(code, old, new)
+    if old == 7:
+        assert replaced is None  # there twice: not taken
+    else:
+        assert replaced == compile(source.replace("{salt}", str(new)), "<attrs generated methods m.A>", "exec")
+        assert [list(c.co_positions()) for c in replaced.co_consts if hasattr(c, "co_positions")] == \
+            [list(c.co_positions()) for c in code.co_consts if hasattr(c, "co_positions")]
+
+
+# parsed YAML definitions remembered by their text ----------------------------------------------------------------
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(trees, st.sampled_from([None, False]))
+def test_a_remembered_yaml_document_is_the_document_parsed(tmp_path, tree, flow):
+    from evalkit.definition import document_cache
+
+    text = yaml.safe_dump({"root": tree, "version": 2025.10}, default_flow_style=flow, allow_unicode=True,
+                          sort_keys=False).replace("2025.1\n", "2025.10\n")
+    path = tmp_path / "card.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        expected = parse_yaml(text, str(path))
+    except DefinitionError as error:
+        with pytest.raises(DefinitionError) as again:
+            documents.load_document(path)
+        assert again.value.problems == error.problems
+        return
+    first, second = documents.load_document(path), documents.load_document(path)
+    assert first == second == expected
+    assert document_cache._same(second.data, expected.data)  # same types too (1 is not 1.0 nor True)
+
+
+def test_yaml_documents_are_remembered_only_when_they_have_no_problem(tmp_path, monkeypatch):
+    from evalkit.definition import document_cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "cache" / "evalkit" / document_cache.FOLDER
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text("evalkit: 1\nversion: 2025.10\nname: {zh: 甲}\nlist: [1, 1.0, true, null, '1']\n", encoding="utf-8")
+    bad.write_text("a: 1\na: 2\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(DefinitionError, match="given twice"):
+            documents.load_document(bad)
+    assert not folder.exists()
+    document = documents.load_document(good)
+    assert document.texts == {("version",): "2025.10"} and document.line_of(("list", 2)) == 4
+    stored = list(folder.iterdir())
+    assert len(stored) == 1
+    calls: list[str] = []
+    real = document_cache.parse_yaml
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append("parsed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(document_cache, "parse_yaml", counted)
+    assert documents.load_document(good) == document and calls == []  # from the cache
+    stored[0].write_text('{"evalkit_cache": 1, "key": "x"', encoding="utf-8")  # corrupted: parsed again
+    documents.load_document(good)
+    assert calls == ["parsed"]
+    monkeypatch.setenv("EVALKIT_MAX_DEPTH", "50")  # other limits: another file
+    documents.load_document(good)
+    assert calls == ["parsed", "parsed"]

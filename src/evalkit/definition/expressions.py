@@ -79,7 +79,6 @@ operation are missing, the reason of the leftmost one is kept.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple, NoReturn
@@ -153,11 +152,15 @@ def _as_tuple(items: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(items)
 
 
+def _as_float(value: Any) -> float:
+    return float(value)
+
+
 @attrs.frozen
 class Number:
     """A literal number; negative numbers are `Negate(Number(...))`, as they are written."""
 
-    value: float = attrs.field(converter=float, validator=_finite_non_negative)
+    value: float = attrs.field(converter=_as_float, validator=_finite_non_negative)  # a function, not the built-in: attrs reads a built-in's signature with the tokenizer (ms at every start)
 
 
 @attrs.frozen
@@ -939,6 +942,7 @@ def order(definitions: Mapping[str, Expression], known: Iterable[str],
         for used in sorted(expression.names):
             if used in definitions or used in known:
                 continue
+            import difflib  # here only: a suggestion for a mistake, not paid at every start
             close = difflib.get_close_matches(used, candidates, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             problems.append(Problem(

@@ -85,25 +85,31 @@ def _plain(value: Any, depth: int = 0) -> bool:
     return kind in (str, int, float, bool) or value is None
 
 
-_VERSION: list[str] = []
-
-
 def _checker_version() -> str:
-    """The installed jsonschema's version, from the name of its dist-info directory on sys.path (as pip installs
-    it, without importing jsonschema or importlib.metadata); "?" when there is not exactly one."""
-    if not _VERSION:
+    """The installed jsonschema's version (see installed_version)."""
+    return installed_version("jsonschema")
+
+
+_VERSIONS: dict[str, str] = {}
+
+
+def installed_version(project: str) -> str:
+    """The installed version of `project` (jsonschema, PyYAML), from the name of its dist-info directory on sys.path
+    (as pip installs it, without importing it or importlib.metadata); "?" when there is not exactly one."""
+    if project not in _VERSIONS:
         version = "?"
+        prefix = project.lower() + "-"
         for entry in sys.path:  # the dist-info directory's name carries the version: jsonschema-4.23.0.dist-info
             try:
                 names = os.listdir(entry or ".")
             except OSError:
                 continue
-            found = [n for n in names if n.lower().startswith("jsonschema-") and n.endswith(".dist-info")]
+            found = [n for n in names if n.lower().startswith(prefix) and n.endswith(".dist-info")]
             if found:
-                version = found[0][len("jsonschema-"):-len(".dist-info")] if len(found) == 1 else "?"
+                version = found[0][len(prefix):-len(".dist-info")] if len(found) == 1 else "?"
                 break
-        _VERSION.append(version)
-    return _VERSION[0]
+        _VERSIONS[project] = version
+    return _VERSIONS[project]
 
 
 class Fingerprints:

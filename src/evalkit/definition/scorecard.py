@@ -8,7 +8,6 @@ expected and what was found. Only a document that passes the schema gets the sem
 from __future__ import annotations
 
 import copy
-import difflib
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -229,6 +228,7 @@ def _problems_from_error(document: Document, error: jsonschema.ValidationError) 
             path = tuple(error.absolute_path)
             out = []
             for extra in extras:
+                import difflib  # here only: a suggestion for a mistake, not paid at every start
                 close = difflib.get_close_matches(extra, [a for a in allowed if a not in error.instance], n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 out.append(document.problem(path + (extra,), f"unknown property {extra!r}{hint}",
@@ -261,12 +261,14 @@ def _problem_from_error(document: Document, error: jsonschema.ValidationError) -
         allowed = sorted(schema.get("properties", {}))
         extras = [k for k in instance if k not in allowed]
         extra = extras[0] if extras else "?"
+        import difflib  # here only: a suggestion for a mistake, not paid at every start
         close = difflib.get_close_matches(extra, allowed, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         return document.problem(path + (extra,), f"unknown property {extra!r}{hint}",
                                 expected="one of " + ", ".join(allowed), found=repr(extra))
     if kind == "enum":
         options = [str(v) for v in value]
+        import difflib  # here only: a suggestion for a mistake, not paid at every start
         close = difflib.get_close_matches(str(instance), options, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         return document.problem(path, f"not an accepted value{hint}", expected="one of " + ", ".join(options),
@@ -651,6 +653,7 @@ def _points_of(node: Mapping) -> float | None:
 
 
 def _one_of(known: Mapping[str, Any], wanted: str) -> str:
+    import difflib  # here only: a suggestion for a mistake, not paid at every start
     close = difflib.get_close_matches(wanted, list(known), n=3)
     if close:
         return "a known indicator, such as " + ", ".join(repr(c) for c in close)

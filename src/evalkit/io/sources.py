@@ -19,13 +19,17 @@ if TYPE_CHECKING:
     from evalkit.plugins.manager import Registry
 
 
+def _as_tuple(items: Sequence[str]) -> tuple[str, ...]:
+    return tuple(items)
+
+
 @attrs.frozen
 class Source:
     """`compute(records, period, units) -> {indicator: {unit: value}}` for the `indicators` it declares."""
 
     name: str
     compute: Callable[[Any, str, Sequence[str]], Mapping[str, Mapping[str, float]]]
-    indicators: tuple[str, ...] = attrs.field(converter=tuple, default=())
+    indicators: tuple[str, ...] = attrs.field(converter=_as_tuple, default=())  # a function, not the built-in: attrs reads a built-in's signature with the tokenizer (ms at every start)
     description: str = ""
 
 

@@ -9,7 +9,6 @@ with `find_columns`, reads cells with `cell_text` and `parse_number`, and collec
 from __future__ import annotations
 
 import datetime
-import difflib
 import math
 import re
 import unicodedata
@@ -281,6 +280,7 @@ def closest(name: str, candidates: Iterable[str], limit: int = 2) -> list[str]:
     for k in known:
         distance = edit_distance(folded, k.casefold())
         if distance <= allowed:
+            import difflib  # here only: a suggestion for a mistake, not paid at every start
             ratio = difflib.SequenceMatcher(None, folded, k.casefold()).ratio()
             if ratio >= 0.75:  # U09 is one edit from U01, but a different number rather than a typo
                 scored.append((distance, -ratio, k))

@@ -108,10 +108,11 @@ def load_plugins(
     for name in blocked:
         pm.set_blocked(name)
     problems: list[Problem] = []
+    own_version = _own_version()  # read once (from evalkit's metadata file), not once per built-in plugin
     for module_name in BUILTIN_MODULES:
         if module_name not in blocked:
             pm.register(importlib.import_module(module_name), name=module_name)
-            origins[module_name] = PluginInfo(name=module_name, version=_own_version(), origin="builtin")
+            origins[module_name] = PluginInfo(name=module_name, version=own_version, origin="builtin")
     if entry_points and entry_points_possible():  # importlib.metadata only when a package may declare a plugin
         from importlib.metadata import entry_points as installed_entry_points
 

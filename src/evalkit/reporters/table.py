@@ -9,11 +9,6 @@ import re
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
-from rich.color import ColorSystem
-from rich.console import Console
-from rich.style import Style
-from rich.table import Table
-from rich.text import Text
 
 from evalkit.io.safe_text import terminal_text
 from evalkit.reporters.base import Reporter, ReportOptions
@@ -140,6 +135,10 @@ def _table(title: str, header: list[str], rows: list[list[str]], styles: list[st
 
 def _rich(title: str, header: list[str], rows: list[list[str]], styles: list[str | None], numeric: list[bool], width: int,
           color: bool, grade_column: int, whole: list[bool] | None = None) -> str:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=Text(title, style="table.title"), show_lines=False)  # Text, not markup, like the cells
     for k, text in enumerate(header):
         name = Text(text)
@@ -167,6 +166,9 @@ def ansi_codes(style: str | None, color: bool) -> tuple[str, str]:
     """The escape codes that start and end `style` on a colour terminal; none without colour."""
     if not color or not style:
         return "", ""
+    from rich.color import ColorSystem
+    from rich.style import Style
+
     start, end = Style.parse(style).render("\0", color_system=ColorSystem.STANDARD).split("\0")
     return start, end
 

@@ -50,6 +50,14 @@ def _text(value: str | Path | None) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
+def _as_str(value: object) -> str:
+    return str(value)
+
+
+def _as_tuple(items: Sequence[str]) -> tuple[str, ...]:
+    return tuple(items)
+
+
 @attrs.frozen
 class InputFiles:
     """The files of one run: what `SCORECARD --data FILE... --records NAME=FOLDER --units FILE --period P
@@ -60,15 +68,15 @@ class InputFiles:
     `period` defaults to the scorecard's.
     """
 
-    scorecard: str = attrs.field(converter=str)
-    units: str = attrs.field(converter=str)
+    scorecard: str = attrs.field(converter=_as_str)  # a function, not the built-in: attrs reads a built-in's signature with the tokenizer (ms at every start)
+    units: str = attrs.field(converter=_as_str)
     data: tuple[str, ...] = attrs.field(default=(), converter=_paths)
     records: tuple[str | tuple[str, str], ...] = attrs.field(default=(), converter=_records)
     period: str | None = attrs.field(default=None, converter=_text)
     adjustments: str | None = attrs.field(default=None, converter=_text)
     wide: bool | None = None  # the data's shape: None detects it, True declares one column per indicator
     encoding: str | None = None  # of CSV data files; None: UTF-8, or GB18030 when the file is that
-    sheets: tuple[str, ...] = attrs.field(default=(), converter=tuple)  # of workbooks; "*" for all
+    sheets: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)  # of workbooks; "*" for all
 
 
 @attrs.frozen
