@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import marshal
 import os
 import subprocess
 import sys
@@ -440,7 +439,7 @@ def test_a_county_run_reads_its_csv_files_without_pyarrow(tmp_path):
     assert (tmp_path / "out.json").stat().st_size > 0
 
 
-# a second start: no YAML parser, no jsonschema, no attrs compiling ---------------------------------------------
+# a second start: no YAML parser, no jsonschema ---------------------------------------------------------------
 
 QUICK_RUN = ["run", str(QUICK / "scorecard.yaml"), "--data", str(QUICK / "data.csv"), "--units", str(QUICK / "units.csv"),
              "--adjustments", str(QUICK / "adjustments.csv")]
@@ -451,102 +450,32 @@ NOT_ON_A_WARM_START = ("yaml", "jsonschema", "rich", "pyarrow", "openpyxl", "imp
 
 def cli_start(argv: list[str], cache: Path, env: dict[str, str] | None = None) -> dict:
     """`evalkit ARGV` as the console script runs it (evalkit.cli.run), in a fresh interpreter with its own cache
-    directory: its exit code, what it printed, the modules it imported and how much attrs code it compiled. One hash seed
-    for all: under another, a hash salt of another length is compiled once more (see evalkit.startup)."""
+    directory: its exit code, what it printed and the modules it imported."""
     code = ("import sys, json, contextlib, io\n"
             f"sys.argv = ['evalkit', *{argv!r}]\n"
             "out = io.StringIO()\n"
-            "from evalkit import cli, startup\n"
+            "from evalkit import cli\n"
             "with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):\n"
             "    try:\n        cli.run()\n    except SystemExit as stop:\n        status = stop.code\n"
-            "compiled = startup.counts()['compiled']\n"
-            "print(json.dumps({'status': status, 'out': out.getvalue(), 'modules': sorted(sys.modules),"
-            " 'compiled': compiled}))\n")
+            "print(json.dumps({'status': status, 'out': out.getvalue(), 'modules': sorted(sys.modules)}))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env=dict(os.environ, XDG_CACHE_HOME=str(cache), PYTHONHASHSEED="0", **(env or {})))
+                          env=dict(os.environ, XDG_CACHE_HOME=str(cache), **(env or {})))
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_a_warm_quickstart_run_imports_no_parser_nor_validator_and_compiles_nothing(tmp_path):
+def test_a_warm_quickstart_run_imports_no_parser_nor_validator(tmp_path):
     cold = cli_start([*QUICK_RUN, "--format", "json"], tmp_path / "cache")
-    assert cold["status"] == 0 and cold["compiled"] > 30  # the first start compiled attrs' methods ...
-    assert {"yaml", "jsonschema"} <= set(cold["modules"])  # ... parsed the YAML and validated the scorecard
+    assert cold["status"] == 0
+    assert {"yaml", "jsonschema"} <= set(cold["modules"])  # the first start parsed the YAML and validated the scorecard
     warm = cli_start([*QUICK_RUN, "--format", "json"], tmp_path / "cache")
-    assert warm["compiled"] == 0
     assert set(NOT_ON_A_WARM_START) & set(warm["modules"]) == set()
     uncached = cli_start([*QUICK_RUN, "--format", "json"], tmp_path / "none", env={"EVALKIT_NO_CACHE": "1"})
-    assert uncached["compiled"] == 0 and "yaml" in uncached["modules"] and not (tmp_path / "none").exists()
+    assert "yaml" in uncached["modules"] and not (tmp_path / "none").exists()
     assert warm["out"] == cold["out"] == uncached["out"] and json.loads(warm["out"])["units"]
     table = cli_start(QUICK_RUN, tmp_path / "cache")  # the table format: rich is imported to render, nothing else
     assert table["status"] == 0 and not set(NOT_ON_A_WARM_START) - {"rich", "evalkit.reporters.table"} & set(table["modules"])
     assert table["out"] == cli_start(QUICK_RUN, tmp_path / "none", env={"EVALKIT_NO_CACHE": "1"})["out"]
-
-
-@pytest.mark.parametrize("content", [b"", b"\x00\xff garbage", b"\xe3" + b"\x00" * 64, marshal.dumps((["1"], {})),
-                                     marshal.dumps(([], {("f", "k"): ("not code", None)}))])
-def test_a_corrupted_attrs_code_table_changes_nothing(tmp_path, content):
-    expected = cli_start([*QUICK_RUN, "--format", "json"], tmp_path / "none", env={"EVALKIT_NO_CACHE": "1"})["out"]
-    cache = tmp_path / "cache"
-    (cache / "evalkit").mkdir(parents=True)
-    table = cache / "evalkit" / "attrs-code-run.marshal"
-    table.write_bytes(content)
-    first = cli_start([*QUICK_RUN, "--format", "json"], cache)
-    assert first["out"] == expected and first["compiled"] > 30  # read as an empty table, then written anew
-    assert cli_start([*QUICK_RUN, "--format", "json"], cache)["compiled"] == 0
-
-
-def test_an_attrs_code_table_others_could_write_is_not_used(tmp_path):
-    cache = tmp_path / "cache"
-    cli_start(["validate", str(QUICK / "scorecard.yaml")], cache)
-    table = cache / "evalkit" / "attrs-code-validate.marshal"
-    assert cli_start(["validate", str(QUICK / "scorecard.yaml")], cache)["compiled"] == 0
-    table.chmod(0o664)  # group-writable: its code is not run
-    assert cli_start(["validate", str(QUICK / "scorecard.yaml")], cache)["compiled"] > 0
-
-
-HASHED = ("import sys, json\nsys.argv = ['evalkit', 'run']\nfrom evalkit import cli, startup\n"
-          "from evalkit.definition.model import Label\n"
-          "label = Label(zh='甲', en='a')\n"  # (a None field would hash by its address, another in each process)
-          "print(json.dumps([hash(label), repr(label), label == Label(zh='甲', en='a'), startup.counts()]))\n"
-          "startup.save()\n")
-
-
-def test_cached_attrs_methods_are_the_methods_attrs_compiles(tmp_path):
-    """The per-process number in a class's __hash__ is put back: with the same PYTHONHASHSEED, a class from the
-    table hashes as the class compiled now, though the table was written under another seed."""
-    def start(seed: str, **env: str) -> list:
-        done = subprocess.run([sys.executable, "-c", HASHED], capture_output=True, text=True, timeout=120,
-                              env=dict(os.environ, XDG_CACHE_HOME=str(tmp_path), PYTHONHASHSEED=seed, **env))
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)
-
-    written = start("1")
-    assert written[-1]["compiled"] > 0
-    from_table, compiled = start("2"), start("2", EVALKIT_NO_CACHE="1")
-    assert from_table[-1]["resalted"] > 0  # Label's salt has 20 characters under both seeds: taken from the table
-    assert from_table[:-1] == compiled[:-1] and from_table[0] != written[0]
-
-
-@given(st.integers(1, 19), st.booleans(), st.data())
-def test_the_salt_put_back_gives_the_code_a_compile_gives(digits, negative, data):
-    from evalkit import startup
-
-    def salt() -> int:  # a number of `digits` digits: attrs' salts of one length share a code object
-        value = data.draw(st.integers(10 ** (digits - 1), 10 ** digits - 1))
-        return -value if negative and value else value
-
-    old, new = salt(), salt()
-    source = ("def __hash__(self):\n        return hash((\n                {salt},\n                self.a,\n            ))\n"
-              "def __repr__(self):\n    return f'A(a={self.a!r}) {7}'\n")
-    code = compile(source.replace("{salt}", str(old)), "<attrs generated methods m.A>", "exec")
-    replaced = startup.with_constant(code, old, new)
-    if old == 7:
-        assert replaced is None  # there twice: not taken
-    else:
-        assert replaced == compile(source.replace("{salt}", str(new)), "<attrs generated methods m.A>", "exec")
-        assert [list(c.co_positions()) for c in replaced.co_consts if hasattr(c, "co_positions")] == \
-            [list(c.co_positions()) for c in code.co_consts if hasattr(c, "co_positions")]
 
 
 # parsed YAML definitions remembered by their text ----------------------------------------------------------------

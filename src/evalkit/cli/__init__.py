@@ -15,7 +15,6 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from evalkit import startup
 from evalkit.errors import EvalkitError, UsageError
 
 if TYPE_CHECKING:
@@ -45,15 +44,6 @@ COMMANDS = {
     "template": "evalkit.cli.template_cmd",
 }
 COMMAND_MODULES = tuple(dict.fromkeys(COMMANDS.values()))  # in the order `evalkit --help` lists them
-
-
-def _command_word(argv: Sequence[str]) -> str:
-    """The command `argv` names ("other" for none or an unknown one): the attrs code table it uses (evalkit.startup)."""
-    words = [arg for arg in argv if not arg.startswith("-")]
-    return words[0] if words and words[0] in COMMANDS else "other"
-
-
-startup.install(_command_word(sys.argv[1:]))  # before the modules that define classes are imported: see evalkit.startup
 
 
 class _Parser(argparse.ArgumentParser):
@@ -161,8 +151,4 @@ def _version() -> str:
 
 
 def run() -> None:
-    try:
-        code = main()
-    finally:
-        startup.save()  # the attrs code compiled for the first time, for the next start
-    sys.exit(code)
+    sys.exit(main())
