@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from evalkit.errors import DataError
+from evalkit.io.columnar import PYTHON_SPACES, read_table_columns
 from evalkit.io.csv_text import csv_text
 from evalkit.io.data import Units
 from evalkit.io.inputs import read_table
-from evalkit.methods.columnar_input import PYTHON_SPACES, read_csv_columns
 from evalkit.methods.matrix_input import decision_matrix, fast_matrix, read_matrix
 from evalkit.methods.rank_report import RANK_METHODS, rank_units
 from evalkit.plugins.manager import default_registry
@@ -133,7 +133,7 @@ def test_odd_matrices_get_the_exact_messages(case):
 
 def test_a_bad_cell_falls_back_to_the_exact_message(tmp_path):
     path = write(str(tmp_path), "m.csv", "unit,c1,c2\nU1,3,4\nU2,abc,5\n")
-    assert read_csv_columns(path, REGISTRY) is not None  # the file itself is clean CSV ...
+    assert read_table_columns(path, REGISTRY) is not None  # the file itself is clean CSV ...
     assert fast_matrix(path, REGISTRY) is None  # ... but a cell is not a number: the exact path reports it
     with pytest.raises(DataError) as info:
         read_matrix(path, REGISTRY)
@@ -306,13 +306,13 @@ def long_tables(draw):
 def test_rollup_tables_read_column_by_column_as_row_by_row(case):
     import unittest.mock
 
-    from evalkit.methods import columnar_input
+    from evalkit.io import columnar as columnar_input
 
     rows, period = case
     with tempfile.TemporaryDirectory() as folder:
         path = write(folder, "r.csv", "\n".join(",".join(r) for r in [["unit", "indicator", "period", "value"], *rows]) + "\n")
         got = read_part_outcome(path, "review_score", period)
-        with unittest.mock.patch.object(columnar_input, "read_csv_columns", lambda *_args: None):
+        with unittest.mock.patch.object(columnar_input, "read_table_columns", lambda *_args: None):
             exact = read_part_outcome(path, "review_score", period)
     assert got == exact
 
@@ -361,7 +361,7 @@ def test_numbers_takes_exactly_plain_number_text(cells, skip):
 
     import pyarrow as pa
 
-    from evalkit.methods.columnar_input import numbers
+    from evalkit.io.columnar import numbers
 
     plain = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
     got = numbers(pa.array(["x"] * skip + cells)[skip:])
@@ -472,11 +472,11 @@ def targets_outcome(path, exact: bool):
     import unittest.mock
 
     from evalkit.analysis.targets import read_targets
-    from evalkit.methods import columnar_input
+    from evalkit.io import columnar as columnar_input
 
     try:
         if exact:
-            with unittest.mock.patch.object(columnar_input, "read_csv_columns", lambda *_args: None):
+            with unittest.mock.patch.object(columnar_input, "read_table_columns", lambda *_args: None):
                 got = read_targets(read_table(path, REGISTRY), TARGETS_DATA, TARGETS_CARD.indicators)
         else:
             from evalkit.analysis.targets import fast_targets
@@ -530,7 +530,7 @@ def delphi_files(draw):
 def test_delphi_rounds_read_column_by_column_as_row_by_row(rows):
     import unittest.mock
 
-    from evalkit.methods import columnar_input
+    from evalkit.io import columnar as columnar_input
     from evalkit.methods.inputs import fast_delphi_scores, read_delphi_scores
 
     def read(path):
@@ -540,7 +540,7 @@ def test_delphi_rounds_read_column_by_column_as_row_by_row(rows):
         path = write(folder, "d.csv", "\n".join(",".join(r) for r in rows) + "\n")
         got = read(path)
         fast = fast_delphi_scores(path, REGISTRY, 5)
-        with unittest.mock.patch.object(columnar_input, "read_csv_columns", lambda *_args: None):
+        with unittest.mock.patch.object(columnar_input, "read_table_columns", lambda *_args: None):
             exact = read(path)
     assert got[0] == exact[0]
     if exact[0] == "error":

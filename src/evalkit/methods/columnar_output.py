@@ -42,7 +42,7 @@ def float_texts(values: Any) -> list[str]:
         return []
     import pyarrow.compute as pc
 
-    from evalkit.methods.columnar_input import primitive
+    from evalkit.io.columnar import primitive
 
     arrow = pa.Array.from_buffers(pa.float64(), x.size, [None, pa.py_buffer(x)]).cast(pa.string())
     texts: list[str] = arrow.to_pylist()

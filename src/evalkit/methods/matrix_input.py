@@ -68,12 +68,12 @@ def read_matrix(path: str | Path, registry: Registry, criteria: Sequence[str] | 
 def fast_matrix(path: str | Path, registry: Registry, criteria: Sequence[str] | None = None) -> DecisionMatrix | None:
     """The DecisionMatrix of a clean CSV read column by column, as `decision_matrix` would build it; None when
     the file is not one the columnar path reads exactly or when it has anything to report (read it exactly)."""
-    from evalkit.methods.columnar_input import numbers, read_csv_columns, texts
+    from evalkit.io.columnar import numbers, read_table_columns, texts
 
-    columns = read_csv_columns(path, registry)
+    columns = read_table_columns(path, registry)
     if columns is None:
         return None
-    table = columns.header_table()
+    table = columns.header()
     try:
         reader, others = role_reader(table, {"unit": UNIT_HEADERS, "name": NAME_HEADERS}, empty="", unnamed="")
     except DataError:
@@ -89,18 +89,18 @@ def fast_matrix(path: str | Path, registry: Registry, criteria: Sequence[str] | 
             return None
     if not keys:
         return None
-    units = texts(columns.arrays[reader.columns["unit"]])
+    units = texts(columns.column(reader.columns["unit"]))
     if "" in units or len(set(units)) != len(units):
         return None  # an empty or repeated unit: the exact path names the rows
-    X = np.empty((columns.rows, len(keys)))
+    X = np.empty((columns.num_rows, len(keys)))
     for j, key in enumerate(keys):
-        values = numbers(columns.arrays[int(key[1:])])
+        values = numbers(columns.column(int(key[1:])))
         if values is None:
             return None
         X[:, j] = values
     names = units
     if "name" in reader.columns:
-        names = texts(columns.arrays[reader.columns["name"]])
+        names = texts(columns.column(reader.columns["name"]))
         if "" in names:
             names = [name or uid for name, uid in zip(names, units)]
     return DecisionMatrix(source=columns.source, units=tuple(units), names=tuple(names),
