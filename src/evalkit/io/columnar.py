@@ -951,6 +951,19 @@ def texts(column: Any) -> list[str]:
     return found
 
 
+def texts_and_array(column: Any) -> tuple[list[str], Any]:
+    """`texts(column)`, and the column itself (a pyarrow array, as read) when every cell is already its own
+    `cell_text`, else None: what a writer can take again without building it from Python strings."""
+    import pyarrow as pa
+
+    if isinstance(column, (pa.Array, pa.ChunkedArray)) and _is_text(column.type):
+        values: list[str] = column.to_pylist()
+        if _plain_texts(values, column):
+            return values, column
+        return [cell_text(v) for v in values], None
+    return texts(column), None
+
+
 def row_codes(column: Any, rows: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
     """For the `rows` (default all) of a text column: each cell's position (int64) among the distinct cell
     texts (`cell_text`, in order of first appearance), and those texts. Dictionary-encoded in C++; only the
@@ -1019,5 +1032,5 @@ def primitive(array: Any, dtype: Any) -> np.ndarray:
 
 __all__ = ["PYTHON_SPACES", "ColumnarTable", "PlainCsv", "fast_data", "fast_units", "long_dataset", "method_csv",
            "number_column", "numbers", "optional_numbers", "plain_csv_header", "primitive", "read_columnar",
-           "read_csv_columns", "read_parquet_columns", "read_table_columns", "row_codes", "text_codes", "texts",
+           "read_csv_columns", "read_parquet_columns", "read_table_columns", "row_codes", "string_array", "text_codes", "texts", "texts_and_array",
            "unit_positions", "wide_dataset"]

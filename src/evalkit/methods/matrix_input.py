@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 import numpy as np
@@ -44,6 +45,7 @@ class DecisionMatrix:
     names: tuple[str, ...]
     criteria: tuple[str, ...]
     values: np.ndarray
+    arrays: Any = None  # {"unit": ..., "name": ...}: the columns as read (pyarrow), when the column reader read them as they are
 
 
 def same_header(a: str, b: str) -> bool:
@@ -68,12 +70,14 @@ def read_matrix(path: str | Path, registry: Registry, criteria: Sequence[str] | 
 def fast_matrix(path: str | Path, registry: Registry, criteria: Sequence[str] | None = None) -> DecisionMatrix | None:
     """The DecisionMatrix of a clean CSV read column by column, as `decision_matrix` would build it; None when
     the file is not one the columnar path reads exactly or when it has anything to report (read it exactly)."""
-    from evalkit.io.columnar import numbers, read_table_columns, texts
+    import pyarrow.compute as pc
 
-    columns = read_table_columns(path, registry)
-    if columns is None:
+    from evalkit.io.columnar import method_csv, numbers, read_table_columns, texts_and_array
+
+    plain = method_csv(path, registry)
+    if plain is None:
         return None
-    table = columns.header()
+    table = Table(source=str(path), columns=plain.columns, rows=(), row_numbers=())
     try:
         reader, others = role_reader(table, {"unit": UNIT_HEADERS, "name": NAME_HEADERS}, empty="", unnamed="")
     except DataError:
@@ -89,22 +93,28 @@ def fast_matrix(path: str | Path, registry: Registry, criteria: Sequence[str] | 
             return None
     if not keys:
         return None
-    units = texts(columns.column(reader.columns["unit"]))
-    if "" in units or len(set(units)) != len(units):
-        return None  # an empty or repeated unit: the exact path names the rows
+    columns = read_table_columns(path, registry, plain, numbers=[int(key[1:]) for key in keys])  # numbers parsed by pyarrow
+    if columns is None:
+        return None
+    units, unit_array = texts_and_array(columns.column(reader.columns["unit"]))
+    if "" in units:
+        return None  # an empty unit: the exact path names the row
+    if len(set(units) if unit_array is None else range(pc.count_distinct(unit_array).as_py())) != len(units):
+        return None  # a repeated unit: the exact path names the rows (counted in C++ when read as they are)
     X = np.empty((columns.num_rows, len(keys)))
     for j, key in enumerate(keys):
         values = numbers(columns.column(int(key[1:])))
         if values is None:
             return None
         X[:, j] = values
-    names = units
+    names, name_array = units, unit_array
     if "name" in reader.columns:
-        names = texts(columns.column(reader.columns["name"]))
+        names, name_array = texts_and_array(columns.column(reader.columns["name"]))
         if "" in names:
-            names = [name or uid for name, uid in zip(names, units)]
+            names, name_array = [name or uid for name, uid in zip(names, units)], None
     return DecisionMatrix(source=columns.source, units=tuple(units), names=tuple(names),
-                          criteria=tuple(reader.headers[key] for key in keys), values=X)
+                          criteria=tuple(reader.headers[key] for key in keys), values=X,
+                          arrays={"unit": unit_array, "name": name_array})
 
 
 def decision_matrix(table: Table, criteria: Sequence[str] | None = None) -> DecisionMatrix:
