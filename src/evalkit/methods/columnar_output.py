@@ -163,11 +163,25 @@ def plain_csv(header: Sequence[str], texts: Sequence[Sequence[Any]], floats: Seq
     head = "\ufeff" + ",".join(header) + "\r\n"
     if not columns or len(columns[0]) == 0:
         return head
-    wide = [c.cast(pa.large_string()) for c in columns]  # 64-bit offsets: the whole text may pass 2 GiB
-    comma, crlf, empty = string_array([",", "\r\n", ""]).cast(pa.large_string())  # scalars: pa.scalar would import pandas
-    lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*wide, comma), empty, crlf)
+    n = len(columns[0])
+    size = sum(_data_size(c) for c in columns) + 2 * n * len(columns)
+    kind = pa.string() if size < 2**31 - 1 else pa.large_string()  # 64-bit offsets only where the text needs them
+    comma, crlf, empty = string_array([",", "\r\n", ""]).cast(kind)  # scalars: pa.scalar would import pandas
+    cells = [c.cast(kind) for c in columns]
+    cells[-1] = pc.binary_join_element_wise(cells[-1], empty, crlf)  # each row's line end, on the last (short) cells
+    lines = pc.binary_join_element_wise(*cells, comma)
     if isinstance(lines, pa.ChunkedArray):
         lines = lines.combine_chunks()
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64, count=len(lines) + 1, offset=lines.offset * 8)
-    body = lines.buffers()[2].to_pybytes()[int(offsets[0]):int(offsets[-1])]
-    return head + body.decode("utf-8")
+    width = 8 if kind == pa.large_string() else 4
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64 if width == 8 else np.int32, count=len(lines) + 1,
+                            offset=lines.offset * width)
+    body = memoryview(lines.buffers()[2])[int(offsets[0]):int(offsets[-1])]  # every line, end to end: no copy
+    return head + str(body, "utf-8")
+
+
+def _data_size(array: Any) -> int:
+    """The bytes of a pyarrow string array's (or chunked array's) text."""
+    import pyarrow as pa
+
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    return sum(chunk.buffers()[2].size if chunk.buffers()[2] is not None else 0 for chunk in chunks)
