@@ -923,6 +923,19 @@ def method_csv(path: str | Path, registry: Registry) -> PlainCsv | None:
     return plain_csv_header(path)
 
 
+def method_parquet(path: str | Path, registry: Registry) -> tuple[str, ...] | None:
+    """The column names of a Parquet file that a method's reader may read column by column: one read by
+    evalkit's own Parquet loader; None otherwise."""
+    from evalkit.io.readers import read_parquet
+
+    if str(path) == "-" or Path(path).suffix.lower() != ".parquet":
+        return None
+    loader = registry.loader_for(Path(path))
+    if loader is None or loader.read is not read_parquet:
+        return None
+    return parquet_schema(path)
+
+
 def read_table_columns(path: str | Path, registry: Registry, plain: PlainCsv | None = None,
                        numbers: Iterable[int] = ()) -> ColumnarTable | None:
     """Every column of a file `method_csv` takes (`plain`: what it found, when already asked) as text, those at
@@ -990,7 +1003,10 @@ def numbers(column: Any) -> np.ndarray | None:
         return None
     if column.null_count:
         return None
-    values = _floats(column) if isinstance(column, pa.ChunkedArray) else primitive(column.cast(pa.float64()), np.float64)
+    try:
+        values = _floats(column) if isinstance(column, pa.ChunkedArray) else primitive(column.cast(pa.float64()), np.float64)
+    except pa.ArrowInvalid:
+        return None  # an integer a float does not hold exactly: the exact path reads it
     return values if np.isfinite(values).all() else None  # NaN or too large for a float: the exact path says so
 
 
@@ -1030,7 +1046,7 @@ def primitive(array: Any, dtype: Any) -> np.ndarray:
     return np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array), offset=array.offset * size).copy()
 
 
-__all__ = ["PYTHON_SPACES", "ColumnarTable", "PlainCsv", "fast_data", "fast_units", "long_dataset", "method_csv",
+__all__ = ["PYTHON_SPACES", "ColumnarTable", "PlainCsv", "fast_data", "fast_units", "long_dataset", "method_csv", "method_parquet",
            "number_column", "numbers", "optional_numbers", "plain_csv_header", "primitive", "read_columnar",
            "read_csv_columns", "read_parquet_columns", "read_table_columns", "row_codes", "string_array", "text_codes", "texts", "texts_and_array",
            "unit_positions", "wide_dataset"]
