@@ -117,9 +117,8 @@ def fast_matrix(path: str | Path, registry: Registry, criteria: Sequence[str] | 
         if values is None:
             return None
         X[:, j] = values
-    if "name" in reader.columns:
-        if "" in names:
-            names, name_array = [name or uid for name, uid in zip(names, units)], None
+    if "" in names:  # (never without a name column: the units are checked above)
+        names, name_array = [name or uid for name, uid in zip(names, units)], None
     return DecisionMatrix(source=columns.source, units=tuple(units), names=tuple(names),
                           criteria=tuple(reader.headers[key] for key in keys), values=X,
                           arrays={"unit": unit_array, "name": name_array})
