@@ -1019,10 +1019,10 @@ def optional_numbers(column: Any) -> tuple[np.ndarray, np.ndarray] | None:
     if isinstance(column, pa.Array):
         column = pa.chunked_array([column])
     if _is_text(column.type):
-        nonempty = pc.greater(pc.binary_length(column), 0)
-        given = _numpy(nonempty.cast(pa.uint8()).chunks, 0).astype(bool)
+        given = _numpy(pc.binary_length(column).chunks, 0) > 0  # (no Python scalar: pyarrow would import pandas)
+        mask = pa.Array.from_buffers(pa.uint8(), len(given), [None, pa.py_buffer(given.astype(np.uint8))]).cast(pa.bool_())
         values = np.zeros(len(column))
-        picked = numbers(pc.filter(column, nonempty)) if given.any() else np.zeros(0)
+        picked = numbers(pc.filter(column, mask)) if given.any() else np.zeros(0)
         if picked is None:
             return None
         values[given] = picked
