@@ -273,3 +273,23 @@ def test_definition_kinds_and_output_checks(tmp_path):
         check_output_path(units, [("--units", str(units))], option="-o")
     with pytest.raises(UsageError, match="is one of the input files"):
         check_output_path(units, [("an input", str(units))], option="-o")
+
+
+def test_report_targets_read_column_by_column_as_row_by_row(extras_case, monkeypatch):
+    """The --targets file of a report goes through the column reader (here even though it is small) and gives the
+    assessment the row reader gives."""
+    import evalkit.analysis.targets
+    import evalkit.io.inputs
+
+    monkeypatch.setattr(evalkit.io.inputs, "SMALL_CSV_BYTES", 0)
+    files, request = extras_case["files"], extras_case["request"]
+    inputs = load_inputs(files)
+    evaluation = inputs.evaluate()
+    taken = []
+    real = evalkit.analysis.targets.fast_targets
+    monkeypatch.setattr(evalkit.analysis.targets, "fast_targets", lambda *a, **k: taken.append(real(*a, **k)) or taken[-1])
+    fast = compute_report_extras(evaluation, inputs.data, request, source=files.scorecard).targets
+    assert taken and taken[0] is not None  # read column by column
+    monkeypatch.setattr(evalkit.analysis.targets, "fast_targets", lambda *a, **k: None)
+    exact = compute_report_extras(evaluation, inputs.data, request, source=files.scorecard).targets
+    assert fast is not None and exact is not None and fast.to_dict() == exact.to_dict()

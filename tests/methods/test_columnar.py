@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from evalkit.errors import DataError
+from evalkit.io.columnar import PYTHON_SPACES, read_table_columns
 from evalkit.io.csv_text import csv_text
 from evalkit.io.data import Units
 from evalkit.io.inputs import read_table
-from evalkit.methods.columnar_input import PYTHON_SPACES, read_csv_columns
 from evalkit.methods.matrix_input import decision_matrix, fast_matrix, read_matrix
 from evalkit.methods.rank_report import RANK_METHODS, rank_units
 from evalkit.plugins.manager import default_registry
@@ -133,7 +133,7 @@ def test_odd_matrices_get_the_exact_messages(case):
 
 def test_a_bad_cell_falls_back_to_the_exact_message(tmp_path):
     path = write(str(tmp_path), "m.csv", "unit,c1,c2\nU1,3,4\nU2,abc,5\n")
-    assert read_csv_columns(path, REGISTRY) is not None  # the file itself is clean CSV ...
+    assert read_table_columns(path, REGISTRY) is not None  # the file itself is clean CSV ...
     assert fast_matrix(path, REGISTRY) is None  # ... but a cell is not a number: the exact path reports it
     with pytest.raises(DataError) as info:
         read_matrix(path, REGISTRY)
@@ -306,13 +306,13 @@ def long_tables(draw):
 def test_rollup_tables_read_column_by_column_as_row_by_row(case):
     import unittest.mock
 
-    from evalkit.methods import columnar_input
+    from evalkit.io import columnar as columnar_input
 
     rows, period = case
     with tempfile.TemporaryDirectory() as folder:
         path = write(folder, "r.csv", "\n".join(",".join(r) for r in [["unit", "indicator", "period", "value"], *rows]) + "\n")
         got = read_part_outcome(path, "review_score", period)
-        with unittest.mock.patch.object(columnar_input, "read_csv_columns", lambda *_args: None):
+        with unittest.mock.patch.object(columnar_input, "read_table_columns", lambda *_args: None):
             exact = read_part_outcome(path, "review_score", period)
     assert got == exact
 
@@ -361,7 +361,7 @@ def test_numbers_takes_exactly_plain_number_text(cells, skip):
 
     import pyarrow as pa
 
-    from evalkit.methods.columnar_input import numbers
+    from evalkit.io.columnar import numbers
 
     plain = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
     got = numbers(pa.array(["x"] * skip + cells)[skip:])
@@ -472,11 +472,11 @@ def targets_outcome(path, exact: bool):
     import unittest.mock
 
     from evalkit.analysis.targets import read_targets
-    from evalkit.methods import columnar_input
+    from evalkit.io import columnar as columnar_input
 
     try:
         if exact:
-            with unittest.mock.patch.object(columnar_input, "read_csv_columns", lambda *_args: None):
+            with unittest.mock.patch.object(columnar_input, "read_table_columns", lambda *_args: None):
                 got = read_targets(read_table(path, REGISTRY), TARGETS_DATA, TARGETS_CARD.indicators)
         else:
             from evalkit.analysis.targets import fast_targets
@@ -530,7 +530,7 @@ def delphi_files(draw):
 def test_delphi_rounds_read_column_by_column_as_row_by_row(rows):
     import unittest.mock
 
-    from evalkit.methods import columnar_input
+    from evalkit.io import columnar as columnar_input
     from evalkit.methods.inputs import fast_delphi_scores, read_delphi_scores
 
     def read(path):
@@ -540,7 +540,7 @@ def test_delphi_rounds_read_column_by_column_as_row_by_row(rows):
         path = write(folder, "d.csv", "\n".join(",".join(r) for r in rows) + "\n")
         got = read(path)
         fast = fast_delphi_scores(path, REGISTRY, 5)
-        with unittest.mock.patch.object(columnar_input, "read_csv_columns", lambda *_args: None):
+        with unittest.mock.patch.object(columnar_input, "read_table_columns", lambda *_args: None):
             exact = read(path)
     assert got[0] == exact[0]
     if exact[0] == "error":
@@ -560,3 +560,65 @@ def test_the_example_delphi_round_is_read_column_by_column():
     exact = delphi_scores_from_table(read_table(path, REGISTRY), 5)
     assert fast is not None and (fast.experts, fast.items, fast.layout) == (exact.experts, exact.items, exact.layout)
     assert fast.scores.tobytes() == exact.scores.tobytes()
+
+
+# ------------------------------------------------------------------------------------------------
+# Decision matrices from Parquet
+
+PARQUET_VALUES = st.one_of(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), st.integers(-10**6, 10**6).map(float))
+ODD_PARQUET_VALUES = st.one_of(PARQUET_VALUES, st.sampled_from([float("nan"), float("inf"), None]))
+
+
+@st.composite
+def parquet_matrices(draw, odd: bool):
+    n, m = draw(st.integers(1, 12)), draw(st.integers(1, 3))
+    ids = draw(st.lists(IDS, min_size=n, max_size=n, unique=not odd))
+    if odd and draw(st.booleans()):
+        ids[0] = None
+    columns = {"unit": ids}
+    if draw(st.booleans()):
+        columns["名称"] = [draw(st.one_of(st.none(), NAMES)) for _ in range(n)]
+    ints = draw(st.booleans())
+    for j in range(m):
+        if ints and j == 0:
+            columns[f"c{j}"] = draw(st.lists(st.integers(-2**53, 2**53) if odd else st.integers(-10**6, 10**6), min_size=n, max_size=n))
+        else:
+            columns[f"c{j}"] = draw(st.lists(ODD_PARQUET_VALUES if odd else PARQUET_VALUES, min_size=n, max_size=n))
+    return columns
+
+
+@SETTINGS
+@given(parquet_matrices(odd=False))
+def test_parquet_matrices_read_column_by_column_as_row_by_row(columns):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "m.parquet"
+        pq.write_table(pa.table(columns), path)
+        exact = outcome(lambda: decision_matrix(read_table(path, REGISTRY)))
+        fast = fast_matrix(path, REGISTRY)
+        names = columns.get("名称", [""])
+        if exact[0] == "ok" and any(name is not None for name in names):  # (a column of nulls only has no type)
+            assert fast is not None  # taken column by column
+        if fast is not None:
+            assert exact[0] == "ok"
+            same_matrix(fast, exact[1])
+
+
+@SETTINGS
+@given(parquet_matrices(odd=True))
+def test_odd_parquet_matrices_get_the_exact_messages(columns):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "m.parquet"
+        pq.write_table(pa.table(columns), path)
+        exact = outcome(lambda: decision_matrix(read_table(path, REGISTRY)))
+        got = outcome(lambda: read_matrix(path, REGISTRY))
+        assert got[0] == exact[0]
+        if got[0] == "ok":
+            same_matrix(got[1], exact[1])
+        else:
+            assert got[1] == exact[1]

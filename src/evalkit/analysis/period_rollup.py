@@ -350,26 +350,26 @@ def _from_table(path: Path, part: RollupPart, definition: RollupDefinition | Non
 
 
 def _fast_table(path: Path, part: RollupPart, registry: Registry) -> PartValues | None:
-    """`_from_table` of a clean CSV read column by column (`evalkit.methods.columnar_input`); None when the file
+    """`_from_table` of a clean CSV read column by column (`evalkit.io.columnar`); None when the file
     is not one the columnar path reads exactly or when it has anything to report (then it is read row by row)."""
+    from evalkit.io.columnar import optional_numbers, read_table_columns, row_codes
     from evalkit.io.data import OBSERVATION_COLUMNS
     from evalkit.io.table import RowReader
-    from evalkit.methods.columnar_input import optional_numbers, read_csv_columns, text_codes
 
-    columns = read_csv_columns(path, registry)
+    columns = read_table_columns(path, registry)
     if columns is None:
         return None
     try:
-        at = RowReader(columns.header_table(), OBSERVATION_COLUMNS, required=("unit", "indicator", "value")).columns
+        at = RowReader(columns.header(), OBSERVATION_COLUMNS, required=("unit", "indicator", "value")).columns
     except DataError:
         return None
-    codes, names = text_codes(columns.arrays[at["indicator"]])
+    codes, names = row_codes(columns.column(at["indicator"]))
     if part.indicator not in names:
         return None
     keep = codes == names.index(part.indicator)
     periods: set[str] = set()
     if "period" in at:
-        period_codes, period_names = text_codes(columns.arrays[at["period"]])
+        period_codes, period_names = row_codes(columns.column(at["period"]))
         if part.period is not None:
             counted = np.array([not p or p == part.period for p in period_names])
             keep &= counted[period_codes]
@@ -378,8 +378,8 @@ def _fast_table(path: Path, part: RollupPart, registry: Registry) -> PartValues 
     if part.period is None and len(periods) > 1:
         return None
     rows = np.flatnonzero(keep)
-    unit_codes, unit_names = text_codes(columns.arrays[at["unit"]], rows)
-    read = optional_numbers(columns.arrays[at["value"]])
+    unit_codes, unit_names = row_codes(columns.column(at["unit"]), rows)
+    read = optional_numbers(columns.column(at["value"]))
     if read is None or not rows.size or np.bincount(unit_codes).max() > 1:
         return None  # a value that is no number, a repeated unit: the exact path names the rows
     if "" in unit_names and (unit_codes == unit_names.index("")).any():

@@ -341,22 +341,22 @@ def read_targets(table: Table, data: DataSet, indicators: Iterable[str], toleran
 
 def fast_targets(path: str | Path, registry: Registry, data: DataSet, indicators: Iterable[str],
                  tolerance: float = DEFAULT_TOLERANCE, trajectory: str = "linear", steps: int = 1) -> Targets | None:
-    """`read_targets` of a clean CSV read column by column (`evalkit.methods.columnar_input`); None when the
+    """`read_targets` of a clean CSV read column by column (`evalkit.io.columnar`); None when the
     file is not one the columnar path reads exactly or when a row has anything to report (read it exactly)."""
-    from evalkit.methods.columnar_input import numbers, optional_numbers, read_csv_columns, text_codes
+    from evalkit.io.columnar import numbers, optional_numbers, read_table_columns, row_codes
 
-    columns = read_csv_columns(path, registry)
+    columns = read_table_columns(path, registry)
     if columns is None:
         return None
     try:
-        at = RowReader(columns.header_table(), TARGET_COLUMNS,
+        at = RowReader(columns.header(), TARGET_COLUMNS,
                        required=("unit", "indicator", "baseline_period", "target", "due")).columns
     except DataError:
         return None
-    units, known, n = data.units, set(indicators), columns.rows
+    units, known, n = data.units, set(indicators), columns.num_rows
 
     def texts(key: str) -> tuple[np.ndarray, list[str]]:
-        return text_codes(columns.arrays[at[key]])
+        return row_codes(columns.column(at[key]))
 
     unit, unit_ids = texts("unit")
     position = np.array([units.index.get(u, -1) for u in unit_ids], dtype=np.int64)[unit]
@@ -371,14 +371,14 @@ def fast_targets(path: str | Path, registry: Registry, data: DataSet, indicators
     due, due_texts = texts("due")
     if "" in period_texts or "" in due_texts:
         return None
-    target = numbers(columns.arrays[at["target"]])
+    target = numbers(columns.column(at["target"]))
     if target is None:
         return None
     figures = {}
     for key, default in (("baseline", math.nan), ("tolerance", tolerance), ("steps", steps)):
         figures[key] = np.full(n, default, dtype=np.float64)
         if key in at:
-            read = optional_numbers(columns.arrays[at[key]])
+            read = optional_numbers(columns.column(at[key]))
             if read is None:
                 return None
             figures[key][read[1]] = read[0][read[1]]

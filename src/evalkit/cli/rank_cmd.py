@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from evalkit.cli.common import check_output, emit, number_in, plain_lines, render
+from evalkit.cli.common import check_output, emit, number_in, plain_lines
 from evalkit.cli.formats import BILINGUAL, output_options
 from evalkit.cli.methods_output import print_notice, report_text, reversal_lines
 from evalkit.methods.rank_report import EXTRA_COLUMNS, RANK_METHODS, SCORE_NAMES, rank_units
@@ -70,25 +70,18 @@ def cmd_rank(args: argparse.Namespace) -> int:
 
 def rank_text(args: argparse.Namespace, doc: dict) -> str:
     """The ranking as a table, then the weights, directions and the method's figures."""
-    from rich.table import Table
-    from rich.text import Text
+    from evalkit.cli.row_tables import render_rows
 
-    table = Table(title=f"{TITLES[doc['method']]} · {doc['source']} · {len(doc['units'])} 个单位 units")
-    table.add_column("排名 Rank", justify="right")
-    table.add_column("单位 Unit")
+    title = f"{TITLES[doc['method']]} · {doc['source']} · {len(doc['units'])} 个单位 units"
+    header = ["排名 Rank", "单位 Unit"]
     show_names = any(u["name"] != u["unit"] for u in doc["units"])
     if show_names:
-        table.add_column("名称 Name")
-    table.add_column(SCORE_NAMES[doc["method"]][0], justify="right")
+        header.append("名称 Name")
     extras = EXTRA_COLUMNS.get(doc["method"], ())
-    for _, label in extras:
-        table.add_column(label, justify="right")
-    for u in doc["units"]:
-        cells: list[str | Text] = [str(u["rank"]), Text(u["unit"])]
-        if show_names:
-            cells.append(Text(u["name"]))
-        cells += [f"{u['score']:.4f}"] + [f"{u[key]:.4f}" for key, _ in extras]
-        table.add_row(*cells)
+    header += [SCORE_NAMES[doc["method"]][0], *(label for _, label in extras)]
+    numeric = [True, False] + [False] * show_names + [True] * (1 + len(extras))
+    rows = [[str(u["rank"]), u["unit"], *([u["name"]] if show_names else []), f"{u['score']:.4f}",
+             *(f"{u[key]:.4f}" for key, _ in extras)] for u in doc["units"]]
     lines = [f"权重 weights ({doc['weights_from']}): " + ", ".join(f"{c} {w:.4f}" for c, w in doc["weights"].items())]
     lower = [c for c, d in zip(doc["criteria"], doc["direction"]) if d == "lower"]
     lines.append("越小越好 lower is better: " + (", ".join(lower) if lower else "none (all higher is better)"))
@@ -101,4 +94,4 @@ def rank_text(args: argparse.Namespace, doc: dict) -> str:
     rr = doc.get("rank_reversal")
     if rr is not None:
         lines.extend(reversal_lines(rr, doc["units"], "the same weights"))
-    return render(args, table) + plain_lines(lines)
+    return render_rows(args, title, header, rows, numeric) + plain_lines(lines)

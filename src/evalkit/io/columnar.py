@@ -23,15 +23,19 @@ from __future__ import annotations
 
 import codecs
 import os
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
 
 from evalkit.errors import EvalkitError
 from evalkit.io.table import Table, cell_text, find_columns
+
+if TYPE_CHECKING:
+    from evalkit.plugins.manager import Registry
 
 # pyarrow's own allocator (mimalloc) reserves over a gigabyte of address space at its first use, which a
 # process run under an address-space limit (ulimit -v) cannot afford; the system allocator reserves none.
@@ -43,6 +47,11 @@ BLOCK = 1 << 24  # bytes scanned at a time, and pyarrow's CSV block size
 THREADS_FROM = 1 << 23  # files larger than this are parsed by pyarrow's threads (each thread reserves address space)
 _LINE_BLOCK = 1 << 16  # every aligned block this long holds a line end: no field reaches csv's 131,072 limit
 _PADDED = r"^[\t\n\x0b\x0c\r\x1c-\x1f ]|[\t\n\x0b\x0c\r\x1c-\x1f ]$"  # what str.strip() removes, in ASCII
+# Every character str.strip() removes (str.isspace), as an RE2 class; tests check it against Python.
+PYTHON_SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+                 "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_SPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in PYTHON_SPACES) + "]"
+_EDGE_SPACE = f"^{_SPACE_CLASS}|{_SPACE_CLASS}$"
 _LINE_BREAKS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")  # str.splitlines() splits on these
 
 
@@ -76,18 +85,35 @@ class ColumnarTable:
         """The header alone, as a Table without rows, for `find_columns` and the shape tests."""
         return Table(source=self.source, columns=self.columns, rows=(), row_numbers=())
 
+    def row_numbers(self) -> np.ndarray:
+        """The row of each record as the exact reader numbers it (a CSV's header is row 1)."""
+        return np.arange(self.first_row, self.first_row + self.num_rows, dtype=np.int64)
+
 
 # --------------------------------------------------------------------------------------------------
 # Reading files
 
 
-def plain_csv_header(path: str | Path) -> tuple[str, tuple[str, ...]] | None:
-    """(delimiter, header cells) of a CSV/TSV file that the column reader takes exactly as Python's csv
-    module would; None for anything else.
+@attrs.frozen
+class PlainCsv:
+    """What `plain_csv_header` found: the delimiter, the header cells (trimmed), and whether the body holds
+    quote characters (then only quoted empty cells are taken: `read_csv_columns` checks)."""
 
-    Plain means: UTF-8 (with or without BOM; valid everywhere), no quote character, no NUL byte, no
-    carriage return other than in CRLF line ends, no line of 131,072 bytes or more, and a first line
-    that is the header (not blank, no trailing empty header cells)."""
+    delimiter: str
+    columns: tuple[str, ...]
+    quoted: bool = False
+
+
+def plain_csv_header(path: str | Path) -> PlainCsv | None:
+    """The delimiter and header of a CSV/TSV file that the column reader takes exactly as Python's csv
+    module would; None for anything else. These are the acceptance rules of every column-wise reading of
+    a CSV file (data, units, rank matrices, ballots, Delphi rounds, roll-up tables, targets ...).
+
+    Plain means: UTF-8 (with or without BOM; valid everywhere), no NUL byte, no quote character but in a
+    quoted empty cell ("", as polars writes an empty text; checked when the body is read), no carriage
+    return other than in CRLF line ends, no line of 131,072 bytes or more, and a first line that is the
+    header (not blank, no quote, no line-breaking character, every header cell named). Blank lines and
+    records with another number of cells than the header are refused by pyarrow when the body is read."""
     from evalkit.io.limits import check_input_file
 
     try:
@@ -97,11 +123,12 @@ def plain_csv_header(path: str | Path) -> tuple[str, tuple[str, ...]] | None:
         return None
 
 
-def _scan_csv(path: str | Path) -> tuple[str, tuple[str, ...]] | None:
+def _scan_csv(path: str | Path) -> PlainCsv | None:
     decoder = codecs.getincrementaldecoder("utf-8")()
     first = b""
     offset = 0
     ends_cr = False
+    quoted = False
     with open(path, "rb") as handle:
         while True:
             chunk = handle.read(BLOCK)
@@ -109,8 +136,9 @@ def _scan_csv(path: str | Path) -> tuple[str, tuple[str, ...]] | None:
                 break
             if offset == 0:
                 first = chunk
-            if b'"' in chunk or b"\x00" in chunk:
+            if b"\x00" in chunk:
                 return None
+            quoted = quoted or b'"' in chunk
             if ends_cr and not chunk.startswith(b"\n"):
                 return None
             if b"\r" in chunk and chunk.count(b"\r") != chunk.count(b"\r\n") + chunk.endswith(b"\r"):
@@ -135,29 +163,36 @@ def _scan_csv(path: str | Path) -> tuple[str, tuple[str, ...]] | None:
     if end < 0:
         return None  # a header without rows: the exact reader says so
     line = first[:end].decode("utf-8-sig").removesuffix("\r")
-    if not line.strip() or any(b in line for b in _LINE_BREAKS):
+    if not line.strip() or '"' in line or any(b in line for b in _LINE_BREAKS):
         return None
     delimiter = "\t" if str(path).lower().endswith(".tsv") or ("\t" in line and "," not in line) else ","
-    cells = line.split(delimiter)
-    if not cells[-1].strip():
-        return None  # empty columns after the last header: the exact reader checks them row by row
-    return delimiter, tuple(cell.strip() for cell in cells)
+    cells = tuple(cell.strip() for cell in line.split(delimiter))
+    if not all(cells):
+        return None  # an unnamed column (or empty ones after the last header): the exact reader checks them
+    return PlainCsv(delimiter=delimiter, columns=cells, quoted=quoted)
 
 
-def read_csv_columns(path: str | Path, delimiter: str, header: Sequence[str], types: Mapping[int, Any]) -> ColumnarTable | None:
+def read_csv_columns(path: str | Path, plain: PlainCsv, types: Mapping[int, Any]) -> ColumnarTable | None:
     """The columns `types` names (position -> pyarrow type) of a plain CSV file (see `plain_csv_header`);
-    None if pyarrow cannot read it as one cell per header column in every row, or a number column holds
-    something else than a plain number or an empty cell."""
+    None if pyarrow cannot read it as one cell per header column in every row, a number column holds
+    something else than a plain number or an empty cell, or a quote is not a quoted empty cell."""
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
+    header = plain.columns
     names = [f"c{k}" for k in range(len(header))]
+    source: Any = path
+    if plain.quoted:
+        body = _without_empty_quotes(Path(path).read_bytes(), plain.delimiter.encode())
+        if body is None:
+            return None
+        source = pa.BufferReader(pa.py_buffer(body))
     try:
         data = pa_csv.read_csv(
-            path,
+            source,
             read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK,
                                             use_threads=os.path.getsize(path) > THREADS_FROM),
-            parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char=False, ignore_empty_lines=False,
+            parse_options=pa_csv.ParseOptions(delimiter=plain.delimiter, quote_char=False, ignore_empty_lines=False,
                                               newlines_in_values=False),
             convert_options=pa_csv.ConvertOptions(column_types={names[k]: t for k, t in types.items()},
                                                   include_columns=[names[k] for k in sorted(types)],
@@ -173,6 +208,22 @@ def read_csv_columns(path: str | Path, delimiter: str, header: Sequence[str], ty
     arrays = {k: data.column(names[k]) for k in sorted(types)}
     return ColumnarTable(source=str(path), columns=tuple(header), arrays=arrays, num_rows=data.num_rows, first_row=2,
                          kind="csv")
+
+
+def _without_empty_quotes(body: bytes, delimiter: bytes) -> bytes | None:
+    """The file with every quoted empty cell ("", as polars writes an empty text) made an empty cell, as
+    the csv module reads it; None when any other quote is left (a quoted text is read the exact way).
+
+    A delimiter, two quotes and a delimiter (or a line end) is always an empty cell: a quote that opens a
+    cell with text is never followed by a quote and a delimiter, so a cell with text keeps its quotes.
+    The header holds no quote (`plain_csv_header`), so the file starts with no quoted cell."""
+    d, q = delimiter, b'""'
+    for _ in range(2):  # ,"","", : the first pass takes every other one
+        body = body.replace(d + q + d, d + d)
+    body = body.replace(d + q + b"\n", d + b"\n").replace(d + q + b"\r", d + b"\r").replace(b"\n" + q + d, b"\n" + d)
+    if body.endswith(d + q):
+        body = body[:-2]
+    return None if b'"' in body else body
 
 
 def parquet_schema(path: str | Path) -> tuple[str, ...] | None:
@@ -223,13 +274,12 @@ def read_columnar(path: str | Path, positions: Iterable[int] | None = None, numb
         return read_parquet_columns(path, names, range(len(names)) if positions is None else {*positions, *numbers})
     if suffix not in (".csv", ".tsv"):
         return None
-    found = plain_csv_header(path)
-    if found is None:
+    plain = plain_csv_header(path)
+    if plain is None:
         return None
-    delimiter, header = found
-    wanted = set(range(len(header)) if positions is None else positions) | set(numbers)
+    wanted = set(range(len(plain.columns)) if positions is None else positions) | set(numbers)
     floats, coded = set(numbers), set(codes)
-    return read_csv_columns(path, delimiter, header, {k: pa.float64() if k in floats else
+    return read_csv_columns(path, plain, {k: pa.float64() if k in floats else
                                                       pa.dictionary(pa.int32(), pa.string()) if k in coded else pa.string()
                                                       for k in wanted})
 
@@ -263,10 +313,26 @@ def _clean(texts: Any) -> bool:
 
 
 def _normalised(texts: Any) -> list[str]:
-    """cell_text of every string of a pyarrow array (nulls as ''): Python only for the strings that are
-    not ASCII or have whitespace around them."""
+    """cell_text of every string of a pyarrow array (nulls as ''): Python per string only when some string
+    has whitespace around it or is not in NFKC form."""
     values = texts.to_pylist()
-    return values if _clean(texts) else [cell_text(v) for v in values]
+    return values if _plain_texts(values, texts) else [cell_text(v) for v in values]
+
+
+def _plain_texts(values: list[str], texts: Any) -> bool:
+    """Whether `cell_text` leaves every string as it is: no null, no space at either end, NFKC already."""
+    import pyarrow.compute as pc
+
+    if texts.null_count:
+        return False
+    if not len(texts):
+        return True
+    if pc.any(pc.match_substring_regex(texts, _EDGE_SPACE)).as_py():
+        return False
+    if pc.all(pc.string_is_ascii(texts)).as_py():
+        return True
+    # NFKC works piecewise across a line feed (a character that never combines), so one call checks all
+    return unicodedata.is_normalized("NFKC", "\n".join(values))
 
 
 def _number_texts(values: np.ndarray) -> list[str]:
@@ -733,7 +799,7 @@ def _header(path: str | Path) -> tuple[str, ...] | None:
         return parquet_schema(path)
     if suffix in (".csv", ".tsv"):
         found = plain_csv_header(path)
-        return None if found is None else found[1]
+        return None if found is None else found.columns
     return None
 
 
@@ -835,5 +901,152 @@ def _has_cycle(ids: Sequence[str], parents: Sequence[str]) -> bool:
     return bool((up[:n] != n).any())
 
 
-__all__ = ["ColumnarTable", "fast_data", "fast_units", "long_dataset", "number_column", "plain_csv_header",
-           "read_columnar", "read_csv_columns", "read_parquet_columns", "text_codes", "unit_positions", "wide_dataset"]
+# --------------------------------------------------------------------------------------------------
+# The tables of the methods, reviews, roll-ups and targets: a plain CSV read column by column
+
+
+def method_csv(path: str | Path, registry: Registry) -> PlainCsv | None:
+    """The header of a CSV/TSV file that a method's reader may read column by column: read by evalkit's own
+    CSV loader (a plugin's loader is never bypassed), not small (reading a small file row by row costs less
+    than importing pyarrow) and plain (`plain_csv_header`); None otherwise: read it the exact way."""
+    from evalkit.io.csv_loader import read_csv
+    from evalkit.io.inputs import small_csv
+
+    if str(path) == "-" or small_csv(path):
+        return None
+    path = Path(path)
+    if path.suffix.lower() not in (".csv", ".tsv"):
+        return None
+    loader = registry.loader_for(path)
+    if loader is None or loader.read is not read_csv:
+        return None
+    return plain_csv_header(path)
+
+
+def method_parquet(path: str | Path, registry: Registry) -> tuple[str, ...] | None:
+    """The column names of a Parquet file that a method's reader may read column by column: one read by
+    evalkit's own Parquet loader; None otherwise."""
+    from evalkit.io.readers import read_parquet
+
+    if str(path) == "-" or Path(path).suffix.lower() != ".parquet":
+        return None
+    loader = registry.loader_for(Path(path))
+    if loader is None or loader.read is not read_parquet:
+        return None
+    return parquet_schema(path)
+
+
+def read_table_columns(path: str | Path, registry: Registry, plain: PlainCsv | None = None,
+                       numbers: Iterable[int] = ()) -> ColumnarTable | None:
+    """Every column of a file `method_csv` takes (`plain`: what it found, when already asked) as text, those at
+    `numbers` as float64 read by pyarrow's number parser (an empty cell null); None when the file has no row
+    or pyarrow does not read it as plain CSV (then read it the exact way)."""
+    import pyarrow as pa
+
+    if plain is None:
+        plain = method_csv(path, registry)
+        if plain is None:
+            return None
+    floats = set(numbers)
+    try:
+        table = read_csv_columns(path, plain, {k: pa.float64() if k in floats else pa.string()
+                                               for k in range(len(plain.columns))})
+    except (EvalkitError, OSError, UnicodeDecodeError, ValueError, pa.ArrowException):
+        return None
+    return None if table is None or table.num_rows == 0 else table
+
+
+def texts(column: Any) -> list[str]:
+    """A text column as `cell_text` reads each cell (trimmed, NFKC-normalised)."""
+    found = _texts(column)
+    if found is None:
+        raise ValueError(f"a column of {column.type}, not text")
+    return found
+
+
+def texts_and_array(column: Any) -> tuple[list[str], Any]:
+    """`texts(column)`, and the column itself (a pyarrow array, as read) when every cell is already its own
+    `cell_text`, else None: what a writer can take again without building it from Python strings."""
+    import pyarrow as pa
+
+    if isinstance(column, (pa.Array, pa.ChunkedArray)) and _is_text(column.type):
+        values: list[str] = column.to_pylist()
+        if _plain_texts(values, column):
+            return values, column
+        return [cell_text(v) for v in values], None
+    return texts(column), None
+
+
+def row_codes(column: Any, rows: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
+    """For the `rows` (default all) of a text column: each cell's position (int64) among the distinct cell
+    texts (`cell_text`, in order of first appearance), and those texts. Dictionary-encoded in C++; only the
+    distinct values are read in Python: the way to read a column of codes (units, indicators, periods)."""
+    found = text_codes(column)
+    if found is None:
+        raise ValueError(f"a column of {column.type}, not text")
+    codes, distinct = found
+    codes = codes.astype(np.int64, copy=False)
+    return (codes if rows is None else codes[rows]), distinct
+
+
+def numbers(column: Any) -> np.ndarray | None:
+    """A column as `parse_number` reads it when every cell is a finite number (a text column: plain number
+    text, as pyarrow parses it; a number column: no empty cell); None otherwise."""
+    import pyarrow as pa
+
+    if _is_text(column.type):
+        try:
+            column = column.cast(pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None  # not plain number text: the exact reader says what it is
+    elif not _is_number(column.type):
+        return None
+    if column.null_count:
+        return None
+    try:
+        values = _floats(column) if isinstance(column, pa.ChunkedArray) else primitive(column.cast(pa.float64()), np.float64)
+    except pa.ArrowInvalid:
+        return None  # an integer a float does not hold exactly: the exact path reads it
+    return values if np.isfinite(values).all() else None  # NaN or too large for a float: the exact path says so
+
+
+def optional_numbers(column: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """(values, given) of a column whose cells are plain finite number text or exactly empty; None otherwise.
+    An empty cell is 0.0 in `values` and False in `given`."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(column, pa.Array):
+        column = pa.chunked_array([column])
+    if _is_text(column.type):
+        given = _numpy(pc.binary_length(column).chunks, 0) > 0  # (no Python scalar: pyarrow would import pandas)
+        mask = pa.Array.from_buffers(pa.uint8(), len(given), [None, pa.py_buffer(given.astype(np.uint8))]).cast(pa.bool_())
+        values = np.zeros(len(column))
+        picked = numbers(pc.filter(column, mask)) if given.any() else np.zeros(0)
+        if picked is None:
+            return None
+        values[given] = picked
+        return values, given
+    if not _is_number(column.type):
+        return None
+    values = _floats(column)
+    given = ~np.isnan(values)
+    if column.null_count != int(np.count_nonzero(~given)) or np.isinf(values).any():
+        return None
+    values[~given] = 0.0
+    return values, given
+
+
+def primitive(array: Any, dtype: Any) -> np.ndarray:
+    """A primitive pyarrow array without nulls as a numpy copy, read from its data buffer (pyarrow's own
+    to_numpy imports pandas, half a second, when pandas is installed)."""
+    if array.null_count:
+        raise ValueError("a column with nulls")
+    size = np.dtype(dtype).itemsize
+    return np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array), offset=array.offset * size).copy()
+
+
+__all__ = ["PYTHON_SPACES", "ColumnarTable", "PlainCsv", "fast_data", "fast_units", "long_dataset", "method_csv", "method_parquet",
+           "number_column", "numbers", "optional_numbers", "plain_csv_header", "primitive", "read_columnar",
+           "read_csv_columns", "read_parquet_columns", "read_table_columns", "row_codes", "string_array", "text_codes", "texts", "texts_and_array",
+           "unit_positions", "wide_dataset"]

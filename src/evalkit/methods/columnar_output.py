@@ -19,10 +19,11 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["float_texts", "indented_json", "int_texts", "json_rows", "json_rows_by_key", "part_mark", "plain_csv", "plain_texts"]
+__all__ = ["float_array", "float_texts", "indented_json", "int_texts", "json_rows", "json_rows_by_key", "part_mark", "plain_csv", "plain_texts"]
 
 _UNSAFE = re.compile('[\x01-\x1f\x7f-\x9f,"]')  # controls, and what CSV quotes (comma, quote, line breaks)
 _FORMULA_START = re.compile("\x00[=+\\-@]")  # safe_text.FORMULA_PREFIXES after a separator (tab and CR are controls)
+_UNSAFE_RE2 = '[\\x00-\\x1f\\x{7f}-\\x{9f},"]|^[=+\\-@]'  # both of them (and NUL) as one RE2 pattern, for pyarrow
 
 
 def part_mark(key: str) -> str:
@@ -31,28 +32,38 @@ def part_mark(key: str) -> str:
 
 
 def float_texts(values: Any) -> list[str]:
-    """``[repr(float(x)) for x in values]``, formatted in C++ by pyarrow: its shortest round-trip digits are
-    Python's, and where the two may write them differently (a whole number: "100" for "100.0"; below 1e-4
-    or from 1e16 on, where Python switches to an exponent; any text pyarrow writes with an exponent; NaN,
-    infinity) the value is written by repr()."""
-    import pyarrow as pa
-
+    """``[repr(float(x)) for x in values]``, formatted in C++ by pyarrow (see `float_array`)."""
     x = np.ascontiguousarray(values, dtype=np.float64)
     if x.size == 0:
         return []
+    texts: list[str] = float_array(x).to_pylist()
+    return texts
+
+
+def float_array(values: Any) -> Any:
+    """``[repr(float(x)) for x in values]`` as a pyarrow string array, formatted in C++ by pyarrow: its shortest
+    round-trip digits are Python's, and where the two may write them differently (a whole number: "100" for
+    "100.0"; below 1e-4 or from 1e16 on, where Python switches to an exponent; any text pyarrow writes with
+    an exponent; NaN, infinity) the value is written by repr()."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    from evalkit.methods.columnar_input import primitive
+    from evalkit.io.columnar import primitive, string_array
 
+    x = np.ascontiguousarray(values, dtype=np.float64)
     arrow = pa.Array.from_buffers(pa.float64(), x.size, [None, pa.py_buffer(x)]).cast(pa.string())
-    texts: list[str] = arrow.to_pylist()
+    if x.size == 0:
+        return arrow
     magnitude = np.abs(x)
     with np.errstate(invalid="ignore"):
         by_repr = ~((magnitude >= 1e-4) & (magnitude < 1e16)) | (x == np.floor(x))
     by_repr |= primitive(pc.match_substring(arrow, "e").cast(pa.uint8()), np.uint8).astype(bool)
-    for i in np.flatnonzero(by_repr).tolist():
-        texts[i] = repr(float(x[i]))
-    return texts
+    at = np.flatnonzero(by_repr)
+    if at.size == 0:
+        return arrow
+    fixes = string_array([repr(v) for v in x[at].tolist()])
+    mask = pa.Array.from_buffers(pa.uint8(), x.size, [None, pa.py_buffer(by_repr.astype(np.uint8))]).cast(pa.bool_())
+    return pc.replace_with_mask(arrow, mask, fixes)
 
 
 def int_texts(values: np.ndarray) -> list[str]:
@@ -127,14 +138,50 @@ def plain_texts(values: Sequence[str]) -> bool:
 
 def plain_csv(header: Sequence[str], texts: Sequence[Sequence[Any]], floats: Sequence[Any]) -> str | None:
     """`csv_text(rows, header)` (BOM, CRLF) of rows made of the `texts` columns (str or int cells) and then the
-    `floats` columns written as repr(); None when a text needs the exact writer (quoting, formula, control)."""
-    columns: list[list[str]] = []
-    for column in texts:
-        cells = list(column) if len(column) and isinstance(column[0], str) else _encoded(column)
-        if not plain_texts(cells):
-            return None
-        columns.append(cells)
+    `floats` columns written as repr(); None when a text needs the exact writer (quoting, formula, control).
+    The rows are joined by pyarrow in C++, column by column."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from evalkit.io.columnar import string_array
+
     if not plain_texts(list(header)):
         return None
-    columns += [float_texts(column) for column in floats]
-    return "\ufeff" + ",".join(header) + "\r\n" + "".join(map("{}\r\n".format, map(",".join, zip(*columns))))
+    columns: list[Any] = []
+    for column in texts:
+        if isinstance(column, (pa.Array, pa.ChunkedArray)):
+            array = column
+        elif isinstance(column, np.ndarray) or (len(column) and not isinstance(column[0], str)):
+            x = np.ascontiguousarray(column, dtype=np.int64)
+            array = pa.Array.from_buffers(pa.int64(), x.size, [None, pa.py_buffer(x)]).cast(pa.string())
+        else:
+            array = string_array(list(column))
+        if len(array) and pc.any(pc.match_substring_regex(array, _UNSAFE_RE2)).as_py():
+            return None
+        columns.append(array)
+    columns += [float_array(column) for column in floats]
+    head = "\ufeff" + ",".join(header) + "\r\n"
+    if not columns or len(columns[0]) == 0:
+        return head
+    n = len(columns[0])
+    size = sum(_data_size(c) for c in columns) + 2 * n * len(columns)
+    kind = pa.string() if size < 2**31 - 1 else pa.large_string()  # 64-bit offsets only where the text needs them
+    comma, crlf, empty = string_array([",", "\r\n", ""]).cast(kind)  # scalars: pa.scalar would import pandas
+    cells = [c.cast(kind) for c in columns]
+    cells[-1] = pc.binary_join_element_wise(cells[-1], empty, crlf)  # each row's line end, on the last (short) cells
+    lines = pc.binary_join_element_wise(*cells, comma)
+    if isinstance(lines, pa.ChunkedArray):
+        lines = lines.combine_chunks()
+    width = 8 if kind == pa.large_string() else 4
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64 if width == 8 else np.int32, count=len(lines) + 1,
+                            offset=lines.offset * width)
+    body = memoryview(lines.buffers()[2])[int(offsets[0]):int(offsets[-1])]  # every line, end to end: no copy
+    return head + str(body, "utf-8")
+
+
+def _data_size(array: Any) -> int:
+    """The bytes of a pyarrow string array's (or chunked array's) text."""
+    import pyarrow as pa
+
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    return sum(chunk.buffers()[2].size if chunk.buffers()[2] is not None else 0 for chunk in chunks)

@@ -263,26 +263,26 @@ def ballots_from_table(table: Table, grades: Sequence[str] = FUZZY_GRADES) -> Ba
 
 
 def fast_ballots(path: str | Path, registry: Registry, grades: Sequence[str] = FUZZY_GRADES) -> Ballots | None:
-    """`ballots_from_table` of a clean CSV read column by column (`evalkit.methods.columnar_input`); None when
+    """`ballots_from_table` of a clean CSV read column by column (`evalkit.io.columnar`); None when
     the file is not one the columnar path reads exactly or when it has anything to report (read it exactly)."""
-    from evalkit.methods.columnar_input import numbers, read_csv_columns, text_codes
+    from evalkit.io.columnar import numbers, read_table_columns, row_codes
 
-    columns = read_csv_columns(path, registry)
+    columns = read_table_columns(path, registry)
     if columns is None:
         return None
     grades = tuple(grades)
     aliases = {"unit": UNIT_HEADERS, "name": NAME_HEADERS, "criterion": CRITERION_HEADERS, "grade": GRADE_HEADERS,
                "count": COUNT_HEADERS, "ballot": BALLOT_HEADERS}
     try:
-        reader, others = role_reader(columns.header_table(), aliases, empty="")
+        reader, others = role_reader(columns.header(), aliases, empty="")
     except DataError:
         return None
     at = reader.columns
     if others or any(role not in at for role in ("unit", "criterion", "grade")) or ("count" in at and "ballot" in at):
         return None
-    unit, units = text_codes(columns.arrays[at["unit"]])
-    criterion, criteria = text_codes(columns.arrays[at["criterion"]])
-    grade_code, grade_texts = text_codes(columns.arrays[at["grade"]])
+    unit, units = row_codes(columns.column(at["unit"]))
+    criterion, criteria = row_codes(columns.column(at["criterion"]))
+    grade_code, grade_texts = row_codes(columns.column(at["grade"]))
     grade_index = {header_key(g): k for k, g in enumerate(grades)}
     grade_of = np.array([grade_index.get(header_key(t), -1) if t else -1 for t in grade_texts], dtype=np.int64)
     if "" in units or "" in criteria or (grade_of < 0).any():
@@ -291,15 +291,15 @@ def fast_ballots(path: str | Path, registry: Registry, grades: Sequence[str] = F
     counted = "count" in at
     shape = (len(units), len(criteria), len(grades))
     if counted:
-        count = numbers(columns.arrays[at["count"]])
+        count = numbers(columns.column(at["count"]))
         if count is None or (count < 0).any():
             return None
         key = np.ravel_multi_index((unit, criterion, g), shape)
     else:
-        count = np.ones(columns.rows)
+        count = np.ones(columns.num_rows)
         key = np.empty(0, dtype=np.int64)
         if "ballot" in at:
-            ballot, ballot_texts = text_codes(columns.arrays[at["ballot"]])
+            ballot, ballot_texts = row_codes(columns.column(at["ballot"]))
             marked = np.array([bool(t) for t in ballot_texts], dtype=bool)[ballot]
             key = np.ravel_multi_index((ballot[marked], unit[marked], criterion[marked]),
                                        (len(ballot_texts), len(units), len(criteria)))
@@ -308,7 +308,7 @@ def fast_ballots(path: str | Path, registry: Registry, grades: Sequence[str] = F
         return None  # given twice
     names = list(units)
     if "name" in at:
-        name, name_texts = text_codes(columns.arrays[at["name"]])
+        name, name_texts = row_codes(columns.column(at["name"]))
         named = np.array([bool(t) for t in name_texts], dtype=bool)[name]
         pairs = np.unique(np.ravel_multi_index((unit[named], name[named]), (len(units), len(name_texts))))
         owner = pairs // len(name_texts)
@@ -321,7 +321,7 @@ def fast_ballots(path: str | Path, registry: Registry, grades: Sequence[str] = F
     if (counts.sum(axis=2) <= 0).any():
         return None  # a unit without votes on a criterion
     return Ballots(source=columns.source, units=tuple(units), names=tuple(names), criteria=tuple(criteria), grades=grades,
-                   counts=counts, counted=counted, rows=columns.rows)
+                   counts=counts, counted=counted, rows=columns.num_rows)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -351,15 +351,15 @@ def read_delphi_scores(path: str | Path, registry: Registry, full_mark: float) -
 
 
 def fast_delphi_scores(path: str | Path, registry: Registry, full_mark: float) -> DelphiScores | None:
-    """`delphi_scores_from_table` of a clean CSV read column by column (`evalkit.methods.columnar_input`); None
+    """`delphi_scores_from_table` of a clean CSV read column by column (`evalkit.io.columnar`); None
     when the file is not one the columnar path reads exactly or when it has anything to report (read it exactly)."""
-    from evalkit.methods.columnar_input import numbers, read_csv_columns, text_codes, texts
+    from evalkit.io.columnar import numbers, read_table_columns, row_codes, texts
 
-    columns = read_csv_columns(path, registry)
+    columns = read_table_columns(path, registry)
     if columns is None:
         return None
     try:
-        reader, others = role_reader(columns.header_table(), {"expert": EXPERT_HEADERS, "item": ITEM_HEADERS,
+        reader, others = role_reader(columns.header(), {"expert": EXPERT_HEADERS, "item": ITEM_HEADERS,
                                                               "score": SCORE_HEADERS}, empty="")
     except DataError:
         return None
@@ -368,9 +368,9 @@ def fast_delphi_scores(path: str | Path, registry: Registry, full_mark: float) -
     if "expert" not in at or (long and ("item" not in at or "score" not in at or others)) or (not long and not others):
         return None
     if long:
-        expert, experts = text_codes(columns.arrays[at["expert"]])
-        item, items = text_codes(columns.arrays[at["item"]])
-        score = numbers(columns.arrays[at["score"]])
+        expert, experts = row_codes(columns.column(at["expert"]))
+        item, items = row_codes(columns.column(at["item"]))
+        score = numbers(columns.column(at["score"]))
         if "" in experts or "" in items or score is None or (score > full_mark).any():
             return None
         ordered = np.sort(expert * len(items) + item)
@@ -382,12 +382,12 @@ def fast_delphi_scores(path: str | Path, registry: Registry, full_mark: float) -
             return None  # a missing score: the exact path names the expert and item
         ids, names = experts, [str(name) for name in items]
     else:
-        ids = texts(columns.arrays[at["expert"]])
+        ids = texts(columns.column(at["expert"]))
         if "" in ids or len(set(ids)) != len(ids):
             return None
-        S = np.empty((columns.rows, len(others)))
+        S = np.empty((columns.num_rows, len(others)))
         for j, key in enumerate(others):
-            values = numbers(columns.arrays[int(key[1:])])
+            values = numbers(columns.column(int(key[1:])))
             if values is None or (values > full_mark).any():
                 return None
             S[:, j] = values

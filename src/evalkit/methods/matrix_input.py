@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 import numpy as np
@@ -44,6 +45,7 @@ class DecisionMatrix:
     names: tuple[str, ...]
     criteria: tuple[str, ...]
     values: np.ndarray
+    arrays: Any = None  # {"unit": ..., "name": ...}: the columns as read (pyarrow), when the column reader read them as they are
 
 
 def same_header(a: str, b: str) -> bool:
@@ -54,7 +56,7 @@ def same_header(a: str, b: str) -> bool:
 def read_matrix(path: str | Path, registry: Registry, criteria: Sequence[str] | None = None) -> DecisionMatrix:
     """Read a wide table file through the registered loaders into a checked DecisionMatrix.
 
-    A clean CSV is read column by column (`fast_matrix`); anything else, and any file with a problem,
+    A clean CSV or a Parquet file is read column by column (`fast_matrix`); anything else, and any file with a problem,
     the exact way, row by row, so that every message names its row and column.
     """
     from evalkit.io.inputs import read_table
@@ -66,14 +68,17 @@ def read_matrix(path: str | Path, registry: Registry, criteria: Sequence[str] | 
 
 
 def fast_matrix(path: str | Path, registry: Registry, criteria: Sequence[str] | None = None) -> DecisionMatrix | None:
-    """The DecisionMatrix of a clean CSV read column by column, as `decision_matrix` would build it; None when
+    """The DecisionMatrix of a clean CSV or a Parquet file read column by column, as `decision_matrix` would build it; None when
     the file is not one the columnar path reads exactly or when it has anything to report (read it exactly)."""
-    from evalkit.methods.columnar_input import numbers, read_csv_columns, texts
+    import pyarrow.compute as pc
 
-    columns = read_csv_columns(path, registry)
-    if columns is None:
+    from evalkit.io.columnar import method_csv, method_parquet, numbers, read_parquet_columns, read_table_columns, texts_and_array
+
+    plain = method_csv(path, registry)
+    header = plain.columns if plain is not None else method_parquet(path, registry)
+    if header is None:
         return None
-    table = columns.header_table()
+    table = Table(source=str(path), columns=header, rows=(), row_numbers=())
     try:
         reader, others = role_reader(table, {"unit": UNIT_HEADERS, "name": NAME_HEADERS}, empty="", unnamed="")
     except DataError:
@@ -89,22 +94,34 @@ def fast_matrix(path: str | Path, registry: Registry, criteria: Sequence[str] | 
             return None
     if not keys:
         return None
-    units = texts(columns.arrays[reader.columns["unit"]])
-    if "" in units or len(set(units)) != len(units):
-        return None  # an empty or repeated unit: the exact path names the rows
-    X = np.empty((columns.rows, len(keys)))
+    if plain is not None:  # numbers parsed by pyarrow as it reads the CSV
+        columns = read_table_columns(path, registry, plain, numbers=[int(key[1:]) for key in keys])
+    else:
+        columns = read_parquet_columns(path, header, range(len(header)))
+    if columns is None or columns.num_rows == 0:
+        return None
+    try:
+        units, unit_array = texts_and_array(columns.column(reader.columns["unit"]))
+        names, name_array = units, unit_array
+        if "name" in reader.columns:
+            names, name_array = texts_and_array(columns.column(reader.columns["name"]))
+    except ValueError:
+        return None  # a Parquet column of another type than text or numbers: the exact path reads it
+    if "" in units:
+        return None  # an empty unit: the exact path names the row
+    if len(set(units) if unit_array is None else range(pc.count_distinct(unit_array).as_py())) != len(units):
+        return None  # a repeated unit: the exact path names the rows (counted in C++ when read as they are)
+    X = np.empty((columns.num_rows, len(keys)))
     for j, key in enumerate(keys):
-        values = numbers(columns.arrays[int(key[1:])])
+        values = numbers(columns.column(int(key[1:])))
         if values is None:
             return None
         X[:, j] = values
-    names = units
-    if "name" in reader.columns:
-        names = texts(columns.arrays[reader.columns["name"]])
-        if "" in names:
-            names = [name or uid for name, uid in zip(names, units)]
+    if "" in names:  # (never without a name column: the units are checked above)
+        names, name_array = [name or uid for name, uid in zip(names, units)], None
     return DecisionMatrix(source=columns.source, units=tuple(units), names=tuple(names),
-                          criteria=tuple(reader.headers[key] for key in keys), values=X)
+                          criteria=tuple(reader.headers[key] for key in keys), values=X,
+                          arrays={"unit": unit_array, "name": name_array})
 
 
 def decision_matrix(table: Table, criteria: Sequence[str] | None = None) -> DecisionMatrix:

@@ -249,14 +249,19 @@ class RankReport:
                 return text + "\n"
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=1, allow_nan=False) + "\n"
 
-    def _unit_columns(self) -> tuple[list[str], list[Any]] | None:
-        """The units table in rank order as columns (rank, unit, name, score, extras); None when a score is not finite."""
+    def _unit_columns(self, arrow: bool = False) -> tuple[list[str], list[Any]] | None:
+        """The units table in rank order as columns (rank, unit, name, score, extras); None when a score is not finite.
+        `arrow`: the unit and name columns as pyarrow arrays where the matrix kept them as read."""
         result, order = self.result, self._order()
         figures = [result.scores] + [getattr(result, key) for key, _ in EXTRA_COLUMNS.get(self.method, ())]
         if any(not np.isfinite(f).all() for f in figures):
             return None
-        units = np.asarray(self.matrix.units, dtype=object)[order].tolist()
-        names = np.asarray(self.names, dtype=object)[order].tolist()
+        kept = (self.matrix.arrays or {}) if arrow else {}
+        if kept.get("name") is not None and self.names is not self.matrix.names:
+            kept = {"unit": kept.get("unit")}  # names from a units file
+        units, names = (_in_order(kept[k], order) if kept.get(k) is not None else
+                        np.asarray(texts, dtype=object)[order].tolist()
+                        for k, texts in (("unit", self.matrix.units), ("name", self.names)))
         keys = ["rank", "unit", "name", "score", *(key for key, _ in EXTRA_COLUMNS.get(self.method, ()))]
         return keys, [result.rank[order], units, names, *(f[order] + 0.0 for f in figures)]
 
@@ -264,7 +269,7 @@ class RankReport:
         """rank, unit, name, score and the method's extra columns; with a BOM, as `evalkit run --format csv`."""
         from evalkit.methods.columnar_output import plain_csv
 
-        columns = self._unit_columns()
+        columns = self._unit_columns(arrow=True)
         if columns is not None:
             keys, values = columns
             text = plain_csv(keys, values[:3], values[3:])
@@ -275,6 +280,14 @@ class RankReport:
         rows = ([row["rank"], row["unit"], row["name"], repr(row["score"]), *(repr(row[k]) for k in extras)]
                 for row in doc["units"])
         return csv_text(rows, ["rank", "unit", "name", "score", *extras])
+
+
+def _in_order(array: Any, order: np.ndarray) -> Any:
+    """A pyarrow array's cells in `order` (taken in C++)."""
+    import pyarrow as pa
+
+    at = np.ascontiguousarray(order, dtype=np.int64)
+    return array.take(pa.Array.from_buffers(pa.int64(), at.size, [None, pa.py_buffer(at)]))
 
 
 def rank_units(data: str | Path, registry: Registry | None, method: str, *, weights: str | Sequence[float] | None = None,

@@ -83,6 +83,7 @@ def topsis(X: Any, weights: Any, direction: Any = None, normalization: str = "ve
     total = d_best + d_worst
     at_ideal = d_best == 0
     closeness = np.where(at_ideal, 1.0, d_worst / np.where(at_ideal, 1.0, total))
+    V += 0.0  # -0.0 -> 0.0 in place (V is this function's own array)
     return TopsisResult(
         scores=readonly(closeness),
         rank=readonly(competition_rank(closeness)),
@@ -91,5 +92,5 @@ def topsis(X: Any, weights: Any, direction: Any = None, normalization: str = "ve
         ideal=readonly(ideal),
         anti_ideal=readonly(anti),
         normalization=normalization,
-        weighted=readonly(V + 0.0),
+        weighted=readonly(V),
     )

@@ -116,7 +116,7 @@ def compute_report_extras(evaluation: Evaluation, data: DataSet, request: Extras
             benchmarks = compute_benchmarks(data, benchmarked_indicators(scorecard, data),
                                             peer_group=request.peer_group or "all")
         if request.targets or request.plan:
-            from evalkit.analysis.targets import Targets, assess, load_plan, read_targets, targets_from_plan
+            from evalkit.analysis.targets import Targets, assess, fast_targets, load_plan, read_targets, targets_from_plan
             from evalkit.io.inputs import read_table
 
             targets = Targets.from_rows(data.units, [])
@@ -124,8 +124,11 @@ def compute_report_extras(evaluation: Evaluation, data: DataSet, request: Extras
                 entries, _ = load_plan(request.plan, indicators, data.units)
                 targets = targets_from_plan(entries, data, indicators, decimals=scorecard.rounding_decimals,
                                             rounding_mode=scorecard.rounding_mode, source=request.plan)
-            if request.targets:
-                targets = targets.merged(read_targets(read_table(request.targets, registry), data, indicators))
+            if request.targets:  # a clean CSV column by column, anything else (and any problem) row by row
+                explicit = fast_targets(request.targets, registry, data, indicators)
+                if explicit is None:
+                    explicit = read_targets(read_table(request.targets, registry), data, indicators)
+                targets = targets.merged(explicit)
             assessment = assess(targets, data, indicators, evaluation.period)
     register = None
     if request.rectification:

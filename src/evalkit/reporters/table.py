@@ -91,6 +91,13 @@ def render_table(evaluation: Evaluation, options: ReportOptions) -> str:
     return _table(title, header, rows, styles, numeric, width, options.color, grade_column, keep)
 
 
+def plain_table(title: str, header: list[str], rows: list[list[str]], numeric: list[bool], width: int, color: bool) -> str | None:
+    """The table rich draws (default box, bold header, title centred above) of these text cells, numbers
+    right-aligned, written directly, row by row, when every cell fits on one line and the table fits `width`;
+    None when rich must lay it out (too wide, a line break or another control character in a cell)."""
+    return _direct(title, header, rows, [None] * len(rows), numeric, width, color, -1)
+
+
 def _natural(header: list[str], rows: list[list[str]], columns: list[int]) -> int:
     """The width of a table of these columns when no cell wraps."""
     widths = [max([cells_of(header[k])] + [cells_of(row[k]) for row in rows]) for k in columns]

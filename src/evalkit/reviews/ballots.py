@@ -370,14 +370,14 @@ def fast_ballots(paths: Sequence[Any], definition: ReviewDefinition, units: Unit
                  period: str | None = None) -> Ballots | None:
     """`read_ballots` of clean CSV ballots files, read column by column; None when any file is not one the
     columnar path reads exactly or any row has something to report (then read them the exact way)."""
-    from evalkit.methods.columnar_input import read_csv_columns
+    from evalkit.io.columnar import read_table_columns
 
     period = str(period) if period is not None else definition.period
     marks = _Marks(definition)
     parts = []
     raters: dict[str, int] = {}
     for path in paths:
-        columns = read_csv_columns(path, registry)
+        columns = read_table_columns(path, registry)
         if columns is None:
             return None
         part = _fast_file(columns, period, definition, units, marks, raters)
@@ -416,20 +416,20 @@ def _present(codes: np.ndarray, size: int) -> list[int]:
 def _fast_file(columns: Any, period: str | None, definition: ReviewDefinition, units: Units, marks: _Marks,
                raters: dict[str, int]) -> dict[str, Any] | None:
     """One file's good rows as columns, or None at the first thing the exact path would report or refuse."""
-    from evalkit.methods.columnar_input import optional_numbers, text_codes
+    from evalkit.io.columnar import optional_numbers, row_codes
 
     try:
-        reader = RowReader(columns.header_table(), BALLOT_COLUMNS, required=("group", "rater", "rater_unit", "unit"),
+        reader = RowReader(columns.header(), BALLOT_COLUMNS, required=("group", "rater", "rater_unit", "unit"),
                            other=(_DATA_ONLY_COLUMNS, _BALLOT_HINT))
     except DataError:
         return None
     at = reader.columns
     if "score" not in at and "grade" not in at:
         return None
-    n = columns.rows
+    n = columns.num_rows
     rows = np.arange(n)
     if "period" in at:
-        period_codes, found_texts = text_codes(columns.arrays[at["period"]], rows)
+        period_codes, found_texts = row_codes(columns.column(at["period"]), rows)
         found = set(found_texts) - {""}
         if (period is None and len(found) > 1) or (period is not None and found and period not in found):
             return None
@@ -438,7 +438,7 @@ def _fast_file(columns: Any, period: str | None, definition: ReviewDefinition, u
             rows = np.flatnonzero(counted[period_codes])
 
     def column(key: str) -> tuple[np.ndarray, list[str]]:
-        return text_codes(columns.arrays[at[key]], rows)
+        return row_codes(columns.column(at[key]), rows)
 
     group_codes, group_texts = column("group")
     group_of = np.array([marks.group_of.get(fold_word(t), -1) if t else -1 for t in group_texts] or [0], dtype=np.int64)
@@ -468,7 +468,7 @@ def _fast_file(columns: Any, period: str | None, definition: ReviewDefinition, u
         return None  # a rater rating their own unit
     score, given = np.zeros(rows.size), np.zeros(rows.size, dtype=bool)
     if "score" in at:
-        read = optional_numbers(columns.arrays[at["score"]])
+        read = optional_numbers(columns.column(at["score"]))
         if read is None:
             return None
         score, given = read[0][rows], read[1][rows]
