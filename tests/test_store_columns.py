@@ -111,7 +111,9 @@ def test_the_all_units_trend_is_every_units_trend(tmp_path):
         assert store.units_trend("cols") == everything and store.units_trend("other") == []
 
 
-def test_a_hand_edited_cell_in_the_all_units_trend_is_named(tmp_path):
+@pytest.mark.parametrize(("column", "value"), [("total", "'lots'"), ("rank", "'first'"), ("rank", "1.5"), ("name", "x'00ff'"),
+                                               ("grade", "x'01'"), ("unit", "x'55'")])
+def test_a_hand_edited_cell_in_the_all_units_trend_is_named(tmp_path, column, value):
     ids = ["U1", "U2"]
     db = tmp_path / "s.db"
     with Store.open(db) as store:
@@ -119,12 +121,14 @@ def test_a_hand_edited_cell_in_the_all_units_trend_is_named(tmp_path):
     conn = sqlite3.connect(db)
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
         conn.execute(f"DROP TRIGGER {name}")
-    conn.execute("UPDATE unit_results SET total = 'lots' WHERE unit = 'U2'")
+    conn.execute(f"UPDATE unit_results SET {column} = {value} WHERE unit = 'U2'")
     conn.commit()
     conn.close()
-    with Store.open(db) as store, pytest.raises(evalkit.EvalkitError) as caught:
-        store.units_trend()
-    assert caught.value.exit_code == 6 and "unit 'U2'" in str(caught.value) and "total" in str(caught.value)
+    for scorecard_id in (None, "cols"):  # checked from the trend's rows, or by a scan when only one scorecard is asked for
+        with Store.open(db) as store, pytest.raises(evalkit.EvalkitError) as caught:
+            store.units_trend(scorecard_id)
+        named = "unit b'U'" if column == "unit" else "unit 'U2'"
+        assert caught.value.exit_code == 6 and named in str(caught.value) and f"column {column}" in str(caught.value)
 
 
 def make_old_store(path, ev, version=3):
@@ -260,6 +264,7 @@ def test_a_unit_row_removed_by_hand_is_named_by_the_all_units_trend(tmp_path):
     conn.execute("DELETE FROM unit_results WHERE unit = 'U2'")
     conn.commit()
     conn.close()
-    with Store.open(db) as store, pytest.raises(evalkit.EvalkitError) as caught:
-        store.units_trend()
-    assert caught.value.exit_code == 6 and "holds 1 rows of run 1, which scored 2 units" in str(caught.value)
+    for scorecard_id in (None, "cols"):
+        with Store.open(db) as store, pytest.raises(evalkit.EvalkitError) as caught:
+            store.units_trend(scorecard_id)
+        assert caught.value.exit_code == 6 and "holds 1 rows of run 1, which scored 2 units" in str(caught.value)
