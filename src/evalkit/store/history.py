@@ -68,7 +68,6 @@ for a scorecard and period when several were stored, e.g. after a data correctio
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import datetime
 import hashlib
@@ -760,32 +759,18 @@ class Store:
                                      f"WHERE id IN ({self._LATEST})").fetchall()
             for run in runs:
                 check_cells(self.path, "runs", f"run {run[0]!r}", dict(zip(run_kinds, run)), run_kinds)
-            rows: list[Any] | None = None
-            if scorecard_id:  # the rows asked for are not every latest run's: those are checked by one scan
-                stats = {run_id: (n, bad) for run_id, n, bad in self.conn.execute(self.UNIT_ROWS_SQL)}
-                bad_cell = any(bad for _, bad in stats.values())
-            else:  # every latest run's unit rows are in the trend's rows: their cells and counts checked from those
-                rows = self.conn.execute(sql).fetchall()
-                cells = list(zip(*rows)) or [()] * 13
-                bad_cell = not all(set(map(type, cells[k])) <= kinds for k, kinds in self._TREND_CELL_TYPES.items())
-                stats = {run_id: (n, 0) for run_id, n in collections.Counter(cells[3]).items()}
-            if bad_cell:
+            stats = {run_id: (n, bad) for run_id, n, bad in self.conn.execute(self.UNIT_ROWS_SQL)}
+            if any(bad for _, bad in stats.values()):
                 row = self.conn.execute(self.UNIT_CELLS_SQL).fetchone()
                 check_cells(self.path, "unit_results", f"run {row[0]!r}, unit {row[1]!r}", dict(zip(unit_kinds, row)), unit_kinds)
             for run in runs:
                 if run[4] != stats.get(run[0], (0, 0))[0]:
                     self._unit_count_error(run[0], run[4], stats.get(run[0], (0, 0))[0])
-            if rows is None:
-                rows = self.conn.execute(sql, (scorecard_id,)).fetchall()
+            rows = self.conn.execute(sql, (scorecard_id,) if scorecard_id else ()).fetchall()
         changes = json_numbers([row[10] for row in rows])
         return [{"period": r[0], "scorecard_id": r[1], "scorecard_version": r[2], "run": r[3], "unit": r[4], "name": r[5],
                  "total": r[6], "rank": r[7], "of": r[8], "grade": r[9], "total_change": change, "rank_change": r[11],
                  "grade_before": r[12]} for r, change in zip(rows, changes)]
-
-    # The Python types sqlite3 gives for the unit cells evalkit writes, by column of UNITS_TREND_SQL (what
-    # _BAD_UNIT_CELL accepts: unit text; name and grade text or NULL; total a number or NULL; rank whole or NULL).
-    _TREND_CELL_TYPES: Mapping[int, set[type]] = {4: {str}, 5: {str, type(None)}, 6: {float, int, type(None)},
-                                                  7: {int, type(None)}, 9: {str, type(None)}}
 
     def indicator_trend(self, indicator: str, unit: str | None = None,
                         scorecard_id: str | None = None) -> list[IndicatorTrendRow]:
