@@ -147,7 +147,13 @@ def test_a_version_2_store_is_migrated_and_chained(tmp_path, capsys):
         conn.execute(f"DROP TABLE {table}")
     for column in ("plugins", "supersedes", "appeal"):
         conn.execute(f"ALTER TABLE runs DROP COLUMN {column}")
-    conn.execute("DROP INDEX item_results_by_run_indicator")  # and the v2 index again
+    # and the v2 item_results again: a rowid table keyed (run_id, unit, item), indexed by (indicator, unit, run_id)
+    conn.execute("CREATE TABLE item_results_v2 (run_id INTEGER NOT NULL REFERENCES runs (id), unit TEXT NOT NULL, "
+                 "item TEXT NOT NULL, indicator TEXT NOT NULL, value REAL, points REAL, score REAL, "
+                 "PRIMARY KEY (run_id, unit, item))")
+    conn.execute("INSERT INTO item_results_v2 SELECT * FROM item_results ORDER BY run_id, unit, item")
+    conn.execute("DROP TABLE item_results")
+    conn.execute("ALTER TABLE item_results_v2 RENAME TO item_results")
     conn.execute("CREATE INDEX item_results_by_indicator ON item_results (indicator, unit, run_id)")
     conn.execute("DELETE FROM schema_version WHERE version >= 3")
     conn.commit()
@@ -155,7 +161,7 @@ def test_a_version_2_store_is_migrated_and_chained(tmp_path, capsys):
     check = verify_store(db)
     assert check.ok, check.problems
     with Store.open(db) as opened:
-        assert opened.schema_version == SCHEMA_VERSION == 4
+        assert opened.schema_version == SCHEMA_VERSION == 5
     code, _, err = cli(capsys, "history", "recompute", "1", "--store", db)
     assert code == 6 and "no kept inputs" in err
 

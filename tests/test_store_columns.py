@@ -1,7 +1,8 @@
 """The history store's columnar write (issue 14, point 5): `Store.add` of an Evaluation writes its unit and item rows
-from the Evaluation's arrays and takes the ledger digest (format 2) as it writes them. What it stores must be exactly
-what the exact path (rows derived from the JSON result document) stores, read back through the public API; the
-digest must be what `history verify` recomputes; a v3 store migrates to v4 and still catches every hand edit."""
+from the Evaluation's arrays, in the key order of item_results (schema v5), and takes the ledger digest (format 3) as
+it writes them. What it stores must be exactly what the exact path (rows derived from the JSON result document)
+stores, read back through the public API; the digest must be what `history verify` recomputes; a v3 or v4 store
+migrates to v5 and still catches every hand edit of its old and new runs."""
 
 from __future__ import annotations
 
@@ -110,7 +111,9 @@ def test_the_all_units_trend_is_every_units_trend(tmp_path):
         assert store.units_trend("cols") == everything and store.units_trend("other") == []
 
 
-def test_a_hand_edited_cell_in_the_all_units_trend_is_named(tmp_path):
+@pytest.mark.parametrize(("column", "value"), [("total", "'lots'"), ("rank", "'first'"), ("rank", "1.5"), ("name", "x'00ff'"),
+                                               ("grade", "x'01'"), ("unit", "x'55'")])
+def test_a_hand_edited_cell_in_the_all_units_trend_is_named(tmp_path, column, value):
     ids = ["U1", "U2"]
     db = tmp_path / "s.db"
     with Store.open(db) as store:
@@ -118,20 +121,23 @@ def test_a_hand_edited_cell_in_the_all_units_trend_is_named(tmp_path):
     conn = sqlite3.connect(db)
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
         conn.execute(f"DROP TRIGGER {name}")
-    conn.execute("UPDATE unit_results SET total = 'lots' WHERE unit = 'U2'")
+    conn.execute(f"UPDATE unit_results SET {column} = {value} WHERE unit = 'U2'")
     conn.commit()
     conn.close()
-    with Store.open(db) as store, pytest.raises(evalkit.EvalkitError) as caught:
-        store.units_trend()
-    assert caught.value.exit_code == 6 and "unit 'U2'" in str(caught.value) and "total" in str(caught.value)
+    for scorecard_id in (None, "cols"):  # checked from the trend's rows, or by a scan when only one scorecard is asked for
+        with Store.open(db) as store, pytest.raises(evalkit.EvalkitError) as caught:
+            store.units_trend(scorecard_id)
+        named = "unit b'U'" if column == "unit" else "unit 'U2'"
+        assert caught.value.exit_code == 6 and named in str(caught.value) and f"column {column}" in str(caught.value)
 
 
-def make_v3_store(path, ev):
-    """A store as evalkit wrote it with schema v3: its migrations, and a run stored the v3 way (format 1 digest)."""
+def make_old_store(path, ev, version=3):
+    """A store as evalkit wrote it with schema v3 (a run with a format 1 digest) or v4 (format 2): its migrations,
+    and a run stored with its rows derived from the result document, as the exact path writes them."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("BEGIN")
     conn.execute("PRAGMA application_id = 1163283283")
-    for migration in MIGRATIONS[:3]:
+    for migration in MIGRATIONS[:version]:
         migration.apply(conn)
         conn.execute("INSERT INTO schema_version VALUES (?, ?, '2025-01-01T00:00:00Z', '0.1.0')",
                      (migration.version, migration.description))
@@ -146,44 +152,72 @@ def make_v3_store(path, ev):
     conn.executemany("INSERT INTO item_results VALUES (?, ?, ?, ?, ?, ?, ?)",
                      [(run, u["id"], k, indicator_of[k], e["value"] if not isinstance(e["value"], list) else None,
                        e["points"], e["score"]) for u in doc["units"] for k, e in u["items"].items()])
-    ledger.append(conn, "run", run, "2025-01-01T00:00:00Z", ledger.run_digest(conn, run) or "")
+    digest = ledger.run_digest(conn, run) if version == 3 else columns.stored_run_digest(conn, run, digest_format=2)
+    ledger.append(conn, "run", run, "2025-01-01T00:00:00Z", digest or "")
     conn.execute("COMMIT")
     conn.close()
 
 
+@pytest.mark.parametrize("version", [3, 4])
 @pytest.mark.parametrize(("sql", "named"), [
     (None, None),
     ("UPDATE unit_results SET total = 1 WHERE run_id = 1 AND unit = 'U2'", "run 1 was changed"),
+    ("UPDATE item_results SET points = 0 WHERE run_id = 1 AND unit = 'U3' AND item = 'z_item'", "run 1 was changed"),
     ("UPDATE item_results SET points = 0 WHERE run_id = 2 AND unit = 'U1' AND item = 'b_item'", "run 2 was changed"),
     ("UPDATE item_results SET value = x'00' WHERE run_id = 2 AND unit = 'U3' AND item = 'z_item'", "run 2 was changed"),
     ("DELETE FROM item_results WHERE run_id = 2 AND unit = 'U3' AND item = 'ballots'", "run 2 was changed"),
     ("UPDATE unit_results SET name = 'other' WHERE run_id = 2 AND unit = 'U1'", "run 2 was changed"),
     ("UPDATE runs SET result = result || ' ' WHERE id = 2", "run 2 was changed"),
 ])
-def test_a_v3_store_migrates_to_v4_and_verify_catches_edits_of_old_and_new_runs(tmp_path, sql, named):
+def test_an_old_store_migrates_to_v5_and_verify_catches_edits_of_old_and_new_runs(tmp_path, sql, named, version):
     ids = ["U1", "U2", "U3"]
-    db = tmp_path / "v3.db"
-    make_v3_store(db, evaluate(ids, ids, {"a": [1, 50, 99], "b": [3, 4, math.nan], "good": [1, 2, 3], "bad": [0, 1, 2]}, "2024"))
+    db = tmp_path / f"v{version}.db"
+    make_old_store(db, evaluate(ids, ids, {"a": [1, 50, 99], "b": [3, 4, math.nan], "good": [1, 2, 3], "bad": [0, 1, 2]},
+                                "2024"), version)
     assert verify_store(db).ok
+    plain = sqlite3.connect(db)
+    before = {k: [tuple(map(repr, r)) for r in plain.execute(q, (1,))] for k, q in ROWS_SQL.items()}
+    plain.close()
     with Store.open(db) as store:
-        assert store.schema_version == SCHEMA_VERSION == 4
-        indexes = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-        assert "item_results_by_run_indicator" in indexes and "item_results_by_indicator" not in indexes
+        assert store.schema_version == SCHEMA_VERSION == 5
+        assert rows(store, 1) == before  # the old run's rows, every cell, are what they were
+        indexes = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'item_results'")}
+        assert indexes == set()  # the primary key of a WITHOUT ROWID table is the table itself
         store.add(evaluate(ids, ids, {"a": [2, 60, 80], "b": [1, 9, 5], "good": [4, 2, 3], "bad": [0, 0, 2]}))
         digests = [d for (d,) in store.conn.execute("SELECT digest FROM ledger ORDER BY seq")]
-        assert not digests[0].startswith(columns.DIGEST_PREFIX) and digests[1].startswith(columns.DIGEST_PREFIX)
+        assert [columns.digest_format(d) for d in digests] == [1 if version == 3 else 2, 3]
         assert [r["period"] for r in store.unit_trend("U1")] == ["2024", "2025"]
+        assert [r["period"] for r in store.indicator_trend("a", "U1")] == ["2024", "2025"]
     if sql is None:
         assert verify_store(db).ok
         return
     conn = sqlite3.connect(db)
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
         conn.execute(f"DROP TRIGGER {name}")
-    conn.execute(sql)
+    assert conn.execute(sql).rowcount == 1
     conn.commit()
     conn.close()
     check = verify_store(db)
     assert not check.ok and any(named in p for p in check.problems), check.problems
+
+
+def test_item_rows_are_one_tree_in_the_key_trends_read_them_by(tmp_path):
+    """Schema v5: item_results is WITHOUT ROWID keyed (run_id, indicator, unit, item); the indicator trend reads it by
+    that key (no scan of a run's rows), verify reads a new run's rows in key order (no sort)."""
+    ids = [f"U{k:02d}" for k in range(10)]
+    with Store.open(tmp_path / "s.db") as store:
+        run = store.add(evaluate(ids, ids, {"a": range(10), "b": range(10), "good": [1] * 10, "bad": [0] * 10})).id
+        sql = store.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'item_results'").fetchone()[0]
+        assert "WITHOUT ROWID" in sql and "PRIMARY KEY (run_id, indicator, unit, item)" in sql
+        plan = " ".join(r[3] for r in store.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM item_results WHERE run_id = 1 AND indicator = 'a' AND unit = 'U01'"))
+        assert "USING PRIMARY KEY (run_id=? AND indicator=? AND unit=?)" in plan, plan
+        plan = " ".join(r[3] for r in store.conn.execute(
+            f"EXPLAIN QUERY PLAN SELECT * FROM item_results WHERE run_id = 1 ORDER BY {columns.ITEM_ORDER[3]}"))
+        assert "TEMP B-TREE" not in plan, plan
+        stored = [r[1:] for r in store.conn.execute("SELECT run_id, indicator, unit, item FROM item_results")]
+        assert stored == sorted(stored) and len(stored) == 30
+        assert store.conn.execute("SELECT digest FROM ledger").fetchone()[0] == columns.stored_run_digest(store.conn, run)
 
 
 def test_history_all_units_prints_every_units_trend(capsys, tmp_path):
@@ -230,6 +264,7 @@ def test_a_unit_row_removed_by_hand_is_named_by_the_all_units_trend(tmp_path):
     conn.execute("DELETE FROM unit_results WHERE unit = 'U2'")
     conn.commit()
     conn.close()
-    with Store.open(db) as store, pytest.raises(evalkit.EvalkitError) as caught:
-        store.units_trend()
-    assert caught.value.exit_code == 6 and "holds 1 rows of run 1, which scored 2 units" in str(caught.value)
+    for scorecard_id in (None, "cols"):
+        with Store.open(db) as store, pytest.raises(evalkit.EvalkitError) as caught:
+            store.units_trend(scorecard_id)
+        assert caught.value.exit_code == 6 and "holds 1 rows of run 1, which scored 2 units" in str(caught.value)

@@ -1,21 +1,26 @@
 """A run's per-unit rows built from whole columns, and the run digest taken column by column (schema v4 on).
 
 `Store.add` of an Evaluation writes the rows of ``unit_results`` and ``item_results`` from the Evaluation's
-arrays (each column converted once with ``.tolist()``, in blocks of units, through ``executemany``), never
-from the JSON result it stores beside them, and takes the run's ledger digest from the same columns while it
-writes them, instead of reading every row back.
+arrays (each column converted once with ``.tolist()``, in blocks, through ``executemany``), never from the JSON
+result it stores beside them, and takes the run's ledger digest from the same columns while it writes them,
+instead of reading every row back. From schema v5 on, ``item_results`` is one B-tree keyed (run_id, indicator,
+unit, item) (``WITHOUT ROWID``) and the item rows are written in that key order: item by item (grouped by
+indicator), every unit of an item at once, each column a slice of the item's own array.
 
-**Digest format 2** (the ``ledger.digest`` of runs stored from schema v4 on: ``"2:"`` + 64 hex digits). It
+**Digest format 3** (the ``ledger.digest`` of runs stored from schema v5 on: ``"3:"`` + 64 hex digits). It
 is the SHA-256 of a small canonical header (the format, the run row cell by cell, the kept files, the row
 counts) followed by one SHA-256 per column, in a fixed order: the ``unit_results`` columns (rows ordered by
-unit id) and the ``item_results`` columns (rows ordered by unit id, then item id). A text column hashes each
-cell as its UTF-8 bytes followed by a NUL (an empty cell, or one holding a NUL, as 0xFF, its JSON and a NUL:
-never the bytes of a text); a number column (REAL, and the INTEGER rank) hashes the cells as float64 bytes,
-empty (NULL) as NaN, -0.0 as 0.0. Both encodings are the same however the rows are
-split into blocks, so `evalkit history verify` recomputes the digest by reading the rows back in blocks
-(`stored_run_digest`) and compares. A cell of a type evalkit never writes there (text in a number column,
-a BLOB anywhere) hashes as a marker that no stored value gives, so the edit shows. Runs stored before v4
-keep their digest of format 1 (`evalkit.store.ledger.run_digest`), checked as they were.
+unit id) and the ``item_results`` columns (rows in the table's key order: indicator, unit id, item id). A text
+column hashes each cell as its UTF-8 bytes followed by a NUL (an empty cell, or one holding a NUL, as 0xFF, its
+JSON and a NUL: never the bytes of a text); a number column (REAL, and the INTEGER rank) hashes the cells as
+float64 bytes, empty (NULL) as NaN, -0.0 as 0.0. Both encodings are the same however the rows are split into
+blocks, so `evalkit history verify` recomputes the digest by reading the rows back in blocks, in key order with
+no sort (`stored_run_digest`), and compares. A cell of a type evalkit never writes there (text in a number
+column, a BLOB anywhere) hashes as a marker that no stored value gives, so the edit shows.
+
+**Digest format 2** (runs stored by schema v4, ``"2:"``) is the same with the item rows ordered by unit id, then
+item id; those runs keep it and are checked as they were (reading their rows back sorted). Runs stored before v4
+keep their digest of format 1 (`evalkit.store.ledger.run_digest`).
 """
 
 from __future__ import annotations
@@ -32,9 +37,11 @@ import numpy as np
 if TYPE_CHECKING:
     from evalkit.scoring.evaluation import Evaluation
 
-DIGEST_FORMAT = 2
-DIGEST_PREFIX = "2:"
-BLOCK_UNITS = 4096  # units per block of item rows written (x items rows each)
+DIGEST_FORMAT = 3  # of runs stored now
+DIGEST_PREFIX = "3:"
+DIGEST_PREFIXES = {"2:": 2, "3:": 3}  # the digest formats `stored_run_digest` recomputes (format 1: ledger.run_digest)
+BLOCK_ROWS = 1 << 17  # item rows per block written
+ITEM_ORDER = {2: "unit, item", 3: "indicator, unit, item"}  # the item rows' order in a digest of each format
 
 UNIT_FIELDS = ("unit", "name", "type", "total", "rank", "grade")
 ITEM_FIELDS = ("unit", "item", "indicator", "value", "points", "score")
@@ -103,10 +110,14 @@ def _texts(values: Sequence[Any]) -> bytes:
 
 
 class RunDigest:
-    """The format 2 digest of a run, fed block by block: `units(...)` and `items(...)` take columns by name."""
+    """The digest of a run (format 3, or 2), fed block by block: `units(...)` and `items(...)` take columns by name,
+    the item rows in the format's order (`ITEM_ORDER`)."""
 
-    def __init__(self, run_row: Sequence[Any], files: Sequence[Sequence[Any]]) -> None:
-        self._head = hashlib.sha256(b"evalkit run digest 2\n")
+    def __init__(self, run_row: Sequence[Any], files: Sequence[Sequence[Any]], digest_format: int = DIGEST_FORMAT) -> None:
+        if digest_format not in ITEM_ORDER:
+            raise ValueError(f"no run digest of format {digest_format}")
+        self.format = digest_format
+        self._head = hashlib.sha256(b"evalkit run digest %d\n" % digest_format)
         for value in run_row:
             self._head.update(_cell(value))
         self._files = [[str(x) for x in f] for f in files]
@@ -131,27 +142,33 @@ class RunDigest:
         self._feed("units", columns, checked)
 
     def items(self, columns: Mapping[str, Any], checked: bool = False) -> None:
-        """A block of item rows (ordered by unit id, then item id), as columns."""
+        """A block of item rows (in the order of the digest's format), as columns."""
         self._feed("items", columns, checked)
 
     def hexdigest(self) -> str:
-        head = json.dumps({"format": DIGEST_FORMAT, "files": self._files, "counts": self._counts},
+        head = json.dumps({"format": self.format, "files": self._files, "counts": self._counts},
                           sort_keys=True, ensure_ascii=True, separators=(",", ":"))
         total = hashlib.sha256(head.encode())
         total.update(self._head.digest())
         for name in sorted(self._columns):
             total.update(name.encode() + b"=" + self._columns[name].digest())
-        return DIGEST_PREFIX + total.hexdigest()
+        return f"{self.format}:" + total.hexdigest()
 
 
-def stored_run_digest(conn: sqlite3.Connection, run_id: int, block: int = 65536) -> str | None:
-    """The format 2 digest of a run as it is now, its rows read back in blocks (None: no such run)."""
+def digest_format(digest: str) -> int:
+    """The format of a run's ledger digest: 3 or 2 (``"3:"`` / ``"2:"`` + hex), else 1 (`ledger.run_digest`)."""
+    return DIGEST_PREFIXES.get(digest[:2], 1)
+
+
+def stored_run_digest(conn: sqlite3.Connection, run_id: int, block: int = 65536,
+                      digest_format: int = DIGEST_FORMAT) -> str | None:
+    """The digest (format 3, or 2) of a run as it is now, its rows read back in blocks (None: no such run)."""
     row = conn.execute(f"SELECT {', '.join(RUN_FIELDS)} FROM runs WHERE id = ?", (run_id,)).fetchone()
     if row is None:
         return None
     files = conn.execute("SELECT role, name, sha256 FROM run_files WHERE run_id = ? ORDER BY role", (run_id,)).fetchall()
-    digest = RunDigest(row, files)
-    for table, fields, order in (("unit_results", UNIT_FIELDS, "unit"), ("item_results", ITEM_FIELDS, "unit, item")):
+    digest = RunDigest(row, files, digest_format)
+    for table, fields, order in (("unit_results", UNIT_FIELDS, "unit"), ("item_results", ITEM_FIELDS, ITEM_ORDER[digest_format])):
         cursor = conn.execute(f"SELECT {', '.join(fields)} FROM {table} WHERE run_id = ? ORDER BY {order}", (run_id,))
         while rows := cursor.fetchmany(block):
             columns = dict(zip(fields, zip(*rows)))
@@ -168,7 +185,8 @@ def _texts_or_none(values: Sequence[Any]) -> list[str | None]:
 
 
 class EvaluationRows:
-    """The unit_results and item_results rows of an Evaluation, ordered by unit id (then item id), as columns.
+    """The unit_results and item_results rows of an Evaluation, as columns: unit rows ordered by unit id, item rows in
+    the table's key order (indicator, unit id, item id).
 
     The same cells `Evaluation.to_dict()` gives, as SQLite keeps them: numbers as floats (NaN: empty), a rule
     reading several indicators has no single value (empty), -0.0 as 0.0.
@@ -193,9 +211,10 @@ class EvaluationRows:
             "rank": [int(x) for x in np.asarray(ev.ranks)[self.perm].tolist()],
             "grade": [None if g == NO_GRADE or not bands else bands[g] for g in grades],
         }
-        self.item_ids = sorted(ev.items)
-        self.indicators = [ev.items[k].item.indicator for k in self.item_ids]
-        self._results = [ev.items[k] for k in self.item_ids]
+        groups: dict[str, list[Any]] = {}
+        for key in sorted(ev.items):
+            groups.setdefault(ev.items[key].item.indicator, []).append(ev.items[key])
+        self.groups = sorted(groups.items())  # (indicator, its items' results by item id), by indicator
         self.digest: RunDigest | None = None  # fed the rows as `write` inserts them
 
     @property
@@ -206,22 +225,27 @@ class EvaluationRows:
         c = self.unit_columns
         return zip(itertools.repeat(run_id), c["unit"], c["name"], c["type"], c["total"].tolist(), c["rank"], c["grade"])
 
-    def item_blocks(self, block: int = BLOCK_UNITS) -> Iterator[dict[str, Any]]:
-        """The item rows of `block` units at a time, as columns (numbers as float64 arrays)."""
-        m = len(self.item_ids)
-        for start in range(0, len(self.ids), block):
-            rows = self.perm[start:start + block]
-            k = len(rows)
-            matrices = {name: np.empty((k, m), dtype=np.float64) for name in ("value", "points", "score")}
-            for j, r in enumerate(self._results):
-                values = np.asarray(r.values)
-                matrices["value"][:, j] = values[rows] if values.ndim == 1 else np.nan
-                matrices["points"][:, j] = r.points[rows]
-                matrices["score"][:, j] = r.score[rows]
-            chunk_ids = self.ids[start:start + block]
-            yield {"unit": [u for u in chunk_ids for _ in range(m)], "item": self.item_ids * k,
-                   "indicator": self.indicators * k,
-                   **{name: (x + 0.0).ravel() for name, x in matrices.items()}}
+    def item_blocks(self, block: int = BLOCK_ROWS) -> Iterator[dict[str, Any]]:
+        """The item rows in key order, about `block` rows at a time, as columns (numbers as float64 arrays): an
+        indicator's items together, unit by unit (one item per indicator, the usual case: the item's own columns)."""
+        for indicator, results in self.groups:
+            k = len(results)
+            step = max(1, block // k)
+            for start in range(0, len(self.ids), step):
+                rows = self.perm[start:start + step]
+                ids = self.ids[start:start + step]
+                columns: dict[str, Any] = {name: np.empty((len(rows), k), dtype=np.float64) for name in ("value", "points", "score")}
+                for j, r in enumerate(results):
+                    values = np.asarray(r.values)
+                    columns["value"][:, j] = values[rows] if values.ndim == 1 else np.nan
+                    columns["points"][:, j] = r.points[rows]
+                    columns["score"][:, j] = r.score[rows]
+                for name in ("value", "points", "score"):
+                    columns[name] = (columns[name] + 0.0).ravel()  # -0.0 as 0.0
+                columns["unit"] = ids if k == 1 else [u for u in ids for _ in range(k)]
+                columns["item"] = [r.item.id for r in results] * len(rows)
+                columns["indicator"] = [indicator] * (len(rows) * k)
+                yield columns
 
     def write(self, conn: sqlite3.Connection, run_id: int) -> None:
         """Insert the rows (inside the caller's transaction) and feed them to `self.digest`."""
@@ -229,12 +253,13 @@ class EvaluationRows:
         digest.units(self.unit_columns)
         conn.executemany("INSERT INTO unit_results (run_id, unit, name, type, total, rank, grade) VALUES (?, ?, ?, ?, ?, ?, ?)",
                          self.unit_rows(run_id))
-        sql = "INSERT INTO item_results (run_id, unit, item, indicator, value, points, score) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        sql = "INSERT INTO item_results (run_id, indicator, unit, item, value, points, score) VALUES (?, ?, ?, ?, ?, ?, ?)"
         for columns in self.item_blocks():
             digest.items(columns)
-            conn.executemany(sql, zip(itertools.repeat(run_id), columns["unit"], columns["item"], columns["indicator"],
+            conn.executemany(sql, zip(itertools.repeat(run_id), columns["indicator"], columns["unit"], columns["item"],
                                       columns["value"].tolist(), columns["points"].tolist(), columns["score"].tolist()))
 
 
-__all__ = ["BLOCK_UNITS", "DIGEST_FORMAT", "DIGEST_PREFIX", "ITEM_FIELDS", "RUN_FIELDS", "UNIT_FIELDS", "EvaluationRows",
-           "RunDigest", "stored_run_digest"]
+__all__ = ["BLOCK_ROWS", "DIGEST_FORMAT", "DIGEST_PREFIX", "DIGEST_PREFIXES", "ITEM_FIELDS", "ITEM_ORDER", "RUN_FIELDS", "UNIT_FIELDS",
+           "EvaluationRows",
+           "RunDigest", "digest_format", "stored_run_digest"]

@@ -30,7 +30,7 @@ Decisions:
   not SQLite, SQLite without the evalkit mark, or a newer schema version. A run id that is not in the
   store is a data error (3), as an unknown unit is.
 
-Schema version 4 (``schema_version`` lists the migrations applied, in order)::
+Schema version 5 (``schema_version`` lists the migrations applied, in order)::
 
     schema_version(version INTEGER PRIMARY KEY, description, applied_at, evalkit_version)
     runs(id INTEGER PRIMARY KEY AUTOINCREMENT, fingerprint TEXT UNIQUE, scorecard_id, scorecard_version,
@@ -44,18 +44,23 @@ Schema version 4 (``schema_version`` lists the migrations applied, in order)::
 
     item_results index (run_id, indicator, unit) replaces (indicator, unit, run_id)    -- v4
     ledger.digest of runs stored from v4 on: format 2, "2:" + hex (evalkit.store.columns)  -- v4
+    item_results WITHOUT ROWID, PRIMARY KEY (run_id, indicator, unit, item); no other index  -- v5
+    ledger.digest of runs stored from v5 on: format 3, "3:" + hex, item rows in key order    -- v5
 
 From v3 on the store is append-only (triggers refuse UPDATE and DELETE).
 
-**Writing a large run** (v4): the unit and item rows come from the Evaluation's arrays, written with
-``executemany`` in blocks of units inside the run's one transaction; the JSON result is stored as text and never
-parsed again; the ledger digest (format 2) is taken from the same columns as they are written, not by reading
-them back. Durability is SQLite's default and is kept: the rollback journal (``journal_mode=DELETE``) and
-``synchronous=FULL``, so a committed run survives a crash or power loss and a killed writer leaves nothing
-half-written (no ``synchronous=OFF``, no ``journal_mode=OFF`` or ``MEMORY``, no WAL: the evalkit mark must stay
-in the main file). No PRAGMA is changed for a write: a larger ``cache_size`` did not make a measurable difference
-(the new run's index entries go to the ends of the indexes, (run_id, unit, item) and (run_id, indicator, unit), so
-few pages are hot at once) and would add its size to the writer's memory.
+**Writing a large run** (v4, v5): the unit and item rows come from the Evaluation's arrays, written with
+``executemany`` in blocks inside the run's one transaction; the JSON result is stored as text and never parsed
+again; the ledger digest (format 3) is taken from the same columns as they are written, not by reading them back.
+From v5 on, ``item_results`` is a ``WITHOUT ROWID`` table whose primary key is the key trends read it by, (run_id,
+indicator, unit, item): a row is written once, into one B-tree, where v4 wrote it into the table, its primary key
+index and a (run_id, indicator, unit) index; and a run's rows are inserted in key order, so they are appended at the
+end of the tree (the new run id is the largest), however many periods the store holds. Durability is SQLite's
+default and is kept: the rollback journal (``journal_mode=DELETE``) and ``synchronous=FULL``, so a committed run
+survives a crash or power loss and a killed writer leaves nothing half-written (no ``synchronous=OFF``, no
+``journal_mode=OFF`` or ``MEMORY``, no WAL: the evalkit mark must stay in the main file). No PRAGMA is changed for a
+write: a larger ``cache_size`` did not make a measurable difference (rows appended in key order touch few pages at
+once) and would add its size to the writer's memory.
 
 `load_run(store, run_id or (scorecard_id, period))` returns a stored result document (the latest run
 for a scorecard and period when several were stored, e.g. after a data correction).
@@ -87,7 +92,7 @@ if TYPE_CHECKING:
     from evalkit.plugins.manager import Registry
     from evalkit.scoring.evaluation import Evaluation
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 APPLICATION_ID = 0x45564B53  # "EVKS"
 BUSY_TIMEOUT = 60.0  # seconds a writer waits for another one
 ENV_VAR = "EVALKIT_STORE"
@@ -278,6 +283,32 @@ def _v4(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX item_results_by_run_indicator ON item_results (run_id, indicator, unit)")
 
 
+def _v5(conn: sqlite3.Connection) -> None:
+    # item_results becomes one B-tree keyed the way trends read it, (run_id, indicator, unit, item): the rows are their
+    # own index, so a new run's rows are written once, in key order at the end of the tree, instead of into the table
+    # and into two indexes. (run_id, indicator, unit, item) is unique exactly when (run_id, unit, item) is: an item
+    # scores one indicator. The rows are copied in key order, the old table (its index and triggers with it) dropped,
+    # and the append-only triggers made again; the columns keep their order and types.
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'item_results'").fetchone()
+    if sql is not None and "WITHOUT ROWID" in str(sql[0]).upper():  # schema_version's row of v5 removed by hand
+        raise sqlite3.OperationalError("table item_results keyed (run_id, indicator, unit, item) already exists")
+    conn.execute("""CREATE TABLE item_results_v5 (
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        unit TEXT NOT NULL,
+        item TEXT NOT NULL,
+        indicator TEXT NOT NULL,
+        value REAL,
+        points REAL,
+        score REAL,
+        PRIMARY KEY (run_id, indicator, unit, item)) WITHOUT ROWID""")
+    conn.execute("INSERT INTO item_results_v5 (run_id, unit, item, indicator, value, points, score) "
+                 "SELECT run_id, unit, item, indicator, value, points, score FROM item_results "
+                 "ORDER BY run_id, indicator, unit, item")
+    conn.execute("DROP TABLE item_results")
+    conn.execute("ALTER TABLE item_results_v5 RENAME TO item_results")
+    ledger.protect(conn)
+
+
 @attrs.frozen
 class Migration:
     version: int
@@ -292,6 +323,8 @@ MIGRATIONS: tuple[Migration, ...] = (
                  "append-only", _v3),
     Migration(4, "runs digested column by column (ledger digest format 2) from now on; item_results indexed by "
                  "(run_id, indicator, unit)", _v4),
+    Migration(5, "item_results keyed (run_id, indicator, unit, item) without rowid, written in key order; runs digested "
+                 "in that order (ledger digest format 3) from now on", _v5),
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
 

@@ -25,7 +25,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from evalkit.store.columns import DIGEST_PREFIX, stored_run_digest
+from evalkit.store.columns import digest_format, stored_run_digest
 
 GENESIS = "0" * 64
 KEPT_TABLES = ("runs", "unit_results", "item_results", "blobs", "run_files", "records", "ledger")
@@ -157,7 +157,8 @@ def check_chain(conn: sqlite3.Connection) -> list[str]:
         if link != link_hash(str(before), str(kind), int(ref), str(digest)):
             problems.append(f"ledger entry {seq} ({what}) does not hash to what it says")
         if kind == "run":
-            now = stored_run_digest(conn, ref) if str(digest).startswith(DIGEST_PREFIX) else run_digest(conn, ref)
+            fmt = digest_format(str(digest))
+            now = stored_run_digest(conn, ref, digest_format=fmt) if fmt > 1 else run_digest(conn, ref)
         else:
             now = record_digest(conn, ref)
         if now is None:
