@@ -45,11 +45,18 @@ _WRONG_TYPE = b"\xff not a value evalkit writes \xff"
 _NONE = type(None)
 
 
+class TextSha256(bytes):
+    """The SHA-256 of a text cell's UTF-8 bytes, taken while the text was written a piece at a time (a Dask run's
+    result): the digest counts it as it counts the text itself."""
+
+
 def _cell(value: Any) -> bytes:
     """One cell of the run row, typed: text as the SHA-256 of its UTF-8 bytes (the result text is not copied into a
     JSON document, nor encoded whole)."""
     if value is None:
         return b"N;"
+    if isinstance(value, TextSha256):
+        return b"T" + bytes(value)
     if isinstance(value, bool) or not isinstance(value, (int, float, str, bytes)):
         return _WRONG_TYPE
     if isinstance(value, int):
@@ -149,6 +156,12 @@ def stored_run_digest(conn: sqlite3.Connection, run_id: int, block: int = 65536)
     row = conn.execute(f"SELECT {', '.join(RUN_FIELDS)} FROM runs WHERE id = ?", (run_id,)).fetchone()
     if row is None:
         return None
+    return rows_digest(conn, run_id, row, block)
+
+
+def rows_digest(conn: sqlite3.Connection, run_id: int, row: Sequence[Any], block: int = 65536) -> str:
+    """The format 2 digest of run `run_id` whose run row is `row` (cells in `RUN_FIELDS` order; the result may be
+    given as its `TextSha256`), its files and per-unit rows read back in blocks."""
     files = conn.execute("SELECT role, name, sha256 FROM run_files WHERE run_id = ? ORDER BY role", (run_id,)).fetchall()
     digest = RunDigest(row, files)
     for table, fields, order in (("unit_results", UNIT_FIELDS, "unit"), ("item_results", ITEM_FIELDS, "unit, item")):
@@ -237,4 +250,4 @@ class EvaluationRows:
 
 
 __all__ = ["BLOCK_UNITS", "DIGEST_FORMAT", "DIGEST_PREFIX", "ITEM_FIELDS", "RUN_FIELDS", "UNIT_FIELDS", "EvaluationRows",
-           "RunDigest", "stored_run_digest"]
+           "RunDigest", "TextSha256", "rows_digest", "stored_run_digest"]
