@@ -265,7 +265,8 @@ def test_more_units_than_a_block_keep_the_rank_order(client, tmp_path, fixed_clo
     """Units in several blocks of the result text and partitions in no particular unit order."""
     import evalkit.store.dask_store as dask_store
 
-    monkeypatch.setattr(dask_store, "BLOCK_UNITS", 7)
+    monkeypatch.setattr(dask_store, "BLOCK_UNITS", 7)  # units of the result text at a time
+    monkeypatch.setattr(dask_store, "ROW_BLOCK_UNITS", 5)  # units of item rows per executemany
     frame, units = peer_data(11, n=60)
     path = tmp_path / "peers.yaml"
     path.write_text(PEERS.replace("QUOTA_TIES", "include").replace("TIES", "min"), encoding="utf-8")

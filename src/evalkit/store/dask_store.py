@@ -31,6 +31,7 @@ import numpy as np
 
 from evalkit.errors import UsageError
 from evalkit.store import ledger
+from evalkit.store.columns import BLOCK_UNITS as ROW_BLOCK_UNITS
 from evalkit.store.columns import RUN_FIELDS, EvaluationRows, TextSha256, rows_digest
 
 if TYPE_CHECKING:
@@ -47,10 +48,13 @@ def stored_piece(evaluation: Any) -> dict[str, Any]:
 
     rows = EvaluationRows(evaluation)
     n = rows.units
-    items = list(rows.item_blocks(block=max(n, 1)))
+    # the item rows as three float columns (units by id, then items): the client repeats the ids a block at a time
+    items = {name: column for block in rows.item_blocks(block=max(n, 1)) for name, column in block.items()
+             if name in ("value", "points", "score")}
     lines = [line.encode("utf-8") for line in unit_lines(evaluation, np.arange(n, dtype=np.intp), indent="  ")]
     shares = {k: None if isinstance(r.share, np.ndarray) else float(r.share) for k, r in evaluation.items.items()}
-    return {"units": rows.unit_columns, "items": items[0] if items else None, "lines": b"".join(lines),
+    return {"units": rows.unit_columns, "items": items or None, "item_ids": rows.item_ids, "indicators": rows.indicators,
+            "lines": b"".join(lines),
             "lengths": np.fromiter(map(len, lines), dtype=np.int64, count=n), "missing": evaluation.missing_data(),
             "shares": shares, "notes": tuple(evaluation.notes), "assessment": evaluation.assessment is not None}
 
@@ -169,9 +173,15 @@ def _write_rows(conn: Any, run_id: int, piece: Mapping[str, Any]) -> None:
     columns = piece["items"]
     if columns is None:
         return
-    conn.executemany("INSERT INTO item_results (run_id, unit, item, indicator, value, points, score) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     zip(itertools.repeat(run_id), columns["unit"], columns["item"], columns["indicator"],
-                         columns["value"].tolist(), columns["points"].tolist(), columns["score"].tolist()))
+    ids, item_ids, indicators = c["unit"], piece["item_ids"], piece["indicators"]
+    m = len(item_ids)
+    sql = "INSERT INTO item_results (run_id, unit, item, indicator, value, points, score) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    for start in range(0, len(ids), ROW_BLOCK_UNITS):  # as `EvaluationRows.write`: a block of units at a time
+        block = ids[start:start + ROW_BLOCK_UNITS]
+        cut = slice(start * m, (start + len(block)) * m)
+        conn.executemany(sql, zip(itertools.repeat(run_id), [u for u in block for _ in range(m)], item_ids * len(block),
+                                  indicators * len(block), columns["value"][cut].tolist(), columns["points"][cut].tolist(),
+                                  columns["score"][cut].tolist()))
 
 
 def _head_evaluation(run: DistributedEvaluation, shares: Sequence[Mapping[str, float | None]], notes: tuple[str, ...]) -> Any:
