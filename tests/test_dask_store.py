@@ -21,6 +21,7 @@ import pandas as pd
 import evalkit
 import evalkit.store.history as history
 from evalkit.scoring.distributed import evaluate_dask
+from evalkit.store.dask_store import partitions_in_unit_order
 from evalkit.store.history import Store
 from tests.conftest import EXAMPLES
 from tests.test_dask import (
@@ -68,6 +69,21 @@ def store_both(tmp_path, evaluation, run, name="run"):
     return memory, on_dask
 
 
+def read_back_spy(monkeypatch) -> list[int]:
+    """Counts the Dask runs whose digest was taken by reading the rows back (partitions not in unit order)."""
+    import evalkit.store.dask_store as dask_store
+
+    calls: list[int] = []
+    real = dask_store.rows_digest
+
+    def spy(conn, run_id, row, block=65536):
+        calls.append(run_id)
+        return real(conn, run_id, row, block)
+
+    monkeypatch.setattr(dask_store, "rows_digest", spy)
+    return calls
+
+
 def same_store(memory, on_dask) -> None:
     expected, got = table_rows(memory), table_rows(on_dask)
     for table in TABLES:
@@ -78,7 +94,8 @@ def same_store(memory, on_dask) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLE_RUNS))
-def test_examples_stored_from_dask_are_the_in_memory_runs(client, tmp_path, fixed_clock, name):  # noqa: F811
+def test_examples_stored_from_dask_are_the_in_memory_runs(client, tmp_path, fixed_clock, monkeypatch, name):  # noqa: F811
+    read_back = read_back_spy(monkeypatch)
     base = EXAMPLES / name
     scorecard = evalkit.load_scorecard(base / "scorecard.yaml")
     frame = pd.concat([read_csv(base / f) for f in EXAMPLE_RUNS[name]], ignore_index=True)
@@ -88,6 +105,7 @@ def test_examples_stored_from_dask_are_the_in_memory_runs(client, tmp_path, fixe
     run = evaluate_dask(scorecard, dd.from_pandas(frame, npartitions=3, sort=False), units=units, adjustments=adjustments)
     memory, on_dask = store_both(tmp_path, evaluation, run)
     same_store(memory, on_dask)
+    assert read_back == ([] if partitions_in_unit_order(run.plan) else [1])  # else: the digest taken while writing
     with Store.open(on_dask) as store:  # the result text is the in-memory one, byte for byte
         assert store.load(1) == evaluation.to_dict()
         assert store.conn.execute("SELECT result FROM runs").fetchone()[0] == evaluation.to_json()
@@ -261,21 +279,30 @@ def test_a_period_clash_is_the_in_memory_data_error(client, tmp_path, capsys):  
         assert store.runs() == []
 
 
-def test_more_units_than_a_block_keep_the_rank_order(client, tmp_path, fixed_clock, monkeypatch):  # noqa: F811
-    """Units in several blocks of the result text and partitions in no particular unit order."""
+@pytest.mark.parametrize("shuffled", [True, False])
+def test_more_units_than_a_block_keep_the_rank_order(client, tmp_path, fixed_clock, monkeypatch, shuffled):  # noqa: F811
+    """Units in several blocks of the result text and of item rows; partitions in no particular unit order (the
+    digest from the rows read back) or in unit order (the digest taken as the rows are written)."""
     import evalkit.store.dask_store as dask_store
 
+    read_back = read_back_spy(monkeypatch)
     monkeypatch.setattr(dask_store, "BLOCK_UNITS", 7)  # units of the result text at a time
     monkeypatch.setattr(dask_store, "ROW_BLOCK_UNITS", 5)  # units of item rows per executemany
     frame, units = peer_data(11, n=60)
     path = tmp_path / "peers.yaml"
     path.write_text(PEERS.replace("QUOTA_TIES", "include").replace("TIES", "min"), encoding="utf-8")
     scorecard = evalkit.load_scorecard(path)
-    frame = frame.sample(frac=1.0, random_state=3).reset_index(drop=True)
     evaluation = evalkit.evaluate(scorecard, frame, units=units)
-    run = evaluate_dask(scorecard, dd.from_pandas(frame, npartitions=5, sort=False), units=units)
+    ids = sorted(units.ids)
+    if shuffled:
+        np.random.default_rng(3).shuffle(ids)
+    # five partitions of whole units: in unit order, or not
+    parts = [dd.from_pandas(frame[frame["unit"].isin(chunk)], npartitions=1) for chunk in np.array_split(ids, 5)]
+    run = evaluate_dask(scorecard, dd.concat(parts), units=units)
+    assert partitions_in_unit_order(run.plan) is not shuffled
     memory, on_dask = store_both(tmp_path, evaluation, run)
     same_store(memory, on_dask)
+    assert read_back == ([1] if shuffled else [])
     assert np.isfinite([r[4] for r in table_rows(on_dask)["unit_results"] if r[4] is not None]).all()
 
 

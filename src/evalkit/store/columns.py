@@ -113,13 +113,18 @@ class RunDigest:
     """The format 2 digest of a run, fed block by block: `units(...)` and `items(...)` take columns by name."""
 
     def __init__(self, run_row: Sequence[Any], files: Sequence[Sequence[Any]]) -> None:
+        self.run(run_row, files)
+        self._columns = {f"units.{c}": hashlib.sha256() for c in UNIT_FIELDS}
+        self._columns.update({f"items.{c}": hashlib.sha256() for c in ITEM_FIELDS})
+        self._counts = {"units": 0, "items": 0}
+
+    def run(self, run_row: Sequence[Any], files: Sequence[Sequence[Any]]) -> None:
+        """The run row (cells in `RUN_FIELDS` order) and kept files: given when the digest is made, or later when
+        the rows are fed before the run row exists (a Dask run, `evalkit.store.dask_store`)."""
         self._head = hashlib.sha256(b"evalkit run digest 2\n")
         for value in run_row:
             self._head.update(_cell(value))
         self._files = [[str(x) for x in f] for f in files]
-        self._columns = {f"units.{c}": hashlib.sha256() for c in UNIT_FIELDS}
-        self._columns.update({f"items.{c}": hashlib.sha256() for c in ITEM_FIELDS})
-        self._counts = {"units": 0, "items": 0}
 
     def _feed(self, table: str, columns: Mapping[str, Any], checked: bool) -> None:
         fields = UNIT_FIELDS if table == "units" else ITEM_FIELDS

@@ -32,7 +32,7 @@ import numpy as np
 from evalkit.errors import UsageError
 from evalkit.store import ledger
 from evalkit.store.columns import BLOCK_UNITS as ROW_BLOCK_UNITS
-from evalkit.store.columns import RUN_FIELDS, EvaluationRows, TextSha256, rows_digest
+from evalkit.store.columns import RUN_FIELDS, EvaluationRows, RunDigest, TextSha256, rows_digest
 
 if TYPE_CHECKING:
     from evalkit.scoring.distributed import DistributedEvaluation
@@ -113,12 +113,13 @@ def store_dask_run(store: Store, run: DistributedEvaluation, fingerprint: str | 
                                       "coalesce((SELECT max(id) FROM runs), 0)) + 1").fetchone()[0])
             with tempfile.TemporaryFile() as spill:
                 lengths, missing, shares, notes = [], [], [], []
+                digest = RunDigest((), ()) if partitions_in_unit_order(plan) else None  # else: rows read back
                 for task in plan.tasks(stored_piece):
                     piece = dask.compute(task)[0]  # one partition at a time
                     if piece["assessment"]:
                         raise UsageError("storing a Dask run: several assessors' values were combined (自评与考评); "
                                          "store the in-memory run")
-                    _write_rows(conn, run_id, piece)
+                    _write_rows(conn, run_id, piece, digest)
                     spill.write(piece["lines"])
                     lengths.append(piece["lengths"])
                     missing.append(piece["missing"])
@@ -153,7 +154,13 @@ def store_dask_run(store: Store, run: DistributedEvaluation, fingerprint: str | 
             fields = [f if f != "result" else "NULL" for f in RUN_FIELDS]
             kept = list(conn.execute(f"SELECT {', '.join(fields)} FROM runs WHERE id = ?", (run_id,)).fetchone())
             kept[RUN_FIELDS.index("result")] = TextSha256(text_sha)
-            ledger.append(conn, "run", run_id, stored_at, rows_digest(conn, run_id, kept))
+            if digest is None:
+                hexdigest = rows_digest(conn, run_id, kept)
+            else:
+                digest.run(kept, conn.execute("SELECT role, name, sha256 FROM run_files WHERE run_id = ? ORDER BY role",
+                                              (run_id,)).fetchall())
+                hexdigest = digest.hexdigest()
+            ledger.append(conn, "run", run_id, stored_at, hexdigest)
             return StoredRun(id=run_id, created=True)
     except _AlreadyStored as exc:  # the same result stored before (no fingerprint given): nothing written
         return StoredRun(id=exc.run_id, created=False)
@@ -165,9 +172,12 @@ def _scorecard_hash(run: DistributedEvaluation) -> str:
     return scorecard_hash(run.scorecard)
 
 
-def _write_rows(conn: Any, run_id: int, piece: Mapping[str, Any]) -> None:
-    """One partition's unit and item rows, with the in-memory path's statements."""
+def _write_rows(conn: Any, run_id: int, piece: Mapping[str, Any], digest: RunDigest | None) -> None:
+    """One partition's unit and item rows, with the in-memory path's statements; fed to `digest` when given (the
+    partitions come in unit order)."""
     c = piece["units"]
+    if digest is not None:
+        digest.units(c)
     conn.executemany("INSERT INTO unit_results (run_id, unit, name, type, total, rank, grade) VALUES (?, ?, ?, ?, ?, ?, ?)",
                      zip(itertools.repeat(run_id), c["unit"], c["name"], c["type"], c["total"].tolist(), c["rank"], c["grade"]))
     columns = piece["items"]
@@ -177,11 +187,24 @@ def _write_rows(conn: Any, run_id: int, piece: Mapping[str, Any]) -> None:
     m = len(item_ids)
     sql = "INSERT INTO item_results (run_id, unit, item, indicator, value, points, score) VALUES (?, ?, ?, ?, ?, ?, ?)"
     for start in range(0, len(ids), ROW_BLOCK_UNITS):  # as `EvaluationRows.write`: a block of units at a time
-        block = ids[start:start + ROW_BLOCK_UNITS]
-        cut = slice(start * m, (start + len(block)) * m)
-        conn.executemany(sql, zip(itertools.repeat(run_id), [u for u in block for _ in range(m)], item_ids * len(block),
-                                  indicators * len(block), columns["value"][cut].tolist(), columns["points"][cut].tolist(),
-                                  columns["score"][cut].tolist()))
+        units = ids[start:start + ROW_BLOCK_UNITS]
+        cut = slice(start * m, (start + len(units)) * m)
+        block = {"unit": [u for u in units for _ in range(m)], "item": item_ids * len(units), "indicator": indicators * len(units),
+                 **{name: columns[name][cut] for name in ("value", "points", "score")}}
+        if digest is not None:
+            digest.items(block)
+        conn.executemany(sql, zip(itertools.repeat(run_id), block["unit"], block["item"], block["indicator"],
+                                  block["value"].tolist(), block["points"].tolist(), block["score"].tolist()))
+
+
+def partitions_in_unit_order(plan: Any) -> bool:
+    """Whether the partitions' units, each partition sorted by id, are in id order one partition after the other
+    (data sorted by unit, the usual Parquet layout): then the rows are digested as they are written."""
+    ids = plan.units.ids
+    bounds = [int(b) for b in plan.bounds]
+    firsts = [min(ids[a:b]) for a, b in itertools.pairwise(bounds) if b > a]
+    lasts = [max(ids[a:b]) for a, b in itertools.pairwise(bounds) if b > a]
+    return all(last < first for last, first in zip(lasts, firsts[1:]))
 
 
 def _head_evaluation(run: DistributedEvaluation, shares: Sequence[Mapping[str, float | None]], notes: tuple[str, ...]) -> Any:
