@@ -18,7 +18,7 @@ With ``--store`` it measures, in a second table, the same run kept in a new hist
 --store`` (`evaluate_files`, then `Store.add` of the Evaluation, as ``evalkit run --store`` does) against
 ``dask, 2 workers --store`` (``evalkit run --engine dask --workers 2 --store``: `evaluate_parquet`, then
 `Store.add` of the Dask run, a partition at a time), and checks that the two stores hold the same rows and
-result text and that both verify.
+result text and that both verify (the data in files of 25,000 units, one partition each).
 The peak of a Dask run is the client process's (the workers' own peaks are printed beside it from the
 largest child process, as the kernel reports it). Run from the repository root:
 
@@ -45,7 +45,7 @@ from harness import MiB, Paired, in_child, paired
 ROWS_PER_FILE = 250_000
 
 
-def write_inputs(n: int, folder: Path) -> tuple[Path, Path, list[Path]]:
+def write_inputs(n: int, folder: Path, rows_per_file: int = ROWS_PER_FILE) -> tuple[Path, Path, list[Path]]:
     import pandas as pd
     import yaml
 
@@ -58,8 +58,8 @@ def write_inputs(n: int, folder: Path) -> tuple[Path, Path, list[Path]]:
     data_dir = folder / "data"
     data_dir.mkdir()
     files = []
-    for k, start in enumerate(range(0, n, ROWS_PER_FILE)):
-        part = slice(start, min(n, start + ROWS_PER_FILE))
+    for k, start in enumerate(range(0, n, rows_per_file)):
+        part = slice(start, min(n, start + rows_per_file))
         path = data_dir / f"part-{k:03d}.parquet"
         pd.DataFrame({"unit": ids[part], **{name: values[part] for name, values in columns.items()}}).to_parquet(path)
         files.append(path)
@@ -136,12 +136,13 @@ def same_stores(expected: Path, got: Path) -> None:
 
 
 STORE_CONTENDERS = ("memory --store", "dask, 2 workers --store")
+STORE_ROWS_PER_FILE = 25_000  # one partition per file: the Dask client holds one partition's rows at a time
 
 
 def measure_store(n: int, rounds: int) -> Paired:
     with tempfile.TemporaryDirectory(prefix="bench_dask_store_") as tmp:
         folder = Path(tmp)
-        scorecard, units, files = write_inputs(n, folder)
+        scorecard, units, files = write_inputs(n, folder, STORE_ROWS_PER_FILE)  # several partitions at 10^5
         paths = {name: folder / f"store-{k}.db" for k, name in enumerate(STORE_CONTENDERS)}
         work = {
             "memory --store": lambda: stored(scorecard, units, files, paths["memory --store"], None),

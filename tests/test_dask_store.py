@@ -330,3 +330,34 @@ def test_without_blob_io_the_same_run_is_stored(client, tmp_path, fixed_clock): 
         store.add(run, "d" * 64, {})
         store.conn = store.conn._conn
     same_store(tmp_path / "blob.db", tmp_path / "whole.db")
+
+
+def test_a_partition_failing_on_the_cluster_leaves_nothing(client, tmp_path, monkeypatch):  # noqa: F811
+    """On the 2 workers (the next partition computed while one is written): the worker's exception comes through,
+    nothing of the run is kept, and the store takes the run afterwards."""
+    import evalkit.store.dask_store as dask_store
+
+    real = dask_store.stored_piece
+
+    def failing(evaluation):  # pickled by value (a local function): runs on the workers
+        if "U05" in evaluation.units.ids:
+            raise RuntimeError("partition with U05 failed")
+        return real(evaluation)
+
+    base = EXAMPLES / "quickstart"
+    scorecard = evalkit.load_scorecard(base / "scorecard.yaml")
+    frame = read_csv(base / "data.csv")
+    run = evaluate_dask(scorecard, dd.from_pandas(frame, npartitions=4, sort=False))
+    path = tmp_path / "s.db"
+    with Store.open(path) as store:
+        pass
+    before = table_rows(path)
+    monkeypatch.setattr(dask_store, "stored_piece", failing)
+    assert dask.config.get("scheduler") == "dask.distributed"  # the cluster's route, futures computed ahead
+    with Store.open(path) as store, pytest.raises(RuntimeError, match="partition with U05 failed"):
+        store.add(run, "e" * 64, {})
+    assert table_rows(path) == before
+    monkeypatch.setattr(dask_store, "stored_piece", real)
+    with Store.open(path) as store:
+        assert store.add(run, "e" * 64, {}).created
+        assert store.conn.execute("SELECT count(*) FROM unit_results").fetchone()[0] == 12

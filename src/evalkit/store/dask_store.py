@@ -3,22 +3,25 @@ storing the in-memory Evaluation of the same inputs (`Store.add` of a `Distribut
 
 Each partition is scored again on the workers into its full Evaluation, with the global ranks, grades and
 quota moves put in (`evalkit.scoring.distributed.partition_evaluation`); the workers hand back, one partition
-at a time (computed one after the other, never all at once), that partition's rows of ``unit_results`` and
+at a time (at most two computed at once, one held by the client), that partition's rows of ``unit_results`` and
 ``item_results`` as columns (`EvaluationRows`, the in-memory path's own), its units' lines of the JSON result
-(`evalkit.scoring.result_json.unit_lines`, the bytes `Evaluation.to_json()` writes) and its missing data.
+(`evalkit.scoring.result_json.unit_lines`, the bytes `Evaluation.to_json()` writes) and its missing data
+(on a distributed cluster the next partition is computed while the client writes the one before).
 The client writes the rows with the in-memory path's ``executemany`` as they come, and spills the JSON lines
 to a temporary file; it holds only what it held already (every unit's id, name, total, rank and grade) plus
 one partition's rows and two offsets per unit.
 
 The result text (units in rank order, across partitions) is then written into the run row through SQLite's
 incremental blob I/O, a block of units at a time, after a placeholder of its exact length: it is never one
-string in this process. The run's ledger digest (format 2) is taken over the rows read back in blocks in unit
-order, the order in which the in-memory path feeds them, so `evalkit history verify` checks it as any other.
+string in this process. The run's ledger digest (format 2) is fed the rows in unit order, as the in-memory path
+feeds them: as they are written when the partitions come in unit order (data sorted by unit, the usual layout),
+else read back in blocks afterwards; `evalkit history verify` checks it as any other.
 Everything is one transaction: a partition that fails leaves the store as it was.
 """
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import itertools
 import mmap
@@ -95,8 +98,6 @@ def store_dask_run(store: Store, run: DistributedEvaluation, fingerprint: str | 
                    plugins: Sequence[Sequence[str]] | None = None, supersedes: int | None = None,
                    appeal: int | None = None) -> StoredRun:
     """Store a Dask run (on the Dask scheduler in use) as `Store.add` stores the in-memory Evaluation."""
-    import dask
-
     from evalkit.store.history import StoredRun, canonical, evalkit_version, now, sqlite_errors
 
     check_storable(run)
@@ -114,8 +115,7 @@ def store_dask_run(store: Store, run: DistributedEvaluation, fingerprint: str | 
             with tempfile.TemporaryFile() as spill:
                 lengths, missing, shares, notes = [], [], [], []
                 digest = RunDigest((), ()) if partitions_in_unit_order(plan) else None  # else: rows read back
-                for task in plan.tasks(stored_piece):
-                    piece = dask.compute(task)[0]  # one partition at a time
+                for piece in _one_at_a_time(plan.tasks(stored_piece)):
                     if piece["assessment"]:
                         raise UsageError("storing a Dask run: several assessors' values were combined (自评与考评); "
                                          "store the in-memory run")
@@ -164,6 +164,39 @@ def store_dask_run(store: Store, run: DistributedEvaluation, fingerprint: str | 
             return StoredRun(id=run_id, created=True)
     except _AlreadyStored as exc:  # the same result stored before (no fingerprint given): nothing written
         return StoredRun(id=exc.run_id, created=False)
+
+
+def _one_at_a_time(tasks: Sequence[Any]) -> Iterator[dict[str, Any]]:
+    """Each task's result in turn, one on the client at a time. On a distributed cluster the next partition is
+    computed on the workers while the client writes this one (its result stays there until asked for)."""
+    import dask
+
+    client = None
+    if dask.config.get("scheduler", None) == "dask.distributed":
+        from distributed import default_client
+
+        try:
+            client = default_client()
+        except ValueError:  # no client: the scheduler in use computes them
+            client = None
+    if client is None:
+        for task in tasks:
+            yield dask.compute(task)[0]
+        return
+    pending = collections.deque(client.compute(task) for task in tasks[:2])
+    following = iter(tasks[2:])
+    try:
+        while pending:
+            future = pending.popleft()
+            piece = future.result()
+            future.release()
+            task = next(following, None)
+            if task is not None:
+                pending.append(client.compute(task))
+            yield piece
+    finally:
+        for future in pending:  # a failure (or the caller stopped): nothing left running for this run
+            future.cancel()
 
 
 def _scorecard_hash(run: DistributedEvaluation) -> str:
