@@ -13,10 +13,17 @@ bench_scoring.py, one file per 250,000 units) with a units file, then measures, 
   results written as partitioned Parquet with summary.json.
 
 After the rounds it checks that the four results are the same, bit for bit (every column of every unit).
+
+With ``--store`` it measures, in a second table, the same run kept in a new history store: ``memory
+--store`` (`evaluate_files`, then `Store.add` of the Evaluation, as ``evalkit run --store`` does) against
+``dask, 2 workers --store`` (``evalkit run --engine dask --workers 2 --store``: `evaluate_parquet`, then
+`Store.add` of the Dask run, a partition at a time), and checks that the two stores hold the same rows and
+result text and that both verify (the data in files of 25,000 units, one partition each).
 The peak of a Dask run is the client process's (the workers' own peaks are printed beside it from the
 largest child process, as the kernel reports it). Run from the repository root:
 
     .venv/bin/python benchmarks/bench_dask.py --sizes 100000,1000000 --rounds 3
+    .venv/bin/python benchmarks/bench_dask.py --sizes 100000 --rounds 1 --store
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ from harness import MiB, Paired, in_child, paired
 ROWS_PER_FILE = 250_000
 
 
-def write_inputs(n: int, folder: Path) -> tuple[Path, Path, list[Path]]:
+def write_inputs(n: int, folder: Path, rows_per_file: int = ROWS_PER_FILE) -> tuple[Path, Path, list[Path]]:
     import pandas as pd
     import yaml
 
@@ -51,8 +58,8 @@ def write_inputs(n: int, folder: Path) -> tuple[Path, Path, list[Path]]:
     data_dir = folder / "data"
     data_dir.mkdir()
     files = []
-    for k, start in enumerate(range(0, n, ROWS_PER_FILE)):
-        part = slice(start, min(n, start + ROWS_PER_FILE))
+    for k, start in enumerate(range(0, n, rows_per_file)):
+        part = slice(start, min(n, start + rows_per_file))
         path = data_dir / f"part-{k:03d}.parquet"
         pd.DataFrame({"unit": ids[part], **{name: values[part] for name, values in columns.items()}}).to_parquet(path)
         files.append(path)
@@ -91,6 +98,59 @@ def on_dask(scorecard: Path, units: Path, files: list[Path], out: Path, workers:
     result = evaluate_parquet(InputFiles(str(scorecard), units=str(units), data=[str(f) for f in files]),
                               workers=workers, output=out)
     return int(result.summary["units"])
+
+
+def stored(scorecard: Path, units: Path, files: list[Path], path: Path, workers: int | None) -> int:
+    """The run kept in a new store at `path`: in memory (`workers` None) or on a LocalCluster of `workers`."""
+    from evalkit.scoring.distributed import evaluate_parquet
+    from evalkit.scoring.files import InputFiles, evaluate_files
+    from evalkit.store.history import pending_run, run_files
+
+    path.unlink(missing_ok=True)
+    inputs = InputFiles(str(scorecard), units=str(units), data=[str(f) for f in files])
+    pending = pending_run(str(path), run_files(scorecard, [str(f) for f in files], units))
+    assert pending is not None
+    if workers is None:
+        evaluation = evaluate_files(inputs)
+        pending.store(evaluation)
+        return len(evaluation.units)
+    result = evaluate_parquet(inputs, workers=workers, then=pending.store)
+    return int(result.summary["units"])
+
+
+def same_stores(expected: Path, got: Path) -> None:
+    """The same per-unit rows and result text in both stores, and both verify."""
+    import sqlite3
+
+    import evalkit
+    from evalkit.store.history import Store
+
+    for path in (expected, got):
+        with Store.open(path) as store:
+            assert evalkit.verify_store(store).ok, path
+    a, b = sqlite3.connect(expected), sqlite3.connect(got)
+    for sql in ("SELECT unit, name, type, total, rank, grade FROM unit_results ORDER BY unit",
+                "SELECT unit, item, indicator, value, points, score FROM item_results ORDER BY unit, item",
+                "SELECT fingerprint, units, result, inputs FROM runs"):
+        assert a.execute(sql).fetchall() == b.execute(sql).fetchall(), f"{got}: {sql}"
+
+
+STORE_CONTENDERS = ("memory --store", "dask, 2 workers --store")
+STORE_ROWS_PER_FILE = 25_000  # one partition per file: the Dask client holds one partition's rows at a time
+
+
+def measure_store(n: int, rounds: int) -> Paired:
+    with tempfile.TemporaryDirectory(prefix="bench_dask_store_") as tmp:
+        folder = Path(tmp)
+        scorecard, units, files = write_inputs(n, folder, STORE_ROWS_PER_FILE)  # several partitions at 10^5
+        paths = {name: folder / f"store-{k}.db" for k, name in enumerate(STORE_CONTENDERS)}
+        work = {
+            "memory --store": lambda: stored(scorecard, units, files, paths["memory --store"], None),
+            "dask, 2 workers --store": lambda: stored(scorecard, units, files, paths["dask, 2 workers --store"], 2),
+        }
+        result = paired({name: functools.partial(in_child, w) for name, w in work.items()}, rounds=rounds, warmup=False)
+        same_stores(paths["memory --store"], paths["dask, 2 workers --store"])
+        return result
 
 
 def same(expected_path: Path, got_path: Path) -> None:
@@ -139,8 +199,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000", help="numbers of units, comma-separated")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are shown (default 3)")
+    parser.add_argument("--store", action="store_true", help="measure the runs kept in a history store instead")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
+    if args.store:
+        print("| units | memory --store s | dask, 2 workers --store s | memory --store peak MiB | "
+              "dask, 2 workers --store peak MiB (client) | dask / memory |")
+        print("|---" * 6 + "|")
+        for n in sizes:
+            result = measure_store(n, args.rounds)
+            print(f"| {n:,} | {result.seconds('memory --store'):.2f} | {result.seconds('dask, 2 workers --store'):.2f} | "
+                  f"{result.peak('memory --store') / MiB:.0f} | {result.peak('dask, 2 workers --store') / MiB:.0f} | "
+                  f"{result.ratio('dask, 2 workers --store', 'memory --store'):.2f} |")
+        print(f"\nmedians of {args.rounds} interleaved rounds; both stores hold the same rows and result and verify; "
+              f"largest child process (a Dask worker included) {children_peak() / MiB:.0f} MiB")
+        return 0
     rows = [(n, measure(n, args.rounds)) for n in sizes]
     contenders = CONTENDERS
     per = 1_000_000

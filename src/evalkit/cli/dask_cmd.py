@@ -2,7 +2,8 @@
 
 The data files are Parquet (files or folders of them, on storage every worker reaches); the results are
 the in-memory results bit for bit, written as partitioned Parquet (-o DIRECTORY/units/) beside
-DIRECTORY/summary.json, and the summary is printed. Without dask and distributed installed the run
+DIRECTORY/summary.json, and the summary is printed. With --store (or $EVALKIT_STORE) the run is kept in the
+history store as the in-memory run would be (`evalkit.store.dask_store`, a partition at a time). Without dask and distributed installed the run
 stops with exit 64 and says how to install them (`pip install 'evalkit[dask]'`). See docs/dask.md.
 """
 
@@ -10,8 +11,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
+from pathlib import Path
 
 from evalkit.cli.common import input_files_of, warn
 from evalkit.errors import UsageError
@@ -41,6 +42,7 @@ def check_engine(args: argparse.Namespace) -> None:
 
 def cmd_run_dask(args: argparse.Namespace) -> int:
     from evalkit.cli import registry_from
+    from evalkit.cli.store_options import prepare_run_store, save_run
     from evalkit.scoring.distributed import evaluate_parquet, require_dask
 
     require_dask()  # exit 64 with the install command when dask or distributed is missing
@@ -49,17 +51,21 @@ def cmd_run_dask(args: argparse.Namespace) -> int:
     if not args.output or args.output == "-":
         raise UsageError("evalkit run --engine dask writes the per-unit results as partitioned Parquet: give -o DIRECTORY")
     unsupported = [option for option, value in (
-        ("--format", args.format not in (None, "table", "json")), ("--store", getattr(args, "store", None)), ("--compare-with", args.compare_with),
+        ("--format", args.format not in (None, "table", "json")), ("--compare-with", args.compare_with),
         ("--benchmarks", args.benchmarks or None), ("--targets", args.targets), ("--plan", args.plan),
         ("--records", getattr(args, "records", None)), ("--sheet", getattr(args, "sheet", None))) if value]
     if unsupported:
         raise UsageError(f"evalkit run --engine dask: {', '.join(unsupported)} is for the in-memory engine "
                          "(the Dask engine writes Parquet results and a JSON summary)")
-    if os.environ.get("EVALKIT_STORE") and not getattr(args, "no_store", False):
-        warn("--engine dask does not keep the run in the history store ($EVALKIT_STORE is set): store it from "
-             "the Parquet results")
-    result = evaluate_parquet(input_files_of(args), registry_from(args), scheduler=args.scheduler, workers=args.workers,
-                              output=args.output, warn=warn)
+    pending = prepare_run_store(args)  # --store or $EVALKIT_STORE: the store is checked before any work
+    folders = [str(p) for p in (args.data or ()) if Path(p).is_dir()]
+    if pending is not None and folders:
+        raise UsageError(f"evalkit run --engine dask --store: the store keeps the input files with the run; give the data "
+                         f"as Parquet files, not the folder {folders[0]} (or --no-store)")
+    registry = registry_from(args)
+    result = evaluate_parquet(input_files_of(args), registry, scheduler=args.scheduler, workers=args.workers,
+                              output=args.output, warn=warn,
+                              then=None if pending is None else (lambda run: save_run(pending, run, registry)))
     print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     print(f"evalkit: wrote {args.output} ({result.summary['units']} units in {result.summary['partitions']} "
           "partitions: units/*.parquet and summary.json)", file=sys.stderr)

@@ -127,9 +127,10 @@ def item_key(rule: str, params: Mapping[str, Any], max_points: float, subject: A
 ScoreHook = Callable[[Rule, str, Any, Mapping[str, Any], np.ndarray, RuleContext], np.ndarray]
 
 
-def stand_in(rule: Rule, hook: ScoreHook) -> Rule:
+def stand_in(rule: Rule, hook: ScoreHook, details: Mapping[str, Mapping[str, np.ndarray]] | None = None) -> Rule:
     """A rule that behaves as `rule` for the engine (inputs, value range, deductions) and whose score is
-    `hook(rule, key, prepared params, params, values, ctx)`."""
+    `hook(rule, key, prepared params, params, values, ctx)`; its per-unit details (`Rule.details`) are
+    `details[key]` when given (computed on all units), else none."""
 
     class StandIn(Rule):
         name = rule.name
@@ -148,6 +149,9 @@ def stand_in(rule: Rule, hook: ScoreHook) -> Rule:
         def score(self, values: np.ndarray, ctx: RuleContext) -> np.ndarray:
             key, prepared, params = ctx.params
             return hook(rule, key, prepared, params, values, ctx)
+
+        def details(self, values: np.ndarray, ctx: RuleContext) -> Mapping[str, np.ndarray] | None:
+            return None if details is None else details.get(ctx.params[0])
 
     return StandIn()
 
@@ -311,6 +315,56 @@ def finish_task(frame: Any, ranks: np.ndarray, grades: np.ndarray, codes: np.nda
     return frame[fixed + sorted(c for c in frame.columns if c.startswith(("gate:", "veto:", "quota:")))]
 
 
+def partition_evaluation(frame: Any, units: Units, scorecard: Scorecard, points: Mapping[str, np.ndarray],
+                         period: str | None, records: Sequence[Any], ranks: np.ndarray, grades: np.ndarray,
+                         masks: Mapping[str, np.ndarray], details: Mapping[str, Mapping[str, np.ndarray]] | None = None) -> Any:
+    """One partition's full Evaluation with the global ranks, grades and quota moves put in: scored as
+    `score_task` scores it (the points of rules that need all units given), its scorecard the whole one (its
+    quotas too), so that its per-unit JSON lines and store rows are those of the in-memory Evaluation."""
+    registry = scorecard.registry.rules
+    hook = _precomputed(points)
+    rules = {name: stand_in(registry[name], hook, details or {}) for name in set(_rule_names(points))}
+    evaluation = _evaluate_part(_with_rules(scorecard, rules), frame, units, period, records)
+    return attrs.evolve(evaluation, scorecard=scorecard, ranks=np.asarray(ranks), grades=np.asarray(grades),
+                        grade_masks={**evaluation.grade_masks, **masks})
+
+
+@attrs.frozen
+class PartitionPlan:
+    """What rebuilds each partition's full Evaluation on the workers (`partition_evaluation`), kept by
+    `evaluate_dask` for the history store (`evalkit.store.dask_store`): the partitions (delayed), their units,
+    each one's points of the rules that need all units and adjustment records, and the global columns the
+    client holds anyway (ranks, grades after quotas, quota moves; positions in `present` order)."""
+
+    parts: Sequence[Any] = attrs.field(repr=False)
+    part_units: Sequence[Any] = attrs.field(repr=False)
+    scorecard: Any = attrs.field(repr=False)  # the scorecard as a delayed object (one copy in the graph)
+    points: Sequence[Mapping[str, np.ndarray]] = attrs.field(repr=False)
+    records: Sequence[Sequence[Any]] = attrs.field(repr=False)
+    details: Sequence[Mapping[str, Mapping[str, np.ndarray]]] = attrs.field(repr=False)  # of rules with `details`
+    period: str | None
+    units: Units = attrs.field(repr=False)  # every unit scored, in `present` order
+    totals: np.ndarray = attrs.field(repr=False)
+    ranks: np.ndarray = attrs.field(repr=False)
+    grades: np.ndarray = attrs.field(repr=False)
+    moved: Mapping[str, np.ndarray] = attrs.field(repr=False)
+    bounds: np.ndarray = attrs.field(repr=False)
+
+    def tasks(self, task: Callable[..., Any]) -> list[Any]:
+        """`task(evaluation)` on each partition's full Evaluation, as one delayed object per partition."""
+        from dask import delayed
+
+        out = []
+        for k, (part, units, points, records, details) in enumerate(zip(self.parts, self.part_units, self.points,
+                                                                          self.records, self.details)):
+            cut = slice(int(self.bounds[k]), int(self.bounds[k + 1]))
+            evaluation = delayed(partition_evaluation)(part, units, self.scorecard, points, self.period, records,
+                                                       self.ranks[cut], self.grades[cut],
+                                                       {key: mask[cut] for key, mask in self.moved.items()}, details)
+            out.append(delayed(task)(evaluation))
+        return out
+
+
 def _summary_columns(frame: Any) -> tuple[np.ndarray, np.ndarray]:
     return frame["total"].to_numpy(dtype=np.float64), frame["grade_index"].to_numpy(dtype=np.int64)
 
@@ -328,6 +382,7 @@ class DistributedEvaluation:
     period: str
     results: Any = attrs.field(repr=False)
     summary: dict[str, Any]
+    plan: PartitionPlan | None = attrs.field(default=None, repr=False, eq=False)  # for the history store
 
     def compute(self) -> Any:
         """The per-unit results as one pandas DataFrame (for data that fits in memory)."""
@@ -405,11 +460,12 @@ def evaluate_dask(scorecard: Scorecard, frame: Any, units: Units | None = None, 
 
     rules = sorted(global_rules(scorecard))
     points: list[dict[str, np.ndarray]] = [{} for _ in ids]
+    details: list[dict[str, dict[str, np.ndarray]]] = [{} for _ in ids]
     if rules:
         captured = dask.compute(*[delayed(capture_task)(p, u, scorecard_d, rules, period, r)
                                   for p, u, r in zip(parts, part_units, part_records)])
         everyone = partition_units(units, present)
-        for key, column_points in _score_globally(scorecard, list(captured), everyone, lengths).items():
+        for key, column_points in _score_globally(scorecard, list(captured), everyone, lengths, details).items():
             for i, piece in enumerate(column_points):
                 points[i][key] = piece
     scored = dask.persist(*[delayed(score_task)(p, u, scorecard_d, pts, period, r)
@@ -439,7 +495,10 @@ def evaluate_dask(scorecard: Scorecard, frame: Any, units: Units | None = None, 
     results = dd.from_delayed(finished, meta=meta, verify_meta=False) if finished else None
     period_text = period or scorecard.period
     summary = _summary(scorecard, period_text, totals, grades, ranks, moved, len(finished))
-    return DistributedEvaluation(scorecard=scorecard, period=period_text, results=results, summary=summary)
+    plan = PartitionPlan(parts=parts, part_units=part_units, scorecard=scorecard_d, points=points, records=part_records,
+                         details=details, period=period, units=partition_units(units, present), totals=totals, ranks=ranks, grades=grades,
+                         moved=moved, bounds=bounds)
+    return DistributedEvaluation(scorecard=scorecard, period=period_text, results=results, summary=summary, plan=plan)
 
 
 def _empty(frame: Any) -> Any:
@@ -476,8 +535,9 @@ def _by_unit(frame: Any, column: str) -> tuple[list[Any], list[list[str]]]:
 
 
 def _score_globally(scorecard: Scorecard, captured: list[dict[str, dict[str, Any]]], units: Units,
-                    lengths: Sequence[int]) -> dict[str, list[np.ndarray]]:
-    """Each captured item's rule on all units (the same call as in memory), split back into partitions."""
+                    lengths: Sequence[int], details: Sequence[dict[str, dict[str, np.ndarray]]] = ()) -> dict[str, list[np.ndarray]]:
+    """Each captured item's rule on all units (the same call as in memory), split back into partitions; the
+    per-unit details of a rule that shows them (`Rule.details`) put in `details` (one dict per partition)."""
     n = sum(lengths)
     bounds = np.cumsum([0, *lengths])[1:-1]
     out: dict[str, list[np.ndarray]] = {}
@@ -514,6 +574,12 @@ def _score_globally(scorecard: Scorecard, captured: list[dict[str, dict[str, Any
             raise PluginError(Problem(f"rule {rule_name!r} from plugin {scorecard.registry.owner('rules', rule_name)!r} "
                                       "returned the wrong thing", expected=f"a numpy array of {n} points", found=found))
         out[key] = np.split(points, bounds)
+        if details and type(rule).details is not Rule.details:
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                shown = rule.details(values.copy(), ctx)
+            for name, column in (shown or {}).items():
+                for i, piece in enumerate(np.split(np.asarray(column), bounds)):
+                    details[i].setdefault(key, {})[name] = piece
     return out
 
 
@@ -539,10 +605,12 @@ def _summary(scorecard: Scorecard, period: str, totals: np.ndarray, grades: np.n
 
 
 def evaluate_parquet(files: Any, registry: Any = None, scheduler: str | None = None, workers: int | None = None,
-                     output: str | Path | None = None, warn: Callable[[str], None] | None = None) -> DistributedEvaluation:
+                     output: str | Path | None = None, warn: Callable[[str], None] | None = None,
+                     then: Callable[[DistributedEvaluation], Any] | None = None) -> DistributedEvaluation:
     """`evalkit run --engine dask`: the run's files (`evalkit.scoring.files.InputFiles`, data in Parquet) scored
     on Dask (`scheduler` address, or a local cluster of `workers` processes, or Dask's threads); with `output`,
-    the per-unit results written there as partitioned Parquet beside summary.json."""
+    the per-unit results written there as partitioned Parquet beside summary.json; `then(result)` is called
+    while the cluster is still up (`evalkit run --engine dask --store` stores the run there)."""
     require_dask()
     from evalkit.definition.scorecard import load_scorecard, scorecard_in_force
     from evalkit.io.dask_io import dask_client, read_parquet_frame
@@ -572,4 +640,6 @@ def evaluate_parquet(files: Any, registry: Any = None, scheduler: str | None = N
         result = evaluate_dask(scorecard, frame, units=units, period=files.period, adjustments=records)
         if output is not None:
             result.to_parquet(output)
+        if then is not None:
+            then(result)
     return result

@@ -203,11 +203,12 @@ class Evaluation:
         tail: dict[str, Any] = {k: head.pop(k) for k in ("rewards", "notes", "assessment_sources") if k in head}
         return {**head, "units": units, **tail}
 
-    def head_dict(self, units: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    def head_dict(self, units: list[dict[str, Any]] | None = None, missing: MissingData | None = None) -> dict[str, Any]:
         """Every key of `to_dict()` but "units", in its order: what the JSON result holds before the units.
 
         `units` are the unit entries when they were built already (the rewards are shared out over them);
-        without them the rewards are computed from each unit's id, rank, grade and total alone."""
+        without them the rewards are computed from each unit's id, rank, grade and total alone. `missing`: the
+        missing data when it was gathered elsewhere (a Dask run's partitions), else `missing_data()`."""
         sc = self.scorecard
         item_defs = []
         for node, _depth, parent in sc.walk():
@@ -235,7 +236,7 @@ class Evaluation:
             "indicators": [ind.to_dict() for ind in sc.indicators.values()],
             "dimensions": dim_defs,
             "items": item_defs,
-            "missing_data": self.missing_data().to_dict(),
+            "missing_data": (missing if missing is not None else self.missing_data()).to_dict(),
             **self._rewards_entry(units),
             **({"notes": list(self.notes)} if self.notes else {}),
             **({"assessment_sources": self.assessment.to_dict()} if self.assessment is not None else {}),

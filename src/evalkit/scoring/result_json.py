@@ -28,6 +28,7 @@ from evalkit.scoring.evidence import evidence_entry
 if TYPE_CHECKING:
     from evalkit.scoring.engine import ItemResult
     from evalkit.scoring.evaluation import Evaluation
+    from evalkit.scoring.missing import MissingData
 
 BLOCK = 20_000  # units encoded at a time
 _encode = json.encoder.encode_basestring  # the C encoder json.dumps(ensure_ascii=False) uses
@@ -154,9 +155,10 @@ def _unit_tails(ev: Evaluation, rows: np.ndarray) -> list[str] | None:
     return tails
 
 
-def head_text(ev: Evaluation) -> str:
-    """The document up to the first unit: every key but "units" (indent 1), "missing_data" on one line."""
-    doc = ev.head_dict()
+def head_text(ev: Evaluation, missing: MissingData | None = None) -> str:
+    """The document up to the first unit: every key but "units" (indent 1), "missing_data" on one line
+    (`missing`: gathered elsewhere, see `Evaluation.head_dict`)."""
+    doc = ev.head_dict(missing=missing)
     missing = doc.pop("missing_data")
     text = json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False)
     return text[:-2] + ',\n "missing_data": ' + json.dumps(missing, ensure_ascii=False) + ',\n "units": [\n'
@@ -170,7 +172,10 @@ def json_chunks(ev: Evaluation, block: int | None = None) -> Iterator[str]:
     for start in range(0, len(order), block):
         lines = unit_lines(ev, order[start:start + block], indent="  ")
         yield ("", ",\n")[start > 0] + ",\n".join(lines)
-    yield "\n ]\n}\n"
+    yield TAIL
+
+
+TAIL = "\n ]\n}\n"  # after the last unit
 
 
 def write_json(ev: Evaluation, handle: BinaryIO, block: int | None = None) -> None:

@@ -52,11 +52,18 @@ _WRONG_TYPE = b"\xff not a value evalkit writes \xff"
 _NONE = type(None)
 
 
+class TextSha256(bytes):
+    """The SHA-256 of a text cell's UTF-8 bytes, taken while the text was written a piece at a time (a Dask run's
+    result): the digest counts it as it counts the text itself."""
+
+
 def _cell(value: Any) -> bytes:
     """One cell of the run row, typed: text as the SHA-256 of its UTF-8 bytes (the result text is not copied into a
     JSON document, nor encoded whole)."""
     if value is None:
         return b"N;"
+    if isinstance(value, TextSha256):
+        return b"T" + bytes(value)
     if isinstance(value, bool) or not isinstance(value, (int, float, str, bytes)):
         return _WRONG_TYPE
     if isinstance(value, int):
@@ -117,13 +124,18 @@ class RunDigest:
         if digest_format not in ITEM_ORDER:
             raise ValueError(f"no run digest of format {digest_format}")
         self.format = digest_format
-        self._head = hashlib.sha256(b"evalkit run digest %d\n" % digest_format)
-        for value in run_row:
-            self._head.update(_cell(value))
-        self._files = [[str(x) for x in f] for f in files]
+        self.run(run_row, files)
         self._columns = {f"units.{c}": hashlib.sha256() for c in UNIT_FIELDS}
         self._columns.update({f"items.{c}": hashlib.sha256() for c in ITEM_FIELDS})
         self._counts = {"units": 0, "items": 0}
+
+    def run(self, run_row: Sequence[Any], files: Sequence[Sequence[Any]]) -> None:
+        """The run row (cells in `RUN_FIELDS` order) and kept files: given when the digest is made, or later when
+        the rows are fed before the run row is complete."""
+        self._head = hashlib.sha256(b"evalkit run digest %d\n" % self.format)
+        for value in run_row:
+            self._head.update(_cell(value))
+        self._files = [[str(x) for x in f] for f in files]
 
     def _feed(self, table: str, columns: Mapping[str, Any], checked: bool) -> None:
         fields = UNIT_FIELDS if table == "units" else ITEM_FIELDS
@@ -166,6 +178,13 @@ def stored_run_digest(conn: sqlite3.Connection, run_id: int, block: int = 65536,
     row = conn.execute(f"SELECT {', '.join(RUN_FIELDS)} FROM runs WHERE id = ?", (run_id,)).fetchone()
     if row is None:
         return None
+    return rows_digest(conn, run_id, row, block, digest_format)
+
+
+def rows_digest(conn: sqlite3.Connection, run_id: int, row: Sequence[Any], block: int = 65536,
+                digest_format: int = DIGEST_FORMAT) -> str:
+    """The digest of run `run_id` whose run row is `row` (cells in `RUN_FIELDS` order; the result may be given as
+    its `TextSha256`), its files and per-unit rows read back in blocks."""
     files = conn.execute("SELECT role, name, sha256 FROM run_files WHERE run_id = ? ORDER BY role", (run_id,)).fetchall()
     digest = RunDigest(row, files, digest_format)
     for table, fields, order in (("unit_results", UNIT_FIELDS, "unit"), ("item_results", ITEM_FIELDS, ITEM_ORDER[digest_format])):
@@ -229,23 +248,27 @@ class EvaluationRows:
         """The item rows in key order, about `block` rows at a time, as columns (numbers as float64 arrays): an
         indicator's items together, unit by unit (one item per indicator, the usual case: the item's own columns)."""
         for indicator, results in self.groups:
-            k = len(results)
-            step = max(1, block // k)
-            for start in range(0, len(self.ids), step):
-                rows = self.perm[start:start + step]
-                ids = self.ids[start:start + step]
-                columns: dict[str, Any] = {name: np.empty((len(rows), k), dtype=np.float64) for name in ("value", "points", "score")}
-                for j, r in enumerate(results):
-                    values = np.asarray(r.values)
-                    columns["value"][:, j] = values[rows] if values.ndim == 1 else np.nan
-                    columns["points"][:, j] = r.points[rows]
-                    columns["score"][:, j] = r.score[rows]
-                for name in ("value", "points", "score"):
-                    columns[name] = (columns[name] + 0.0).ravel()  # -0.0 as 0.0
-                columns["unit"] = ids if k == 1 else [u for u in ids for _ in range(k)]
-                columns["item"] = [r.item.id for r in results] * len(rows)
-                columns["indicator"] = [indicator] * (len(rows) * k)
-                yield columns
+            yield from self.group_blocks(indicator, results, block)
+
+    def group_blocks(self, indicator: str, results: Sequence[Any], block: int = BLOCK_ROWS) -> Iterator[dict[str, Any]]:
+        """The item rows of one indicator (`results`: its items' results, by item id), about `block` rows at a time."""
+        k = len(results)
+        step = max(1, block // k)
+        for start in range(0, len(self.ids), step):
+            rows = self.perm[start:start + step]
+            ids = self.ids[start:start + step]
+            columns: dict[str, Any] = {name: np.empty((len(rows), k), dtype=np.float64) for name in ("value", "points", "score")}
+            for j, r in enumerate(results):
+                values = np.asarray(r.values)
+                columns["value"][:, j] = values[rows] if values.ndim == 1 else np.nan
+                columns["points"][:, j] = r.points[rows]
+                columns["score"][:, j] = r.score[rows]
+            for name in ("value", "points", "score"):
+                columns[name] = (columns[name] + 0.0).ravel()  # -0.0 as 0.0
+            columns["unit"] = ids if k == 1 else [u for u in ids for _ in range(k)]
+            columns["item"] = [r.item.id for r in results] * len(rows)
+            columns["indicator"] = [indicator] * (len(rows) * k)
+            yield columns
 
     def write(self, conn: sqlite3.Connection, run_id: int) -> None:
         """Insert the rows (inside the caller's transaction) and feed them to `self.digest`."""
@@ -262,4 +285,4 @@ class EvaluationRows:
 
 __all__ = ["BLOCK_ROWS", "DIGEST_FORMAT", "DIGEST_PREFIX", "DIGEST_PREFIXES", "ITEM_FIELDS", "ITEM_ORDER", "RUN_FIELDS", "UNIT_FIELDS",
            "EvaluationRows",
-           "RunDigest", "digest_format", "stored_run_digest"]
+           "RunDigest", "TextSha256", "digest_format", "rows_digest", "stored_run_digest"]

@@ -90,6 +90,7 @@ from evalkit.store.columns import EvaluationRows, RunDigest, stored_run_digest
 if TYPE_CHECKING:
     from evalkit.definition.model import Scorecard
     from evalkit.plugins.manager import Registry
+    from evalkit.scoring.distributed import DistributedEvaluation
     from evalkit.scoring.evaluation import Evaluation
 
 SCHEMA_VERSION = 5
@@ -422,6 +423,16 @@ def _evalkit_version() -> str:
     return __version__
 
 
+# Public names of the helpers above, for evalkit.store.dask_store (which writes runs the same way).
+sqlite_errors = _sqlite_errors
+evalkit_version = _evalkit_version
+
+
+def now() -> str:
+    """The time a run is stored (`_now`, looked up when called)."""
+    return _now()
+
+
 # --------------------------------------------------------------------------------------------------
 # The store
 
@@ -558,16 +569,23 @@ class Store:
 
     # ---- writing
 
-    def add(self, evaluation: Evaluation | Mapping[str, Any], fingerprint: str | None = None, inputs: Mapping[str, Any] | None = None,
+    def add(self, evaluation: Evaluation | DistributedEvaluation | Mapping[str, Any], fingerprint: str | None = None, inputs: Mapping[str, Any] | None = None,
             files: Sequence[tuple[str, str, bytes]] = (), plugins: Sequence[Sequence[str]] | None = None,
             supersedes: int | None = None, appeal: int | None = None) -> StoredRun:
-        """Store an Evaluation (or a result document) unless a run with the same fingerprint is stored.
+        """Store an Evaluation (or a result document, or a Dask run: `evalkit.store.dask_store`) unless a run with the
+        same fingerprint is stored.
 
         Without a fingerprint (results made in memory), the SHA-256 of the JSON result stands in for it.
         `files` are the input files kept with the run, (role, file name, bytes) each, so that it can be recomputed
         (`evalkit.store.archive.recompute`); `plugins` the (name, version) of the plugins loaded; `supersedes` the
         run this one replaces, after the decision on `appeal` (a record id).
         """
+        from evalkit.scoring.distributed import DistributedEvaluation
+
+        if isinstance(evaluation, DistributedEvaluation):  # a Dask run: a partition at a time (evalkit.store.dask_store)
+            from evalkit.store.dask_store import store_dask_run
+
+            return store_dask_run(self, evaluation, fingerprint, inputs, files, plugins, supersedes, appeal)
         rows: EvaluationRows | None = None
         if isinstance(evaluation, Mapping):
             doc = dict(evaluation)
@@ -859,6 +877,9 @@ def _canonical(doc: Any) -> str:
     return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+canonical = _canonical  # public name, for evalkit.store.dask_store
+
+
 def scorecard_hash(scorecard: Scorecard) -> str:
     """SHA-256 of the scorecard's content (its parsed document as canonical JSON): comments and layout do not count."""
     return hashlib.sha256(_canonical(scorecard.raw).encode("utf-8")).hexdigest()
@@ -912,7 +933,7 @@ class PendingRun:
     files: Mapping[str, str | None]
     options: Mapping[str, Any]
 
-    def store(self, evaluation: Evaluation, registry: Registry | None = None) -> StoredRun:
+    def store(self, evaluation: Evaluation | DistributedEvaluation, registry: Registry | None = None) -> StoredRun:
         """Store the evaluation (once per set of inputs): the period scored and the plugins loaded count as options."""
         options = dict(self.options)
         options["period"] = str(evaluation.period)  # the period scored, whether given with --period or not
@@ -923,7 +944,7 @@ class PendingRun:
         with Store.open(self.path) as store:
             return store.add(evaluation, fingerprint, inputs, files=kept, plugins=options.get("plugins", []))
 
-    def message(self, stored: StoredRun, evaluation: Evaluation) -> str:
+    def message(self, stored: StoredRun, evaluation: Evaluation | DistributedEvaluation) -> str:
         """What to tell the person: 'stored as run 3 in PATH (...)', or that the same inputs were already stored."""
         what = f"scorecard {evaluation.scorecard.id}, period {evaluation.period}"
         return (f"stored as run {stored.id} in {self.path} ({what})" if stored.created
