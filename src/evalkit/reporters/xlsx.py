@@ -185,7 +185,7 @@ def _items(book: Workbook, ev: Evaluation, order: np.ndarray, lang: str, points:
     numeric_values = all(np.asarray(r.values).ndim == 1 and np.asarray(r.values).dtype.kind in "fiu" for r in results)
     ids, names = ev.units.ids, ev.units.names
 
-    def share_of(r, rows: np.ndarray) -> np.ndarray:
+    def share_of(r: Any, rows: np.ndarray) -> np.ndarray:
         return r.share[rows] if isinstance(r.share, np.ndarray) else np.full(len(rows), float(r.share))
 
     def value_cells(rows: np.ndarray) -> Values:
