@@ -480,6 +480,11 @@ class Values:
         self.values = values
         self.codes = codes
 
+    def __repr__(self) -> str:
+        if self.numbers is not None:
+            return f"Values(numbers={self.numbers!r})"
+        return f"Values({self.values!r}, codes={self.codes!r})"
+
     def __len__(self) -> int:
         if self.numbers is not None:
             return len(self.numbers)
@@ -502,11 +507,18 @@ class Values:
             else:
                 _, first, codes = np.unique(x, return_index=True, return_inverse=True)
             return _first_use(codes.reshape(-1), x[first].tolist(), first)
-        if self.codes is None:
+        if self.codes is None:  # distinct by type and text: 0.0, -0.0, 0 and False are different cells
             index: dict[Any, int] = {}
-            setdefault = index.setdefault
-            codes = np.fromiter((setdefault(v, len(index)) for v in self.values or ()), dtype=np.int64)
-            return codes, list(index)
+            distinct: list[Any] = []
+            codes = np.empty(len(self.values or ()), dtype=np.int64)
+            for k, v in enumerate(self.values or ()):
+                key = v if type(v) is str else (type(v), repr(v))
+                code = index.get(key)
+                if code is None:
+                    code = index[key] = len(distinct)
+                    distinct.append(v)
+                codes[k] = code
+            return codes, distinct
         used, first, codes = np.unique(self.codes, return_index=True, return_inverse=True)
         values = self.values or ()
         return _first_use(codes.reshape(-1), [values[int(u)] for u in used], first)
