@@ -59,6 +59,7 @@ from harness import in_child, markdown_table, mib, paired, seconds_text, verdict
 import evalkit
 from evalkit.io.data import DataSet, Units
 from evalkit.reporters.base import ReportOptions
+from evalkit.reporters.html_parts import STATIC_CHARTS
 from evalkit.reporters.render import write_report
 
 GOALS = {"xlsx": 2.0}  # evalkit / baseline time
@@ -311,6 +312,57 @@ def xlsx_baseline_fits(ev) -> bool:
     return ev.adjusted is None and all(np.asarray(r.values).ndim == 1 for r in ev.items.values())
 
 
+def html_baseline(ev, path: str) -> None:
+    """The html page's per-unit parts written the plain way: the ranking table's rows (one f-string per unit from
+    html-escaped columns) and every unit's section (its head, then `Evaluation.explain` escaped), joined and
+    written once. The rest of the page (head, style, charts, script: a few KiB) is left out."""
+    from html import escape
+
+    from evalkit.reporters.common import notes, top_nodes
+    from evalkit.reporters.html_parts import badge
+
+    lang, d = OPTIONS.lang, ev.scorecard.rounding_decimals
+    order = ev.order().tolist()
+    bands = ev.scorecard.grading.bands
+    nb = len(bands)
+    badges = [badge(k, b.label.text(lang), b.grade) for k, b in enumerate(bands)] + [""]
+    codes = [escape(b.grade) for b in bands] + [""]
+    ids = [escape(x) for x in ev.units.ids]
+    names = [escape(x) for x in ev.units.names]
+    note_list = [escape(x) for x in notes(ev, lang)]
+    ranks, grades = ev.ranks.tolist(), [g if 0 <= g < nb else nb for g in ev.grades.tolist()]
+    scores = [t.scores.tolist() for t in top_nodes(ev, lang)]
+    totals = ev.totals.tolist()
+
+    def num(x: float) -> str:
+        return "" if x != x else f"{x:.{d}f}"
+
+    rows = "".join(
+        f'<tr data-u="u{k}" data-g="{codes[grades[i]]}" data-k="{ids[i]} {names[i]}"><td class="n">{ranks[i]}</td>'
+        f'<td><code>{ids[i]}</code></td><td class="u"><a href="#u{k}">{names[i]}</a></td>'
+        + "".join(f'<td class="n">{num(s[i])}</td>' for s in scores)
+        + f'<td class="n"><b>{num(totals[i])}</b></td><td data-v="{grades[i]}">{badges[grades[i]]}</td>'
+          f'<td class="note">{note_list[i]}</td></tr>\n'
+        for k, i in enumerate(order))
+    sections = "".join(
+        f'<details class="unit" id="u{k}" data-s="{",".join(num(s[i]) for s in scores)}"><summary><span class="rk">{ranks[i]}'
+        f'</span>{names[i]} <code>{ids[i]}</code><span class="t">{num(totals[i])}</span>{badges[grades[i]]}</summary>\n'
+        f'<div class="ub"><div class="uc"></div><pre class="ex">{escape(chr(10).join(ev.explain(ev.units.ids[i], lang)[1:]))}'
+        "</pre></div></details>\n"
+        for k, i in enumerate(order))
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(rows)
+        out.write(sections)
+
+
+def html_parts_of_page(path: str) -> str:
+    """evalkit's page cut to what html_baseline writes: the ranking table's rows, then the unit sections."""
+    page = Path(path).read_text(encoding="utf-8")
+    rows = page[page.index("<tbody>\n") + len("<tbody>\n"):page.index("</tbody>")]
+    units = page[page.index('<details class="unit"'):page.index("</section>\n<footer>")]
+    return rows + units
+
+
 # --------------------------------------------------------------------------------------------------
 # Checks: both outputs hold the same content
 
@@ -401,8 +453,12 @@ def run_size(n: int, formats: list[str], rounds: int, seed: int, folder: str, ch
         check = ("same cells" if same_xlsx(paths["ours"], paths["base"]) else "DIFFERENT") if n <= check_xlsx else "not checked"
         out.append(row(n, "xlsx", result, ("evalkit", "baseline"), GOALS["xlsx"], check))
     if "html" in formats:
-        result = measure({"evalkit": ours("html")}, rounds)
-        out.append(row(n, "html", result, ("evalkit", None), None, "—"))
+        assert n > STATIC_CHARTS and xlsx_baseline_fits(ev)  # no chart inside the unit sections, no evidence
+        result = measure({"evalkit": ours("html"), "baseline": lambda: in_child(lambda: html_baseline(ev, paths["base"]))},
+                         rounds)
+        with open(paths["base"], encoding="utf-8") as handle:
+            same = html_parts_of_page(paths["ours"]) == handle.read()
+        out.append(row(n, "html", result, ("evalkit", "baseline"), None, "same rows and sections" if same else "DIFFERENT"))
     for name in os.listdir(folder):
         os.unlink(os.path.join(folder, name))
     return out
