@@ -22,17 +22,21 @@ every run in a forked child, its whole peak RSS counted, medians of --rounds) of
   pyarrow writes 72.6 where evalkit writes 72.60).
 - xlsx: `write_report(evaluation, "xlsx", FILE)` against XlsxWriter in constant_memory mode (a plain
   streaming writer; faster than openpyxl's write_only here: 8.2 s against 12.8 s for 10^6 cells) writing
-  the same cells with the same number formats. evalkit's time includes making every cell (the
-  explanation lines of every unit above all); the baseline's does not. The cells are recorded in the parent by running evalkit's xlsx report with a recording
-  workbook (not timed), so the baseline only writes; this holds every cell as a Python object, about
-  6 GB at 100,000 units of this scorecard (5 million item rows, 6.6 million explanation lines).
-  Check (sizes up to --check-xlsx units): both workbooks read back with openpyxl hold the same values
-  (numbers compared at 15 significant digits: XlsxWriter writes 16, evalkit the exact shortest text).
-- html: `write_report(evaluation, "html", FILE)`, timed alone (there is no plain writer of that page).
+  the same cells with the same number formats. The baseline makes the per-unit sheets itself from the
+  Evaluation's columns, a unit at a time (summary; item detail, a row per unit and item; explanations from
+  `Evaluation.explain`, as evalkit's); only the few small sheets (grades, scorecard, about) are made by
+  evalkit beforehand in the parent (not timed). Both sides compute every unit's explanation, most of the
+  time on both sides. Check (sizes up to --check-xlsx units): both workbooks read back with openpyxl
+  (read_only) hold the same values in every cell (numbers compared at 15 significant digits: XlsxWriter
+  writes 16, evalkit the exact shortest text).
+- html: `write_report(evaluation, "html", FILE)` against the page's per-unit parts written the plain way:
+  the ranking table's rows (html-escaped columns, one f-string per unit) and every unit's section (its
+  head, then `Evaluation.explain` escaped), joined and written once (the page's fixed parts, a few KiB,
+  are left out). Check: the ranking rows and unit sections cut from evalkit's page are the same text.
 
 --national adds the CSV summary of --national-units units (default 5,000,000) against the pyarrow CSV.
 The goal (issue 14): xlsx within 2x of the plain streaming writer at 100,000 units; the CSV summary of
-5,000,000 units with no Python loop per unit.
+5,000,000 units with no Python loop per unit. (html at 10,000 units was a timed test; it is measured here.)
 """
 
 from __future__ import annotations
