@@ -22,17 +22,21 @@ every run in a forked child, its whole peak RSS counted, medians of --rounds) of
   pyarrow writes 72.6 where evalkit writes 72.60).
 - xlsx: `write_report(evaluation, "xlsx", FILE)` against XlsxWriter in constant_memory mode (a plain
   streaming writer; faster than openpyxl's write_only here: 8.2 s against 12.8 s for 10^6 cells) writing
-  the same cells with the same number formats. evalkit's time includes making every cell (the
-  explanation lines of every unit above all); the baseline's does not. The cells are recorded in the parent by running evalkit's xlsx report with a recording
-  workbook (not timed), so the baseline only writes; this holds every cell as a Python object, about
-  6 GB at 100,000 units of this scorecard (5 million item rows, 6.6 million explanation lines).
-  Check (sizes up to --check-xlsx units): both workbooks read back with openpyxl hold the same values
-  (numbers compared at 15 significant digits: XlsxWriter writes 16, evalkit the exact shortest text).
-- html: `write_report(evaluation, "html", FILE)`, timed alone (there is no plain writer of that page).
+  the same cells with the same number formats. The baseline makes the per-unit sheets itself from the
+  Evaluation's columns, a unit at a time (summary; item detail, a row per unit and item; explanations from
+  `Evaluation.explain`, as evalkit's); only the few small sheets (grades, scorecard, about) are made by
+  evalkit beforehand in the parent (not timed). Both sides compute every unit's explanation, most of the
+  time on both sides. Check (sizes up to --check-xlsx units): both workbooks read back with openpyxl
+  (read_only) hold the same values in every cell (numbers compared at 15 significant digits: XlsxWriter
+  writes 16, evalkit the exact shortest text).
+- html: `write_report(evaluation, "html", FILE)` against the page's per-unit parts written the plain way:
+  the ranking table's rows (html-escaped columns, one f-string per unit) and every unit's section (its
+  head, then `Evaluation.explain` escaped), joined and written once (the page's fixed parts, a few KiB,
+  are left out). Check: the ranking rows and unit sections cut from evalkit's page are the same text.
 
 --national adds the CSV summary of --national-units units (default 5,000,000) against the pyarrow CSV.
 The goal (issue 14): xlsx within 2x of the plain streaming writer at 100,000 units; the CSV summary of
-5,000,000 units with no Python loop per unit.
+5,000,000 units with no Python loop per unit. (html at 10,000 units was a timed test; it is measured here.)
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ from harness import in_child, markdown_table, mib, paired, seconds_text, verdict
 import evalkit
 from evalkit.io.data import DataSet, Units
 from evalkit.reporters.base import ReportOptions
+from evalkit.reporters.html_parts import STATIC_CHARTS
 from evalkit.reporters.render import write_report
 
 GOALS = {"xlsx": 2.0}  # evalkit / baseline time
@@ -132,7 +137,8 @@ def csv_baseline(ev, path: str) -> None:
 
 
 class RecordingWorkbook:
-    """Stands in for evalkit's xlsx Workbook: keeps every sheet's columns and rows instead of writing them."""
+    """Stands in for evalkit's xlsx Workbook: keeps the small sheets' rows and only the names and columns of
+    the sheets evalkit writes from columns (their blocks are never made: no explanation is computed)."""
 
     sheets: ClassVar[list] = []
 
@@ -142,12 +148,16 @@ class RecordingWorkbook:
     def add_sheet(self, name, columns, rows, freeze=(1, 0), autofilter=True, header_style=None) -> None:
         RecordingWorkbook.sheets.append((name, list(columns), list(rows)))
 
+    def add_column_sheet(self, name, columns, blocks, freeze=(1, 0), autofilter=True, header_style=None) -> None:
+        RecordingWorkbook.sheets.append((name, list(columns), None))
+
     def to_bytes(self) -> bytes:
         return b""
 
 
-def record_xlsx_cells(ev) -> list:
-    """The sheets of evalkit's xlsx report as (name, columns, rows), recorded without writing them."""
+def record_small_sheets(ev) -> list:
+    """The sheets of evalkit's xlsx report as (name, columns, rows), rows None for the per-unit sheets
+    (summary, item detail, explanations), which the baseline makes itself from the result's columns."""
     from evalkit.reporters import xlsx
 
     real = xlsx.Workbook
@@ -159,10 +169,17 @@ def record_xlsx_cells(ev) -> list:
     return RecordingWorkbook.sheets
 
 
-def xlsx_baseline(sheets: list, path: str) -> None:
-    """The same cells written by XlsxWriter in constant_memory mode, with the columns' number formats."""
+def xlsx_baseline(ev, sheets: list, path: str) -> None:
+    """The same cells written by XlsxWriter in constant_memory mode, with the columns' number formats.
+
+    The per-unit sheets are made here from the Evaluation's columns, a unit at a time (summary: rank, id,
+    name, dimension scores, total, grade tinted by band, notes; item detail: a row per unit and item;
+    explanations: `Evaluation.explain` of each unit, a row per line indented by depth); the few small
+    sheets (grades, scorecard, about) are written from rows evalkit made beforehand (not timed)."""
     import xlsxwriter
 
+    from evalkit.reporters.common import band_tint, item_paths, notes, top_nodes
+    from evalkit.reporters.common import label as label_text
     from evalkit.reporters.xlsx_writer import Cell
 
     book = xlsxwriter.Workbook(path, {"constant_memory": True})
@@ -176,7 +193,105 @@ def xlsx_baseline(sheets: list, path: str) -> None:
         return formats[style]
 
     max_rows = 1_048_575
+    lang = OPTIONS.lang
+    order = ev.order().tolist()
+    ids, names = ev.units.ids, ev.units.names
+    ranks = ev.ranks.tolist()
+
+    class Sheets:
+        """Rows written one after another, continued on "NAME (2)", ... past a sheet's last row."""
+
+        def __init__(self, name: str, columns: list) -> None:
+            self.name, self.headers, self.part, self.r, self.sheet = name, [c.header for c in columns], 0, max_rows, None
+
+        def next_row(self):
+            if self.r == max_rows:
+                self.part += 1
+                self.sheet = book.add_worksheet(self.name if self.part == 1 else f"{self.name[:27]} ({self.part})")
+                self.sheet.write_row(0, 0, self.headers)
+                self.r = 0
+            self.r += 1
+            return self.sheet, self.r
+
+    def summary(name: str, columns: list) -> None:
+        f = [fmt(c.style) for c in columns]
+        tops = [t.scores.tolist() for t in top_nodes(ev, lang)]
+        totals, grades, note_list = ev.totals.tolist(), ev.grades.tolist(), notes(ev, lang)
+        bands = ev.scorecard.grading.bands
+        tints = [book.add_format({"bg_color": band_tint(k, len(bands))}) for k in range(len(bands))]
+        labels = [b.label.text(lang) for b in bands]
+        out = Sheets(name, columns)
+        t0 = 3 + len(tops)
+        for i in order:
+            ws, r = out.next_row()
+            ws.write_number(r, 0, ranks[i], f[0])
+            ws.write_string(r, 1, ids[i], f[1])
+            ws.write_string(r, 2, names[i], f[2])
+            for k, s in enumerate(tops):
+                if s[i] == s[i]:
+                    ws.write_number(r, 3 + k, s[i], f[3 + k])
+            if totals[i] == totals[i]:
+                ws.write_number(r, t0, totals[i], f[t0])
+            if grades[i] >= 0:
+                ws.write_string(r, t0 + 1, labels[grades[i]], tints[grades[i]])
+            if note_list[i]:
+                ws.write_string(r, t0 + 2, note_list[i], f[t0 + 2])
+
+    def items(name: str, columns: list) -> None:
+        f = [fmt(c.style) for c in columns]
+        paths = item_paths(ev.scorecard, lang)
+        per_item = []
+        for item_id, res in ev.items.items():
+            item = res.item
+            ind = ev.scorecard.indicators.get(item.indicator)
+            flag = label_text("missing_reweighted" if item.missing == "reweight" else "missing_scored_zero", lang)
+            per_item.append((paths[item_id], item_id, item.name.text(lang), ", ".join(item.indicators),
+                             ind.unit if ind is not None else "", item.rule, float(item.max_points), res.values.tolist(),
+                             res.points.tolist(), res.share.tolist() if isinstance(res.share, np.ndarray) else [float(res.share)] * len(ids),
+                             res.score.tolist(), res.missing.tolist(), flag))
+        out = Sheets(name, columns)
+        for i in order:
+            for path, item_id, item_name, indicator, measure, rule, max_points, values, pts, share, score, missing, flag in per_item:
+                ws, r = out.next_row()
+                ws.write_number(r, 0, ranks[i], f[0])
+                ws.write_string(r, 1, ids[i], f[1])
+                ws.write_string(r, 2, names[i], f[2])
+                if path:
+                    ws.write_string(r, 3, path, f[3])
+                ws.write_string(r, 4, item_id, f[4])
+                ws.write_string(r, 5, item_name, f[5])
+                ws.write_string(r, 6, indicator, f[6])
+                if measure:
+                    ws.write_string(r, 7, measure, f[7])
+                if values[i] == values[i]:
+                    ws.write_number(r, 8, values[i], f[8])
+                ws.write_string(r, 9, rule, f[9])
+                ws.write_number(r, 10, pts[i], f[10])
+                ws.write_number(r, 11, max_points, f[11])
+                ws.write_number(r, 12, share[i], f[12])
+                ws.write_number(r, 13, score[i], f[13])
+                if missing[i]:
+                    ws.write_string(r, 14, flag, f[14])
+
+    def explanations(name: str, columns: list) -> None:
+        f = [fmt(c.style) for c in columns]
+        indents = [f[4]] + [book.add_format({"indent": k}) for k in range(1, 8)]
+        out = Sheets(name, columns)
+        for i in order:
+            for k, line in enumerate(ev.explain(ids[i], lang)[1:], start=1):
+                text = line.lstrip(" ")
+                ws, r = out.next_row()
+                ws.write_number(r, 0, ranks[i], f[0])
+                ws.write_string(r, 1, ids[i], f[1])
+                ws.write_string(r, 2, names[i], f[2])
+                ws.write_number(r, 3, k, f[3])
+                ws.write_string(r, 4, text, indents[min((len(line) - len(text)) // 2, 7)])
+
+    from_columns = [summary, items, explanations]
     for name, columns, rows in sheets:
+        if rows is None:
+            from_columns.pop(0)(name, columns)
+            continue
         column_formats = [fmt(c.style) for c in columns]
         for part in range(max(1, -(-len(rows) // max_rows))):
             sheet = book.add_worksheet(name if part == 0 else f"{name[:27]} ({part + 1})")
@@ -193,6 +308,63 @@ def xlsx_baseline(sheets: list, path: str) -> None:
                     else:
                         sheet.write_number(r, k, value, style)
     book.close()
+
+
+def xlsx_baseline_fits(ev) -> bool:
+    """The baseline above writes what this benchmark's scorecard has: one number per item, no adjustments,
+    no evidence (evalkit's report has more sheets and columns for those)."""
+    return ev.adjusted is None and all(np.asarray(r.values).ndim == 1 for r in ev.items.values())
+
+
+def html_baseline(ev, path: str) -> None:
+    """The html page's per-unit parts written the plain way: the ranking table's rows (one f-string per unit from
+    html-escaped columns) and every unit's section (its head, then `Evaluation.explain` escaped), joined and
+    written once. The rest of the page (head, style, charts, script: a few KiB) is left out."""
+    from html import escape
+
+    from evalkit.reporters.common import notes, top_nodes
+    from evalkit.reporters.html_parts import badge
+
+    lang, d = OPTIONS.lang, ev.scorecard.rounding_decimals
+    order = ev.order().tolist()
+    bands = ev.scorecard.grading.bands
+    nb = len(bands)
+    badges = [badge(k, b.label.text(lang), b.grade) for k, b in enumerate(bands)] + [""]
+    codes = [escape(b.grade) for b in bands] + [""]
+    ids = [escape(x) for x in ev.units.ids]
+    names = [escape(x) for x in ev.units.names]
+    note_list = [escape(x) for x in notes(ev, lang)]
+    ranks, grades = ev.ranks.tolist(), [g if 0 <= g < nb else nb for g in ev.grades.tolist()]
+    scores = [t.scores.tolist() for t in top_nodes(ev, lang)]
+    totals = ev.totals.tolist()
+
+    def num(x: float) -> str:
+        return "" if x != x else f"{x:.{d}f}"
+
+    rows = "".join(
+        f'<tr data-u="u{k}" data-g="{codes[grades[i]]}" data-k="{ids[i]} {names[i]}"><td class="n">{ranks[i]}</td>'
+        f'<td><code>{ids[i]}</code></td><td class="u"><a href="#u{k}">{names[i]}</a></td>'
+        + "".join(f'<td class="n">{num(s[i])}</td>' for s in scores)
+        + f'<td class="n"><b>{num(totals[i])}</b></td><td data-v="{grades[i]}">{badges[grades[i]]}</td>'
+          f'<td class="note">{note_list[i]}</td></tr>\n'
+        for k, i in enumerate(order))
+    sections = "".join(
+        f'<details class="unit" id="u{k}" data-s="{",".join(num(s[i]) for s in scores)}"><summary><span class="rk">{ranks[i]}'
+        f'</span>{names[i]} <code>{ids[i]}</code><span class="t">{num(totals[i])}</span>{badges[grades[i]]}</summary>\n'
+        f'<div class="ub"><div class="uc"></div><pre class="ex">{escape(chr(10).join(ev.explain(ev.units.ids[i], lang)[1:]))}'
+        "</pre></div></details>\n"
+        for k, i in enumerate(order))
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(rows)
+        out.write(sections)
+
+
+def html_parts_of_page(path: str) -> str:
+    """evalkit's page cut to what html_baseline writes: the ranking table's rows, then the unit sections."""
+    page = Path(path).read_text(encoding="utf-8")
+    rows = page[page.index("<tbody>\n") + len("<tbody>\n"):page.index("</tbody>")]
+    units = page[page.index('<details class="unit"'):page.index("</section>\n<footer>")]
+    return rows + units
 
 
 # --------------------------------------------------------------------------------------------------
@@ -278,16 +450,19 @@ def run_size(n: int, formats: list[str], rounds: int, seed: int, folder: str, ch
         same = same_csv(paths["ours"], paths["base"])
         out.append(row(n, "csv summary", result, ("evalkit", "baseline"), None, "same cells" if same else "DIFFERENT"))
     if "xlsx" in formats:
-        sheets = record_xlsx_cells(ev)
-        gc.collect()
-        result = measure({"evalkit": ours("xlsx"), "baseline": lambda: in_child(lambda: xlsx_baseline(sheets, paths["base"]))},
+        assert xlsx_baseline_fits(ev)
+        sheets = record_small_sheets(ev)
+        result = measure({"evalkit": ours("xlsx"), "baseline": lambda: in_child(lambda: xlsx_baseline(ev, sheets, paths["base"]))},
                          rounds)
-        del sheets
         check = ("same cells" if same_xlsx(paths["ours"], paths["base"]) else "DIFFERENT") if n <= check_xlsx else "not checked"
         out.append(row(n, "xlsx", result, ("evalkit", "baseline"), GOALS["xlsx"], check))
     if "html" in formats:
-        result = measure({"evalkit": ours("html")}, rounds)
-        out.append(row(n, "html", result, ("evalkit", None), None, "—"))
+        assert n > STATIC_CHARTS and xlsx_baseline_fits(ev)  # no chart inside the unit sections, no evidence
+        result = measure({"evalkit": ours("html"), "baseline": lambda: in_child(lambda: html_baseline(ev, paths["base"]))},
+                         rounds)
+        with open(paths["base"], encoding="utf-8") as handle:
+            same = html_parts_of_page(paths["ours"]) == handle.read()
+        out.append(row(n, "html", result, ("evalkit", "baseline"), None, "same rows and sections" if same else "DIFFERENT"))
     for name in os.listdir(folder):
         os.unlink(os.path.join(folder, name))
     return out

@@ -12,7 +12,7 @@ $PY benchmarks/bench_files.py "$FILES" --sizes 100000 --rounds 3
 $PY benchmarks/bench_files.py "$FILES" --sizes 1000000 --formats csv --rounds 2
 $PY benchmarks/bench_files.py "$FILES" --sizes 0 --national --rounds 1
 $PY benchmarks/bench_writers.py --sizes 100000 --formats json,csv --rounds 3
-$PY benchmarks/bench_writers.py --sizes 10000 --formats xlsx,html --rounds 1
+$PY benchmarks/bench_writers.py --sizes 10000 --formats xlsx,html --rounds 3
 $PY benchmarks/bench_store.py --sizes 1000,100000 --rounds 3
 $PY benchmarks/bench_methods.py --sizes 100000,1000000 --ballots 200000 --rounds 3
 $PY benchmarks/bench_cli.py --rounds 9

@@ -47,6 +47,7 @@ from evalkit.reporters.html_assets import CSS, PRINT_OPEN, SCRIPT
 from evalkit.reporters.html_extras import CSS as EXTRA_CSS
 from evalkit.reporters.html_extras import HtmlExtras
 from evalkit.reporters.html_parts import STATIC_CHARTS, badge, e, json_script, label_width, svg
+from evalkit.reporters.html_rows import ranking_rows, unit_heads
 from evalkit.reporters.source_report import html_section as assessor_html
 from evalkit.reporters.source_report import text as assessor_text
 from evalkit.reporters.source_report import unit_evidence_html
@@ -146,27 +147,13 @@ def render_html(evaluation: Evaluation, options: ReportOptions) -> str:
         kind = "n" if k in numeric_cols or k == grade_col else "t"
         w(f'<th data-c="{kind}"{" class=n" if k in numeric_cols else ""}>{e(h)}</th>')
     w("</tr></thead>\n<tbody>\n")
-    ids, names = ev.units.ids, ev.units.names
-    ranks = ev.ranks.tolist()
-    grades = ev.grades.tolist()
-    scores = [t.scores.tolist() for t in tops]
-    net_list = net.tolist() if net is not None else None
+    ids = ev.units.ids
+    scores = [t.scores for t in tops]
     note_list = notes(ev, lang)
     badges = [badge(k, b.label.text(lang), b.grade) for k, b in enumerate(bands)]
     codes = [b.grade for b in bands]
-    for k, i in enumerate(order):
-        g = grades[i]
-        code = codes[g] if 0 <= g < nb else ""
-        cells = [f'<td class="n">{ranks[i]}</td>', f"<td><code>{e(ids[i])}</code></td>",
-                 f'<td class="u"><a href="#u{k}">{e(names[i])}</a></td>']
-        cells += [f'<td class="n">{points_text(s[i], d)}</td>' for s in scores]
-        if net_list is not None:
-            cells.append(f'<td class="n">{points_text(net_list[i], d)}</td>')
-        cells.append(f'<td class="n"><b>{points_text(totals[i], d)}</b></td>')
-        cells.append(f'<td data-v="{g if 0 <= g < nb else nb}">{badges[g] if 0 <= g < nb else ""}</td>')
-        cells.append(f'<td class="note">{e(note_list[i])}</td>')
-        key = f"{ids[i]} {names[i]}"
-        w(f'<tr data-u="u{k}" data-g="{e(code)}" data-k="{e(key)}">{"".join(cells)}</tr>\n')
+    positions = np.asarray(order, dtype=np.int64)
+    w(ranking_rows(ev, positions, scores, net, note_list, badges, codes, d))
     w("</tbody></table></div></section>\n")
 
     # Bonus, deductions and vetoes
@@ -192,15 +179,12 @@ def render_html(evaluation: Evaluation, options: ReportOptions) -> str:
     w(f'<section id="units"><h2>{e(label("units_section", lang))}</h2>\n')
     w(f'<p class="hint">{e(label("unit_legend", lang))}'
       + (f' {e(label("large_note", lang))}' if not static else "") + "</p>\n")
+    heads = unit_heads(ev, positions, scores, badges, d, static)
     for k, i in enumerate(order):
-        g = grades[i]
         uid = ids[i]
-        data_s = "" if static else f' data-s="{",".join(points_text(s[i], d) for s in scores)}"'
-        w(f'<details class="unit" id="u{k}"{data_s}><summary><span class="rk">{ranks[i]}</span>{e(names[i])} '
-          f'<code>{e(uid)}</code><span class="t">{points_text(totals[i], d)}</span>'
-          f'{badges[g] if 0 <= g < nb else ""}</summary>\n<div class="ub"><div class="uc">')
+        w(heads[k])
         if static and tops:
-            w(chart_svg([s[i] for s in scores], tops, means, geometry, d, lang))
+            w(chart_svg([float(s[i]) for s in scores], tops, means, geometry, d, lang))
         lines = ev.explain(uid, lang)[1:]
         w(f'</div><pre class="ex">{e(chr(10).join(lines))}</pre>{unit_evidence_html(ev, i, lang)}'
           f'{extras.unit(uid) if extras is not None else ""}'

@@ -52,7 +52,7 @@ from evalkit.reporters.source_report import has_evidence, item_evidence
 from evalkit.reporters.source_report import sheet_rows as assessor_rows
 from evalkit.reporters.source_report import text as assessor_text
 from evalkit.reporters.summary import summary_header
-from evalkit.reporters.xlsx_writer import Cell, Column, Style, Workbook
+from evalkit.reporters.xlsx_writer import Cell, Column, Style, Values, Workbook
 
 if TYPE_CHECKING:
     from evalkit.reporters.base import ReportExtras
@@ -85,10 +85,11 @@ def workbook(evaluation: Evaluation, options: ReportOptions) -> Workbook:
     sc = evaluation.scorecard
     book = Workbook(title=f"{sc.name.text(lang)} · {evaluation.period}", language="zh-CN" if lang == "zh" else "en")
     points = Style(num_format=points_format(sc.rounding_decimals))
-    order = [int(i) for i in evaluation.order()]
-    _summary(book, evaluation, order, lang, points)
-    _items(book, evaluation, order, lang, points)
-    _explanations(book, evaluation, order, lang)
+    positions = np.asarray(evaluation.order(), dtype=np.int64)
+    order = positions.tolist()
+    _summary(book, evaluation, positions, lang, points)
+    _items(book, evaluation, positions, lang, points)
+    _explanations(book, evaluation, positions, lang)
     _grades(book, evaluation, lang)
     _scorecard(book, evaluation, lang, points)
     if evaluation.adjusted is not None:
@@ -115,7 +116,14 @@ def _grade_styles(evaluation: Evaluation) -> list[Style]:
     return [Style(fill=band_tint(k, len(bands))) for k in range(len(bands))]
 
 
-def _summary(book: Workbook, ev: Evaluation, order: list[int], lang: str, points: Style) -> None:
+UNITS_PER_BLOCK = 2_000  # units whose item and explanation rows are made at a time (constant memory)
+
+
+def _unit_blocks(order: np.ndarray, size: int) -> list[np.ndarray]:
+    return [order[k:k + size] for k in range(0, len(order), size)] or [order[:0]]
+
+
+def _summary(book: Workbook, ev: Evaluation, order: np.ndarray, lang: str, points: Style) -> None:
     header = summary_header(ev, lang) + [label("notes", lang)]
     tops = top_nodes(ev, lang)
     net = adjustment_net(ev)
@@ -124,30 +132,28 @@ def _summary(book: Workbook, ev: Evaluation, order: list[int], lang: str, points
                + [Column(h, points) for h in header[3:3 + numeric]]
                + [Column(header[-2], TEXT), Column(header[-1], TEXT)])
     ids, names = ev.units.ids, ev.units.names
-    ranks = ev.ranks.tolist()
-    totals = ev.totals.tolist()
-    grades = ev.grades.tolist()
-    scores = [t.scores.tolist() for t in tops]
-    net_list = net.tolist() if net is not None else None
     note_list = notes(ev, lang)
     styles = _grade_styles(ev)
     bands = ev.scorecard.grading.bands if ev.scorecard.grading else ()
-    labels = [b.label.text(lang) for b in bands]
+    grade_cells: list[Any] = [Cell(b.label.text(lang), styles[g]) for g, b in enumerate(bands)] + [None]
+    grades = np.asarray(ev.grades)
 
-    def rows():
-        for i in order:
-            g = grades[i]
-            grade = Cell(labels[g], styles[g]) if 0 <= g < len(labels) else None
-            row = [ranks[i], ids[i], names[i]] + [s[i] for s in scores]
-            if net_list is not None:
-                row.append(net_list[i])
-            row += [totals[i], grade, note_list[i]]
-            yield row
+    def blocks():
+        for rows in _unit_blocks(order, 100_000):
+            g = grades[rows]
+            block = [Values(numbers=ev.ranks[rows]), Values(ids, codes=rows), Values(names, codes=rows)]
+            block += [Values(numbers=np.asarray(t.scores)[rows]) for t in tops]
+            if net is not None:
+                block.append(Values(numbers=np.asarray(net)[rows]))
+            block += [Values(numbers=ev.totals[rows]),
+                      Values(grade_cells, codes=np.where((g >= 0) & (g < len(bands)), g, len(bands))),
+                      Values(note_list, codes=rows)]
+            yield block
 
-    book.add_sheet(label("sheet_summary", lang), columns, rows(), freeze=(1, 3))
+    book.add_column_sheet(label("sheet_summary", lang), columns, blocks(), freeze=(1, 3))
 
 
-def _items(book: Workbook, ev: Evaluation, order: list[int], lang: str, points: Style) -> None:
+def _items(book: Workbook, ev: Evaluation, order: np.ndarray, lang: str, points: Style) -> None:
     keys: tuple[str, ...] = ("rank", "id", "unit", "dimension", "item_id", "item", "indicator", "measure", "value",
                              "rule", "points", "max_points", "share", "score", "missing")
     with_evidence = has_evidence(ev)  # 佐证: the references of the values, where the data has them
@@ -159,33 +165,63 @@ def _items(book: Workbook, ev: Evaluation, order: list[int], lang: str, points: 
                for k in keys]
     paths = item_paths(ev.scorecard, lang)
     indicators = ev.scorecard.indicators
-    per_item = []
-    for item_id, r in ev.items.items():
+    results = list(ev.items.values())
+    per_item: list[list[Any]] = [[], [], [], [], [], []]  # path, item id, name, indicators, measure, rule
+    flags: list[Any] = [None]
+    flag_codes = []
+    for r in results:
         item = r.item
-        values = np.asarray(r.values)
-        if values.ndim == 1:
-            value_list = values.tolist()
-        else:
-            value_list = [value_text(tuple(None if np.isnan(v) else float(v) for v in row), lang) for row in values]
-        share = r.share.tolist() if isinstance(r.share, np.ndarray) else [float(r.share)] * len(ev.units)
-        flag = label("missing_reweighted" if item.missing == "reweight" else "missing_scored_zero", lang)
         ind = indicators.get(item.indicator)
-        per_item.append((item_id, item.name.text(lang), paths[item_id], ", ".join(item.indicators),
-                         ind.unit if ind is not None else "", item.rule, float(item.max_points),
-                         value_list, r.points.tolist(), share, r.score.tolist(), r.missing.tolist(), flag))
+        for k, text in enumerate((paths[item.id], item.id, item.name.text(lang), ", ".join(item.indicators),
+                                  ind.unit if ind is not None else "", item.rule)):
+            per_item[k].append(text)
+        flag = label("missing_reweighted" if item.missing == "reweight" else "missing_scored_zero", lang)
+        if flag not in flags:
+            flags.append(flag)
+        flag_codes.append(flags.index(flag))
+    n_items = len(results)
+    max_points = np.array([float(r.item.max_points) for r in results], dtype=np.float64)
+    flag_code = np.array(flag_codes, dtype=np.int64)
+    numeric_values = all(np.asarray(r.values).ndim == 1 and np.asarray(r.values).dtype.kind in "fiu" for r in results)
     ids, names = ev.units.ids, ev.units.names
-    ranks = ev.ranks.tolist()
 
-    def rows():
-        for i in order:
-            head = [ranks[i], ids[i], names[i]]
-            for (item_id, name, path, indicator, measure, rule, max_points, values, pts, share, score, missing,
-                 flag) in per_item:
-                row = head + [path, item_id, name, indicator, measure, values[i], rule, pts[i], max_points, share[i],
-                              score[i], flag if missing[i] else None]
-                yield row + [item_evidence(ev, item_id, i, lang) or None] if with_evidence else row
+    def share_of(r: Any, rows: np.ndarray) -> np.ndarray:
+        return r.share[rows] if isinstance(r.share, np.ndarray) else np.full(len(rows), float(r.share))
 
-    book.add_sheet(label("sheet_items", lang), columns, rows(), freeze=(1, 3))
+    def value_cells(rows: np.ndarray) -> Values:
+        if numeric_values:
+            return Values(numbers=np.stack([np.asarray(r.values)[rows] for r in results], axis=1).reshape(-1))
+        per: list[list[Any]] = []
+        for r in results:
+            values = np.asarray(r.values)
+            if values.ndim == 1:
+                per.append(values[rows].tolist())
+            else:
+                per.append([value_text(tuple(None if np.isnan(v) else float(v) for v in row), lang) for row in values[rows]])
+        return Values([v for unit in zip(*per) for v in unit])
+
+    def blocks():
+        per_block = max(1, 100_000 // max(1, n_items))
+        for rows in _unit_blocks(order, per_block):
+            m = len(rows)
+            units = np.repeat(rows, n_items)
+            each = np.tile(np.arange(n_items), m)
+            if n_items == 0:
+                yield [Values(numbers=np.empty(0)) for _ in keys]
+                continue
+            block = [Values(numbers=np.asarray(ev.ranks)[units]), Values(ids, codes=units), Values(names, codes=units)]
+            block += [Values(texts, codes=each) for texts in per_item[:5]]
+            block += [value_cells(rows), Values(per_item[5], codes=each),
+                      Values(numbers=np.stack([r.points[rows] for r in results], axis=1).reshape(-1)),
+                      Values(numbers=np.tile(max_points, m)),
+                      Values(numbers=np.stack([share_of(r, rows) for r in results], axis=1).reshape(-1)),
+                      Values(numbers=np.stack([r.score[rows] for r in results], axis=1).reshape(-1)),
+                      Values(flags, codes=np.where(np.stack([r.missing[rows] for r in results], axis=1), flag_code, 0).reshape(-1))]
+            if with_evidence:
+                block.append(Values([item_evidence(ev, r.item.id, i, lang) or None for i in rows.tolist() for r in results]))
+            yield block
+
+    book.add_column_sheet(label("sheet_items", lang), columns, blocks(), freeze=(1, 3))
 
 
 def explanation_lines(ev: Evaluation, unit_id: str, lang: str) -> list[tuple[int, str]]:
@@ -197,19 +233,35 @@ def explanation_lines(ev: Evaluation, unit_id: str, lang: str) -> list[tuple[int
     return out
 
 
-def _explanations(book: Workbook, ev: Evaluation, order: list[int], lang: str) -> None:
+def _explanations(book: Workbook, ev: Evaluation, order: np.ndarray, lang: str) -> None:
     columns = [Column(label("rank", lang), INT), Column(label("id", lang)), Column(label("unit", lang)),
                Column(label("line", lang), INT), Column(label("explanation", lang), max_width=100.0)]
     indents = [Style(indent=k) for k in range(8)]
     ids, names = ev.units.ids, ev.units.names
-    ranks = ev.ranks.tolist()
+    ranks = np.asarray(ev.ranks)
 
-    def rows():
-        for i in order:
-            for k, (depth, text) in enumerate(explanation_lines(ev, ids[i], lang), start=1):
-                yield [ranks[i], ids[i], names[i], k, Cell(text, indents[min(depth, 7)]) if depth else text]
+    def blocks():
+        for rows in _unit_blocks(order, 1_000):
+            counts: list[int] = []
+            index: dict[tuple[str, int], int] = {}
+            codes: list[int] = []
+            for i in rows.tolist():
+                lines = ev.explain(ids[i], lang)
+                counts.append(len(lines) - 1)
+                for line in lines[1:]:  # the first line is the unit's name
+                    text = line.lstrip(" ")
+                    key = (text, min((len(line) - len(text)) // 2, 7))
+                    code = index.get(key)
+                    if code is None:
+                        code = index[key] = len(index)
+                    codes.append(code)
+            units = np.repeat(rows, counts)
+            line_numbers = np.concatenate([np.arange(1, c + 1) for c in counts]) if counts else np.empty(0, dtype=np.int64)
+            texts = [Cell(text, indents[depth]) if depth else text for text, depth in index]
+            yield [Values(numbers=ranks[units]), Values(ids, codes=units), Values(names, codes=units),
+                   Values(numbers=line_numbers), Values(texts, codes=np.array(codes, dtype=np.int64))]
 
-    book.add_sheet(label("sheet_explain", lang), columns, rows(), freeze=(1, 3))
+    book.add_column_sheet(label("sheet_explain", lang), columns, blocks(), freeze=(1, 3))
 
 
 def _grades(book: Workbook, ev: Evaluation, lang: str) -> None:
