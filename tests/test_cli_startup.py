@@ -532,3 +532,19 @@ def test_yaml_documents_are_remembered_only_when_they_have_no_problem(tmp_path, 
     monkeypatch.setenv("EVALKIT_MAX_DEPTH", "50")  # other limits: another file
     documents.load_document(good)
     assert calls == ["parsed", "parsed"]
+
+
+# the allocator the `evalkit` command gives pyarrow ------------------------------------------------------------
+
+POOL_AFTER_RUN = ("import sys\nfrom evalkit import cli\nsys.argv = ['evalkit', '--version']\n"
+                  "try:\n    cli.run()\nexcept SystemExit:\n    pass\n"
+                  "import pyarrow as pa\nprint(pa.default_memory_pool().backend_name)")
+
+
+def test_the_evalkit_command_gives_pyarrow_the_system_allocator_unless_one_was_chosen():
+    assert python(POOL_AFTER_RUN).split()[-1] == "system"
+    pa = pytest.importorskip("pyarrow")
+    others = [name for name in ("mimalloc", "jemalloc") if name in pa.supported_memory_backends()]
+    if not others:
+        pytest.skip("this pyarrow has no allocator but the system's")
+    assert python(POOL_AFTER_RUN, {"ARROW_DEFAULT_MEMORY_POOL": others[0]}).split()[-1] == others[0]

@@ -150,5 +150,15 @@ def _version() -> str:
     return f"evalkit {__version__}"
 
 
+# pyarrow's default allocator (mimalloc) made the first pass over fresh memory several times slower than the C
+# library's malloc: `evalkit rank` of 10^6 units took 5.7-7.7 s with it and 2.8-3.5 s with the system allocator
+# (benchmarks/README.md, "Allocators"). evalkit.io.columnar asks for the system allocator when it is imported (for
+# processes under ulimit -v), but a command whose modules import pyarrow first (the method readers) got mimalloc;
+# the command asks before anything is imported. A person who chose an allocator keeps it.
+ARROW_POOL = "system"
+
+
 def run() -> None:
+    """The `evalkit` console script."""
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", ARROW_POOL)
     sys.exit(main())
