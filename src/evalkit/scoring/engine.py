@@ -489,18 +489,12 @@ def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Regis
     complete = False  # known to have a value for every unit
     if rule.value_range is not None:
         low, high = rule.value_range
-        least = np.minimum.reduce(values, axis=None) if values.size else np.nan  # NaN where a value is missing
-        complete = least == least and least >= low and np.maximum.reduce(values, axis=None) <= high
-        if not complete and not (values.size and np.fmin.reduce(values, axis=None) >= low
-                                 and np.fmax.reduce(values, axis=None) <= high):
-            bad = np.asarray((values < low) | (values > high))
-            if bad.ndim == 2:
-                bad = np.asarray(bad.any(axis=1))
-            if bad.any():
-                problems.extend(_unit_problems(f"values of {item.indicator!r} outside what rule {item.rule!r} accepts",
-                                               data, bad, values, expected=f"values from {fmt(low)} to {fmt(high)}",
-                                               indicator=item.indicator))
-                return None
+        complete, bad = _range_check(values, low, high)
+        if bad is not None:
+            problems.extend(_unit_problems(f"values of {item.indicator!r} outside what rule {item.rule!r} accepts",
+                                           data, bad, values, expected=f"values from {fmt(low)} to {fmt(high)}",
+                                           indicator=item.indicator))
+            return None
     try:
         subject: Any = inputs if rule.inputs == "many" else indicator  # Rule.prepare's documented tuple case
         prepared = rule.prepare(item.params, item.max_points, subject)
@@ -563,20 +557,14 @@ def _score_stacked(plan: Plan, scorecard: Scorecard, data: DataSet, registry: Re
             complete = False  # known to have a value for every unit
             if rule.value_range is not None:
                 low, high = rule.value_range
-                least = np.minimum.reduce(values, axis=None) if values.size else np.nan  # NaN where a value is missing
-                complete = least == least and least >= low and np.maximum.reduce(values, axis=None) <= high
-                if not complete and not (values.size and np.fmin.reduce(values, axis=None) >= low
-                                         and np.fmax.reduce(values, axis=None) <= high):
-                    bad = np.asarray((values < low) | (values > high))
-                    if bad.ndim == 2:
-                        bad = np.asarray(bad.any(axis=1))
-                    if bad.any():
-                        refused[done] = _unit_problems(f"values of {item.indicator!r} outside what rule {item.rule!r} accepts",
-                                                       data, bad, values, expected=f"values from {fmt(low)} to {fmt(high)}",
-                                                       indicator=item.indicator)
-                        if progress is not None:
-                            progress(done + 1, k)
-                        continue
+                complete, bad = _range_check(values, low, high)
+                if bad is not None:
+                    refused[done] = _unit_problems(f"values of {item.indicator!r} outside what rule {item.rule!r} accepts",
+                                                   data, bad, values, expected=f"values from {fmt(low)} to {fmt(high)}",
+                                                   indicator=item.indicator)
+                    if progress is not None:
+                        progress(done + 1, k)
+                    continue
             try:
                 subject: Any = plan.inputs[done] if rule.inputs == "many" else plan.indicators[done]
                 prepared = rule.prepare(item.params, item.max_points, subject)
@@ -722,6 +710,19 @@ def _checked_points(points: Any, item: Item, owner: str, n: int, owned: bool = F
     if low < 0.0 or high > item.max_points:  # within the tolerance: clipped. (A -0.0 that clip would make 0.0
         np.clip(points, 0.0, item.max_points, out=points)  # is made 0.0 by the rounding, or by the rounding for display)
     return points, has_nan
+
+
+def _range_check(values: np.ndarray, low: float, high: float) -> tuple[bool, np.ndarray | None]:
+    """(whether every unit has a value within [low, high], the units outside it or None): two reductions when
+    the values are all within, the elementwise test only when some are not."""
+    least = np.minimum.reduce(values, axis=None) if values.size else np.nan  # NaN where a value is missing
+    complete = bool(least == least and least >= low and np.maximum.reduce(values, axis=None) <= high)
+    if complete or (values.size and np.fmin.reduce(values, axis=None) >= low and np.fmax.reduce(values, axis=None) <= high):
+        return complete, None
+    bad = np.asarray((values < low) | (values > high))
+    if bad.ndim == 2:
+        bad = np.asarray(bad.any(axis=1))
+    return complete, bad if bad.any() else None
 
 
 def _unit_problems(message: str, data: DataSet, mask: np.ndarray, values: np.ndarray, expected: str,
