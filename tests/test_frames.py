@@ -221,3 +221,32 @@ def test_a_lazy_frame_is_collected_and_anything_else_is_named(example):
     assert problems_of(lambda: evalkit.evaluate(scorecard, 42, units=units)) == [
         "data: the data is not something evalkit reads (expected a DataSet, a DataFrame (pandas, polars, pyarrow), "
         "a list of dict rows, or {indicator: {unit: value} | Series | array}; found int)"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(-2**63, 2**63 - 1)), min_size=1, max_size=8))
+def test_integer_columns_read_as_their_digits_in_a_csv(values):
+    """An integer beyond 2**53 is a value (the nearest float64, as a CSV's digits are read), never a plugin failure;
+    an empty cell is no value, in every kind of integer column."""
+    import narwhals as nw
+
+    from evalkit.io.frames import column_cells
+    from evalkit.io.table import parse_number
+
+    expected = np.array([np.nan if v is None else parse_number(str(v)) for v in values], dtype=np.float64)
+    for frame in (pl.DataFrame({"x": values}, schema={"x": pl.Int64}), pa.table({"x": pa.array(values, pa.int64())}),
+                  pd.DataFrame({"x": pd.array(values, dtype="Int64")})):
+        cells = column_cells(nw.from_native(frame, eager_only=True)["x"])
+        assert np.array_equal(cells, expected, equal_nan=True), type(frame)
+
+
+def test_a_parquet_matrix_with_a_huge_integer_is_ranked_not_refused(tmp_path):
+    import pyarrow.parquet as pq
+
+    from evalkit.cli import main
+
+    path = tmp_path / "m.parquet"
+    pq.write_table(pa.table({"unit": ["a", "b", "c"], "c1": pa.array([1, 2**60 + 1, 3], pa.int64()), "c2": [1.0, 2.0, 3.0]}),
+                   path)
+    assert main(["rank", str(path), "--method", "saw", "--weights", "0.5,0.5", "--format", "json",
+                 "-o", str(tmp_path / "out.json")]) == 0

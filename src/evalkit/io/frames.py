@@ -82,6 +82,12 @@ def column_cells(series: Any) -> list[Any] | np.ndarray:
     import narwhals as nw
 
     dtype = series.dtype
+    if dtype.is_integer():  # through numpy: the nearest float64, as a CSV's digits are read (pyarrow's cast
+        # refuses an integer beyond 2**53, which is a value to read, not a plugin's failure)
+        nulls = np.asarray(series.is_null().to_numpy(), dtype=bool)
+        values = np.array(series.fill_null(0).to_numpy(), dtype=np.float64)
+        values[nulls] = np.nan
+        return values
     if dtype.is_numeric() and dtype != nw.Boolean:
         return np.ascontiguousarray(series.cast(nw.Float64).fill_null(float("nan")).to_numpy(), dtype=np.float64)
     if dtype == nw.Categorical or dtype == nw.Enum:
