@@ -523,10 +523,7 @@ def _score_item(item: Item, scorecard: Scorecard, data: DataSet, registry: Regis
     missing |= np.isnan(points)
     if missing.any():
         if item.missing == "fail":
-            problems.extend(_unit_problems(f"no value, or one its rule cannot score, for item {item.id!r} (indicator "
-                                           f"{item.indicator!r}) and its missing-data policy is 'fail'", data, missing, values,
-                                           expected="a value for every unit, or missing: zero / reweight",
-                                           indicator=item.indicator))
+            problems.extend(_missing_fails(item, data, missing, values))
             return None
         np.copyto(points, 0.0, where=missing)
     return values, rounding(points, out=points, bounds=(0.0, item.max_points)), missing, ctx
@@ -605,10 +602,7 @@ def _score_stacked(plan: Plan, scorecard: Scorecard, data: DataSet, registry: Re
         missing |= np.isnan(points)
         if missing.any():
             if item.missing == "fail":
-                order.extend(_unit_problems(f"no value, or one its rule cannot score, for item {item.id!r} (indicator "
-                                            f"{item.indicator!r}) and its missing-data policy is 'fail'", data, missing, values,
-                                            expected="a value for every unit, or missing: zero / reweight",
-                                            indicator=item.indicator))
+                order.extend(_missing_fails(item, data, missing, values))
                 continue
             np.copyto(points, 0.0, where=missing)
         scored[item.id] = (values, points, missing, ctx)
@@ -710,6 +704,13 @@ def _checked_points(points: Any, item: Item, owner: str, n: int, owned: bool = F
     if low < 0.0 or high > item.max_points:  # within the tolerance: clipped. (A -0.0 that clip would make 0.0
         np.clip(points, 0.0, item.max_points, out=points)  # is made 0.0 by the rounding, or by the rounding for display)
     return points, has_nan
+
+
+def _missing_fails(item: Item, data: DataSet, missing: np.ndarray, values: np.ndarray) -> list[Problem]:
+    """The problems of the units an item with missing-data policy 'fail' has no points for."""
+    return _unit_problems(f"no value, or one its rule cannot score, for item {item.id!r} (indicator "
+                          f"{item.indicator!r}) and its missing-data policy is 'fail'", data, missing, values,
+                          expected="a value for every unit, or missing: zero / reweight", indicator=item.indicator)
 
 
 def _range_check(values: np.ndarray, low: float, high: float) -> tuple[bool, np.ndarray | None]:
